@@ -1,0 +1,282 @@
+//! The injection queue: how other threads hand work to the loop.
+//!
+//! Any thread may push an item (a task to schedule, a message for the loop)
+//! into an [`Inject`]; only the loop thread takes items out. The queue itself
+//! is `concurrent_queue::ConcurrentQueue`, lock-free and unbounded. What this
+//! module adds is the part no queue can do alone: making sure a loop that is
+//! asleep in the reactor wakes up for the item, while writing the wakeup file
+//! descriptor as rarely as possible, because each write is a system call and
+//! each needless one also costs the loop a needless trip through the kernel.
+//!
+//! # The state word
+//!
+//! One atomic byte says where the loop stands with respect to the queue:
+//!
+//! | state      | meaning |
+//! |------------|---------|
+//! | `EMPTY`    | the loop is awake, and no producer has announced an item since the loop last drained |
+//! | `NOTIFIED` | a producer announced an item the loop has not drained yet |
+//! | `PARKED`   | the loop is asleep in the reactor (or about to be), and nobody has announced anything since it decided to sleep |
+//!
+//! ```text
+//!                  transition_to_parked: CAS
+//!         +-------+ -----------------------> +--------+
+//!         | EMPTY |                          | PARKED |
+//!         +-------+ <----------------------- +--------+
+//!           |   ^    transition_to_awake: CAS     |
+//!     push: |   | drain:                          | push: swap(NOTIFIED) finds
+//!     swap  |   | swap(EMPTY)                     | PARKED: this producer, and
+//!           v   |                                 | only it, writes the wakeup
+//!         +----------+ <--------------------------+
+//!         | NOTIFIED | <-- push again: swap(NOTIFIED), no write
+//!         +----------+
+//! ```
+//!
+//! # Rules
+//!
+//! 1. Producers only ever store `NOTIFIED`; only the loop stores `PARKED` or
+//!    `EMPTY`.
+//! 2. A producer pushes its item first, then swaps `NOTIFIED` into the word.
+//!    If the value it replaced was `PARKED`, that producer, and only that
+//!    one, calls [`Notify::notify`].
+//! 3. The loop goes to sleep only through a compare-exchange `EMPTY ->
+//!    PARKED`; if the word holds `NOTIFIED` instead, it does not sleep.
+//! 4. When the reactor returns, the loop compare-exchanges `PARKED -> EMPTY`.
+//!    If that fails, the word is `NOTIFIED`, and it stays so for the drain.
+//! 5. The drain swaps `EMPTY` into the word, then pops the items the queue
+//!    holds at that moment, and no more.
+//!
+//! # Why it is correct
+//!
+//! *No wakeup is lost.* Take a producer P whose swap S (rule 2) follows its
+//! push of item X. The loop's read-modify-writes on the word and S are all
+//! ordered in the word's modification order, so one of three things holds:
+//!
+//! 1. S comes before some drain's swap D. D is an Acquire read-modify-write
+//!    and S a Release one, and every write between them is a producer's swap
+//!    (a read-modify-write, so it continues S's release sequence): D
+//!    synchronizes with S, the push of X happens before D, and the pops that
+//!    follow D find X, unless an earlier drain already took it.
+//! 2. S comes after the last drain, and before the loop's next attempt to
+//!    park. That compare-exchange then finds `NOTIFIED`, the loop does not
+//!    sleep (rule 3), and its next drain is case 1.
+//! 3. S comes after the loop's successful `EMPTY -> PARKED`. S finds either
+//!    `PARKED`, and P writes the wakeup, or `NOTIFIED`, which only a producer
+//!    that found `PARKED` (and so wrote the wakeup) can have stored since the
+//!    park. Either way the sleep ends, and the loop's next drain is case 1
+//!    or, if S is later still, case 2.
+//!
+//! A rule-5 drain stops at the length it read after its swap. An item pushed
+//! later belongs to a producer whose swap either came before the drain's
+//! swap (then case 1 says the length counted it) or after it (then the word
+//! is `NOTIFIED` again and the next iteration drains it). So the bound never
+//! strands an item, and a producer faster than the loop cannot keep the
+//! drain, and with it the rest of the iteration, from finishing.
+//!
+//! *At most one wakeup write per sleep.* A write needs a swap that finds
+//! `PARKED`, and leaves `NOTIFIED` behind. The word only returns to `PARKED`
+//! through the loop's next `EMPTY -> PARKED`, which needs a drain or a
+//! wake-up first: between two sleeps, at most one swap can find `PARKED`.
+//!
+//! The word is announced *before* the loop enters the system call, so a
+//! producer may write the wakeup between the announcement and the call. That
+//! is why [`Notify`] must remember a write made before the sleep, as an
+//! eventfd or a pipe does. A write can also land just after a sleep ended by
+//! a timer: the next sleep then returns at once, one spurious iteration, and
+//! the rules above still hold.
+//!
+//! # Why one word
+//!
+//! The textbook alternative is a "sleeping" flag written by the loop, plus a
+//! re-check of the queue after writing it (Dekker's pattern: each side writes
+//! its location, then reads the other's). It is correct only with sequentially
+//! consistent orderings on both sides, which loom does not model (it treats
+//! `SeqCst` as `AcqRel`), so loom reports false lost wakeups and the protocol
+//! cannot be checked. Putting the whole handshake in one read-modify-write
+//! word, as tokio's `park` does, makes every decision depend on a single
+//! modification order, which is exactly what Acquire/Release can reason
+//! about. The shape is Vyukov's eventcount (D. Vyukov, "Eventcount",
+//! 1024cores.net), reduced to one sleeper.
+//!
+//! # The model
+//!
+//! `loom-tests/tests/inject.rs` runs producers against a loop that parks,
+//! with [`Notify`] replaced by a loom-visible fake eventfd, and checks that
+//! every item is drained exactly once, that the loop never sleeps forever
+//! with an item queued, and that each sleep sees at most one wakeup write.
+
+use concurrent_queue::ConcurrentQueue;
+
+use crate::sync::AtomicU8;
+use crate::sync::AtomicU64;
+use crate::sync::Ordering::{Acquire, Relaxed, Release};
+use crate::{Closed, Notify};
+
+/// The loop is awake and has drained everything announced so far.
+const EMPTY: u8 = 0;
+/// A producer has announced an item the loop has not drained yet.
+const NOTIFIED: u8 = 1;
+/// The loop is asleep in the reactor, or about to be.
+const PARKED: u8 = 2;
+
+/// A multi-producer, single-consumer queue that wakes a sleeping loop.
+///
+/// Producers on any thread call [`push`](Inject::push). The loop thread
+/// calls [`transition_to_parked`](Inject::transition_to_parked) and
+/// [`transition_to_awake`](Inject::transition_to_awake) around its sleep,
+/// [`drain`](Inject::drain) once per iteration, and
+/// [`close`](Inject::close) at shutdown. See the module documentation for
+/// the protocol.
+pub struct Inject<T, N> {
+    /// The items, in the order their pushes took effect.
+    queue: ConcurrentQueue<T>,
+    /// `EMPTY`, `NOTIFIED` or `PARKED`: the handshake of the module docs.
+    state: AtomicU8,
+    /// Ends the loop's sleep; called only by the producer that finds `PARKED`.
+    notifier: N,
+    /// How many times [`Notify::notify`] was called, for the runtime's metrics.
+    wakeup_writes: AtomicU64,
+}
+
+/// What the loop does after announcing that it wants to sleep.
+#[must_use = "the loop may only block in the reactor on `Sleep`"]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransitionToParked {
+    /// Nothing was announced: block in the reactor; a producer will write the
+    /// wakeup if it pushes meanwhile.
+    Sleep,
+    /// A producer announced an item: do not block, drain instead.
+    Drain,
+}
+
+// ===== impl Inject =====
+
+impl<T, N: Notify> Inject<T, N> {
+    /// Creates an empty, open queue that wakes the loop through `notifier`.
+    pub fn new(notifier: N) -> Self {
+        Self {
+            queue: ConcurrentQueue::unbounded(),
+            state: AtomicU8::new(EMPTY),
+            notifier,
+            wakeup_writes: AtomicU64::new(0),
+        }
+    }
+
+    /// Hands `item` to the loop, waking it if it sleeps. Any thread.
+    ///
+    /// # Errors
+    ///
+    /// After [`close`](Inject::close) the item is handed back in [`Closed`].
+    pub fn push(&self, item: T) -> Result<(), Closed<T>> {
+        // The queue is unbounded, so the only way a push fails is a closed
+        // queue; `close` then owns the items that made it in (rule 5 at
+        // shutdown), and this one goes back to the caller.
+        if let Err(err) = self.queue.push(item) {
+            return Err(Closed(err.into_inner()));
+        }
+        // Rule 2. Release: pairs with the Acquire swap in `drain`, so the push
+        // above is visible to the pops that follow that swap.
+        if self.state.swap(NOTIFIED, Release) == PARKED {
+            self.wakeup_writes.fetch_add(1, Relaxed);
+            self.notifier.notify();
+        }
+        Ok(())
+    }
+
+    /// Whether a producer announced an item the loop has not drained yet.
+    ///
+    /// A hint for choosing the sleep timeout: it may miss an announcement
+    /// made a moment ago, which `transition_to_parked` then catches.
+    pub fn is_notified(&self) -> bool {
+        self.state.load(Relaxed) == NOTIFIED
+    }
+
+    /// Announces that the loop is about to block in the reactor. Loop only.
+    pub fn transition_to_parked(&self) -> TransitionToParked {
+        // Rule 3. Relaxed is enough: the loop publishes nothing to producers,
+        // and on `Drain` the Acquire swap in `drain` does the synchronizing.
+        match self.state.compare_exchange(EMPTY, PARKED, Relaxed, Relaxed) {
+            Ok(_) => TransitionToParked::Sleep,
+            Err(found) => {
+                debug_assert_eq!(found, NOTIFIED, "only the loop parks");
+                TransitionToParked::Drain
+            }
+        }
+    }
+
+    /// Announces that the loop is awake again. Loop only, after a `Sleep`.
+    pub fn transition_to_awake(&self) {
+        // Rule 4. Failure means a producer stored NOTIFIED (and, if it found
+        // PARKED, wrote the wakeup): leave it for `drain`.
+        let _ = self.state.compare_exchange(PARKED, EMPTY, Relaxed, Relaxed);
+    }
+
+    /// Moves the announced items to `sink`, oldest first. Loop only.
+    ///
+    /// Takes at most the items present when it starts (rule 5), so it always
+    /// finishes. Returns how many items it moved.
+    pub fn drain(&self, mut sink: impl FnMut(T)) -> usize {
+        // A plain load first: on most iterations nothing was announced, and
+        // a load costs far less than a read-modify-write on a shared line.
+        if self.state.load(Relaxed) != NOTIFIED {
+            return 0;
+        }
+        // Rule 5. Acquire: pairs with the Release swap in `push`, so every
+        // item whose producer swapped before this point is visible below.
+        self.state.swap(EMPTY, Acquire);
+        let len = self.queue.len();
+        for _ in 0..len {
+            match self.queue.pop() {
+                Ok(item) => sink(item),
+                // Only this thread pops, so `len` items are there to take.
+                Err(_) => unreachable!("the injection queue lost an item"),
+            }
+        }
+        len
+    }
+
+    /// Closes the queue: every later push hands its item back in
+    /// [`Closed`], and every item pushed before goes to `sink`, oldest
+    /// first. Loop only, at shutdown. Returns how many items it moved.
+    pub fn close(&self, mut sink: impl FnMut(T)) -> usize {
+        self.queue.close();
+        // After `close` no push can succeed, so "empty" is final: every item
+        // is either in this drain or was handed back to its producer.
+        let mut moved = 0;
+        while let Ok(item) = self.queue.pop() {
+            sink(item);
+            moved += 1;
+        }
+        moved
+    }
+
+    /// Whether [`close`](Inject::close) has been called.
+    pub fn is_closed(&self) -> bool {
+        self.queue.is_closed()
+    }
+
+    /// The notifier, for the loop's own use of the wakeup.
+    pub fn notifier(&self) -> &N {
+        &self.notifier
+    }
+
+    /// How many wakeup writes producers have made so far.
+    pub fn wakeup_writes(&self) -> u64 {
+        self.wakeup_writes.load(Relaxed)
+    }
+}
+
+impl<T, N> std::fmt::Debug for Inject<T, N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = match self.state.load(Relaxed) {
+            EMPTY => "EMPTY",
+            NOTIFIED => "NOTIFIED",
+            _ => "PARKED",
+        };
+        f.debug_struct("Inject")
+            .field("len", &self.queue.len())
+            .field("state", &state)
+            .field("closed", &self.queue.is_closed())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,40 @@
+//! `tether-bridge`: everything tether's threads share, and nothing else.
+//!
+//! tether runs every task on one loop thread, but lets any thread hand that
+//! loop work and wake its tasks. The state those threads touch together is
+//! small, and all of it lives here, so that it can be read in one place and
+//! checked in one place: every type in this crate is written against
+//! [`sync`], and `loom-tests/` runs each protocol under loom, which tries
+//! every interleaving of its threads.
+//!
+//! | module | what crosses threads | protocol |
+//! |--------|----------------------|----------|
+//! | [`inject`] | items for the loop, and the wakeup of a sleeping loop | a lock-free queue plus one state word (EMPTY / NOTIFIED / PARKED) |
+//! | [`task_state`] | wakes, cancels and references of one task | one state word of flags and a reference count |
+//! | [`counter`] | the loop's statistics | one writer, relaxed readers |
+//!
+//! The crate knows nothing of the reactor or of futures: it is generic over
+//! how the loop is woken ([`Notify`]), so that the loom models can supply a
+//! fake wakeup that loom can see.
+//!
+//! Start reading at [`inject`]: its essay is the heart of the cross-thread
+//! design.
+
+#![forbid(unsafe_code)]
+#![doc(test(attr(deny(warnings))))]
+
+pub mod closed;
+pub mod counter;
+pub mod inject;
+pub mod notify;
+pub mod sync;
+pub mod task_state;
+
+pub use closed::Closed;
+pub use counter::Counter;
+pub use inject::{Inject, TransitionToParked};
+pub use notify::Notify;
+pub use task_state::{
+    Initial, Snapshot, TaskState, TransitionToCancelled, TransitionToIdle, TransitionToRunning,
+    TransitionToScheduled, TransitionToScheduledByVal,
+};

@@ -1,0 +1,553 @@
+//! The task state word: one atomic that decides who runs a task, and when.
+//!
+//! A tether task lives on one loop thread: only that thread polls its future,
+//! stores its output and drops it. But its [`Waker`](std::task::Waker) is
+//! `Send + Sync`, so any thread may wake it, any number of times, at any
+//! moment: while it waits, while it sits in a queue, while the loop polls
+//! it, after it finished. This word is what turns that storm of wakes into
+//! "the task is queued exactly once, and runs again exactly once if it was
+//! woken during a run", and what decides, among all the holders of a
+//! reference, which one frees the allocation.
+//!
+//! # The bits
+//!
+//! | bit             | set when | cleared when |
+//! |-----------------|----------|--------------|
+//! | `SCHEDULED`     | a wake or a cancel finds the task not yet scheduled | the loop takes the task out of a queue to run it |
+//! | `RUNNING`       | the loop starts a run (poll, or drop of a cancelled future) | the run ends |
+//! | `COMPLETE`      | the future is gone: it returned, panicked or was dropped by a cancel | never |
+//! | `CANCELLED`     | cancel was requested and the task was not complete | never |
+//! | `JOIN_INTEREST` | from spawn, while a `JoinHandle` wants the output | the `JoinHandle` is dropped |
+//!
+//! The upper bits, from `REF_ONE` up, count references to the allocation.
+//! `SCHEDULED` may be set together with `RUNNING`: it then means "woken
+//! during this run", and the loop, not the waker, puts the task back into
+//! the ready queue when the run ends. `COMPLETE` excludes `RUNNING`.
+//!
+//! ```text
+//!            wake or cancel: Submit (a new queue reference)
+//!    +------+ --------------------------------------> +-----------+
+//!    | idle |                                         | SCHEDULED | in the ready queue
+//!    +------+ <-----------+                           +-----------+ or the injection queue
+//!        transition_to_idle: Idle                           |
+//!        (nobody woke it during the run)                    | transition_to_running:
+//!                         |                                 v Poll, or Cancel if CANCELLED
+//!                         |   transition_to_idle:      +---------+
+//!                         +--------------------------- | RUNNING | <---+ wake: sets SCHEDULED,
+//!   (woken during the run: Resubmit, back to           +---------+ ----+ the loop resubmits
+//!    SCHEDULED, reusing the run's reference)                |
+//!                                                           | transition_to_complete:
+//!                                                           v returned, panicked or cancelled
+//!                                                     +----------+
+//!                                                     | COMPLETE | wakes and cancels do nothing
+//!                                                     +----------+
+//! ```
+//!
+//! # Rules
+//!
+//! 1. Only the loop thread sets or clears `RUNNING`, writes `COMPLETE` or
+//!    touches `JOIN_INTEREST`; any thread may set `SCHEDULED` or
+//!    `CANCELLED`, and take or drop a reference.
+//! 2. Whoever moves the task from idle to `SCHEDULED` takes a reference for
+//!    the queue entry and must push the task into a queue (`Submit`). Every
+//!    other wake only sets a bit, or does nothing; so a task is in at most
+//!    one queue, at most once.
+//! 3. The loop clears `SCHEDULED` in the same step that sets `RUNNING`, so
+//!    a wake during the run sets it again, and the end of the run sees it:
+//!    the task runs once more, not twice and not zero times.
+//! 4. The future, the output and the join waker are touched only by the loop
+//!    thread: while `RUNNING`, by the run; otherwise, by the loop between
+//!    runs. The future is dropped on the loop thread, always.
+//! 5. References: the `JoinHandle`, the loop's list of live tasks, each queue
+//!    entry, each `Waker`, and the current run hold one each. The holder whose
+//!    release brings the count to zero frees the allocation; by then rule 4
+//!    has left only data that may be freed on any thread.
+//! 6. Every wake of a task that is not complete writes the word, even when
+//!    it changes nothing (a task already queued gets its own value written
+//!    back). The write is a Release, and the loop's `transition_to_running`
+//!    an Acquire, so whatever a thread did before `wake` is visible to the
+//!    poll that follows. A wake that only loaded the word would promise a
+//!    poll without promising that the poll sees why it was woken. The loom
+//!    model found that: its first version of this module did so.
+//!
+//! # The model
+//!
+//! `loom-tests/tests/task_state.rs` wakes a task from several threads while
+//! the loop runs it, and checks that it is queued at most once at any time
+//! and runs once more after every wake that happened during a run.
+
+use crate::sync::AtomicUsize;
+use crate::sync::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use crate::sync::fence;
+
+/// In a queue, or woken during a run (then with `RUNNING`).
+const SCHEDULED: usize = 1 << 0;
+/// The loop is running the task: polling it, or dropping a cancelled future.
+const RUNNING: usize = 1 << 1;
+/// The future is gone (returned, panicked, or dropped by cancel). Final.
+const COMPLETE: usize = 1 << 2;
+/// Cancellation was requested; the next run drops the future. Final.
+const CANCELLED: usize = 1 << 3;
+/// A `JoinHandle` exists and wants the output.
+const JOIN_INTEREST: usize = 1 << 4;
+/// The reference count occupies the bits from here up.
+const REF_SHIFT: u32 = 6;
+/// One reference.
+const REF_ONE: usize = 1 << REF_SHIFT;
+/// Past this many references, something leaks wakers in a loop: abort
+/// rather than let the count wrap around into a use-after-free.
+const MAX_REFS: usize = (isize::MAX as usize) >> REF_SHIFT;
+
+/// The atomic state of one task. See the module documentation.
+pub struct TaskState {
+    /// Flag bits in the low bits, the reference count above `REF_SHIFT`.
+    val: AtomicUsize,
+}
+
+/// The state a task starts in.
+#[derive(Debug, Clone, Copy)]
+pub struct Initial {
+    /// References handed out at creation (rule 5).
+    pub refs: usize,
+    /// Whether the creator will push the task into a queue right away.
+    pub scheduled: bool,
+    /// Whether a `JoinHandle` wants the output.
+    pub join_interest: bool,
+}
+
+/// One loaded value of a [`TaskState`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Snapshot(usize);
+
+/// What a waker does after `transition_to_scheduled_by_ref`.
+#[must_use = "on `Submit` the caller owns a new reference and must queue the task"]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransitionToScheduled {
+    /// The task was idle: push it into a queue, with the reference just taken.
+    Submit,
+    /// Already queued, running (it will run again), or complete: nothing to do.
+    DoNothing,
+}
+
+/// What a waker does after `transition_to_scheduled_by_val`.
+#[must_use = "the caller's reference was either moved to the queue or released"]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransitionToScheduledByVal {
+    /// The task was idle: push it, the waker's reference becomes the queue's.
+    Submit,
+    /// Nothing to queue; the waker's reference was released.
+    DoNothing,
+    /// Nothing to queue, and that reference was the last: free the task.
+    Dealloc,
+}
+
+/// What the loop does with a task it took out of a queue.
+#[must_use = "the loop must poll, or drop the future on `Cancel`"]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransitionToRunning {
+    /// Poll the future.
+    Poll,
+    /// Cancellation was requested: drop the future instead of polling it.
+    Cancel,
+}
+
+/// What the loop does after a poll returned `Pending`.
+#[must_use = "on `Resubmit` the run's reference must go back into the ready queue"]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransitionToIdle {
+    /// Woken (or cancelled) during the run: queue it again, reusing the
+    /// run's reference.
+    Resubmit,
+    /// Left idle; the run's reference was released.
+    Idle,
+    /// Left idle, and the run held the last reference: free the task.
+    Dealloc,
+}
+
+/// What a canceller does after `transition_to_cancelled`.
+#[must_use = "on `Submit` the caller owns a new reference and must queue the task"]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransitionToCancelled {
+    /// The task was idle: queue it, with the reference just taken, so that
+    /// the loop drops its future.
+    Submit,
+    /// Requested: the task is queued or running, and its next run drops it.
+    Requested,
+    /// Complete or already cancelled: this cancel changes nothing.
+    TooLate,
+}
+
+// ===== impl TaskState =====
+
+impl TaskState {
+    /// A new state word.
+    pub fn new(initial: Initial) -> Self {
+        assert!(initial.refs <= MAX_REFS, "too many initial references");
+        let mut val = initial.refs << REF_SHIFT;
+        if initial.scheduled {
+            val |= SCHEDULED;
+        }
+        if initial.join_interest {
+            val |= JOIN_INTEREST;
+        }
+        Self {
+            val: AtomicUsize::new(val),
+        }
+    }
+
+    /// The current value. Acquire: pairs with the Release in every
+    /// transition, so the loop sees what was written before a completion.
+    pub fn load(&self) -> Snapshot {
+        Snapshot(self.val.load(Acquire))
+    }
+
+    /// A wake that keeps its reference (`Waker::wake_by_ref`). Any thread.
+    pub fn transition_to_scheduled_by_ref(&self) -> TransitionToScheduled {
+        let mut action = TransitionToScheduled::DoNothing;
+        self.update(|s| {
+            if s & COMPLETE != 0 {
+                // Nothing left to run.
+                action = TransitionToScheduled::DoNothing;
+                None
+            } else if s & SCHEDULED != 0 {
+                // Rule 2: queued already. Rule 6: write the same value back,
+                // to publish what this thread wrote before the wake.
+                action = TransitionToScheduled::DoNothing;
+                Some(s)
+            } else if s & RUNNING != 0 {
+                // Rule 3: the loop resubmits when the run ends.
+                action = TransitionToScheduled::DoNothing;
+                Some(s | SCHEDULED)
+            } else {
+                action = TransitionToScheduled::Submit;
+                Some(Self::add_ref(s) | SCHEDULED)
+            }
+        });
+        action
+    }
+
+    /// A wake that consumes its reference (`Waker::wake`). Any thread.
+    pub fn transition_to_scheduled_by_val(&self) -> TransitionToScheduledByVal {
+        let mut action = TransitionToScheduledByVal::DoNothing;
+        self.update(|s| {
+            if s & (SCHEDULED | COMPLETE) != 0 {
+                let s = s - REF_ONE;
+                action = if s >> REF_SHIFT == 0 {
+                    TransitionToScheduledByVal::Dealloc
+                } else {
+                    TransitionToScheduledByVal::DoNothing
+                };
+                Some(s)
+            } else if s & RUNNING != 0 {
+                // The run holds a reference too, so this one is not the last.
+                action = TransitionToScheduledByVal::DoNothing;
+                Some((s - REF_ONE) | SCHEDULED)
+            } else {
+                // The waker's reference becomes the queue entry's.
+                action = TransitionToScheduledByVal::Submit;
+                Some(s | SCHEDULED)
+            }
+        });
+        action
+    }
+
+    /// The loop takes the task out of a queue to run it. Loop only.
+    ///
+    /// The queue entry's reference becomes the run's.
+    pub fn transition_to_running(&self) -> TransitionToRunning {
+        let mut action = TransitionToRunning::Poll;
+        self.update(|s| {
+            debug_assert!(s & SCHEDULED != 0, "ran a task that was not scheduled");
+            debug_assert!(
+                s & (RUNNING | COMPLETE) == 0,
+                "ran a running or complete task"
+            );
+            action = if s & CANCELLED != 0 {
+                TransitionToRunning::Cancel
+            } else {
+                TransitionToRunning::Poll
+            };
+            // Rule 3: from here on, a wake sets SCHEDULED again.
+            Some((s & !SCHEDULED) | RUNNING)
+        });
+        action
+    }
+
+    /// At shutdown, the loop claims a task that is not running, wherever it
+    /// is, so that it can drop the future. Loop only.
+    ///
+    /// Returns false if the task is already complete. A queue entry the task
+    /// may have keeps its reference; dropping the entry releases it.
+    pub fn transition_to_running_for_shutdown(&self) -> bool {
+        let mut claimed = false;
+        self.update(|s| {
+            debug_assert!(s & RUNNING == 0, "shutdown while a task runs");
+            claimed = s & COMPLETE == 0;
+            claimed.then_some(s | RUNNING | CANCELLED)
+        });
+        claimed
+    }
+
+    /// A poll returned `Pending`. Loop only.
+    pub fn transition_to_idle(&self) -> TransitionToIdle {
+        let mut action = TransitionToIdle::Idle;
+        self.update(|s| {
+            debug_assert!(s & RUNNING != 0, "idle without a run");
+            let s = s & !RUNNING;
+            if s & SCHEDULED != 0 {
+                action = TransitionToIdle::Resubmit;
+                Some(s)
+            } else {
+                let s = s - REF_ONE;
+                action = if s >> REF_SHIFT == 0 {
+                    TransitionToIdle::Dealloc
+                } else {
+                    TransitionToIdle::Idle
+                };
+                Some(s)
+            }
+        });
+        action
+    }
+
+    /// The run ended for good: the future returned, panicked or was dropped.
+    /// Loop only. Returns the state before; the run's reference is kept
+    /// (release it with [`ref_dec`](TaskState::ref_dec)).
+    pub fn transition_to_complete(&self) -> Snapshot {
+        // Release: pairs with the Acquire of anyone who later loads COMPLETE.
+        let prev = self.val.fetch_xor(RUNNING | COMPLETE, AcqRel);
+        debug_assert!(prev & RUNNING != 0 && prev & COMPLETE == 0);
+        Snapshot(prev)
+    }
+
+    /// Requests cancellation. Any thread.
+    pub fn transition_to_cancelled(&self) -> TransitionToCancelled {
+        let mut action = TransitionToCancelled::TooLate;
+        self.update(|s| {
+            if s & (COMPLETE | CANCELLED) != 0 {
+                action = TransitionToCancelled::TooLate;
+                None
+            } else if s & (SCHEDULED | RUNNING) != 0 {
+                // Queued or running: the next run sees CANCELLED. A running
+                // task also gets SCHEDULED, so that there is a next run.
+                action = TransitionToCancelled::Requested;
+                Some(s | CANCELLED | SCHEDULED)
+            } else {
+                action = TransitionToCancelled::Submit;
+                Some(Self::add_ref(s) | CANCELLED | SCHEDULED)
+            }
+        });
+        action
+    }
+
+    /// The `JoinHandle` is dropped. Loop only. Returns the state before, so
+    /// the caller knows whether a finished output waits to be dropped; the
+    /// handle's reference is kept (release it with `ref_dec`).
+    pub fn unset_join_interest(&self) -> Snapshot {
+        Snapshot(self.val.fetch_and(!JOIN_INTEREST, AcqRel))
+    }
+
+    /// Takes one more reference (`Waker::clone`). Any thread.
+    pub fn ref_inc(&self) {
+        // Relaxed, as in `Arc::clone`: the new reference is made from an
+        // existing one, which already keeps the task alive.
+        let prev = self.val.fetch_add(REF_ONE, Relaxed);
+        if prev >> REF_SHIFT >= MAX_REFS {
+            std::process::abort();
+        }
+    }
+
+    /// Releases one reference. Any thread. Returns true if it was the last:
+    /// the caller must then free the task.
+    #[must_use = "on true the caller must free the task"]
+    pub fn ref_dec(&self) -> bool {
+        // Release: every use of the task through this reference happens
+        // before the free; the Acquire fence makes the freeing thread see
+        // all of them, as in `Arc::drop`.
+        let prev = self.val.fetch_sub(REF_ONE, Release);
+        debug_assert!(prev >> REF_SHIFT >= 1, "reference count underflow");
+        if prev >> REF_SHIFT != 1 {
+            return false;
+        }
+        fence(Acquire);
+        true
+    }
+
+    /// Applies `f` atomically: `f` sees the current value and returns the new
+    /// one, or `None` to leave it unchanged. `f` may run several times.
+    fn update(&self, mut f: impl FnMut(usize) -> Option<usize>) {
+        let mut current = self.val.load(Acquire);
+        while let Some(next) = f(current) {
+            // AcqRel: every transition both publishes what its thread did
+            // before (Release) and sees what the previous one published.
+            match self
+                .val
+                .compare_exchange_weak(current, next, AcqRel, Acquire)
+            {
+                Ok(_) => return,
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    /// `s` with one more reference, aborting before the count overflows.
+    fn add_ref(s: usize) -> usize {
+        if s >> REF_SHIFT >= MAX_REFS {
+            std::process::abort();
+        }
+        s + REF_ONE
+    }
+}
+
+impl std::fmt::Debug for TaskState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.load().fmt(f)
+    }
+}
+
+// ===== impl Snapshot =====
+
+impl Snapshot {
+    /// In a queue, or woken during the current run.
+    pub fn is_scheduled(self) -> bool {
+        self.0 & SCHEDULED != 0
+    }
+
+    /// The loop is running the task.
+    pub fn is_running(self) -> bool {
+        self.0 & RUNNING != 0
+    }
+
+    /// The future is gone.
+    pub fn is_complete(self) -> bool {
+        self.0 & COMPLETE != 0
+    }
+
+    /// Cancellation was requested.
+    pub fn is_cancelled(self) -> bool {
+        self.0 & CANCELLED != 0
+    }
+
+    /// A `JoinHandle` wants the output.
+    pub fn has_join_interest(self) -> bool {
+        self.0 & JOIN_INTEREST != 0
+    }
+
+    /// How many references exist.
+    pub fn ref_count(self) -> usize {
+        self.0 >> REF_SHIFT
+    }
+}
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshot")
+            .field("scheduled", &self.is_scheduled())
+            .field("running", &self.is_running())
+            .field("complete", &self.is_complete())
+            .field("cancelled", &self.is_cancelled())
+            .field("join_interest", &self.has_join_interest())
+            .field("refs", &self.ref_count())
+            .finish()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    fn spawned() -> TaskState {
+        // As `spawn` makes it: queued, joined, three references (the
+        // JoinHandle, the task list, the queue entry).
+        TaskState::new(Initial {
+            refs: 3,
+            scheduled: true,
+            join_interest: true,
+        })
+    }
+
+    #[test]
+    fn wake_of_a_queued_task_does_nothing() {
+        let state = spawned();
+        assert_eq!(
+            state.transition_to_scheduled_by_ref(),
+            TransitionToScheduled::DoNothing
+        );
+        assert_eq!(state.load().ref_count(), 3);
+    }
+
+    #[test]
+    fn wake_during_a_run_resubmits_exactly_once() {
+        let state = spawned();
+        assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
+        for _ in 0..3 {
+            assert_eq!(
+                state.transition_to_scheduled_by_ref(),
+                TransitionToScheduled::DoNothing
+            );
+        }
+        assert_eq!(state.transition_to_idle(), TransitionToIdle::Resubmit);
+        assert!(state.load().is_scheduled());
+        // The run's reference went back to the queue: still three.
+        assert_eq!(state.load().ref_count(), 3);
+    }
+
+    #[test]
+    fn wake_of_an_idle_task_submits_with_a_new_reference() {
+        let state = spawned();
+        let _ = state.transition_to_running();
+        assert_eq!(state.transition_to_idle(), TransitionToIdle::Idle);
+        assert_eq!(state.load().ref_count(), 2);
+        assert_eq!(
+            state.transition_to_scheduled_by_ref(),
+            TransitionToScheduled::Submit
+        );
+        assert_eq!(state.load().ref_count(), 3);
+        assert_eq!(
+            state.transition_to_scheduled_by_ref(),
+            TransitionToScheduled::DoNothing
+        );
+    }
+
+    #[test]
+    fn wake_by_val_of_a_complete_task_releases_and_may_free() {
+        let state = TaskState::new(Initial {
+            refs: 2,
+            scheduled: true,
+            join_interest: false,
+        });
+        let _ = state.transition_to_running();
+        let _ = state.transition_to_complete();
+        assert!(!state.ref_dec()); // the run's reference
+        assert_eq!(
+            state.transition_to_scheduled_by_val(),
+            TransitionToScheduledByVal::Dealloc
+        );
+    }
+
+    #[test]
+    fn cancel_of_a_running_task_requests_a_next_run() {
+        let state = spawned();
+        let _ = state.transition_to_running();
+        assert_eq!(
+            state.transition_to_cancelled(),
+            TransitionToCancelled::Requested
+        );
+        assert_eq!(state.transition_to_idle(), TransitionToIdle::Resubmit);
+        assert_eq!(state.transition_to_running(), TransitionToRunning::Cancel);
+        let _ = state.transition_to_complete();
+        assert_eq!(
+            state.transition_to_cancelled(),
+            TransitionToCancelled::TooLate
+        );
+    }
+
+    #[test]
+    fn shutdown_claims_a_queued_task_but_not_a_complete_one() {
+        let state = spawned();
+        assert!(state.transition_to_running_for_shutdown());
+        let _ = state.transition_to_complete();
+        assert!(state.load().is_complete());
+        assert!(!state.transition_to_running_for_shutdown());
+    }
+}
