@@ -1,0 +1,110 @@
+//! Shared pieces of tether's loom models.
+//!
+//! Each file in `tests/` models one cross-thread protocol of
+//! `tether-bridge` and opens with what it proves. This library gives them
+//! what they share:
+//!
+//! - [`model`]: runs a model under loom (`--cfg loom`), or just once on real
+//!   threads in a plain `cargo test`, so that the models compile and run in
+//!   every build and cannot rot;
+//! - [`thread`] and [`sync`]: loom's or std's threads and `Arc`, matching
+//!   the build, alongside `tether_bridge::sync` for atomics;
+//! - [`FakeEventfd`]: the wakeup file descriptor, rebuilt from primitives
+//!   loom can see.
+//!
+//! Run the suite under loom with
+//!
+//! ```text
+//! RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 CARGO_TARGET_DIR=target/loom \
+//!     cargo test -p tether-loom-tests --release
+//! ```
+
+#![forbid(unsafe_code)]
+
+use tether_bridge::Notify;
+use tether_bridge::sync::AtomicUsize;
+use tether_bridge::sync::Ordering::Relaxed;
+
+/// Runs `f` under every interleaving loom explores, or once without loom.
+pub fn model(f: impl Fn() + Sync + Send + 'static) {
+    #[cfg(loom)]
+    loom::model(f);
+    #[cfg(not(loom))]
+    f();
+}
+
+/// Threads: loom's under `--cfg loom`, std's otherwise.
+pub mod thread {
+    #[cfg(loom)]
+    pub use loom::thread::{JoinHandle, spawn};
+    #[cfg(not(loom))]
+    pub use std::thread::{JoinHandle, spawn};
+}
+
+/// `Arc`: loom's under `--cfg loom` (it checks for leaks), std's otherwise.
+pub mod sync {
+    #[cfg(loom)]
+    pub use loom::sync::Arc;
+    #[cfg(not(loom))]
+    pub use std::sync::Arc;
+}
+
+/// An eventfd made of loom primitives: the loop's sleep and its wakeup.
+///
+/// Like an eventfd it remembers a write made before the sleep (the sleep then
+/// returns at once) and merges several writes into one wakeup. Like
+/// `epoll_wait`, its sleep may also return for no reason (loom explores
+/// spurious wakeups), so a loop built on it must re-check its state after
+/// every sleep, as the real loop does.
+#[derive(Debug, Default)]
+pub struct FakeEventfd {
+    /// The readiness of the fd: set by `notify`, consumed by `sleep`.
+    #[cfg(loom)]
+    ready: loom::sync::Notify,
+    #[cfg(not(loom))]
+    ready: std::sync::Mutex<bool>,
+    #[cfg(not(loom))]
+    cond: std::sync::Condvar,
+    /// How many times it was written.
+    writes: AtomicUsize,
+}
+
+impl FakeEventfd {
+    /// A fresh fd, never written.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Blocks until a write arrives, or returns at once if one already did.
+    /// Loom reports a deadlock if no thread will ever write.
+    pub fn sleep(&self) {
+        #[cfg(loom)]
+        self.ready.wait();
+        #[cfg(not(loom))]
+        {
+            let mut ready = self.ready.lock().unwrap();
+            while !*ready {
+                ready = self.cond.wait(ready).unwrap();
+            }
+            *ready = false;
+        }
+    }
+
+    /// How many writes were made so far.
+    pub fn writes(&self) -> usize {
+        self.writes.load(Relaxed)
+    }
+}
+
+impl Notify for FakeEventfd {
+    fn notify(&self) {
+        self.writes.fetch_add(1, Relaxed);
+        #[cfg(loom)]
+        self.ready.notify();
+        #[cfg(not(loom))]
+        {
+            *self.ready.lock().unwrap() = true;
+            self.cond.notify_one();
+        }
+    }
+}
