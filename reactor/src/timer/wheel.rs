@@ -1,0 +1,560 @@
+//! The hierarchical timer wheel: pending timers sorted by deadline in O(1).
+//!
+//! A timer facility must answer three questions cheaply: *store this value
+//! until tick `d`*, *forget it*, and *what is due now?* A sorted structure
+//! (a heap, a B-tree) answers in O(log n). A **timing wheel** answers in
+//! O(1) by giving up on sorting: like the hand of a clock it has a slot per
+//! tick, an entry is dropped into the slot of its deadline, and as time
+//! moves the hand, every entry in the slot it reaches is due.
+//!
+//! One wheel of 64 slots only sees 64 ticks ahead. A **hierarchical** wheel
+//! stacks wheels whose slots are ever coarser, like the hands of a clock:
+//! level `L` has 64 slots of `64^L` ticks each. An entry goes to the finest
+//! level that can tell its deadline apart from now, and moves down one or
+//! more levels (it **cascades**) when the hand of its level reaches its slot
+//! and the finer levels can tell it apart. This is the design of G. Varghese
+//! and T. Lauck, "Hashed and Hierarchical Timing Wheels: Data Structures for
+//! the Efficient Implementation of a Timer Facility", SOSP 1987; the flavour
+//! here (64 slots, an occupancy bitmap per level, levels chosen by the bits
+//! of the deadline) is the one of tokio's and maitake's timer wheels.
+//!
+//! # Levels
+//!
+//! One tick is one millisecond in tether. Six levels of 64 slots:
+//!
+//! | level | one slot covers | the level covers | at 1 ms a tick |
+//! |-------|-----------------|------------------|----------------|
+//! | 0     | 1 tick          | 64 ticks         | 64 ms          |
+//! | 1     | 64              | 4 096            | ~4.1 s         |
+//! | 2     | 4 096           | 262 144          | ~4.4 min       |
+//! | 3     | 262 144         | 16 777 216       | ~4.7 h         |
+//! | 4     | 16 777 216      | 1 073 741 824    | ~12.4 days     |
+//! | 5     | 1 073 741 824   | 68 719 476 736   | ~2.2 years     |
+//!
+//! Why these numbers: 64 slots make a level's occupancy exactly one `u64`,
+//! so "the next non-empty slot" is one `trailing_zeros`, never a scan; a
+//! level is then a 6-bit digit of the tick. Six levels (36 bits) reach 2.2
+//! years, past any timeout a program really sets, for 6 × 64 list heads.
+//! One millisecond is the unit of the poller's own timeout (`epoll_wait`,
+//! `poll`): a finer tick would promise a precision the sleep cannot keep.
+//!
+//! # The level rule
+//!
+//! Write a tick in base 64. An entry lives on the level of the **highest
+//! digit in which its deadline differs from `elapsed`** (the wheel's now),
+//! in the slot named by the deadline's digit at that level:
+//!
+//! ```text
+//!   elapsed  =  200 = digits [.. 0 | 3 |  8 ]      (level 2 | 1 | 0)
+//!   a =  203        = digits [.. 0 | 3 | 11 ]  ->  level 0, slot 11
+//!   b =  900        = digits [.. 0 |14 |  4 ]  ->  level 1, slot 14
+//!   c = 5000        = digits [.. 1 |14 |  8 ]  ->  level 2, slot 1
+//!
+//!   level 1: 64 ticks a slot, ticks 0..4096     level 0: 1 tick, ticks 192..256
+//!   +---+---+---+---+----+----+----+             +---+----+----+----+
+//!   | 0 |...| 3 |...| 14 |... | 63 |             |...|  8 | 11 |... |
+//!   +---+---+-^-+---+-b--+----+----+             +---+--^-+--a-+----+
+//!             elapsed                                   elapsed
+//! ```
+//!
+//! Above that digit the deadline and `elapsed` agree, so all of a level's
+//! entries lie in `elapsed`'s own block of `64^(L+1)` ticks, and lie later
+//! than every entry of the levels below: **the lowest occupied level holds
+//! the earliest slot**, and within it the lowest set bit of the occupancy
+//! map. A slot *starts* at the first tick it covers (the deadline with the
+//! digits below `L` cleared); every occupied slot starts after `elapsed`.
+//!
+//! # Cascading
+//!
+//! [`Wheel::poll`] moves `elapsed` straight to the start of the earliest
+//! slot, never tick by tick, and empties that slot: each entry is linked
+//! in again against the new `elapsed`, so by the level rule it lands on a
+//! lower level, or is due if its deadline is that very tick. A level-0
+//! slot covers one tick, so all its entries are due at once. Advancing
+//! from tick 0 to 10^12 with one entry on the way is therefore a handful of
+//! steps, one per level at most.
+//!
+//! # Order
+//!
+//! `poll` yields entries by deadline, and equal deadlines by insertion (a
+//! sequence number given by `insert`). The **due list** holds every entry
+//! whose deadline is at or before `elapsed`, sorted by (deadline, sequence
+//! number); `poll` drains it before it moves `elapsed` again. An entry is
+//! put into it by walking back from its tail, past the entries that sort
+//! after it. That walk is what keeps the order, whatever order entries
+//! arrive in: a past-due `insert` may overtake entries already due.
+//!
+//! Entries of one slot are in sequence order anyway, so emptying a slot
+//! into the due list walks nowhere: a level-`L` slot receives cascaded
+//! entries only at the instant `elapsed` enters its `64^(L+1)`-tick block,
+//! all at once from one earlier-ordered bucket, and direct inserts only
+//! after that, with later numbers. (The tests check every slot for it.)
+//!
+//! # Beyond the top level
+//!
+//! A deadline that differs from `elapsed` above the 36 bits of the six
+//! levels lies in a later **epoch** (a block of `64^6` ticks). Such entries
+//! wait in an unsorted **overflow** list, together with a lower bound of
+//! their deadlines, `overflow_floor`. The list counts as one more bucket
+//! that starts at the epoch of that floor: when `elapsed` gets there, the
+//! whole list is linked in again, and the entries of that epoch land on the
+//! levels while the rest wait for their own epoch. The floor lets `poll`
+//! jump over empty epochs (clamping far entries into the top level and
+//! re-examining them each time its slot comes round would visit every
+//! epoch: 2^28 visits on the way to `u64::MAX`); it is
+//! only a lower bound because `cancel` leaves it be, which makes at most
+//! one visit in vain. Each visit costs the length of the list, so many far
+//! entries in distinct epochs cost that much per epoch reached; at one
+//! millisecond a tick an epoch is 2.2 years, so a runtime never pays it.
+//!
+//! # Complexity
+//!
+//! `insert` and `cancel` are O(1): a slab slot and a doubly linked list
+//! (links are slab indices) per slot. The exception is a past-due `insert`
+//! whose deadline is earlier than entries already waiting in the due list,
+//! which walks back past them. `poll` costs O(levels) to find the next
+//! slot, and every entry moves down at most once per level (plus once per
+//! overflow visit), so O(1) amortized per entry fired.
+
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::mem;
+
+use slab::Slab;
+
+/// Bits of a tick per level: one base-64 digit.
+const SLOT_BITS: usize = 6;
+/// Slots per level; 64 makes the occupancy of a level one `u64`.
+const SLOTS: usize = 1 << SLOT_BITS;
+/// Levels of the wheel; together they cover `64^6` ticks, one epoch.
+const LEVELS: usize = 6;
+
+/// A point in wheel time: whole ticks (1 tick = 1 ms in tether) since the
+/// wheel's origin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct Tick(pub(crate) u64);
+
+/// Names one inserted entry, and only that one, forever.
+///
+/// The slab index alone would not do: once the entry fires or is cancelled
+/// its slot is reused, and a stale key must not reach the newcomer. The
+/// sequence number, never reused, tells them apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TimerKey {
+    /// Where the entry lives in the wheel's slab.
+    index: usize,
+    /// The entry's sequence number; a mismatch means the entry is gone.
+    seq: u64,
+}
+
+/// A set of values, each with a deadline, handed back in deadline order as
+/// time advances.
+///
+/// # Invariants
+///
+/// - Every entry is in exactly one list, the one `place_of` names for its
+///   deadline and `elapsed`: the due list, a slot, or the overflow list.
+/// - Every occupied slot and the overflow bucket start after `elapsed`.
+/// - A level's `occupied` bit is set iff its slot's list is non-empty.
+/// - The due list is sorted by (deadline, sequence number).
+/// - `overflow_floor` is at most every overflow deadline, and `u64::MAX`
+///   while the overflow list is empty.
+pub(crate) struct Wheel<T> {
+    /// Every entry, wherever it is linked; a key's index points in here.
+    entries: Slab<Entry<T>>,
+    /// The six levels, finest first.
+    levels: [Level; LEVELS],
+    /// Entries whose deadline is at or before `elapsed`, in firing order.
+    due: List,
+    /// Entries whose deadline lies in a later epoch than `elapsed`.
+    overflow: List,
+    /// A lower bound of the overflow deadlines; its epoch is when the
+    /// overflow list is linked in again.
+    overflow_floor: Tick,
+    /// The wheel's now: no entry still in a slot is due at it.
+    elapsed: Tick,
+    /// The sequence number the next `insert` hands out.
+    next_seq: u64,
+}
+
+/// One pending value, and its place in a list.
+#[derive(Debug)]
+struct Entry<T> {
+    /// What the caller stored; handed back by `poll` or `cancel`.
+    value: T,
+    /// The tick at which the entry is due.
+    deadline: Tick,
+    /// Insertion order: breaks ties between equal deadlines.
+    seq: u64,
+    /// The previous entry in the same list.
+    prev: Option<usize>,
+    /// The next entry in the same list.
+    next: Option<usize>,
+}
+
+/// One level: 64 slots of `64^L` ticks each.
+#[derive(Debug)]
+struct Level {
+    /// Bit `s` is set iff `slots[s]` is non-empty.
+    occupied: u64,
+    /// The entries of each slot, in sequence order.
+    slots: [List; SLOTS],
+}
+
+/// The ends of an intrusive doubly linked list threaded through the slab.
+#[derive(Clone, Copy, Debug)]
+struct List {
+    /// The first entry, `None` when the list is empty.
+    head: Option<usize>,
+    /// The last entry, `None` when the list is empty.
+    tail: Option<usize>,
+}
+
+/// Which list an entry belongs in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Place {
+    /// The due list: the deadline is at or before `elapsed`.
+    Due,
+    /// A slot of a level.
+    Slot {
+        /// The level, 0 to 5.
+        level: usize,
+        /// The slot within the level, 0 to 63.
+        slot: usize,
+    },
+    /// The overflow list: the deadline is in a later epoch.
+    Overflow,
+}
+
+/// Where an entry with `deadline` belongs while the wheel's now is
+/// `elapsed`: the level rule, spelled in bits.
+fn place_of(deadline: Tick, elapsed: Tick) -> Place {
+    if deadline <= elapsed {
+        return Place::Due;
+    }
+    // The highest differing bit names the highest differing digit: above it
+    // both ticks agree, so the deadline lies in elapsed's block of that level.
+    let highest_difference = 63 - (deadline.0 ^ elapsed.0).leading_zeros() as usize;
+    let level = highest_difference / SLOT_BITS;
+    if level < LEVELS {
+        Place::Slot {
+            level,
+            slot: deadline.digit(level),
+        }
+    } else {
+        Place::Overflow
+    }
+}
+
+// ===== impl Tick =====
+
+impl Tick {
+    /// The base-64 digit of this tick at `level`: its slot on that level.
+    fn digit(self, level: usize) -> usize {
+        ((self.0 >> (SLOT_BITS * level)) as usize) & (SLOTS - 1)
+    }
+
+    /// This tick with the digits below `level` cleared: the start of the
+    /// `64^level`-tick block it lies in. `level` may be `LEVELS`: the epoch.
+    fn block_start(self, level: usize) -> Tick {
+        let bits = SLOT_BITS * level;
+        Tick(self.0 >> bits << bits)
+    }
+}
+
+// ===== impl Wheel =====
+
+impl<T> Wheel<T> {
+    /// An empty wheel whose now is `Tick(0)`.
+    pub(crate) fn new() -> Self {
+        Wheel {
+            entries: Slab::new(),
+            levels: [Level::EMPTY; LEVELS],
+            due: List::EMPTY,
+            overflow: List::EMPTY,
+            overflow_floor: Tick(u64::MAX),
+            elapsed: Tick(0),
+            next_seq: 0,
+        }
+    }
+
+    /// Stores `value` until `deadline`. A deadline at or before
+    /// [`elapsed`](Self::elapsed) is allowed: the entry is due at once.
+    pub(crate) fn insert(&mut self, deadline: Tick, value: T) -> TimerKey {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let index = self.entries.insert(Entry {
+            value,
+            deadline,
+            seq,
+            prev: None,
+            next: None,
+        });
+        self.link(index);
+        TimerKey { index, seq }
+    }
+
+    /// Removes the entry and returns its value; `None` if it already fired
+    /// or was cancelled, in which case nothing changes.
+    pub(crate) fn cancel(&mut self, key: TimerKey) -> Option<T> {
+        self.get_mut(key)?;
+        self.unlink(key.index);
+        Some(self.entries.remove(key.index).value)
+    }
+
+    /// The value of a pending entry, to change it in place (a new waker).
+    pub(crate) fn get_mut(&mut self, key: TimerKey) -> Option<&mut T> {
+        match self.entries.get_mut(key.index) {
+            Some(entry) if entry.seq == key.seq => Some(&mut entry.value),
+            _ => None,
+        }
+    }
+
+    /// When [`poll`](Self::poll) next has work to do; `None` iff empty.
+    ///
+    /// Never after the earliest deadline. It *is* the earliest deadline when
+    /// that entry is on level 0 or already due (then it is the entry's own
+    /// deadline, at or before `elapsed`: the caller must not sleep). Else it
+    /// is the start of the earliest slot, where entries cascade, or for the
+    /// overflow list the start of the floor's epoch. Progress: once `poll`
+    /// at this tick is drained, something fired or this moved later.
+    pub(crate) fn next_deadline(&self) -> Option<Tick> {
+        match self.due.head {
+            Some(index) => Some(self.entries[index].deadline),
+            None => self.next_bucket().map(|(start, _)| start),
+        }
+    }
+
+    /// The next entry due at `now`, as (deadline, value), in deadline then
+    /// insertion order; `None` once none is left, and `elapsed` is then
+    /// `now`. A `now` before `elapsed` counts as `elapsed`: time never goes
+    /// back. Call it until `None`; entries already due come first.
+    pub(crate) fn poll(&mut self, now: Tick) -> Option<(Tick, T)> {
+        loop {
+            if let Some(index) = self.due.head {
+                self.unlink(index);
+                let entry = self.entries.remove(index);
+                return Some((entry.deadline, entry.value));
+            }
+            match self.next_bucket() {
+                // Jump to the bucket's start: nothing lies in between.
+                Some((start, place)) if start <= now => {
+                    debug_assert!(start > self.elapsed, "a bucket starts in the past");
+                    self.elapsed = start;
+                    self.cascade(place);
+                }
+                _ => {
+                    self.elapsed = self.elapsed.max(now);
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// The wheel's now: the latest tick `poll` has reached. (The runtime
+    /// keeps its own clock; the tests check the wheel's against it.)
+    #[cfg(test)]
+    pub(crate) fn elapsed(&self) -> Tick {
+        self.elapsed
+    }
+
+    /// How many entries are pending.
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no entry is pending.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The earliest non-empty bucket (a slot or the overflow list) and the
+    /// tick it starts at. The due list is not a bucket.
+    fn next_bucket(&self) -> Option<(Tick, Place)> {
+        // The lowest occupied level holds the earliest slot (the level rule).
+        for (level, slots) in self.levels.iter().enumerate() {
+            if slots.occupied != 0 {
+                let slot = slots.occupied.trailing_zeros() as usize;
+                let block = self.elapsed.block_start(level + 1);
+                let start = Tick(block.0 | ((slot as u64) << (SLOT_BITS * level)));
+                return Some((start, Place::Slot { level, slot }));
+            }
+        }
+        if self.overflow.is_empty() {
+            return None;
+        }
+        Some((self.overflow_floor.block_start(LEVELS), Place::Overflow))
+    }
+
+    /// Empties a bucket that `elapsed` has just reached, linking each of its
+    /// entries in again: each lands lower, or in the due list.
+    fn cascade(&mut self, place: Place) {
+        let list = match place {
+            // `poll` drains the due list instead; re-linking it is harmless.
+            Place::Due => mem::replace(&mut self.due, List::EMPTY),
+            Place::Slot { level, slot } => {
+                let level = &mut self.levels[level];
+                level.occupied &= !(1 << slot);
+                mem::replace(&mut level.slots[slot], List::EMPTY)
+            }
+            Place::Overflow => {
+                // The entries that stay compute the floor afresh.
+                self.overflow_floor = Tick(u64::MAX);
+                mem::replace(&mut self.overflow, List::EMPTY)
+            }
+        };
+        let mut cursor = list.head;
+        while let Some(index) = cursor {
+            cursor = self.entries[index].next;
+            self.link(index);
+        }
+    }
+
+    /// Puts an unlinked entry into the list its deadline calls for.
+    fn link(&mut self, index: usize) {
+        let deadline = self.entries[index].deadline;
+        match place_of(deadline, self.elapsed) {
+            Place::Due => self.due.insert_in_order(&mut self.entries, index),
+            Place::Slot { level, slot } => {
+                let level = &mut self.levels[level];
+                level.occupied |= 1 << slot;
+                level.slots[slot].push_back(&mut self.entries, index);
+            }
+            Place::Overflow => {
+                self.overflow_floor = self.overflow_floor.min(deadline);
+                self.overflow.push_back(&mut self.entries, index);
+            }
+        }
+    }
+
+    /// Takes an entry out of its list, keeping the bookkeeping true.
+    fn unlink(&mut self, index: usize) {
+        // The list is found again from the deadline: the first invariant.
+        match place_of(self.entries[index].deadline, self.elapsed) {
+            Place::Due => self.due.remove(&mut self.entries, index),
+            Place::Slot { level, slot } => {
+                let level = &mut self.levels[level];
+                level.slots[slot].remove(&mut self.entries, index);
+                if level.slots[slot].is_empty() {
+                    level.occupied &= !(1 << slot);
+                }
+            }
+            Place::Overflow => {
+                self.overflow.remove(&mut self.entries, index);
+                // A stale floor would outlive the list and could lie before
+                // a later `elapsed`; the next overflow entry sets it anew.
+                if self.overflow.is_empty() {
+                    self.overflow_floor = Tick(u64::MAX);
+                }
+            }
+        }
+    }
+}
+
+impl<T> Default for Wheel<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> fmt::Debug for Wheel<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A summary: the values need not be `Debug`, and there may be many.
+        f.debug_struct("Wheel")
+            .field("elapsed", &self.elapsed)
+            .field("len", &self.len())
+            .field("next_deadline", &self.next_deadline())
+            .finish_non_exhaustive()
+    }
+}
+
+// ===== impl Entry =====
+
+impl<T> Entry<T> {
+    /// The key the wheel's order sorts by: deadline, then insertion.
+    fn order(&self) -> (Tick, u64) {
+        (self.deadline, self.seq)
+    }
+}
+
+// ===== impl Level =====
+
+impl Level {
+    /// A level with every slot empty.
+    const EMPTY: Level = Level {
+        occupied: 0,
+        slots: [List::EMPTY; SLOTS],
+    };
+}
+
+// ===== impl List =====
+
+impl List {
+    /// A list with no entries.
+    const EMPTY: List = List {
+        head: None,
+        tail: None,
+    };
+
+    /// Whether the list has no entries.
+    fn is_empty(&self) -> bool {
+        self.head.is_none()
+    }
+
+    /// Appends an unlinked entry.
+    fn push_back<T>(&mut self, entries: &mut Slab<Entry<T>>, index: usize) {
+        self.insert_after(entries, self.tail, index);
+    }
+
+    /// Inserts an unlinked entry after the last entry that sorts before it
+    /// by `Entry::order`, searching from the tail: new entries usually
+    /// sort last, so the walk usually stops at once.
+    fn insert_in_order<T>(&mut self, entries: &mut Slab<Entry<T>>, index: usize) {
+        let order = entries[index].order();
+        let mut after = self.tail;
+        while let Some(later) = after.filter(|&at| entries[at].order() > order) {
+            after = entries[later].prev;
+        }
+        self.insert_after(entries, after, index);
+    }
+
+    /// Inserts an unlinked entry after `after`, or at the front if `None`.
+    fn insert_after<T>(
+        &mut self,
+        entries: &mut Slab<Entry<T>>,
+        after: Option<usize>,
+        index: usize,
+    ) {
+        let following = match after {
+            Some(at) => entries[at].next,
+            None => self.head,
+        };
+        entries[index].prev = after;
+        entries[index].next = following;
+        match after {
+            Some(at) => entries[at].next = Some(index),
+            None => self.head = Some(index),
+        }
+        match following {
+            Some(at) => entries[at].prev = Some(index),
+            None => self.tail = Some(index),
+        }
+    }
+
+    /// Unlinks an entry of this list, in O(1) thanks to the back links.
+    fn remove<T>(&mut self, entries: &mut Slab<Entry<T>>, index: usize) {
+        let Entry { prev, next, .. } = entries[index];
+        match prev {
+            Some(at) => entries[at].next = next,
+            None => self.head = next,
+        }
+        match next {
+            Some(at) => entries[at].prev = prev,
+            None => self.tail = prev,
+        }
+        entries[index].prev = None;
+        entries[index].next = None;
+    }
+}
