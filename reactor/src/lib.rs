@@ -1,0 +1,45 @@
+//! `tether-reactor`: when can something proceed.
+//!
+//! The part of tether that talks to the operating system, and knows nothing
+//! of tasks: it keeps [`Waker`](std::task::Waker)s and wakes them when the
+//! thing they wait for happens.
+//!
+//! | module | what it answers |
+//! |--------|-----------------|
+//! | [`reactor`] | the poller and the table of sources; one `react` per loop iteration |
+//! | [`source`] | "is this fd readable / writable yet?" for a registered fd |
+//! | [`wakeup`] | how another thread ends the loop's sleep in the poller |
+//! | `timer` | the hierarchical timer wheel, and how instants become ticks |
+//! | [`time`] | `sleep`, `timeout`, `interval`: the public face of the timers |
+//!
+//! The executor owns one [`Reactor`] per loop and makes it current on the
+//! loop thread ([`Reactor::enter`]); the time and I/O types find it there on
+//! their first poll, so they can be created anywhere and awaited inside the
+//! loop.
+//!
+//! # Dependencies
+//!
+//! `polling` (the portable poller: epoll, kqueue, event ports), `slab` (the
+//! source table and the wheel's entries), `futures-core` (the `Stream`
+//! trait, for [`time::Interval`]) and, on Linux, `rustix` for the wakeup's
+//! eventfd (already in the tree through `polling`).
+//!
+//! # Unsafe code
+//!
+//! One promise needs `unsafe`: that a registered file descriptor stays open
+//! until it is removed from the poller ([`source::Registration::new`], the
+//! two places that borrow the fd back from its number, and the wakeup's
+//! eventfd). Everything else is safe code.
+
+#![deny(unsafe_op_in_unsafe_fn)]
+#![doc(test(attr(deny(warnings))))]
+
+pub mod reactor;
+pub mod source;
+pub mod time;
+mod timer;
+pub mod wakeup;
+
+pub use reactor::{Deadline, EnterGuard, Reactor};
+pub use source::{Direction, Readiness, Registration};
+pub use wakeup::Wakeup;

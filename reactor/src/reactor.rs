@@ -1,0 +1,312 @@
+//! The reactor: the poller, the registered sources, and the timers.
+//!
+//! One [`Reactor`] belongs to one loop thread. The loop asks it two
+//! questions each iteration: "what became ready?" ([`Reactor::react`], steps
+//! 2 and 3 of the loop) and "which timers expired?" ([`Reactor::fire_timers`],
+//! step 5). The answer to both is the same: it wakes the
+//! [`Waker`]s that were waiting for that event. The reactor never sees a
+//! task, only wakers; what a wake does is the executor's business.
+//!
+//! # Sources and the poller
+//!
+//! Every file descriptor the reactor watches is a *source*, kept in a slab.
+//! Its slab index, together with a generation number, is the key the poller
+//! hands back with each event (see [`crate::source`]). The poller runs in
+//! oneshot mode: after it reports an event for a source it reports nothing
+//! more for it until the source is re-armed with `Poller::modify`. The
+//! reactor re-arms a source whenever somebody waits on it and the poller is
+//! not already watching for that direction, and again after each event for
+//! the directions that still have waiters.
+//!
+//! Oneshot makes "readiness arrived between my last read and my
+//! registration" impossible to lose: `epoll_ctl(EPOLL_CTL_MOD)` checks the
+//! file's current readiness when it arms it, so a source that became
+//! readable before the re-arm is reported by the very next wait.
+//!
+//! # Wakes happen after the dispatch
+//!
+//! `react` first records every event and collects the wakers to wake, and
+//! only then wakes them, with no borrow of the reactor held. A waker is
+//! arbitrary code: one that dropped a source or registered a new one while
+//! the source table was borrowed would panic, and one that freed a slab slot
+//! mid-dispatch could let the next event of the batch reach the slot's new
+//! owner. The generation in each key guards against that too.
+
+use std::cell::{Cell, RefCell};
+use std::io;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::Waker;
+use std::time::{Duration, Instant};
+
+use polling::{Event, Events, Poller};
+use slab::Slab;
+
+use crate::source::{SourceKey, SourceState};
+use crate::timer::Timers;
+use crate::wakeup::{WAKEUP_KEY, Wakeup};
+
+/// One loop's window onto the operating system: I/O readiness and timers.
+///
+/// Shared within the loop thread through an `Rc`; the executor owns one and
+/// makes it [current](Reactor::enter) while the loop runs, so that
+/// [`sleep`](crate::time::sleep) and the I/O types find it.
+pub struct Reactor {
+    /// The OS poller (epoll, kqueue, event ports...). In an `Arc` because
+    /// where the wakeup is `Poller::notify`, [`Wakeup`] handles on other
+    /// threads hold it.
+    poller: Arc<Poller>,
+    /// Every registered source, by slab index.
+    sources: RefCell<Slab<SourceState>>,
+    /// How many sources the poller is armed for: while it is zero, a
+    /// non-blocking poll cannot report anything (see `has_armed_sources`).
+    armed: Cell<usize>,
+    /// Generation for the next registration; see [`SourceKey`].
+    next_generation: Cell<u32>,
+    /// Buffer for the poller's events, reused by every `react`.
+    events: RefCell<Events>,
+    /// How many times `react` has returned from the poller. Readiness
+    /// futures compare against it to tell a new event from an old one.
+    tick: Cell<u64>,
+    /// The timer wheel and its clock.
+    timers: RefCell<Timers>,
+    /// Wakers collected during a dispatch, woken after it; reused.
+    to_wake: RefCell<Vec<Waker>>,
+    /// How other threads end `react`'s wait.
+    wakeup: Wakeup,
+}
+
+/// How long [`Reactor::react`] may wait for an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deadline {
+    /// Not at all: poll and return.
+    Now,
+    /// Until this instant.
+    At(Instant),
+    /// Until an event or a wakeup, however long that takes.
+    Never,
+}
+
+thread_local! {
+    /// The reactor of the loop running on this thread, if any.
+    static CURRENT: RefCell<Option<Rc<Reactor>>> = const { RefCell::new(None) };
+}
+
+/// Makes a reactor current on this thread until dropped.
+///
+/// Returned by [`Reactor::enter`]; restores whatever was current before.
+#[must_use = "the reactor stops being current when the guard is dropped"]
+pub struct EnterGuard {
+    /// What was current before `enter`.
+    previous: Option<Rc<Reactor>>,
+}
+
+// ===== impl Reactor =====
+
+impl Reactor {
+    /// Creates a reactor with its own poller.
+    ///
+    /// # Errors
+    ///
+    /// Fails if the OS refuses a poller (for example out of file
+    /// descriptors: an epoll instance, a timerfd and an eventfd on Linux).
+    pub fn new() -> io::Result<Rc<Self>> {
+        let poller = Arc::new(Poller::new()?);
+        let wakeup = Wakeup::new(&poller)?;
+        Ok(Rc::new(Self {
+            poller,
+            sources: RefCell::new(Slab::new()),
+            armed: Cell::new(0),
+            next_generation: Cell::new(0),
+            events: RefCell::new(Events::new()),
+            tick: Cell::new(0),
+            timers: RefCell::new(Timers::new(Instant::now())),
+            to_wake: RefCell::new(Vec::new()),
+            wakeup,
+        }))
+    }
+
+    /// The reactor of the loop running on this thread, if one is.
+    pub fn current() -> Option<Rc<Self>> {
+        CURRENT.with(|current| current.borrow().clone())
+    }
+
+    /// Makes this reactor [current](Reactor::current) until the guard drops.
+    pub fn enter(self: &Rc<Self>) -> EnterGuard {
+        let previous = CURRENT.with(|current| current.replace(Some(self.clone())));
+        EnterGuard { previous }
+    }
+
+    /// A handle that wakes this reactor's `react` from any thread.
+    pub fn wakeup(&self) -> Wakeup {
+        self.wakeup.clone()
+    }
+
+    /// How many times [`react`](Reactor::react) has returned.
+    pub fn tick(&self) -> u64 {
+        self.tick.get()
+    }
+
+    /// Steps 2 and 3 of the loop: waits for I/O events until `deadline` (or
+    /// an event, or a [`Wakeup`]), then wakes every waker waiting for a
+    /// source that became ready. Returns the number of events.
+    ///
+    /// # Errors
+    ///
+    /// Returns the poller's error; an interrupted wait (`EINTR`) is retried
+    /// inside `polling` and never seen here.
+    pub fn react(&self, deadline: Deadline) -> io::Result<usize> {
+        let mut events = self.events.borrow_mut();
+        events.clear();
+        match deadline {
+            Deadline::Now => self.poller.wait(&mut events, Some(Duration::ZERO))?,
+            Deadline::At(deadline) => self.poller.wait_deadline(&mut events, deadline)?,
+            Deadline::Never => self.poller.wait(&mut events, None)?,
+        };
+        let tick = self.tick.get() + 1;
+        self.tick.set(tick);
+        let mut to_wake = self.to_wake.take();
+        self.dispatch(events.iter(), tick, &mut to_wake);
+        let count = events.len();
+        drop(events);
+        // No borrow is held from here on: a waker may do anything.
+        for waker in to_wake.drain(..) {
+            waker.wake();
+        }
+        self.to_wake.replace(to_wake);
+        Ok(count)
+    }
+
+    /// Records `events` as ready at `tick` and collects the wakers to wake.
+    ///
+    /// Separate from `react` so that a test can hand it an event the poller
+    /// would never deliver, such as one for a source that was replaced.
+    pub(crate) fn dispatch(
+        &self,
+        events: impl Iterator<Item = Event>,
+        tick: u64,
+        to_wake: &mut Vec<Waker>,
+    ) {
+        let mut sources = self.sources.borrow_mut();
+        for event in events {
+            if event.key == WAKEUP_KEY {
+                // Its only job was to end the wait.
+                continue;
+            }
+            let key = SourceKey::from_event(event.key);
+            // A slot that was freed, or reused by a newer source, is not
+            // the source this event was for: drop the event.
+            let Some(source) = sources.get_mut(key.index()) else {
+                continue;
+            };
+            if source.generation() != key.generation() {
+                continue;
+            }
+            let was_armed = source.is_armed();
+            source.deliver(&event, tick, to_wake);
+            // Oneshot: the event disarmed the source. Re-arm for whoever
+            // is still waiting. An error means the fd is gone; its waiters
+            // were woken above or will find out from their next operation.
+            let _ = source.rearm(&self.poller, key);
+            self.count_armed(was_armed, source.is_armed());
+        }
+    }
+
+    /// Whether the poller watches any source at all.
+    ///
+    /// While it does not, a non-blocking poll can return nothing: no source
+    /// can report readiness, and the wakeup is only written while the loop
+    /// sleeps (`tether_bridge::inject`), so the busy loop skips such polls.
+    pub fn has_armed_sources(&self) -> bool {
+        self.armed.get() > 0
+    }
+
+    /// Arms the poller for `source`'s waiters, keeping the armed count.
+    pub(crate) fn rearm(&self, source: &mut SourceState, key: SourceKey) -> io::Result<()> {
+        let was_armed = source.is_armed();
+        let result = source.rearm(&self.poller, key);
+        self.count_armed(was_armed, source.is_armed());
+        result
+    }
+
+    /// Records that a source went from armed `before` to armed `after`.
+    pub(crate) fn count_armed(&self, before: bool, after: bool) {
+        match (before, after) {
+            (false, true) => self.armed.set(self.armed.get() + 1),
+            (true, false) => self.armed.set(self.armed.get() - 1),
+            _ => {}
+        }
+    }
+
+    /// Step 5 of the loop: wakes the waker of every timer whose deadline is
+    /// at or before `now`, in deadline order, then insertion order.
+    pub fn fire_timers(&self, now: Instant) -> usize {
+        let mut to_wake = self.to_wake.take();
+        self.timers.borrow_mut().expire(now, &mut to_wake);
+        let fired = to_wake.len();
+        for waker in to_wake.drain(..) {
+            waker.wake();
+        }
+        self.to_wake.replace(to_wake);
+        fired
+    }
+
+    /// When the loop next needs to run [`fire_timers`](Reactor::fire_timers):
+    /// no later than the earliest timer's deadline. `None` if no timer is set.
+    pub fn next_timer(&self) -> Option<Instant> {
+        self.timers.borrow().next_deadline()
+    }
+
+    /// The timers, for the time types of this crate.
+    pub(crate) fn timers(&self) -> &RefCell<Timers> {
+        &self.timers
+    }
+
+    /// The poller and the source table, for [`crate::source`].
+    pub(crate) fn poller(&self) -> &Poller {
+        &self.poller
+    }
+
+    /// The source table, for [`crate::source`].
+    pub(crate) fn sources(&self) -> &RefCell<Slab<SourceState>> {
+        &self.sources
+    }
+
+    /// A fresh generation for a new registration.
+    pub(crate) fn next_generation(&self) -> u32 {
+        let generation = self.next_generation.get();
+        self.next_generation.set(generation.wrapping_add(1));
+        generation
+    }
+}
+
+impl std::fmt::Debug for Reactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reactor")
+            .field("sources", &self.sources.borrow().len())
+            .field("timers", &self.timers.borrow().len())
+            .field("tick", &self.tick.get())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Reactor {
+    fn drop(&mut self) {
+        self.wakeup.deregister(&self.poller);
+    }
+}
+
+// ===== impl EnterGuard =====
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        CURRENT.with(|current| *current.borrow_mut() = previous);
+    }
+}
+
+impl std::fmt::Debug for EnterGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnterGuard").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,669 @@
+//! Sources: file descriptors registered with the reactor, and the tasks
+//! waiting for them.
+//!
+//! A [`Registration`] is one fd in the reactor's source table. For each
+//! [`Direction`] (read, write) the source keeps who is waiting and when the
+//! last event for that direction arrived. Waiting comes in two forms:
+//!
+//! - [`Registration::poll_ready`]: one waker slot per direction, the shape an
+//!   `AsyncRead::poll_read` needs (it has nowhere to keep a waiter's state);
+//!   a later poll from another task replaces the earlier waker;
+//! - [`Registration::readable`] / [`writable`](Registration::writable): a
+//!   future per waiter, any number of them, all woken by one event.
+//!
+//! # Telling a new event from an old one
+//!
+//! The reactor counts its returns from the poller ([`Reactor::tick`]). An
+//! event for a direction stamps it with the current tick. A waiter notes the
+//! tick when it starts waiting, and is ready once the direction's stamp is
+//! newer. An event delivered earlier in the same iteration carries the same
+//! tick as the waiter's start, so it does not count: the caller saw
+//! `WouldBlock` after it, and only a newer event means anything.
+//!
+//! # Keys and stale events
+//!
+//! The key the poller returns with an event is a [`SourceKey`]: the slab
+//! index plus a generation number that is new for each registration. Slab
+//! indices are reused as soon as a source is dropped; the generation makes
+//! an event meant for the old source miss the new one instead of waking it
+//! for readiness it never had.
+
+use std::cell::RefMut;
+use std::future::Future;
+use std::io;
+use std::os::fd::{BorrowedFd, RawFd};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use polling::{Event, Poller};
+use slab::Slab;
+
+use crate::reactor::Reactor;
+
+/// The two things one can wait for on a file descriptor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Readable: data to read, a connection to accept, or end of file.
+    Read,
+    /// Writable: room in the send buffer, or a connect that finished.
+    Write,
+}
+
+/// A slab index and a generation, packed into the poller's `usize` key.
+///
+/// The generation takes the top quarter of the bits (16 on 64-bit targets,
+/// 8 on 32-bit ones), the index the rest. Indices stop short of the two
+/// keys that are not sources (see `MAX_INDEX`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SourceKey(usize);
+
+/// One registered fd, as the reactor's source table holds it.
+#[derive(Debug)]
+pub(crate) struct SourceState {
+    /// The file descriptor.
+    ///
+    /// # Invariant
+    ///
+    /// Open for as long as this entry is in the table: the
+    /// [`Registration`] that owns the entry was created by the unsafe
+    /// [`Registration::new`], whose caller promised exactly that.
+    fd: RawFd,
+    /// This registration's generation, as in its [`SourceKey`].
+    generation: usize,
+    /// Waiters and event stamps for reading, then writing.
+    directions: [DirectionState; 2],
+}
+
+/// Who waits for one direction of a source, and when it was last ready.
+#[derive(Debug, Default)]
+struct DirectionState {
+    /// The tick of the last event for this direction (0: none yet).
+    ready_tick: u64,
+    /// The `poll_ready` waiter, from its first `Pending` until it sees the
+    /// event. Delivery takes its waker but keeps its start tick, so that
+    /// the next `poll_ready` can still tell the event is new.
+    poller: Option<PollWaiter>,
+    /// The `Readiness` futures: a waker each (taken when woken).
+    waiters: Slab<Option<Waker>>,
+    /// Whether the poller is armed for this direction right now.
+    armed: bool,
+}
+
+/// The waiter of [`Registration::poll_ready`] for one direction.
+#[derive(Debug)]
+struct PollWaiter {
+    /// Its waker, until an event takes it.
+    waker: Option<Waker>,
+    /// The reactor tick when it started waiting.
+    since: u64,
+}
+
+/// A file descriptor registered with the current loop's reactor.
+///
+/// Dropping it removes the fd from the poller; the fd itself is not closed
+/// (it belongs to the caller, who closes it after this is dropped).
+pub struct Registration {
+    /// The reactor the fd is registered with.
+    reactor: Rc<Reactor>,
+    /// Where the fd is in the reactor's source table.
+    key: SourceKey,
+}
+
+/// A future that resolves when a source becomes ready in one direction.
+///
+/// Returned by [`Registration::readable`] and [`Registration::writable`].
+#[must_use = "futures do nothing unless polled"]
+pub struct Readiness<'a> {
+    /// The source waited on.
+    registration: &'a Registration,
+    /// Which direction.
+    direction: Direction,
+    /// Once polled: the waiter's slot and the tick it started waiting at.
+    waiting: Option<(usize, u64)>,
+}
+
+// ===== impl SourceKey =====
+
+/// Bits of a key that hold the generation.
+const GENERATION_BITS: u32 = usize::BITS / 4;
+/// Bits of a key that hold the slab index.
+const INDEX_BITS: u32 = usize::BITS - GENERATION_BITS;
+/// Mask of the index bits.
+const INDEX_MASK: usize = (1 << INDEX_BITS) - 1;
+/// The largest slab index a source may have. The two above it are
+/// reserved: all-ones, with all-ones generation, is `polling`'s own key, and
+/// the one below is the wakeup's (`crate::wakeup::WAKEUP_KEY`).
+const MAX_INDEX: usize = INDEX_MASK - 2;
+
+impl SourceKey {
+    fn new(index: usize, generation: usize) -> Self {
+        debug_assert!(index <= MAX_INDEX);
+        Self((generation << INDEX_BITS) | index)
+    }
+
+    /// The key of an event the poller returned.
+    pub(crate) fn from_event(key: usize) -> Self {
+        Self(key)
+    }
+
+    pub(crate) fn index(self) -> usize {
+        self.0 & INDEX_MASK
+    }
+
+    pub(crate) fn generation(self) -> usize {
+        self.0 >> INDEX_BITS
+    }
+
+    /// The raw key for the poller.
+    fn raw(self) -> usize {
+        self.0
+    }
+}
+
+// ===== impl SourceState =====
+
+impl SourceState {
+    pub(crate) fn generation(&self) -> usize {
+        self.generation
+    }
+
+    /// Records an event at `tick` and moves the wakers it concerns to
+    /// `to_wake`. The poller is now disarmed for this source (oneshot).
+    pub(crate) fn deliver(&mut self, event: &Event, tick: u64, to_wake: &mut Vec<Waker>) {
+        for (direction, ready) in self
+            .directions
+            .iter_mut()
+            .zip([event.readable, event.writable])
+        {
+            // Oneshot disarms the whole registration, not one direction.
+            direction.armed = false;
+            if !ready {
+                continue;
+            }
+            direction.ready_tick = tick;
+            if let Some(waker) = direction.poller.as_mut().and_then(|p| p.waker.take()) {
+                to_wake.push(waker);
+            }
+            to_wake.extend(direction.waiters.iter_mut().filter_map(|(_, w)| w.take()));
+        }
+    }
+
+    /// Arms the poller for every direction that has a waiter and is not
+    /// armed yet. A no-op when nothing changes, so it costs a system call
+    /// only when the poller's interest really grows.
+    pub(crate) fn rearm(&mut self, poller: &Poller, key: SourceKey) -> io::Result<()> {
+        let wanted = self.directions.each_ref().map(DirectionState::has_waiter);
+        let armed = self.directions.each_ref().map(|d| d.armed);
+        if wanted.iter().zip(&armed).all(|(w, a)| !w || *a) {
+            return Ok(());
+        }
+        let mut interest = Event::none(key.raw());
+        interest.readable = wanted[0] || armed[0];
+        interest.writable = wanted[1] || armed[1];
+        // SAFETY: `self.fd` is open while this entry is in the table (the
+        // invariant on the field), and the borrow ends with this call.
+        let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
+        poller.modify(fd, interest)?;
+        self.directions[0].armed = interest.readable;
+        self.directions[1].armed = interest.writable;
+        Ok(())
+    }
+
+    /// Whether the poller watches this source in some direction.
+    pub(crate) fn is_armed(&self) -> bool {
+        self.directions.iter().any(|d| d.armed)
+    }
+
+    fn direction(&mut self, direction: Direction) -> &mut DirectionState {
+        &mut self.directions[direction as usize]
+    }
+}
+
+impl DirectionState {
+    fn has_waiter(&self) -> bool {
+        self.poller.as_ref().is_some_and(|p| p.waker.is_some())
+            || self.waiters.iter().any(|(_, w)| w.is_some())
+    }
+}
+
+// ===== impl Registration =====
+
+impl Registration {
+    /// Registers `fd` with the current loop's reactor, watching nothing yet.
+    ///
+    /// # Safety
+    ///
+    /// `fd` must stay open until the returned `Registration` is dropped.
+    /// The poller has to be told before an fd it watches is closed (on
+    /// epoll, a watched fd that was duplicated keeps producing events after
+    /// `close`), and the reactor re-arms the fd by number, which after a
+    /// `close` could name an unrelated file.
+    ///
+    /// # Errors
+    ///
+    /// Fails if the poller refuses the fd (for example a regular file on
+    /// epoll), or with `OutOfMemory` past the source table's capacity
+    /// (2^47 sources on 64-bit targets).
+    ///
+    /// # Panics
+    ///
+    /// Panics if no tether loop runs on this thread.
+    pub unsafe fn new(fd: RawFd) -> io::Result<Self> {
+        let reactor = Reactor::current().expect(
+            "tether: an I/O source was created outside a tether loop; \
+             create it inside Runtime::block_on or a task",
+        );
+        let mut sources = reactor.sources().borrow_mut();
+        let entry = sources.vacant_entry();
+        if entry.key() > MAX_INDEX {
+            return Err(io::Error::new(
+                io::ErrorKind::OutOfMemory,
+                "too many sources registered with one tether reactor",
+            ));
+        }
+        let generation = reactor.next_generation() as usize & ((1 << GENERATION_BITS) - 1);
+        let key = SourceKey::new(entry.key(), generation);
+        // SAFETY: the caller keeps `fd` open until this registration is
+        // dropped, and our `Drop` deletes it from the poller first, which is
+        // what `Poller::add` requires.
+        unsafe { reactor.poller().add(fd, Event::none(key.raw()))? };
+        entry.insert(SourceState {
+            fd,
+            generation,
+            directions: Default::default(),
+        });
+        drop(sources);
+        Ok(Self { reactor, key })
+    }
+
+    /// The reactor this fd is registered with.
+    pub fn reactor(&self) -> &Rc<Reactor> {
+        &self.reactor
+    }
+
+    /// Polls for readiness in `direction`, keeping one waker per direction.
+    ///
+    /// Returns `Ready` once an event for `direction` arrived after the
+    /// first `Pending` of this wait; the caller then retries its operation
+    /// and, on `WouldBlock`, calls this again to wait anew. Only the waker of
+    /// the latest call is kept: use [`readable`](Registration::readable) /
+    /// [`writable`](Registration::writable) for several waiters.
+    ///
+    /// # Errors
+    ///
+    /// Returns the poller's error if it cannot arm the fd.
+    pub fn poll_ready(&self, direction: Direction, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let tick = self.reactor.tick();
+        let mut source = self.state();
+        let state = source.direction(direction);
+        match &mut state.poller {
+            Some(waiter) if state.ready_tick > waiter.since => {
+                state.poller = None;
+                return Poll::Ready(Ok(()));
+            }
+            Some(waiter) => match &mut waiter.waker {
+                Some(waker) if waker.will_wake(cx.waker()) => {}
+                waker => *waker = Some(cx.waker().clone()),
+            },
+            None => {
+                state.poller = Some(PollWaiter {
+                    waker: Some(cx.waker().clone()),
+                    since: tick,
+                });
+            }
+        }
+        self.reactor.rearm(&mut source, self.key)?;
+        Poll::Pending
+    }
+
+    /// Waits until the fd is readable. Any number of tasks may wait at once;
+    /// one event wakes them all.
+    pub fn readable(&self) -> Readiness<'_> {
+        Readiness {
+            registration: self,
+            direction: Direction::Read,
+            waiting: None,
+        }
+    }
+
+    /// Waits until the fd is writable. Any number of tasks may wait at once;
+    /// one event wakes them all.
+    pub fn writable(&self) -> Readiness<'_> {
+        Readiness {
+            registration: self,
+            direction: Direction::Write,
+            waiting: None,
+        }
+    }
+
+    fn state(&self) -> RefMut<'_, SourceState> {
+        RefMut::map(self.reactor.sources().borrow_mut(), |sources| {
+            &mut sources[self.key.index()]
+        })
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        let source = self.reactor.sources().borrow_mut().remove(self.key.index());
+        self.reactor.count_armed(source.is_armed(), false);
+        // SAFETY: the fd is still open (the invariant on `SourceState::fd`:
+        // the caller of `new` closes it only after this drop).
+        let fd = unsafe { BorrowedFd::borrow_raw(source.fd) };
+        // Failure means the fd is no longer registered, the state we want.
+        // Nobody can be waiting: every waiter borrows this registration.
+        let _ = self.reactor.poller().delete(fd);
+    }
+}
+
+impl std::fmt::Debug for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+// ===== impl Readiness =====
+
+impl Future for Readiness<'_> {
+    type Output = io::Result<()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let registration = self.registration;
+        let mut source = registration.state();
+        let state = source.direction(self.direction);
+        match self.waiting {
+            Some((slot, since)) if state.ready_tick > since => {
+                state.waiters.remove(slot);
+                drop(source);
+                self.waiting = None;
+                return Poll::Ready(Ok(()));
+            }
+            Some((slot, _)) => match &mut state.waiters[slot] {
+                Some(waker) if waker.will_wake(cx.waker()) => {}
+                waker => *waker = Some(cx.waker().clone()),
+            },
+            None => {
+                let slot = state.waiters.insert(Some(cx.waker().clone()));
+                self.waiting = Some((slot, registration.reactor.tick()));
+            }
+        }
+        registration.reactor.rearm(&mut source, registration.key)?;
+        Poll::Pending
+    }
+}
+
+impl Drop for Readiness<'_> {
+    fn drop(&mut self) {
+        if let Some((slot, _)) = self.waiting {
+            let mut source = self.registration.state();
+            source.direction(self.direction).waiters.remove(slot);
+        }
+    }
+}
+
+impl std::fmt::Debug for Readiness<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Readiness")
+            .field("direction", &self.direction)
+            .field("waiting", &self.waiting.is_some())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reactor::{Deadline, EnterGuard};
+    use std::io::{Read, Write};
+    use std::os::fd::AsRawFd;
+    use std::os::unix::net::UnixStream;
+    use std::sync::{Arc, Mutex};
+    use std::task::Wake;
+
+    /// A waker that counts its wakes.
+    #[derive(Default)]
+    struct Counter(Mutex<usize>);
+
+    impl Wake for Counter {
+        fn wake(self: Arc<Self>) {
+            *self.0.lock().unwrap() += 1;
+        }
+    }
+
+    /// A current reactor, a registered socket (`ours`) and its peer
+    /// (`theirs`), and a waker that counts. Fields drop in order: the
+    /// registration before the socket it watches.
+    struct Fixture {
+        registration: Registration,
+        ours: UnixStream,
+        theirs: UnixStream,
+        counter: Arc<Counter>,
+        waker: Waker,
+        reactor: Rc<Reactor>,
+        _enter: EnterGuard,
+    }
+
+    impl Fixture {
+        fn new() -> Self {
+            let reactor = Reactor::new().unwrap();
+            let _enter = reactor.enter();
+            let (ours, theirs) = pair();
+            let registration = register(&ours);
+            let counter = Arc::new(Counter::default());
+            let waker = Waker::from(counter.clone());
+            Self {
+                registration,
+                ours,
+                theirs,
+                counter,
+                waker,
+                reactor,
+                _enter,
+            }
+        }
+
+        fn wakes(&self) -> usize {
+            *self.counter.0.lock().unwrap()
+        }
+
+        fn poll_ready(&self, direction: Direction) -> Poll<io::Result<()>> {
+            self.registration
+                .poll_ready(direction, &mut Context::from_waker(&self.waker))
+        }
+
+        fn poll<F: Future + Unpin>(&self, future: &mut F) -> Poll<F::Output> {
+            Pin::new(future).poll(&mut Context::from_waker(&self.waker))
+        }
+
+        /// Makes `ours` readable.
+        fn send(&self) {
+            (&self.theirs).write_all(b"x").unwrap();
+        }
+
+        /// Reads `ours` until it would block.
+        fn drain(&self) {
+            let mut buf = [0; 64];
+            while (&self.ours).read(&mut buf).is_ok_and(|n| n > 0) {}
+        }
+
+        fn react(&self) -> usize {
+            self.reactor.react(Deadline::Now).unwrap()
+        }
+    }
+
+    /// A connected, non-blocking socket pair.
+    fn pair() -> (UnixStream, UnixStream) {
+        let (a, b) = UnixStream::pair().unwrap();
+        a.set_nonblocking(true).unwrap();
+        b.set_nonblocking(true).unwrap();
+        (a, b)
+    }
+
+    fn register(stream: &UnixStream) -> Registration {
+        // SAFETY: every test drops the registration before the stream.
+        unsafe { Registration::new(stream.as_raw_fd()) }.unwrap()
+    }
+
+    #[test]
+    fn readiness_that_arrives_before_the_rearm_is_not_lost() {
+        let f = Fixture::new();
+        // A first wait: arm, get the event, see it as ready.
+        assert!(f.poll_ready(Direction::Read).is_pending());
+        f.send();
+        f.react();
+        assert_eq!(f.wakes(), 1);
+        assert!(f.poll_ready(Direction::Read).is_ready());
+
+        // The reader drains, sees WouldBlock... and data arrives before it
+        // waits again, while the poller is disarmed (oneshot).
+        f.drain();
+        f.send();
+        assert!(f.poll_ready(Direction::Read).is_pending());
+        // The re-arm found the fd readable: the next poll reports it.
+        f.react();
+        assert_eq!(
+            f.wakes(),
+            2,
+            "readiness that arrived before the re-arm was lost"
+        );
+        assert!(f.poll_ready(Direction::Read).is_ready());
+    }
+
+    #[test]
+    fn an_event_from_before_the_wait_does_not_count() {
+        let f = Fixture::new();
+        assert!(f.poll_ready(Direction::Read).is_pending());
+        f.send();
+        f.react();
+        assert!(f.poll_ready(Direction::Read).is_ready());
+        // A new wait must not be satisfied by the event it already saw.
+        f.drain();
+        assert!(f.poll_ready(Direction::Read).is_pending());
+        f.react();
+        assert!(f.poll_ready(Direction::Read).is_pending());
+    }
+
+    #[test]
+    fn a_stale_event_does_not_reach_a_reused_slot() {
+        let f = Fixture::new();
+        let old_key = f.registration.key;
+        let Fixture {
+            registration,
+            ours,
+            theirs,
+            counter,
+            waker,
+            reactor,
+            _enter,
+        } = f;
+        drop(registration);
+
+        // A new source takes the freed slot.
+        let f = Fixture {
+            registration: register(&ours),
+            ours,
+            theirs,
+            counter,
+            waker,
+            reactor,
+            _enter,
+        };
+        assert_eq!(
+            f.registration.key.index(),
+            old_key.index(),
+            "the slab reused the slot"
+        );
+        assert_ne!(f.registration.key, old_key);
+        assert!(f.poll_ready(Direction::Read).is_pending());
+
+        // An event for the old source, as a poller could still hand it out
+        // in the same batch as the drop.
+        let mut to_wake = Vec::new();
+        let stale = Event::readable(old_key.raw());
+        f.reactor
+            .dispatch(std::iter::once(stale), f.reactor.tick() + 1, &mut to_wake);
+        assert!(
+            to_wake.is_empty(),
+            "a stale event woke the slot's new source"
+        );
+        assert!(f.poll_ready(Direction::Read).is_pending());
+    }
+
+    #[test]
+    fn several_waiters_are_all_woken_by_one_event() {
+        let f = Fixture::new();
+        let mut first = f.registration.readable();
+        let mut second = f.registration.readable();
+        assert!(f.poll(&mut first).is_pending());
+        assert!(f.poll(&mut second).is_pending());
+        f.send();
+        f.react();
+        assert_eq!(f.wakes(), 2);
+        assert!(f.poll(&mut first).is_ready());
+        assert!(f.poll(&mut second).is_ready());
+    }
+
+    #[test]
+    fn reading_and_writing_waiters_rearm_each_other() {
+        let f = Fixture::new();
+        // Fill the send buffer so that `ours` is not writable.
+        let chunk = [0u8; 4096];
+        while (&f.ours).write(&chunk).is_ok() {}
+        assert!(f.poll_ready(Direction::Read).is_pending());
+        assert!(f.poll_ready(Direction::Write).is_pending());
+        // Readable first: oneshot disarms both directions, the writer's
+        // interest must be re-armed.
+        f.send();
+        f.react();
+        assert!(f.poll_ready(Direction::Read).is_ready());
+        let mut buf = [0u8; 4096];
+        while (&f.theirs).read(&mut buf).is_ok_and(|n| n > 0) {}
+        f.react();
+        assert!(
+            f.poll_ready(Direction::Write).is_ready(),
+            "the write interest was not re-armed after the read event"
+        );
+    }
+
+    #[test]
+    fn the_armed_count_follows_waiters_events_and_drops() {
+        let f = Fixture::new();
+        assert!(!f.reactor.has_armed_sources());
+        assert!(f.poll_ready(Direction::Read).is_pending());
+        assert!(f.reactor.has_armed_sources());
+        // The event disarms the source, and nobody waits any more.
+        f.send();
+        f.react();
+        assert!(!f.reactor.has_armed_sources());
+        // Armed again, then dropped while armed.
+        f.drain();
+        assert!(f.poll_ready(Direction::Read).is_ready());
+        assert!(f.poll_ready(Direction::Read).is_pending());
+        assert!(f.reactor.has_armed_sources());
+        let reactor = f.reactor.clone();
+        drop(f);
+        assert!(!reactor.has_armed_sources());
+    }
+
+    #[test]
+    fn a_dropped_registration_gets_no_more_events() {
+        let f = Fixture::new();
+        assert!(f.poll_ready(Direction::Read).is_pending());
+        let Fixture {
+            registration,
+            ours,
+            theirs,
+            reactor,
+            _enter,
+            ..
+        } = f;
+        drop(registration);
+        (&theirs).write_all(b"x").unwrap();
+        assert_eq!(reactor.react(Deadline::Now).unwrap(), 0);
+        // The same fd can be registered again.
+        drop(register(&ours));
+    }
+}

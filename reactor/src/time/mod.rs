@@ -1,0 +1,40 @@
+//! Time: sleeping, deadlines and periodic ticks, on the loop's timer wheel.
+//!
+//! asyncio's `sleep`, `wait_for` / `timeout`, and the periodic loop people
+//! write around `sleep`, for tether's loop thread:
+//!
+//! | tether | asyncio |
+//! |--------|---------|
+//! | [`sleep`], [`sleep_until`] | `asyncio.sleep` |
+//! | [`timeout`], [`timeout_at`] | `asyncio.wait_for`, `asyncio.timeout` |
+//! | [`interval`], [`interval_at`] | a `while True: ...; await asyncio.sleep(p)` loop, without the drift |
+//!
+//! # Guarantees
+//!
+//! - **Never early.** A timer completes only once `Instant::now()` has
+//!   reached its deadline. It may be late by up to one tick of the wheel
+//!   (1 ms) plus however long the loop takes to come around.
+//! - **Registered on first poll.** Creating a [`Sleep`] touches nothing; the
+//!   first poll that finds the deadline in the future arms a timer, and
+//!   dropping the `Sleep` disarms it. A [`timeout`] around a future that is
+//!   ready at once never arms one.
+//! - **Any duration.** Zero and past deadlines complete on the first poll;
+//!   a duration too large for an `Instant` (`Duration::MAX`) never elapses
+//!   and arms no timer. Nothing overflows or panics.
+//! - **Loop thread.** Timers belong to the loop that polls them: polling a
+//!   `Sleep` outside a tether loop panics with a message saying so.
+
+mod interval;
+mod sleep;
+mod timeout;
+
+pub use interval::{Interval, MissedTickBehavior, interval, interval_at};
+pub use sleep::{Sleep, sleep, sleep_until};
+pub use timeout::{Elapsed, timeout, timeout_at};
+
+use std::time::{Duration, Instant};
+
+/// `now + duration`, or `None` if that is past what an `Instant` can hold.
+fn deadline_after(duration: Duration) -> Option<Instant> {
+    Instant::now().checked_add(duration)
+}

@@ -1,0 +1,90 @@
+//! `timeout`: a future raced against a deadline.
+
+use std::fmt;
+use std::future::{Future, IntoFuture, poll_fn};
+use std::io;
+use std::pin::{Pin, pin};
+use std::task::Poll;
+use std::time::{Duration, Instant};
+
+use super::sleep::{Sleep, sleep, sleep_until};
+
+/// Runs `future`, giving up after `duration`.
+///
+/// asyncio: `await asyncio.wait_for(aw, timeout)`, or `async with
+/// asyncio.timeout(delay)`.
+///
+/// Resolves to `Ok` with the future's output if it finishes first, or to
+/// `Err(Elapsed)` once `duration` has passed; the future is then dropped
+/// (cancelled) at the point where it was waiting. The future is polled
+/// before the deadline is checked, so one that is ready at once returns
+/// `Ok` without arming a timer, even with a zero duration.
+///
+/// The returned future has no name; to keep it in a struct, make the field
+/// generic or box it.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use tether::time::{sleep, timeout};
+/// # fn main() -> std::io::Result<()> {
+/// let rt = tether::Runtime::new()?;
+/// let result = rt.block_on(timeout(Duration::from_millis(5), sleep(Duration::from_secs(60))));
+/// assert!(result.is_err());
+/// # Ok(())
+/// # }
+/// ```
+pub fn timeout<F: IntoFuture>(
+    duration: Duration,
+    future: F,
+) -> impl Future<Output = Result<F::Output, Elapsed>> {
+    race(future.into_future(), sleep(duration))
+}
+
+/// Runs `future`, giving up at `deadline`. See [`timeout`].
+pub fn timeout_at<F: IntoFuture>(
+    deadline: Instant,
+    future: F,
+) -> impl Future<Output = Result<F::Output, Elapsed>> {
+    race(future.into_future(), sleep_until(deadline))
+}
+
+/// Polls `future`, then `sleep`, until one of them finishes.
+async fn race<F: Future>(future: F, mut sleep: Sleep) -> Result<F::Output, Elapsed> {
+    let mut future = pin!(future);
+    poll_fn(|cx| {
+        if let Poll::Ready(output) = future.as_mut().poll(cx) {
+            return Poll::Ready(Ok(output));
+        }
+        Pin::new(&mut sleep).poll(cx).map(|()| Err(Elapsed(())))
+    })
+    .await
+}
+
+/// The deadline of a [`timeout`] passed before its future finished.
+///
+/// asyncio: `TimeoutError`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Elapsed(());
+
+impl fmt::Debug for Elapsed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Elapsed")
+    }
+}
+
+impl fmt::Display for Elapsed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("deadline has elapsed")
+    }
+}
+
+impl std::error::Error for Elapsed {}
+
+/// For I/O code: a timeout becomes `ErrorKind::TimedOut`.
+impl From<Elapsed> for io::Error {
+    fn from(elapsed: Elapsed) -> Self {
+        io::Error::new(io::ErrorKind::TimedOut, elapsed)
+    }
+}
