@@ -1,0 +1,185 @@
+//! Callbacks: `call_soon`, `call_later`, `call_at`.
+//!
+//! asyncio's loop runs callbacks (`Handle`s) and schedules every task step
+//! as one. tether turns it around: a callback is a task whose future calls
+//! the closure once, after a [`Sleep`] for the timed ones. So callbacks share
+//! the ready queue and its FIFO order with tasks, a timed callback's timer is
+//! an ordinary timer (armed on its first run, disarmed when it is
+//! cancelled), and a cancelled callback's memory goes the way of any task's.
+//! Each call costs one allocation, like a spawn.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use tether_reactor::time::{Sleep, sleep, sleep_until};
+
+use crate::context;
+use crate::task::{self, TaskKind, TaskRef};
+
+/// Runs `f` on the loop thread soon: in the loop's next run step, after the
+/// tasks and callbacks already queued.
+///
+/// asyncio: `loop.call_soon(callback)`.
+///
+/// A panic in `f` goes to the exception handler; the loop goes on.
+///
+/// # Panics
+///
+/// Panics if no tether loop runs on this thread.
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::RefCell;
+/// use std::rc::Rc;
+/// let order = Rc::new(RefCell::new(Vec::new()));
+/// let (a, b) = (order.clone(), order.clone());
+/// tether::run(async move {
+///     tether::call_soon(move || a.borrow_mut().push("first"));
+///     tether::call_soon(move || b.borrow_mut().push("second"));
+///     tether::yield_now().await;
+/// });
+/// assert_eq!(*order.borrow(), ["first", "second"]);
+/// ```
+#[track_caller]
+pub fn call_soon<F: FnOnce() + 'static>(f: F) -> CallbackHandle {
+    submit(
+        Callback {
+            sleep: None,
+            f: Some(f),
+        },
+        "call_soon",
+    )
+}
+
+/// Runs `f` on the loop thread once `delay` has passed (never sooner).
+///
+/// asyncio: `loop.call_later(delay, callback)`.
+///
+/// Callbacks due at the same tick run in the order they were scheduled.
+///
+/// # Panics
+///
+/// Panics if no tether loop runs on this thread.
+#[track_caller]
+pub fn call_later<F: FnOnce() + 'static>(delay: Duration, f: F) -> CallbackHandle {
+    let sleep = sleep(delay);
+    submit(
+        Callback {
+            sleep: Some(sleep),
+            f: Some(f),
+        },
+        "call_later",
+    )
+}
+
+/// Runs `f` on the loop thread at `deadline` (never sooner).
+///
+/// asyncio: `loop.call_at(when, callback)`.
+///
+/// # Panics
+///
+/// Panics if no tether loop runs on this thread.
+#[track_caller]
+pub fn call_at<F: FnOnce() + 'static>(deadline: Instant, f: F) -> CallbackHandle {
+    let sleep = sleep_until(deadline);
+    submit(
+        Callback {
+            sleep: Some(sleep),
+            f: Some(f),
+        },
+        "call_at",
+    )
+}
+
+#[track_caller]
+fn submit<F: FnOnce() + 'static>(callback: Callback<F>, name: &str) -> CallbackHandle {
+    let Some(task) = context::with_core(|core| core.spawn(callback, TaskKind::Callback)) else {
+        panic!(
+            "tether::{name} called on a thread with no running tether loop; call it from \
+             inside Runtime::block_on, tether::run or a task"
+        );
+    };
+    CallbackHandle {
+        task: task.into_task(),
+        _not_send: PhantomData,
+    }
+}
+
+/// A scheduled callback, which can be cancelled.
+///
+/// asyncio: `Handle` and `TimerHandle`.
+///
+/// Dropping it does not cancel the callback.
+pub struct CallbackHandle {
+    /// The task that runs the callback.
+    task: TaskRef,
+    /// Loop thread only, like a `JoinHandle`.
+    _not_send: PhantomData<*const ()>,
+}
+
+impl CallbackHandle {
+    /// Makes sure the callback never runs, if it has not run yet; a timed
+    /// callback's timer is disarmed, and its memory reclaimed.
+    ///
+    /// asyncio: `Handle.cancel()`.
+    ///
+    /// Returns false if the callback already ran (or was already cancelled).
+    pub fn cancel(&self) -> bool {
+        task::cancel(&self.task)
+    }
+
+    /// Whether the callback was cancelled before it ran.
+    ///
+    /// asyncio: `Handle.cancelled()`.
+    pub fn is_cancelled(&self) -> bool {
+        self.task.state().load().is_cancelled()
+    }
+
+    /// Whether the callback is over: it ran, panicked, or was cancelled and
+    /// dropped.
+    pub fn is_finished(&self) -> bool {
+        self.task.state().load().is_complete()
+    }
+}
+
+impl std::fmt::Debug for CallbackHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallbackHandle")
+            .field("id", &self.task.id())
+            .field("cancelled", &self.is_cancelled())
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}
+
+/// The future of a callback task: wait for the deadline, if any, then call.
+struct Callback<F> {
+    /// The deadline of `call_later` / `call_at`.
+    sleep: Option<Sleep>,
+    /// The closure, until it is called.
+    f: Option<F>,
+}
+
+// The closure is never pinned: it is moved out and called by value.
+impl<F> Unpin for Callback<F> {}
+
+impl<F: FnOnce()> Future for Callback<F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        if let Some(sleep) = &mut this.sleep {
+            if Pin::new(sleep).poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            this.sleep = None;
+        }
+        let f = this.f.take().expect("a callback ran twice");
+        f();
+        Poll::Ready(())
+    }
+}

@@ -1,0 +1,111 @@
+//! The thread-local "current loop", and the guard against running two.
+//!
+//! While a loop runs (`block_on`, `run_forever`) its [`Core`] is current on
+//! its thread. That is how `tether::spawn` finds the loop to spawn on, and
+//! how a waker tells a wake on its own loop (straight into the ready queue)
+//! from any other (through the injection queue).
+//!
+//! A loop must never start inside another one on the same thread: the inner
+//! one would block the outer loop, and with it every task that the inner
+//! one may be waiting for. [`enter_loop`] refuses with a panic that says
+//! what to do instead, the way `futures::executor::enter` does.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use crate::core::Core;
+use crate::task::{Panic, TaskId, TaskKind, TaskRef};
+
+thread_local! {
+    /// The loop running on this thread, or shutting down on it.
+    static CURRENT: RefCell<Option<Rc<Core>>> = const { RefCell::new(None) };
+    /// Whether a loop is running on this thread (not merely shutting down).
+    static RUNNING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Keeps a loop current on this thread until dropped.
+#[must_use = "the loop stops being current when the guard is dropped"]
+pub(crate) struct Entered {
+    /// What was current before.
+    previous: Option<Rc<Core>>,
+    /// Whether a loop was running before.
+    was_running: bool,
+}
+
+/// Makes `core` the running loop of this thread.
+///
+/// # Panics
+///
+/// Panics if a loop is already running on this thread.
+#[track_caller]
+pub(crate) fn enter_loop(core: &Rc<Core>) -> Entered {
+    if RUNNING.with(Cell::get) {
+        panic!(
+            "tether: cannot block_on or run_forever while a tether loop is already \
+             running on this thread; inside the loop, use tether::spawn(future) and \
+             .await its JoinHandle instead"
+        );
+    }
+    RUNNING.with(|running| running.set(true));
+    Entered {
+        previous: CURRENT.with(|current| current.replace(Some(core.clone()))),
+        was_running: false,
+    }
+}
+
+/// Makes `core` current without running it: for its shutdown, so that
+/// futures dropped there can still find their loop. Allowed inside another
+/// loop (a runtime dropped inside a task of another one).
+pub(crate) fn enter_for_shutdown(core: &Rc<Core>) -> Entered {
+    Entered {
+        previous: CURRENT.with(|current| current.replace(Some(core.clone()))),
+        was_running: RUNNING.with(|running| running.replace(false)),
+    }
+}
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        // `try_with`: during thread exit the slots may already be gone, and
+        // then there is nothing left to restore.
+        let _ = CURRENT.try_with(|current| *current.borrow_mut() = previous);
+        let _ = RUNNING.try_with(|running| running.set(self.was_running));
+    }
+}
+
+/// Runs `f` with the current loop, if there is one.
+pub(crate) fn with_core<R>(f: impl FnOnce(&Rc<Core>) -> R) -> Option<R> {
+    // `try_with`: a waker dropped or woken while the thread exits finds no
+    // loop, which is the truth.
+    CURRENT
+        .try_with(|current| current.borrow().as_ref().map(f))
+        .ok()
+        .flatten()
+}
+
+/// Pushes `task` into the ready queue if its loop is current on this
+/// thread; hands it back otherwise.
+pub(crate) fn push_ready_if_local(task: TaskRef) -> Result<(), TaskRef> {
+    let mut task = Some(task);
+    with_core(|core| {
+        let local = task
+            .as_ref()
+            .is_some_and(|t| Arc::ptr_eq(&core.shared, &t.header().shared));
+        if local {
+            core.ready.push(task.take().unwrap());
+        }
+    });
+    // Taken: pushed. Still here: not this loop's task, or no loop at all.
+    task.map_or(Ok(()), Err)
+}
+
+/// Reports a panic nobody joins to the current loop's exception handler,
+/// or to stderr if no loop is current.
+pub(crate) fn report_panic(id: TaskId, kind: TaskKind, panic: Panic) {
+    let mut panic = Some(panic);
+    with_core(|core| core.report_panic(id, kind, panic.take().unwrap()));
+    if let Some(panic) = panic {
+        crate::exception::default_handler(&crate::Exception::new(id, kind, panic.as_ref()));
+    }
+}

@@ -1,0 +1,55 @@
+//! `tether-executor`: who runs next.
+//!
+//! The loop itself: tasks, the FIFO ready queue, one iteration of the loop,
+//! the [`Runtime`] that owns it and the [`Handle`] other threads hold. It
+//! runs on the loop thread and touches state shared with other threads only
+//! through `tether-bridge`.
+//!
+//! | module | what it holds |
+//! |--------|---------------|
+//! | `run_loop` | one iteration (the six steps), `block_on`, `run_forever` |
+//! | `core` | the loop's thread-local state: spawning, the task list, shutdown |
+//! | `ready_queue` | the FIFO of tasks to run |
+//! | `task` | a task's life: wake, run, complete; `raw` is its allocation |
+//! | `context` | the thread-local current loop |
+//! | `shared` | the part of a loop other threads reach |
+//! | [`runtime`], [`builder`], [`handle`] | the public types |
+//! | [`callback`], [`spawn()`], [`yield_now()`] | the public functions |
+//!
+//! Start with `run_loop`: its drawing is the loop.
+//!
+//! # Unsafe code
+//!
+//! Only `task/raw.rs`: a task's header and future share one allocation, with
+//! a hand-written waker vtable, which saves an allocation per spawn over an
+//! `Arc<impl Wake>` plus a boxed future. Its module documentation lists the
+//! rules every `SAFETY` comment there relies on.
+
+#![deny(unsafe_op_in_unsafe_fn)]
+#![doc(test(attr(deny(warnings))))]
+
+pub mod builder;
+pub mod callback;
+mod context;
+mod core;
+mod exception;
+pub mod handle;
+mod metrics;
+mod ready_queue;
+mod run_loop;
+pub mod runtime;
+mod shared;
+mod spawn;
+mod task;
+mod yield_now;
+
+pub use builder::Builder;
+pub use callback::{CallbackHandle, call_at, call_later, call_soon};
+pub use exception::Exception;
+pub use handle::Handle;
+pub use metrics::Metrics;
+pub use runtime::{Runtime, run};
+pub use spawn::spawn;
+pub use task::{JoinError, JoinHandle, TaskId};
+pub use tether_bridge::Closed;
+pub use yield_now::{YieldNow, yield_now};

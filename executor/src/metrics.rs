@@ -1,0 +1,26 @@
+//! `Metrics`: what the loop has done so far, readable from any thread.
+
+/// A snapshot of a loop's counters; see [`Handle::metrics`](crate::Handle::metrics).
+///
+/// Every field counts since the runtime was created and only grows. The
+/// values are read one by one, while the loop may be running, so they can
+/// be a few events apart from each other.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Metrics {
+    /// Iterations of the loop (see the loop diagram in the crate docs).
+    pub iterations: u64,
+    /// Calls to the OS poller, blocking or not. While the loop is busy it
+    /// polls once per 61 task runs, not once per iteration.
+    pub polls: u64,
+    /// Those of `polls` that were allowed to block (the loop had nothing
+    /// to run and went to sleep).
+    pub parks: u64,
+    /// Task runs: polls of a future, or drops of a cancelled one.
+    pub runs: u64,
+    /// Items the loop took from its injection queue: wakes, spawns and
+    /// stops from other threads (or from its own thread outside the loop).
+    pub submissions: u64,
+    /// Writes of the wakeup fd by other threads: at most one per park.
+    pub wakeup_writes: u64,
+}

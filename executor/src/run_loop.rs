@@ -1,0 +1,218 @@
+//! One iteration of the loop, and the three ways to drive it.
+//!
+//! The iteration, in the order asyncio's `BaseEventLoop._run_once` does it:
+//!
+//! ```text
+//!  any other thread           | loop thread: one iteration (Core::run_once)
+//!  wake / spawn / stop        | 1. busy?  ready queue or injection queue non-empty
+//!    +-push-> injection queue | 2. park:  busy -> poll without blocking, but only
+//!    +-write-> wakeup fd -----|-----+        once POLL_INTERVAL tasks ran since
+//!      (once per sleep)       |     |        the last poll; idle -> announce the
+//!                             |     v        sleep, block until the next timer
+//!                             |  3. I/O ready        -> wake tasks ------+
+//!                             |  4. drain injection queue ---------------+-> ready queue
+//!                             |  5. timers due (one clock read)  -> wake +     (FIFO)
+//!                             |  6. run exactly the tasks queued before step 6;
+//!                             |     what they wake waits for the next iteration
+//! ```
+//!
+//! Steps 2 and 3 are [`Reactor::react`](tether_reactor::Reactor::react),
+//! step 4 is `tether_bridge::Inject::drain`, step 5 is
+//! [`Reactor::fire_timers`](tether_reactor::Reactor::fire_timers), step 6 is
+//! the loop over a snapshot of [`ReadyQueue`](crate::ready_queue::ReadyQueue)
+//! at the end of `run_once`.
+//!
+//! # Why the snapshot
+//!
+//! Step 6 runs what was queued when it began, and a task woken during it
+//! (by another task, or by itself) waits for the next iteration. So a task
+//! that wakes itself in a loop runs once per iteration, and every iteration
+//! still checks I/O (step 2, at least every [`POLL_INTERVAL`] runs), other
+//! threads (step 4) and timers (step 5): nothing can be starved.
+//!
+//! # Why not poll the reactor every iteration
+//!
+//! On Linux one `Poller::wait` is about five system calls (it sets a
+//! timerfd, re-arms it, waits, reads and re-arms its notifier), over a
+//! microsecond here. A loop that polled every iteration would pay that on
+//! every hop between two tasks, which is why asyncio is slow at ping-pong.
+//! So the loop blocks only when it has nothing to run, and while it has
+//! work it polls without blocking once [`POLL_INTERVAL`] task runs have
+//! gone by, and then only if the reactor watches some source: a poll with
+//! nothing armed cannot report anything, since other threads reach the
+//! loop through step 4 and the wakeup fd is written only while it sleeps.
+//! Steps 4 and 5 stay in every iteration: an atomic load, and a comparison
+//! with the next timer's deadline (the clock is read only when a timer is
+//! pending).
+
+use std::future::Future;
+use std::pin::pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use tether_bridge::TransitionToParked;
+use tether_reactor::reactor::Deadline;
+
+use crate::context;
+use crate::core::Core;
+use crate::shared::Injected;
+use crate::task::TaskKind;
+
+/// Task runs between two non-blocking polls of the reactor while the loop
+/// is busy.
+///
+/// The bound on how long I/O readiness can wait while tasks keep running:
+/// at most this many task runs (and so at most this many iterations, each
+/// running at least one task). The value is tokio's `event_interval`,
+/// chosen there by measurement; a prime, so that it does not fall into step
+/// with tasks that wake in regular patterns. At about 1.4 µs per poll, it
+/// costs some 20 ns per task run.
+pub(crate) const POLL_INTERVAL: usize = 61;
+
+impl Core {
+    /// One iteration of the loop. `main` is called right after the
+    /// `block_on` stand-in task runs, so that the `block_on` future is polled
+    /// in its FIFO place.
+    pub(crate) fn run_once(&self, main: &mut dyn FnMut()) {
+        let counters = &self.shared.counters;
+        counters.iterations.add(1);
+
+        // Steps 1-3.
+        self.poll_reactor();
+
+        // Step 4: what other threads sent.
+        let drained = self.shared.inject.drain(|item| match item {
+            Injected::Task(task) => self.ready.push(task),
+            Injected::Stop => self.stop_requested.set(true),
+        });
+        counters.submissions.add(drained as u64);
+
+        // Step 5: timers. The clock is read only if one is pending.
+        if let Some(next) = self.reactor.next_timer() {
+            let now = Instant::now();
+            if next <= now {
+                self.reactor.fire_timers(now);
+            }
+        }
+
+        // Step 6: a snapshot of the ready queue.
+        let snapshot = self.ready.len();
+        for _ in 0..snapshot {
+            let Some(task) = self.ready.pop() else { break };
+            task.run(self);
+            if self.main_woken.take() {
+                main();
+            }
+        }
+        self.runs_since_poll
+            .set(self.runs_since_poll.get() + snapshot);
+        counters.runs.add(snapshot as u64);
+    }
+
+    /// Steps 1 to 3: decide how long to wait, wait, wake what became ready.
+    fn poll_reactor(&self) {
+        let inject = &self.shared.inject;
+        // Step 1.
+        let busy = !self.ready.is_empty() || inject.is_notified();
+        if busy {
+            // While busy, poll without blocking once per POLL_INTERVAL runs,
+            // and only if some source is armed: with none, the poll could
+            // report nothing (remote wakes come through step 4, timers
+            // through step 5), so it would be five system calls for nothing.
+            if self.runs_since_poll.get() >= POLL_INTERVAL && self.reactor.has_armed_sources() {
+                self.react(Deadline::Now);
+            }
+            return;
+        }
+        // Step 2: nothing to run. Sleep until the next timer, unless a
+        // producer got in first (`tether_bridge::inject`, rule 3).
+        let deadline = self
+            .reactor
+            .next_timer()
+            .map_or(Deadline::Never, Deadline::At);
+        match inject.transition_to_parked() {
+            TransitionToParked::Sleep => {
+                self.shared.counters.parks.add(1);
+                self.react(deadline);
+                inject.transition_to_awake();
+            }
+            TransitionToParked::Drain => {}
+        }
+    }
+
+    /// Polls the reactor (steps 2 and 3).
+    fn react(&self, deadline: Deadline) {
+        self.shared.counters.polls.add(1);
+        self.runs_since_poll.set(0);
+        if let Err(err) = self.reactor.react(deadline) {
+            // Only a broken poller fails here (EINTR is retried inside
+            // `polling`); a loop that cannot poll cannot go on.
+            panic!("tether: the reactor's poller failed: {err}");
+        }
+    }
+
+    /// Runs the loop until `future` completes; see `Runtime::block_on`.
+    pub(crate) fn block_on<F: Future>(self: &Rc<Self>, future: F) -> F::Output {
+        let _loop = context::enter_loop(self);
+        let _reactor = self.reactor.enter();
+        let mut future = pin!(future);
+
+        // The future is not a task (it need not be 'static), so a stand-in
+        // task receives its wakes: the future's waker is the stand-in's, and
+        // each run of the stand-in means "poll the future now". Wakes from
+        // any thread, exactly-once scheduling and FIFO order all come from
+        // the task machinery, with nothing special for the future.
+        let stand_in = StandIn(self.spawn(WakeMain, TaskKind::BlockOn).into_task());
+        let waker = stand_in.0.clone().into_waker();
+        let mut cx = Context::from_waker(&waker);
+
+        loop {
+            let mut output = None;
+            self.run_once(&mut || {
+                if output.is_none() {
+                    if let Poll::Ready(value) = future.as_mut().poll(&mut cx) {
+                        output = Some(value);
+                    }
+                }
+            });
+            // `stop` ends `run_forever` only; `block_on` runs to completion.
+            self.stop_requested.set(false);
+            if let Some(output) = output {
+                return output;
+            }
+        }
+    }
+
+    /// Runs the loop until `Handle::stop`; see `Runtime::run_forever`.
+    pub(crate) fn run_forever(self: &Rc<Self>) {
+        let _loop = context::enter_loop(self);
+        let _reactor = self.reactor.enter();
+        while !self.stop_requested.take() {
+            self.run_once(&mut || {});
+        }
+    }
+}
+
+/// The future of the `block_on` stand-in: each poll means "the `block_on`
+/// future was woken".
+struct WakeMain;
+
+impl Future for WakeMain {
+    type Output = ();
+
+    fn poll(self: std::pin::Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        context::with_core(|core| core.main_woken.set(true));
+        Poll::Pending
+    }
+}
+
+/// Cancels the `block_on` stand-in when `block_on` returns or unwinds; the
+/// loop drops it at its next run.
+struct StandIn(crate::task::TaskRef);
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        let _ = crate::task::cancel(&self.0);
+    }
+}

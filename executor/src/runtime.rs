@@ -1,0 +1,150 @@
+//! `Runtime`: a loop, owned by the thread that runs it.
+
+use std::future::Future;
+use std::io;
+use std::rc::Rc;
+
+use crate::builder::Builder;
+use crate::context;
+use crate::core::Core;
+use crate::handle::Handle;
+use crate::task::{JoinHandle, TaskKind};
+
+/// A tether loop: a reactor, a ready queue, and the tasks on it.
+///
+/// asyncio: an event loop (`new_event_loop`), driven the way
+/// `asyncio.Runner` drives one: [`block_on`](Runtime::block_on) may be
+/// called any number of times, and tasks, timers and callbacks survive
+/// from one call to the next.
+///
+/// A `Runtime` belongs to the thread that created it (it is not `Send`),
+/// and runs there: its tasks' futures need not be `Send`. Other threads
+/// reach it through a [`Handle`].
+///
+/// Dropping it shuts the loop down: every remaining task's future is
+/// dropped, on this thread, and the loop's `Handle`s report it closed.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> std::io::Result<()> {
+/// let rt = tether::Runtime::new()?;
+/// let task = rt.block_on(async { tether::spawn(async { 6 * 7 }) });
+/// // The task survived the first `block_on`; await it in a second one.
+/// assert_eq!(rt.block_on(task).unwrap(), 42);
+/// # Ok(())
+/// # }
+/// ```
+pub struct Runtime {
+    /// The loop's state; `Rc`, so the runtime stays on its thread.
+    core: Rc<Core>,
+}
+
+impl Runtime {
+    /// Creates a runtime with the default settings.
+    ///
+    /// # Errors
+    ///
+    /// Fails if the OS refuses the poller (for example, out of file
+    /// descriptors).
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new().build()
+    }
+
+    /// A [`Builder`] to configure a runtime.
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    pub(crate) fn from_core(core: Rc<Core>) -> Self {
+        Self { core }
+    }
+
+    /// Runs the loop until `future` completes, and returns its output.
+    ///
+    /// asyncio: `loop.run_until_complete(future)`.
+    ///
+    /// The future runs on this thread and need not be `Send` or `'static`.
+    /// The loop finishes the iteration in which the future completed, then
+    /// returns; tasks that are still pending stay on the runtime, for the
+    /// next `block_on` or `run_forever`.
+    ///
+    /// # Panics
+    ///
+    /// Panics if a tether loop is already running on this thread: blocking
+    /// inside a loop would freeze it. Inside the loop, use
+    /// [`spawn`](crate::spawn) and await the `JoinHandle` instead.
+    ///
+    /// A panic of `future` itself propagates out of `block_on`; the runtime
+    /// stays usable.
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.core.block_on(future)
+    }
+
+    /// Runs the loop until [`Handle::stop`] is called.
+    ///
+    /// asyncio: `loop.run_forever()`.
+    ///
+    /// # Panics
+    ///
+    /// Panics if a tether loop is already running on this thread.
+    #[track_caller]
+    pub fn run_forever(&self) {
+        self.core.run_forever();
+    }
+
+    /// A handle to this loop, for other threads.
+    pub fn handle(&self) -> Handle {
+        Handle::new(self.core.shared.clone())
+    }
+
+    /// Spawns a task on this runtime from its thread, inside or outside the
+    /// loop. It runs at the loop's next run step.
+    ///
+    /// asyncio: `loop.create_task(coro)`.
+    pub fn spawn<F: Future + 'static>(&self, future: F) -> JoinHandle<F::Output> {
+        JoinHandle::new(self.core.spawn(future, TaskKind::Task))
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        let _current = context::enter_for_shutdown(&self.core);
+        let _reactor = self.core.reactor.enter();
+        self.core.shutdown();
+    }
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime").field("core", &self.core).finish()
+    }
+}
+
+/// Runs `future` on a new runtime, then shuts the runtime down.
+///
+/// asyncio: `asyncio.run(main())`.
+///
+/// # Panics
+///
+/// Panics if the runtime cannot be created (the OS refused a poller), or
+/// if a tether loop is already running on this thread.
+///
+/// # Examples
+///
+/// ```
+/// let answer = tether::run(async {
+///     let task = tether::spawn(async { 21 });
+///     task.await.unwrap() * 2
+/// });
+/// assert_eq!(answer, 42);
+/// ```
+#[track_caller]
+pub fn run<F: Future>(future: F) -> F::Output {
+    let runtime = match Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => panic!("tether::run: cannot create a runtime: {err}"),
+    };
+    runtime.block_on(future)
+}

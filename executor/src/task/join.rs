@@ -1,0 +1,203 @@
+//! `JoinHandle`: the result of a spawned task, and how to cancel it.
+
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use super::TaskId;
+use super::raw::JoinRef;
+use crate::context;
+
+/// An owned permission to await a task's output, and to cancel it.
+///
+/// asyncio: the `Task` that `create_task` returns.
+///
+/// Awaiting it gives the task's output, or a [`JoinError`] if the task was
+/// cancelled or panicked. Dropping it *detaches* the task, which runs on;
+/// a panic of a detached task goes to the runtime's exception handler
+/// ([`Builder::on_exception`](crate::Builder::on_exception)).
+///
+/// A `JoinHandle` belongs to the loop thread of its task: it is neither
+/// `Send` nor `Sync`.
+///
+/// ```compile_fail
+/// fn assert_send<T: Send>(_: T) {}
+/// tether::run(async {
+///     assert_send(tether::spawn(async {}));
+/// });
+/// ```
+pub struct JoinHandle<T> {
+    /// The task, typed with its output.
+    join: JoinRef<T>,
+    /// Loop thread only: the output and the join waker are not thread-safe.
+    _not_send: PhantomData<*const ()>,
+}
+
+/// Why a task gave no output.
+///
+/// asyncio: `CancelledError`, or the exception the task raised.
+pub enum JoinError {
+    /// The task was cancelled (by [`JoinHandle::cancel`], or because its
+    /// runtime shut down) before it finished.
+    Cancelled,
+    /// The task panicked; here is the panic's payload, as
+    /// `std::panic::catch_unwind` gives it.
+    Panicked(Box<dyn Any + Send + 'static>),
+}
+
+// ===== impl JoinHandle =====
+
+impl<T> JoinHandle<T> {
+    pub(crate) fn new(join: JoinRef<T>) -> Self {
+        Self {
+            join,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// Asks the task to stop: its future is dropped at its next suspension
+    /// point (if it is waiting now, at the loop's next run of it), and
+    /// awaiting this handle then gives [`JoinError::Cancelled`].
+    ///
+    /// Returns false if the task had already finished or been cancelled.
+    /// A task that finishes during the poll that is running when `cancel` is
+    /// called keeps its output.
+    ///
+    /// asyncio: `Task.cancel()`.
+    pub fn cancel(&self) -> bool {
+        super::cancel(self.join.task())
+    }
+
+    /// Whether the task has finished: returned, panicked or was cancelled.
+    ///
+    /// asyncio: `Task.done()`.
+    pub fn is_finished(&self) -> bool {
+        self.join.task().state().load().is_complete()
+    }
+
+    /// The task's id.
+    pub fn id(&self) -> TaskId {
+        self.join.task().id()
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let task = self.join.task();
+        if task.state().load().is_complete() {
+            let output = self
+                .join
+                .take_output()
+                .expect("a JoinHandle was polled after it returned the output");
+            return Poll::Ready(output);
+        }
+        let header = task.header();
+        let waker = match header.join_waker.take() {
+            Some(waker) if waker.will_wake(cx.waker()) => waker,
+            _ => cx.waker().clone(),
+        };
+        header.join_waker.set(Some(waker));
+        Poll::Pending
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        let task = self.join.task();
+        // Nobody will poll for the output any more.
+        drop(task.header().join_waker.take());
+        let before = task.state().unset_join_interest();
+        if before.is_complete() {
+            // An output nobody took: drop it here, on the loop thread.
+            if let Some(panic) = self.join.drop_output() {
+                context::report_panic(task.header().id, task.header().kind, panic);
+            }
+        }
+        // The `JoinRef` releases the handle's reference.
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle")
+            .field("id", &self.id())
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}
+
+// ===== impl JoinError =====
+
+impl JoinError {
+    /// Whether the task was cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, JoinError::Cancelled)
+    }
+
+    /// Whether the task panicked.
+    pub fn is_panicked(&self) -> bool {
+        matches!(self, JoinError::Panicked(_))
+    }
+
+    /// The panic's message, if the task panicked with a string (as
+    /// `panic!("...")` does).
+    pub fn panic_message(&self) -> Option<&str> {
+        match self {
+            JoinError::Panicked(payload) => panic_message(payload.as_ref()),
+            JoinError::Cancelled => None,
+        }
+    }
+
+    /// The panic's payload, to re-raise it with
+    /// `std::panic::resume_unwind`.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the task was cancelled rather than panicked.
+    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
+        match self {
+            JoinError::Panicked(payload) => payload,
+            JoinError::Cancelled => panic!("JoinError::into_panic on a cancelled task"),
+        }
+    }
+}
+
+/// The message of a panic payload, if it is a string.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
+    if let Some(message) = payload.downcast_ref::<&'static str>() {
+        Some(message)
+    } else {
+        payload.downcast_ref::<String>().map(String::as_str)
+    }
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JoinError::Cancelled => f.write_str("Cancelled"),
+            JoinError::Panicked(_) => f
+                .debug_tuple("Panicked")
+                .field(&self.panic_message().unwrap_or(".."))
+                .finish(),
+        }
+    }
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JoinError::Cancelled => f.write_str("task was cancelled"),
+            JoinError::Panicked(_) => match self.panic_message() {
+                Some(message) => write!(f, "task panicked: {message}"),
+                None => f.write_str("task panicked"),
+            },
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}

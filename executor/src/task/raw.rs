@@ -1,0 +1,490 @@
+//! The raw task: a future and its header in one allocation, reference
+//! counted, with a hand-made waker.
+//!
+//! This module holds all of the executor's `unsafe` code. What it buys is one
+//! heap allocation per spawned task. The obvious safe design, an
+//! `Arc<Task>` implementing `std::task::Wake` that holds a
+//! `Box<dyn Future>`, costs two: the `Arc` and the box. Here the future is
+//! stored inline in the same allocation as the header, after it:
+//!
+//! ```text
+//!   TaskRef / Waker data ---> +--------------------------------+  TaskCell<F>
+//!   (a pointer to Header,     | Header (repr(C), first field)  |
+//!    whatever F is)           |   state: TaskState  <- any thread
+//!                             |   vtable ----------------------+--> Vtable for F:
+//!                             |   shared: Arc<Shared> <- read    |    poll, cancel,
+//!                             |   id, kind            <- read    |    take/drop output,
+//!                             |   join_waker, list_key (loop)    |    dealloc
+//!                             +--------------------------------+
+//!                             | stage: Running(F) | Finished(..) |  loop thread only
+//!                             +--------------------------------+
+//! ```
+//!
+//! Code that does not know `F` holds a pointer to the `Header` and reaches
+//! the future through the [`Vtable`], whose functions were instantiated for
+//! `F` when the task was allocated.
+//!
+//! # Safety
+//!
+//! The obligations below are what every `SAFETY` comment in this file cites.
+//!
+//! 1. **Layout.** `TaskCell<F>` is `repr(C)` with the `Header` first, so a
+//!    pointer to the cell is a pointer to its header and back. Only
+//!    `allocate` creates cells; only `Vtable::dealloc` frees them, and it is
+//!    called exactly once, by whoever releases the last reference
+//!    (`tether_bridge::task_state`, rule 5).
+//! 2. **Lifetime.** Every `TaskRef` and every `Waker` made here owns one
+//!    reference, so the cell outlives them. A pointer is dereferenced only
+//!    while the caller owns a reference (or borrows something that does).
+//! 3. **Threads.** Other threads touch only the header's `state` (atomic),
+//!    and read `vtable`, `shared`, `id` and `kind`, which never change after
+//!    `allocate`. The `stage`, `join_waker` and `list_key` are touched on the
+//!    loop thread only: the stage while the task is `RUNNING` (the state
+//!    word gives one run at a time) or by the loop between runs, the others
+//!    by the loop and its `JoinHandle`, which is `!Send`. That is why
+//!    `TaskRef` may be `Send` although `F` need not be.
+//! 4. **Pinning.** The future is never moved out of the cell while it is
+//!    `Running`: it is polled in place, then dropped in place.
+//! 5. **Freeing on another thread.** When the last reference goes away on
+//!    another thread, the stage holds no `F` and no output: the loop dropped
+//!    the future when the task completed (the loop's task list holds a
+//!    reference until then), and the output is taken or dropped by the
+//!    `JoinHandle` on the loop thread before it releases its reference. So
+//!    freeing touches no `!Send` value.
+
+use std::any::Any;
+use std::cell::{Cell, UnsafeCell};
+use std::future::Future;
+use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::sync::Arc;
+use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
+
+use tether_bridge::{Initial, TaskState};
+
+use super::{JoinError, TaskId, TaskKind};
+use crate::shared::Shared;
+
+/// A caught panic's payload.
+pub(crate) type Panic = Box<dyn Any + Send + 'static>;
+
+/// The part of a task that does not depend on its future's type.
+#[repr(C)]
+pub(crate) struct Header {
+    /// Flags and reference count; the only field another thread writes.
+    pub(crate) state: TaskState,
+    /// The functions that know the future's type.
+    vtable: &'static Vtable,
+    /// The loop the task belongs to: where a wake from another thread goes.
+    pub(crate) shared: Arc<Shared>,
+    /// Unique among the tasks of its loop.
+    pub(crate) id: TaskId,
+    /// What the task is for, so that reports can name it properly.
+    pub(crate) kind: TaskKind,
+    /// Loop thread only: the waker of the task awaiting the `JoinHandle`.
+    pub(crate) join_waker: Cell<Option<Waker>>,
+    /// Loop thread only: the task's index in the loop's task list.
+    pub(crate) list_key: Cell<usize>,
+}
+
+/// A task's whole allocation: the header, then the future or its output.
+#[repr(C)]
+struct TaskCell<F: Future> {
+    /// First, so that a pointer to the cell is a pointer to it (rule 1).
+    header: Header,
+    /// The future, then its output; loop thread only (rule 3).
+    stage: UnsafeCell<Stage<F>>,
+}
+
+/// What a task holds in the course of its life.
+enum Stage<F: Future> {
+    /// Not finished: the future, pinned in place (rule 4).
+    Running(F),
+    /// Finished, with the output waiting for the `JoinHandle`.
+    Finished(Result<F::Output, JoinError>),
+    /// Nothing: the output was taken or dropped, or nobody wanted it.
+    Consumed,
+}
+
+/// The functions of a task that know its future's type `F`.
+///
+/// Each takes a pointer to the header of a live `TaskCell<F>` (rules 1, 2)
+/// and may only be called on the loop thread (rule 3), except `dealloc`.
+struct Vtable {
+    /// Polls the future; on completion stores the output. Returns
+    /// `Ready(Some(panic))` if the future panicked and no `JoinHandle`
+    /// wants to hear about it.
+    poll: unsafe fn(NonNull<Header>, &mut Context<'_>) -> Poll<Option<Panic>>,
+    /// Drops the future of a cancelled task and stores `Cancelled`.
+    /// Returns the panic of the future's destructor, if any.
+    cancel: unsafe fn(NonNull<Header>) -> Option<Panic>,
+    /// Moves the output to `*out`, an `Option<Result<F::Output, JoinError>>`.
+    take_output: unsafe fn(NonNull<Header>, out: *mut ()),
+    /// Drops an output nobody will take. Returns its destructor's panic.
+    drop_output: unsafe fn(NonNull<Header>) -> Option<Panic>,
+    /// Frees the allocation. Any thread (rule 5).
+    dealloc: unsafe fn(NonNull<Header>),
+}
+
+/// An owned reference to a task; dropping the last one frees it.
+///
+/// The task's `Arc`, in effect: clone takes a reference, drop releases one.
+pub(crate) struct TaskRef {
+    /// The header of a live task cell (rule 2).
+    ptr: NonNull<Header>,
+}
+
+/// A [`TaskRef`] that knows the task's output type; what `JoinHandle`s hold.
+pub(crate) struct JoinRef<T> {
+    task: TaskRef,
+    /// The task's future has `Output = T`: `allocate` made it so.
+    _output: PhantomData<fn() -> T>,
+}
+
+// SAFETY: rule 3. Through a `TaskRef`, another thread can only change the
+// state word, read fields that never change, and free a cell that by rule 5
+// holds nothing `!Send`. The `!Send` parts are reached only on the loop.
+unsafe impl Send for TaskRef {}
+
+// ===== allocation =====
+
+/// Allocates a task running `future`, returning the one reference `initial`
+/// must count (`initial.refs == 1`).
+pub(crate) fn allocate<F: Future + 'static>(
+    future: F,
+    shared: Arc<Shared>,
+    id: TaskId,
+    kind: TaskKind,
+    initial: Initial,
+) -> JoinRef<F::Output> {
+    debug_assert_eq!(initial.refs, 1, "allocate returns exactly one reference");
+    let cell = Box::new(TaskCell {
+        header: Header {
+            state: TaskState::new(initial),
+            vtable: &Vtable {
+                poll: TaskCell::<F>::poll,
+                cancel: TaskCell::<F>::cancel,
+                take_output: TaskCell::<F>::take_output,
+                drop_output: TaskCell::<F>::drop_output,
+                dealloc: TaskCell::<F>::dealloc,
+            },
+            shared,
+            id,
+            kind,
+            join_waker: Cell::new(None),
+            list_key: Cell::new(usize::MAX),
+        },
+        stage: UnsafeCell::new(Stage::Running(future)),
+    });
+    let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
+    JoinRef {
+        task: TaskRef { ptr },
+        _output: PhantomData,
+    }
+}
+
+// ===== impl TaskCell =====
+
+impl<F: Future> TaskCell<F> {
+    /// The cell behind `ptr`.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` is the header of a live `TaskCell<F>` (rules 1 and 2).
+    unsafe fn from_header<'a>(ptr: NonNull<Header>) -> &'a Self {
+        // SAFETY: the caller's promise; rule 1 makes the cast exact.
+        unsafe { ptr.cast::<Self>().as_ref() }
+    }
+
+    /// The stage, for the loop thread.
+    ///
+    /// # Safety
+    ///
+    /// Loop thread, and no other borrow of the stage is alive (rule 3).
+    #[expect(
+        clippy::mut_from_ref,
+        reason = "the UnsafeCell is the point; rule 3 is the guard"
+    )]
+    unsafe fn stage(&self) -> &mut Stage<F> {
+        // SAFETY: the caller's promise (rule 3).
+        unsafe { &mut *self.stage.get() }
+    }
+
+    /// # Safety
+    ///
+    /// As for every `Vtable` function: `ptr` is a live `TaskCell<F>`, on
+    /// the loop thread, and the task is `RUNNING`.
+    unsafe fn poll(ptr: NonNull<Header>, cx: &mut Context<'_>) -> Poll<Option<Panic>> {
+        // SAFETY: the caller's promise.
+        let cell = unsafe { Self::from_header(ptr) };
+        // SAFETY: loop thread and RUNNING: this run is the only borrower.
+        let stage = unsafe { cell.stage() };
+        let Stage::Running(future) = stage else {
+            unreachable!("polled a task whose future is gone");
+        };
+        // SAFETY: rule 4; the future stays in the cell until dropped there.
+        let future = unsafe { Pin::new_unchecked(future) };
+        let result = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(output)) => Ok(output),
+            Err(panic) => Err(JoinError::Panicked(panic)),
+        };
+        Poll::Ready(cell.finish(stage, result))
+    }
+
+    /// # Safety
+    ///
+    /// As for `poll`.
+    unsafe fn cancel(ptr: NonNull<Header>) -> Option<Panic> {
+        // SAFETY: the caller's promise.
+        let cell = unsafe { Self::from_header(ptr) };
+        // SAFETY: loop thread and RUNNING: this run is the only borrower.
+        let stage = unsafe { cell.stage() };
+        cell.finish(stage, Err(JoinError::Cancelled))
+    }
+
+    /// Drops the future, then stores `result` for the `JoinHandle`, or
+    /// drops it if there is none. Returns a panic nobody else will see:
+    /// the future's own if nobody joins, or one from a destructor.
+    fn finish(&self, stage: &mut Stage<F>, result: Result<F::Output, JoinError>) -> Option<Panic> {
+        // The future's destructor runs before anyone can see the output, as
+        // it would in a plain `async fn` that returns.
+        let destructor_panic = catch_unwind(AssertUnwindSafe(|| *stage = Stage::Consumed)).err();
+        // Only the loop thread changes join interest (rule 3), so this
+        // answer holds until the output is stored.
+        if self.header.state.load().has_join_interest() {
+            *stage = Stage::Finished(result);
+            return destructor_panic;
+        }
+        match result {
+            Err(JoinError::Panicked(panic)) => Some(panic),
+            other => catch_unwind(AssertUnwindSafe(|| drop(other)))
+                .err()
+                .or(destructor_panic),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// As for `poll`, except that the task is complete rather than
+    /// running; and `out` points to an `Option<Result<F::Output, JoinError>>`.
+    unsafe fn take_output(ptr: NonNull<Header>, out: *mut ()) {
+        // SAFETY: the caller's promise.
+        let cell = unsafe { Self::from_header(ptr) };
+        // SAFETY: loop thread, between runs: no other borrow of the stage.
+        let stage = unsafe { cell.stage() };
+        if let Stage::Finished(result) = std::mem::replace(stage, Stage::Consumed) {
+            let out = out.cast::<Option<Result<F::Output, JoinError>>>();
+            // SAFETY: the caller's promise on `out`'s type; it is a valid,
+            // initialized place, so assigning drops the old `None`.
+            unsafe { *out = Some(result) };
+        }
+    }
+
+    /// # Safety
+    ///
+    /// As for `take_output`.
+    unsafe fn drop_output(ptr: NonNull<Header>) -> Option<Panic> {
+        // SAFETY: the caller's promise.
+        let cell = unsafe { Self::from_header(ptr) };
+        // SAFETY: loop thread, between runs: no other borrow of the stage.
+        let stage = unsafe { cell.stage() };
+        catch_unwind(AssertUnwindSafe(|| *stage = Stage::Consumed)).err()
+    }
+
+    /// # Safety
+    ///
+    /// `ptr` is a `TaskCell<F>` whose last reference was just released.
+    unsafe fn dealloc(ptr: NonNull<Header>) {
+        // SAFETY: rule 1: it came from `Box::leak` in `allocate`, and the
+        // last reference is gone, so nobody else can reach it. By rule 5
+        // the stage holds nothing `!Send`, whichever thread this is.
+        drop(unsafe { Box::from_raw(ptr.cast::<Self>().as_ptr()) });
+    }
+}
+
+// ===== impl TaskRef =====
+
+impl TaskRef {
+    pub(crate) fn header(&self) -> &Header {
+        // SAFETY: rule 2: this reference keeps the cell alive.
+        unsafe { self.ptr.as_ref() }
+    }
+
+    pub(crate) fn id(&self) -> TaskId {
+        self.header().id
+    }
+
+    pub(crate) fn state(&self) -> &TaskState {
+        &self.header().state
+    }
+
+    /// Polls the future. Loop thread, task `RUNNING`; see `Vtable::poll`.
+    pub(crate) fn poll(&self, cx: &mut Context<'_>) -> Poll<Option<Panic>> {
+        debug_assert!(self.state().load().is_running());
+        // SAFETY: rule 2 (we hold a reference), and the caller runs the task
+        // on its loop thread (rule 3), as the debug assertion checks.
+        unsafe { (self.header().vtable.poll)(self.ptr, cx) }
+    }
+
+    /// Drops the future of a cancelled task. Loop thread, task `RUNNING`.
+    pub(crate) fn cancel(&self) -> Option<Panic> {
+        debug_assert!(self.state().load().is_running());
+        // SAFETY: as in `poll`.
+        unsafe { (self.header().vtable.cancel)(self.ptr) }
+    }
+
+    /// A waker for this task that does not own a reference: valid while
+    /// `self` is, and for `poll` only (cloning it takes a real reference).
+    pub(crate) fn borrowed_waker(&self) -> ManuallyDrop<Waker> {
+        // SAFETY: the vtable's contract is upheld by its functions below;
+        // this waker owns no reference, and `ManuallyDrop` keeps it from
+        // releasing one, so it is sound for as long as `self` lives.
+        ManuallyDrop::new(unsafe { Waker::from_raw(raw_waker(self.ptr)) })
+    }
+
+    /// Turns this reference into a waker that owns it.
+    pub(crate) fn into_waker(self) -> Waker {
+        let ptr = ManuallyDrop::new(self).ptr;
+        // SAFETY: the waker takes over this reference (rule 2); its `drop`
+        // releases it.
+        unsafe { Waker::from_raw(raw_waker(ptr)) }
+    }
+
+    /// The reference a state transition just added to the count
+    /// (`Submit` after `transition_to_scheduled_by_ref` or
+    /// `transition_to_cancelled`), as a `TaskRef` that owns it.
+    pub(crate) fn claim_added_ref(&self) -> TaskRef {
+        TaskRef { ptr: self.ptr }
+    }
+
+    /// Releases a reference that a state transition already subtracted from
+    /// the count (`TransitionToIdle::Idle`): forget it without releasing.
+    pub(crate) fn forget_released(self) {
+        std::mem::forget(self);
+    }
+
+    /// Frees the task, whose count a state transition already brought to
+    /// zero (`TransitionToIdle::Dealloc`).
+    pub(crate) fn dealloc_released(self) {
+        let this = ManuallyDrop::new(self);
+        // SAFETY: the count is zero, so this is the last reference (rule 1).
+        unsafe { (this.header().vtable.dealloc)(this.ptr) }
+    }
+}
+
+impl Clone for TaskRef {
+    fn clone(&self) -> Self {
+        self.state().ref_inc();
+        Self { ptr: self.ptr }
+    }
+}
+
+impl Drop for TaskRef {
+    fn drop(&mut self) {
+        if self.state().ref_dec() {
+            // SAFETY: that was the last reference (rule 1).
+            unsafe { (self.header().vtable.dealloc)(self.ptr) }
+        }
+    }
+}
+
+impl std::fmt::Debug for TaskRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TaskRef")
+            .field("id", &self.id())
+            .field("state", &self.state().load())
+            .finish()
+    }
+}
+
+// ===== impl JoinRef =====
+
+impl<T> JoinRef<T> {
+    pub(crate) fn task(&self) -> &TaskRef {
+        &self.task
+    }
+
+    /// Forgets the output type.
+    pub(crate) fn into_task(self) -> TaskRef {
+        self.task
+    }
+
+    /// Takes the output of a complete task, once. Loop thread.
+    pub(crate) fn take_output(&self) -> Option<Result<T, JoinError>> {
+        debug_assert!(self.task.state().load().is_complete());
+        let mut out: Option<Result<T, JoinError>> = None;
+        // SAFETY: `allocate` made this `JoinRef<F::Output>` for a future `F`
+        // with `Output = T`, so `out` has the type `take_output` expects;
+        // loop thread (a `JoinHandle` is `!Send`), task complete (rule 3).
+        unsafe {
+            (self.task.header().vtable.take_output)(self.task.ptr, (&raw mut out).cast());
+        }
+        out
+    }
+
+    /// Drops an output nobody will take. Loop thread, task complete.
+    pub(crate) fn drop_output(&self) -> Option<Panic> {
+        // SAFETY: as in `take_output`.
+        unsafe { (self.task.header().vtable.drop_output)(self.task.ptr) }
+    }
+}
+
+// ===== the waker =====
+
+/// One vtable for every task's waker: none of it depends on the future.
+static WAKER_VTABLE: RawWakerVTable =
+    RawWakerVTable::new(waker_clone, waker_wake, waker_wake_by_ref, waker_drop);
+
+fn raw_waker(ptr: NonNull<Header>) -> RawWaker {
+    RawWaker::new(ptr.as_ptr().cast_const().cast(), &WAKER_VTABLE)
+}
+
+/// Rebuilds the `TaskRef` a waker owns.
+///
+/// # Safety
+///
+/// `data` comes from `raw_waker` of a waker that owns a reference, which
+/// the returned `TaskRef` now owns instead.
+unsafe fn task_from_waker(data: *const ()) -> TaskRef {
+    // SAFETY: the caller's promise: `data` is a non-null header pointer.
+    let ptr = unsafe { NonNull::new_unchecked(data.cast_mut().cast::<Header>()) };
+    TaskRef { ptr }
+}
+
+/// Borrows the `TaskRef` behind a waker without taking its reference.
+///
+/// # Safety
+///
+/// As for `task_from_waker`, but the waker keeps its reference.
+unsafe fn borrow_from_waker(data: *const ()) -> ManuallyDrop<TaskRef> {
+    // SAFETY: the caller's promise; `ManuallyDrop` leaves the count alone.
+    ManuallyDrop::new(unsafe { task_from_waker(data) })
+}
+
+unsafe fn waker_clone(data: *const ()) -> RawWaker {
+    // SAFETY: `data` is the pointer of a live waker (std's contract).
+    let task = unsafe { borrow_from_waker(data) };
+    std::mem::forget(TaskRef::clone(&task));
+    raw_waker(task.ptr)
+}
+
+unsafe fn waker_wake(data: *const ()) {
+    // SAFETY: `wake` consumes the waker, and with it its reference.
+    let task = unsafe { task_from_waker(data) };
+    super::wake_by_val(task);
+}
+
+unsafe fn waker_wake_by_ref(data: *const ()) {
+    // SAFETY: the waker stays alive for the whole call.
+    let task = unsafe { borrow_from_waker(data) };
+    super::wake_by_ref(&task);
+}
+
+unsafe fn waker_drop(data: *const ()) {
+    // SAFETY: `drop` consumes the waker and its reference.
+    drop(unsafe { task_from_waker(data) });
+}

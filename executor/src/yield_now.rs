@@ -1,0 +1,37 @@
+//! `yield_now`: let the rest of the loop run.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// Gives way to every other task that is ready, then continues.
+///
+/// asyncio: `await asyncio.sleep(0)`.
+///
+/// The task wakes itself and returns `Pending` once; the loop puts it at the
+/// back of the ready queue, so it runs again in the next iteration, after
+/// the I/O, timers and other threads have had their turn.
+pub fn yield_now() -> YieldNow {
+    YieldNow { yielded: false }
+}
+
+/// The future of [`yield_now`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless polled"]
+pub struct YieldNow {
+    /// Whether it already returned `Pending` once.
+    yielded: bool,
+}
+
+impl Future for YieldNow {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.yielded {
+            return Poll::Ready(());
+        }
+        self.yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
