@@ -1,0 +1,104 @@
+//! tether: a single-threaded async runtime, built the way Python's asyncio
+//! event loop is built, with a bridge to other threads that is
+//! model-checked with loom.
+//!
+//! One thread runs the loop: a poll-based reactor, a FIFO ready queue and a
+//! timer wheel. Tasks run on that thread only, so their futures need not be
+//! `Send`. Any other thread can reach the loop through a [`Handle`] or a
+//! task's [`Waker`](std::task::Waker), through a lock-free injection queue
+//! and a wakeup file descriptor that is written at most once per sleep.
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! let answer = tether::run(async {
+//!     let task = tether::spawn(async {
+//!         tether::time::sleep(Duration::from_millis(1)).await;
+//!         21
+//!     });
+//!     task.await.unwrap() * 2
+//! });
+//! assert_eq!(answer, 42);
+//! ```
+//!
+//! # The loop
+//!
+//! One iteration, in the order asyncio's `_run_once` does it:
+//!
+//! ```text
+//!  any other thread           | loop thread: one iteration
+//!  wake / spawn / stop        | 1. timeout = 0 if anything is ready,
+//!    +-push-> injection queue |    else until the next timer, else forever
+//!    +-write-> wakeup fd -----|-> 2. park: poll the reactor (timeout); while busy,
+//!      (once per sleep)       |       only once per 61 task runs, without blocking
+//!                             |    3. I/O ready            -> wake tasks --+
+//!                             |    4. drain the injection queue -----------+-> ready queue
+//!                             |    5. turn the timer wheel -> wake tasks --+     (FIFO)
+//!                             |    6. run the tasks queued before step 6;
+//!                             |       what they wake runs next iteration
+//! ```
+//!
+//! Step 6 runs a snapshot, so a task that wakes itself forever cannot
+//! starve I/O, timers or other threads. The code of the iteration is
+//! `executor/src/run_loop.rs`, which repeats this drawing step by step.
+//!
+//! # The crates, and the rule of each
+//!
+//! | crate | rule: what lives there |
+//! |-------|------------------------|
+//! | `tether-reactor` | "when can something proceed": the poller (`polling`), the registered sources, the wakeup, the hierarchical timer wheel, and [`time`]. Knows nothing of tasks, only wakers. |
+//! | `tether-bridge` | "what threads share": the injection queue with its sleep/notify handshake, and the task state word. Every type there has a loom model in `loom-tests/`. |
+//! | `tether-executor` | "who runs next": tasks, the ready queue, the loop iteration, [`Runtime`], [`spawn`], [`JoinHandle`], callbacks, [`Handle`]. Runs on the loop thread; touches shared state only through the bridge. |
+//! | `tether` (this crate) | the facade: re-exports, and this map. |
+//!
+//! # What crosses threads
+//!
+//! | type | `Send`/`Sync` | why |
+//! |------|---------------|-----|
+//! | [`Runtime`], [`JoinHandle`], [`CallbackHandle`] | neither | they own or reach `!Send` futures and outputs |
+//! | [`Handle`] | both | stops the loop and reads its [`Metrics`] from anywhere |
+//! | task [`Waker`](std::task::Waker)s | both | a wake from another thread goes through the injection queue |
+//!
+//! # Where to start reading
+//!
+//! 1. `executor/src/run_loop.rs`: the iteration.
+//! 2. `bridge/src/inject.rs`: how another thread wakes a sleeping loop
+//!    without ever losing a wakeup, and why the proof needs one atomic word.
+//! 3. `bridge/src/task_state.rs`: how any number of wakes from any thread
+//!    queue a task exactly once.
+//! 4. `executor/src/task/raw.rs`: a task in one allocation, and its waker.
+//! 5. `reactor/src/timer/wheel.rs`: the hierarchical timing wheel.
+//! 6. `loom-tests/`: the models that check 2 and 3.
+//!
+//! # The API, next to asyncio
+//!
+//! | tether | asyncio |
+//! |--------|---------|
+//! | [`run`] | `asyncio.run` |
+//! | [`Runtime::new`], [`Runtime::builder`] | `new_event_loop`, `Runner` |
+//! | [`Runtime::block_on`] | `loop.run_until_complete` |
+//! | [`Runtime::run_forever`], [`Handle::stop`] | `loop.run_forever`, `loop.stop` |
+//! | [`spawn`] → [`JoinHandle`] | `asyncio.create_task` → `Task` |
+//! | [`JoinHandle::cancel`], [`JoinError`] | `Task.cancel`, `CancelledError` |
+//! | [`call_soon`], [`call_later`], [`call_at`] → [`CallbackHandle`] | the same, → `Handle` / `TimerHandle` |
+//! | [`yield_now`] | `asyncio.sleep(0)` |
+//! | [`time::sleep`], [`time::timeout`], [`time::interval`] | `asyncio.sleep`, `wait_for` / `timeout` |
+//! | [`Builder::on_exception`] | `loop.set_exception_handler` |
+//! | [`Handle`] | the loop object, seen from another thread |
+//!
+//! # Dependencies
+//!
+//! At run time: `polling`, `slab`, `concurrent-queue` and `futures-core`
+//! (and what they bring: `rustix`, `crossbeam-utils`, `cfg-if`...). Nothing
+//! else.
+
+#![forbid(unsafe_code)]
+#![doc(test(attr(deny(warnings))))]
+
+pub use tether_executor::{
+    Builder, CallbackHandle, Closed, Exception, Handle, JoinError, JoinHandle, Metrics, Runtime,
+    TaskId, YieldNow, call_at, call_later, call_soon, run, spawn, yield_now,
+};
+
+#[doc(inline)]
+pub use tether_reactor::time;
