@@ -1,0 +1,115 @@
+//! Panics that nobody joins go to the exception handler; the loop goes on.
+
+use std::cell::RefCell;
+use std::process::Command;
+use std::rc::Rc;
+use std::time::Duration;
+
+use tether::Runtime;
+
+/// (task id, is callback, message) of every exception the handler saw.
+type Seen = Rc<RefCell<Vec<(u64, bool, String)>>>;
+
+fn runtime_recording(seen: &Seen) -> Runtime {
+    let seen = seen.clone();
+    Runtime::builder()
+        .on_exception(move |e| {
+            let id = e.task_id().to_string().parse().unwrap();
+            seen.borrow_mut()
+                .push((id, e.is_callback(), e.message().unwrap_or("").to_owned()));
+        })
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_detached_task_panic_reaches_the_handler_and_the_loop_goes_on() {
+    let seen = Seen::default();
+    let rt = runtime_recording(&seen);
+    let out = rt.block_on(async {
+        drop(tether::spawn(async {
+            tether::yield_now().await;
+            panic!("detached boom");
+        }));
+        tether::time::sleep(Duration::from_millis(2)).await;
+        "loop still running"
+    });
+    assert_eq!(out, "loop still running");
+    assert_eq!(*seen.borrow(), [(1, false, "detached boom".to_owned())]);
+}
+
+#[test]
+fn a_joined_task_panic_does_not_reach_the_handler() {
+    let seen = Seen::default();
+    let rt = runtime_recording(&seen);
+    let err = rt.block_on(async { tether::spawn(async { panic!("joined") }).await.unwrap_err() });
+    assert!(err.is_panicked());
+    assert!(seen.borrow().is_empty());
+}
+
+#[test]
+fn a_callback_panic_reaches_the_handler() {
+    let seen = Seen::default();
+    let rt = runtime_recording(&seen);
+    rt.block_on(async {
+        let _ = tether::call_soon(|| panic!("callback boom"));
+        let _ = tether::call_later(Duration::from_millis(1), || panic!("timed boom"));
+        tether::time::sleep(Duration::from_millis(5)).await;
+    });
+    assert_eq!(
+        *seen.borrow(),
+        [
+            (1, true, "callback boom".to_owned()),
+            (2, true, "timed boom".to_owned())
+        ]
+    );
+}
+
+#[test]
+fn a_panicking_handler_does_not_stop_the_loop() {
+    let rt = Runtime::builder()
+        .on_exception(|_| panic!("the handler itself fails"))
+        .build()
+        .unwrap();
+    let out = rt.block_on(async {
+        drop(tether::spawn(async { panic!("first") }));
+        tether::yield_now().await;
+        tether::yield_now().await;
+        7
+    });
+    assert_eq!(out, 7);
+}
+
+/// The default handler prints one line on stderr naming the task. Checked in
+/// a child process (this test binary, re-run on this one test), whose
+/// stderr can be read.
+#[test]
+fn the_default_handler_prints_one_line_naming_the_task() {
+    if std::env::var_os("TETHER_PANIC_CHILD").is_some() {
+        tether::run(async {
+            drop(tether::spawn(async { panic!("boom") }));
+            tether::yield_now().await;
+        });
+        return;
+    }
+    let output = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "the_default_handler_prints_one_line_naming_the_task",
+        ])
+        .args(["--nocapture", "--test-threads=1"])
+        .env("TETHER_PANIC_CHILD", "1")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "the child failed: {output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let ours: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.starts_with("tether:"))
+        .collect();
+    assert_eq!(
+        ours,
+        ["tether: task 1 panicked: boom"],
+        "stderr was:\n{stderr}"
+    );
+}

@@ -1,0 +1,79 @@
+//! Wakes from other threads reach a sleeping loop.
+
+mod support;
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+use support::WakerSlot;
+
+#[test]
+fn a_plain_thread_wakes_a_task_while_the_loop_sleeps_with_nothing_else_to_do() {
+    let rt = tether::Runtime::new().unwrap();
+    let handle = rt.handle();
+    let slot = WakerSlot::default();
+    let waker_thread = {
+        let slot = slot.clone();
+        thread::spawn(move || {
+            while !slot.has_waiter() {
+                thread::yield_now();
+            }
+            thread::sleep(Duration::from_millis(50));
+            slot.fire();
+        })
+    };
+    let start = Instant::now();
+    let before = handle.metrics();
+    // No timers, no I/O: the loop can only block in the poller until the
+    // other thread writes the wakeup.
+    rt.block_on(async {
+        let task = tether::spawn({
+            let slot = slot.clone();
+            async move { slot.wait().await }
+        });
+        task.await.unwrap();
+    });
+    let after = handle.metrics();
+    waker_thread.join().unwrap();
+    assert!(start.elapsed() >= Duration::from_millis(50));
+    assert!(
+        after.parks > before.parks,
+        "the loop never slept: {after:?}"
+    );
+    assert_eq!(after.wakeup_writes - before.wakeup_writes, 1, "{after:?}");
+    assert!(after.submissions > before.submissions);
+}
+
+#[test]
+fn many_threads_waking_many_tasks_lose_nothing() {
+    const THREADS: usize = 4;
+    const TASKS_PER_THREAD: usize = 250;
+    let slots: Vec<WakerSlot> = (0..THREADS * TASKS_PER_THREAD)
+        .map(|_| WakerSlot::default())
+        .collect();
+    let finished = tether::run(async {
+        let tasks: Vec<_> = slots
+            .iter()
+            .cloned()
+            .map(|slot| tether::spawn(async move { slot.wait().await }))
+            .collect();
+        tether::yield_now().await;
+        let wakers: Vec<_> = slots
+            .chunks(TASKS_PER_THREAD)
+            .map(|chunk| {
+                let chunk = chunk.to_vec();
+                thread::spawn(move || chunk.iter().for_each(WakerSlot::fire))
+            })
+            .collect();
+        let mut finished = 0;
+        for task in tasks {
+            support::within_10s(task).await.unwrap();
+            finished += 1;
+        }
+        for waker in wakers {
+            waker.join().unwrap();
+        }
+        finished
+    });
+    assert_eq!(finished, THREADS * TASKS_PER_THREAD);
+}

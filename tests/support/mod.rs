@@ -1,0 +1,91 @@
+//! Helpers shared by the integration tests.
+
+#![allow(
+    dead_code,
+    unreachable_pub,
+    reason = "each test file uses a different subset"
+)]
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+use std::thread::{self, ThreadId};
+use std::time::Duration;
+
+/// An ordered log of events, shared by the tasks of one test.
+#[derive(Clone, Default)]
+pub struct Log(Rc<RefCell<Vec<String>>>);
+
+impl Log {
+    pub fn push(&self, event: impl Into<String>) {
+        self.0.borrow_mut().push(event.into());
+    }
+
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.borrow_mut())
+    }
+}
+
+/// A future that never completes, and records the thread that drops it.
+pub struct RecordsDrop {
+    pub dropped_on: Arc<Mutex<Vec<ThreadId>>>,
+}
+
+impl Future for RecordsDrop {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        Poll::Pending
+    }
+}
+
+impl Drop for RecordsDrop {
+    fn drop(&mut self) {
+        self.dropped_on.lock().unwrap().push(thread::current().id());
+    }
+}
+
+/// A future that completes once `wake` was called on its waker, from
+/// anywhere; it hands its waker out through the shared slot.
+#[derive(Clone, Default)]
+pub struct WakerSlot(Arc<Mutex<(Option<Waker>, bool)>>);
+
+impl WakerSlot {
+    /// Waits until `fire` was called.
+    pub fn wait(&self) -> impl Future<Output = ()> + '_ {
+        std::future::poll_fn(move |cx| {
+            let mut slot = self.0.lock().unwrap();
+            if slot.1 {
+                return Poll::Ready(());
+            }
+            slot.0 = Some(cx.waker().clone());
+            Poll::Pending
+        })
+    }
+
+    /// Marks the slot fired and wakes its waiter, if any.
+    pub fn fire(&self) {
+        let waker = {
+            let mut slot = self.0.lock().unwrap();
+            slot.1 = true;
+            slot.0.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    pub fn has_waiter(&self) -> bool {
+        self.0.lock().unwrap().0.is_some()
+    }
+}
+
+/// Fails the test instead of hanging it if `future` takes over 10 s.
+pub async fn within_10s<F: Future>(future: F) -> F::Output {
+    tether::time::timeout(Duration::from_secs(10), future)
+        .await
+        .expect("the test future did not finish within 10 s")
+}
