@@ -9,16 +9,15 @@
 
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
-use std::sync::Arc;
 
 use polling::{Event, PollMode, Poller};
 use rustix::event::{EventfdFlags, eventfd};
 
 use super::WAKEUP_KEY;
 
-/// An eventfd, registered with one poller.
+/// An eventfd, registered with one poller in edge-triggered mode.
 #[derive(Debug)]
-pub(super) struct Inner {
+pub(super) struct Eventfd {
     /// The eventfd.
     ///
     /// # Invariant
@@ -29,8 +28,8 @@ pub(super) struct Inner {
     fd: OwnedFd,
 }
 
-impl Inner {
-    pub(super) fn new(poller: &Arc<Poller>) -> io::Result<Self> {
+impl Eventfd {
+    pub(super) fn new(poller: &Poller) -> io::Result<Self> {
         let fd = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
         // SAFETY: `fd` stays open until after `deregister` deletes it from
         // the poller (the invariant on the field), which is what `add`

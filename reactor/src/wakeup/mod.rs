@@ -29,23 +29,18 @@
 //! callbacks), and because `notify` adds a compare-exchange of its own;
 //! with our eventfd, `wait`'s read of its idle notifier fails at once.
 //!
-//! So on Linux tether uses its own edge-triggered eventfd ([`eventfd`]).
-//! Elsewhere it uses `Poller::notify` ([`notify`]): on kqueue (macOS, the
+//! So on Linux tether uses its own edge-triggered eventfd (`eventfd.rs`).
+//! Elsewhere it uses `Poller::notify` (`notify.rs`): on kqueue (macOS, the
 //! BSDs) that is an `EVFILT_USER` trigger, which needs no file descriptor at
 //! all; event ports and `poll(2)` have no edge-triggered mode, where
 //! `notify`'s pipe, re-armed by `polling` on every wait anyway, is what a
 //! hand-written pipe would cost at best. Those platforms were not measured
-//! here (this machine runs Linux).
+//! here (this machine runs Linux). The same fallback serves a Linux build
+//! whose poller lacks edge-triggered mode (`polling`'s `poll(2)` backend).
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod eventfd;
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
 mod notify;
-
-#[cfg(any(target_os = "linux", target_os = "android"))]
-use eventfd as sys;
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-use notify as sys;
 
 use std::io;
 use std::sync::Arc;
@@ -62,15 +57,35 @@ pub(crate) const WAKEUP_KEY: usize = usize::MAX - 1;
 /// then reaches a file descriptor nobody waits on.
 #[derive(Clone)]
 pub struct Wakeup {
-    /// The platform's mechanism; shared by every clone.
-    inner: Arc<sys::Inner>,
+    /// The mechanism; shared by every clone.
+    inner: Arc<Inner>,
+}
+
+/// The two mechanisms. The eventfd needs the poller's edge-triggered mode,
+/// which `polling` offers on epoll but not on its `poll(2)` backend, so the
+/// choice is made when the poller is known, not only by the target.
+#[derive(Debug)]
+enum Inner {
+    /// Linux, with an epoll poller: the measured cheapest.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    Eventfd(eventfd::Eventfd),
+    /// Everywhere else.
+    Notify(notify::Notify),
 }
 
 impl Wakeup {
     /// Creates the wakeup of `poller` and registers what it needs there.
     pub(crate) fn new(poller: &Arc<Poller>) -> io::Result<Self> {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if poller.supports_edge() {
+            let inner = Inner::Eventfd(eventfd::Eventfd::new(poller)?);
+            return Ok(Self {
+                inner: Arc::new(inner),
+            });
+        }
+        let inner = Inner::Notify(notify::Notify::new(poller));
         Ok(Self {
-            inner: Arc::new(sys::Inner::new(poller)?),
+            inner: Arc::new(inner),
         })
     }
 
@@ -81,18 +96,68 @@ impl Wakeup {
     /// On Linux this is one `write` to an eventfd; elsewhere, one
     /// `Poller::notify`. It never blocks.
     pub fn wake(&self) {
-        self.inner.wake();
+        match &*self.inner {
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            Inner::Eventfd(eventfd) => eventfd.wake(),
+            Inner::Notify(notify) => notify.wake(),
+        }
     }
 
     /// Removes the wakeup's registration from `poller`, which is being
     /// dropped. Called once, by the reactor.
     pub(crate) fn deregister(&self, poller: &Poller) {
-        self.inner.deregister(poller);
+        match &*self.inner {
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            Inner::Eventfd(eventfd) => eventfd.deregister(poller),
+            Inner::Notify(_) => {}
+        }
     }
 }
 
 impl std::fmt::Debug for Wakeup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Wakeup").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polling::Events;
+    use std::thread;
+    use std::time::{Duration, Instant};
+
+    /// `wakeup`, woken from another thread after a pause, ends a wait on
+    /// `poller` that has no timeout.
+    fn ends_a_blocking_wait(poller: &Arc<Poller>, wakeup: Wakeup) {
+        let waker = thread::spawn(move || {
+            thread::sleep(Duration::from_millis(20));
+            wakeup.wake();
+        });
+        let start = Instant::now();
+        let mut events = Events::new();
+        poller.wait(&mut events, None).unwrap();
+        assert!(start.elapsed() >= Duration::from_millis(20));
+        waker.join().unwrap();
+    }
+
+    #[test]
+    fn the_notify_wakeup_ends_a_blocking_wait() {
+        let poller = Arc::new(Poller::new().unwrap());
+        let inner = Inner::Notify(notify::Notify::new(&poller));
+        ends_a_blocking_wait(&poller, Wakeup { inner: Arc::new(inner) });
+    }
+
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[test]
+    fn the_eventfd_wakeup_ends_a_blocking_wait_every_time() {
+        let poller = Arc::new(Poller::new().unwrap());
+        let wakeup = Wakeup::new(&poller).unwrap();
+        assert!(matches!(*wakeup.inner, Inner::Eventfd(_)), "epoll has edge mode");
+        // Edge-triggered and never read: every write must still be an event.
+        for _ in 0..3 {
+            ends_a_blocking_wait(&poller, wakeup.clone());
+        }
+        wakeup.deregister(&poller);
     }
 }

@@ -1,25 +1,25 @@
-//! The wakeup where there is no eventfd: `polling`'s own `Poller::notify`.
+//! The wakeup where tether's eventfd cannot serve: `polling`'s own
+//! `Poller::notify`.
 //!
 //! On kqueue that is an `EVFILT_USER` event (no file descriptor at all);
 //! elsewhere a pipe that `polling` reads and re-arms on every wait anyway.
 
-use std::io;
 use std::sync::Arc;
 
 use polling::Poller;
 
 /// The poller itself, shared with the threads that wake it.
 #[derive(Debug)]
-pub(super) struct Inner {
+pub(super) struct Notify {
     /// The poller to notify.
     poller: Arc<Poller>,
 }
 
-impl Inner {
-    pub(super) fn new(poller: &Arc<Poller>) -> io::Result<Self> {
-        Ok(Self {
+impl Notify {
+    pub(super) fn new(poller: &Arc<Poller>) -> Self {
+        Self {
             poller: poller.clone(),
-        })
+        }
     }
 
     pub(super) fn wake(&self) {
@@ -27,6 +27,4 @@ impl Inner {
         // rules out.
         let _ = self.poller.notify();
     }
-
-    pub(super) fn deregister(&self, _: &Poller) {}
 }
