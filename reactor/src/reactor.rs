@@ -70,6 +70,8 @@ pub struct Reactor {
     tick: Cell<u64>,
     /// The timer wheel and its clock.
     timers: RefCell<Timers>,
+    /// The loop's latest clock reading (see [`Reactor::now`]).
+    now: Cell<Instant>,
     /// Wakers collected during a dispatch, woken after it; reused.
     to_wake: RefCell<Vec<Waker>>,
     /// How other threads end `react`'s wait.
@@ -112,6 +114,7 @@ impl Reactor {
     /// descriptors: an epoll instance, a timerfd and an eventfd on Linux).
     pub fn new() -> io::Result<Rc<Self>> {
         let poller = Arc::new(Poller::new()?);
+        let origin = Instant::now();
         let wakeup = Wakeup::new(&poller)?;
         Ok(Rc::new(Self {
             poller,
@@ -120,7 +123,8 @@ impl Reactor {
             next_generation: Cell::new(0),
             events: RefCell::new(Events::new()),
             tick: Cell::new(0),
-            timers: RefCell::new(Timers::new(Instant::now())),
+            timers: RefCell::new(Timers::new(origin)),
+            now: Cell::new(origin),
             to_wake: RefCell::new(Vec::new()),
             wakeup,
         }))
@@ -238,9 +242,11 @@ impl Reactor {
         }
     }
 
-    /// Step 5 of the loop: wakes the waker of every timer whose deadline is
-    /// at or before `now`, in deadline order, then insertion order.
+    /// Step 5 of the loop: records `now` as the loop's clock reading, and
+    /// wakes the waker of every timer whose deadline is at or before it, in
+    /// deadline order, then insertion order. Returns how many fired.
     pub fn fire_timers(&self, now: Instant) -> usize {
+        self.now.set(now.max(self.now.get()));
         let mut to_wake = self.to_wake.take();
         self.timers.borrow_mut().expire(now, &mut to_wake);
         let fired = to_wake.len();
@@ -249,6 +255,15 @@ impl Reactor {
         }
         self.to_wake.replace(to_wake);
         fired
+    }
+
+    /// The loop's latest clock reading, as given to
+    /// [`fire_timers`](Reactor::fire_timers): never ahead of the real clock,
+    /// and as fresh as the last iteration that had a timer pending. A
+    /// deadline at or before it has certainly passed, which lets a timer's
+    /// first poll decide without reading the clock again.
+    pub fn now(&self) -> Instant {
+        self.now.get()
     }
 
     /// When the loop next needs to run [`fire_timers`](Reactor::fire_timers):

@@ -18,9 +18,14 @@
 //!   first poll that finds the deadline in the future arms a timer, and
 //!   dropping the `Sleep` disarms it. A [`timeout`] around a future that is
 //!   ready at once never arms one.
-//! - **Any duration.** Zero and past deadlines complete on the first poll;
-//!   a duration too large for an `Instant` (`Duration::MAX`) never elapses
-//!   and arms no timer. Nothing overflows or panics.
+//! - **Any duration.** A zero `sleep` completes on its first poll, and so
+//!   does a deadline at or before the loop's latest clock reading; one that
+//!   passed only since then completes in the next iteration. A duration too
+//!   large for an `Instant` (`Duration::MAX`) never elapses and arms no
+//!   timer. Nothing overflows or panics.
+//! - **One clock read.** `sleep` reads the clock once, to fix its deadline;
+//!   polls compare with the loop's own reading, taken once per iteration
+//!   while a timer is pending.
 //! - **Loop thread.** Timers belong to the loop that polls them: polling a
 //!   `Sleep` outside a tether loop panics with a message saying so.
 
@@ -31,10 +36,3 @@ mod timeout;
 pub use interval::{Interval, MissedTickBehavior, interval, interval_at};
 pub use sleep::{Sleep, sleep, sleep_until};
 pub use timeout::{Elapsed, timeout, timeout_at};
-
-use std::time::{Duration, Instant};
-
-/// `now + duration`, or `None` if that is past what an `Instant` can hold.
-fn deadline_after(duration: Duration) -> Option<Instant> {
-    Instant::now().checked_add(duration)
-}

@@ -15,7 +15,8 @@ use crate::timer::TimerKey;
 ///
 /// The deadline is fixed now, when `sleep` is called, not when the future is
 /// first polled. `Duration::ZERO` completes on the first poll;
-/// `Duration::MAX` never completes (and arms no timer).
+/// `Duration::MAX` never completes (and arms no timer). This reads the clock
+/// once; polling never does.
 ///
 /// # Examples
 ///
@@ -31,8 +32,13 @@ use crate::timer::TimerKey;
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
     Sleep {
-        deadline: super::deadline_after(duration),
-        timer: None,
+        deadline: Instant::now().checked_add(duration),
+        // A zero sleep is over the moment it is made, and known to be.
+        state: if duration.is_zero() {
+            State::Done
+        } else {
+            State::Unarmed
+        },
     }
 }
 
@@ -40,11 +46,13 @@ pub fn sleep(duration: Duration) -> Sleep {
 ///
 /// asyncio: `await asyncio.sleep(deadline - loop.time())`.
 ///
-/// A deadline in the past completes on the first poll.
+/// A deadline at or before the loop's latest clock reading completes on the
+/// first poll. One that passed only since then arms a timer that is already
+/// due, and completes in the loop's next iteration.
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep {
         deadline: Some(deadline),
-        timer: None,
+        state: State::Unarmed,
     }
 }
 
@@ -58,8 +66,19 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 pub struct Sleep {
     /// When it completes; `None` for a deadline beyond what `Instant` holds.
     deadline: Option<Instant>,
-    /// The armed timer, from the first `Pending` until it fires or is dropped.
-    timer: Option<ArmedTimer>,
+    /// Where it stands.
+    state: State,
+}
+
+/// The life of a `Sleep`.
+enum State {
+    /// Not polled yet (or reset): no timer.
+    Unarmed,
+    /// A timer is in the wheel, from the first `Pending` until it fires or
+    /// the `Sleep` is dropped or reset.
+    Armed(ArmedTimer),
+    /// The deadline has passed; every poll returns `Ready`.
+    Done,
 }
 
 /// A timer in a reactor's wheel, owned by a `Sleep`.
@@ -79,8 +98,10 @@ impl Sleep {
 
     /// Whether the deadline has passed.
     pub fn is_elapsed(&self) -> bool {
-        self.deadline
-            .is_some_and(|deadline| deadline <= Instant::now())
+        matches!(self.state, State::Done)
+            || self
+                .deadline
+                .is_some_and(|deadline| deadline <= Instant::now())
     }
 
     /// Moves the deadline, disarming the current timer if there is one; the
@@ -88,11 +109,13 @@ impl Sleep {
     pub fn reset(&mut self, deadline: Instant) {
         self.disarm();
         self.deadline = Some(deadline);
+        self.state = State::Unarmed;
     }
 
     fn disarm(&mut self) {
-        if let Some(timer) = self.timer.take() {
+        if let State::Armed(timer) = &self.state {
             timer.reactor.timers().borrow_mut().cancel(timer.key);
+            self.state = State::Unarmed;
         }
     }
 }
@@ -106,33 +129,39 @@ impl Future for Sleep {
             // Beyond the end of time: pending forever, with nothing to arm.
             return Poll::Pending;
         };
-        if let Some(timer) = &this.timer {
-            // Armed: the wheel tells whether it fired. It fires only once the
-            // loop's clock reached the deadline's tick (see `crate::timer`).
-            if timer
-                .reactor
-                .timers()
-                .borrow_mut()
-                .set_waker(timer.key, cx.waker())
-            {
-                return Poll::Pending;
+        match &this.state {
+            State::Done => Poll::Ready(()),
+            State::Armed(timer) => {
+                // The wheel tells whether it fired. It fires only once the
+                // loop's clock reached the deadline's tick (`crate::timer`).
+                let mut timers = timer.reactor.timers().borrow_mut();
+                if timers.set_waker(timer.key, cx.waker()) {
+                    return Poll::Pending;
+                }
+                drop(timers);
+                this.state = State::Done;
+                Poll::Ready(())
             }
-            this.timer = None;
-            return Poll::Ready(());
+            State::Unarmed => {
+                let reactor = Reactor::current().expect(
+                    "tether: a Sleep was polled outside a tether loop; \
+                     await it inside Runtime::block_on or a task",
+                );
+                // The loop's last clock reading, not a fresh one: it is never
+                // ahead of the clock, so `Ready` here is never early, and a
+                // deadline between it and now simply fires next iteration.
+                if deadline <= reactor.now() {
+                    this.state = State::Done;
+                    return Poll::Ready(());
+                }
+                let key = reactor
+                    .timers()
+                    .borrow_mut()
+                    .insert(deadline, cx.waker().clone());
+                this.state = State::Armed(ArmedTimer { reactor, key });
+                Poll::Pending
+            }
         }
-        if deadline <= Instant::now() {
-            return Poll::Ready(());
-        }
-        let reactor = Reactor::current().expect(
-            "tether: a Sleep was polled outside a tether loop; \
-             await it inside Runtime::block_on or a task",
-        );
-        let key = reactor
-            .timers()
-            .borrow_mut()
-            .insert(deadline, cx.waker().clone());
-        this.timer = Some(ArmedTimer { reactor, key });
-        Poll::Pending
     }
 }
 
@@ -144,9 +173,14 @@ impl Drop for Sleep {
 
 impl std::fmt::Debug for Sleep {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = match self.state {
+            State::Unarmed => "unarmed",
+            State::Armed(_) => "armed",
+            State::Done => "done",
+        };
         f.debug_struct("Sleep")
             .field("deadline", &self.deadline)
-            .field("armed", &self.timer.is_some())
+            .field("state", &state)
             .finish()
     }
 }

@@ -20,6 +20,14 @@ pub(crate) use wheel::{Tick, TimerKey, Wheel};
 
 /// How long one tick of the wheel lasts: the resolution of tether's timers.
 pub(crate) const TICK: Duration = Duration::from_millis(1);
+/// Nanoseconds in a tick; the conversions below need a tick to divide a second.
+const NANOS_PER_TICK: u32 = TICK.subsec_nanos();
+/// Ticks in a second.
+const TICKS_PER_SEC: u64 = 1_000_000_000 / NANOS_PER_TICK as u64;
+const _: () = assert!(
+    TICK.as_secs() == 0 && 1_000_000_000 % NANOS_PER_TICK == 0,
+    "a tick must divide a second"
+);
 
 /// The wheel, holding the waker of each pending timer, and its origin.
 #[derive(Debug)]
@@ -91,16 +99,28 @@ impl Timers {
 
     /// The first tick at or after `deadline`.
     fn tick_at_or_after(&self, deadline: Instant) -> Tick {
-        let nanos = deadline.saturating_duration_since(self.origin).as_nanos();
-        let ticks = nanos.div_ceil(TICK.as_nanos());
-        Tick(u64::try_from(ticks).unwrap_or(u64::MAX))
+        let since = deadline.saturating_duration_since(self.origin);
+        // Milliseconds in u64 arithmetic: a u128 division of the nanosecond
+        // count would cost a library call on every timer armed.
+        let part = u64::from(since.subsec_nanos().div_ceil(NANOS_PER_TICK));
+        Tick(
+            since
+                .as_secs()
+                .saturating_mul(TICKS_PER_SEC)
+                .saturating_add(part),
+        )
     }
 
     /// The last tick at or before `now`.
     fn tick_at_or_before(&self, now: Instant) -> Tick {
-        let nanos = now.saturating_duration_since(self.origin).as_nanos();
-        let ticks = nanos / TICK.as_nanos();
-        Tick(u64::try_from(ticks).unwrap_or(u64::MAX))
+        let since = now.saturating_duration_since(self.origin);
+        let part = u64::from(since.subsec_nanos() / NANOS_PER_TICK);
+        Tick(
+            since
+                .as_secs()
+                .saturating_mul(TICKS_PER_SEC)
+                .saturating_add(part),
+        )
     }
 }
 

@@ -145,7 +145,12 @@ mod tests {
     fn the_notify_wakeup_ends_a_blocking_wait() {
         let poller = Arc::new(Poller::new().unwrap());
         let inner = Inner::Notify(notify::Notify::new(&poller));
-        ends_a_blocking_wait(&poller, Wakeup { inner: Arc::new(inner) });
+        ends_a_blocking_wait(
+            &poller,
+            Wakeup {
+                inner: Arc::new(inner),
+            },
+        );
     }
 
     #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -153,7 +158,10 @@ mod tests {
     fn the_eventfd_wakeup_ends_a_blocking_wait_every_time() {
         let poller = Arc::new(Poller::new().unwrap());
         let wakeup = Wakeup::new(&poller).unwrap();
-        assert!(matches!(*wakeup.inner, Inner::Eventfd(_)), "epoll has edge mode");
+        assert!(
+            matches!(*wakeup.inner, Inner::Eventfd(_)),
+            "epoll has edge mode"
+        );
         // Edge-triggered and never read: every write must still be an event.
         for _ in 0..3 {
             ends_a_blocking_wait(&poller, wakeup.clone());
