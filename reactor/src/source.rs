@@ -5,20 +5,29 @@
 //! [`Direction`] (read, write) the source keeps who is waiting and when the
 //! last event for that direction arrived. Waiting comes in two forms:
 //!
-//! - [`Registration::poll_ready`]: one waker slot per direction, the shape an
+//! - [`Registration::poll_wait`]: one waker slot per direction, the shape an
 //!   `AsyncRead::poll_read` needs (it has nowhere to keep a waiter's state);
 //!   a later poll from another task replaces the earlier waker;
 //! - [`Registration::readable`] / [`writable`](Registration::writable): a
 //!   future per waiter, any number of them, all woken by one event.
 //!
-//! # Telling a new event from an old one
+//! # Waiting after `WouldBlock`
 //!
-//! The reactor counts its returns from the poller ([`Reactor::tick`]). An
-//! event for a direction stamps it with the current tick. A waiter notes the
-//! tick when it starts waiting, and is ready once the direction's stamp is
-//! newer. An event delivered earlier in the same iteration carries the same
-//! tick as the waiter's start, so it does not count: the caller saw
-//! `WouldBlock` after it, and only a newer event means anything.
+//! Readiness is only ever a hint; the operation is the truth. Both forms
+//! are meant to follow an operation that returned `WouldBlock`, and wait
+//! for the *next* event. None can be lost: registering arms the poller
+//! (`epoll_ctl` checks the fd's readiness as it arms it), so a source that
+//! became ready just before is reported by the next poll anyway.
+//!
+//! `poll_wait` therefore never answers `Ready`: its caller retries the
+//! operation when woken, and if that blocks again, waits again. The
+//! futures need a way to tell a new event from an old one, because they are
+//! polled again after the wake: the reactor counts its returns from the
+//! poller ([`Reactor::tick`]), an event stamps its direction with that
+//! count, and a future that noted the count when it began is ready once the
+//! stamp is newer. An event delivered earlier in the same iteration carries
+//! the same count, so it does not count: the caller saw `WouldBlock` after
+//! it.
 //!
 //! # Keys and stale events
 //!
@@ -80,23 +89,12 @@ pub(crate) struct SourceState {
 struct DirectionState {
     /// The tick of the last event for this direction (0: none yet).
     ready_tick: u64,
-    /// The `poll_ready` waiter, from its first `Pending` until it sees the
-    /// event. Delivery takes its waker but keeps its start tick, so that
-    /// the next `poll_ready` can still tell the event is new.
-    poller: Option<PollWaiter>,
+    /// The waker of the `poll_wait` caller, until an event takes it.
+    poller: Option<Waker>,
     /// The `Readiness` futures: a waker each (taken when woken).
     waiters: Slab<Option<Waker>>,
     /// Whether the poller is armed for this direction right now.
     armed: bool,
-}
-
-/// The waiter of [`Registration::poll_ready`] for one direction.
-#[derive(Debug)]
-struct PollWaiter {
-    /// Its waker, until an event takes it.
-    waker: Option<Waker>,
-    /// The reactor tick when it started waiting.
-    since: u64,
 }
 
 /// A file descriptor registered with the current loop's reactor.
@@ -182,9 +180,7 @@ impl SourceState {
                 continue;
             }
             direction.ready_tick = tick;
-            if let Some(waker) = direction.poller.as_mut().and_then(|p| p.waker.take()) {
-                to_wake.push(waker);
-            }
+            to_wake.extend(direction.poller.take());
             to_wake.extend(direction.waiters.iter_mut().filter_map(|(_, w)| w.take()));
         }
     }
@@ -222,8 +218,7 @@ impl SourceState {
 
 impl DirectionState {
     fn has_waiter(&self) -> bool {
-        self.poller.as_ref().is_some_and(|p| p.waker.is_some())
-            || self.waiters.iter().any(|(_, w)| w.is_some())
+        self.poller.is_some() || self.waiters.iter().any(|(_, w)| w.is_some())
     }
 }
 
@@ -282,39 +277,27 @@ impl Registration {
         &self.reactor
     }
 
-    /// Polls for readiness in `direction`, keeping one waker per direction.
+    /// After an operation on the fd returned `WouldBlock`: arranges for the
+    /// task of `cx` to be woken by the next event in `direction`, and
+    /// returns `Pending`. The caller retries its operation when woken.
     ///
-    /// Returns `Ready` once an event for `direction` arrived after the
-    /// first `Pending` of this wait; the caller then retries its operation
-    /// and, on `WouldBlock`, calls this again to wait anew. Only the waker of
-    /// the latest call is kept: use [`readable`](Registration::readable) /
-    /// [`writable`](Registration::writable) for several waiters.
+    /// One waker is kept per direction: a call from another task replaces
+    /// it. For several waiters, use [`readable`](Registration::readable) /
+    /// [`writable`](Registration::writable).
     ///
     /// # Errors
     ///
-    /// Returns the poller's error if it cannot arm the fd.
-    pub fn poll_ready(&self, direction: Direction, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let tick = self.reactor.tick();
+    /// `Ready(Err(..))` if the poller refuses to arm the fd.
+    pub fn poll_wait(&self, direction: Direction, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut source = self.state();
-        let state = source.direction(direction);
-        match &mut state.poller {
-            Some(waiter) if state.ready_tick > waiter.since => {
-                state.poller = None;
-                return Poll::Ready(Ok(()));
-            }
-            Some(waiter) => match &mut waiter.waker {
-                Some(waker) if waker.will_wake(cx.waker()) => {}
-                waker => *waker = Some(cx.waker().clone()),
-            },
-            None => {
-                state.poller = Some(PollWaiter {
-                    waker: Some(cx.waker().clone()),
-                    since: tick,
-                });
-            }
+        match &mut source.direction(direction).poller {
+            Some(waker) if waker.will_wake(cx.waker()) => {}
+            slot => *slot = Some(cx.waker().clone()),
         }
-        self.reactor.rearm(&mut source, self.key)?;
-        Poll::Pending
+        match self.reactor.rearm(&mut source, self.key) {
+            Ok(()) => Poll::Pending,
+            Err(err) => Poll::Ready(Err(err)),
+        }
     }
 
     /// Waits until the fd is readable. Any number of tasks may wait at once;
@@ -469,9 +452,9 @@ mod tests {
             *self.counter.0.lock().unwrap()
         }
 
-        fn poll_ready(&self, direction: Direction) -> Poll<io::Result<()>> {
+        fn poll_wait(&self, direction: Direction) -> Poll<io::Result<()>> {
             self.registration
-                .poll_ready(direction, &mut Context::from_waker(&self.waker))
+                .poll_wait(direction, &mut Context::from_waker(&self.waker))
         }
 
         fn poll<F: Future + Unpin>(&self, future: &mut F) -> Poll<F::Output> {
@@ -510,18 +493,17 @@ mod tests {
     #[test]
     fn readiness_that_arrives_before_the_rearm_is_not_lost() {
         let f = Fixture::new();
-        // A first wait: arm, get the event, see it as ready.
-        assert!(f.poll_ready(Direction::Read).is_pending());
+        // A first wait: arm, get the event.
+        assert!(f.poll_wait(Direction::Read).is_pending());
         f.send();
         f.react();
         assert_eq!(f.wakes(), 1);
-        assert!(f.poll_ready(Direction::Read).is_ready());
 
         // The reader drains, sees WouldBlock... and data arrives before it
         // waits again, while the poller is disarmed (oneshot).
         f.drain();
         f.send();
-        assert!(f.poll_ready(Direction::Read).is_pending());
+        assert!(f.poll_wait(Direction::Read).is_pending());
         // The re-arm found the fd readable: the next poll reports it.
         f.react();
         assert_eq!(
@@ -529,21 +511,24 @@ mod tests {
             2,
             "readiness that arrived before the re-arm was lost"
         );
-        assert!(f.poll_ready(Direction::Read).is_ready());
     }
 
     #[test]
-    fn an_event_from_before_the_wait_does_not_count() {
+    fn a_readiness_future_ignores_an_event_from_before_it_began() {
         let f = Fixture::new();
-        assert!(f.poll_ready(Direction::Read).is_pending());
+        assert!(f.poll_wait(Direction::Read).is_pending());
         f.send();
         f.react();
-        assert!(f.poll_ready(Direction::Read).is_ready());
-        // A new wait must not be satisfied by the event it already saw.
+        // Same reactor tick: a future that begins now must not be satisfied
+        // by the event already delivered.
         f.drain();
-        assert!(f.poll_ready(Direction::Read).is_pending());
+        let mut readable = f.registration.readable();
+        assert!(f.poll(&mut readable).is_pending());
         f.react();
-        assert!(f.poll_ready(Direction::Read).is_pending());
+        assert!(f.poll(&mut readable).is_pending());
+        f.send();
+        f.react();
+        assert!(f.poll(&mut readable).is_ready());
     }
 
     #[test]
@@ -577,7 +562,7 @@ mod tests {
             "the slab reused the slot"
         );
         assert_ne!(f.registration.key, old_key);
-        assert!(f.poll_ready(Direction::Read).is_pending());
+        assert!(f.poll_wait(Direction::Read).is_pending());
 
         // An event for the old source, as a poller could still hand it out
         // in the same batch as the drop.
@@ -589,7 +574,7 @@ mod tests {
             to_wake.is_empty(),
             "a stale event woke the slot's new source"
         );
-        assert!(f.poll_ready(Direction::Read).is_pending());
+        assert!(f.poll_wait(Direction::Read).is_pending());
     }
 
     #[test]
@@ -609,21 +594,27 @@ mod tests {
     #[test]
     fn reading_and_writing_waiters_rearm_each_other() {
         let f = Fixture::new();
+        let writer_counter = Arc::new(Counter::default());
+        let writer = Waker::from(writer_counter.clone());
         // Fill the send buffer so that `ours` is not writable.
         let chunk = [0u8; 4096];
         while (&f.ours).write(&chunk).is_ok() {}
-        assert!(f.poll_ready(Direction::Read).is_pending());
-        assert!(f.poll_ready(Direction::Write).is_pending());
+        assert!(f.poll_wait(Direction::Read).is_pending());
+        let write_wait = f
+            .registration
+            .poll_wait(Direction::Write, &mut Context::from_waker(&writer));
+        assert!(write_wait.is_pending());
         // Readable first: oneshot disarms both directions, the writer's
         // interest must be re-armed.
         f.send();
         f.react();
-        assert!(f.poll_ready(Direction::Read).is_ready());
+        assert_eq!(f.wakes(), 1);
         let mut buf = [0u8; 4096];
         while (&f.theirs).read(&mut buf).is_ok_and(|n| n > 0) {}
         f.react();
-        assert!(
-            f.poll_ready(Direction::Write).is_ready(),
+        assert_eq!(
+            *writer_counter.0.lock().unwrap(),
+            1,
             "the write interest was not re-armed after the read event"
         );
     }
@@ -632,7 +623,7 @@ mod tests {
     fn the_armed_count_follows_waiters_events_and_drops() {
         let f = Fixture::new();
         assert!(!f.reactor.has_armed_sources());
-        assert!(f.poll_ready(Direction::Read).is_pending());
+        assert!(f.poll_wait(Direction::Read).is_pending());
         assert!(f.reactor.has_armed_sources());
         // The event disarms the source, and nobody waits any more.
         f.send();
@@ -640,8 +631,7 @@ mod tests {
         assert!(!f.reactor.has_armed_sources());
         // Armed again, then dropped while armed.
         f.drain();
-        assert!(f.poll_ready(Direction::Read).is_ready());
-        assert!(f.poll_ready(Direction::Read).is_pending());
+        assert!(f.poll_wait(Direction::Read).is_pending());
         assert!(f.reactor.has_armed_sources());
         let reactor = f.reactor.clone();
         drop(f);
@@ -651,7 +641,7 @@ mod tests {
     #[test]
     fn a_dropped_registration_gets_no_more_events() {
         let f = Fixture::new();
-        assert!(f.poll_ready(Direction::Read).is_pending());
+        assert!(f.poll_wait(Direction::Read).is_pending());
         let Fixture {
             registration,
             ours,
