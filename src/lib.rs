@@ -100,5 +100,9 @@ pub use tether_executor::{
     TaskId, YieldNow, call_at, call_later, call_soon, run, spawn, yield_now,
 };
 
+pub use tether_reactor::{Async, Readiness};
+
+#[doc(inline)]
+pub use tether_reactor::net;
 #[doc(inline)]
 pub use tether_reactor::time;

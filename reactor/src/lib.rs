@@ -11,6 +11,8 @@
 //! | [`wakeup`] | how another thread ends the loop's sleep in the poller |
 //! | `timer` | the hierarchical timer wheel, and how instants become ticks |
 //! | [`time`] | `sleep`, `timeout`, `interval`: the public face of the timers |
+//! | `async_fd` | [`Async<T>`](Async): any fd, driven by the reactor |
+//! | [`net`] | TCP, UDP and Unix sockets, built on `Async` |
 //!
 //! The executor owns one [`Reactor`] per loop and makes it current on the
 //! loop thread ([`Reactor::enter`]); the time and I/O types find it there on
@@ -34,12 +36,15 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![doc(test(attr(deny(warnings))))]
 
+mod async_fd;
+pub mod net;
 pub mod reactor;
 pub mod source;
 pub mod time;
 mod timer;
 pub mod wakeup;
 
+pub use async_fd::Async;
 pub use reactor::{Deadline, EnterGuard, Reactor};
 pub use source::{Direction, Readiness, Registration};
 pub use wakeup::Wakeup;

@@ -1,0 +1,313 @@
+//! `Async<T>`: any file descriptor, driven by the reactor.
+//!
+//! The building block of every I/O type in tether, and of the user's own:
+//! wrap a socket, pipe, terminal or eventfd, and its operations no longer
+//! block the loop. The recipe is the same everywhere:
+//!
+//! 1. the fd is put in non-blocking mode, so an operation that cannot
+//!    proceed fails with `WouldBlock` instead of blocking the thread;
+//! 2. the operation is tried first, always (readiness is a hint, the
+//!    operation is the truth);
+//! 3. on `WouldBlock`, the task waits for the reactor's next event in that
+//!    direction (`Registration::poll_wait`, or a readiness future), then
+//!    tries again.
+//!
+//! [`Async::read_with`] and [`Async::write_with`] are that loop as async
+//! functions; [`Async::poll_io`] is the same loop for `poll_*` methods, and
+//! the `futures_io` traits are built on it.
+//!
+//! # Access only through `&T`
+//!
+//! `Async<T>` hands out `&T` and never `&mut T`: with `&mut T`, safe code
+//! could swap in another fd (`mem::replace`) or close this one while the
+//! reactor still watches it. So the I/O traits are implemented where `&T`
+//! can read or write, which std's sockets, `File` and pipes all allow.
+
+use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use crate::source::{Direction, Readiness, Registration};
+
+/// An I/O object registered with the current loop's reactor.
+///
+/// asyncio: a file object handed to `loop.add_reader` / `add_writer`, with
+/// the retry loop written for you.
+///
+/// Created on the loop thread ([`Async::new`]); the fd is set non-blocking
+/// and registered; dropping it deregisters the fd, then closes it (drops
+/// `T`).
+///
+/// # Examples
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use std::os::unix::net::UnixStream;
+/// use tether::Async;
+///
+/// tether::run(async {
+///     let (a, b) = UnixStream::pair()?;
+///     let (a, b) = (Async::new(a)?, Async::new(b)?);
+///     b.write_with(|mut b| b.write(b"ping")).await?;
+///     let mut buf = [0; 4];
+///     let n = a.read_with(|mut a| a.read(&mut buf)).await?;
+///     assert_eq!(&buf[..n], b"ping");
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
+pub struct Async<T: AsFd> {
+    /// The fd's place in the reactor. Declared first, so it drops first:
+    /// the fd leaves the poller before `io` closes it.
+    registration: Registration,
+    /// The I/O object; `Some` until `into_inner`.
+    ///
+    /// # Invariant
+    ///
+    /// Its fd is the one `registration` watches, and stays open (this
+    /// object never hands out `&mut T`) until `registration` is dropped.
+    io: Option<T>,
+}
+
+impl<T: AsFd> Async<T> {
+    /// Puts `io`'s fd in non-blocking mode and registers it with the current
+    /// loop's reactor.
+    ///
+    /// # Errors
+    ///
+    /// Fails if the fd cannot be made non-blocking, or if the poller
+    /// refuses it (for example, a regular file on epoll).
+    ///
+    /// # Panics
+    ///
+    /// Panics if no tether loop runs on this thread.
+    pub fn new(io: T) -> io::Result<Self> {
+        rustix::io::ioctl_fionbio(&io, true)?;
+        Self::new_nonblocking(io)
+    }
+
+    /// Registers `io`, whose fd the caller already made non-blocking.
+    pub(crate) fn new_nonblocking(io: T) -> io::Result<Self> {
+        // SAFETY: `io` moves into the returned object, which keeps its fd
+        // open until `registration` is dropped (the invariant on `io`).
+        let registration = unsafe { Registration::new(io.as_fd().as_raw_fd())? };
+        Ok(Self {
+            registration,
+            io: Some(io),
+        })
+    }
+
+    /// The I/O object.
+    pub fn get_ref(&self) -> &T {
+        self.io
+            .as_ref()
+            .expect("Async holds its I/O object until into_inner")
+    }
+
+    /// Deregisters the fd and hands the I/O object back, still in
+    /// non-blocking mode.
+    pub fn into_inner(mut self) -> T {
+        let io = self
+            .io
+            .take()
+            .expect("Async holds its I/O object until into_inner");
+        // Dropping `self` now drops only the registration.
+        drop(self);
+        io
+    }
+
+    /// Waits for the next readability event. Any number of tasks may wait;
+    /// one event wakes them all.
+    ///
+    /// Meant for after an operation returned `WouldBlock`; if the fd is
+    /// readable already, this completes at the loop's next iteration.
+    pub fn readable(&self) -> Readiness<'_> {
+        self.registration.readable()
+    }
+
+    /// Waits for the next writability event; see [`readable`](Async::readable).
+    pub fn writable(&self) -> Readiness<'_> {
+        self.registration.writable()
+    }
+
+    /// Runs `op` until it does not return `WouldBlock`, waiting for
+    /// readability in between.
+    ///
+    /// `op` sees `&T` and is retried as many times as needed, so it must be
+    /// the non-blocking operation itself, with no side effect to undo.
+    /// `Interrupted` is retried too.
+    pub async fn read_with<R>(&self, op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+        self.retry(Direction::Read, op).await
+    }
+
+    /// Runs `op` until it does not return `WouldBlock`, waiting for
+    /// writability in between; see [`read_with`](Async::read_with).
+    pub async fn write_with<R>(&self, op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+        self.retry(Direction::Write, op).await
+    }
+
+    async fn retry<R>(
+        &self,
+        direction: Direction,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        loop {
+            match op(self.get_ref()) {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    let readiness = match direction {
+                        Direction::Read => self.readable(),
+                        Direction::Write => self.writable(),
+                    };
+                    readiness.await?;
+                }
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                result => return result,
+            }
+        }
+    }
+
+    /// The poll form of [`read_with`](Async::read_with) /
+    /// [`write_with`](Async::write_with): runs `op` until it does not
+    /// return `WouldBlock`, and on `WouldBlock` registers `cx` for the next
+    /// event in `direction` and returns `Pending`.
+    ///
+    /// One waker per direction is kept, as `poll_read` / `poll_write` need.
+    pub fn poll_io<R>(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            match op(self.get_ref()) {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    // `poll_wait` answers `Pending`, or `Ready` with an error.
+                    ready!(self.registration.poll_wait(direction, cx))?;
+                }
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+}
+
+impl<T: AsFd> AsFd for Async<T> {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.get_ref().as_fd()
+    }
+}
+
+impl<T: AsFd> std::fmt::Debug for Async<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Async")
+            .field("fd", &self.as_fd().as_raw_fd())
+            .finish_non_exhaustive()
+    }
+}
+
+// ===== futures_io =====
+
+impl<T: AsFd> futures_io::AsyncRead for &Async<T>
+where
+    for<'a> &'a T: Read,
+{
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io(Direction::Read, cx, |mut io| io.read(buf))
+    }
+
+    fn poll_read_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &mut [IoSliceMut<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io(Direction::Read, cx, |mut io| io.read_vectored(bufs))
+    }
+}
+
+impl<T: AsFd> futures_io::AsyncRead for Async<T>
+where
+    for<'a> &'a T: Read,
+{
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut &*self).poll_read(cx, buf)
+    }
+
+    fn poll_read_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &mut [IoSliceMut<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut &*self).poll_read_vectored(cx, bufs)
+    }
+}
+
+/// Writes go through `&T`'s own `Write`. For sockets, tether's socket
+/// types (`net`) write with `MSG_NOSIGNAL`; a plain `Async` over a pipe or a
+/// socket uses `write(2)` / `writev(2)`, which raise `SIGPIPE` on a closed
+/// peer unless the process ignores it (Rust programs do, by default).
+impl<T: AsFd> futures_io::AsyncWrite for &Async<T>
+where
+    for<'a> &'a T: Write,
+{
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io(Direction::Write, cx, |mut io| io.write(buf))
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io(Direction::Write, cx, |mut io| io.write_vectored(bufs))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_io(Direction::Write, cx, |mut io| io.flush())
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_flush(cx)
+    }
+}
+
+impl<T: AsFd> futures_io::AsyncWrite for Async<T>
+where
+    for<'a> &'a T: Write,
+{
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut &*self).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut &*self).poll_write_vectored(cx, bufs)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut &*self).poll_flush(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut &*self).poll_close(cx)
+    }
+}

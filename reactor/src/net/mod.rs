@@ -1,0 +1,358 @@
+//! Networking: TCP, UDP and Unix sockets on the reactor.
+//!
+//! asyncio's selector-loop sockets (`loop.create_server`, `open_connection`,
+//! `sock_recv`...), as the types std and tokio users know:
+//!
+//! | type | over | what it adds to std's type |
+//! |------|------|-----------------------------|
+//! | [`TcpListener`], [`TcpStream`] | `std::net` | async accept / connect / read / write, `futures_io` traits |
+//! | [`UdpSocket`] | `std::net` | async send / receive |
+//! | [`UnixListener`], [`UnixStream`], [`UnixDatagram`] | `std::os::unix::net` | the same, for Unix sockets |
+//!
+//! Each is an [`Async`](crate::Async) around the std socket: operations are
+//! tried first, and wait for the reactor only on `WouldBlock`. All convert
+//! from and into the std types.
+//!
+//! # Faults
+//!
+//! - **No `SIGPIPE`.** A write to a peer that went away fails with
+//!   `BrokenPipe` (or `ConnectionReset`). std writes with `MSG_NOSIGNAL`,
+//!   except in `write_vectored`, which uses `writev(2)` and would raise
+//!   `SIGPIPE`; tether's vectored writes use `sendmsg` with `MSG_NOSIGNAL`
+//!   instead, so no write on a tether socket can kill the process, whatever
+//!   the program does with the signal.
+//! - **Out of file descriptors.** `accept` returns the error (`EMFILE`,
+//!   `ENFILE`, `ENOBUFS`, `ENOMEM`) to its caller. The pending connection
+//!   stays in the backlog, so an immediate retry would fail at once, and a
+//!   loop of retries would spin at full speed: after such an error the next
+//!   `accept` first sleeps, 5 ms the first time, doubling up to 1 s, reset by
+//!   a success. (Go's `net/http` server does the same.)
+//! - **Connect.** A refused connection is `ConnectionRefused`; a connect is
+//!   non-blocking throughout (std has no non-blocking connect; tether makes
+//!   the socket itself).
+//!
+//! # Name resolution
+//!
+//! `connect` and `bind` accept anything `ToSocketAddrs` accepts. Addresses
+//! that are already IPs cost nothing; a hostname is resolved by the system
+//! resolver, which blocks: for now it blocks the loop thread while it
+//! resolves. It will move to tether's blocking pool once that exists.
+
+// Declared first: the socket modules use the `stream_io!` macro below.
+mod tcp;
+mod udp;
+mod unix;
+
+pub use tcp::{TcpListener, TcpStream};
+pub use udp::UdpSocket;
+pub use unix::{UnixDatagram, UnixListener, UnixStream};
+
+use std::cell::Cell;
+use std::io::{self, IoSlice, Read, Write};
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::os::fd::AsFd;
+use std::time::{Duration, Instant};
+
+use crate::async_fd::Async;
+use crate::time::sleep_until;
+
+// ===== stream sockets =====
+//
+// `TcpStream` and `UnixStream` read, write and close the same way; their
+// methods and trait impls call these.
+
+/// Reads into `buf`, waiting until at least one byte is there.
+async fn read<T: AsFd>(io: &Async<T>, buf: &mut [u8]) -> io::Result<usize>
+where
+    for<'a> &'a T: Read,
+{
+    io.read_with(|mut stream| stream.read(buf)).await
+}
+
+/// Writes some of `buf`, waiting until the socket takes at least one byte.
+async fn write<T: AsFd>(io: &Async<T>, buf: &[u8]) -> io::Result<usize>
+where
+    for<'a> &'a T: Write,
+{
+    io.write_with(|stream| send(stream, buf)).await
+}
+
+/// Writes all of `buf`.
+async fn write_all<T: AsFd>(io: &Async<T>, mut buf: &[u8]) -> io::Result<()>
+where
+    for<'a> &'a T: Write,
+{
+    while !buf.is_empty() {
+        match write(io, buf).await? {
+            0 => return Err(io::ErrorKind::WriteZero.into()),
+            n => buf = &buf[n..],
+        }
+    }
+    Ok(())
+}
+
+/// Reads into `buf` without taking the bytes out of the socket.
+async fn peek<T: AsFd>(io: &Async<T>, buf: &mut [u8]) -> io::Result<usize> {
+    use rustix::net::{RecvFlags, recv};
+    io.read_with(|socket| Ok(recv(socket, &mut *buf, RecvFlags::PEEK)?.0))
+        .await
+}
+
+/// `futures_io::{AsyncRead, AsyncWrite}` for a stream socket type `$ty`
+/// with an `inner: Async<_>` field and a `shutdown` method, for `&$ty` and
+/// for `$ty`. Writes never raise `SIGPIPE`; close is a half-close.
+macro_rules! stream_io {
+    ($ty:ty) => {
+        impl futures_io::AsyncRead for &$ty {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                futures_io::AsyncRead::poll_read(std::pin::Pin::new(&mut &self.inner), cx, buf)
+            }
+
+            fn poll_read_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &mut [std::io::IoSliceMut<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                futures_io::AsyncRead::poll_read_vectored(
+                    std::pin::Pin::new(&mut &self.inner),
+                    cx,
+                    bufs,
+                )
+            }
+        }
+
+        impl futures_io::AsyncWrite for &$ty {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                let direction = $crate::source::Direction::Write;
+                self.inner
+                    .poll_io(direction, cx, |socket| $crate::net::send(socket, buf))
+            }
+
+            fn poll_write_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                let direction = $crate::source::Direction::Write;
+                self.inner.poll_io(direction, cx, |socket| {
+                    $crate::net::send_vectored(socket, bufs)
+                })
+            }
+
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                _: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                // Nothing is buffered here: a write is in the kernel when
+                // it returns.
+                std::task::Poll::Ready(Ok(()))
+            }
+
+            /// Shuts the writing side down: the peer reads end of file.
+            fn poll_close(
+                self: std::pin::Pin<&mut Self>,
+                _: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(self.shutdown(std::net::Shutdown::Write))
+            }
+        }
+
+        impl futures_io::AsyncRead for $ty {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                futures_io::AsyncRead::poll_read(std::pin::Pin::new(&mut &*self), cx, buf)
+            }
+
+            fn poll_read_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &mut [std::io::IoSliceMut<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                futures_io::AsyncRead::poll_read_vectored(std::pin::Pin::new(&mut &*self), cx, bufs)
+            }
+        }
+
+        impl futures_io::AsyncWrite for $ty {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                futures_io::AsyncWrite::poll_write(std::pin::Pin::new(&mut &*self), cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                futures_io::AsyncWrite::poll_write_vectored(
+                    std::pin::Pin::new(&mut &*self),
+                    cx,
+                    bufs,
+                )
+            }
+
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                futures_io::AsyncWrite::poll_flush(std::pin::Pin::new(&mut &*self), cx)
+            }
+
+            fn poll_close(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                futures_io::AsyncWrite::poll_close(std::pin::Pin::new(&mut &*self), cx)
+            }
+        }
+    };
+}
+
+use stream_io;
+
+/// `TryFrom<$std>` for `$ty` (via its `from_std`) and `From<$ty>` for
+/// `$std` (via its `into_std`).
+macro_rules! std_conversions {
+    ($ty:ty, $std:ty) => {
+        impl TryFrom<$std> for $ty {
+            type Error = std::io::Error;
+
+            /// Wraps the std socket; see `from_std`.
+            fn try_from(socket: $std) -> std::io::Result<Self> {
+                Self::from_std(socket)
+            }
+        }
+
+        impl From<$ty> for $std {
+            /// Unwraps the std socket; see `into_std`.
+            fn from(socket: $ty) -> Self {
+                socket.into_std()
+            }
+        }
+    };
+}
+
+use std_conversions;
+
+// ===== writes without SIGPIPE =====
+
+/// Writes `buf` to a stream socket; a closed peer is an error, never a
+/// signal.
+fn send<T: AsFd>(socket: &T, buf: &[u8]) -> io::Result<usize>
+where
+    for<'a> &'a T: Write,
+{
+    // std's `write` on a socket already passes MSG_NOSIGNAL where it exists
+    // and sets SO_NOSIGPIPE where that exists instead.
+    (&mut &*socket).write(buf)
+}
+
+/// Writes `bufs` to a stream socket in one system call; a closed peer is an
+/// error, never a signal.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn send_vectored<T: AsFd>(socket: &T, bufs: &[IoSlice<'_>]) -> io::Result<usize>
+where
+    for<'a> &'a T: Write,
+{
+    use rustix::net::{SendAncillaryBuffer, SendFlags, sendmsg};
+    let mut no_control = SendAncillaryBuffer::default();
+    Ok(sendmsg(socket, bufs, &mut no_control, SendFlags::NOSIGNAL)?)
+}
+
+/// Writes `bufs` to a stream socket in one system call. Where there is no
+/// `MSG_NOSIGNAL`, std sets `SO_NOSIGPIPE` on the sockets it makes.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn send_vectored<T: AsFd>(socket: &T, bufs: &[IoSlice<'_>]) -> io::Result<usize>
+where
+    for<'a> &'a T: Write,
+{
+    (&mut &*socket).write_vectored(bufs)
+}
+
+// ===== accept backoff =====
+
+/// The pause before the next `accept` after it ran out of resources.
+#[derive(Debug, Default)]
+struct AcceptBackoff {
+    /// When the next `accept` may try, and the pause that led there.
+    until: Cell<Option<(Instant, Duration)>>,
+}
+
+/// The first pause after a resource error.
+const FIRST_BACKOFF: Duration = Duration::from_millis(5);
+/// The longest pause.
+const MAX_BACKOFF: Duration = Duration::from_secs(1);
+
+impl AcceptBackoff {
+    /// Sleeps until the pause, if any, is over.
+    async fn wait(&self) {
+        if let Some((until, _)) = self.until.get() {
+            sleep_until(until).await;
+        }
+    }
+
+    /// Records the outcome of an accept.
+    fn record<T>(&self, result: &io::Result<T>) {
+        match result {
+            Ok(_) => self.until.set(None),
+            Err(err) if is_out_of_resources(err) => {
+                let pause = self
+                    .until
+                    .get()
+                    .map_or(FIRST_BACKOFF, |(_, last)| (last * 2).min(MAX_BACKOFF));
+                self.until.set(Some((Instant::now() + pause, pause)));
+            }
+            // Anything else (a connection aborted before it was accepted,
+            // say) is about one connection, not the process: no pause.
+            Err(_) => {}
+        }
+    }
+}
+
+/// Whether `err` says the process or the system ran out of something that
+/// a later `accept` may find again.
+fn is_out_of_resources(err: &io::Error) -> bool {
+    use rustix::io::Errno;
+    let Some(code) = err.raw_os_error() else {
+        return false;
+    };
+    let errno = Errno::from_raw_os_error(code);
+    [Errno::MFILE, Errno::NFILE, Errno::NOBUFS, Errno::NOMEM].contains(&errno)
+}
+
+// ===== addresses =====
+
+/// Resolves `addrs` (blocking for a hostname; see the module docs) and runs
+/// `each` on every address until one succeeds.
+async fn try_each_addr<A, T, F>(addrs: A, mut each: impl FnMut(SocketAddr) -> F) -> io::Result<T>
+where
+    A: ToSocketAddrs,
+    F: std::future::Future<Output = io::Result<T>>,
+{
+    let mut last_err = None;
+    for addr in addrs.to_socket_addrs()? {
+        match each(addr).await {
+            Ok(value) => return Ok(value),
+            Err(err) => last_err = Some(err),
+        }
+    }
+    Err(last_err.unwrap_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the address resolved to nothing",
+        )
+    }))
+}

@@ -1,0 +1,245 @@
+//! TCP: `TcpListener` and `TcpStream`.
+
+use std::io;
+use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+use std::os::fd::{AsFd, BorrowedFd};
+
+use rustix::io::Errno;
+use rustix::net::{AddressFamily, SocketFlags, SocketType};
+
+use super::{AcceptBackoff, try_each_addr};
+use crate::async_fd::Async;
+use crate::source::Readiness;
+
+/// A TCP socket listening for connections.
+///
+/// asyncio: the listening socket of `loop.create_server`.
+///
+/// # Examples
+///
+/// ```
+/// use tether::net::{TcpListener, TcpStream};
+///
+/// tether::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+///     let addr = listener.local_addr()?;
+///     let client = tether::spawn(async move { TcpStream::connect(addr).await });
+///     let (server_side, peer) = listener.accept().await?;
+///     let client_side = client.await.unwrap()?;
+///     assert_eq!(peer, client_side.local_addr()?);
+///     assert_eq!(server_side.peer_addr()?, client_side.local_addr()?);
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
+#[derive(Debug)]
+pub struct TcpListener {
+    /// The std listener, registered.
+    inner: Async<std::net::TcpListener>,
+    /// The pause after running out of file descriptors (see the module docs).
+    backoff: AcceptBackoff,
+}
+
+/// A TCP connection.
+///
+/// asyncio: the socket behind a `StreamReader` / `StreamWriter` pair.
+///
+/// Reading and writing go through `&TcpStream` as well (`futures_io`
+/// traits, and the inherent methods), so one task can read while another
+/// writes: share it with an `Rc`.
+#[derive(Debug)]
+pub struct TcpStream {
+    /// The std stream, registered.
+    inner: Async<std::net::TcpStream>,
+}
+
+// ===== impl TcpListener =====
+
+impl TcpListener {
+    /// Binds to `addr` and listens, with the OS's default backlog.
+    ///
+    /// # Errors
+    ///
+    /// Fails if no address `addr` resolves to can be bound.
+    ///
+    /// # Panics
+    ///
+    /// Panics if no tether loop runs on this thread.
+    pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
+        try_each_addr(addr, |addr| async move {
+            TcpListener::from_std(std::net::TcpListener::bind(addr)?)
+        })
+        .await
+    }
+
+    /// Waits for a connection and accepts it.
+    ///
+    /// # Errors
+    ///
+    /// Returns the OS's error. After running out of file descriptors or
+    /// memory (`EMFILE`, `ENFILE`, `ENOBUFS`, `ENOMEM`), the next call first
+    /// waits (5 ms, doubling up to 1 s), so that a loop that retries does not
+    /// spin; see the [module docs](crate::net).
+    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        self.backoff.wait().await;
+        let result = self.inner.read_with(|listener| listener.accept()).await;
+        self.backoff.record(&result);
+        let (stream, addr) = result?;
+        Ok((TcpStream::from_std(stream)?, addr))
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.get_ref().local_addr()
+    }
+
+    /// Wraps a std listener; it is made non-blocking.
+    ///
+    /// # Panics
+    ///
+    /// Panics if no tether loop runs on this thread.
+    pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
+        Ok(TcpListener {
+            inner: Async::new(listener)?,
+            backoff: AcceptBackoff::default(),
+        })
+    }
+
+    /// Unwraps the std listener, still in non-blocking mode.
+    pub fn into_std(self) -> std::net::TcpListener {
+        self.inner.into_inner()
+    }
+}
+
+impl AsFd for TcpListener {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.inner.as_fd()
+    }
+}
+
+// ===== impl TcpStream =====
+
+impl TcpStream {
+    /// Connects to `addr`, trying each address it resolves to in turn.
+    ///
+    /// asyncio: `asyncio.open_connection(host, port)`.
+    ///
+    /// # Errors
+    ///
+    /// The error of the last address tried: `ConnectionRefused` if nothing
+    /// listens there, for instance.
+    ///
+    /// # Panics
+    ///
+    /// Panics if no tether loop runs on this thread.
+    pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
+        try_each_addr(addr, TcpStream::connect_addr).await
+    }
+
+    /// Connects to one address, without blocking: a non-blocking socket's
+    /// `connect` answers `EINPROGRESS`, the socket becomes writable when the
+    /// handshake ends, and `SO_ERROR` then tells how it ended.
+    async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
+        let family = if addr.is_ipv4() {
+            AddressFamily::INET
+        } else {
+            AddressFamily::INET6
+        };
+        let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
+        let fd = rustix::net::socket_with(family, SocketType::STREAM, flags, None)?;
+        let stream = Async::new_nonblocking(std::net::TcpStream::from(fd))?;
+        match rustix::net::connect(&stream, &addr) {
+            Ok(()) => {}
+            Err(Errno::INPROGRESS) => {
+                stream.writable().await?;
+                rustix::net::sockopt::socket_error(&stream)??;
+            }
+            Err(errno) => return Err(errno.into()),
+        }
+        Ok(TcpStream { inner: stream })
+    }
+
+    /// Reads into `buf`, waiting until at least one byte is there; `Ok(0)`
+    /// means the peer closed its side.
+    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        super::read(&self.inner, buf).await
+    }
+
+    /// Writes some of `buf`, waiting until the socket takes at least one byte.
+    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        super::write(&self.inner, buf).await
+    }
+
+    /// Writes all of `buf`.
+    pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
+        super::write_all(&self.inner, buf).await
+    }
+
+    /// Reads into `buf` without taking the bytes out of the socket.
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        super::peek(&self.inner, buf).await
+    }
+
+    /// Waits for the next readability event; see [`Async::readable`].
+    pub fn readable(&self) -> Readiness<'_> {
+        self.inner.readable()
+    }
+
+    /// Waits for the next writability event; see [`Async::readable`].
+    pub fn writable(&self) -> Readiness<'_> {
+        self.inner.writable()
+    }
+
+    /// Shuts down the reading side, the writing side (a half-close: the
+    /// peer reads end of file), or both.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.inner.get_ref().shutdown(how)
+    }
+
+    /// The address of the peer.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.get_ref().peer_addr()
+    }
+
+    /// The address of this end.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.get_ref().local_addr()
+    }
+
+    /// Turns Nagle's algorithm off (`true`) or on: small writes go out at
+    /// once instead of waiting to be merged.
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.inner.get_ref().set_nodelay(nodelay)
+    }
+
+    /// Whether Nagle's algorithm is off.
+    pub fn nodelay(&self) -> io::Result<bool> {
+        self.inner.get_ref().nodelay()
+    }
+
+    /// Wraps a std stream; it is made non-blocking.
+    ///
+    /// # Panics
+    ///
+    /// Panics if no tether loop runs on this thread.
+    pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
+        Ok(TcpStream {
+            inner: Async::new(stream)?,
+        })
+    }
+
+    /// Unwraps the std stream, still in non-blocking mode.
+    pub fn into_std(self) -> std::net::TcpStream {
+        self.inner.into_inner()
+    }
+}
+
+impl AsFd for TcpStream {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.inner.as_fd()
+    }
+}
+
+super::stream_io!(TcpStream);
+super::std_conversions!(TcpListener, std::net::TcpListener);
+super::std_conversions!(TcpStream, std::net::TcpStream);
