@@ -56,7 +56,11 @@ pub struct TcpStream {
 // ===== impl TcpListener =====
 
 impl TcpListener {
-    /// Binds to `addr` and listens, with the OS's default backlog.
+    /// Binds to `addr` and listens.
+    ///
+    /// The socket is made non-blocking from the start, with `SO_REUSEADDR`
+    /// (as std does), and a backlog of [`BACKLOG`](TcpListener::BACKLOG)
+    /// connections (std's `bind` asks for 128).
     ///
     /// # Errors
     ///
@@ -66,10 +70,30 @@ impl TcpListener {
     ///
     /// Panics if no tether loop runs on this thread.
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
-        try_each_addr(addr, |addr| async move {
-            TcpListener::from_std(std::net::TcpListener::bind(addr)?)
+        try_each_addr(addr, |addr| async move { TcpListener::bind_addr(addr) }).await
+    }
+
+    /// How many connections may wait to be accepted, as asked of `listen`;
+    /// the kernel caps it (at `net.core.somaxconn` on Linux). A burst of
+    /// connects beyond the backlog is dropped and retried by the clients a
+    /// second later, so a server wants it deep; tokio asks for the same.
+    pub const BACKLOG: i32 = 1024;
+
+    fn bind_addr(addr: SocketAddr) -> io::Result<TcpListener> {
+        let family = if addr.is_ipv4() {
+            AddressFamily::INET
+        } else {
+            AddressFamily::INET6
+        };
+        let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
+        let fd = rustix::net::socket_with(family, SocketType::STREAM, flags, None)?;
+        rustix::net::sockopt::set_socket_reuseaddr(&fd, true)?;
+        rustix::net::bind(&fd, &addr)?;
+        rustix::net::listen(&fd, TcpListener::BACKLOG)?;
+        Ok(TcpListener {
+            inner: Async::new_nonblocking(std::net::TcpListener::from(fd))?,
+            backoff: AcceptBackoff::default(),
         })
-        .await
     }
 
     /// Waits for a connection and accepts it.
