@@ -46,7 +46,7 @@
 //!
 //! | crate | rule: what lives there |
 //! |-------|------------------------|
-//! | `tether-reactor` | "when can something proceed": the poller (`polling`), the registered sources, the wakeup, the hierarchical timer wheel, and [`time`]. Knows nothing of tasks, only wakers. |
+//! | `tether-reactor` | "when can something proceed": the poller (`polling`), the registered sources, the wakeup, the hierarchical timer wheel, and the I/O and time types ([`Async`], [`net`], [`time`]). Knows nothing of tasks, only wakers. |
 //! | `tether-bridge` | "what threads share": the injection queue with its sleep/notify handshake, and the task state word. Every type there has a loom model in `loom-tests/`. |
 //! | `tether-executor` | "who runs next": tasks, the ready queue, the loop iteration, [`Runtime`], [`spawn`], [`JoinHandle`], callbacks, [`Handle`]. Runs on the loop thread; touches shared state only through the bridge. |
 //! | `tether` (this crate) | the facade: re-exports, and this map. |
@@ -56,6 +56,7 @@
 //! | type | `Send`/`Sync` | why |
 //! |------|---------------|-----|
 //! | [`Runtime`], [`JoinHandle`], [`CallbackHandle`] | neither | they own or reach `!Send` futures and outputs |
+//! | [`Async`] and the [`net`] types | neither | registered with one loop's reactor |
 //! | [`Handle`] | both | stops the loop and reads its [`Metrics`] from anywhere |
 //! | task [`Waker`](std::task::Waker)s | both | a wake from another thread goes through the injection queue |
 //!
@@ -68,7 +69,9 @@
 //!    queue a task exactly once.
 //! 4. `executor/src/task/raw.rs`: a task in one allocation, and its waker.
 //! 5. `reactor/src/timer/wheel.rs`: the hierarchical timing wheel.
-//! 6. `loom-tests/`: the models that check 2 and 3.
+//! 6. `reactor/src/source.rs` and `async_fd.rs`: readiness, and the
+//!    try-then-wait loop every I/O operation runs.
+//! 7. `loom-tests/`: the models that check 2 and 3.
 //!
 //! # The API, next to asyncio
 //!
@@ -83,14 +86,18 @@
 //! | [`call_soon`], [`call_later`], [`call_at`] → [`CallbackHandle`] | the same, → `Handle` / `TimerHandle` |
 //! | [`yield_now`] | `asyncio.sleep(0)` |
 //! | [`time::sleep`], [`time::timeout`], [`time::interval`] | `asyncio.sleep`, `wait_for` / `timeout` |
+//! | [`net::TcpListener`], [`net::TcpStream`], [`net::UdpSocket`], [`net::UnixListener`], [`net::UnixStream`], [`net::UnixDatagram`] | sockets on the selector loop: `create_server`, `open_connection`, `create_datagram_endpoint`... |
+//! | [`Async`] | `loop.add_reader` / `add_writer` on any fd |
 //! | [`Builder::on_exception`] | `loop.set_exception_handler` |
 //! | [`Handle`] | the loop object, seen from another thread |
 //!
 //! # Dependencies
 //!
-//! At run time: `polling`, `slab`, `concurrent-queue` and `futures-core`
-//! (and what they bring: `rustix`, `crossbeam-utils`, `cfg-if`...). Nothing
-//! else.
+//! At run time: `polling`, `slab`, `concurrent-queue`, `futures-core`,
+//! `futures-io` and `rustix` (already in the tree through `polling`: the
+//! eventfd, a non-blocking connect, writes that cannot raise `SIGPIPE`),
+//! and what they bring (`crossbeam-utils`, `cfg-if`, `bitflags`...).
+//! Nothing else.
 
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]

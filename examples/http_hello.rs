@@ -1,0 +1,165 @@
+//! A minimal HTTP/1.1 server that says hello: keep-alive and pipelined
+//! requests on one connection, request bodies read and skipped, `HEAD`
+//! answered without a body, malformed requests answered with 400.
+//!
+//! ```text
+//! cargo run --release --example http_hello -- 8080   # port 0: any free port
+//! curl -v http://127.0.0.1:8080/ http://127.0.0.1:8080/again
+//! ```
+
+use std::io;
+use std::net::Shutdown;
+
+use tether::net::{TcpListener, TcpStream};
+
+/// What every request gets back.
+const HELLO: &str = "Hello from tether!\n";
+/// The largest request head accepted (request line and headers).
+const MAX_HEAD: usize = 16 * 1024;
+
+fn main() -> io::Result<()> {
+    let port = port_from_args()?;
+    tether::run(async {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+        println!(
+            "http_hello: listening on http://{}/",
+            listener.local_addr()?
+        );
+        loop {
+            match listener.accept().await {
+                Ok((stream, peer)) => {
+                    tether::spawn(async move {
+                        if let Err(err) = serve(stream).await {
+                            eprintln!("http_hello: {peer}: {err}");
+                        }
+                    });
+                }
+                Err(err) => eprintln!("http_hello: accept: {err}"),
+            }
+        }
+    })
+}
+
+/// One request's head, as far as this server cares.
+struct Request {
+    /// `HEAD` gets the headers only.
+    head_only: bool,
+    /// Whether the connection stays open after the response.
+    keep_alive: bool,
+    /// Bytes of body that follow the head.
+    body_len: usize,
+}
+
+/// Serves the requests of one connection, one after the other.
+async fn serve(stream: TcpStream) -> io::Result<()> {
+    stream.set_nodelay(true)?;
+    let mut buf = Vec::with_capacity(4096);
+    loop {
+        // Read until the head is complete.
+        let head_len = loop {
+            if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break end + 4;
+            }
+            if buf.len() > MAX_HEAD {
+                return respond_and_close(&stream, "431 Request Header Fields Too Large").await;
+            }
+            if !read_more(&stream, &mut buf).await? {
+                return Ok(()); // the client is done
+            }
+        };
+        let Some(request) = parse(&buf[..head_len]) else {
+            return respond_and_close(&stream, "400 Bad Request").await;
+        };
+        // Skip the body, if any.
+        while buf.len() < head_len + request.body_len {
+            if !read_more(&stream, &mut buf).await? {
+                return Ok(());
+            }
+        }
+        buf.drain(..head_len + request.body_len);
+
+        let connection = if request.keep_alive {
+            "keep-alive"
+        } else {
+            "close"
+        };
+        let mut response = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: {connection}\r\n\r\n",
+            HELLO.len()
+        );
+        if !request.head_only {
+            response.push_str(HELLO);
+        }
+        stream.write_all(response.as_bytes()).await?;
+        if !request.keep_alive {
+            return stream.shutdown(Shutdown::Write);
+        }
+    }
+}
+
+/// Appends what the socket has to `buf`; false at end of file.
+async fn read_more(stream: &TcpStream, buf: &mut Vec<u8>) -> io::Result<bool> {
+    let mut chunk = [0; 4096];
+    let n = stream.read(&mut chunk).await?;
+    buf.extend_from_slice(&chunk[..n]);
+    Ok(n > 0)
+}
+
+/// Parses a request head; `None` if it is not HTTP/1.x.
+fn parse(head: &[u8]) -> Option<Request> {
+    let head = std::str::from_utf8(head).ok()?;
+    let mut lines = head.split("\r\n");
+    let mut request_line = lines.next()?.split(' ');
+    let method = request_line.next()?;
+    let _target = request_line.next()?;
+    let version = request_line.next()?;
+    let http_1_1 = match version {
+        "HTTP/1.1" => true,
+        "HTTP/1.0" => false,
+        _ => return None,
+    };
+    // HTTP/1.1 keeps the connection by default, HTTP/1.0 closes it.
+    let mut keep_alive = http_1_1;
+    let mut body_len = 0;
+    for line in lines.filter(|line| !line.is_empty()) {
+        let (name, value) = line.split_once(':')?;
+        let value = value.trim();
+        if name.eq_ignore_ascii_case("connection") {
+            if value.eq_ignore_ascii_case("close") {
+                keep_alive = false;
+            } else if value.eq_ignore_ascii_case("keep-alive") {
+                keep_alive = true;
+            }
+        } else if name.eq_ignore_ascii_case("content-length") {
+            body_len = value.parse().ok()?;
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            // Chunked bodies are beyond this example.
+            return None;
+        }
+    }
+    Some(Request {
+        head_only: method == "HEAD",
+        keep_alive,
+        body_len,
+    })
+}
+
+/// Answers with an error status and closes.
+async fn respond_and_close(stream: &TcpStream, status: &str) -> io::Result<()> {
+    let response = format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    stream.write_all(response.as_bytes()).await?;
+    stream.shutdown(Shutdown::Write)
+}
+
+/// The port to listen on: the first argument, 8080 if there is none.
+fn port_from_args() -> io::Result<u16> {
+    match std::env::args().nth(1) {
+        None => Ok(8080),
+        Some(arg) => arg.parse().map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("not a port number: {arg}"),
+            )
+        }),
+    }
+}
