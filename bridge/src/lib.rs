@@ -11,6 +11,8 @@
 //! |--------|----------------------|----------|
 //! | [`inject`] | items for the loop, and the wakeup of a sleeping loop | a lock-free queue plus one state word (EMPTY / NOTIFIED / PARKED) |
 //! | [`task_state`] | wakes, cancels and references of one task | one state word of flags and a reference count |
+//! | [`completion`] | the outcome of work done for another thread | a mutex and a condition variable, callbacks run outside the lock |
+//! | [`blocking`] | jobs for threads that may block | a queue, a thread count and chosen sleepers under one mutex |
 //! | [`counter`] | the loop's statistics | one writer, relaxed readers |
 //!
 //! The crate knows nothing of the reactor or of futures: it is generic over
@@ -23,14 +25,18 @@
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
+pub mod blocking;
 pub mod closed;
+pub mod completion;
 pub mod counter;
 pub mod inject;
 pub mod notify;
 pub mod sync;
 pub mod task_state;
 
+pub use blocking::{BlockingPool, Job, PoolConfig, ShutdownReport};
 pub use closed::Closed;
+pub use completion::Completion;
 pub use counter::Counter;
 pub use inject::{Inject, TransitionToParked};
 pub use notify::Notify;

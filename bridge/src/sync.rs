@@ -14,13 +14,85 @@
 //!   track;
 //! - [`spin_yield`] is `std::hint::spin_loop` in a normal build and
 //!   `loom::thread::yield_now` under loom: a retry loop must yield to loom, or
-//!   loom sees a thread that never lets the others run and aborts the model.
+//!   loom sees a thread that never lets the others run and aborts the model;
+//! - [`lock`] and [`spawn_named`] paper over what the two disagree on
+//!   (poisoning, thread names).
+//!
+//! One difference cannot be papered over: loom's `Condvar::wait_timeout`
+//! never times out. A model therefore checks the paths where the wait ends
+//! by a notification; the timeout paths are tested with real time.
 
 #[cfg(not(loom))]
 pub use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering, fence};
+#[cfg(not(loom))]
+pub use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 #[cfg(loom)]
 pub use loom::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering, fence};
+#[cfg(loom)]
+pub use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+/// Locks `mutex`, ignoring poisoning. The bridge never runs user code while
+/// it holds one of its locks, so a poisoned lock only means that some other
+/// thread panicked between two of our own statements, and the data is as
+/// consistent as our code left it.
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Starts a thread named `name` (a loom thread under loom, which has no
+/// names).
+pub fn spawn_named<F: FnOnce() + Send + 'static>(
+    name: String,
+    f: F,
+) -> std::io::Result<ThreadHandle> {
+    #[cfg(not(loom))]
+    return std::thread::Builder::new()
+        .name(name)
+        .spawn(f)
+        .map(|inner| ThreadHandle { inner });
+    #[cfg(loom)]
+    {
+        let _ = name;
+        let finished = Arc::new(AtomicUsize::new(0));
+        let done = finished.clone();
+        let inner = loom::thread::spawn(move || {
+            f();
+            done.store(1, Ordering::Release);
+        });
+        Ok(ThreadHandle { inner, finished })
+    }
+}
+
+/// A thread started by [`spawn_named`]: it can be asked whether it has
+/// finished (loom's handles cannot), and joined.
+#[derive(Debug)]
+pub struct ThreadHandle {
+    #[cfg(not(loom))]
+    inner: std::thread::JoinHandle<()>,
+    #[cfg(loom)]
+    inner: loom::thread::JoinHandle<()>,
+    /// Set to 1 by the thread as its last act.
+    #[cfg(loom)]
+    finished: Arc<AtomicUsize>,
+}
+
+impl ThreadHandle {
+    /// Whether the thread has returned from its function.
+    pub fn is_finished(&self) -> bool {
+        #[cfg(not(loom))]
+        return self.inner.is_finished();
+        #[cfg(loom)]
+        return self.finished.load(Ordering::Acquire) == 1;
+    }
+
+    /// Waits for the thread to end.
+    pub fn join(self) -> std::thread::Result<()> {
+        self.inner.join()
+    }
+}
 
 /// Tells the processor, or loom, that this thread is waiting for another one.
 #[inline]

@@ -108,3 +108,32 @@ impl Notify for FakeEventfd {
         }
     }
 }
+
+/// A `Waker` whose wakes loom can see: waking it writes a [`FakeEventfd`],
+/// and [`LoomWaker::sleep`] waits for that.
+#[derive(Debug, Default)]
+pub struct LoomWaker(FakeEventfd);
+
+impl LoomWaker {
+    /// A waker and the handle to sleep on it.
+    pub fn new() -> (std::task::Waker, std::sync::Arc<LoomWaker>) {
+        let this = std::sync::Arc::new(LoomWaker::default());
+        (std::task::Waker::from(this.clone()), this)
+    }
+
+    /// Blocks until the waker was woken (once per wake).
+    pub fn sleep(&self) {
+        self.0.sleep();
+    }
+
+    /// How many times it was woken.
+    pub fn wakes(&self) -> usize {
+        self.0.writes()
+    }
+}
+
+impl std::task::Wake for LoomWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.notify();
+    }
+}

@@ -1,0 +1,408 @@
+//! The blocking pool: threads for work that would block the loop.
+//!
+//! asyncio's `run_in_executor(None, f)` hands `f` to a
+//! `ThreadPoolExecutor`; this is tether's. Jobs go into one FIFO queue;
+//! threads are started on demand, at most `max_threads` of them, and an
+//! idle thread exits after `keep_alive`. A job is a boxed closure: it carries
+//! its own way of reporting back (the executor wraps it around a
+//! [`Completion`](crate::Completion)), and a job that is dropped without
+//! running reports that too, through its destructor.
+//!
+//! # State and rules
+//!
+//! Everything is in one `PoolState` under one mutex, with one condition
+//! variable idle threads sleep on.
+//!
+//! 1. A job is queued under the lock, and taken under the lock by exactly
+//!    one thread; after `shutdown` no job is queued, and none is taken.
+//! 2. `idle` counts threads asleep on the condition variable that nobody
+//!    has chosen yet. A submitter that finds one chooses it: it decrements
+//!    `idle`, increments `notified`, and signals. A woken thread takes work
+//!    only against a `notified` count, so a spurious or timed-out wake-up
+//!    never makes two threads think they were chosen, and a job never waits
+//!    while a thread could take it: it either has a chosen sleeper, a new
+//!    thread, or `max_threads` busy ones ahead of it.
+//! 3. A thread whose keep-alive ran out exits only if nobody chose it
+//!    meanwhile (it checks `notified` first).
+//! 4. `shutdown` marks the pool closed, takes the queued jobs out (they are
+//!    dropped by the caller: they never start), wakes every sleeper, then
+//!    waits, at most `timeout`, for running jobs to end and every thread to
+//!    leave; the threads that left are joined.
+//!
+//! # The model
+//!
+//! `loom-tests/tests/blocking.rs` races submissions against each other
+//! and against shutdown: every job runs exactly once or is handed back /
+//! dropped unstarted, and shutdown returns. (Loom cannot time a wait out,
+//! so the keep-alive exit is tested with real time.)
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use crate::Closed;
+use crate::sync::{Arc, Condvar, Mutex, MutexGuard, ThreadHandle, lock, spawn_named};
+
+/// A unit of work for the pool.
+pub type Job = Box<dyn FnOnce() + Send + 'static>;
+
+/// How a pool is set up.
+#[derive(Debug, Clone)]
+pub struct PoolConfig {
+    /// The most threads that run at once.
+    pub max_threads: usize,
+    /// How long an idle thread waits for work before it exits.
+    pub keep_alive: Duration,
+    /// The name of the pool's threads.
+    pub thread_name: String,
+}
+
+/// A bounded pool of threads for blocking work. Cheap to clone.
+#[derive(Clone)]
+pub struct BlockingPool {
+    /// The state every thread of the pool shares.
+    inner: Arc<Inner>,
+}
+
+/// What the pool's threads and its handles share.
+struct Inner {
+    /// Everything mutable (rule 1).
+    state: Mutex<PoolState>,
+    /// Idle threads sleep here; also signalled when a thread leaves.
+    wakeup: Condvar,
+    /// The configuration.
+    config: PoolConfig,
+}
+
+/// The pool's mutable state.
+struct PoolState {
+    /// Jobs not yet taken, oldest first.
+    queue: VecDeque<Job>,
+    /// Threads alive (running a job, or idle).
+    threads: usize,
+    /// Threads asleep and not chosen (rule 2).
+    idle: usize,
+    /// Sleepers chosen by a submitter, not yet awake (rule 2).
+    notified: usize,
+    /// Set by `shutdown`: no more jobs are queued or taken.
+    shutdown: bool,
+    /// Handles of the threads started, to join at shutdown; pruned of the
+    /// finished ones as new threads start.
+    handles: Vec<ThreadHandle>,
+}
+
+/// What `shutdown` achieved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShutdownReport {
+    /// Queued jobs that were dropped without running.
+    pub dropped: usize,
+    /// Threads still running a job when the timeout ran out (left detached).
+    pub still_running: usize,
+}
+
+impl BlockingPool {
+    /// A pool with no thread yet.
+    pub fn new(config: PoolConfig) -> Self {
+        assert!(
+            config.max_threads > 0,
+            "a blocking pool needs at least one thread"
+        );
+        Self {
+            inner: Arc::new(Inner {
+                state: Mutex::new(PoolState {
+                    queue: VecDeque::new(),
+                    threads: 0,
+                    idle: 0,
+                    notified: 0,
+                    shutdown: false,
+                    handles: Vec::new(),
+                }),
+                wakeup: Condvar::new(),
+                config,
+            }),
+        }
+    }
+
+    /// Queues `job`, and wakes or starts a thread for it.
+    ///
+    /// # Errors
+    ///
+    /// After `shutdown`, the job is handed back in [`Closed`]. If the OS
+    /// refuses a new thread while none is running, the job is handed back
+    /// too, so that it cannot wait forever.
+    pub fn spawn(&self, job: Job) -> Result<(), Closed<Job>> {
+        let mut state = lock(&self.inner.state);
+        if state.shutdown {
+            return Err(Closed(job));
+        }
+        state.queue.push_back(job);
+        if state.idle > 0 {
+            // Rule 2: choose a sleeper.
+            state.idle -= 1;
+            state.notified += 1;
+            self.inner.wakeup.notify_one();
+        } else if state.threads < self.inner.config.max_threads {
+            state.handles.retain(|handle| !handle.is_finished());
+            let inner = self.inner.clone();
+            match spawn_named(self.inner.config.thread_name.clone(), move || inner.work()) {
+                Ok(handle) => {
+                    state.threads += 1;
+                    state.handles.push(handle);
+                }
+                Err(_) if state.threads == 0 => {
+                    // Nobody would ever take it.
+                    let job = state.queue.pop_back().expect("the job just queued");
+                    return Err(Closed(job));
+                }
+                // Busy threads will get to it.
+                Err(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Stops the pool (rule 4): queued jobs are returned unstarted, running
+    /// ones get until `timeout` to finish, and the threads that leave in
+    /// time are joined. Idempotent.
+    pub fn shutdown(&self, timeout: Duration) -> (Vec<Job>, ShutdownReport) {
+        let mut state = lock(&self.inner.state);
+        state.shutdown = true;
+        let queued: Vec<Job> = state.queue.drain(..).collect();
+        self.inner.wakeup.notify_all();
+        let deadline = Instant::now().checked_add(timeout);
+        while state.threads > 0 {
+            let left = match deadline {
+                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+                    Some(left) => left,
+                    None => break,
+                },
+                None => Duration::MAX,
+            };
+            let (next, _) = self
+                .inner
+                .wakeup
+                .wait_timeout(state, left)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            state = next;
+        }
+        let still_running = state.threads;
+        // Join the threads that have left; the others are detached.
+        let handles: Vec<_> = state.handles.drain(..).collect();
+        drop(state);
+        for handle in handles {
+            if handle.is_finished() {
+                let _ = handle.join();
+            }
+        }
+        let report = ShutdownReport {
+            dropped: queued.len(),
+            still_running,
+        };
+        (queued, report)
+    }
+
+    /// Threads alive now (for tests and metrics).
+    pub fn threads(&self) -> usize {
+        lock(&self.inner.state).threads
+    }
+}
+
+impl Inner {
+    /// A pool thread: takes jobs until the keep-alive runs out or the pool
+    /// shuts down.
+    fn work(&self) {
+        let mut state = lock(&self.state);
+        loop {
+            if let Some(job) = (!state.shutdown).then(|| state.queue.pop_front()).flatten() {
+                drop(state);
+                // A job reports its own panic; the thread must survive it.
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                state = lock(&self.state);
+                continue;
+            }
+            if state.shutdown {
+                break;
+            }
+            match self.sleep(state) {
+                Some(next) => state = next,
+                None => return,
+            }
+        }
+        self.leave(state);
+    }
+
+    /// Sleeps until chosen (rule 2), shut down, or the keep-alive runs out
+    /// (rule 3, returns `None` after leaving).
+    fn sleep<'a>(
+        &'a self,
+        mut state: MutexGuard<'a, PoolState>,
+    ) -> Option<MutexGuard<'a, PoolState>> {
+        state.idle += 1;
+        let deadline = Instant::now().checked_add(self.config.keep_alive);
+        loop {
+            let left = deadline.map_or(Duration::MAX, |d| {
+                d.saturating_duration_since(Instant::now())
+            });
+            let (next, _) = self
+                .wakeup
+                .wait_timeout(state, left)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            state = next;
+            if state.notified > 0 {
+                // Chosen (the submitter already took us out of `idle`).
+                state.notified -= 1;
+                return Some(state);
+            }
+            if state.shutdown {
+                state.idle -= 1;
+                return Some(state);
+            }
+            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                // Rule 3: nobody chose us, and the keep-alive is over.
+                state.idle -= 1;
+                self.leave(state);
+                return None;
+            }
+        }
+    }
+
+    /// The thread leaves the pool.
+    fn leave(&self, mut state: MutexGuard<'_, PoolState>) {
+        state.threads -= 1;
+        // `shutdown` may be waiting for the last thread.
+        self.wakeup.notify_all();
+    }
+}
+
+impl std::fmt::Debug for BlockingPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = lock(&self.inner.state);
+        f.debug_struct("BlockingPool")
+            .field("threads", &state.threads)
+            .field("idle", &state.idle)
+            .field("queued", &state.queue.len())
+            .field("shutdown", &state.shutdown)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    fn pool(max_threads: usize, keep_alive: Duration) -> BlockingPool {
+        BlockingPool::new(PoolConfig {
+            max_threads,
+            keep_alive,
+            thread_name: "tether-test-blocking".into(),
+        })
+    }
+
+    #[test]
+    fn jobs_beyond_the_limit_wait_in_fifo_order() {
+        let pool = pool(2, Duration::from_secs(10));
+        let (tx, rx) = mpsc::channel();
+        let (gate_tx, gate_rx) = mpsc::channel::<()>();
+        let gate_rx = Arc::new(std::sync::Mutex::new(gate_rx));
+        // Two jobs block both threads; the rest must queue, in order.
+        for i in 0..6 {
+            let (tx, gate_rx) = (tx.clone(), gate_rx.clone());
+            pool.spawn(Box::new(move || {
+                if i < 2 {
+                    gate_rx.lock().unwrap().recv().unwrap();
+                }
+                tx.send(i).unwrap();
+            }))
+            .unwrap();
+        }
+        assert_eq!(pool.threads(), 2);
+        gate_tx.send(()).unwrap();
+        gate_tx.send(()).unwrap();
+        let order: Vec<_> = (0..6).map(|_| rx.recv().unwrap()).collect();
+        // 0 and 1 finish in either order; the queued 2..6 in FIFO order.
+        let queued: Vec<_> = order.iter().copied().filter(|&i| i >= 2).collect();
+        assert_eq!(queued, [2, 3, 4, 5]);
+        pool.shutdown(Duration::from_secs(1));
+    }
+
+    #[test]
+    fn idle_threads_exit_after_the_keep_alive() {
+        let pool = pool(4, Duration::from_millis(20));
+        let (tx, rx) = mpsc::channel();
+        for _ in 0..3 {
+            let tx = tx.clone();
+            pool.spawn(Box::new(move || tx.send(()).unwrap())).unwrap();
+        }
+        for _ in 0..3 {
+            rx.recv().unwrap();
+        }
+        assert!(pool.threads() >= 1);
+        let start = Instant::now();
+        while pool.threads() > 0 {
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "idle threads did not exit"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        // A new job starts a new thread.
+        pool.spawn(Box::new(move || tx.send(()).unwrap())).unwrap();
+        rx.recv().unwrap();
+        pool.shutdown(Duration::from_secs(1));
+    }
+
+    #[test]
+    fn shutdown_never_starts_queued_jobs_and_waits_for_running_ones() {
+        let pool = pool(1, Duration::from_secs(10));
+        let (started_tx, started_rx) = mpsc::channel();
+        let (finish_tx, finish_rx) = mpsc::channel::<()>();
+        pool.spawn(Box::new(move || {
+            started_tx.send(()).unwrap();
+            finish_rx.recv().unwrap();
+        }))
+        .unwrap();
+        started_rx.recv().unwrap();
+        let (ran_tx, ran_rx) = mpsc::channel();
+        pool.spawn(Box::new(move || ran_tx.send(()).unwrap()))
+            .unwrap();
+        let releaser = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            finish_tx.send(()).unwrap();
+        });
+        let (queued, report) = pool.shutdown(Duration::from_secs(5));
+        assert_eq!(queued.len(), 1);
+        assert_eq!(
+            report,
+            ShutdownReport {
+                dropped: 1,
+                still_running: 0
+            }
+        );
+        drop(queued);
+        assert!(
+            ran_rx.try_recv().is_err(),
+            "a queued job ran after shutdown"
+        );
+        releaser.join().unwrap();
+        assert!(
+            pool.spawn(Box::new(|| {})).is_err(),
+            "a job was accepted after shutdown"
+        );
+    }
+
+    #[test]
+    fn shutdown_gives_up_on_a_job_that_outlives_the_timeout() {
+        let pool = pool(1, Duration::from_secs(10));
+        let (started_tx, started_rx) = mpsc::channel();
+        pool.spawn(Box::new(move || {
+            started_tx.send(()).unwrap();
+            std::thread::sleep(Duration::from_millis(300));
+        }))
+        .unwrap();
+        started_rx.recv().unwrap();
+        let start = Instant::now();
+        let (_, report) = pool.shutdown(Duration::from_millis(20));
+        assert!(start.elapsed() < Duration::from_millis(250));
+        assert_eq!(report.still_running, 1);
+    }
+}

@@ -1,0 +1,348 @@
+//! The completion cell: one value, produced once on one thread, awaited
+//! from any other.
+//!
+//! This is the shared half of a `ThreadFuture` (asyncio's
+//! `concurrent.futures.Future`): the loop, or a blocking-pool thread,
+//! completes the cell with the outcome of the work; the thread that
+//! submitted the work takes it, by blocking ([`Completion::wait`],
+//! [`Completion::wait_timeout`]) or by polling ([`Completion::poll_take`]),
+//! and anyone may ask to be called back when it is done
+//! ([`Completion::on_complete`]).
+//!
+//! # Why a mutex
+//!
+//! The cell serves four kinds of party at once: a completer, blocked
+//! threads, one async waiter and callbacks. A lock-free version needs a
+//! state word with a bit per party and an argument per pair of them; a
+//! `Mutex` plus a `Condvar` needs one rule, and costs an uncontended lock
+//! per operation, which is noise next to the thread wakeups around it. The
+//! loom model checks the rule, with loom's own mutex and condition
+//! variable standing in for std's.
+//!
+//! # Rules
+//!
+//! 1. Every field is read and written under the lock only.
+//! 2. `complete` happens once: it stores the value and takes every waiter
+//!    (the waker, the callbacks) out under the lock, then wakes and calls
+//!    them *after* releasing it. A callback or a waker can therefore do
+//!    anything, including touching this cell, without deadlock.
+//! 3. Blocked threads wait on the condition variable in a loop that
+//!    re-checks `complete`; `complete` notifies only if one is blocked (a
+//!    notification without a waiter is a wasted system call).
+//! 4. A callback registered before completion runs on the completing
+//!    thread, after the value is stored; one registered after runs at once,
+//!    on the registering thread. Either way, exactly once.
+//! 5. The value is taken at most once; waiting after it was taken is a bug
+//!    of the caller, and panics.
+//!
+//! # The model
+//!
+//! `loom-tests/tests/completion.rs` races completion against a blocked
+//! waiter, an async waiter, a callback being registered, and the cell's
+//! last holder being dropped: every waiter is released and every callback
+//! runs exactly once.
+
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use crate::sync::{Condvar, Mutex, MutexGuard, lock};
+
+/// A callback waiting for the value.
+type Callback<T> = Box<dyn FnOnce(&T) + Send>;
+
+/// A one-time value, produced on one thread and taken on another.
+pub struct Completion<T> {
+    /// Everything, under one lock (rule 1).
+    state: Mutex<State<T>>,
+    /// Signalled when the value becomes takeable, if a thread is blocked
+    /// (rule 3).
+    done: Condvar,
+}
+
+/// The cell's state; see the rules in the module docs.
+struct State<T> {
+    /// Where the value is.
+    slot: Slot<T>,
+    /// The waker of the async waiter, if it is waiting.
+    waker: Option<Waker>,
+    /// Callbacks waiting for the value.
+    callbacks: Vec<Callback<T>>,
+    /// How many threads are blocked in `wait` / `wait_timeout`.
+    blocked: usize,
+}
+
+/// Where the value is.
+///
+/// ```text
+///   Empty --complete, no callbacks--> Ready --take--> Taken
+///     |                                 ^  |
+///     | complete, with callbacks        |  | on_complete
+///     v                                 |  v
+///   Lent ------ callbacks done --------+  Lent (then back to Ready)
+/// ```
+enum Slot<T> {
+    /// Not complete yet.
+    Empty,
+    /// Complete, and waiting to be taken.
+    Ready(T),
+    /// Complete, and out of the cell while callbacks look at it (rule 2);
+    /// waiters wait for it to come back.
+    Lent,
+    /// Taken by a waiter.
+    Taken,
+}
+
+impl<T> Completion<T> {
+    /// An empty cell.
+    pub fn new() -> Self {
+        Self {
+            state: Mutex::new(State {
+                slot: Slot::Empty,
+                waker: None,
+                callbacks: Vec::new(),
+                blocked: 0,
+            }),
+            done: Condvar::new(),
+        }
+    }
+
+    /// Stores `value` and releases every waiter. Returns the value back if
+    /// the cell was already complete (rule 2: once).
+    pub fn complete(&self, value: T) -> Result<(), T> {
+        let mut state = lock(&self.state);
+        if !matches!(state.slot, Slot::Empty) {
+            return Err(value);
+        }
+        if state.callbacks.is_empty() {
+            self.make_ready(state, value);
+        } else {
+            // The callbacks see the value outside the lock (rule 2): lend it.
+            state.slot = Slot::Lent;
+            drop(state);
+            self.lend(value);
+        }
+        Ok(())
+    }
+
+    /// Runs the waiting callbacks on `value`, outside the lock, then puts it
+    /// in the cell; callbacks registered meanwhile run too (rule 4).
+    fn lend(&self, value: T) {
+        loop {
+            let mut state = lock(&self.state);
+            let callbacks = std::mem::take(&mut state.callbacks);
+            if callbacks.is_empty() {
+                return self.make_ready(state, value);
+            }
+            drop(state);
+            for callback in callbacks {
+                callback(&value);
+            }
+        }
+    }
+
+    /// Puts `value` in the cell and wakes whoever waits for it, the async
+    /// waiter after the lock is released.
+    fn make_ready(&self, mut state: MutexGuard<'_, State<T>>, value: T) {
+        state.slot = Slot::Ready(value);
+        if state.blocked > 0 {
+            self.done.notify_all();
+        }
+        let waker = state.waker.take();
+        drop(state);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// Whether `complete` has happened.
+    pub fn is_complete(&self) -> bool {
+        !matches!(lock(&self.state).slot, Slot::Empty)
+    }
+
+    /// Blocks until the value is there, and takes it.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the value was already taken (rule 5).
+    pub fn wait(&self) -> T {
+        let mut state = lock(&self.state);
+        loop {
+            if let Some(value) = Self::try_take(&mut state) {
+                return value;
+            }
+            state.blocked += 1;
+            state = self
+                .done
+                .wait(state)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            state.blocked -= 1;
+        }
+    }
+
+    /// Blocks until the value is there or `timeout` has passed; takes the
+    /// value, or returns `None` and leaves the cell as it was.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the value was already taken (rule 5).
+    pub fn wait_timeout(&self, timeout: Duration) -> Option<T> {
+        let deadline = Instant::now().checked_add(timeout);
+        let mut state = lock(&self.state);
+        loop {
+            if let Some(value) = Self::try_take(&mut state) {
+                return Some(value);
+            }
+            let left = match deadline {
+                Some(deadline) => deadline.checked_duration_since(Instant::now())?,
+                None => Duration::MAX,
+            };
+            state.blocked += 1;
+            let (next, _) = self
+                .done
+                .wait_timeout(state, left)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            state = next;
+            state.blocked -= 1;
+        }
+    }
+
+    /// Takes the value if it is there; otherwise keeps `cx`'s waker (one
+    /// async waiter at a time) and returns `Pending`.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the value was already taken (rule 5).
+    pub fn poll_take(&self, cx: &mut Context<'_>) -> Poll<T> {
+        let mut state = lock(&self.state);
+        if let Some(value) = Self::try_take(&mut state) {
+            return Poll::Ready(value);
+        }
+        match &mut state.waker {
+            Some(waker) if waker.will_wake(cx.waker()) => {}
+            slot => *slot = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+
+    /// Calls `callback` with the value once it is there: now, on this
+    /// thread, if it already is; otherwise on the thread that completes the
+    /// cell (rule 4).
+    ///
+    /// # Panics
+    ///
+    /// Panics if the value was already taken (rule 5).
+    pub fn on_complete(&self, callback: impl FnOnce(&T) + Send + 'static) {
+        let mut state = lock(&self.state);
+        match std::mem::replace(&mut state.slot, Slot::Lent) {
+            Slot::Ready(value) => {
+                state.callbacks.push(Box::new(callback));
+                drop(state);
+                self.lend(value);
+            }
+            Slot::Taken => panic!("a done callback was added after the value was taken"),
+            other => {
+                // Not complete, or lent out: whoever holds the value runs it.
+                state.slot = other;
+                state.callbacks.push(Box::new(callback));
+            }
+        }
+    }
+
+    /// The value, if it is in the cell; `None` if it is not yet (or is lent).
+    fn try_take(state: &mut MutexGuard<'_, State<T>>) -> Option<T> {
+        match std::mem::replace(&mut state.slot, Slot::Taken) {
+            Slot::Ready(value) => Some(value),
+            Slot::Taken => panic!("the value of a completion was taken twice"),
+            other => {
+                state.slot = other;
+                None
+            }
+        }
+    }
+}
+
+impl<T> Default for Completion<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> std::fmt::Debug for Completion<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let slot = match lock(&self.state).slot {
+            Slot::Empty => "empty",
+            Slot::Ready(_) => "ready",
+            Slot::Lent => "lent",
+            Slot::Taken => "taken",
+        };
+        f.debug_struct("Completion")
+            .field("slot", &slot)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::task::Waker;
+
+    #[test]
+    fn a_blocked_waiter_gets_the_value() {
+        let cell = Arc::new(Completion::new());
+        let waiter = {
+            let cell = cell.clone();
+            std::thread::spawn(move || cell.wait())
+        };
+        std::thread::sleep(Duration::from_millis(10));
+        cell.complete(7).unwrap();
+        assert_eq!(waiter.join().unwrap(), 7);
+    }
+
+    #[test]
+    fn a_timed_wait_times_out_and_leaves_the_cell_usable() {
+        let cell = Completion::new();
+        assert_eq!(cell.wait_timeout(Duration::from_millis(5)), None);
+        cell.complete("late").unwrap();
+        assert_eq!(cell.wait_timeout(Duration::from_secs(1)), Some("late"));
+    }
+
+    #[test]
+    fn complete_happens_once() {
+        let cell = Completion::new();
+        assert_eq!(cell.complete(1), Ok(()));
+        assert_eq!(cell.complete(2), Err(2));
+        assert_eq!(cell.wait(), 1);
+    }
+
+    #[test]
+    fn callbacks_run_once_before_or_after_completion_and_the_value_stays() {
+        let cell = Completion::new();
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let early = seen.clone();
+        cell.on_complete(move |v: &u32| early.lock().unwrap().push(("early", *v)));
+        cell.complete(3).unwrap();
+        let late = seen.clone();
+        cell.on_complete(move |v: &u32| late.lock().unwrap().push(("late", *v)));
+        assert_eq!(*seen.lock().unwrap(), [("early", 3), ("late", 3)]);
+        assert_eq!(cell.wait(), 3);
+    }
+
+    #[test]
+    fn poll_take_is_pending_then_ready() {
+        let cell = Completion::new();
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(cell.poll_take(&mut cx).is_pending());
+        cell.complete(9).unwrap();
+        assert_eq!(cell.poll_take(&mut cx), Poll::Ready(9));
+    }
+
+    #[test]
+    #[should_panic(expected = "taken twice")]
+    fn taking_twice_panics() {
+        let cell = Completion::new();
+        cell.complete(()).unwrap();
+        cell.wait();
+        cell.wait();
+    }
+}
