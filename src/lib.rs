@@ -103,8 +103,9 @@
 #![doc(test(attr(deny(warnings))))]
 
 pub use tether_executor::{
-    Builder, CallbackHandle, Closed, Exception, Handle, JoinError, JoinHandle, Metrics, Runtime,
-    TaskId, YieldNow, call_at, call_later, call_soon, run, spawn, yield_now,
+    BlockOnError, Builder, CallbackHandle, Closed, Exception, Handle, JoinError, JoinHandle,
+    LoopThread, LoopThreadBuilder, Metrics, Runtime, TaskId, ThreadFuture, YieldNow, call_at,
+    call_later, call_soon, run, spawn, spawn_blocking, yield_now,
 };
 
 pub use tether_reactor::{Async, Readiness};

@@ -34,6 +34,9 @@
 //!    on the registering thread. Either way, exactly once.
 //! 5. The value is taken at most once; waiting after it was taken is a bug
 //!    of the caller, and panics.
+//! 6. A producer that may be cancelled before it begins (a blocking job)
+//!    calls `start` first: after it, `cancel_unstarted` fails; before it,
+//!    `cancel_unstarted` completes the cell and `start` returns false.
 //!
 //! # The model
 //!
@@ -69,6 +72,9 @@ struct State<T> {
     callbacks: Vec<Callback<T>>,
     /// How many threads are blocked in `wait` / `wait_timeout`.
     blocked: usize,
+    /// Whether the producer said it began the work (`start`); from then on
+    /// `cancel_unstarted` has no effect.
+    started: bool,
 }
 
 /// Where the value is.
@@ -101,6 +107,7 @@ impl<T> Completion<T> {
                 waker: None,
                 callbacks: Vec::new(),
                 blocked: 0,
+                started: false,
             }),
             done: Condvar::new(),
         }
@@ -109,7 +116,11 @@ impl<T> Completion<T> {
     /// Stores `value` and releases every waiter. Returns the value back if
     /// the cell was already complete (rule 2: once).
     pub fn complete(&self, value: T) -> Result<(), T> {
-        let mut state = lock(&self.state);
+        self.complete_locked(lock(&self.state), value)
+    }
+
+    /// `complete`, with the lock already held.
+    fn complete_locked(&self, mut state: MutexGuard<'_, State<T>>, value: T) -> Result<(), T> {
         if !matches!(state.slot, Slot::Empty) {
             return Err(value);
         }
@@ -152,6 +163,29 @@ impl<T> Completion<T> {
         if let Some(waker) = waker {
             waker.wake();
         }
+    }
+
+    /// The producer says it is beginning the work. Returns false if the
+    /// cell is already complete (cancelled, say): the work need not be done.
+    pub fn start(&self) -> bool {
+        let mut state = lock(&self.state);
+        if !matches!(state.slot, Slot::Empty) {
+            return false;
+        }
+        state.started = true;
+        true
+    }
+
+    /// Completes the cell with `value` (a cancellation) only if the work
+    /// has not started (`start`); hands `value` back otherwise.
+    pub fn cancel_unstarted(&self, value: T) -> Result<(), T> {
+        // One lock for the check and the completion: a `start` cannot slip
+        // in between.
+        let state = lock(&self.state);
+        if state.started {
+            return Err(value);
+        }
+        self.complete_locked(state, value)
     }
 
     /// Whether `complete` has happened.
@@ -335,6 +369,20 @@ mod tests {
         assert!(cell.poll_take(&mut cx).is_pending());
         cell.complete(9).unwrap();
         assert_eq!(cell.poll_take(&mut cx), Poll::Ready(9));
+    }
+
+    #[test]
+    fn cancel_unstarted_wins_before_start_and_loses_after() {
+        let before = Completion::new();
+        assert_eq!(before.cancel_unstarted("cancelled"), Ok(()));
+        assert!(!before.start(), "a cancelled job must not start");
+        assert_eq!(before.wait(), "cancelled");
+
+        let after = Completion::new();
+        assert!(after.start());
+        assert_eq!(after.cancel_unstarted("cancelled"), Err("cancelled"));
+        after.complete("done").unwrap();
+        assert_eq!(after.wait(), "done");
     }
 
     #[test]

@@ -32,3 +32,25 @@ impl Counter {
         self.0.load(Relaxed)
     }
 }
+
+/// A source of unique numbers, for any number of threads.
+///
+/// Task ids come from here: tasks are created on the loop thread and on the
+/// threads that submit to it. A relaxed `fetch_add` is enough: uniqueness
+/// needs only the atomicity of the read-modify-write, not any ordering with
+/// other memory.
+#[derive(Debug)]
+pub struct Sequence(AtomicU64);
+
+impl Sequence {
+    /// A sequence whose first number is `first`.
+    pub fn starting_at(first: u64) -> Self {
+        Self(AtomicU64::new(first))
+    }
+
+    /// The next number; never the same twice (until 2^64 numbers).
+    #[inline]
+    pub fn next(&self) -> u64 {
+        self.0.fetch_add(1, Relaxed)
+    }
+}

@@ -37,7 +37,7 @@ pub mod task_state;
 pub use blocking::{BlockingPool, Job, PoolConfig, ShutdownReport};
 pub use closed::Closed;
 pub use completion::Completion;
-pub use counter::Counter;
+pub use counter::{Counter, Sequence};
 pub use inject::{Inject, TransitionToParked};
 pub use notify::Notify;
 pub use task_state::{

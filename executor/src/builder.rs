@@ -2,7 +2,9 @@
 
 use std::io;
 use std::rc::Rc;
+use std::time::Duration;
 
+use tether_bridge::{BlockingPool, PoolConfig};
 use tether_reactor::Reactor;
 
 use crate::core::Core;
@@ -37,12 +39,53 @@ use crate::runtime::Runtime;
 pub struct Builder {
     /// The exception handler; `None` for the default.
     on_exception: Option<ExceptionHandler>,
+    /// The blocking pool's thread limit.
+    max_blocking_threads: usize,
+    /// How long an idle blocking thread waits for work.
+    blocking_keep_alive: Duration,
+    /// How long shutdown waits for running blocking jobs.
+    shutdown_timeout: Duration,
 }
 
 impl Builder {
     /// A builder with the default settings.
     pub fn new() -> Self {
-        Self { on_exception: None }
+        // asyncio's default for its thread pool: min(32, cores + 4).
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self {
+            on_exception: None,
+            max_blocking_threads: (cores + 4).min(32),
+            blocking_keep_alive: Duration::from_secs(10),
+            shutdown_timeout: Duration::from_secs(10),
+        }
+    }
+
+    /// Sets the most threads [`spawn_blocking`](crate::spawn_blocking) runs
+    /// at once (default: `min(32, cores + 4)`, asyncio's). Jobs beyond it
+    /// wait in FIFO order.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `threads` is zero.
+    pub fn max_blocking_threads(mut self, threads: usize) -> Self {
+        assert!(threads > 0, "the blocking pool needs at least one thread");
+        self.max_blocking_threads = threads;
+        self
+    }
+
+    /// Sets how long an idle blocking thread waits for a job before it
+    /// exits (default: 10 s).
+    pub fn blocking_keep_alive(mut self, keep_alive: Duration) -> Self {
+        self.blocking_keep_alive = keep_alive;
+        self
+    }
+
+    /// Sets how long dropping the runtime waits for blocking jobs that are
+    /// running (default: 10 s). Jobs still running then are left to finish
+    /// on their own; queued jobs never start.
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = timeout;
+        self
     }
 
     /// Sets what happens to a panic nobody else will see: one in a task
@@ -70,10 +113,13 @@ impl Builder {
         let on_exception = self
             .on_exception
             .unwrap_or_else(|| Box::new(exception::default_handler));
-        Ok(Runtime::from_core(Rc::new(Core::new(
-            reactor,
-            on_exception,
-        ))))
+        let pool = BlockingPool::new(PoolConfig {
+            max_threads: self.max_blocking_threads,
+            keep_alive: self.blocking_keep_alive,
+            thread_name: "tether-blocking".to_owned(),
+        });
+        let core = Core::new(reactor, on_exception, pool, self.shutdown_timeout);
+        Ok(Runtime::from_core(Rc::new(core)))
     }
 }
 
@@ -87,6 +133,9 @@ impl std::fmt::Debug for Builder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Builder")
             .field("on_exception", &self.on_exception.is_some())
+            .field("max_blocking_threads", &self.max_blocking_threads)
+            .field("blocking_keep_alive", &self.blocking_keep_alive)
+            .field("shutdown_timeout", &self.shutdown_timeout)
             .finish()
     }
 }

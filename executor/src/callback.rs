@@ -46,13 +46,7 @@ use crate::task::{self, TaskKind, TaskRef};
 /// ```
 #[track_caller]
 pub fn call_soon<F: FnOnce() + 'static>(f: F) -> CallbackHandle {
-    submit(
-        Callback {
-            sleep: None,
-            f: Some(f),
-        },
-        "call_soon",
-    )
+    submit(Call::new(f), "call_soon")
 }
 
 /// Runs `f` on the loop thread once `delay` has passed (never sooner).
@@ -66,14 +60,11 @@ pub fn call_soon<F: FnOnce() + 'static>(f: F) -> CallbackHandle {
 /// Panics if no tether loop runs on this thread.
 #[track_caller]
 pub fn call_later<F: FnOnce() + 'static>(delay: Duration, f: F) -> CallbackHandle {
-    let sleep = sleep(delay);
-    submit(
-        Callback {
-            sleep: Some(sleep),
-            f: Some(f),
-        },
-        "call_later",
-    )
+    let call = TimedCall {
+        sleep: sleep(delay),
+        call: Call::new(f),
+    };
+    submit(call, "call_later")
 }
 
 /// Runs `f` on the loop thread at `deadline` (never sooner).
@@ -85,18 +76,15 @@ pub fn call_later<F: FnOnce() + 'static>(delay: Duration, f: F) -> CallbackHandl
 /// Panics if no tether loop runs on this thread.
 #[track_caller]
 pub fn call_at<F: FnOnce() + 'static>(deadline: Instant, f: F) -> CallbackHandle {
-    let sleep = sleep_until(deadline);
-    submit(
-        Callback {
-            sleep: Some(sleep),
-            f: Some(f),
-        },
-        "call_at",
-    )
+    let call = TimedCall {
+        sleep: sleep_until(deadline),
+        call: Call::new(f),
+    };
+    submit(call, "call_at")
 }
 
 #[track_caller]
-fn submit<F: FnOnce() + 'static>(callback: Callback<F>, name: &str) -> CallbackHandle {
+fn submit(callback: impl Future<Output = ()> + 'static, name: &str) -> CallbackHandle {
     let Some(task) = context::with_core(|core| core.spawn(callback, TaskKind::Callback)) else {
         panic!(
             "tether::{name} called on a thread with no running tether loop; call it from \
@@ -156,30 +144,54 @@ impl std::fmt::Debug for CallbackHandle {
     }
 }
 
-/// The future of a callback task: wait for the deadline, if any, then call.
-struct Callback<F> {
-    /// The deadline of `call_later` / `call_at`.
-    sleep: Option<Sleep>,
+/// The future of a callback task: call the closure, once. `Send` when the
+/// closure is, so that `Handle::call_soon` can make it on another thread.
+pub(crate) struct Call<F> {
     /// The closure, until it is called.
     f: Option<F>,
 }
 
-// The closure is never pinned: it is moved out and called by value.
-impl<F> Unpin for Callback<F> {}
+impl<F> Call<F> {
+    pub(crate) fn new(f: F) -> Self {
+        Self { f: Some(f) }
+    }
 
-impl<F: FnOnce()> Future for Callback<F> {
+    /// The closure back, from a call that never ran.
+    pub(crate) fn into_inner(self) -> F {
+        self.f.expect("a Call handed back after it ran")
+    }
+}
+
+// The closure is never pinned: it is moved out and called by value.
+impl<F> Unpin for Call<F> {}
+
+impl<F: FnOnce()> Future for Call<F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        let f = self.get_mut().f.take().expect("a callback ran twice");
+        f();
+        Poll::Ready(())
+    }
+}
+
+/// The future of a timed callback: wait for the deadline, then call.
+struct TimedCall<F> {
+    /// The deadline of `call_later` / `call_at`.
+    sleep: Sleep,
+    /// The call to make then.
+    call: Call<F>,
+}
+
+impl<F: FnOnce()> Future for TimedCall<F> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // Both fields are `Unpin`: `Sleep` is, and `Call` says so.
         let this = self.get_mut();
-        if let Some(sleep) = &mut this.sleep {
-            if Pin::new(sleep).poll(cx).is_pending() {
-                return Poll::Pending;
-            }
-            this.sleep = None;
+        if Pin::new(&mut this.sleep).poll(cx).is_pending() {
+            return Poll::Pending;
         }
-        let f = this.f.take().expect("a callback ran twice");
-        f();
-        Poll::Ready(())
+        Pin::new(&mut this.call).poll(cx)
     }
 }

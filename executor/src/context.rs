@@ -10,12 +10,13 @@
 //! one may be waiting for. [`enter_loop`] refuses with a panic that says
 //! what to do instead, the way `futures::executor::enter` does.
 
+use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::core::Core;
-use crate::task::{Panic, TaskId, TaskKind, TaskRef};
+use crate::task::{TaskId, TaskKind, TaskRef};
 
 thread_local! {
     /// The loop running on this thread, or shutting down on it.
@@ -100,12 +101,11 @@ pub(crate) fn push_ready_if_local(task: TaskRef) -> Result<(), TaskRef> {
     task.map_or(Ok(()), Err)
 }
 
-/// Reports a panic nobody joins to the current loop's exception handler,
-/// or to stderr if no loop is current.
-pub(crate) fn report_panic(id: TaskId, kind: TaskKind, panic: Panic) {
-    let mut panic = Some(panic);
-    with_core(|core| core.report_panic(id, kind, panic.take().unwrap()));
-    if let Some(panic) = panic {
-        crate::exception::default_handler(&crate::Exception::new(id, kind, panic.as_ref()));
+/// Shows a panic nobody joins to the current loop's exception handler, or
+/// prints it to stderr if no loop is current.
+pub(crate) fn report_panic(id: TaskId, kind: TaskKind, payload: &(dyn Any + Send)) {
+    let reported = with_core(|core| core.report_panic(id, kind, payload));
+    if reported.is_none() {
+        crate::exception::default_handler(&crate::Exception::new(id, kind, payload));
     }
 }

@@ -7,20 +7,23 @@
 //! `run_loop`; this file holds the rest of its life: spawning, reporting
 //! panics, and shutting down.
 
+use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use slab::Slab;
-use tether_bridge::Initial;
+use tether_bridge::{BlockingPool, Initial};
 use tether_reactor::Reactor;
 
 use crate::exception::{Exception, ExceptionHandler};
 use crate::ready_queue::ReadyQueue;
-use crate::shared::Shared;
-use crate::task::{self, JoinRef, Panic, TaskId, TaskKind, TaskRef};
+use crate::shared::{Injected, Shared};
+use crate::task::{self, JoinRef, TaskId, TaskKind, TaskRef};
 
 /// One loop's thread-local state.
 pub(crate) struct Core {
@@ -33,8 +36,6 @@ pub(crate) struct Core {
     /// Every task that has not completed, each with a reference, so that
     /// shutdown can find and drop them all. A task's index is in its header.
     tasks: RefCell<Slab<TaskRef>>,
-    /// The id of the next spawned task.
-    next_id: Cell<u64>,
     /// Sees the panics nobody joins.
     on_exception: ExceptionHandler,
     /// Tasks run since the reactor was last polled (see `run_loop`).
@@ -43,20 +44,30 @@ pub(crate) struct Core {
     pub(crate) stop_requested: Cell<bool>,
     /// The stand-in task of `block_on` ran: poll the `block_on` future.
     pub(crate) main_woken: Cell<bool>,
+    /// Called when `run_forever` returns because of a stop.
+    on_stop: RefCell<Vec<Box<dyn FnOnce()>>>,
+    /// How long shutdown waits for running blocking jobs.
+    shutdown_timeout: Duration,
 }
 
 impl Core {
-    pub(crate) fn new(reactor: Rc<Reactor>, on_exception: ExceptionHandler) -> Self {
+    pub(crate) fn new(
+        reactor: Rc<Reactor>,
+        on_exception: ExceptionHandler,
+        pool: BlockingPool,
+        shutdown_timeout: Duration,
+    ) -> Self {
         Self {
-            shared: Arc::new(Shared::new(reactor.wakeup())),
+            shared: Arc::new(Shared::new(reactor.wakeup(), pool)),
             reactor,
             ready: ReadyQueue::default(),
             tasks: RefCell::new(Slab::new()),
-            next_id: Cell::new(1),
             on_exception,
             runs_since_poll: Cell::new(0),
             stop_requested: Cell::new(false),
             main_woken: Cell::new(false),
+            on_stop: RefCell::new(Vec::new()),
+            shutdown_timeout,
         }
     }
 
@@ -72,9 +83,7 @@ impl Core {
         let id = if kind == TaskKind::BlockOn {
             TaskId(0)
         } else {
-            let id = TaskId(self.next_id.get());
-            self.next_id.set(id.0 + 1);
-            id
+            TaskId(self.shared.ids.next())
         };
         let join = task::allocate(
             future,
@@ -90,6 +99,35 @@ impl Core {
         self.list(join.task().clone());
         self.ready.push(join.task().clone());
         join
+    }
+
+    /// Takes one item another thread sent (step 4 of the iteration).
+    pub(crate) fn accept(&self, item: Injected) {
+        match item {
+            Injected::Task(task) => self.ready.push(task),
+            Injected::Spawn(task) => {
+                self.list(task.clone());
+                self.ready.push(task);
+            }
+            Injected::Stop => self.stop_requested.set(true),
+            Injected::OnStop(callback) => self.on_stop(callback),
+        }
+    }
+
+    /// Registers `callback` to run when `run_forever` stops.
+    pub(crate) fn on_stop(&self, callback: Box<dyn FnOnce()>) {
+        self.on_stop.borrow_mut().push(callback);
+    }
+
+    /// Runs the stop callbacks, oldest first; a panic goes to the exception
+    /// handler, as a callback's does.
+    pub(crate) fn run_stop_callbacks(&self) {
+        let callbacks = std::mem::take(&mut *self.on_stop.borrow_mut());
+        for callback in callbacks {
+            if let Err(panic) = catch_unwind(AssertUnwindSafe(callback)) {
+                self.report_panic(TaskId(0), TaskKind::Callback, &*panic);
+            }
+        }
     }
 
     /// Adds a task to the list of live tasks.
@@ -109,9 +147,9 @@ impl Core {
         drop(listed);
     }
 
-    /// Hands a panic nobody joins to the exception handler.
-    pub(crate) fn report_panic(&self, id: TaskId, kind: TaskKind, panic: Panic) {
-        let exception = Exception::new(id, kind, panic.as_ref());
+    /// Shows a panic nobody joins to the exception handler.
+    pub(crate) fn report_panic(&self, id: TaskId, kind: TaskKind, payload: &(dyn Any + Send)) {
+        let exception = Exception::new(id, kind, payload);
         // A handler that panics must not take the loop down with it.
         if let Err(handler_panic) =
             catch_unwind(AssertUnwindSafe(|| (self.on_exception)(&exception)))
@@ -121,18 +159,34 @@ impl Core {
             eprintln!(
                 "tether: the exception handler panicked ({message}) while handling: {exception}"
             );
+            let _ = catch_unwind(AssertUnwindSafe(|| drop(handler_panic)));
         }
-        // Dropping a payload runs arbitrary code too.
-        let _ = catch_unwind(AssertUnwindSafe(|| drop(panic)));
     }
 
-    /// The runtime is being dropped: nothing more will run. Closes the
-    /// injection queue, drops every live task's future on this thread (each
-    /// task completes as cancelled), then releases the ready queue.
+    /// The runtime is being dropped. Closes the injection queue, runs the
+    /// callbacks already queued, drops every other live task's future on
+    /// this thread (each completes as cancelled, and a `ThreadFuture`
+    /// waiting on one resolves so), releases the ready queue, and shuts the
+    /// blocking pool down.
     pub(crate) fn shutdown(&self) {
-        // From now on other threads get their submissions back; what they
-        // queued before is dropped here, releasing the references.
-        self.shared.inject.close(drop);
+        // From now on other threads get their submissions back; what got in
+        // before is taken as in any iteration (DESIGN.md: every submission
+        // runs exactly once or is handed back).
+        self.shared.inject.close(|item| self.accept(item));
+        // Stop callbacks that arrived after `run_forever` returned: the loop
+        // stops for good now.
+        self.run_stop_callbacks();
+        // Callbacks that were due run now; a timed one arms its timer and
+        // is cancelled below with the rest.
+        let queued = self.ready.len();
+        for _ in 0..queued {
+            let Some(task) = self.ready.pop() else { break };
+            if task.header().kind == TaskKind::Callback {
+                task.run(self);
+            } else {
+                self.ready.push(task);
+            }
+        }
         // Dropping a future may spawn a task (which lands in the list, to be
         // dropped in the next round) or wake one (which lands in the ready
         // queue, to be released below): repeat until the list stays empty.
@@ -146,6 +200,11 @@ impl Core {
             }
         }
         self.ready.clear();
+        // Blocking jobs: queued ones never start (their `ThreadFuture`s
+        // resolve as cancelled when they are dropped here); running ones
+        // get until the timeout.
+        let (unstarted, _) = self.shared.pool.shutdown(self.shutdown_timeout);
+        drop(unstarted);
     }
 }
 

@@ -1,10 +1,17 @@
 //! `Handle`: a loop seen from any thread.
 
+use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 
+use tether_bridge::{Closed, Completion};
+
+use crate::callback::Call;
 use crate::context;
 use crate::metrics::Metrics;
 use crate::shared::{Injected, Shared};
+use crate::task::{self, JoinError, Maker, TaskId, TaskKind, TaskRef, Unsubmitted};
+use crate::thread_future::ThreadFuture;
 
 /// A reference to a loop that any thread may hold.
 ///
@@ -40,6 +47,176 @@ impl Handle {
     /// The handle of the loop running on this thread, if one is.
     pub fn try_current() -> Option<Handle> {
         context::with_core(|core| Handle::new(core.shared.clone()))
+    }
+
+    /// Runs `f` on the loop thread, soon: in the loop's next iteration, after
+    /// what this thread submitted before.
+    ///
+    /// asyncio: `loop.call_soon_threadsafe(callback)`.
+    ///
+    /// Callbacks from one thread run in the order they were submitted. A
+    /// panic in `f` goes to the loop's exception handler. Once `Ok`, `f`
+    /// runs exactly once: if the loop shuts down first, it runs during the
+    /// shutdown.
+    ///
+    /// # Errors
+    ///
+    /// If the loop is closed, `f` comes back in [`Closed`], unrun.
+    pub fn call_soon<F: FnOnce() + Send + 'static>(&self, f: F) -> Result<(), Closed<F>> {
+        let call = task::allocate_send(
+            Call::new(f),
+            None,
+            self.shared.clone(),
+            self.next_id(),
+            TaskKind::Callback,
+        );
+        match self.submit(call) {
+            Ok(_) => Ok(()),
+            Err(call) => Err(Closed(call.into_inner())),
+        }
+    }
+
+    /// Runs `future` as a task on the loop, and returns a [`ThreadFuture`]
+    /// for its output.
+    ///
+    /// asyncio: `asyncio.run_coroutine_threadsafe(coro, loop)`.
+    ///
+    /// A panic in the future resolves the `ThreadFuture` as
+    /// [`JoinError::Panicked`] and is shown to the exception handler too;
+    /// the loop goes on. At shutdown, the `ThreadFuture` of a task that did
+    /// not finish resolves as [`JoinError::Cancelled`].
+    ///
+    /// # Errors
+    ///
+    /// If the loop is closed, `future` comes back in [`Closed`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let rt = tether::Runtime::new()?;
+    /// let handle = rt.handle();
+    /// let work = std::thread::spawn(move || {
+    ///     handle.spawn(async { 6 * 7 }).unwrap().wait()
+    /// });
+    /// // Run the loop until the other thread has its answer.
+    /// rt.block_on(async {
+    ///     while !work.is_finished() {
+    ///         tether::time::sleep(std::time::Duration::from_millis(1)).await;
+    ///     }
+    /// });
+    /// assert_eq!(work.join().unwrap().unwrap(), 42);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn spawn<F>(&self, future: F) -> Result<ThreadFuture<F::Output>, Closed<F>>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send,
+    {
+        let completion = Arc::new(Completion::new());
+        let sink = Some(completion.clone());
+        let task = task::allocate_send(
+            future,
+            sink,
+            self.shared.clone(),
+            self.next_id(),
+            TaskKind::Task,
+        );
+        let task = self.submit(task).map_err(Closed)?;
+        Ok(ThreadFuture::for_task(
+            completion,
+            task,
+            self.shared.loop_thread,
+        ))
+    }
+
+    /// Like [`spawn`](Handle::spawn), for a future that is not `Send`:
+    /// `make` crosses to the loop thread, and builds the future there.
+    ///
+    /// The task costs two allocations (the built future is boxed), where
+    /// `spawn` costs one. A panic in `make` counts as a panic of the task.
+    ///
+    /// # Errors
+    ///
+    /// If the loop is closed, `make` comes back in [`Closed`], uncalled.
+    pub fn spawn_with<M, F>(&self, make: M) -> Result<ThreadFuture<F::Output>, Closed<M>>
+    where
+        M: FnOnce() -> F + Send + 'static,
+        F: Future + 'static,
+        F::Output: Send,
+    {
+        let completion = Arc::new(Completion::new());
+        let maker = Maker::new(make);
+        let task = task::allocate_maker(
+            maker,
+            completion.clone(),
+            self.shared.clone(),
+            self.next_id(),
+        );
+        match self.submit(task) {
+            Ok(task) => Ok(ThreadFuture::for_task(
+                completion,
+                task,
+                self.shared.loop_thread,
+            )),
+            Err(maker) => Err(Closed(maker.into_make())),
+        }
+    }
+
+    /// Runs `future` on the loop and blocks this thread until it is done.
+    ///
+    /// asyncio: `run_coroutine_threadsafe(coro, loop).result()`.
+    ///
+    /// # Errors
+    ///
+    /// [`BlockOnError::Closed`] with the future, if the loop is closed;
+    /// [`BlockOnError::Join`] if the task was cancelled (the loop shut down)
+    /// or panicked.
+    ///
+    /// # Panics
+    ///
+    /// Panics on the loop's own thread, where waiting would never end: use
+    /// [`spawn`](crate::spawn) and `.await` there.
+    #[track_caller]
+    pub fn block_on<F>(&self, future: F) -> Result<F::Output, BlockOnError<F>>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send,
+    {
+        if self.shared.is_loop_thread() {
+            panic!(
+                "tether: Handle::block_on called on the loop's own thread, which would wait \
+                 forever for itself; use tether::spawn(future) and .await its JoinHandle instead"
+            );
+        }
+        let task = self
+            .spawn(future)
+            .map_err(|Closed(future)| BlockOnError::Closed(future))?;
+        task.wait().map_err(BlockOnError::Join)
+    }
+
+    /// Queues a task made on this thread; hands its future back if the loop
+    /// is closed.
+    fn submit<F: Future>(&self, task: Unsubmitted<F>) -> Result<TaskRef, F> {
+        task.submit(|task| {
+            self.shared
+                .inject
+                .push(Injected::Spawn(task))
+                .map_err(|Closed(item)| match item {
+                    Injected::Spawn(task) => task,
+                    _ => unreachable!("the queue hands back what it was given"),
+                })
+        })
+    }
+
+    /// The loop's shared state, for `LoopThread`.
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
+    fn next_id(&self) -> TaskId {
+        TaskId(self.shared.ids.next())
     }
 
     /// Makes `run_forever` return once the current iteration is finished.
@@ -95,3 +272,31 @@ impl std::fmt::Debug for Handle {
             .finish_non_exhaustive()
     }
 }
+
+/// Why [`Handle::block_on`] returned no output.
+pub enum BlockOnError<F> {
+    /// The loop is closed; here is the future, never polled.
+    Closed(F),
+    /// The task was cancelled (its loop shut down first) or panicked.
+    Join(JoinError),
+}
+
+impl<F> fmt::Debug for BlockOnError<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BlockOnError::Closed(_) => f.write_str("Closed(..)"),
+            BlockOnError::Join(err) => f.debug_tuple("Join").field(err).finish(),
+        }
+    }
+}
+
+impl<F> fmt::Display for BlockOnError<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BlockOnError::Closed(_) => f.write_str("the loop is closed"),
+            BlockOnError::Join(err) => err.fmt(f),
+        }
+    }
+}
+
+impl<F> std::error::Error for BlockOnError<F> {}

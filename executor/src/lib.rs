@@ -28,12 +28,14 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![doc(test(attr(deny(warnings))))]
 
+mod blocking;
 pub mod builder;
 pub mod callback;
 mod context;
 mod core;
 mod exception;
 pub mod handle;
+mod loop_thread;
 mod metrics;
 mod ready_queue;
 mod run_loop;
@@ -41,15 +43,19 @@ pub mod runtime;
 mod shared;
 mod spawn;
 mod task;
+mod thread_future;
 mod yield_now;
 
+pub use blocking::spawn_blocking;
 pub use builder::Builder;
 pub use callback::{CallbackHandle, call_at, call_later, call_soon};
 pub use exception::Exception;
-pub use handle::Handle;
+pub use handle::{BlockOnError, Handle};
+pub use loop_thread::{LoopThread, LoopThreadBuilder};
 pub use metrics::Metrics;
 pub use runtime::{Runtime, run};
 pub use spawn::spawn;
 pub use task::{JoinError, JoinHandle, TaskId};
 pub use tether_bridge::Closed;
+pub use thread_future::ThreadFuture;
 pub use yield_now::{YieldNow, yield_now};

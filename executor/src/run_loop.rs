@@ -56,7 +56,6 @@ use tether_reactor::reactor::Deadline;
 
 use crate::context;
 use crate::core::Core;
-use crate::shared::Injected;
 use crate::task::TaskKind;
 
 /// Task runs between two non-blocking polls of the reactor while the loop
@@ -82,10 +81,7 @@ impl Core {
         self.poll_reactor();
 
         // Step 4: what other threads sent.
-        let drained = self.shared.inject.drain(|item| match item {
-            Injected::Task(task) => self.ready.push(task),
-            Injected::Stop => self.stop_requested.set(true),
-        });
+        let drained = self.shared.inject.drain(|item| self.accept(item));
         counters.submissions.add(drained as u64);
 
         // Step 5: timers. The clock is read only if one is pending; the
@@ -189,6 +185,7 @@ impl Core {
         while !self.stop_requested.take() {
             self.run_once(&mut || {});
         }
+        self.run_stop_callbacks();
     }
 }
 

@@ -5,7 +5,9 @@
 //! it) and its statistics. Everything here is built from `tether-bridge`
 //! types, which are the ones checked by the loom models.
 
-use tether_bridge::{Counter, Inject, Notify};
+use std::thread::{self, ThreadId};
+
+use tether_bridge::{BlockingPool, Counter, Inject, Notify, Sequence};
 use tether_reactor::Wakeup;
 
 use crate::task::TaskRef;
@@ -17,14 +19,26 @@ pub(crate) struct Shared {
     pub(crate) inject: Inject<Injected, LoopWakeup>,
     /// Counts the loop keeps; written by the loop thread only.
     pub(crate) counters: LoopCounters,
+    /// Task ids, for tasks made on the loop thread and on other threads.
+    pub(crate) ids: Sequence,
+    /// The thread that runs the loop (the runtime's, which cannot move):
+    /// blocking there for the loop's own work would never end.
+    pub(crate) loop_thread: ThreadId,
+    /// Threads for blocking work.
+    pub(crate) pool: BlockingPool,
 }
 
 /// What another thread can hand the loop.
 pub(crate) enum Injected {
-    /// Run this task: a wake from another thread, or a task spawned there.
+    /// Run this task: a wake from another thread (or from this one,
+    /// outside the loop).
     Task(TaskRef),
+    /// A new task, made on another thread: list it, then run it.
+    Spawn(TaskRef),
     /// `Handle::stop`: end `run_forever` after this iteration.
     Stop,
+    /// `LoopThread::on_stop`: call this when `run_forever` stops.
+    OnStop(Box<dyn FnOnce() + Send>),
 }
 
 /// The reactor's wakeup, as the bridge's [`Notify`].
@@ -47,11 +61,21 @@ pub(crate) struct LoopCounters {
 }
 
 impl Shared {
-    pub(crate) fn new(wakeup: Wakeup) -> Self {
+    /// The shared state of a loop that runs on this thread.
+    pub(crate) fn new(wakeup: Wakeup, pool: BlockingPool) -> Self {
         Self {
             inject: Inject::new(LoopWakeup(wakeup)),
             counters: LoopCounters::default(),
+            // Id 0 is the `block_on` stand-in's.
+            ids: Sequence::starting_at(1),
+            loop_thread: thread::current().id(),
+            pool,
         }
+    }
+
+    /// Whether this thread is the loop's.
+    pub(crate) fn is_loop_thread(&self) -> bool {
+        thread::current().id() == self.loop_thread
     }
 }
 
@@ -65,7 +89,9 @@ impl std::fmt::Debug for Injected {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Injected::Task(task) => f.debug_tuple("Task").field(&task.id()).finish(),
+            Injected::Spawn(task) => f.debug_tuple("Spawn").field(&task.id()).finish(),
             Injected::Stop => f.write_str("Stop"),
+            Injected::OnStop(_) => f.write_str("OnStop(..)"),
         }
     }
 }

@@ -114,9 +114,9 @@ impl<T> Drop for JoinHandle<T> {
         let before = task.state().unset_join_interest();
         if before.is_complete() {
             // An output nobody took: drop it here, on the loop thread.
-            if let Some(panic) = self.join.drop_output() {
-                context::report_panic(task.header().id, task.header().kind, panic);
-            }
+            let (id, kind) = (task.id(), task.header().kind);
+            self.join
+                .drop_output(&|payload| context::report_panic(id, kind, payload));
         }
         // The `JoinRef` releases the handle's reference.
     }

@@ -18,10 +18,12 @@
 //! The state word and its rules are `tether_bridge::task_state`'s.
 
 mod join;
+mod maker;
 mod raw;
 
+use std::any::Any;
 use std::fmt;
-use std::task::{Context, Poll};
+use std::task::Context;
 
 use tether_bridge::{
     TransitionToCancelled, TransitionToIdle, TransitionToRunning, TransitionToScheduled,
@@ -30,7 +32,8 @@ use tether_bridge::{
 
 pub(crate) use join::panic_message;
 pub use join::{JoinError, JoinHandle};
-pub(crate) use raw::{JoinRef, Panic, TaskRef, allocate};
+pub(crate) use maker::Maker;
+pub(crate) use raw::{JoinRef, TaskRef, Unsubmitted, allocate, allocate_maker, allocate_send};
 
 use crate::context;
 use crate::core::Core;
@@ -117,19 +120,23 @@ impl TaskRef {
     /// Runs the task once: polls it, or drops its future if it was
     /// cancelled. Loop thread; `self` is the queue entry's reference.
     pub(crate) fn run(self, core: &Core) {
-        let panic = match self.state().transition_to_running() {
+        let (id, kind) = (self.id(), self.header().kind);
+        let report = |payload: &(dyn Any + Send)| core.report_panic(id, kind, payload);
+        match self.state().transition_to_running() {
             TransitionToRunning::Poll => {
                 // The run owns a reference, so a borrowed waker is enough;
                 // a future that keeps the waker clones it, taking its own.
                 let waker = self.borrowed_waker();
-                match self.poll(&mut Context::from_waker(&waker)) {
-                    Poll::Pending => return self.go_idle(core),
-                    Poll::Ready(panic) => panic,
+                if self
+                    .poll(&mut Context::from_waker(&waker), &report)
+                    .is_pending()
+                {
+                    return self.go_idle(core);
                 }
             }
-            TransitionToRunning::Cancel => self.cancel(),
-        };
-        self.complete(core, panic);
+            TransitionToRunning::Cancel => self.cancel(&report),
+        }
+        self.complete();
         core.unlist(&self);
     }
 
@@ -142,13 +149,10 @@ impl TaskRef {
         }
     }
 
-    /// The future is gone: mark the task complete, report a panic nobody
-    /// joins, wake the `JoinHandle`'s owner.
-    fn complete(&self, core: &Core, panic: Option<Panic>) {
+    /// The future is gone: mark the task complete, wake the `JoinHandle`'s
+    /// owner.
+    fn complete(&self) {
         let _ = self.state().transition_to_complete();
-        if let Some(panic) = panic {
-            core.report_panic(self.header().id, self.header().kind, panic);
-        }
         if let Some(waker) = self.header().join_waker.take() {
             waker.wake();
         }
@@ -159,8 +163,9 @@ impl TaskRef {
     /// task list's reference, already taken out of the list.
     pub(crate) fn shut_down(self, core: &Core) {
         if self.state().transition_to_running_for_shutdown() {
-            let panic = self.cancel();
-            self.complete(core, panic);
+            let (id, kind) = (self.id(), self.header().kind);
+            self.cancel(&|payload| core.report_panic(id, kind, payload));
+            self.complete();
         }
     }
 }

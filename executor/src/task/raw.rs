@@ -16,13 +16,21 @@
 //!                             |   id, kind            <- read    |    take/drop output,
 //!                             |   join_waker, list_key (loop)    |    dealloc
 //!                             +--------------------------------+
-//!                             | stage: Running(F) | Finished(..) |  loop thread only
+//!                             | stage: Running(F, sink?)       |  loop thread only
+//!                             |      | Finished(..) | Consumed  |
 //!                             +--------------------------------+
 //! ```
 //!
 //! Code that does not know `F` holds a pointer to the `Header` and reaches
 //! the future through the [`Vtable`], whose functions were instantiated for
 //! `F` when the task was allocated.
+//!
+//! A task's output goes to one of three places: its own stage, for the
+//! `JoinHandle` of a local task; a *sink*, the [`Completion`] behind a
+//! `ThreadFuture`, for a task submitted from another thread; or nowhere
+//! (a detached task or a callback). A panic that no `JoinHandle` will see
+//! is shown to the loop's exception handler, by reference, through the
+//! `Report` the run passes in; a sink then receives it too.
 //!
 //! # Safety
 //!
@@ -50,7 +58,18 @@
 //!    the future when the task completed (the loop's task list holds a
 //!    reference until then), and the output is taken or dropped by the
 //!    `JoinHandle` on the loop thread before it releases its reference. So
-//!    freeing touches no `!Send` value.
+//!    freeing touches no `!Send` value. The one exception is a task whose
+//!    submission failed: its submitter frees it, with the future that it
+//!    sent itself (rule 6).
+//! 6. **Allocation on another thread.** `allocate` runs on the loop thread.
+//!    A task submitted from another thread is allocated there, with a
+//!    future that may cross threads: `allocate_send` asks the type system
+//!    (`F: Send`); `allocate_maker` takes a `Maker`, whose future is not
+//!    `Send` as a type but is sent only in its first state, holding a
+//!    `Send` closure that builds the real future on the loop thread. Until
+//!    the loop takes it from the injection queue, only the submitter
+//!    touches it, and if the queue refuses it, `Unsubmitted::submit` gives
+//!    the submitter its future back.
 
 use std::any::Any;
 use std::cell::{Cell, UnsafeCell};
@@ -63,13 +82,16 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
-use tether_bridge::{Initial, TaskState};
+use tether_bridge::{Completion, Initial, TaskState};
 
-use super::{JoinError, TaskId, TaskKind};
+use super::{JoinError, Maker, TaskId, TaskKind};
 use crate::shared::Shared;
 
-/// A caught panic's payload.
-pub(crate) type Panic = Box<dyn Any + Send + 'static>;
+/// Shows a panic nobody joins to the loop's exception handler.
+pub(crate) type Report<'a> = &'a dyn Fn(&(dyn Any + Send));
+
+/// Where the output of a task submitted from another thread goes.
+pub(crate) type Sink<T> = Arc<Completion<Result<T, JoinError>>>;
 
 /// The part of a task that does not depend on its future's type.
 #[repr(C)]
@@ -101,8 +123,9 @@ struct TaskCell<F: Future> {
 
 /// What a task holds in the course of its life.
 enum Stage<F: Future> {
-    /// Not finished: the future, pinned in place (rule 4).
-    Running(F),
+    /// Not finished: the future, pinned in place (rule 4), and where its
+    /// output goes if another thread waits for it.
+    Running(F, Option<Sink<F::Output>>),
     /// Finished, with the output waiting for the `JoinHandle`.
     Finished(Result<F::Output, JoinError>),
     /// Nothing: the output was taken or dropped, or nobody wanted it.
@@ -114,17 +137,14 @@ enum Stage<F: Future> {
 /// Each takes a pointer to the header of a live `TaskCell<F>` (rules 1, 2)
 /// and may only be called on the loop thread (rule 3), except `dealloc`.
 struct Vtable {
-    /// Polls the future; on completion stores the output. Returns
-    /// `Ready(Some(panic))` if the future panicked and no `JoinHandle`
-    /// wants to hear about it.
-    poll: unsafe fn(NonNull<Header>, &mut Context<'_>) -> Poll<Option<Panic>>,
-    /// Drops the future of a cancelled task and stores `Cancelled`.
-    /// Returns the panic of the future's destructor, if any.
-    cancel: unsafe fn(NonNull<Header>) -> Option<Panic>,
+    /// Polls the future; on completion hands the output on.
+    poll: unsafe fn(NonNull<Header>, &mut Context<'_>, Report<'_>) -> Poll<()>,
+    /// Drops the future of a cancelled task and hands `Cancelled` on.
+    cancel: unsafe fn(NonNull<Header>, Report<'_>),
     /// Moves the output to `*out`, an `Option<Result<F::Output, JoinError>>`.
     take_output: unsafe fn(NonNull<Header>, out: *mut ()),
-    /// Drops an output nobody will take. Returns its destructor's panic.
-    drop_output: unsafe fn(NonNull<Header>) -> Option<Panic>,
+    /// Drops an output nobody will take.
+    drop_output: unsafe fn(NonNull<Header>, Report<'_>),
     /// Frees the allocation. Any thread (rule 5).
     dealloc: unsafe fn(NonNull<Header>),
 }
@@ -151,10 +171,113 @@ unsafe impl Send for TaskRef {}
 
 // ===== allocation =====
 
-/// Allocates a task running `future`, returning the one reference `initial`
-/// must count (`initial.refs == 1`).
+/// Allocates a task running `future`, on the loop thread, returning the
+/// one reference `initial` must count (`initial.refs == 1`).
 pub(crate) fn allocate<F: Future + 'static>(
     future: F,
+    shared: Arc<Shared>,
+    id: TaskId,
+    kind: TaskKind,
+    initial: Initial,
+) -> JoinRef<F::Output> {
+    allocate_cell(future, None, shared, id, kind, initial)
+}
+
+/// Allocates, on any thread, a task whose output goes to `sink`; the future
+/// crosses to the loop thread (rule 6).
+pub(crate) fn allocate_send<F>(
+    future: F,
+    sink: Option<Sink<F::Output>>,
+    shared: Arc<Shared>,
+    id: TaskId,
+    kind: TaskKind,
+) -> Unsubmitted<F>
+where
+    F: Future + Send + 'static,
+    F::Output: Send,
+{
+    Unsubmitted::new(allocate_cell(future, sink, shared, id, kind, SUBMITTED))
+}
+
+/// Allocates, on any thread, the task of a `spawn_with`: its future builds
+/// the real, non-`Send`, future on its first poll (rule 6).
+pub(crate) fn allocate_maker<M, F>(
+    maker: Maker<M, F>,
+    sink: Sink<F::Output>,
+    shared: Arc<Shared>,
+    id: TaskId,
+) -> Unsubmitted<Maker<M, F>>
+where
+    M: FnOnce() -> F + Send + 'static,
+    F: Future + 'static,
+    F::Output: Send,
+{
+    // Rule 6's promise for a `Maker`: it is built only unpolled, holding
+    // `make` (`Send`) and nothing else, and builds `F` on its first poll,
+    // which is on the loop thread. The output is `Send` (bound above).
+    let sink = Some(sink);
+    Unsubmitted::new(allocate_cell(
+        maker,
+        sink,
+        shared,
+        id,
+        TaskKind::Task,
+        SUBMITTED,
+    ))
+}
+
+/// The state of a task submitted from another thread: queued (by its
+/// submitter), no `JoinHandle`, and the one reference `Unsubmitted` holds.
+const SUBMITTED: Initial = Initial {
+    refs: 1,
+    scheduled: true,
+    join_interest: false,
+};
+
+/// A task allocated on another thread and not yet handed to its loop: the
+/// only reference to it, and the type of its future.
+pub(crate) struct Unsubmitted<F: Future> {
+    /// The only reference.
+    task: TaskRef,
+    /// The future's type, for `reclaim`.
+    _future: PhantomData<fn() -> F>,
+}
+
+impl<F: Future> Unsubmitted<F> {
+    fn new(join: JoinRef<F::Output>) -> Self {
+        Self {
+            task: join.into_task(),
+            _future: PhantomData,
+        }
+    }
+
+    /// Hands the task to `push`, which queues it or hands it back. On
+    /// success returns a reference for the submitter (taken before the push:
+    /// once queued, the task may run and finish at once); on refusal,
+    /// returns the future itself.
+    pub(crate) fn submit(
+        self,
+        push: impl FnOnce(TaskRef) -> Result<(), TaskRef>,
+    ) -> Result<TaskRef, F> {
+        let kept = self.task.clone();
+        match push(self.task) {
+            Ok(()) => Ok(kept),
+            Err(task) => {
+                assert!(task.ptr == kept.ptr, "push handed back another task");
+                drop(kept);
+                // SAFETY: rule 6: this is the task `allocate_send` or
+                // `allocate_maker` made with a future of type `F`; the queue
+                // refused it, so it was never queued or polled; and `kept`
+                // is gone, so `task` is the only reference.
+                Err(unsafe { reclaim::<F>(task) })
+            }
+        }
+    }
+}
+
+fn allocate_cell<F: Future + 'static>(
+    future: F,
+    sink: Option<Sink<F::Output>>,
     shared: Arc<Shared>,
     id: TaskId,
     kind: TaskKind,
@@ -177,13 +300,34 @@ pub(crate) fn allocate<F: Future + 'static>(
             join_waker: Cell::new(None),
             list_key: Cell::new(usize::MAX),
         },
-        stage: UnsafeCell::new(Stage::Running(future)),
+        stage: UnsafeCell::new(Stage::Running(future, sink)),
     });
     let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
     JoinRef {
         task: TaskRef { ptr },
         _output: PhantomData,
     }
+}
+
+/// Takes the future back out of a task whose submission failed, and frees
+/// the task.
+///
+/// # Safety
+///
+/// `task` was allocated with a future of type `F`, was never queued nor
+/// polled, and is its only reference (rule 6).
+unsafe fn reclaim<F: Future>(task: TaskRef) -> F {
+    // SAFETY: the caller's promise: the cell is a `TaskCell<F>`, and this
+    // thread is the only one that ever had access to it.
+    let cell = unsafe { TaskCell::<F>::from_header(task.ptr) };
+    // SAFETY: as above; nobody else can borrow the stage.
+    let stage = unsafe { cell.stage() };
+    let Stage::Running(future, _sink) = std::mem::replace(stage, Stage::Consumed) else {
+        unreachable!("reclaimed a task that ran");
+    };
+    // The only reference: dropping it frees the cell, now empty.
+    drop(task);
+    future
 }
 
 // ===== impl TaskCell =====
@@ -217,12 +361,12 @@ impl<F: Future> TaskCell<F> {
     ///
     /// As for every `Vtable` function: `ptr` is a live `TaskCell<F>`, on
     /// the loop thread, and the task is `RUNNING`.
-    unsafe fn poll(ptr: NonNull<Header>, cx: &mut Context<'_>) -> Poll<Option<Panic>> {
+    unsafe fn poll(ptr: NonNull<Header>, cx: &mut Context<'_>, report: Report<'_>) -> Poll<()> {
         // SAFETY: the caller's promise.
         let cell = unsafe { Self::from_header(ptr) };
         // SAFETY: loop thread and RUNNING: this run is the only borrower.
         let stage = unsafe { cell.stage() };
-        let Stage::Running(future) = stage else {
+        let Stage::Running(future, _) = stage else {
             unreachable!("polled a task whose future is gone");
         };
         // SAFETY: rule 4; the future stays in the cell until dropped there.
@@ -232,39 +376,60 @@ impl<F: Future> TaskCell<F> {
             Ok(Poll::Ready(output)) => Ok(output),
             Err(panic) => Err(JoinError::Panicked(panic)),
         };
-        Poll::Ready(cell.finish(stage, result))
+        cell.finish(stage, result, report);
+        Poll::Ready(())
     }
 
     /// # Safety
     ///
     /// As for `poll`.
-    unsafe fn cancel(ptr: NonNull<Header>) -> Option<Panic> {
+    unsafe fn cancel(ptr: NonNull<Header>, report: Report<'_>) {
         // SAFETY: the caller's promise.
         let cell = unsafe { Self::from_header(ptr) };
         // SAFETY: loop thread and RUNNING: this run is the only borrower.
         let stage = unsafe { cell.stage() };
-        cell.finish(stage, Err(JoinError::Cancelled))
+        cell.finish(stage, Err(JoinError::Cancelled), report);
     }
 
-    /// Drops the future, then stores `result` for the `JoinHandle`, or
-    /// drops it if there is none. Returns a panic nobody else will see:
-    /// the future's own if nobody joins, or one from a destructor.
-    fn finish(&self, stage: &mut Stage<F>, result: Result<F::Output, JoinError>) -> Option<Panic> {
+    /// Drops the future, then hands `result` on: to the sink, to the stage
+    /// for the `JoinHandle`, or to nobody. A panic nobody joins, and one
+    /// from a destructor, go to `report`.
+    fn finish(
+        &self,
+        stage: &mut Stage<F>,
+        result: Result<F::Output, JoinError>,
+        report: Report<'_>,
+    ) {
+        let Stage::Running(_, sink) = stage else {
+            unreachable!("finished a task twice");
+        };
+        let sink = sink.take();
         // The future's destructor runs before anyone can see the output, as
         // it would in a plain `async fn` that returns.
-        let destructor_panic = catch_unwind(AssertUnwindSafe(|| *stage = Stage::Consumed)).err();
-        // Only the loop thread changes join interest (rule 3), so this
-        // answer holds until the output is stored.
-        if self.header.state.load().has_join_interest() {
+        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| *stage = Stage::Consumed)) {
+            report(&*panic);
+            drop_quietly(panic);
+        }
+        if let (Err(JoinError::Panicked(panic)), false) = (&result, self.joined()) {
+            report(&**panic);
+        }
+        if let Some(sink) = sink {
+            // The other thread's waiter takes it; if the cell is somehow
+            // complete already, the value comes back, and is dropped here.
+            if let Err(result) = sink.complete(result) {
+                drop_quietly(result);
+            }
+        } else if self.joined() {
             *stage = Stage::Finished(result);
-            return destructor_panic;
+        } else {
+            drop_quietly(result);
         }
-        match result {
-            Err(JoinError::Panicked(panic)) => Some(panic),
-            other => catch_unwind(AssertUnwindSafe(|| drop(other)))
-                .err()
-                .or(destructor_panic),
-        }
+    }
+
+    /// Whether a `JoinHandle` wants the output. Only the loop thread changes
+    /// join interest (rule 3), so this holds until the output is stored.
+    fn joined(&self) -> bool {
+        self.header.state.load().has_join_interest()
     }
 
     /// # Safety
@@ -287,12 +452,15 @@ impl<F: Future> TaskCell<F> {
     /// # Safety
     ///
     /// As for `take_output`.
-    unsafe fn drop_output(ptr: NonNull<Header>) -> Option<Panic> {
+    unsafe fn drop_output(ptr: NonNull<Header>, report: Report<'_>) {
         // SAFETY: the caller's promise.
         let cell = unsafe { Self::from_header(ptr) };
         // SAFETY: loop thread, between runs: no other borrow of the stage.
         let stage = unsafe { cell.stage() };
-        catch_unwind(AssertUnwindSafe(|| *stage = Stage::Consumed)).err()
+        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| *stage = Stage::Consumed)) {
+            report(&*panic);
+            drop_quietly(panic);
+        }
     }
 
     /// # Safety
@@ -323,18 +491,18 @@ impl TaskRef {
     }
 
     /// Polls the future. Loop thread, task `RUNNING`; see `Vtable::poll`.
-    pub(crate) fn poll(&self, cx: &mut Context<'_>) -> Poll<Option<Panic>> {
+    pub(crate) fn poll(&self, cx: &mut Context<'_>, report: Report<'_>) -> Poll<()> {
         debug_assert!(self.state().load().is_running());
         // SAFETY: rule 2 (we hold a reference), and the caller runs the task
         // on its loop thread (rule 3), as the debug assertion checks.
-        unsafe { (self.header().vtable.poll)(self.ptr, cx) }
+        unsafe { (self.header().vtable.poll)(self.ptr, cx, report) }
     }
 
     /// Drops the future of a cancelled task. Loop thread, task `RUNNING`.
-    pub(crate) fn cancel(&self) -> Option<Panic> {
+    pub(crate) fn cancel(&self, report: Report<'_>) {
         debug_assert!(self.state().load().is_running());
         // SAFETY: as in `poll`.
-        unsafe { (self.header().vtable.cancel)(self.ptr) }
+        unsafe { (self.header().vtable.cancel)(self.ptr, report) }
     }
 
     /// A waker for this task that does not own a reference: valid while
@@ -427,10 +595,16 @@ impl<T> JoinRef<T> {
     }
 
     /// Drops an output nobody will take. Loop thread, task complete.
-    pub(crate) fn drop_output(&self) -> Option<Panic> {
+    pub(crate) fn drop_output(&self, report: Report<'_>) {
         // SAFETY: as in `take_output`.
-        unsafe { (self.task.header().vtable.drop_output)(self.task.ptr) }
+        unsafe { (self.task.header().vtable.drop_output)(self.task.ptr, report) }
     }
+}
+
+/// Drops `value`, whose destructor may panic, without unwinding: a
+/// destructor's panic is the dropped value's own business.
+fn drop_quietly<T>(value: T) {
+    let _ = catch_unwind(AssertUnwindSafe(|| drop(value)));
 }
 
 // ===== the waker =====

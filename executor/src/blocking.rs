@@ -1,0 +1,79 @@
+//! `spawn_blocking`: work that would block the loop, on the blocking pool.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+use tether_bridge::Completion;
+
+use crate::context;
+use crate::task::JoinError;
+use crate::thread_future::{Outcome, ThreadFuture};
+
+/// Runs `f` on a thread of the runtime's blocking pool, and returns a
+/// [`ThreadFuture`] for its result.
+///
+/// asyncio: `await loop.run_in_executor(None, f)`, or
+/// `await asyncio.to_thread(f)`.
+///
+/// The pool runs at most [`Builder::max_blocking_threads`] jobs at once;
+/// more wait in FIFO order. A panic in `f` becomes
+/// [`JoinError::Panicked`]. Dropping the `ThreadFuture` does not stop the
+/// job; [`ThreadFuture::cancel`] stops it only if it has not started yet.
+/// When the runtime shuts down, queued jobs never start (they resolve as
+/// [`JoinError::Cancelled`]), and running ones get
+/// [`Builder::shutdown_timeout`] to finish.
+///
+/// [`Builder::max_blocking_threads`]: crate::Builder::max_blocking_threads
+/// [`Builder::shutdown_timeout`]: crate::Builder::shutdown_timeout
+///
+/// # Panics
+///
+/// Panics if no tether loop runs on this thread.
+///
+/// # Examples
+///
+/// ```
+/// let sum = tether::run(async {
+///     let job = tether::spawn_blocking(|| (1..=1000u64).sum::<u64>());
+///     job.await.unwrap()
+/// });
+/// assert_eq!(sum, 500_500);
+/// ```
+#[track_caller]
+pub fn spawn_blocking<F, T>(f: F) -> ThreadFuture<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let Some(pool) = context::with_core(|core| core.shared.pool.clone()) else {
+        panic!(
+            "tether::spawn_blocking called on a thread with no running tether loop; call it \
+             from inside Runtime::block_on, tether::run or a task"
+        );
+    };
+    let completion = Arc::new(Completion::new());
+    let guard = JobGuard(completion.clone());
+    let job = Box::new(move || {
+        // Cancelled before it began: nothing to do.
+        if !guard.0.start() {
+            return;
+        }
+        let outcome = catch_unwind(AssertUnwindSafe(f)).map_err(JoinError::Panicked);
+        let _ = guard.0.complete(outcome);
+    });
+    // Refused only if the pool is shut down, or the OS refused its first
+    // thread: the job is dropped, and its guard resolves it as cancelled.
+    let _ = pool.spawn(job);
+    ThreadFuture::for_job(completion)
+}
+
+/// Resolves a job's `ThreadFuture` as cancelled if the job is dropped
+/// without running (the pool shut down first).
+struct JobGuard<T>(Arc<Completion<Outcome<T>>>);
+
+impl<T> Drop for JobGuard<T> {
+    fn drop(&mut self) {
+        // A no-op if the job ran: the cell is complete already.
+        let _ = self.0.complete(Err(JoinError::Cancelled));
+    }
+}

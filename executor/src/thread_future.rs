@@ -1,0 +1,196 @@
+//! `ThreadFuture`: the result of work handed to a loop, or to the blocking
+//! pool, from any thread.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::thread::ThreadId;
+use std::time::Duration;
+
+use tether_bridge::Completion;
+
+use crate::context;
+use crate::task::{self, JoinError, TaskRef};
+
+/// The outcome a `ThreadFuture` waits for.
+pub(crate) type Outcome<T> = Result<T, JoinError>;
+
+/// Work done for another thread, and the way to get its result.
+///
+/// asyncio: `concurrent.futures.Future`, as `run_coroutine_threadsafe` and
+/// `run_in_executor` return it.
+///
+/// Made by [`Handle::spawn`](crate::Handle::spawn),
+/// [`Handle::spawn_with`](crate::Handle::spawn_with) and
+/// [`spawn_blocking`](crate::spawn_blocking). It can be waited on by
+/// blocking ([`wait`](ThreadFuture::wait),
+/// [`wait_timeout`](ThreadFuture::wait_timeout)), or awaited: it is a
+/// `Future + Send`, so another tether loop, tokio, or
+/// `futures::executor::block_on` can await it.
+///
+/// Dropping it does not stop the work: a task keeps running on its loop, a
+/// blocking job on its thread.
+///
+/// # Panics
+///
+/// Waiting by blocking on the very thread whose loop runs the task panics,
+/// instead of hanging forever: that loop could never run it. Await it there
+/// instead.
+#[must_use = "the result is lost if the ThreadFuture is dropped"]
+pub struct ThreadFuture<T> {
+    /// Where the result arrives.
+    completion: Arc<Completion<Outcome<T>>>,
+    /// The work, for `cancel` and the deadlock check.
+    work: Work,
+}
+
+/// What a `ThreadFuture` waits for.
+enum Work {
+    /// A task on a loop.
+    Task {
+        /// The task, to cancel it.
+        task: TaskRef,
+        /// The thread of its loop: blocking there would never end.
+        loop_thread: ThreadId,
+    },
+    /// A job of the blocking pool.
+    Job,
+}
+
+impl<T> ThreadFuture<T> {
+    pub(crate) fn for_task(
+        completion: Arc<Completion<Outcome<T>>>,
+        task: TaskRef,
+        loop_thread: ThreadId,
+    ) -> Self {
+        Self {
+            completion,
+            work: Work::Task { task, loop_thread },
+        }
+    }
+
+    pub(crate) fn for_job(completion: Arc<Completion<Outcome<T>>>) -> Self {
+        Self {
+            completion,
+            work: Work::Job,
+        }
+    }
+
+    /// Blocks this thread until the result is there.
+    ///
+    /// asyncio: `future.result()`.
+    ///
+    /// # Errors
+    ///
+    /// [`JoinError::Cancelled`] if the work was cancelled (by
+    /// [`cancel`](ThreadFuture::cancel), or because its loop shut down
+    /// first), [`JoinError::Panicked`] if it panicked.
+    ///
+    /// # Panics
+    ///
+    /// Panics on the thread of the loop that runs the task; see the type's
+    /// docs.
+    #[track_caller]
+    pub fn wait(self) -> Result<T, JoinError> {
+        self.refuse_to_deadlock("wait");
+        self.completion.wait()
+    }
+
+    /// Blocks this thread until the result is there, or `timeout` has
+    /// passed. On timeout, the `ThreadFuture` comes back in `Err`, the work
+    /// still running: wait again, or [`cancel`](ThreadFuture::cancel) it.
+    ///
+    /// asyncio: `future.result(timeout)`, without losing the future.
+    ///
+    /// # Panics
+    ///
+    /// Panics on the thread of the loop that runs the task.
+    #[track_caller]
+    pub fn wait_timeout(self, timeout: Duration) -> Result<Result<T, JoinError>, Self> {
+        self.refuse_to_deadlock("wait_timeout");
+        match self.completion.wait_timeout(timeout) {
+            Some(outcome) => Ok(outcome),
+            None => Err(self),
+        }
+    }
+
+    /// Asks for the work to be cancelled. Returns false if it is too late.
+    ///
+    /// asyncio: `future.cancel()`.
+    ///
+    /// A task is cancelled on its loop at its next suspension point (a
+    /// task in the middle of a poll finishes that poll first, and keeps
+    /// its output if it completes in it); waiters then see
+    /// [`JoinError::Cancelled`]. A blocking job can only be cancelled before
+    /// it starts: once it runs, this returns false and the job goes on.
+    pub fn cancel(&self) -> bool {
+        match &self.work {
+            Work::Task { task, .. } => task::cancel(task),
+            Work::Job => self
+                .completion
+                .cancel_unstarted(Err(JoinError::Cancelled))
+                .is_ok(),
+        }
+    }
+
+    /// Whether the result is there.
+    ///
+    /// asyncio: `future.done()`.
+    pub fn is_done(&self) -> bool {
+        self.completion.is_complete()
+    }
+
+    /// Calls `callback` with the outcome, once it is there.
+    ///
+    /// asyncio: `future.add_done_callback(fn)`.
+    ///
+    /// The callback runs on the thread that produces the outcome (the loop
+    /// thread for a task, the pool thread for a blocking job) right after
+    /// it is stored, or, if it is already there, at once on the calling
+    /// thread. A panic in it is caught, and reported like a callback's.
+    pub fn on_done(&self, callback: impl FnOnce(&Result<T, JoinError>) + Send + 'static) {
+        self.completion.on_complete(move |outcome| {
+            let caught =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(outcome)));
+            if let Err(panic) = caught {
+                context::report_panic(task::TaskId(0), task::TaskKind::Callback, &*panic);
+            }
+        });
+    }
+
+    /// Panics if blocking here would wait for this very thread's loop.
+    #[track_caller]
+    fn refuse_to_deadlock(&self, what: &str) {
+        if let Work::Task { loop_thread, .. } = &self.work {
+            if std::thread::current().id() == *loop_thread {
+                panic!(
+                    "tether: ThreadFuture::{what} called on the thread of the loop that runs its \
+                     task, which could then never run it; .await the ThreadFuture instead"
+                );
+            }
+        }
+    }
+}
+
+impl<T> Future for ThreadFuture<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.completion.poll_take(cx)
+    }
+}
+
+impl<T> fmt::Debug for ThreadFuture<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let work = match &self.work {
+            Work::Task { task, .. } => format!("task {}", task.id()),
+            Work::Job => "blocking job".to_owned(),
+        };
+        f.debug_struct("ThreadFuture")
+            .field("work", &work)
+            .field("done", &self.is_done())
+            .finish()
+    }
+}
