@@ -86,6 +86,10 @@ impl Handle {
     /// the loop goes on. At shutdown, the `ThreadFuture` of a task that did
     /// not finish resolves as [`JoinError::Cancelled`].
     ///
+    /// tether's timers and I/O types belong to the loop that runs them and
+    /// are not `Send`: a future that uses them is built on the loop, with
+    /// [`spawn_with`](Handle::spawn_with).
+    ///
     /// # Errors
     ///
     /// If the loop is closed, `future` comes back in [`Closed`].
@@ -176,15 +180,17 @@ impl Handle {
     ///
     /// # Panics
     ///
-    /// Panics on the loop's own thread, where waiting would never end: use
-    /// [`spawn`](crate::spawn) and `.await` there.
+    /// Panics on the loop's own thread (unless the loop is closed), where
+    /// waiting would never end: use [`spawn`](crate::spawn) and `.await`
+    /// there.
     #[track_caller]
     pub fn block_on<F>(&self, future: F) -> Result<F::Output, BlockOnError<F>>
     where
         F: Future + Send + 'static,
         F::Output: Send,
     {
-        if self.shared.is_loop_thread() {
+        // On a closed loop nothing waits for the loop: it answers `Closed`.
+        if self.shared.is_loop_thread() && !self.is_closed() {
             panic!(
                 "tether: Handle::block_on called on the loop's own thread, which would wait \
                  forever for itself; use tether::spawn(future) and .await its JoinHandle instead"

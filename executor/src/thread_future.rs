@@ -126,6 +126,11 @@ impl<T> ThreadFuture<T> {
     /// [`JoinError::Cancelled`]. A blocking job can only be cancelled before
     /// it starts: once it runs, this returns false and the job goes on.
     pub fn cancel(&self) -> bool {
+        // The result can arrive a moment before the task's own state says it
+        // is complete: ask the cell first.
+        if self.completion.is_complete() {
+            return false;
+        }
         match &self.work {
             Work::Task { task, .. } => task::cancel(task),
             Work::Job => self
@@ -164,7 +169,8 @@ impl<T> ThreadFuture<T> {
     #[track_caller]
     fn refuse_to_deadlock(&self, what: &str) {
         if let Work::Task { loop_thread, .. } = &self.work {
-            if std::thread::current().id() == *loop_thread {
+            // A result that is already there needs no loop to wait for.
+            if std::thread::current().id() == *loop_thread && !self.completion.is_complete() {
                 panic!(
                     "tether: ThreadFuture::{what} called on the thread of the loop that runs its \
                      task, which could then never run it; .await the ThreadFuture instead"
