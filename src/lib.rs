@@ -47,8 +47,8 @@
 //! | crate | rule: what lives there |
 //! |-------|------------------------|
 //! | `tether-reactor` | "when can something proceed": the poller (`polling`), the registered sources, the wakeup, the hierarchical timer wheel, and the I/O and time types ([`Async`], [`net`], [`time`]). Knows nothing of tasks, only wakers. |
-//! | `tether-bridge` | "what threads share": the injection queue with its sleep/notify handshake, and the task state word. Every type there has a loom model in `loom-tests/`. |
-//! | `tether-executor` | "who runs next": tasks, the ready queue, the loop iteration, [`Runtime`], [`spawn`], [`JoinHandle`], callbacks, [`Handle`]. Runs on the loop thread; touches shared state only through the bridge. |
+//! | `tether-bridge` | "what threads share": the injection queue with its sleep/notify handshake, the task state word, the completion cell behind [`ThreadFuture`], and the blocking pool. Every type there has a loom model in `loom-tests/`. |
+//! | `tether-executor` | "who runs next": tasks, the ready queue, the loop iteration, [`Runtime`], [`spawn`], [`JoinHandle`], callbacks, [`Handle`], [`ThreadFuture`], [`spawn_blocking`], [`LoopThread`]. Runs on the loop thread; touches shared state only through the bridge. |
 //! | `tether` (this crate) | the facade: re-exports, and this map. |
 //!
 //! # What crosses threads
@@ -57,7 +57,9 @@
 //! |------|---------------|-----|
 //! | [`Runtime`], [`JoinHandle`], [`CallbackHandle`] | neither | they own or reach `!Send` futures and outputs |
 //! | [`Async`] and the [`net`] types | neither | registered with one loop's reactor |
-//! | [`Handle`] | both | stops the loop and reads its [`Metrics`] from anywhere |
+//! | [`Handle`] | both | submits callbacks and futures, stops the loop, reads its [`Metrics`], from anywhere |
+//! | [`ThreadFuture`] | `Send` | the result of submitted work, waited for or awaited on any thread |
+//! | [`LoopThread`] | `Send` | a loop on its own thread |
 //! | task [`Waker`](std::task::Waker)s | both | a wake from another thread goes through the injection queue |
 //!
 //! # Where to start reading
@@ -66,7 +68,8 @@
 //! 2. `bridge/src/inject.rs`: how another thread wakes a sleeping loop
 //!    without ever losing a wakeup, and why the proof needs one atomic word.
 //! 3. `bridge/src/task_state.rs`: how any number of wakes from any thread
-//!    queue a task exactly once.
+//!    queue a task exactly once; `completion.rs` and `blocking.rs` for the
+//!    results and the threads of work done elsewhere.
 //! 4. `executor/src/task/raw.rs`: a task in one allocation, and its waker.
 //! 5. `reactor/src/timer/wheel.rs`: the hierarchical timing wheel.
 //! 6. `reactor/src/source.rs` and `async_fd.rs`: readiness, and the
@@ -90,6 +93,11 @@
 //! | [`Async`] | `loop.add_reader` / `add_writer` on any fd |
 //! | [`Builder::on_exception`] | `loop.set_exception_handler` |
 //! | [`Handle`] | the loop object, seen from another thread |
+//! | [`Handle::call_soon`] | `loop.call_soon_threadsafe` |
+//! | [`Handle::spawn`], [`Handle::spawn_with`] → [`ThreadFuture`] | `run_coroutine_threadsafe` → `concurrent.futures.Future` |
+//! | [`Handle::block_on`] | `run_coroutine_threadsafe(...).result()` |
+//! | [`spawn_blocking`] | `loop.run_in_executor(None, f)`, `asyncio.to_thread` |
+//! | [`LoopThread`] | a loop in a background thread (the "EventThread" pattern) |
 //!
 //! # Dependencies
 //!
@@ -114,3 +122,9 @@ pub use tether_reactor::{Async, Readiness};
 pub use tether_reactor::net;
 #[doc(inline)]
 pub use tether_reactor::time;
+
+/// The README's example, compiled and run as a doctest so that it stays
+/// true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
