@@ -30,8 +30,11 @@
 //!    re-checks `complete`; `complete` notifies only if one is blocked (a
 //!    notification without a waiter is a wasted system call).
 //! 4. A callback registered before completion runs on the completing
-//!    thread, after the value is stored; one registered after runs at once,
-//!    on the registering thread. Either way, exactly once.
+//!    thread, after the value is stored; while those run (the value is lent
+//!    to them), a newly registered one joins them there; one registered
+//!    once they are done runs at once, on the registering thread. Either
+//!    way, exactly once. The cell *is complete* from that moment: value
+//!    stored, callbacks done.
 //! 5. The value is taken at most once; waiting after it was taken is a bug
 //!    of the caller, and panics.
 //! 6. A producer that may be cancelled before it begins (a blocking job)
@@ -188,8 +191,15 @@ impl<T> Completion<T> {
         self.complete_locked(state, value)
     }
 
-    /// Whether `complete` has happened.
+    /// Whether the value is stored and its callbacks have run (rule 4):
+    /// from then on, `on_complete` runs callbacks at once, here.
     pub fn is_complete(&self) -> bool {
+        matches!(lock(&self.state).slot, Slot::Ready(_) | Slot::Taken)
+    }
+
+    /// Whether `complete` has happened, its callbacks perhaps still
+    /// running: too late to cancel.
+    pub fn is_resolved(&self) -> bool {
         !matches!(lock(&self.state).slot, Slot::Empty)
     }
 

@@ -128,7 +128,7 @@ impl<T> ThreadFuture<T> {
     pub fn cancel(&self) -> bool {
         // The result can arrive a moment before the task's own state says it
         // is complete: ask the cell first.
-        if self.completion.is_complete() {
+        if self.completion.is_resolved() {
             return false;
         }
         match &self.work {
@@ -140,7 +140,8 @@ impl<T> ThreadFuture<T> {
         }
     }
 
-    /// Whether the result is there.
+    /// Whether the result is there, and the done callbacks registered
+    /// before it came have run.
     ///
     /// asyncio: `future.done()`.
     pub fn is_done(&self) -> bool {
