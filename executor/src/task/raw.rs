@@ -265,10 +265,9 @@ impl<F: Future> Unsubmitted<F> {
             Err(task) => {
                 assert!(task.ptr == kept.ptr, "push handed back another task");
                 drop(kept);
-                // SAFETY: rule 6: this is the task `allocate_send` or
-                // `allocate_maker` made with a future of type `F`; the queue
-                // refused it, so it was never queued or polled; and `kept`
-                // is gone, so `task` is the only reference.
+                // SAFETY: rule 6: made by `allocate_*` with a future of type
+                // `F`; refused by the queue, so never queued nor polled; and
+                // with `kept` gone, `task` is the only reference.
                 Err(unsafe { reclaim::<F>(task) })
             }
         }
