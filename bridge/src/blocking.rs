@@ -31,10 +31,14 @@
 //!
 //! # The model
 //!
-//! `loom-tests/tests/blocking.rs` races submissions against each other
-//! and against shutdown: every job runs exactly once or is handed back /
-//! dropped unstarted, and shutdown returns. (Loom cannot time a wait out,
-//! so the keep-alive exit is tested with real time.)
+//! `loom-tests/tests/blocking.rs` races submissions against each other,
+//! against an idle thread's keep-alive running out, and against shutdown:
+//! every job runs exactly once or is handed back / dropped unstarted, and
+//! shutdown returns. Loom's `wait_timeout` never times out, so under loom
+//! the keep-alive clock belongs to the model: a wait counts as timed out
+//! once the model has called `expire_keep_alive`. The lines marked
+//! `MUTANT:` are the bugs the model is shown to catch
+//! (`loom-tests/mutants.sh`).
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -88,6 +92,9 @@ struct PoolState {
     /// Handles of the threads started, to join at shutdown; pruned of the
     /// finished ones as new threads start.
     handles: Vec<ThreadHandle>,
+    /// Under loom, the model's clock: set once every keep-alive has run out.
+    #[cfg(loom)]
+    keep_alive_over: bool,
 }
 
 /// What `shutdown` achieved.
@@ -115,6 +122,8 @@ impl BlockingPool {
                     notified: 0,
                     shutdown: false,
                     handles: Vec::new(),
+                    #[cfg(loom)]
+                    keep_alive_over: false,
                 }),
                 wakeup: Condvar::new(),
                 config,
@@ -138,7 +147,10 @@ impl BlockingPool {
         if state.idle > 0 {
             // Rule 2: choose a sleeper.
             state.idle -= 1;
-            state.notified += 1;
+            // MUTANT: signal a sleeper without counting it as chosen.
+            if !cfg!(tether_mutant = "pool_uncounted_sleeper") {
+                state.notified += 1;
+            }
             self.inner.wakeup.notify_one();
         } else if state.threads < self.inner.config.max_threads {
             state.handles.retain(|handle| !handle.is_finished());
@@ -167,7 +179,10 @@ impl BlockingPool {
         let mut state = lock(&self.inner.state);
         state.shutdown = true;
         let queued: Vec<Job> = state.queue.drain(..).collect();
-        self.inner.wakeup.notify_all();
+        // MUTANT: forget to wake the sleepers, which then never leave.
+        if !cfg!(tether_mutant = "pool_shutdown_no_wake") {
+            self.inner.wakeup.notify_all();
+        }
         let deadline = Instant::now().checked_add(timeout);
         while state.threads > 0 {
             let left = match deadline {
@@ -204,6 +219,14 @@ impl BlockingPool {
     pub fn threads(&self) -> usize {
         lock(&self.inner.state).threads
     }
+
+    /// The model's clock (loom only): from now on every keep-alive has run
+    /// out, so idle threads that nobody chose leave.
+    #[cfg(loom)]
+    pub fn expire_keep_alive(&self) {
+        lock(&self.inner.state).keep_alive_over = true;
+        self.inner.wakeup.notify_all();
+    }
 }
 
 impl Inner {
@@ -239,14 +262,14 @@ impl Inner {
         state.idle += 1;
         let deadline = Instant::now().checked_add(self.config.keep_alive);
         loop {
-            let left = deadline.map_or(Duration::MAX, |d| {
-                d.saturating_duration_since(Instant::now())
-            });
-            let (next, _) = self
-                .wakeup
-                .wait_timeout(state, left)
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            state = next;
+            state = self.wait_until(state, deadline);
+            // MUTANT: look at the clock before looking for a choice, so that
+            // a thread chosen just as its keep-alive ran out leaves anyway.
+            #[cfg(tether_mutant = "pool_exit_ignores_notified")]
+            if Self::keep_alive_over(&state, deadline) && !state.shutdown {
+                self.leave(state);
+                return None;
+            }
             if state.notified > 0 {
                 // Chosen (the submitter already took us out of `idle`).
                 state.notified -= 1;
@@ -256,12 +279,48 @@ impl Inner {
                 state.idle -= 1;
                 return Some(state);
             }
-            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+            if Self::keep_alive_over(&state, deadline) {
                 // Rule 3: nobody chose us, and the keep-alive is over.
                 state.idle -= 1;
                 self.leave(state);
                 return None;
             }
+        }
+    }
+
+    /// Waits on the condition variable until notified or until `deadline`.
+    fn wait_until<'a>(
+        &'a self,
+        state: MutexGuard<'a, PoolState>,
+        deadline: Option<Instant>,
+    ) -> MutexGuard<'a, PoolState> {
+        #[cfg(loom)]
+        if state.keep_alive_over {
+            // A wait whose deadline has passed returns at once.
+            return state;
+        }
+        let left = deadline.map_or(Duration::MAX, |d| {
+            d.saturating_duration_since(Instant::now())
+        });
+        let (state, _) = self
+            .wakeup
+            .wait_timeout(state, left)
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        state
+    }
+
+    /// Whether the keep-alive that ends at `deadline` is over: by the
+    /// clock, or under loom by the model's say-so.
+    fn keep_alive_over(state: &PoolState, deadline: Option<Instant>) -> bool {
+        #[cfg(loom)]
+        {
+            let _ = deadline;
+            state.keep_alive_over
+        }
+        #[cfg(not(loom))]
+        {
+            let _ = state;
+            deadline.is_some_and(|deadline| Instant::now() >= deadline)
         }
     }
 

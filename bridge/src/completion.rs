@@ -45,8 +45,10 @@
 //!
 //! `loom-tests/tests/completion.rs` races completion against a blocked
 //! waiter, an async waiter, a callback being registered, and the cell's
-//! last holder being dropped: every waiter is released and every callback
-//! runs exactly once.
+//! last holder being dropped, and `cancel_unstarted` against `start`: every
+//! waiter is released, every callback runs exactly once, and a cancel wins
+//! exactly when the work never starts. The lines marked `MUTANT:` are the
+//! bugs the model is shown to catch (`loom-tests/mutants.sh`).
 
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
@@ -156,7 +158,30 @@ impl<T> Completion<T> {
 
     /// Puts `value` in the cell and wakes whoever waits for it, the async
     /// waiter after the lock is released.
+    #[cfg_attr(
+        tether_mutant = "completion_notify_outside_lock",
+        allow(unreachable_code, unused_mut)
+    )]
     fn make_ready(&self, mut state: MutexGuard<'_, State<T>>, value: T) {
+        // MUTANT: decide whether to notify, and notify, outside the lock and
+        // before the value is stored: a thread that blocks in between waits
+        // for a notification that already happened.
+        #[cfg(tether_mutant = "completion_notify_outside_lock")]
+        {
+            let blocked = state.blocked;
+            drop(state);
+            if blocked > 0 {
+                self.done.notify_all();
+            }
+            let mut relocked = lock(&self.state);
+            relocked.slot = Slot::Ready(value);
+            let waker = relocked.waker.take();
+            drop(relocked);
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+            return;
+        }
         state.slot = Slot::Ready(value);
         if state.blocked > 0 {
             self.done.notify_all();
@@ -181,6 +206,7 @@ impl<T> Completion<T> {
 
     /// Completes the cell with `value` (a cancellation) only if the work
     /// has not started (`start`); hands `value` back otherwise.
+    #[cfg_attr(tether_mutant = "completion_cancel_two_locks", allow(unreachable_code))]
     pub fn cancel_unstarted(&self, value: T) -> Result<(), T> {
         // One lock for the check and the completion: a `start` cannot slip
         // in between.
@@ -188,6 +214,12 @@ impl<T> Completion<T> {
         if state.started {
             return Err(value);
         }
+        // MUTANT: check under one lock, complete under another.
+        #[cfg(tether_mutant = "completion_cancel_two_locks")]
+        return {
+            drop(state);
+            self.complete(value)
+        };
         self.complete_locked(state, value)
     }
 

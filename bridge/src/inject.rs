@@ -104,6 +104,10 @@
 //! with [`Notify`] replaced by a loom-visible fake eventfd, and checks that
 //! every item is drained exactly once, that the loop never sleeps forever
 //! with an item queued, and that each sleep sees at most one wakeup write.
+//! `loom-tests/tests/queue.rs` checks the queue underneath, as
+//! [`new_queue`] builds it, and `loom-tests/tests/stop.rs` the executor's
+//! stop and shutdown over this queue. The lines marked `MUTANT:` are the
+//! bugs those models are shown to catch (`loom-tests/mutants.sh`).
 
 use concurrent_queue::ConcurrentQueue;
 
@@ -151,11 +155,21 @@ pub enum TransitionToParked {
 
 // ===== impl Inject =====
 
+/// The queue as tether configures it: unbounded, so that a push fails only
+/// when the queue is closed (`loom-tests/tests/queue.rs` checks it there).
+pub fn new_queue<T>() -> ConcurrentQueue<T> {
+    #[cfg(not(tether_mutant = "inject_queue_bounded"))]
+    return ConcurrentQueue::unbounded();
+    // MUTANT: a bounded queue, whose pushes fail when it is full.
+    #[cfg(tether_mutant = "inject_queue_bounded")]
+    return ConcurrentQueue::bounded(1);
+}
+
 impl<T, N: Notify> Inject<T, N> {
     /// Creates an empty, open queue that wakes the loop through `notifier`.
     pub fn new(notifier: N) -> Self {
         Self {
-            queue: ConcurrentQueue::unbounded(),
+            queue: new_queue(),
             state: AtomicU8::new(EMPTY),
             notifier,
             wakeup_writes: AtomicU64::new(0),
@@ -176,7 +190,10 @@ impl<T, N: Notify> Inject<T, N> {
         }
         // Rule 2. Release: pairs with the Acquire swap in `drain`, so the push
         // above is visible to the pops that follow that swap.
-        if self.state.swap(NOTIFIED, Release) == PARKED {
+        let found = self.state.swap(NOTIFIED, Release);
+        // MUTANT: write the wakeup on every push, not once per sleep.
+        let write = found == PARKED || cfg!(tether_mutant = "inject_notify_always");
+        if write {
             self.wakeup_writes.fetch_add(1, Relaxed);
             self.notifier.notify();
         }
@@ -192,9 +209,16 @@ impl<T, N: Notify> Inject<T, N> {
     }
 
     /// Announces that the loop is about to block in the reactor. Loop only.
+    #[cfg_attr(tether_mutant = "inject_park_store", allow(unreachable_code))]
     pub fn transition_to_parked(&self) -> TransitionToParked {
         // Rule 3. Relaxed is enough: the loop publishes nothing to producers,
         // and on `Drain` the Acquire swap in `drain` does the synchronizing.
+        // MUTANT: announce the sleep with a plain store, over a NOTIFIED.
+        #[cfg(tether_mutant = "inject_park_store")]
+        {
+            self.state.store(PARKED, Relaxed);
+            return TransitionToParked::Sleep;
+        }
         match self.state.compare_exchange(EMPTY, PARKED, Relaxed, Relaxed) {
             Ok(_) => TransitionToParked::Sleep,
             Err(found) => {
@@ -221,9 +245,14 @@ impl<T, N: Notify> Inject<T, N> {
         if self.state.load(Relaxed) != NOTIFIED {
             return 0;
         }
+        // MUTANT: count the items before taking the notification, so that an
+        // item announced in between is neither counted nor announced again.
+        #[cfg(tether_mutant = "inject_len_before_swap")]
+        let len = self.queue.len();
         // Rule 5. Acquire: pairs with the Release swap in `push`, so every
         // item whose producer swapped before this point is visible below.
         self.state.swap(EMPTY, Acquire);
+        #[cfg(not(tether_mutant = "inject_len_before_swap"))]
         let len = self.queue.len();
         for _ in 0..len {
             match self.queue.pop() {
@@ -238,7 +267,20 @@ impl<T, N: Notify> Inject<T, N> {
     /// Closes the queue: every later push hands its item back in
     /// [`Closed`], and every item pushed before goes to `sink`, oldest
     /// first. Loop only, at shutdown. Returns how many items it moved.
+    #[cfg_attr(tether_mutant = "inject_close_after_drain", allow(unreachable_code))]
     pub fn close(&self, mut sink: impl FnMut(T)) -> usize {
+        // MUTANT: drain, then close, and stop there: a push in between is
+        // accepted, and never drained.
+        #[cfg(tether_mutant = "inject_close_after_drain")]
+        {
+            let mut moved = 0;
+            while let Ok(item) = self.queue.pop() {
+                sink(item);
+                moved += 1;
+            }
+            self.queue.close();
+            return moved;
+        }
         self.queue.close();
         // After `close` no push can succeed, so "empty" is final: every item
         // is either in this drain or was handed back to its producer.

@@ -38,7 +38,7 @@ pub use blocking::{BlockingPool, Job, PoolConfig, ShutdownReport};
 pub use closed::Closed;
 pub use completion::Completion;
 pub use counter::{Counter, Sequence};
-pub use inject::{Inject, TransitionToParked};
+pub use inject::{Inject, TransitionToParked, new_queue};
 pub use notify::Notify;
 pub use task_state::{
     Initial, Snapshot, TaskState, TransitionToCancelled, TransitionToIdle, TransitionToRunning,

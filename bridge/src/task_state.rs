@@ -74,7 +74,12 @@
 //!
 //! `loom-tests/tests/task_state.rs` wakes a task from several threads while
 //! the loop runs it, and checks that it is queued at most once at any time
-//! and runs once more after every wake that happened during a run.
+//! and runs once more after every wake that happened during a run; races a
+//! remote wake and the dropping of its waker against completion and the
+//! `JoinHandle`; and races a cancel against the runs. The output is
+//! delivered once, and the task freed once, after every use of it. The
+//! lines marked `MUTANT:` are the bugs those models are shown to catch
+//! (`loom-tests/mutants.sh`).
 
 use crate::sync::AtomicUsize;
 use crate::sync::Ordering::{AcqRel, Acquire, Relaxed, Release};
@@ -213,9 +218,18 @@ impl TaskState {
                 // Rule 2: queued already. Rule 6: write the same value back,
                 // to publish what this thread wrote before the wake.
                 action = TransitionToScheduled::DoNothing;
+                // MUTANT: a wake of a queued task only reads the word.
+                if cfg!(tether_mutant = "task_wake_no_publish") {
+                    return None;
+                }
                 Some(s)
             } else if s & RUNNING != 0 {
                 // Rule 3: the loop resubmits when the run ends.
+                // MUTANT: a wake submits a running task, as if it were idle.
+                if cfg!(tether_mutant = "task_submit_while_running") {
+                    action = TransitionToScheduled::Submit;
+                    return Some(Self::add_ref(s) | SCHEDULED);
+                }
                 action = TransitionToScheduled::DoNothing;
                 Some(s | SCHEDULED)
             } else {
@@ -268,6 +282,11 @@ impl TaskState {
                 TransitionToRunning::Poll
             };
             // Rule 3: from here on, a wake sets SCHEDULED again.
+            // MUTANT: keep SCHEDULED through the run; `transition_to_idle`
+            // clears it, and with it any wake that came during the poll.
+            if cfg!(tether_mutant = "task_late_clear") {
+                return Some(s | RUNNING);
+            }
             Some((s & !SCHEDULED) | RUNNING)
         });
         action
@@ -294,6 +313,8 @@ impl TaskState {
         self.update(|s| {
             debug_assert!(s & RUNNING != 0, "idle without a run");
             let s = s & !RUNNING;
+            #[cfg(tether_mutant = "task_late_clear")]
+            let s = s & !SCHEDULED;
             if s & SCHEDULED != 0 {
                 action = TransitionToIdle::Resubmit;
                 Some(s)
@@ -323,7 +344,7 @@ impl TaskState {
     /// Requests cancellation. Any thread.
     pub fn transition_to_cancelled(&self) -> TransitionToCancelled {
         let mut action = TransitionToCancelled::TooLate;
-        self.update(|s| {
+        let decide = |s| {
             if s & (COMPLETE | CANCELLED) != 0 {
                 action = TransitionToCancelled::TooLate;
                 None
@@ -336,7 +357,13 @@ impl TaskState {
                 action = TransitionToCancelled::Submit;
                 Some(Self::add_ref(s) | CANCELLED | SCHEDULED)
             }
-        });
+        };
+        #[cfg(not(tether_mutant = "task_cancel_load_store"))]
+        self.update(decide);
+        // MUTANT: decide on a load, then store the decision: a check-then-set
+        // that overwrites whatever the loop wrote in between.
+        #[cfg(tether_mutant = "task_cancel_load_store")]
+        self.load_then_store(decide);
         action
     }
 
@@ -369,7 +396,11 @@ impl TaskState {
         if prev >> REF_SHIFT != 1 {
             return false;
         }
-        fence(Acquire);
+        // MUTANT: free without the Acquire fence, as a hand-rolled `Arc`
+        // that forgets it does.
+        if !cfg!(tether_mutant = "task_ref_dec_no_fence") {
+            fence(Acquire);
+        }
         true
     }
 
@@ -387,6 +418,14 @@ impl TaskState {
                 Ok(_) => return,
                 Err(actual) => current = actual,
             }
+        }
+    }
+
+    /// `update` done wrong, for the seeded bug `task_cancel_load_store`.
+    #[cfg(tether_mutant = "task_cancel_load_store")]
+    fn load_then_store(&self, mut f: impl FnMut(usize) -> Option<usize>) {
+        if let Some(next) = f(self.val.load(Acquire)) {
+            self.val.store(next, Release);
         }
     }
 
