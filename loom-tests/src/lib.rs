@@ -4,9 +4,9 @@
 //! `tether-bridge` and opens with what it proves. This library gives them
 //! what they share:
 //!
-//! - [`model`]: runs a model under loom (`--cfg loom`), or just once on real
-//!   threads in a plain `cargo test`, so that the models compile and run in
-//!   every build and cannot rot;
+//! - [`model`]: runs a model under loom (`--cfg loom`) within its
+//!   [`Bound`], or just once on real threads in a plain `cargo test`, so
+//!   that the models compile and run in every build and cannot rot;
 //! - [`thread`] and [`sync`]: loom's or std's threads and `Arc`, matching
 //!   the build, alongside `tether_bridge::sync` for atomics;
 //! - [`FakeEventfd`]: the wakeup file descriptor, rebuilt from primitives
@@ -15,9 +15,12 @@
 //! Run the suite under loom with
 //!
 //! ```text
-//! RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 CARGO_TARGET_DIR=target/loom \
+//! RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom \
 //!     cargo test -p tether-loom-tests --release
 //! ```
+//!
+//! and see `loom-tests/README.md` for the seeded bugs, the deeper run and
+//! how to read a failure.
 
 #![forbid(unsafe_code)]
 
@@ -25,12 +28,41 @@ use tether_bridge::Notify;
 use tether_bridge::sync::AtomicUsize;
 use tether_bridge::sync::Ordering::Relaxed;
 
-/// Runs `f` under every interleaving loom explores, or once without loom.
-pub fn model(f: impl Fn() + Sync + Send + 'static) {
+/// How much of a model's schedule space loom explores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bound {
+    /// Every interleaving: the model is small enough to explore whole.
+    Exhaustive,
+    /// Every interleaving with at most this many preemptions (a thread
+    /// switched away from while it could have gone on). Most concurrency
+    /// bugs need two or three, which is why loom bounds this way; a model
+    /// too big to explore whole says in its header what its bound covers.
+    ///
+    /// `LOOM_MAX_PREEMPTIONS=<n>` in the environment replaces the bound of
+    /// every bounded model, for a deeper (or quicker) run.
+    Preemptions(usize),
+}
+
+/// Runs `f` under every interleaving loom explores within `bound`, or once
+/// without loom.
+pub fn model(bound: Bound, f: impl Fn() + Sync + Send + 'static) {
     #[cfg(loom)]
-    loom::model(f);
+    {
+        // `Builder::new` reads loom's environment variables, among them
+        // `LOOM_MAX_PREEMPTIONS`; the model's own bound applies only when
+        // that one is not set.
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound = match bound {
+            Bound::Exhaustive => None,
+            Bound::Preemptions(n) => builder.preemption_bound.or(Some(n)),
+        };
+        builder.check(f);
+    }
     #[cfg(not(loom))]
-    f();
+    {
+        let _ = bound;
+        f();
+    }
 }
 
 /// Threads: loom's under `--cfg loom`, std's otherwise.

@@ -1,33 +1,41 @@
 //! Model: the blocking pool (`bridge/src/blocking.rs`).
 //!
-//! Submitters race each other and the pool's shutdown. A job marks a
-//! counter when it runs; a job can also come back unstarted, from `spawn`
+//! Submitters race each other, an idle thread whose keep-alive runs out,
+//! and the pool's shutdown. A job marks a counter when it runs and writes a
+//! fake eventfd, so that the model's main thread can sleep until the jobs
+//! it expects have run; a job can also come back unstarted, from `spawn`
 //! (the pool was shut down first) or from `shutdown` (it was queued).
 //!
 //! What it proves, over every interleaving within the bound:
 //! - every job runs exactly once, or comes back exactly once, never both;
-//! - shutdown returns (its wait for the threads is not lost);
-//! - a sleeping thread is woken for a job (or the model would deadlock on
-//!   the job's own completion);
+//! - no job is lost: a queued job is taken by a woken sleeper, a new
+//!   thread, or a thread that finishes its job, even while the thread that
+//!   was chosen for it reaches the end of its keep-alive (otherwise the
+//!   model sleeps forever waiting for the job, which loom reports as a
+//!   deadlock);
+//! - shutdown returns: every sleeper is woken and leaves, and the wait for
+//!   the last thread is not lost;
 //! - nothing leaks.
 //!
-//! Not modelled: the keep-alive exit, since loom's `wait_timeout` never
-//! times out; the unit tests of the pool cover it with real time.
+//! Loom's `Condvar::wait_timeout` never times out, so the keep-alive clock
+//! is the model's: `BlockingPool::expire_keep_alive` (loom only) makes
+//! every keep-alive over from that moment, and wakes the sleepers to find
+//! out, as their timed waits would.
 //!
-//! Seeded bug it catches (`loom-tests/README.md`): choosing a sleeper
-//! without counting it in `notified` lets a second thread also take the
-//! wake, or none.
+//! Seeded bugs it catches (`loom-tests/README.md` has the table):
+//! `pool_uncounted_sleeper`, `pool_exit_ignores_notified`,
+//! `pool_shutdown_no_wake`.
 //!
-//! Bound: `LOOM_MAX_PREEMPTIONS=2`; up to four threads (main, a submitter,
-//! two pool threads).
+//! Bound: `LOOM_MAX_PREEMPTIONS=2`; up to four threads (main, a submitter
+//! or the clock, two pool threads).
 
 use std::time::Duration;
 
 use tether_bridge::sync::AtomicUsize;
 use tether_bridge::sync::Ordering::SeqCst;
-use tether_bridge::{BlockingPool, Job, PoolConfig};
+use tether_bridge::{BlockingPool, Job, Notify, PoolConfig};
 use tether_loom_tests::sync::Arc;
-use tether_loom_tests::{model, thread};
+use tether_loom_tests::{Bound, FakeEventfd, model, thread};
 
 fn pool(max_threads: usize) -> BlockingPool {
     BlockingPool::new(PoolConfig {
@@ -37,19 +45,37 @@ fn pool(max_threads: usize) -> BlockingPool {
     })
 }
 
-/// A job that adds one to `ran` when it runs.
-fn job(ran: &Arc<AtomicUsize>) -> Job {
+/// Counts the jobs that ran, and lets the main thread sleep until enough
+/// of them did.
+#[derive(Default)]
+struct Ran {
+    count: AtomicUsize,
+    wakeup: FakeEventfd,
+}
+
+/// A job that counts itself in `ran` when it runs.
+fn job(ran: &Arc<Ran>) -> Job {
     let ran = ran.clone();
     Box::new(move || {
-        ran.fetch_add(1, SeqCst);
+        ran.count.fetch_add(1, SeqCst);
+        ran.wakeup.notify();
     })
+}
+
+impl Ran {
+    /// Sleeps until `n` jobs have run; a lost job means sleeping forever.
+    fn wait_for(&self, n: usize) {
+        while self.count.load(SeqCst) < n {
+            self.wakeup.sleep();
+        }
+    }
 }
 
 #[test]
 fn submissions_racing_shutdown_run_once_or_come_back_once() {
-    model(|| {
+    model(Bound::Exhaustive, || {
         let pool = pool(1);
-        let ran = Arc::new(AtomicUsize::new(0));
+        let ran = Arc::new(Ran::default());
         let submitter = {
             let (pool, ran) = (pool.clone(), ran.clone());
             thread::spawn(move || {
@@ -62,7 +88,7 @@ fn submissions_racing_shutdown_run_once_or_come_back_once() {
         let unstarted = queued.len();
         drop(queued);
         let refused = submitter.join().unwrap();
-        let ran = ran.load(SeqCst);
+        let ran = ran.count.load(SeqCst);
         assert_eq!(
             ran + unstarted + refused,
             2,
@@ -73,22 +99,46 @@ fn submissions_racing_shutdown_run_once_or_come_back_once() {
 
 #[test]
 fn a_second_thread_is_started_or_woken_for_concurrent_jobs() {
-    model(|| {
+    model(Bound::Preemptions(2), || {
         let pool = pool(2);
-        let ran = Arc::new(AtomicUsize::new(0));
+        let ran = Arc::new(Ran::default());
         pool.spawn(job(&ran)).unwrap();
         let submitter = {
             let (pool, ran) = (pool.clone(), ran.clone());
             thread::spawn(move || pool.spawn(job(&ran)).unwrap())
         };
         submitter.join().unwrap();
-        // Wait for both jobs without sleeping: the jobs must be taken by
-        // some thread, or this spins until loom gives up.
-        while ran.load(SeqCst) < 2 {
-            tether_bridge::sync::spin_yield();
-        }
+        ran.wait_for(2);
         let (queued, report) = pool.shutdown(Duration::MAX);
         assert!(queued.is_empty());
         assert_eq!(report.still_running, 0);
+    });
+}
+
+// Loom only: outside loom the keep-alive is real time, and the pool's unit
+// tests cover it.
+#[cfg(loom)]
+#[test]
+fn a_job_submitted_as_the_keep_alive_runs_out_is_not_lost() {
+    model(Bound::Preemptions(3), || {
+        let pool = pool(1);
+        let ran = Arc::new(Ran::default());
+        // One thread, idle once its first job is done.
+        pool.spawn(job(&ran)).unwrap();
+        ran.wait_for(1);
+        // Its keep-alive runs out while a second job arrives: the thread
+        // either takes the job, or leaves before it was chosen and a new
+        // thread is started.
+        let clock = {
+            let pool = pool.clone();
+            thread::spawn(move || pool.expire_keep_alive())
+        };
+        pool.spawn(job(&ran)).unwrap();
+        ran.wait_for(2);
+        clock.join().unwrap();
+        let (queued, report) = pool.shutdown(Duration::MAX);
+        assert!(queued.is_empty());
+        assert_eq!(report.still_running, 0);
+        assert_eq!(ran.count.load(SeqCst), 2, "a job ran twice");
     });
 }

@@ -2,34 +2,42 @@
 //! (`bridge/src/completion.rs`).
 //!
 //! A completer races, in turn, a thread blocked in `wait`, an async waiter
-//! polling with a waker, and a thread registering a done callback. As
-//! through a `ThreadFuture`, whose owner registers callbacks with `&self`
-//! and takes the value by consuming it, taking never races a registration.
+//! polling with a waker, a thread registering a done callback, the
+//! waiting side dropping its share, and a `cancel` of work that may or may
+//! not have started, awaited with a timed wait. As through a
+//! `ThreadFuture`, whose owner registers callbacks with `&self` and takes
+//! the value by consuming it, taking never races a registration.
 //!
 //! What it proves, over every interleaving within the bound:
 //! - every waiter is released (a lost notification or wake leaves a
 //!   thread blocked forever, which loom reports as a deadlock);
 //! - each callback runs exactly once, and sees the value;
 //! - the value is taken once, and it is the completer's;
+//! - a cancel succeeds exactly when the work never starts: work that ran
+//!   delivers its value, and a cancel that succeeded delivers the
+//!   cancellation;
 //! - nothing leaks (loom fails a model that ends with a loom `Arc` alive).
 //!
-//! Seeded bug it catches (`loom-tests/README.md`): notifying blocked
-//! threads before the value is stored, without the lock, loses the wakeup
-//! of a thread that was between its check and its wait.
+//! Loom's `Condvar::wait_timeout` never times out, so the timed wait is
+//! checked on its notified path; its timeout path is a unit test.
+//!
+//! Seeded bugs it catches (`loom-tests/README.md` has the table):
+//! `completion_notify_outside_lock`, `completion_cancel_two_locks`.
 //!
 //! Bound: `LOOM_MAX_PREEMPTIONS=2`; two or three threads a model.
 
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use tether_bridge::Completion;
 use tether_bridge::sync::AtomicUsize;
 use tether_bridge::sync::Ordering::SeqCst;
 use tether_loom_tests::sync::Arc;
-use tether_loom_tests::{LoomWaker, model, thread};
+use tether_loom_tests::{Bound, LoomWaker, model, thread};
 
 #[test]
 fn a_callback_registered_while_the_value_arrives_runs_once_and_a_blocked_waiter_wakes() {
-    model(|| {
+    model(Bound::Exhaustive, || {
         let cell = Arc::new(Completion::new());
         let calls = Arc::new(AtomicUsize::new(0));
         let completer = {
@@ -62,7 +70,7 @@ fn a_callback_registered_while_the_value_arrives_runs_once_and_a_blocked_waiter_
 
 #[test]
 fn an_async_waiter_is_woken_and_takes_the_value() {
-    model(|| {
+    model(Bound::Exhaustive, || {
         let cell = Arc::new(Completion::new());
         let completer = {
             let cell = cell.clone();
@@ -84,7 +92,7 @@ fn an_async_waiter_is_woken_and_takes_the_value() {
 
 #[test]
 fn a_cell_dropped_by_its_waiter_side_still_completes_and_runs_callbacks_once() {
-    model(|| {
+    model(Bound::Exhaustive, || {
         let cell = Arc::new(Completion::new());
         let calls = Arc::new(AtomicUsize::new(0));
         {
@@ -101,5 +109,42 @@ fn a_cell_dropped_by_its_waiter_side_still_completes_and_runs_callbacks_once() {
         drop(cell);
         completer.join().unwrap();
         assert_eq!(calls.load(SeqCst), 1);
+    });
+}
+
+#[test]
+fn a_cancel_racing_the_start_of_the_work_wins_exactly_when_the_work_never_runs() {
+    model(Bound::Exhaustive, || {
+        let cell = Arc::new(Completion::<Result<u32, &str>>::new());
+        let (ran, calls) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        {
+            let calls = calls.clone();
+            cell.on_complete(move |_| {
+                calls.fetch_add(1, SeqCst);
+            });
+        }
+        // A blocking-pool thread: it starts the job unless it was cancelled.
+        let worker = {
+            let (cell, ran) = (cell.clone(), ran.clone());
+            thread::spawn(move || {
+                if cell.start() {
+                    ran.fetch_add(1, SeqCst);
+                    cell.complete(Ok(5))
+                        .expect("the work started, so nobody else completes the cell");
+                }
+            })
+        };
+        let cancelled = cell.cancel_unstarted(Err("cancelled")).is_ok();
+        let outcome = cell
+            .wait_timeout(Duration::from_secs(60))
+            .expect("loom's timed wait ends only by a notification");
+        worker.join().unwrap();
+
+        let ran = ran.load(SeqCst) == 1;
+        match (cancelled, ran, outcome) {
+            (true, false, Err("cancelled")) | (false, true, Ok(5)) => {}
+            other => panic!("cancelled, ran and outcome disagree: {other:?}"),
+        }
+        assert_eq!(calls.load(SeqCst), 1, "the done callback did not run once");
     });
 }

@@ -12,19 +12,25 @@
 //! - every pushed item is drained exactly once;
 //! - at most one wakeup write per sleep (writes <= sleeps).
 //!
-//! Seeded bugs it catches (`loom-tests/README.md` has the table): announcing
-//! the sleep with a plain store of PARKED instead of the compare-exchange
-//! overwrites a producer's NOTIFIED, and loom reports the deadlock; writing
-//! the wakeup on every push breaks writes <= sleeps.
+//! Seeded bugs it catches (`loom-tests/README.md` has the table):
+//! `inject_park_store` (announcing the sleep with a plain store of PARKED
+//! overwrites a producer's NOTIFIED: deadlock), `inject_notify_always`
+//! (writing the wakeup on every push breaks writes <= sleeps),
+//! `inject_len_before_swap` (counting the queue before taking the
+//! notification strands an item announced in between: deadlock),
+//! `inject_close_after_drain` (draining before closing, and not after,
+//! loses a push that lands in between).
 //!
-//! Bound: `LOOM_MAX_PREEMPTIONS=2` explores every schedule with at most two
-//! forced preemptions, enough for a producer to be preempted between its push
-//! and its swap and the loop between its drain and its park; `concurrent-queue`
-//! runs on loom's atomics too, so its own steps are interleaved as well.
+//! Bound: the first model explores every schedule with at most three
+//! preemptions, enough for a producer to be preempted between its push and
+//! its swap while the loop is preempted between its drain and its park and
+//! again before its sleep; `concurrent-queue` runs on loom's atomics too,
+//! so its own steps are interleaved as well. The other two models are
+//! small enough to explore whole.
 
 use tether_bridge::{Inject, TransitionToParked};
 use tether_loom_tests::sync::Arc;
-use tether_loom_tests::{FakeEventfd, model, thread};
+use tether_loom_tests::{Bound, FakeEventfd, model, thread};
 
 /// The loop's side: runs iterations until `expected` items were drained.
 /// Returns the items in drain order and how many times the loop slept.
@@ -49,7 +55,7 @@ fn run_loop(inject: &Inject<usize, FakeEventfd>, expected: usize) -> (Vec<usize>
 
 #[test]
 fn no_wakeup_is_lost_and_each_item_is_drained_once() {
-    model(|| {
+    model(Bound::Preemptions(3), || {
         let inject = Arc::new(Inject::new(FakeEventfd::new()));
         let producers: Vec<_> = (1..=2)
             .map(|item| {
@@ -77,7 +83,7 @@ fn no_wakeup_is_lost_and_each_item_is_drained_once() {
 
 #[test]
 fn items_from_one_producer_are_drained_in_order() {
-    model(|| {
+    model(Bound::Exhaustive, || {
         let inject = Arc::new(Inject::new(FakeEventfd::new()));
         let producer = {
             let inject = inject.clone();
@@ -94,7 +100,7 @@ fn items_from_one_producer_are_drained_in_order() {
 
 #[test]
 fn close_hands_back_every_push_it_does_not_drain() {
-    model(|| {
+    model(Bound::Exhaustive, || {
         let inject = Arc::new(Inject::new(FakeEventfd::new()));
         let producer = {
             let inject = inject.clone();

@@ -1,89 +1,208 @@
 //! Model: the task state word (`bridge/src/task_state.rs`).
 //!
-//! A task sits in the loop's ready queue, as `spawn` leaves it. The loop
-//! thread runs it once (poll, then `transition_to_idle`) while two other
-//! threads wake it, then runs whatever the wakes queued, until the queue is
-//! empty. The "queue" is a counter of entries, enough for one task.
+//! A task is reduced to what the word guards: its place in the ready queue
+//! (a counter of entries, enough for one task), its output (a cell only
+//! the loop may touch, rule 4), and its allocation (freed by whoever drops
+//! the last reference, rule 5). The loop thread runs it as the executor
+//! does; other threads wake it, cancel it, and drop their references.
 //!
-//! What it proves, over every interleaving within the bound:
+//! What the three models prove, over every interleaving within the bound:
 //! - exactly-once scheduling: the task is never in the queue twice (every
 //!   `Submit` finds the queue without it);
-//! - no lost wake: the last run starts after the last wake, so a wake that
-//!   lands during a run makes the task run again (the poll records the
-//!   number of wakes it has seen; at the end it must have seen them all);
-//! - the reference count returns to what the loop's task list holds.
+//! - no lost wake: a wake from another thread is followed by a poll that
+//!   sees what the waker wrote before waking (rule 6), so a wake during a
+//!   run makes the task run again and a future that waits for a wake
+//!   completes;
+//! - the output is delivered exactly once: stored by the run that
+//!   completes, taken by the `JoinHandle`; a cancel that reports "too late"
+//!   leaves the output intact, and a cancelled output comes only from a
+//!   cancel that reported success;
+//! - the allocation is freed exactly once, by whichever thread drops the
+//!   last reference, and that free happens after every use of the task on
+//!   every other thread (loom reports a data race on the output cell
+//!   otherwise);
+//! - the reference count never leaks (the free happens) and never
+//!   underflows.
 //!
-//! Seeded bugs it catches (`loom-tests/README.md`): clearing `SCHEDULED`
-//! after the poll instead of when the run starts loses a wake that lands
-//! during the poll (the final count is short); letting a wake submit a task
-//! that is running queues it while it runs, and then twice.
+//! Seeded bugs it catches (`loom-tests/README.md` has the table):
+//! `task_late_clear`, `task_submit_while_running`, `task_wake_no_publish`,
+//! `task_ref_dec_no_fence`, `task_cancel_load_store`.
 //!
-//! Bound: `LOOM_MAX_PREEMPTIONS=2`, so each waker can be preempted inside
-//! its compare-exchange loop while the loop thread is mid-run.
+//! Bound: `LOOM_MAX_PREEMPTIONS=2`, so each waker or canceller can be
+//! preempted inside its compare-exchange loop while the loop thread is
+//! between any two of its transitions. The first model has two wakers; the
+//! other two have one remote thread each, and run the task through more
+//! transitions (two runs, completion, three releases).
 
-use tether_bridge::sync::AtomicUsize;
-use tether_bridge::sync::Ordering::{AcqRel, Acquire, Release};
+use std::task::Poll;
+
+use tether_bridge::Notify;
+use tether_bridge::sync::Ordering::{AcqRel, Acquire, Relaxed};
+use tether_bridge::sync::{AtomicUsize, UnsafeCell};
 use tether_bridge::{
-    Initial, TaskState, TransitionToIdle, TransitionToRunning, TransitionToScheduled,
+    Initial, TaskState, TransitionToCancelled, TransitionToIdle, TransitionToRunning,
+    TransitionToScheduled,
 };
 use tether_loom_tests::sync::Arc;
-use tether_loom_tests::{model, thread};
+use tether_loom_tests::{Bound, FakeEventfd, model, thread};
+
+/// What a task's run leaves in its output cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Finished(u32),
+    Cancelled,
+}
 
 /// A task reduced to what the state word guards.
 struct ModelTask {
     state: TaskState,
     /// Entries of this task in the ready queue: 0 or 1, or the model fails.
     queued: AtomicUsize,
-    /// Wakes issued so far; each waker bumps it before it wakes.
+    /// Written by the loop when a submit from another thread queues the
+    /// task, as the injection queue's wakeup would be.
+    queue_wakeup: FakeEventfd,
+    /// Wakes issued so far. Relaxed on purpose: what a waker did before it
+    /// woke the task must reach the poll through the state word (rule 6),
+    /// not through this counter.
     wakes: AtomicUsize,
+    /// The output: written by the run that completes, taken by the
+    /// `JoinHandle`, both on the loop thread (rule 4); the free touches it
+    /// too, on whichever thread frees.
+    output: UnsafeCell<Option<Outcome>>,
+    /// How many times the allocation was freed.
+    frees: AtomicUsize,
 }
 
+// SAFETY: the output cell is shared by the rules this model checks: the
+// loop thread alone touches it while the task lives (rule 4), and the
+// thread that drops the last reference frees it (rule 5). Under loom,
+// every access is checked against those rules.
+unsafe impl Sync for ModelTask {}
+
 impl ModelTask {
-    /// A woken task queues itself, as a waker on the loop thread would.
+    fn new(initial: Initial) -> Arc<Self> {
+        Arc::new(Self {
+            queued: AtomicUsize::new(initial.scheduled as usize),
+            state: TaskState::new(initial),
+            queue_wakeup: FakeEventfd::new(),
+            wakes: AtomicUsize::new(0),
+            output: UnsafeCell::new(None),
+            frees: AtomicUsize::new(0),
+        })
+    }
+
+    /// `Waker::wake_by_ref`, from any thread: record the wake, then queue
+    /// the task if the word says so.
     fn wake_by_ref(&self) {
-        self.wakes.fetch_add(1, Release);
+        self.wakes.fetch_add(1, Relaxed);
         match self.state.transition_to_scheduled_by_ref() {
             TransitionToScheduled::Submit => self.submit(),
             TransitionToScheduled::DoNothing => {}
         }
     }
 
+    /// `cancel` as `ThreadFuture::cancel` does it, from any thread.
+    fn cancel(&self) -> TransitionToCancelled {
+        let action = self.state.transition_to_cancelled();
+        if action == TransitionToCancelled::Submit {
+            self.submit();
+        }
+        action
+    }
+
+    /// Puts the task in the ready queue, with the reference the transition
+    /// took for the entry, and wakes the loop.
     fn submit(&self) {
         let before = self.queued.fetch_add(1, AcqRel);
         assert_eq!(before, 0, "the task was queued twice");
+        self.queue_wakeup.notify();
     }
 
-    /// One run by the loop: take the entry, poll (which reads how many
-    /// wakes happened), and go idle. Returns the wakes the poll saw.
-    fn run(&self) -> usize {
+    /// The loop waits until the task is queued.
+    fn wait_until_queued(&self) {
+        while self.queued.load(Acquire) == 0 {
+            self.queue_wakeup.sleep();
+        }
+    }
+
+    /// One run by the loop, as `TaskRef::run` does it: take the entry,
+    /// then poll (or drop a cancelled future), then go idle or complete.
+    fn run(&self, poll: impl FnOnce(&Self) -> Poll<u32>) {
         let before = self.queued.fetch_sub(1, AcqRel);
         assert_eq!(before, 1, "ran a task that was not queued");
-        assert_eq!(
-            self.state.transition_to_running(),
-            TransitionToRunning::Poll
-        );
-        let seen = self.wakes.load(Acquire);
-        match self.state.transition_to_idle() {
-            TransitionToIdle::Resubmit => self.submit(),
-            TransitionToIdle::Idle => {}
-            TransitionToIdle::Dealloc => panic!("the task list's reference was lost"),
+        match self.state.transition_to_running() {
+            TransitionToRunning::Poll => match poll(self) {
+                Poll::Ready(value) => self.complete(Outcome::Finished(value)),
+                Poll::Pending => match self.state.transition_to_idle() {
+                    TransitionToIdle::Resubmit => {
+                        let before = self.queued.fetch_add(1, AcqRel);
+                        assert_eq!(before, 0, "the task was queued twice");
+                    }
+                    TransitionToIdle::Idle => {}
+                    TransitionToIdle::Dealloc => panic!("the task list's reference was lost"),
+                },
+            },
+            TransitionToRunning::Cancel => self.complete(Outcome::Cancelled),
         }
-        seen
+    }
+
+    /// The run ended for good: store the output, then release the run's
+    /// reference.
+    fn complete(&self, outcome: Outcome) {
+        self.output.with_mut(|output| {
+            // SAFETY: rule 4: only the loop thread, inside a run, writes the
+            // output; loom checks that no other thread touches it meanwhile.
+            let output = unsafe { &mut *output };
+            assert_eq!(*output, None, "a second output");
+            *output = Some(outcome);
+        });
+        let before = self.state.transition_to_complete();
+        assert!(!before.is_complete(), "completed twice");
+        self.release();
+    }
+
+    /// The `JoinHandle` takes the output and is dropped, on the loop thread.
+    fn join(&self) -> Outcome {
+        let outcome = self.output.with_mut(|output| {
+            // SAFETY: rule 4: the task is complete and the loop thread is the
+            // only one that touches the output between runs.
+            unsafe { &mut *output }.take()
+        });
+        let before = self.state.unset_join_interest();
+        assert!(before.is_complete(), "joined an unfinished task");
+        self.release();
+        outcome.expect("the output was not there, or taken twice")
+    }
+
+    /// Drops one reference; the last one frees the task.
+    fn release(&self) {
+        if self.state.ref_dec() {
+            self.free();
+        }
+    }
+
+    /// Frees the allocation: here, marks it freed and writes the output
+    /// cell, as deallocation writes the memory. A free that is not ordered
+    /// after the loop's last use of the output is a data race loom reports.
+    fn free(&self) {
+        self.output.with_mut(|output| {
+            // SAFETY: rule 5: the last reference is gone, so no other thread
+            // can reach the task; loom checks the ordering.
+            unsafe { *output = None };
+        });
+        let before = self.frees.fetch_add(1, Relaxed);
+        assert_eq!(before, 0, "the task was freed twice");
     }
 }
 
 #[test]
 fn wakes_racing_a_run_schedule_the_task_exactly_once() {
-    model(|| {
-        let task = Arc::new(ModelTask {
-            // Queued by spawn; references: the task list, the queue entry.
-            state: TaskState::new(Initial {
-                refs: 2,
-                scheduled: true,
-                join_interest: false,
-            }),
-            queued: AtomicUsize::new(1),
-            wakes: AtomicUsize::new(0),
+    model(Bound::Preemptions(4), || {
+        // Queued by spawn; references: the task list, the queue entry.
+        let task = ModelTask::new(Initial {
+            refs: 2,
+            scheduled: true,
+            join_interest: false,
         });
         let wakers: Vec<_> = (0..2)
             .map(|_| {
@@ -92,17 +211,116 @@ fn wakes_racing_a_run_schedule_the_task_exactly_once() {
             })
             .collect();
 
-        let mut seen = task.run();
+        // Each poll records how many wakes it saw, and stays pending.
+        let mut seen = 0;
+        let mut poll = |task: &ModelTask| {
+            seen = task.wakes.load(Relaxed);
+            Poll::Pending
+        };
+        task.run(&mut poll);
         for waker in wakers {
             waker.join().unwrap();
         }
         while task.queued.load(Acquire) == 1 {
-            seen = task.run();
+            task.run(&mut poll);
         }
 
         assert_eq!(seen, 2, "a wake was lost: the last run saw {seen} of 2");
         let state = task.state.load();
         assert!(!state.is_scheduled() && !state.is_running(), "{state:?}");
         assert_eq!(state.ref_count(), 1, "references leaked: {state:?}");
+        // The task list lets go of it.
+        task.release();
+        assert_eq!(task.frees.load(Relaxed), 1, "the task leaked");
+    });
+}
+
+#[test]
+fn a_remote_wake_racing_completion_and_the_join_frees_the_task_once() {
+    model(Bound::Exhaustive, || {
+        // Queued by spawn; references: the task list, the queue entry, the
+        // `JoinHandle`, and a waker another thread holds.
+        let task = ModelTask::new(Initial {
+            refs: 4,
+            scheduled: true,
+            join_interest: true,
+        });
+        let waker = {
+            let task = task.clone();
+            thread::spawn(move || {
+                task.wake_by_ref();
+                // The waker is dropped: perhaps the last reference.
+                task.release();
+            })
+        };
+
+        // The future completes once it sees the wake, like one waiting for
+        // a message the waking thread sent.
+        let poll = |task: &ModelTask| match task.wakes.load(Relaxed) {
+            0 => Poll::Pending,
+            _ => Poll::Ready(42),
+        };
+        while !task.state.load().is_complete() {
+            // A lost wake leaves the loop asleep here: loom says deadlock.
+            task.wait_until_queued();
+            task.run(poll);
+        }
+        assert_eq!(task.join(), Outcome::Finished(42));
+        // The task list lets go of the completed task.
+        task.release();
+        waker.join().unwrap();
+
+        assert_eq!(task.queued.load(Acquire), 0, "an entry outlived the task");
+        assert_eq!(task.frees.load(Relaxed), 1, "the task leaked");
+    });
+}
+
+#[test]
+fn a_cancel_racing_the_runs_decides_the_output_once() {
+    model(Bound::Exhaustive, || {
+        // Queued by spawn; references: the task list, the queue entry, the
+        // `JoinHandle`, and the `ThreadFuture` of the cancelling thread.
+        let task = ModelTask::new(Initial {
+            refs: 4,
+            scheduled: true,
+            join_interest: true,
+        });
+        let canceller = {
+            let task = task.clone();
+            thread::spawn(move || {
+                let action = task.cancel();
+                task.release();
+                action
+            })
+        };
+
+        // The first poll waits for an event, which the loop itself then
+        // delivers (a wake on the loop thread); the second poll finishes.
+        // The cancel may land before, between or during either run, or
+        // after the end.
+        task.run(|_| Poll::Pending);
+        if !task.state.load().is_complete() {
+            task.wake_by_ref();
+        }
+        while !task.state.load().is_complete() {
+            task.wait_until_queued();
+            task.run(|_| Poll::Ready(7));
+        }
+        let outcome = task.join();
+        task.release();
+        let action = canceller.join().unwrap();
+
+        match (action, outcome) {
+            // Too late: the output stands.
+            (TransitionToCancelled::TooLate, Outcome::Finished(7)) => {}
+            // Cancelled while idle between the runs: the cancel queued it.
+            (TransitionToCancelled::Submit, Outcome::Cancelled) => {}
+            // Requested while queued or running; a run that completes
+            // keeps its output.
+            (TransitionToCancelled::Requested, Outcome::Cancelled | Outcome::Finished(7)) => {}
+            other => panic!("cancel and output disagree: {other:?}"),
+        }
+        assert_eq!(task.queued.load(Acquire), 0, "an entry outlived the task");
+        assert_eq!(task.frees.load(Relaxed), 1, "the task leaked");
     });
 }

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Shows that the loom models catch the bugs they are meant to catch.
+#
+# Each seeded bug ("mutant") is a realistic mistake in tether-bridge's own
+# code, behind `cfg(tether_mutant = "<name>")` (grep the sources for
+# `MUTANT:`). bridge/build.rs turns `TETHER_MUTANT=<name>` into that cfg in
+# a loom build, so each mutant rebuilds only tether-bridge and the models.
+#
+# The script first requires the unmutated suite to pass, then builds each
+# mutant and requires its model to FAIL, and prints a table: model, mutant,
+# caught or not, time, and the first failure loom reported. It exits
+# non-zero if the suite fails unmutated, if a mutant does not build, or if
+# a mutant survives.
+#
+#     loom-tests/mutants.sh                 # every mutant
+#     loom-tests/mutants.sh task_late_clear # only the ones named
+#
+# It takes a few minutes on a 2-core machine; it is not part of .ci/run.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+export RUSTFLAGS="--cfg loom"
+export CARGO_TARGET_DIR=target/loom
+# Each model runs at its own bound (see its header), as in CI.
+unset LOOM_MAX_PREEMPTIONS TETHER_MUTANT
+
+# model (a file in loom-tests/tests) and the mutant it must catch. A mutant
+# may appear under several models; each row is checked on its own.
+ROWS=(
+    "inject inject_park_store"
+    "inject inject_notify_always"
+    "inject inject_len_before_swap"
+    "inject inject_close_after_drain"
+    "queue inject_queue_bounded"
+    "stop inject_close_after_drain"
+    "stop inject_park_store"
+    "task_state task_late_clear"
+    "task_state task_submit_while_running"
+    "task_state task_wake_no_publish"
+    "task_state task_ref_dec_no_fence"
+    "task_state task_cancel_load_store"
+    "completion completion_notify_outside_lock"
+    "completion completion_cancel_two_locks"
+    "blocking pool_uncounted_sleeper"
+    "blocking pool_exit_ignores_notified"
+    "blocking pool_shutdown_no_wake"
+)
+# A run that takes longer than this has not caught its mutant.
+LIMIT=600
+
+cargo_test() {
+    cargo test --quiet -p tether-loom-tests --release "$@"
+}
+
+# Every mutant in the sources must be in the table, and the reverse.
+in_sources=$(grep -rhoE 'tether_mutant = "[a-z_]+"' bridge/src | sed -E 's/.*"(.*)"/\1/' | sort -u)
+in_table=$(printf '%s\n' "${ROWS[@]}" | awk '{print $2}' | sort -u)
+if [[ "$in_sources" != "$in_table" ]]; then
+    echo "mutants.sh: the table and the sources disagree:" >&2
+    diff <(echo "$in_sources") <(echo "$in_table") | sed 's/^</  only in bridge\/src:/; s/^>/  only in this table:/' >&2
+    exit 1
+fi
+
+selected=("$@")
+wanted() {
+    [[ ${#selected[@]} -eq 0 ]] && return 0
+    local name
+    for name in "${selected[@]}"; do [[ "$name" == "$1" ]] && return 0; done
+    return 1
+}
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+echo "==> the unmutated suite must pass"
+start=$SECONDS
+if ! cargo_test >"$log" 2>&1; then
+    cat "$log"
+    echo "mutants.sh: the unmutated suite fails; fix that first" >&2
+    exit 1
+fi
+echo "    passed in $((SECONDS - start)) s"
+
+printf '\n%-11s %-31s %-12s %6s  %s\n' model mutant result time "first failure"
+printf '%-11s %-31s %-12s %6s  %s\n' ----- ------ ------ ---- -------------
+survivors=0
+for row in "${ROWS[@]}"; do
+    read -r test mutant <<<"$row"
+    wanted "$mutant" || continue
+    if ! TETHER_MUTANT=$mutant cargo_test --test "$test" --no-run >"$log" 2>&1; then
+        cat "$log"
+        printf '%-11s %-31s %-12s\n' "$test" "$mutant" "BUILD FAILED"
+        survivors=$((survivors + 1))
+        continue
+    fi
+    start=$SECONDS
+    TETHER_MUTANT=$mutant timeout "$LIMIT" \
+        cargo test -p tether-loom-tests --release --test "$test" >"$log" 2>&1
+    status=$?
+    elapsed=$((SECONDS - start))
+    # The line after the first "panicked at": loom's verdict or the
+    # model's assertion message.
+    why=$(grep -m1 -A1 'panicked at' "$log" | tail -n1)
+    why=${why%%; threads*}
+    why=${why:0:70}
+    if [[ $status -eq 124 ]]; then
+        result="TIMED OUT"
+        survivors=$((survivors + 1))
+    elif [[ $status -eq 0 ]]; then
+        result="SURVIVED"
+        why=""
+        survivors=$((survivors + 1))
+    else
+        result="caught"
+    fi
+    printf '%-11s %-31s %-12s %5ss  %s\n' "$test" "$mutant" "$result" "$elapsed" "$why"
+done
+
+echo
+if [[ $survivors -gt 0 ]]; then
+    echo "mutants.sh: $survivors mutant(s) not caught" >&2
+    exit 1
+fi
+echo "every mutant caught"
