@@ -41,6 +41,7 @@ ROWS=(
     "task_state task_cancel_load_store"
     "completion completion_notify_outside_lock"
     "completion completion_cancel_two_locks"
+    "completion completion_wake_only_if_blocked"
     "blocking pool_uncounted_sleeper"
     "blocking pool_exit_ignores_notified"
     "blocking pool_shutdown_no_wake"

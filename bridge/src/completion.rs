@@ -186,6 +186,11 @@ impl<T> Completion<T> {
         if state.blocked > 0 {
             self.done.notify_all();
         }
+        // MUTANT: wake the async waiter only if a thread is blocked too, as
+        // if the count of blocked threads covered every kind of waiter.
+        if cfg!(tether_mutant = "completion_wake_only_if_blocked") && state.blocked == 0 {
+            return;
+        }
         let waker = state.waker.take();
         drop(state);
         if let Some(waker) = waker {

@@ -38,8 +38,9 @@ pub enum Bound {
     /// bugs need two or three, which is why loom bounds this way; a model
     /// too big to explore whole says in its header what its bound covers.
     ///
-    /// `LOOM_MAX_PREEMPTIONS=<n>` in the environment replaces the bound of
-    /// every bounded model, for a deeper (or quicker) run.
+    /// `LOOM_MAX_PREEMPTIONS=<n>` in the environment raises every bounded
+    /// model to at least `n`, for a deeper run; it never makes a model
+    /// shallower than what CI checks.
     Preemptions(usize),
 }
 
@@ -49,14 +50,24 @@ pub fn model(bound: Bound, f: impl Fn() + Sync + Send + 'static) {
     #[cfg(loom)]
     {
         // `Builder::new` reads loom's environment variables, among them
-        // `LOOM_MAX_PREEMPTIONS`; the model's own bound applies only when
-        // that one is not set.
+        // `LOOM_MAX_PREEMPTIONS`, which may deepen the model's own bound.
         let mut builder = loom::model::Builder::new();
         builder.preemption_bound = match bound {
             Bound::Exhaustive => None,
-            Bound::Preemptions(n) => builder.preemption_bound.or(Some(n)),
+            Bound::Preemptions(n) => Some(builder.preemption_bound.map_or(n, |env| env.max(n))),
         };
-        builder.check(f);
+        // Each call of the closure is one interleaving; `--nocapture`
+        // shows how many the bound allowed.
+        let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = runs.clone();
+        builder.check(move || {
+            counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            f();
+        });
+        println!(
+            "loom explored {} interleavings ({bound:?})",
+            runs.load(std::sync::atomic::Ordering::Relaxed)
+        );
     }
     #[cfg(not(loom))]
     {

@@ -22,9 +22,12 @@
 //! checked on its notified path; its timeout path is a unit test.
 //!
 //! Seeded bugs it catches (`loom-tests/README.md` has the table):
-//! `completion_notify_outside_lock`, `completion_cancel_two_locks`.
+//! `completion_notify_outside_lock`, `completion_cancel_two_locks`,
+//! `completion_wake_only_if_blocked`.
 //!
-//! Bound: `LOOM_MAX_PREEMPTIONS=2`; two or three threads a model.
+//! Bound: every model is explored whole. The cell does everything under
+//! one lock, and loom treats a critical section as one step, so even three
+//! threads leave only tens of interleavings.
 
 use std::task::{Context, Poll};
 use std::time::Duration;

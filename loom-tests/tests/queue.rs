@@ -19,10 +19,11 @@
 //! Seeded bug it catches (`loom-tests/README.md` has the table):
 //! `inject_queue_bounded`, the queue built with a capacity.
 //!
-//! Bound: `LOOM_MAX_PREEMPTIONS=2`; two producers pushing two items each
-//! against a consumer, so a producer can be preempted inside a push
-//! (between claiming a slot and writing it) while the other pushes and the
-//! consumer pops.
+//! Bound: the close model is explored whole. The other runs with at most
+//! three preemptions: two producers pushing two items each against a
+//! consumer, so a producer can be preempted inside a push (between
+//! claiming a slot and writing it) while the other pushes and the consumer
+//! pops.
 
 use tether_bridge::new_queue;
 use tether_loom_tests::sync::Arc;

@@ -25,7 +25,10 @@
 //! `inject_close_after_drain` (a push between the last drain and the
 //! close is accepted and never run), `inject_park_store`.
 //!
-//! Bound: `LOOM_MAX_PREEMPTIONS=2`; three threads and four pushes.
+//! Bound: at most two preemptions, over three threads and four pushes:
+//! enough for the submitter's push to land between the loop's last drain
+//! and its close while the stopper is preempted inside its own push. A
+//! deeper run (three) takes about a minute and a half.
 
 use tether_bridge::sync::AtomicUsize;
 use tether_bridge::sync::Ordering::SeqCst;

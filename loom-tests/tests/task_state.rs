@@ -28,11 +28,12 @@
 //! `task_late_clear`, `task_submit_while_running`, `task_wake_no_publish`,
 //! `task_ref_dec_no_fence`, `task_cancel_load_store`.
 //!
-//! Bound: `LOOM_MAX_PREEMPTIONS=2`, so each waker or canceller can be
-//! preempted inside its compare-exchange loop while the loop thread is
-//! between any two of its transitions. The first model has two wakers; the
-//! other two have one remote thread each, and run the task through more
-//! transitions (two runs, completion, three releases).
+//! Bound: the two models with one remote thread (a waker, a canceller)
+//! are explored whole: every interleaving of its steps with the loop's
+//! runs, completion and releases. The first model, with two wakers, runs
+//! with at most four preemptions, enough for each waker to be preempted
+//! inside its compare-exchange loop at two different points of the loop
+//! thread's run.
 
 use std::task::Poll;
 
