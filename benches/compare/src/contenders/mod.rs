@@ -1,0 +1,43 @@
+//! The contenders: one module per runtime, each doing every workload the
+//! way a user of that runtime would write it.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+pub(crate) mod smol;
+pub(crate) mod tether;
+pub(crate) mod tokio;
+
+/// The workloads, as one runtime runs them. Each function builds its own
+/// runtime, so that nothing carries over from one measurement to the next
+/// (each also runs in a fresh process).
+pub(crate) trait Contender {
+    /// From another thread, `n` trivial closures submitted back to back;
+    /// the time from the first submission to the last run.
+    fn remote_callback(n: usize) -> Duration;
+    /// From another thread, `n` tiny futures submitted one at a time, each
+    /// waited for before the next; each round trip's time.
+    fn remote_roundtrip(n: usize) -> Vec<Duration>;
+    /// `total` tiny tasks spawned on the loop in batches of `batch`, each
+    /// batch awaited before the next.
+    fn local_spawn(total: usize, batch: usize) -> Duration;
+    /// Two tasks passing a token through a one-slot channel `hops` times.
+    fn ping_pong(hops: usize) -> Duration;
+    /// One task per delay sleeps for it; the time until all are done.
+    fn timers(delays: &[Duration]) -> Duration;
+    /// A 10 s sleep polled once (registered) and dropped, `n` times.
+    fn timer_cancel(n: usize) -> Duration;
+    /// A 10 s timeout around an immediately ready future, `n` times.
+    fn timeout_ready(n: usize) -> Duration;
+    /// From a task, `n` closures run one after another on the runtime's
+    /// blocking-thread pool, each awaited before the next.
+    fn spawn_blocking(n: usize) -> Duration;
+    /// `n` tasks parked forever; the resident memory they added, in bytes.
+    fn idle_tasks(n: usize) -> u64;
+    /// An echo server for `conns` connections of 64-byte messages; calls
+    /// `ready` with its address, and returns once every connection closed.
+    fn echo_server(conns: usize, ready: &dyn Fn(SocketAddr));
+}
+
+/// How many bytes an echo message has.
+pub(crate) const MESSAGE: usize = 64;

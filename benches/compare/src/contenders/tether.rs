@@ -1,0 +1,169 @@
+//! tether: `Handle::call_soon` and `Handle::spawn` from other threads,
+//! `tether::spawn` on the loop.
+
+use std::hint::black_box;
+use std::net::SocketAddr;
+use std::pin::pin;
+use std::rc::Rc;
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::{Contender, MESSAGE};
+use crate::common::{Baton, Parked, player, poll_once, rss_bytes};
+
+pub(crate) struct Tether;
+
+impl Contender for Tether {
+    fn remote_callback(n: usize) -> Duration {
+        let worker = tether::LoopThread::new().unwrap();
+        let handle = worker.handle().clone();
+        let (done_tx, done_rx) = mpsc::channel();
+        let start = Instant::now();
+        let submitter = thread::spawn(move || {
+            for i in 0..n {
+                let done = (i == n - 1).then(|| done_tx.clone());
+                let submitted = handle.call_soon(move || {
+                    if let Some(done) = done {
+                        done.send(()).unwrap();
+                    }
+                });
+                assert!(submitted.is_ok(), "the loop closed");
+            }
+        });
+        done_rx.recv().unwrap();
+        let elapsed = start.elapsed();
+        submitter.join().unwrap();
+        worker.stop();
+        elapsed
+    }
+
+    fn remote_roundtrip(n: usize) -> Vec<Duration> {
+        let worker = tether::LoopThread::new().unwrap();
+        let handle = worker.handle().clone();
+        let samples = (0..n)
+            .map(|i| {
+                let start = Instant::now();
+                let answer = handle.spawn(async move { i }).unwrap().wait().unwrap();
+                assert_eq!(answer, i);
+                start.elapsed()
+            })
+            .collect();
+        worker.stop();
+        samples
+    }
+
+    fn local_spawn(total: usize, batch: usize) -> Duration {
+        tether::run(async move {
+            let mut tasks = Vec::with_capacity(batch);
+            let start = Instant::now();
+            for _ in 0..total / batch {
+                tasks.extend((0..batch).map(|i| tether::spawn(async move { black_box(i) })));
+                for task in tasks.drain(..) {
+                    task.await.unwrap();
+                }
+            }
+            start.elapsed()
+        })
+    }
+
+    fn ping_pong(hops: usize) -> Duration {
+        tether::run(async move {
+            let baton = Rc::new(Baton::default());
+            let start = Instant::now();
+            let a = tether::spawn(player(baton.clone(), 0, hops));
+            let b = tether::spawn(player(baton, 1, hops));
+            a.await.unwrap();
+            b.await.unwrap();
+            start.elapsed()
+        })
+    }
+
+    fn timers(delays: &[Duration]) -> Duration {
+        let delays = delays.to_vec();
+        tether::run(async move {
+            let start = Instant::now();
+            let tasks: Vec<_> = delays
+                .into_iter()
+                .map(|delay| tether::spawn(tether::time::sleep(delay)))
+                .collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+            start.elapsed()
+        })
+    }
+
+    fn timer_cancel(n: usize) -> Duration {
+        tether::run(async move {
+            let start = Instant::now();
+            for _ in 0..n {
+                poll_once(pin!(tether::time::sleep(Duration::from_secs(10)))).await;
+            }
+            start.elapsed()
+        })
+    }
+
+    fn timeout_ready(n: usize) -> Duration {
+        tether::run(async move {
+            let start = Instant::now();
+            for i in 0..n {
+                let out = tether::time::timeout(Duration::from_secs(10), async move { i }).await;
+                assert_eq!(black_box(out), Ok(i));
+            }
+            start.elapsed()
+        })
+    }
+
+    fn spawn_blocking(n: usize) -> Duration {
+        tether::run(async move {
+            let start = Instant::now();
+            for i in 0..n {
+                assert_eq!(tether::spawn_blocking(move || i).await.unwrap(), i);
+            }
+            start.elapsed()
+        })
+    }
+
+    fn idle_tasks(n: usize) -> u64 {
+        tether::run(async move {
+            let parked = Parked::default();
+            let before = rss_bytes();
+            for _ in 0..n {
+                tether::spawn(parked.task());
+            }
+            while parked.count() < n {
+                tether::yield_now().await;
+            }
+            rss_bytes().saturating_sub(before)
+        })
+    }
+
+    fn echo_server(conns: usize, ready: &dyn Fn(SocketAddr)) {
+        tether::run(async move {
+            let listener = tether::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            ready(listener.local_addr().unwrap());
+            let mut handlers = Vec::new();
+            for _ in 0..conns {
+                let (stream, _) = listener.accept().await.unwrap();
+                stream.set_nodelay(true).unwrap();
+                handlers.push(tether::spawn(async move {
+                    let mut buf = [0; MESSAGE];
+                    loop {
+                        match stream.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => {
+                                if stream.write_all(&buf[..n]).await.is_err() {
+                                    return;
+                                }
+                            }
+                        }
+                    }
+                }));
+            }
+            for handler in handlers {
+                let _ = handler.await;
+            }
+        });
+    }
+}

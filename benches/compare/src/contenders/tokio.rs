@@ -1,0 +1,195 @@
+//! tokio's current-thread runtime. tokio has no `call_soon`: the closest to
+//! it from another thread is `Handle::spawn` of a task that calls the
+//! closure, and that is what `remote_callback` uses. Its round trip spawns
+//! a task that answers on a std channel, which the submitter blocks on.
+
+use std::hint::black_box;
+use std::net::SocketAddr;
+use std::pin::pin;
+use std::rc::Rc;
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::runtime::{Builder, Handle, Runtime};
+use tokio::task::LocalSet;
+
+use super::{Contender, MESSAGE};
+use crate::common::{Baton, Parked, player, poll_once, rss_bytes};
+
+pub(crate) struct Tokio;
+
+fn runtime() -> Runtime {
+    Builder::new_current_thread().enable_all().build().unwrap()
+}
+
+/// A current-thread runtime on its own thread, running until the process
+/// exits; returns its handle.
+fn background_runtime() -> Handle {
+    let (handle_tx, handle_rx) = mpsc::channel();
+    thread::spawn(move || {
+        let rt = runtime();
+        handle_tx.send(rt.handle().clone()).unwrap();
+        rt.block_on(std::future::pending::<()>());
+    });
+    handle_rx.recv().unwrap()
+}
+
+/// Runs `future` with `spawn_local` available, as a program whose tasks
+/// are not `Send` does on the current-thread runtime (`ping_pong`'s tasks
+/// share an `Rc`). Tasks that are `Send` go through `tokio::spawn`, its
+/// usual path.
+fn run_local<F: Future>(future: F) -> F::Output {
+    runtime().block_on(LocalSet::new().run_until(future))
+}
+
+impl Contender for Tokio {
+    fn remote_callback(n: usize) -> Duration {
+        let handle = background_runtime();
+        let (done_tx, done_rx) = mpsc::channel();
+        let start = Instant::now();
+        let submitter = thread::spawn(move || {
+            for i in 0..n {
+                let done = (i == n - 1).then(|| done_tx.clone());
+                drop(handle.spawn(async move {
+                    if let Some(done) = done {
+                        done.send(()).unwrap();
+                    }
+                }));
+            }
+        });
+        done_rx.recv().unwrap();
+        let elapsed = start.elapsed();
+        submitter.join().unwrap();
+        elapsed
+    }
+
+    fn remote_roundtrip(n: usize) -> Vec<Duration> {
+        let handle = background_runtime();
+        (0..n)
+            .map(|i| {
+                let start = Instant::now();
+                let (tx, rx) = mpsc::channel();
+                drop(handle.spawn(async move { tx.send(i).unwrap() }));
+                assert_eq!(rx.recv().unwrap(), i);
+                start.elapsed()
+            })
+            .collect()
+    }
+
+    fn local_spawn(total: usize, batch: usize) -> Duration {
+        runtime().block_on(async move {
+            let mut tasks = Vec::with_capacity(batch);
+            let start = Instant::now();
+            for _ in 0..total / batch {
+                tasks.extend((0..batch).map(|i| tokio::spawn(async move { black_box(i) })));
+                for task in tasks.drain(..) {
+                    task.await.unwrap();
+                }
+            }
+            start.elapsed()
+        })
+    }
+
+    fn ping_pong(hops: usize) -> Duration {
+        run_local(async move {
+            let baton = Rc::new(Baton::default());
+            let start = Instant::now();
+            let a = tokio::task::spawn_local(player(baton.clone(), 0, hops));
+            let b = tokio::task::spawn_local(player(baton, 1, hops));
+            a.await.unwrap();
+            b.await.unwrap();
+            start.elapsed()
+        })
+    }
+
+    fn timers(delays: &[Duration]) -> Duration {
+        let delays = delays.to_vec();
+        runtime().block_on(async move {
+            let start = Instant::now();
+            let tasks: Vec<_> = delays
+                .into_iter()
+                .map(|delay| tokio::spawn(tokio::time::sleep(delay)))
+                .collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+            start.elapsed()
+        })
+    }
+
+    fn timer_cancel(n: usize) -> Duration {
+        runtime().block_on(async move {
+            let start = Instant::now();
+            for _ in 0..n {
+                poll_once(pin!(tokio::time::sleep(Duration::from_secs(10)))).await;
+            }
+            start.elapsed()
+        })
+    }
+
+    fn timeout_ready(n: usize) -> Duration {
+        runtime().block_on(async move {
+            let start = Instant::now();
+            for i in 0..n {
+                let out = tokio::time::timeout(Duration::from_secs(10), async move { i }).await;
+                assert_eq!(black_box(out.unwrap()), i);
+            }
+            start.elapsed()
+        })
+    }
+
+    fn spawn_blocking(n: usize) -> Duration {
+        runtime().block_on(async move {
+            let start = Instant::now();
+            for i in 0..n {
+                let out = tokio::task::spawn_blocking(move || i).await.unwrap();
+                assert_eq!(out, i);
+            }
+            start.elapsed()
+        })
+    }
+
+    fn idle_tasks(n: usize) -> u64 {
+        runtime().block_on(async move {
+            let parked = Parked::default();
+            let before = rss_bytes();
+            for _ in 0..n {
+                tokio::spawn(parked.task());
+            }
+            while parked.count() < n {
+                tokio::task::yield_now().await;
+            }
+            rss_bytes().saturating_sub(before)
+        })
+    }
+
+    fn echo_server(conns: usize, ready: &dyn Fn(SocketAddr)) {
+        runtime().block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            ready(listener.local_addr().unwrap());
+            let mut handlers = Vec::new();
+            for _ in 0..conns {
+                let (mut stream, _) = listener.accept().await.unwrap();
+                stream.set_nodelay(true).unwrap();
+                handlers.push(tokio::spawn(async move {
+                    let mut buf = [0; MESSAGE];
+                    loop {
+                        match stream.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => {
+                                if stream.write_all(&buf[..n]).await.is_err() {
+                                    return;
+                                }
+                            }
+                        }
+                    }
+                }));
+            }
+            for handler in handlers {
+                let _ = handler.await;
+            }
+        });
+    }
+}

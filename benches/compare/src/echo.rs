@@ -1,0 +1,44 @@
+//! The one TCP client every echo server faces: a std thread per
+//! connection with a blocking socket, sending 64 bytes and reading them
+//! back, as fast as the server answers.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::contenders::MESSAGE;
+
+/// Runs `conns` connections against `addr` for `seconds`, closes them,
+/// and returns the round trips per second.
+pub(crate) fn run_client(addr: SocketAddr, conns: usize, seconds: f64) -> f64 {
+    // Connect every client first, so that the server's accept loop is not
+    // part of the measurement.
+    let streams: Vec<TcpStream> = (0..conns)
+        .map(|_| {
+            let stream = TcpStream::connect(addr).expect("connect to the echo server");
+            stream.set_nodelay(true).unwrap();
+            stream
+        })
+        .collect();
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs_f64(seconds);
+    let clients: Vec<_> = streams
+        .into_iter()
+        .map(|mut stream| {
+            thread::spawn(move || {
+                let out = [7u8; MESSAGE];
+                let mut back = [0u8; MESSAGE];
+                let mut trips = 0u64;
+                while Instant::now() < deadline {
+                    stream.write_all(&out).unwrap();
+                    stream.read_exact(&mut back).unwrap();
+                    trips += 1;
+                }
+                trips
+            })
+        })
+        .collect();
+    let trips: u64 = clients.into_iter().map(|c| c.join().unwrap()).sum();
+    trips as f64 / start.elapsed().as_secs_f64()
+}

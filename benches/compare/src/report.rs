@@ -1,0 +1,379 @@
+//! Turning the figures into `benches/RESULTS.md`: the machine, the
+//! command, where tether stands against each target, and a table per
+//! workload.
+
+use std::collections::BTreeSet;
+use std::fmt::Write;
+use std::path::Path;
+use std::process::Command;
+
+use crate::Results;
+use crate::footprint::{self, Footprint};
+use crate::workloads::{Better, Workload};
+
+/// The Python reference rows: which loops run, or why not.
+pub(crate) struct Python {
+    pub(crate) loops: Vec<String>,
+    pub(crate) note: String,
+}
+
+impl Python {
+    pub(crate) fn skipped(why: &str) -> Self {
+        Python {
+            loops: Vec::new(),
+            note: format!("asyncio and uvloop skipped: {why}."),
+        }
+    }
+}
+
+/// Finds python3 and uvloop (the script installs uvloop with pip if it
+/// can); says what it found.
+pub(crate) fn python_setup(root: &Path) -> Python {
+    let Some(version) = output(
+        "python3",
+        &["-c", "import sys; print(sys.version.split()[0])"],
+    ) else {
+        return Python::skipped("no python3 on this machine");
+    };
+    let mut loops = vec!["asyncio".to_owned()];
+    let script = root.join("benches/compare_asyncio.py");
+    let setup = output("python3", &[script.to_str().unwrap(), "setup"]).unwrap_or_default();
+    let note = if setup.starts_with("uvloop=yes") {
+        loops.push("uvloop".to_owned());
+        format!("Python {version}, asyncio and uvloop.")
+    } else {
+        let why = setup.strip_prefix("uvloop=no").unwrap_or(&setup).trim();
+        eprintln!("uvloop skipped: it cannot be installed here ({why})");
+        format!("Python {version}, asyncio; uvloop skipped, it could not be installed ({why}).")
+    };
+    Python { loops, note }
+}
+
+/// The crates tether may have: its own, plus the trees of the mandated
+/// dependencies, read from the tether hello-world project in `dir`.
+pub(crate) fn mandated_crates(dir: &Path) -> BTreeSet<String> {
+    let mut allowed: BTreeSet<String> = ["polling", "slab", "concurrent-queue"]
+        .into_iter()
+        .flat_map(|krate| {
+            let mut tree = footprint::tree(dir, Some(krate));
+            tree.insert(krate.to_owned());
+            tree
+        })
+        .collect();
+    allowed.extend(
+        [
+            "tether",
+            "tether-reactor",
+            "tether-executor",
+            "tether-bridge",
+        ]
+        .map(str::to_owned),
+    );
+    allowed
+}
+
+/// Everything `render` needs.
+pub(crate) struct Run<'a> {
+    pub(crate) options_line: String,
+    pub(crate) rounds: usize,
+    pub(crate) quick: bool,
+    pub(crate) results: &'a Results,
+    pub(crate) workloads: &'a [&'a Workload],
+    pub(crate) python: &'a Python,
+    pub(crate) footprints: Option<&'a (Vec<Footprint>, BTreeSet<String>)>,
+}
+
+fn output(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mid = sorted.len() / 2;
+    if sorted.len() % 2 == 1 {
+        sorted[mid]
+    } else {
+        (sorted[mid - 1] + sorted[mid]) / 2.0
+    }
+}
+
+/// A number with as many decimals as its size deserves.
+fn num(x: f64) -> String {
+    match x.abs() {
+        a if a >= 100.0 => format!("{x:.0}"),
+        a if a >= 10.0 => format!("{x:.1}"),
+        _ => format!("{x:.2}"),
+    }
+}
+
+/// How many times better tether is than `peer` on a metric: the median of
+/// the per-round ratios (rounds are interleaved, so each ratio compares
+/// runs made seconds apart). Above 1: tether is better.
+fn advantage(tether: &[f64], peer: &[f64], better: Better) -> f64 {
+    let ratio = |t: f64, p: f64| match better {
+        Better::Lower => p / t,
+        Better::Higher => t / p,
+    };
+    if tether.len() == peer.len() {
+        let per_round: Vec<f64> = tether
+            .iter()
+            .zip(peer)
+            .map(|(&t, &p)| ratio(t, p))
+            .collect();
+        median(&per_round)
+    } else {
+        // A run failed somewhere: compare the medians instead.
+        ratio(median(tether), median(peer))
+    }
+}
+
+fn values<'a>(run: &'a Run<'_>, workload: &str, contender: &str, key: &str) -> Option<&'a [f64]> {
+    run.results
+        .get(workload)?
+        .get(contender)?
+        .get(key)
+        .map(Vec::as_slice)
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines().find_map(|l| {
+                l.strip_prefix("model name")?
+                    .split_once(':')
+                    .map(|(_, m)| m.trim().to_owned())
+            })
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|k| k.trim().to_owned())
+        .unwrap_or_default();
+    let rustc = output("rustc", &["--version"]).unwrap_or_default();
+    format!("{cpu}, {cores} cores; Linux {kernel}; {rustc}")
+}
+
+pub(crate) fn render(run: &Run<'_>) -> String {
+    let mut md = String::new();
+    let date = output("date", &["-u", "+%Y-%m-%d"]).unwrap_or_default();
+    let command = if run.options_line.is_empty() {
+        "cargo run --release -p tether-compare".to_owned()
+    } else {
+        format!(
+            "cargo run --release -p tether-compare -- {}",
+            run.options_line
+        )
+    };
+    writeln!(md, "# tether against tokio, smol, asyncio and uvloop\n").unwrap();
+    writeln!(
+        md,
+        "Written by the comparison harness (`benches/compare/`) on {date}, with\n`{command}`.\n"
+    )
+    .unwrap();
+    writeln!(md, "- Machine: {}.", machine()).unwrap();
+    writeln!(md, "- {}", run.python.note).unwrap();
+    writeln!(
+        md,
+        "- {} interleaved rounds{}: in each, every workload runs on every contender in turn, each run in a fresh process. Figures are medians, with min–max. \"tether ×\" is the median of the per-round ratios of the peer's figure to tether's (of tether's to the peer's where higher is better): above 1, tether is better.\n",
+        run.rounds,
+        if run.quick { " of the quick sizes (a tenth of the full ones; not for quoting)" } else { "" }
+    )
+    .unwrap();
+
+    render_targets(&mut md, run);
+
+    writeln!(md, "## Workloads\n").unwrap();
+    for workload in run.workloads {
+        let Some(by_contender) = run.results.get(workload.name) else {
+            writeln!(md, "### {}\n\nNo run succeeded.\n", workload.name).unwrap();
+            continue;
+        };
+        writeln!(md, "### {}\n\n{}\n", workload.name, workload.what).unwrap();
+        writeln!(md, "| metric | runtime | median | min–max | tether × |").unwrap();
+        writeln!(md, "|---|---|---:|---:|---:|").unwrap();
+        for metric in workload.metrics {
+            let tether = values(run, workload.name, "tether", metric.key);
+            for contender in by_contender
+                .keys()
+                .map(String::as_str)
+                .filter(|&c| c == "tether")
+                .chain(
+                    ["tokio", "smol", "asyncio", "uvloop"]
+                        .into_iter()
+                        .filter(|c| by_contender.contains_key(*c)),
+                )
+            {
+                let Some(vals) = values(run, workload.name, contender, metric.key) else {
+                    continue;
+                };
+                let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
+                let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let ratio = match (contender, tether) {
+                    ("tether", _) | (_, None) => "".to_owned(),
+                    (_, Some(t)) => format!("{:.2}", advantage(t, vals, metric.better)),
+                };
+                writeln!(
+                    md,
+                    "| {} | {contender} | {} | {}–{} | {ratio} |",
+                    metric.label,
+                    num(median(vals)),
+                    num(lo),
+                    num(hi)
+                )
+                .unwrap();
+            }
+        }
+        writeln!(md).unwrap();
+    }
+
+    if let Some((prints, mandated)) = run.footprints {
+        render_footprint(&mut md, prints, mandated);
+    }
+    md
+}
+
+fn render_targets(md: &mut String, run: &Run<'_>) {
+    writeln!(md, "## Targets\n").unwrap();
+    writeln!(md, "| target | where tether stands | met |").unwrap();
+    writeln!(md, "|---|---|---|").unwrap();
+    let mark = |met: bool| if met { "yes" } else { "**no**" };
+    // At least as fast as both peers on every workload, in every speed.
+    for workload in run.workloads {
+        for metric in workload.metrics.iter().filter(|m| m.speed) {
+            let Some(tether) = values(run, workload.name, "tether", metric.key) else {
+                continue;
+            };
+            let mut parts = Vec::new();
+            let mut met = true;
+            for peer in ["tokio", "smol"] {
+                if let Some(p) = values(run, workload.name, peer, metric.key) {
+                    let a = advantage(tether, p, metric.better);
+                    met &= a >= 1.0;
+                    parts.push(format!("{a:.2}× {peer}"));
+                }
+            }
+            writeln!(
+                md,
+                "| {}: as fast as tokio and smol ({}) | {} | {} |",
+                workload.name,
+                metric.label,
+                parts.join(", "),
+                mark(met)
+            )
+            .unwrap();
+        }
+    }
+    if let Some(tether) = values(run, "remote_callback", "tether", "ns_per_op") {
+        let best = ["tokio", "smol"]
+            .iter()
+            .filter_map(|peer| values(run, "remote_callback", peer, "ns_per_op"))
+            .map(|p| advantage(tether, p, Better::Lower))
+            .fold(f64::INFINITY, f64::min);
+        if best.is_finite() {
+            writeln!(
+                md,
+                "| remote_callback: at least 2× the faster peer's throughput | {best:.2}× the faster peer | {} |",
+                mark(best >= 2.0)
+            )
+            .unwrap();
+        }
+    }
+    if let (Some(t), Some(s)) = (
+        values(run, "idle_tasks", "tether", "bytes_per_task"),
+        values(run, "idle_tasks", "smol", "bytes_per_task"),
+    ) {
+        let (t, s) = (median(t), median(s));
+        writeln!(
+            md,
+            "| idle memory per task no more than smol's | {} vs {} bytes | {} |",
+            num(t),
+            num(s),
+            mark(t <= s)
+        )
+        .unwrap();
+    }
+    if let Some((prints, mandated)) = run.footprints {
+        let find = |name: &str| prints.iter().find(|p| p.runtime == name);
+        if let (Some(t), Some(k), Some(s)) = (find("tether"), find("tokio"), find("smol")) {
+            writeln!(
+                md,
+                "| hello-world binary smaller than both | {} KB vs tokio {} KB, smol {} KB | {} |",
+                t.binary_bytes / 1000,
+                k.binary_bytes / 1000,
+                s.binary_bytes / 1000,
+                mark(t.binary_bytes < k.binary_bytes && t.binary_bytes < s.binary_bytes)
+            )
+            .unwrap();
+            writeln!(
+                md,
+                "| clean release build faster than both | {:.1} s vs tokio {:.1} s, smol {:.1} s | {} |",
+                t.build_seconds,
+                k.build_seconds,
+                s.build_seconds,
+                mark(t.build_seconds < k.build_seconds && t.build_seconds < s.build_seconds)
+            )
+            .unwrap();
+            let extra: Vec<&str> = t
+                .crates
+                .iter()
+                .filter(|c| !mandated.contains(*c))
+                .map(String::as_str)
+                .collect();
+            writeln!(
+                md,
+                "| no crates beyond the mandated dependencies' trees and tether's own | {} crates; beyond those: {} | {} |",
+                t.crates.len(),
+                if extra.is_empty() { "none".to_owned() } else { extra.join(", ") },
+                mark(extra.is_empty())
+            )
+            .unwrap();
+        }
+    }
+    writeln!(md).unwrap();
+}
+
+fn render_footprint(md: &mut String, prints: &[Footprint], mandated: &BTreeSet<String>) {
+    writeln!(md, "## Footprint\n").unwrap();
+    writeln!(
+        md,
+        "A program that sleeps 1 ms and prints hello, built as its own project from clean (`strip = true`, otherwise the default release profile; dependencies fetched before the clock starts; one build each, not interleaved rounds). tokio is set up by hand with the `rt` and `time` features (`#[tokio::main]` would add the macro crates); smol's program uses the `smol` crate.\n"
+    )
+    .unwrap();
+    writeln!(
+        md,
+        "| runtime | binary (stripped) | crates in the tree | clean build |"
+    )
+    .unwrap();
+    writeln!(md, "|---|---:|---:|---:|").unwrap();
+    for p in prints {
+        writeln!(
+            md,
+            "| {} | {} KB | {} | {:.1} s |",
+            p.runtime,
+            p.binary_bytes / 1000,
+            p.crates.len(),
+            p.build_seconds
+        )
+        .unwrap();
+    }
+    for p in prints {
+        writeln!(
+            md,
+            "\n{}'s tree: {}.",
+            p.runtime,
+            p.crates.iter().cloned().collect::<Vec<_>>().join(", ")
+        )
+        .unwrap();
+    }
+    writeln!(
+        md,
+        "\nThe mandated dependencies' trees and tether's own crates: {}.\n",
+        mandated.iter().cloned().collect::<Vec<_>>().join(", ")
+    )
+    .unwrap();
+}
