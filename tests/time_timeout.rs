@@ -87,3 +87,19 @@ fn elapsed_becomes_a_timed_out_io_error() {
     assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
     assert_eq!(elapsed().to_string(), "deadline has elapsed");
 }
+
+#[test]
+fn the_clock_starts_when_the_timeout_is_first_awaited() {
+    tether::run(async {
+        // Made, then left alone for longer than its duration: as with
+        // asyncio's wait_for, the time before the first await does not count.
+        // (The inner sleep is made at the first await too.)
+        let made = timeout(Duration::from_millis(50), async {
+            sleep(Duration::from_millis(20)).await
+        });
+        std::thread::sleep(Duration::from_millis(80));
+        let start = Instant::now();
+        assert_eq!(made.await, Ok(()));
+        assert!(start.elapsed() >= Duration::from_millis(20));
+    });
+}

@@ -20,6 +20,10 @@ use super::sleep::{Sleep, sleep, sleep_until};
 /// before the deadline is checked, so one that is ready at once returns
 /// `Ok` without arming a timer, even with a zero duration.
 ///
+/// The clock starts at the first poll that finds the future pending, as
+/// asyncio's `wait_for` starts its timer when it is awaited: a timeout
+/// around a future that is ready at once never reads the clock.
+///
 /// The returned future has no name; to keep it in a struct, make the field
 /// generic or box it.
 ///
@@ -39,7 +43,7 @@ pub fn timeout<F: IntoFuture>(
     duration: Duration,
     future: F,
 ) -> impl Future<Output = Result<F::Output, Elapsed>> {
-    race(future.into_future(), sleep(duration))
+    race(future.into_future(), Deadline::After(duration))
 }
 
 /// Runs `future`, giving up at `deadline`. See [`timeout`].
@@ -47,17 +51,32 @@ pub fn timeout_at<F: IntoFuture>(
     deadline: Instant,
     future: F,
 ) -> impl Future<Output = Result<F::Output, Elapsed>> {
-    race(future.into_future(), sleep_until(deadline))
+    race(future.into_future(), Deadline::At(deadline))
 }
 
-/// Polls `future`, then `sleep`, until one of them finishes.
-async fn race<F: Future>(future: F, mut sleep: Sleep) -> Result<F::Output, Elapsed> {
+/// When a timeout gives up, before its timer exists.
+#[derive(Clone, Copy)]
+enum Deadline {
+    /// This long after the future was first found pending.
+    After(Duration),
+    /// At this instant.
+    At(Instant),
+}
+
+/// Polls `future`, then its timer, until one of them finishes.
+async fn race<F: Future>(future: F, deadline: Deadline) -> Result<F::Output, Elapsed> {
     let mut future = pin!(future);
+    // Made at the first `Pending`: only then is there something to time.
+    let mut timer: Option<Sleep> = None;
     poll_fn(|cx| {
         if let Poll::Ready(output) = future.as_mut().poll(cx) {
             return Poll::Ready(Ok(output));
         }
-        Pin::new(&mut sleep).poll(cx).map(|()| Err(Elapsed(())))
+        let timer = timer.get_or_insert_with(|| match deadline {
+            Deadline::After(duration) => sleep(duration),
+            Deadline::At(instant) => sleep_until(instant),
+        });
+        Pin::new(timer).poll(cx).map(|()| Err(Elapsed(())))
     })
     .await
 }
