@@ -13,14 +13,19 @@
 
 mod support;
 
-use std::cell::{Cell, RefCell};
-use std::future::{Future, poll_fn};
+// The futures the comparison harness also runs, from one source: the
+// one-slot baton of `ping_pong` and `poll_once` for timers.
+#[allow(dead_code, reason = "the harness's other helpers are not used here")]
+#[path = "compare/src/common.rs"]
+mod common;
+
+use std::cell::Cell;
 use std::hint::black_box;
-use std::pin::{Pin, pin};
+use std::pin::pin;
 use std::rc::Rc;
-use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
+use common::{Baton, player, poll_once};
 use criterion::{Criterion, Throughput};
 
 const BATCH: u64 = 1_000;
@@ -108,43 +113,6 @@ fn spawn_join(c: &mut Criterion) {
 
 // ===== wakes =====
 
-/// A one-slot baton between two local tasks: whoever holds it passes it on
-/// and waits for it to come back. The same code runs on every runtime.
-#[derive(Default)]
-struct Baton {
-    /// Whose turn it is (0 or 1).
-    turn: Cell<u8>,
-    /// The waker of the task waiting for its turn.
-    waiter: RefCell<Option<Waker>>,
-}
-
-impl Baton {
-    /// Waits for `me`'s turn, then passes the baton to the other task.
-    async fn pass(&self, me: u8) {
-        poll_fn(|cx| {
-            if self.turn.get() == me {
-                Poll::Ready(())
-            } else {
-                *self.waiter.borrow_mut() = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        })
-        .await;
-        self.turn.set(1 - me);
-        if let Some(waker) = self.waiter.borrow_mut().take() {
-            waker.wake();
-        }
-    }
-}
-
-/// Two tasks take turns `hops` times; the caller spawns `player(0)` and
-/// `player(1)` and awaits both.
-async fn player(baton: Rc<Baton>, me: u8, hops: u64) {
-    for _ in 0..hops / 2 {
-        baton.pass(me).await;
-    }
-}
-
 fn wake(c: &mut Criterion) {
     let group_name = "wake/yield_now";
     let mut group = c.benchmark_group(group_name);
@@ -201,8 +169,8 @@ fn wake(c: &mut Criterion) {
             let elapsed = rt.block_on(async {
                 let baton = Rc::new(Baton::default());
                 let start = Instant::now();
-                let a = tether::spawn(player(baton.clone(), 0, iters));
-                let b = tether::spawn(player(baton, 1, iters));
+                let a = tether::spawn(player(baton.clone(), 0, iters as usize));
+                let b = tether::spawn(player(baton, 1, iters as usize));
                 a.await.unwrap();
                 b.await.unwrap();
                 start.elapsed()
@@ -217,8 +185,8 @@ fn wake(c: &mut Criterion) {
             let elapsed = local.block_on(&rt, async {
                 let baton = Rc::new(Baton::default());
                 let start = Instant::now();
-                let a = tokio::task::spawn_local(player(baton.clone(), 0, iters));
-                let b = tokio::task::spawn_local(player(baton, 1, iters));
+                let a = tokio::task::spawn_local(player(baton.clone(), 0, iters as usize));
+                let b = tokio::task::spawn_local(player(baton, 1, iters as usize));
                 a.await.unwrap();
                 b.await.unwrap();
                 start.elapsed()
@@ -231,8 +199,8 @@ fn wake(c: &mut Criterion) {
             let elapsed = smol_run(async |ex| {
                 let baton = Rc::new(Baton::default());
                 let start = Instant::now();
-                let a = ex.spawn(player(baton.clone(), 0, iters));
-                let b = ex.spawn(player(baton, 1, iters));
+                let a = ex.spawn(player(baton.clone(), 0, iters as usize));
+                let b = ex.spawn(player(baton, 1, iters as usize));
                 a.await;
                 b.await;
                 start.elapsed()
@@ -303,16 +271,6 @@ fn call_soon(c: &mut Criterion) {
 }
 
 // ===== timers =====
-
-/// Polls `future` once, with the caller's context, and gives up on it.
-async fn poll_once<F: Future>(future: Pin<&mut F>) {
-    let mut future = Some(future);
-    poll_fn(|cx| {
-        let _ = future.take().unwrap().poll(cx);
-        Poll::Ready(())
-    })
-    .await
-}
 
 fn timer_insert_cancel(c: &mut Criterion) {
     let group_name = "timer/insert_cancel";

@@ -114,9 +114,14 @@ impl ModelTask {
     /// Puts the task in the ready queue, with the reference the transition
     /// took for the entry, and wakes the loop.
     fn submit(&self) {
+        self.enqueue();
+        self.queue_wakeup.notify();
+    }
+
+    /// Adds the task's entry to the ready queue, which must not hold one.
+    fn enqueue(&self) {
         let before = self.queued.fetch_add(1, AcqRel);
         assert_eq!(before, 0, "the task was queued twice");
-        self.queue_wakeup.notify();
     }
 
     /// The loop waits until the task is queued.
@@ -135,10 +140,8 @@ impl ModelTask {
             TransitionToRunning::Poll => match poll(self) {
                 Poll::Ready(value) => self.complete(Outcome::Finished(value)),
                 Poll::Pending => match self.state.transition_to_idle() {
-                    TransitionToIdle::Resubmit => {
-                        let before = self.queued.fetch_add(1, AcqRel);
-                        assert_eq!(before, 0, "the task was queued twice");
-                    }
+                    // The loop requeues it itself: no wakeup needed.
+                    TransitionToIdle::Resubmit => self.enqueue(),
                     TransitionToIdle::Idle => {}
                     TransitionToIdle::Dealloc => panic!("the task list's reference was lost"),
                 },

@@ -139,8 +139,7 @@ fn main() {
                 contenders.extend(python.loops.iter().map(String::as_str));
             }
             for contender in contenders {
-                let size = sizes.of(workload.name);
-                match run_one(&root, workload, contender, size, &sizes) {
+                match run_one(&root, workload, contender, &sizes) {
                     Ok(metrics) => {
                         let entry = results
                             .entry(workload.name)
@@ -186,9 +185,9 @@ fn run_one(
     root: &Path,
     workload: &Workload,
     contender: &str,
-    size: usize,
     sizes: &Sizes,
 ) -> Result<Vec<(String, f64)>, String> {
+    let size = sizes.of(workload.name);
     let mut command = if RUST_CONTENDERS.contains(&contender) {
         let mut command = Command::new(std::env::current_exe().unwrap());
         command.args(["worker", workload.name, contender, &size.to_string()]);
