@@ -95,3 +95,41 @@ fn a_callback_allocates_exactly_once() {
         assert_eq!(per_call, 1.0);
     });
 }
+
+/// A callback from another thread is no task: a closure that captures
+/// nothing costs no allocation of its own, one that captures something
+/// costs its box, and the injection queue adds one block per few dozen
+/// items. Counted on the submitting thread, where the allocations happen.
+#[test]
+fn a_callback_from_another_thread_allocates_at_most_its_box() {
+    let rt = tether::Runtime::new().unwrap();
+    let handle = rt.handle();
+    let ran = std::sync::Arc::new(std::sync::Mutex::new(0));
+    let counted = ran.clone();
+    let (empty, boxed) = std::thread::spawn(move || {
+        let per_call = |f: &dyn Fn()| {
+            let before = allocations();
+            (0..BATCH).for_each(|_| f());
+            (allocations() - before) as f64 / BATCH as f64
+        };
+        let empty = per_call(&|| handle.call_soon(|| {}).unwrap());
+        let boxed = per_call(&|| {
+            let ran = counted.clone();
+            handle.call_soon(move || *ran.lock().unwrap() += 1).unwrap()
+        });
+        (empty, boxed)
+    })
+    .join()
+    .unwrap();
+    rt.block_on(tether::yield_now());
+    println!("{empty} allocations per empty callback, {boxed} per capturing one");
+    assert_eq!(*ran.lock().unwrap(), BATCH);
+    assert!(
+        empty < 0.1,
+        "{empty} allocations per callback that captures nothing"
+    );
+    assert!(
+        (1.0..1.1).contains(&boxed),
+        "{boxed} allocations per capturing callback"
+    );
+}

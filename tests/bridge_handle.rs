@@ -52,6 +52,27 @@ fn callbacks_from_each_thread_run_in_submission_order() {
     }
 }
 
+/// A callback from another thread is no task, but it keeps its FIFO place
+/// among the spawns of the same thread.
+#[test]
+fn callbacks_and_spawns_from_one_thread_run_in_submission_order() {
+    let worker = LoopThread::new().unwrap();
+    let handle = worker.handle().clone();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    for i in 0..300 {
+        let seen = seen.clone();
+        if i % 3 == 0 {
+            drop(handle.spawn(async move { seen.lock().unwrap().push(i) }));
+        } else {
+            handle
+                .call_soon(move || seen.lock().unwrap().push(i))
+                .unwrap();
+        }
+    }
+    worker.stop();
+    assert_eq!(*seen.lock().unwrap(), (0..300).collect::<Vec<_>>());
+}
+
 #[test]
 fn a_closed_loop_hands_the_closure_or_the_future_back() {
     let rt = Runtime::new().unwrap();
@@ -256,10 +277,8 @@ fn panics_resolve_the_thread_future_and_reach_the_exception_handler() {
         .runtime(move || {
             Runtime::builder()
                 .on_exception(move |e| {
-                    record
-                        .lock()
-                        .unwrap()
-                        .push(e.message().unwrap_or("").to_owned())
+                    let seen = (e.task_id().is_some(), e.to_string());
+                    record.lock().unwrap().push(seen);
                 })
                 .build()
         })
@@ -280,13 +299,25 @@ fn panics_resolve_the_thread_future_and_reach_the_exception_handler() {
         in_make.unwrap().wait().unwrap_err().panic_message(),
         Some("in make")
     );
+    // A callback from another thread is no task: the handler sees no id.
+    worker
+        .handle()
+        .call_soon(|| panic!("in a callback"))
+        .unwrap();
     // The loop goes on.
     assert_eq!(
         worker.spawn(async { "still up" }).unwrap().wait().unwrap(),
         "still up"
     );
     worker.stop();
-    assert_eq!(*seen.lock().unwrap(), ["in the future", "in make"]);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            (true, "task 1 panicked: in the future".to_owned()),
+            (true, "task 2 panicked: in make".to_owned()),
+            (false, "callback panicked: in a callback".to_owned()),
+        ]
+    );
 }
 
 #[test]

@@ -14,7 +14,12 @@ fn runtime_recording(seen: &Seen) -> Runtime {
     let seen = seen.clone();
     Runtime::builder()
         .on_exception(move |e| {
-            let id = e.task_id().to_string().parse().unwrap();
+            let id = e
+                .task_id()
+                .expect("a task's id")
+                .to_string()
+                .parse()
+                .unwrap();
             seen.borrow_mut()
                 .push((id, e.is_callback(), e.message().unwrap_or("").to_owned()));
         })

@@ -302,10 +302,11 @@ fn a_closed_loop_hands_every_submission_back() {
     .unwrap();
 }
 
-/// Callbacks are tasks too: `call_soon` on the loop, and from another
-/// thread.
+/// A callback on the loop is a task (`Call` in a task cell); one from
+/// another thread is a boxed closure in the injection queue and the ready
+/// queue. Both run, in their FIFO order.
 #[test]
-fn callbacks_run_as_tasks() {
+fn callbacks_run_on_the_loop_and_from_another_thread() {
     let rt = Runtime::new().unwrap();
     let handle = rt.handle();
     let ran = Arc::new(Mutex::new(Vec::new()));

@@ -7,7 +7,20 @@
 //! an ordinary timer (armed on its first run, disarmed when it is
 //! cancelled), and a cancelled callback's memory goes the way of any task's.
 //! Each call costs one allocation, like a spawn.
+//!
+//! A callback sent from another thread ([`Handle::call_soon`]) is the
+//! exception: it returns no handle, so nothing can cancel it, and it needs
+//! none of what a task is for. It travels as a [`RemoteCall`], a boxed
+//! closure (no allocation at all for a closure that captures nothing),
+//! through the injection queue into the ready queue, where it keeps its
+//! FIFO place among the tasks. A task would cost a 100-byte cell allocated
+//! on the submitting thread and freed on the loop thread, a reference on
+//! the loop's shared state, and a place in the task list; when a producer
+//! outruns the loop, those cells are the backlog.
+//!
+//! [`Handle::call_soon`]: crate::Handle::call_soon
 
+use std::any::Any;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
@@ -144,8 +157,7 @@ impl std::fmt::Debug for CallbackHandle {
     }
 }
 
-/// The future of a callback task: call the closure, once. `Send` when the
-/// closure is, so that `Handle::call_soon` can make it on another thread.
+/// The future of a callback task: call the closure, once.
 pub(crate) struct Call<F> {
     /// The closure, until it is called.
     f: Option<F>,
@@ -154,11 +166,6 @@ pub(crate) struct Call<F> {
 impl<F> Call<F> {
     pub(crate) fn new(f: F) -> Self {
         Self { f: Some(f) }
-    }
-
-    /// The closure back, from a call that never ran.
-    pub(crate) fn into_inner(self) -> F {
-        self.f.expect("a Call handed back after it ran")
     }
 }
 
@@ -193,5 +200,46 @@ impl<F: FnOnce()> Future for TimedCall<F> {
             return Poll::Pending;
         }
         Pin::new(&mut this.call).poll(cx)
+    }
+}
+
+/// A closure sent from another thread with `Handle::call_soon`, on its way
+/// to the loop's ready queue. It is not a task: it runs once, in its FIFO
+/// place, and a panic goes to the exception handler with no task id.
+pub(crate) struct RemoteCall(Box<dyn SendCall>);
+
+impl RemoteCall {
+    pub(crate) fn new<F: FnOnce() + Send + 'static>(f: F) -> Self {
+        Self(Box::new(f))
+    }
+
+    /// Calls the closure. Loop thread.
+    pub(crate) fn call(self) {
+        self.0.call();
+    }
+
+    /// The closure back, as the type it was sent as: for a submission the
+    /// loop refused.
+    pub(crate) fn into_inner<F: FnOnce() + Send + 'static>(self) -> F {
+        match self.0.into_any().downcast::<F>() {
+            Ok(f) => *f,
+            Err(_) => unreachable!("a RemoteCall handed back as another type"),
+        }
+    }
+}
+
+/// A `Send` closure that can be called through a box, or unboxed again.
+trait SendCall: Send {
+    fn call(self: Box<Self>);
+    fn into_any(self: Box<Self>) -> Box<dyn Any>;
+}
+
+impl<F: FnOnce() + Send + 'static> SendCall for F {
+    fn call(self: Box<Self>) {
+        (*self)();
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
     }
 }

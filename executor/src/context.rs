@@ -103,7 +103,7 @@ pub(crate) fn push_ready_if_local(task: TaskRef) -> Result<(), TaskRef> {
 
 /// Shows a panic nobody joins to the current loop's exception handler, or
 /// prints it to stderr if no loop is current.
-pub(crate) fn report_panic(id: TaskId, kind: TaskKind, payload: &(dyn Any + Send)) {
+pub(crate) fn report_panic(id: Option<TaskId>, kind: TaskKind, payload: &(dyn Any + Send)) {
     let reported = with_core(|core| core.report_panic(id, kind, payload));
     if reported.is_none() {
         crate::exception::default_handler(&crate::Exception::new(id, kind, payload));

@@ -20,8 +20,9 @@ use slab::Slab;
 use tether_bridge::{BlockingPool, Initial};
 use tether_reactor::Reactor;
 
+use crate::callback::RemoteCall;
 use crate::exception::{Exception, ExceptionHandler};
-use crate::ready_queue::ReadyQueue;
+use crate::ready_queue::{ReadyQueue, Runnable};
 use crate::shared::{Injected, Shared};
 use crate::task::{self, JoinRef, TaskId, TaskKind, TaskRef};
 
@@ -109,8 +110,25 @@ impl Core {
                 self.list(task.clone());
                 self.ready.push(task);
             }
+            Injected::Call(call) => self.ready.push_call(call),
             Injected::Stop => self.stop_requested.set(true),
             Injected::OnStop(callback) => self.on_stop(callback),
+        }
+    }
+
+    /// Runs one entry of the ready queue (step 6 of the iteration).
+    pub(crate) fn run(&self, entry: Runnable) {
+        match entry {
+            Runnable::Task(task) => task.run(self),
+            Runnable::Call(call) => self.call(call),
+        }
+    }
+
+    /// Calls a callback from another thread; a panic goes to the exception
+    /// handler, with no task to name.
+    fn call(&self, call: RemoteCall) {
+        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| call.call())) {
+            self.report_panic(None, TaskKind::Callback, &*panic);
         }
     }
 
@@ -125,7 +143,7 @@ impl Core {
         let callbacks = std::mem::take(&mut *self.on_stop.borrow_mut());
         for callback in callbacks {
             if let Err(panic) = catch_unwind(AssertUnwindSafe(callback)) {
-                self.report_panic(TaskId(0), TaskKind::Callback, &*panic);
+                self.report_panic(None, TaskKind::Callback, &*panic);
             }
         }
     }
@@ -148,7 +166,12 @@ impl Core {
     }
 
     /// Shows a panic nobody joins to the exception handler.
-    pub(crate) fn report_panic(&self, id: TaskId, kind: TaskKind, payload: &(dyn Any + Send)) {
+    pub(crate) fn report_panic(
+        &self,
+        id: Option<TaskId>,
+        kind: TaskKind,
+        payload: &(dyn Any + Send),
+    ) {
         let exception = Exception::new(id, kind, payload);
         // A handler that panics must not take the loop down with it.
         if let Err(handler_panic) =
@@ -180,11 +203,12 @@ impl Core {
         // is cancelled below with the rest.
         let queued = self.ready.len();
         for _ in 0..queued {
-            let Some(task) = self.ready.pop() else { break };
-            if task.header().kind == TaskKind::Callback {
-                task.run(self);
-            } else {
-                self.ready.push(task);
+            let Some(entry) = self.ready.pop() else { break };
+            match entry {
+                Runnable::Task(task) if task.header().kind != TaskKind::Callback => {
+                    self.ready.push(task);
+                }
+                callback => self.run(callback),
             }
         }
         // Dropping a future may spawn a task (which lands in the list, to be

@@ -13,8 +13,9 @@ pub(crate) type ExceptionHandler = Box<dyn Fn(&Exception<'_>)>;
 ///
 /// asyncio: the `context` dict handed to the loop's exception handler.
 pub struct Exception<'a> {
-    /// The task (or callback) that panicked.
-    task: TaskId,
+    /// The task (or callback task) that panicked; `None` for a closure that
+    /// is not a task.
+    task: Option<TaskId>,
     /// Whether it was a task or a callback.
     kind: TaskKind,
     /// The panic's payload, as `catch_unwind` gave it.
@@ -22,7 +23,7 @@ pub struct Exception<'a> {
 }
 
 impl<'a> Exception<'a> {
-    pub(crate) fn new(task: TaskId, kind: TaskKind, payload: &'a (dyn Any + Send)) -> Self {
+    pub(crate) fn new(task: Option<TaskId>, kind: TaskKind, payload: &'a (dyn Any + Send)) -> Self {
         Self {
             task,
             kind,
@@ -30,8 +31,14 @@ impl<'a> Exception<'a> {
         }
     }
 
-    /// The id of the task, or of the task that ran the callback.
-    pub fn task_id(&self) -> TaskId {
+    /// The id of the task that panicked, or of the task that ran the
+    /// callback (`call_soon`, `call_later` and `call_at` on the loop thread
+    /// make one, so that the callback can be cancelled).
+    ///
+    /// `None` for a closure that never was a task: a callback sent from
+    /// another thread with [`Handle::call_soon`](crate::Handle::call_soon),
+    /// a stop callback, or a `ThreadFuture`'s done callback.
+    pub fn task_id(&self) -> Option<TaskId> {
         self.task
     }
 
@@ -58,9 +65,13 @@ impl fmt::Display for Exception<'_> {
             TaskKind::Callback => "callback",
             TaskKind::Task | TaskKind::BlockOn => "task",
         };
+        f.write_str(what)?;
+        if let Some(id) = self.task {
+            write!(f, " {id}")?;
+        }
         match self.message() {
-            Some(message) => write!(f, "{what} {} panicked: {message}", self.task),
-            None => write!(f, "{what} {} panicked", self.task),
+            Some(message) => write!(f, " panicked: {message}"),
+            None => f.write_str(" panicked"),
         }
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use tether_bridge::{Closed, Completion};
 
-use crate::callback::Call;
+use crate::callback::RemoteCall;
 use crate::context;
 use crate::metrics::Metrics;
 use crate::shared::{Injected, Shared};
@@ -63,16 +63,12 @@ impl Handle {
     ///
     /// If the loop is closed, `f` comes back in [`Closed`], unrun.
     pub fn call_soon<F: FnOnce() + Send + 'static>(&self, f: F) -> Result<(), Closed<F>> {
-        let call = task::allocate_send(
-            Call::new(f),
-            None,
-            self.shared.clone(),
-            self.next_id(),
-            TaskKind::Callback,
-        );
-        match self.submit(call) {
-            Ok(_) => Ok(()),
-            Err(call) => Err(Closed(call.into_inner())),
+        // Not a task: nothing can cancel it, so it needs no task's state
+        // (see `crate::callback`).
+        match self.shared.inject.push(Injected::Call(RemoteCall::new(f))) {
+            Ok(()) => Ok(()),
+            Err(Closed(Injected::Call(call))) => Err(Closed(call.into_inner())),
+            Err(Closed(_)) => unreachable!("the queue hands back what it was given"),
         }
     }
 

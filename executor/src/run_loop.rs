@@ -93,8 +93,8 @@ impl Core {
         // Step 6: a snapshot of the ready queue.
         let snapshot = self.ready.len();
         for _ in 0..snapshot {
-            let Some(task) = self.ready.pop() else { break };
-            task.run(self);
+            let Some(entry) = self.ready.pop() else { break };
+            self.run(entry);
             if self.main_woken.take() {
                 main();
             }

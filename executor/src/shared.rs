@@ -10,6 +10,7 @@ use std::thread::{self, ThreadId};
 use tether_bridge::{BlockingPool, Counter, Inject, Notify, Sequence};
 use tether_reactor::Wakeup;
 
+use crate::callback::RemoteCall;
 use crate::task::TaskRef;
 
 /// State of one loop that is shared with other threads.
@@ -35,6 +36,8 @@ pub(crate) enum Injected {
     Task(TaskRef),
     /// A new task, made on another thread: list it, then run it.
     Spawn(TaskRef),
+    /// `Handle::call_soon`: call this in its FIFO place.
+    Call(RemoteCall),
     /// `Handle::stop`: end `run_forever` after this iteration.
     Stop,
     /// `LoopThread::on_stop`: call this when `run_forever` stops.
@@ -90,6 +93,7 @@ impl std::fmt::Debug for Injected {
         match self {
             Injected::Task(task) => f.debug_tuple("Task").field(&task.id()).finish(),
             Injected::Spawn(task) => f.debug_tuple("Spawn").field(&task.id()).finish(),
+            Injected::Call(_) => f.write_str("Call(..)"),
             Injected::Stop => f.write_str("Stop"),
             Injected::OnStop(_) => f.write_str("OnStop(..)"),
         }

@@ -161,7 +161,7 @@ impl<T> ThreadFuture<T> {
             let caught =
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(outcome)));
             if let Err(panic) = caught {
-                context::report_panic(task::TaskId(0), task::TaskKind::Callback, &*panic);
+                context::report_panic(None, task::TaskKind::Callback, &*panic);
             }
         });
     }

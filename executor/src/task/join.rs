@@ -116,7 +116,7 @@ impl<T> Drop for JoinHandle<T> {
             // An output nobody took: drop it here, on the loop thread.
             let (id, kind) = (task.id(), task.header().kind);
             self.join
-                .drop_output(&|payload| context::report_panic(id, kind, payload));
+                .drop_output(&|payload| context::report_panic(Some(id), kind, payload));
         }
         // The `JoinRef` releases the handle's reference.
     }

@@ -121,7 +121,7 @@ impl TaskRef {
     /// cancelled. Loop thread; `self` is the queue entry's reference.
     pub(crate) fn run(self, core: &Core) {
         let (id, kind) = (self.id(), self.header().kind);
-        let report = |payload: &(dyn Any + Send)| core.report_panic(id, kind, payload);
+        let report = |payload: &(dyn Any + Send)| core.report_panic(Some(id), kind, payload);
         match self.state().transition_to_running() {
             TransitionToRunning::Poll => {
                 // The run owns a reference, so a borrowed waker is enough;
@@ -164,7 +164,7 @@ impl TaskRef {
     pub(crate) fn shut_down(self, core: &Core) {
         if self.state().transition_to_running_for_shutdown() {
             let (id, kind) = (self.id(), self.header().kind);
-            self.cancel(&|payload| core.report_panic(id, kind, payload));
+            self.cancel(&|payload| core.report_panic(Some(id), kind, payload));
             self.complete();
         }
     }
