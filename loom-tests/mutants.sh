@@ -39,7 +39,7 @@ ROWS=(
     "task_state task_wake_no_publish"
     "task_state task_ref_dec_no_fence"
     "task_state task_cancel_load_store"
-    "completion completion_notify_outside_lock"
+    "completion completion_notify_before_store"
     "completion completion_cancel_two_locks"
     "completion completion_wake_only_if_blocked"
     "blocking pool_uncounted_sleeper"

@@ -28,7 +28,12 @@
 //!    anything, including touching this cell, without deadlock.
 //! 3. Blocked threads wait on the condition variable in a loop that
 //!    re-checks `complete`; `complete` notifies only if one is blocked (a
-//!    notification without a waiter is a wasted system call).
+//!    notification without a waiter is a wasted system call). It decides
+//!    under the lock, after storing the value, and notifies after releasing
+//!    the lock: a thread notified while the lock is held wakes only to block
+//!    again on the mutex, which costs two more system calls and a context
+//!    switch on every round trip. A thread that blocks after the decision
+//!    finds the value when it re-checks.
 //! 4. A callback registered before completion runs on the completing
 //!    thread, after the value is stored; while those run (the value is lent
 //!    to them), a newly registered one joins them there; one registered
@@ -159,14 +164,14 @@ impl<T> Completion<T> {
     /// Puts `value` in the cell and wakes whoever waits for it, the async
     /// waiter after the lock is released.
     #[cfg_attr(
-        tether_mutant = "completion_notify_outside_lock",
+        tether_mutant = "completion_notify_before_store",
         allow(unreachable_code, unused_mut)
     )]
     fn make_ready(&self, mut state: MutexGuard<'_, State<T>>, value: T) {
-        // MUTANT: decide whether to notify, and notify, outside the lock and
-        // before the value is stored: a thread that blocks in between waits
-        // for a notification that already happened.
-        #[cfg(tether_mutant = "completion_notify_outside_lock")]
+        // MUTANT: decide whether to notify, and notify, before the value is
+        // stored: a thread that blocks in between waits for a notification
+        // that already happened.
+        #[cfg(tether_mutant = "completion_notify_before_store")]
         {
             let blocked = state.blocked;
             drop(state);
@@ -183,16 +188,19 @@ impl<T> Completion<T> {
             return;
         }
         state.slot = Slot::Ready(value);
-        if state.blocked > 0 {
-            self.done.notify_all();
-        }
+        // Rule 3: decided here, under the lock, after the store.
+        let notify = state.blocked > 0;
         // MUTANT: wake the async waiter only if a thread is blocked too, as
         // if the count of blocked threads covered every kind of waiter.
-        if cfg!(tether_mutant = "completion_wake_only_if_blocked") && state.blocked == 0 {
-            return;
-        }
-        let waker = state.waker.take();
+        let waker = if cfg!(tether_mutant = "completion_wake_only_if_blocked") && !notify {
+            None
+        } else {
+            state.waker.take()
+        };
         drop(state);
+        if notify {
+            self.done.notify_all();
+        }
         if let Some(waker) = waker {
             waker.wake();
         }

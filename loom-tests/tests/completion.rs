@@ -22,7 +22,7 @@
 //! checked on its notified path; its timeout path is a unit test.
 //!
 //! Seeded bugs it catches (`loom-tests/README.md` has the table):
-//! `completion_notify_outside_lock`, `completion_cancel_two_locks`,
+//! `completion_notify_before_store`, `completion_cancel_two_locks`,
 //! `completion_wake_only_if_blocked`.
 //!
 //! Bound: every model is explored whole. The cell does everything under
