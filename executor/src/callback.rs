@@ -228,6 +228,12 @@ impl RemoteCall {
     }
 }
 
+impl std::fmt::Debug for RemoteCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RemoteCall(..)")
+    }
+}
+
 /// A `Send` closure that can be called through a box, or unboxed again.
 trait SendCall: Send {
     fn call(self: Box<Self>);

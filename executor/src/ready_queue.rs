@@ -8,22 +8,30 @@ use crate::task::TaskRef;
 
 /// Tasks and callbacks waiting to run, oldest first. Loop thread only.
 ///
-/// A plain `VecDeque` behind a `RefCell`: it never leaves the loop thread,
-/// so it needs no atomics, and after it has grown to the loop's working set
-/// a push or pop allocates nothing. Each task entry owns a reference to its
-/// task (`tether_bridge::task_state`, rule 5), and the state word
+/// Plain `VecDeque`s behind `RefCell`s: they never leave the loop thread,
+/// so they need no atomics, and after they have grown to the loop's working
+/// set a push or pop allocates nothing. Each task entry owns a reference to
+/// its task (`tether_bridge::task_state`, rule 5), and the state word
 /// guarantees a task is in here at most once.
+///
+/// Callbacks from other threads wait in a queue of their own, and leave a
+/// `None` in their FIFO place among the tasks: a boxed closure is two
+/// pointers, and mixing the two kinds in one queue would double the size of
+/// every task's entry. Popping a `None` pops the oldest callback.
 ///
 /// The loop runs a *snapshot*: it reads the length once, then pops that many
 /// entries, so a task that wakes itself again goes to the back and waits for
 /// the next iteration (see `run_loop`).
 #[derive(Debug, Default)]
 pub(crate) struct ReadyQueue {
-    /// The entries, oldest at the front.
-    entries: RefCell<VecDeque<Runnable>>,
+    /// Every entry, oldest at the front: a task, or `None` for the next
+    /// callback in `calls`.
+    order: RefCell<VecDeque<Option<TaskRef>>>,
+    /// The callbacks from other threads, oldest at the front.
+    calls: RefCell<VecDeque<RemoteCall>>,
 }
 
-/// One entry of the ready queue.
+/// One entry of the ready queue, as it is popped.
 pub(crate) enum Runnable {
     /// A task to run once: poll its future, or drop it if cancelled.
     Task(TaskRef),
@@ -33,32 +41,40 @@ pub(crate) enum Runnable {
 
 impl ReadyQueue {
     pub(crate) fn push(&self, task: TaskRef) {
-        self.entries.borrow_mut().push_back(Runnable::Task(task));
+        self.order.borrow_mut().push_back(Some(task));
     }
 
     pub(crate) fn push_call(&self, call: RemoteCall) {
-        self.entries.borrow_mut().push_back(Runnable::Call(call));
+        self.calls.borrow_mut().push_back(call);
+        self.order.borrow_mut().push_back(None);
     }
 
     pub(crate) fn pop(&self) -> Option<Runnable> {
-        self.entries.borrow_mut().pop_front()
+        match self.order.borrow_mut().pop_front()? {
+            Some(task) => Some(Runnable::Task(task)),
+            None => {
+                let call = self.calls.borrow_mut().pop_front();
+                Some(Runnable::Call(call.expect("a callback for each None")))
+            }
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.entries.borrow().len()
+        self.order.borrow().len()
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.entries.borrow().is_empty()
+        self.order.borrow().is_empty()
     }
 
     /// Empties the queue, releasing each task entry's reference and dropping
-    /// each callback uncalled. The entries are dropped after the borrow
-    /// ends: freeing a task runs destructors, and none of them may find the
+    /// each callback uncalled. The entries are dropped after the borrows
+    /// end: freeing a task runs destructors, and none of them may find the
     /// queue borrowed.
     pub(crate) fn clear(&self) {
-        let entries = std::mem::take(&mut *self.entries.borrow_mut());
-        drop(entries);
+        let order = std::mem::take(&mut *self.order.borrow_mut());
+        let calls = std::mem::take(&mut *self.calls.borrow_mut());
+        drop((order, calls));
     }
 }
 
@@ -68,5 +84,15 @@ impl std::fmt::Debug for Runnable {
             Runnable::Task(task) => f.debug_tuple("Task").field(&task.id()).finish(),
             Runnable::Call(_) => f.write_str("Call(..)"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_task_entry_is_one_pointer() {
+        assert_eq!(size_of::<Option<TaskRef>>(), size_of::<usize>());
     }
 }
