@@ -152,13 +152,16 @@ impl Core {
     fn list(&self, task: TaskRef) {
         let mut tasks = self.tasks.borrow_mut();
         let entry = tasks.vacant_entry();
-        task.header().list_key.set(entry.key());
+        let key =
+            u32::try_from(entry.key()).expect("tether: more than 2^32 live tasks on one loop");
+        task.header().list_key.set(key);
         entry.insert(task);
     }
 
     /// Removes a completed task from the list, releasing the list's reference.
     pub(crate) fn unlist(&self, task: &TaskRef) {
-        let listed = self.tasks.borrow_mut().remove(task.header().list_key.get());
+        let key = task.header().list_key.get() as usize;
+        let listed = self.tasks.borrow_mut().remove(key);
         debug_assert_eq!(listed.id(), task.id());
         // Released after the borrow: the caller's reference keeps the task
         // alive, but a destructor must never find the list borrowed.

@@ -104,12 +104,15 @@ pub(crate) struct Header {
     pub(crate) shared: Arc<Shared>,
     /// Unique among the tasks of its loop.
     pub(crate) id: TaskId,
-    /// What the task is for, so that reports can name it properly.
-    pub(crate) kind: TaskKind,
     /// Loop thread only: the waker of the task awaiting the `JoinHandle`.
     pub(crate) join_waker: Cell<Option<Waker>>,
-    /// Loop thread only: the task's index in the loop's task list.
-    pub(crate) list_key: Cell<usize>,
+    /// Loop thread only: the task's index in the loop's task list. Four
+    /// bytes, next to `kind`'s one, make the header 56 bytes instead of 64:
+    /// with a small future, that takes the allocation from glibc's 112-byte
+    /// size class down to 96. (Four billion live tasks would be 350 GB.)
+    pub(crate) list_key: Cell<u32>,
+    /// What the task is for, so that reports can name it properly.
+    pub(crate) kind: TaskKind,
 }
 
 /// A task's whole allocation: the header, then the future or its output.
@@ -295,9 +298,9 @@ fn allocate_cell<F: Future + 'static>(
             },
             shared,
             id,
-            kind,
             join_waker: Cell::new(None),
-            list_key: Cell::new(usize::MAX),
+            list_key: Cell::new(u32::MAX),
+            kind,
         },
         stage: UnsafeCell::new(Stage::Running(future, sink)),
     });
@@ -660,4 +663,15 @@ unsafe fn waker_wake_by_ref(data: *const ()) {
 unsafe fn waker_drop(data: *const ()) {
     // SAFETY: `drop` consumes the waker and its reference.
     drop(unsafe { task_from_waker(data) });
+}
+
+#[cfg(test)]
+mod tests {
+    /// The header's size decides the size class of every task's allocation
+    /// (see `Header::list_key`).
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn the_header_is_seven_words() {
+        assert_eq!(size_of::<super::Header>(), 56);
+    }
 }
