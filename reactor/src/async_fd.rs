@@ -155,11 +155,7 @@ impl<T: AsFd> Async<T> {
         loop {
             match op(self.get_ref()) {
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                    let readiness = match direction {
-                        Direction::Read => self.readable(),
-                        Direction::Write => self.writable(),
-                    };
-                    readiness.await?;
+                    self.registration.next_event(direction).await?;
                 }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                 result => return result,

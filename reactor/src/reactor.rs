@@ -76,6 +76,9 @@ pub struct Reactor {
     to_wake: RefCell<Vec<Waker>>,
     /// How other threads end `react`'s wait.
     wakeup: Wakeup,
+    /// Whether sources are registered edge-triggered (see `crate::source`):
+    /// where the poller supports it.
+    edge: bool,
 }
 
 /// How long [`Reactor::react`] may wait for an event.
@@ -113,7 +116,20 @@ impl Reactor {
     /// Fails if the OS refuses a poller (for example out of file
     /// descriptors: an epoll instance, a timerfd and an eventfd on Linux).
     pub fn new() -> io::Result<Rc<Self>> {
-        let poller = Arc::new(Poller::new()?);
+        let poller = Poller::new()?;
+        let edge = poller.supports_edge();
+        Self::with_poller(poller, edge)
+    }
+
+    /// A reactor whose sources are registered oneshot even where the poller
+    /// could do edges, so that tests cover both modes.
+    #[cfg(test)]
+    pub(crate) fn new_oneshot() -> io::Result<Rc<Self>> {
+        Self::with_poller(Poller::new()?, false)
+    }
+
+    fn with_poller(poller: Poller, edge: bool) -> io::Result<Rc<Self>> {
+        let poller = Arc::new(poller);
         let origin = Instant::now();
         let wakeup = Wakeup::new(&poller)?;
         Ok(Rc::new(Self {
@@ -127,6 +143,7 @@ impl Reactor {
             now: Cell::new(origin),
             to_wake: RefCell::new(Vec::new()),
             wakeup,
+            edge,
         }))
     }
 
@@ -285,6 +302,11 @@ impl Reactor {
     /// The source table, for [`crate::source`].
     pub(crate) fn sources(&self) -> &RefCell<Slab<SourceState>> {
         &self.sources
+    }
+
+    /// Whether sources are registered edge-triggered.
+    pub(crate) fn edge_triggered(&self) -> bool {
+        self.edge
     }
 
     /// A fresh generation for a new registration.

@@ -29,6 +29,25 @@
 //! the same count, so it does not count: the caller saw `WouldBlock` after
 //! it.
 //!
+//! # Edge-triggered where the poller can, oneshot where it cannot
+//!
+//! On epoll and kqueue a source is registered once, edge-triggered, for
+//! both directions: the poller reports each change to ready and is never
+//! re-armed, so waiting costs no system call. The poll backend cannot do
+//! edges; there the source is registered oneshot and re-armed, with one
+//! `modify`, whenever a direction gains a waiter the poller does not watch.
+//! An edge is only reported for a change, so a waiter that begins while
+//! the fd is already ready would wait for the next change; the rule above,
+//! that waiting follows a `WouldBlock`, is what makes that impossible. The
+//! public readiness futures, whose callers may not have seen one, ask the
+//! poller to report the fd's current state once, as a re-arm does.
+//!
+//! tokio also skips the read that would fail after a short one (fewer
+//! bytes than asked for): it knows from `EPOLLRDHUP` whether the peer's end
+//! of file is already queued behind the data. `polling` does not report
+//! `EPOLLRDHUP`, and without it a short read cannot tell "nothing more" from
+//! "end of file next", so tether always reads until `WouldBlock`.
+//!
 //! # Keys and stale events
 //!
 //! The key the poller returns with an event is a [`SourceKey`]: the slab
@@ -45,7 +64,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use polling::{Event, Poller};
+use polling::{Event, PollMode, Poller};
 use slab::Slab;
 
 use crate::reactor::Reactor;
@@ -82,6 +101,8 @@ pub(crate) struct SourceState {
     generation: usize,
     /// Waiters and event stamps for reading, then writing.
     directions: [DirectionState; 2],
+    /// Registered edge-triggered (armed for good) rather than oneshot.
+    edge: bool,
 }
 
 /// Who waits for one direction of a source, and when it was last ready.
@@ -117,6 +138,9 @@ pub struct Readiness<'a> {
     registration: &'a Registration,
     /// Which direction.
     direction: Direction,
+    /// Whether the caller just saw `WouldBlock` (the retry loops of
+    /// `Async`): then no report of the fd's current state is needed.
+    after_would_block: bool,
     /// Once polled: the waiter's slot and the tick it started waiting at.
     waiting: Option<(usize, u64)>,
 }
@@ -174,8 +198,11 @@ impl SourceState {
             .iter_mut()
             .zip([event.readable, event.writable])
         {
-            // Oneshot disarms the whole registration, not one direction.
-            direction.armed = false;
+            // Oneshot disarms the whole registration, not one direction;
+            // an edge-triggered one stays armed.
+            if !self.edge {
+                direction.armed = false;
+            }
             if !ready {
                 continue;
             }
@@ -204,6 +231,18 @@ impl SourceState {
         self.directions[0].armed = interest.readable;
         self.directions[1].armed = interest.writable;
         Ok(())
+    }
+
+    /// Asks an edge-triggered poller to report the fd's current readiness
+    /// at its next wait, as a oneshot re-arm does. Oneshot sources need no
+    /// such thing: `rearm` does it whenever a waiter needs it.
+    fn report_current(&self, poller: &Poller, key: SourceKey) -> io::Result<()> {
+        if !self.edge {
+            return Ok(());
+        }
+        // SAFETY: as in `rearm`.
+        let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
+        poller.modify_with_mode(fd, Event::all(key.raw()), PollMode::Edge)
     }
 
     /// Whether the poller watches this source in some direction.
@@ -259,16 +298,28 @@ impl Registration {
         }
         let generation = reactor.next_generation() as usize & ((1 << GENERATION_BITS) - 1);
         let key = SourceKey::new(entry.key(), generation);
+        let edge = reactor.edge_triggered();
+        let (interest, mode) = if edge {
+            (Event::all(key.raw()), PollMode::Edge)
+        } else {
+            (Event::none(key.raw()), PollMode::Oneshot)
+        };
         // SAFETY: the caller keeps `fd` open until this registration is
         // dropped, and our `Drop` deletes it from the poller first, which is
         // what `Poller::add` requires.
-        unsafe { reactor.poller().add(fd, Event::none(key.raw()))? };
+        unsafe { reactor.poller().add_with_mode(fd, interest, mode)? };
+        let mut directions: [DirectionState; 2] = Default::default();
+        for direction in &mut directions {
+            direction.armed = edge;
+        }
         entry.insert(SourceState {
             fd,
             generation,
-            directions: Default::default(),
+            directions,
+            edge,
         });
         drop(sources);
+        reactor.count_armed(false, edge);
         Ok(Self { reactor, key })
     }
 
@@ -303,19 +354,27 @@ impl Registration {
     /// Waits until the fd is readable. Any number of tasks may wait at once;
     /// one event wakes them all.
     pub fn readable(&self) -> Readiness<'_> {
-        Readiness {
-            registration: self,
-            direction: Direction::Read,
-            waiting: None,
-        }
+        self.readiness(Direction::Read, false)
     }
 
     /// Waits until the fd is writable. Any number of tasks may wait at once;
     /// one event wakes them all.
     pub fn writable(&self) -> Readiness<'_> {
+        self.readiness(Direction::Write, false)
+    }
+
+    /// Waits for the next event in `direction`, right after an operation
+    /// returned `WouldBlock`: asks the poller for nothing it does not watch
+    /// already.
+    pub(crate) fn next_event(&self, direction: Direction) -> Readiness<'_> {
+        self.readiness(direction, true)
+    }
+
+    fn readiness(&self, direction: Direction, after_would_block: bool) -> Readiness<'_> {
         Readiness {
             registration: self,
-            direction: Direction::Write,
+            direction,
+            after_would_block,
             waiting: None,
         }
     }
@@ -371,6 +430,9 @@ impl Future for Readiness<'_> {
             None => {
                 let slot = state.waiters.insert(Some(cx.waker().clone()));
                 self.waiting = Some((slot, registration.reactor.tick()));
+                if !self.after_would_block {
+                    source.report_current(registration.reactor.poller(), registration.key)?;
+                }
             }
         }
         registration.reactor.rearm(&mut source, registration.key)?;
@@ -430,8 +492,19 @@ mod tests {
     }
 
     impl Fixture {
+        /// Sources as the platform registers them: edge-triggered here.
         fn new() -> Self {
-            let reactor = Reactor::new().unwrap();
+            let fixture = Self::with(Reactor::new().unwrap());
+            assert!(fixture.reactor.edge_triggered(), "epoll does edges");
+            fixture
+        }
+
+        /// Sources registered oneshot, as on the poll backend.
+        fn oneshot() -> Self {
+            Self::with(Reactor::new_oneshot().unwrap())
+        }
+
+        fn with(reactor: Rc<Reactor>) -> Self {
             let _enter = reactor.enter();
             let (ours, theirs) = pair();
             let registration = register(&ours);
@@ -490,32 +563,74 @@ mod tests {
         unsafe { Registration::new(stream.as_raw_fd()) }.unwrap()
     }
 
-    #[test]
-    fn readiness_that_arrives_before_the_rearm_is_not_lost() {
-        let f = Fixture::new();
-        // A first wait: arm, get the event.
-        assert!(f.poll_wait(Direction::Read).is_pending());
-        f.send();
-        f.react();
-        assert_eq!(f.wakes(), 1);
+    /// Both modes: runs `test` on an edge-triggered fixture, then a oneshot
+    /// one.
+    fn in_both_modes(test: impl Fn(Fixture)) {
+        test(Fixture::new());
+        test(Fixture::oneshot());
+    }
 
-        // The reader drains, sees WouldBlock... and data arrives before it
-        // waits again, while the poller is disarmed (oneshot).
-        f.drain();
-        f.send();
+    /// The reader drains and sees `WouldBlock`, and data arrives before it
+    /// waits: oneshot, while the poller is disarmed (the re-arm finds the
+    /// fd readable); edge-triggered, with no re-arm at all (the arrival is
+    /// a new edge). Either way the next poll reports it.
+    #[test]
+    fn readiness_that_arrives_before_the_wait_is_not_lost() {
+        in_both_modes(|f| {
+            assert!(f.poll_wait(Direction::Read).is_pending());
+            f.send();
+            f.react();
+            assert_eq!(f.wakes(), 1);
+            f.drain();
+            f.send();
+            assert!(f.poll_wait(Direction::Read).is_pending());
+            f.react();
+            assert_eq!(
+                f.wakes(),
+                2,
+                "readiness that arrived before the wait was lost"
+            );
+        });
+    }
+
+    #[test]
+    fn an_edge_source_is_armed_from_registration_to_drop() {
+        let f = Fixture::new();
+        assert!(f.reactor.has_armed_sources());
+        // Waiting needs no system call, and an event leaves it armed.
         assert!(f.poll_wait(Direction::Read).is_pending());
-        // The re-arm found the fd readable: the next poll reports it.
+        f.send();
         f.react();
-        assert_eq!(
-            f.wakes(),
-            2,
-            "readiness that arrived before the re-arm was lost"
-        );
+        assert!(f.reactor.has_armed_sources());
+        let reactor = f.reactor.clone();
+        drop(f);
+        assert!(!reactor.has_armed_sources());
+    }
+
+    #[test]
+    fn a_readiness_future_on_a_readable_fd_completes_without_a_new_arrival() {
+        in_both_modes(|f| {
+            // The fd becomes readable and the event is consumed by a wait,
+            // but nobody reads: no new edge will come.
+            assert!(f.poll_wait(Direction::Read).is_pending());
+            f.send();
+            f.react();
+            let mut readable = f.registration.readable();
+            assert!(f.poll(&mut readable).is_pending());
+            f.react();
+            assert!(
+                f.poll(&mut readable).is_ready(),
+                "readable() waited for a change on an fd that was readable"
+            );
+        });
     }
 
     #[test]
     fn a_readiness_future_ignores_an_event_from_before_it_began() {
-        let f = Fixture::new();
+        in_both_modes(a_readiness_future_ignores_an_old_event);
+    }
+
+    fn a_readiness_future_ignores_an_old_event(f: Fixture) {
         assert!(f.poll_wait(Direction::Read).is_pending());
         f.send();
         f.react();
@@ -593,7 +708,7 @@ mod tests {
 
     #[test]
     fn reading_and_writing_waiters_rearm_each_other() {
-        let f = Fixture::new();
+        let f = Fixture::oneshot();
         let writer_counter = Arc::new(Counter::default());
         let writer = Waker::from(writer_counter.clone());
         // Fill the send buffer so that `ours` is not writable.
@@ -621,7 +736,7 @@ mod tests {
 
     #[test]
     fn the_armed_count_follows_waiters_events_and_drops() {
-        let f = Fixture::new();
+        let f = Fixture::oneshot();
         assert!(!f.reactor.has_armed_sources());
         assert!(f.poll_wait(Direction::Read).is_pending());
         assert!(f.reactor.has_armed_sources());
