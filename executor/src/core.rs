@@ -20,7 +20,6 @@ use slab::Slab;
 use tether_bridge::{BlockingPool, Initial};
 use tether_reactor::Reactor;
 
-use crate::callback::RemoteCall;
 use crate::exception::{Exception, ExceptionHandler};
 use crate::ready_queue::{ReadyQueue, Runnable};
 use crate::shared::{Injected, Shared};
@@ -120,14 +119,15 @@ impl Core {
     pub(crate) fn run(&self, entry: Runnable) {
         match entry {
             Runnable::Task(task) => task.run(self),
-            Runnable::Call(call) => self.call(call),
+            Runnable::Call(call) => self.call(|| call.call()),
         }
     }
 
-    /// Calls a callback from another thread; a panic goes to the exception
-    /// handler, with no task to name.
-    fn call(&self, call: RemoteCall) {
-        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| call.call())) {
+    /// Calls a callback that is not a task (from another thread, or a stop
+    /// callback); a panic goes to the exception handler, with no task to
+    /// name.
+    fn call(&self, callback: impl FnOnce()) {
+        if let Err(panic) = catch_unwind(AssertUnwindSafe(callback)) {
             self.report_panic(None, TaskKind::Callback, &*panic);
         }
     }
@@ -142,9 +142,7 @@ impl Core {
     pub(crate) fn run_stop_callbacks(&self) {
         let callbacks = std::mem::take(&mut *self.on_stop.borrow_mut());
         for callback in callbacks {
-            if let Err(panic) = catch_unwind(AssertUnwindSafe(callback)) {
-                self.report_panic(None, TaskKind::Callback, &*panic);
-            }
+            self.call(callback);
         }
     }
 

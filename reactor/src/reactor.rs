@@ -224,9 +224,9 @@ impl Reactor {
                 continue;
             }
             let was_armed = source.is_armed();
-            source.deliver(&event, tick, to_wake);
+            source.deliver(&event, tick, self.edge, to_wake);
             // Oneshot: the event disarmed the source. Re-arm for whoever
-            // is still waiting. An error means the fd is gone; its waiters
+            // is still waiting (a no-op for an edge-triggered source). An error means the fd is gone; its waiters
             // were woken above or will find out from their next operation.
             let _ = source.rearm(&self.poller, key);
             self.count_armed(was_armed, source.is_armed());

@@ -101,8 +101,6 @@ pub(crate) struct SourceState {
     generation: usize,
     /// Waiters and event stamps for reading, then writing.
     directions: [DirectionState; 2],
-    /// Registered edge-triggered (armed for good) rather than oneshot.
-    edge: bool,
 }
 
 /// Who waits for one direction of a source, and when it was last ready.
@@ -191,8 +189,15 @@ impl SourceState {
     }
 
     /// Records an event at `tick` and moves the wakers it concerns to
-    /// `to_wake`. The poller is now disarmed for this source (oneshot).
-    pub(crate) fn deliver(&mut self, event: &Event, tick: u64, to_wake: &mut Vec<Waker>) {
+    /// `to_wake`. A oneshot source (`edge` false) is now disarmed; an
+    /// edge-triggered one stays armed.
+    pub(crate) fn deliver(
+        &mut self,
+        event: &Event,
+        tick: u64,
+        edge: bool,
+        to_wake: &mut Vec<Waker>,
+    ) {
         for (direction, ready) in self
             .directions
             .iter_mut()
@@ -200,7 +205,7 @@ impl SourceState {
         {
             // Oneshot disarms the whole registration, not one direction;
             // an edge-triggered one stays armed.
-            if !self.edge {
+            if !edge {
                 direction.armed = false;
             }
             if !ready {
@@ -233,13 +238,9 @@ impl SourceState {
         Ok(())
     }
 
-    /// Asks an edge-triggered poller to report the fd's current readiness
-    /// at its next wait, as a oneshot re-arm does. Oneshot sources need no
-    /// such thing: `rearm` does it whenever a waiter needs it.
+    /// Asks the poller, for an edge-triggered source, to report the fd's
+    /// current readiness at its next wait, as a oneshot re-arm does.
     fn report_current(&self, poller: &Poller, key: SourceKey) -> io::Result<()> {
-        if !self.edge {
-            return Ok(());
-        }
         // SAFETY: as in `rearm`.
         let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
         poller.modify_with_mode(fd, Event::all(key.raw()), PollMode::Edge)
@@ -308,15 +309,15 @@ impl Registration {
         // dropped, and our `Drop` deletes it from the poller first, which is
         // what `Poller::add` requires.
         unsafe { reactor.poller().add_with_mode(fd, interest, mode)? };
-        let mut directions: [DirectionState; 2] = Default::default();
-        for direction in &mut directions {
-            direction.armed = edge;
-        }
+        // Edge-triggered, both directions are armed for good.
+        let directions = std::array::from_fn(|_| DirectionState {
+            armed: edge,
+            ..Default::default()
+        });
         entry.insert(SourceState {
             fd,
             generation,
             directions,
-            edge,
         });
         drop(sources);
         reactor.count_armed(false, edge);
@@ -430,8 +431,11 @@ impl Future for Readiness<'_> {
             None => {
                 let slot = state.waiters.insert(Some(cx.waker().clone()));
                 self.waiting = Some((slot, registration.reactor.tick()));
-                if !self.after_would_block {
-                    source.report_current(registration.reactor.poller(), registration.key)?;
+                // Oneshot needs no report: `rearm` below arms the fd, which
+                // reports its current state.
+                let reactor = &registration.reactor;
+                if !self.after_would_block && reactor.edge_triggered() {
+                    source.report_current(reactor.poller(), registration.key)?;
                 }
             }
         }
