@@ -96,6 +96,38 @@ fn no_more_than_the_limit_run_at_once() {
 }
 
 #[test]
+fn the_default_limit_is_asyncios_cores_plus_four_at_most_32() {
+    let cores = thread::available_parallelism().map_or(1, |n| n.get());
+    let limit = (cores + 4).min(32);
+    let gate = Arc::new(Gate::default());
+    let started = Arc::new(Mutex::new(0usize));
+    let rt = Runtime::new().unwrap();
+    rt.block_on(async {
+        let jobs: Vec<_> = (0..limit + 2)
+            .map(|_| {
+                let (gate, started) = (gate.clone(), started.clone());
+                tether::spawn_blocking(move || {
+                    *started.lock().unwrap() += 1;
+                    gate.wait();
+                })
+            })
+            .collect();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while *started.lock().unwrap() < limit && Instant::now() < deadline {
+            tether::time::sleep(Duration::from_millis(1)).await;
+        }
+        // Give a thread beyond the limit time to start, if there were one.
+        tether::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(*started.lock().unwrap(), limit);
+        gate.open();
+        for job in jobs {
+            job.await.unwrap();
+        }
+    });
+    assert_eq!(*started.lock().unwrap(), limit + 2);
+}
+
+#[test]
 fn queued_jobs_start_in_fifo_order() {
     let rt = runtime(1);
     let started = Arc::new(Mutex::new(Vec::new()));

@@ -41,6 +41,7 @@
 //! (`loom-tests/mutants.sh`).
 
 use std::collections::VecDeque;
+use std::num::NonZeroUsize;
 use std::time::{Duration, Instant};
 
 use crate::Closed;
@@ -52,8 +53,12 @@ pub type Job = Box<dyn FnOnce() + Send + 'static>;
 /// How a pool is set up.
 #[derive(Debug, Clone)]
 pub struct PoolConfig {
-    /// The most threads that run at once.
-    pub max_threads: usize,
+    /// The most threads that run at once; `None` for asyncio's default,
+    /// `min(32, cores + 4)`. The default is worked out when the pool first
+    /// starts a thread, so that a program that never runs a blocking job
+    /// neither reads the CPU count (on Linux: the affinity mask and the
+    /// cgroup quota files) nor carries the code that does.
+    pub max_threads: Option<NonZeroUsize>,
     /// How long an idle thread waits for work before it exits.
     pub keep_alive: Duration,
     /// The name of the pool's threads.
@@ -83,6 +88,8 @@ struct PoolState {
     queue: VecDeque<Job>,
     /// Threads alive (running a job, or idle).
     threads: usize,
+    /// The most threads allowed; `None` until the first thread is wanted.
+    max_threads: Option<usize>,
     /// Threads asleep and not chosen (rule 2).
     idle: usize,
     /// Sleepers chosen by a submitter, not yet awake (rule 2).
@@ -97,6 +104,16 @@ struct PoolState {
     keep_alive_over: bool,
 }
 
+impl PoolState {
+    /// The thread limit, the default worked out on first use.
+    fn max_threads(&mut self) -> usize {
+        *self.max_threads.get_or_insert_with(|| {
+            let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+            (cores + 4).min(32)
+        })
+    }
+}
+
 /// What `shutdown` achieved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShutdownReport {
@@ -109,15 +126,12 @@ pub struct ShutdownReport {
 impl BlockingPool {
     /// A pool with no thread yet.
     pub fn new(config: PoolConfig) -> Self {
-        assert!(
-            config.max_threads > 0,
-            "a blocking pool needs at least one thread"
-        );
         Self {
             inner: Arc::new(Inner {
                 state: Mutex::new(PoolState {
                     queue: VecDeque::new(),
                     threads: 0,
+                    max_threads: config.max_threads.map(NonZeroUsize::get),
                     idle: 0,
                     notified: 0,
                     shutdown: false,
@@ -152,7 +166,7 @@ impl BlockingPool {
                 state.notified += 1;
             }
             self.inner.wakeup.notify_one();
-        } else if state.threads < self.inner.config.max_threads {
+        } else if state.threads < state.max_threads() {
             state.handles.retain(|handle| !handle.is_finished());
             let inner = self.inner.clone();
             match spawn_named(self.inner.config.thread_name.clone(), move || inner.work()) {
@@ -351,7 +365,7 @@ mod tests {
 
     fn pool(max_threads: usize, keep_alive: Duration) -> BlockingPool {
         BlockingPool::new(PoolConfig {
-            max_threads,
+            max_threads: Some(NonZeroUsize::new(max_threads).expect("at least one thread")),
             keep_alive,
             thread_name: "tether-test-blocking".into(),
         })

@@ -1,6 +1,7 @@
 //! `Builder`: a runtime with settings.
 
 use std::io;
+use std::num::NonZeroUsize;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -39,8 +40,8 @@ use crate::runtime::Runtime;
 pub struct Builder {
     /// The exception handler; `None` for the default.
     on_exception: Option<ExceptionHandler>,
-    /// The blocking pool's thread limit.
-    max_blocking_threads: usize,
+    /// The blocking pool's thread limit; `None` for the pool's default.
+    max_blocking_threads: Option<NonZeroUsize>,
     /// How long an idle blocking thread waits for work.
     blocking_keep_alive: Duration,
     /// How long shutdown waits for running blocking jobs.
@@ -50,26 +51,25 @@ pub struct Builder {
 impl Builder {
     /// A builder with the default settings.
     pub fn new() -> Self {
-        // asyncio's default for its thread pool: min(32, cores + 4).
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Self {
             on_exception: None,
-            max_blocking_threads: (cores + 4).min(32),
+            max_blocking_threads: None,
             blocking_keep_alive: Duration::from_secs(10),
             shutdown_timeout: Duration::from_secs(10),
         }
     }
 
     /// Sets the most threads [`spawn_blocking`](crate::spawn_blocking) runs
-    /// at once (default: `min(32, cores + 4)`, asyncio's). Jobs beyond it
-    /// wait in FIFO order.
+    /// at once (default: `min(32, cores + 4)`, asyncio's, worked out when
+    /// the first job starts). Jobs beyond it wait in FIFO order.
     ///
     /// # Panics
     ///
     /// Panics if `threads` is zero.
     pub fn max_blocking_threads(mut self, threads: usize) -> Self {
-        assert!(threads > 0, "the blocking pool needs at least one thread");
-        self.max_blocking_threads = threads;
+        let threads =
+            NonZeroUsize::new(threads).expect("the blocking pool needs at least one thread");
+        self.max_blocking_threads = Some(threads);
         self
     }
 

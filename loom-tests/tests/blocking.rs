@@ -35,6 +35,7 @@
 //! thread woken from a condition variable can take the lock, while a third
 //! thread has taken it meanwhile), so that model stays at two.
 
+use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use tether_bridge::sync::AtomicUsize;
@@ -45,7 +46,7 @@ use tether_loom_tests::{Bound, FakeEventfd, model, thread};
 
 fn pool(max_threads: usize) -> BlockingPool {
     BlockingPool::new(PoolConfig {
-        max_threads,
+        max_threads: Some(NonZeroUsize::new(max_threads).expect("at least one thread")),
         keep_alive: Duration::from_secs(60),
         thread_name: "loom-blocking".into(),
     })
