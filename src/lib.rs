@@ -101,10 +101,12 @@
 //!
 //! # Dependencies
 //!
-//! At run time: `polling`, `slab`, `concurrent-queue`, `futures-core`,
-//! `futures-io` and `rustix` (already in the tree through `polling`: the
-//! eventfd, a non-blocking connect, writes that cannot raise `SIGPIPE`),
-//! and what they bring (`crossbeam-utils`, `cfg-if`, `bitflags`...).
+//! At run time: `polling`, `slab`, `concurrent-queue` and `rustix`
+//! (already in the tree through `polling`: the eventfd, a non-blocking
+//! connect, writes that cannot raise `SIGPIPE`), and what they bring
+//! (`crossbeam-utils`, `cfg-if`, `bitflags`...). With the `futures`
+//! feature, on by default, also `futures-core` and `futures-io`, whose
+//! `Stream`, `AsyncRead` and `AsyncWrite` tether's types implement.
 //! Nothing else.
 
 #![forbid(unsafe_code)]

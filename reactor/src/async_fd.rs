@@ -23,9 +23,8 @@
 //! reactor still watches it. So the I/O traits are implemented where `&T`
 //! can read or write, which std's sockets, `File` and pipes all allow.
 
-use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
-use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use crate::source::{Direction, Readiness, Registration};
@@ -202,108 +201,119 @@ impl<T: AsFd> std::fmt::Debug for Async<T> {
     }
 }
 
-// ===== futures_io =====
+/// The `futures_io` traits (the `futures` feature), built on
+/// [`Async::poll_io`].
+#[cfg(feature = "futures")]
+mod futures_io_impls {
+    use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+    use std::os::fd::AsFd;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
 
-impl<T: AsFd> futures_io::AsyncRead for &Async<T>
-where
-    for<'a> &'a T: Read,
-{
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.poll_io(Direction::Read, cx, |mut io| io.read(buf))
+    use super::Async;
+    use crate::source::Direction;
+
+    impl<T: AsFd> futures_io::AsyncRead for &Async<T>
+    where
+        for<'a> &'a T: Read,
+    {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &mut [u8],
+        ) -> Poll<io::Result<usize>> {
+            self.poll_io(Direction::Read, cx, |mut io| io.read(buf))
+        }
+
+        fn poll_read_vectored(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            bufs: &mut [IoSliceMut<'_>],
+        ) -> Poll<io::Result<usize>> {
+            self.poll_io(Direction::Read, cx, |mut io| io.read_vectored(bufs))
+        }
     }
 
-    fn poll_read_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &mut [IoSliceMut<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.poll_io(Direction::Read, cx, |mut io| io.read_vectored(bufs))
-    }
-}
+    impl<T: AsFd> futures_io::AsyncRead for Async<T>
+    where
+        for<'a> &'a T: Read,
+    {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &mut [u8],
+        ) -> Poll<io::Result<usize>> {
+            Pin::new(&mut &*self).poll_read(cx, buf)
+        }
 
-impl<T: AsFd> futures_io::AsyncRead for Async<T>
-where
-    for<'a> &'a T: Read,
-{
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut &*self).poll_read(cx, buf)
-    }
-
-    fn poll_read_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &mut [IoSliceMut<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut &*self).poll_read_vectored(cx, bufs)
-    }
-}
-
-/// Writes go through `&T`'s own `Write`. For sockets, tether's socket
-/// types (`net`) write with `MSG_NOSIGNAL`; a plain `Async` over a pipe or a
-/// socket uses `write(2)` / `writev(2)`, which raise `SIGPIPE` on a closed
-/// peer unless the process ignores it (Rust programs do, by default).
-impl<T: AsFd> futures_io::AsyncWrite for &Async<T>
-where
-    for<'a> &'a T: Write,
-{
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.poll_io(Direction::Write, cx, |mut io| io.write(buf))
+        fn poll_read_vectored(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            bufs: &mut [IoSliceMut<'_>],
+        ) -> Poll<io::Result<usize>> {
+            Pin::new(&mut &*self).poll_read_vectored(cx, bufs)
+        }
     }
 
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.poll_io(Direction::Write, cx, |mut io| io.write_vectored(bufs))
+    /// Writes go through `&T`'s own `Write`. For sockets, tether's socket
+    /// types (`net`) write with `MSG_NOSIGNAL`; a plain `Async` over a pipe or a
+    /// socket uses `write(2)` / `writev(2)`, which raise `SIGPIPE` on a closed
+    /// peer unless the process ignores it (Rust programs do, by default).
+    impl<T: AsFd> futures_io::AsyncWrite for &Async<T>
+    where
+        for<'a> &'a T: Write,
+    {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            self.poll_io(Direction::Write, cx, |mut io| io.write(buf))
+        }
+
+        fn poll_write_vectored(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            bufs: &[IoSlice<'_>],
+        ) -> Poll<io::Result<usize>> {
+            self.poll_io(Direction::Write, cx, |mut io| io.write_vectored(bufs))
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            self.poll_io(Direction::Write, cx, |mut io| io.flush())
+        }
+
+        fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            self.poll_flush(cx)
+        }
     }
 
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.poll_io(Direction::Write, cx, |mut io| io.flush())
-    }
+    impl<T: AsFd> futures_io::AsyncWrite for Async<T>
+    where
+        for<'a> &'a T: Write,
+    {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            Pin::new(&mut &*self).poll_write(cx, buf)
+        }
 
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.poll_flush(cx)
-    }
-}
+        fn poll_write_vectored(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            bufs: &[IoSlice<'_>],
+        ) -> Poll<io::Result<usize>> {
+            Pin::new(&mut &*self).poll_write_vectored(cx, bufs)
+        }
 
-impl<T: AsFd> futures_io::AsyncWrite for Async<T>
-where
-    for<'a> &'a T: Write,
-{
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut &*self).poll_write(cx, buf)
-    }
+        fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Pin::new(&mut &*self).poll_flush(cx)
+        }
 
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut &*self).poll_write_vectored(cx, bufs)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut &*self).poll_flush(cx)
-    }
-
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut &*self).poll_close(cx)
+        fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Pin::new(&mut &*self).poll_close(cx)
+        }
     }
 }

@@ -22,9 +22,11 @@
 //! # Dependencies
 //!
 //! `polling` (the portable poller: epoll, kqueue, event ports), `slab` (the
-//! source table and the wheel's entries), `futures-core` (the `Stream`
-//! trait, for [`time::Interval`]) and, on Linux, `rustix` for the wakeup's
-//! eventfd (already in the tree through `polling`).
+//! source table and the wheel's entries), with the `futures` feature
+//! `futures-core` and `futures-io` (`Stream` for [`time::Interval`],
+//! `AsyncRead` and `AsyncWrite` for [`Async`] and the stream sockets) and,
+//! on Linux, `rustix` for the wakeup's eventfd (already in the tree through
+//! `polling`).
 //!
 //! # Unsafe code
 //!

@@ -22,15 +22,16 @@ pub(crate) struct Footprint {
     pub(crate) build_seconds: f64,
 }
 
-/// The programs. tokio is set up by hand with only the features it needs
-/// (its `#[tokio::main]` would add the macro crates); smol's row uses the
-/// `smol` crate, which is what its users depend on.
+/// The programs. tokio and tether are set up with only the features they
+/// need (tokio's `#[tokio::main]` would add the macro crates; tether's
+/// `futures` feature adds the futures traits); smol's row uses the `smol`
+/// crate, which is what its users depend on.
 fn programs(tether_root: &Path) -> [(&'static str, String, &'static str); 3] {
     [
         (
             "tether",
             format!(
-                "tether = {{ path = {:?} }}",
+                "tether = {{ path = {:?}, default-features = false }}",
                 tether_root.display().to_string()
             ),
             r#"fn main() {

@@ -333,7 +333,7 @@ fn render_footprint(md: &mut String, prints: &[Footprint], mandated: &BTreeSet<S
     writeln!(md, "## Footprint\n").unwrap();
     writeln!(
         md,
-        "A program that sleeps 1 ms and prints hello, built as its own project from clean (`strip = true`, otherwise the default release profile; dependencies fetched before the clock starts; one build each, not interleaved rounds). tokio is set up by hand with the `rt` and `time` features (`#[tokio::main]` would add the macro crates); smol's program uses the `smol` crate.\n"
+        "A program that sleeps 1 ms and prints hello, built as its own project from clean (`strip = true`, otherwise the default release profile; dependencies fetched before the clock starts; one build each, not interleaved rounds). tokio is set up by hand with the `rt` and `time` features (`#[tokio::main]` would add the macro crates), and tether without its default `futures` feature (the futures ecosystem's traits, which the program does not use); smol's program uses the `smol` crate, which has no features to turn off.\n"
     )
     .unwrap();
     writeln!(

@@ -5,7 +5,7 @@
 //!
 //! | type | over | what it adds to std's type |
 //! |------|------|-----------------------------|
-//! | [`TcpListener`], [`TcpStream`] | `std::net` | async accept / connect / read / write, `futures_io` traits |
+//! | [`TcpListener`], [`TcpStream`] | `std::net` | async accept / connect / read / write, `futures_io` traits (`futures` feature) |
 //! | [`UdpSocket`] | `std::net` | async send / receive |
 //! | [`UnixListener`], [`UnixStream`], [`UnixDatagram`] | `std::os::unix::net` | the same, for Unix sockets |
 //!
@@ -48,7 +48,7 @@ pub use udp::UdpSocket;
 pub use unix::{UnixDatagram, UnixListener, UnixStream};
 
 use std::cell::Cell;
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, Read, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
@@ -101,6 +101,7 @@ async fn peek<T: AsFd>(io: &Async<T>, buf: &mut [u8]) -> io::Result<usize> {
 /// `futures_io::{AsyncRead, AsyncWrite}` for a stream socket type `$ty`
 /// with an `inner: Async<_>` field and a `shutdown` method, for `&$ty` and
 /// for `$ty`. Writes never raise `SIGPIPE`; close is a half-close.
+#[cfg(feature = "futures")]
 macro_rules! stream_io {
     ($ty:ty) => {
         impl futures_io::AsyncRead for &$ty {
@@ -221,6 +222,7 @@ macro_rules! stream_io {
     };
 }
 
+#[cfg(feature = "futures")]
 use stream_io;
 
 /// `TryFrom<$std>` for `$ty` (via its `from_std`) and `From<$ty>` for
@@ -262,8 +264,8 @@ where
 
 /// Writes `bufs` to a stream socket in one system call; a closed peer is an
 /// error, never a signal.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn send_vectored<T: AsFd>(socket: &T, bufs: &[IoSlice<'_>]) -> io::Result<usize>
+#[cfg(all(feature = "futures", any(target_os = "linux", target_os = "android")))]
+fn send_vectored<T: AsFd>(socket: &T, bufs: &[io::IoSlice<'_>]) -> io::Result<usize>
 where
     for<'a> &'a T: Write,
 {
@@ -274,8 +276,8 @@ where
 
 /// Writes `bufs` to a stream socket in one system call. Where there is no
 /// `MSG_NOSIGNAL`, std sets `SO_NOSIGPIPE` on the sockets it makes.
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn send_vectored<T: AsFd>(socket: &T, bufs: &[IoSlice<'_>]) -> io::Result<usize>
+#[cfg(all(feature = "futures", not(any(target_os = "linux", target_os = "android"))))]
+fn send_vectored<T: AsFd>(socket: &T, bufs: &[io::IoSlice<'_>]) -> io::Result<usize>
 where
     for<'a> &'a T: Write,
 {

@@ -264,6 +264,7 @@ impl AsFd for TcpStream {
     }
 }
 
+#[cfg(feature = "futures")]
 super::stream_io!(TcpStream);
 super::std_conversions!(TcpListener, std::net::TcpListener);
 super::std_conversions!(TcpStream, std::net::TcpStream);

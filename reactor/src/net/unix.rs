@@ -239,6 +239,7 @@ impl AsFd for UnixStream {
     }
 }
 
+#[cfg(feature = "futures")]
 super::stream_io!(UnixStream);
 
 // ===== impl UnixDatagram =====

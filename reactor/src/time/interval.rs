@@ -148,6 +148,7 @@ impl Interval {
 
 /// An interval is an endless stream of the instants its ticks were
 /// scheduled for.
+#[cfg(feature = "futures")]
 impl futures_core::Stream for Interval {
     type Item = Instant;
 
