@@ -42,6 +42,7 @@ mod run_loop;
 pub mod runtime;
 mod shared;
 mod spawn;
+pub mod sync;
 mod task;
 mod thread_future;
 mod yield_now;

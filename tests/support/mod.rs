@@ -89,3 +89,34 @@ pub async fn within_10s<F: Future>(future: F) -> F::Output {
         .await
         .expect("the test future did not finish within 10 s")
 }
+
+/// Polls `future` once, with the calling task's waker, and says what it
+/// gave: for tests that need a waiter to stand in a line without waiting.
+pub async fn poll_once<F: Future>(mut future: Pin<&mut F>) -> Poll<F::Output> {
+    std::future::poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await
+}
+
+/// Set when the value it guards is dropped: put one in a task's future to
+/// see whether the future was dropped (a finished or cancelled task).
+#[derive(Clone, Default)]
+pub struct Dropped(Rc<std::cell::Cell<bool>>);
+
+impl Dropped {
+    /// A guard that sets the flag when dropped.
+    pub fn guard(&self) -> DropGuard {
+        DropGuard(self.clone())
+    }
+
+    pub fn get(&self) -> bool {
+        self.0.get()
+    }
+}
+
+/// See [`Dropped`].
+pub struct DropGuard(Dropped);
+
+impl Drop for DropGuard {
+    fn drop(&mut self) {
+        self.0.0.set(true);
+    }
+}

@@ -1,0 +1,135 @@
+//! `Event`: a flag tasks can wait for.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use super::wait_list::{Turn, WaitList, WaiterKey};
+
+/// A flag that tasks wait to see set.
+///
+/// asyncio: `asyncio.Event`.
+///
+/// [`set`](Event::set) wakes every task waiting in [`wait`](Event::wait),
+/// and later waits return at once until [`clear`](Event::clear). A waiter
+/// woken by `set` returns even if the event is cleared again before it
+/// runs, as in asyncio.
+///
+/// Loop-local: share it between the loop's tasks with an `Rc`.
+///
+/// # Examples
+///
+/// ```
+/// use std::rc::Rc;
+/// use tether::sync::Event;
+///
+/// tether::run(async {
+///     let ready = Rc::new(Event::new());
+///     let waiter = tether::spawn({
+///         let ready = ready.clone();
+///         async move {
+///             ready.wait().await;
+///             "saw it"
+///         }
+///     });
+///     tether::yield_now().await;
+///     ready.set();
+///     assert_eq!(waiter.await.unwrap(), "saw it");
+/// });
+/// ```
+#[derive(Default)]
+pub struct Event {
+    /// The flag and the waiters.
+    state: RefCell<State>,
+}
+
+/// An [`Event`]'s flag and the tasks waiting for it.
+#[derive(Default)]
+struct State {
+    /// Whether the event is set.
+    set: bool,
+    /// Tasks waiting for `set`.
+    waiters: WaitList,
+}
+
+impl Event {
+    /// A new event, not set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the event and wakes every task waiting for it.
+    pub fn set(&self) {
+        let mut state = self.state.borrow_mut();
+        state.set = true;
+        state.waiters.notify_all();
+    }
+
+    /// Clears the event: later waits wait for the next `set`.
+    pub fn clear(&self) {
+        self.state.borrow_mut().set = false;
+    }
+
+    /// Whether the event is set.
+    pub fn is_set(&self) -> bool {
+        self.state.borrow().set
+    }
+
+    /// Waits until the event is set; returns at once if it is.
+    ///
+    /// Cancellation-safe: dropping the future takes the task out of the
+    /// line and changes nothing else.
+    pub fn wait(&self) -> Wait<'_> {
+        Wait {
+            event: self,
+            key: None,
+        }
+    }
+}
+
+impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Event")
+            .field("set", &self.is_set())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The future of [`Event::wait`].
+#[must_use = "futures do nothing unless polled"]
+#[derive(Debug)]
+pub struct Wait<'a> {
+    /// The event waited for.
+    event: &'a Event,
+    /// Where this wait stands in the event's line, once it is in it.
+    key: Option<WaiterKey>,
+}
+
+impl Future for Wait<'_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        let mut state = this.event.state.borrow_mut();
+        match state.waiters.turn(&mut this.key, cx.waker()) {
+            Turn::Notified => Poll::Ready(()),
+            Turn::Waiting => Poll::Pending,
+            Turn::NotInLine if state.set => Poll::Ready(()),
+            Turn::NotInLine => {
+                this.key = Some(state.waiters.push_back(cx.waker()));
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl Drop for Wait<'_> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key {
+            // A notification is for every waiter: nothing to pass on.
+            self.event.state.borrow_mut().waiters.remove(key);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! Synchronization between the tasks of one loop.
+//!
+//! asyncio's `asyncio.Event`, `Queue`, `Semaphore` and `Lock`, for tasks
+//! that all run on the same loop thread. Since only that thread touches
+//! them, they need no atomics and no locks of their own: the state is in a
+//! `RefCell`, and they are not `Sync`, so the compiler keeps them on that
+//! thread (share one between tasks with an `Rc`). To talk to other threads,
+//! use [`Handle`](crate::Handle) or a channel that is `Send`.
+//!
+//! | tether | asyncio |
+//! |--------|---------|
+//! | [`Event`] | `asyncio.Event` |
+//! | [`Queue`] | `asyncio.Queue` |
+//! | [`Semaphore`] | `asyncio.Semaphore`, `BoundedSemaphore` |
+//! | [`Mutex`] | `asyncio.Lock` |
+//!
+//! Each keeps the tasks waiting on it in one line, first come first served
+//! (`wait_list`), and each is cancellation-safe: a task dropped while it
+//! waits loses nothing and never leaves another task waiting for a wakeup
+//! it swallowed.
+
+mod event;
+mod mutex;
+mod queue;
+mod semaphore;
+mod wait_list;
+
+pub use event::{Event, Wait};
+pub use mutex::{Mutex, MutexGuard};
+pub use queue::{Full, Get, Put, Queue};
+pub use semaphore::{Acquire, Semaphore, SemaphorePermit};

@@ -1,0 +1,309 @@
+//! `Queue`: a FIFO of items between the loop's tasks, bounded or not.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use super::wait_list::{Turn, WaitList, WaiterKey};
+
+/// A first-in, first-out queue of items between the loop's tasks.
+///
+/// asyncio: `asyncio.Queue`. `Queue::bounded(n)` is `Queue(maxsize=n)`,
+/// `Queue::unbounded()` is `Queue()`.
+///
+/// [`get`](Queue::get) waits while the queue is empty; on a bounded queue
+/// [`put`](Queue::put) waits while it is full. Waiting getters, and waiting
+/// putters, are served in the order they came.
+///
+/// Cancellation-safe on both sides: an item stays in the queue until a
+/// `get` returns it, so a getter dropped at any point loses nothing, and a
+/// waiter dropped after it was told to go on tells the next one instead.
+/// A `put` dropped before it finished leaves the item out (it is dropped
+/// with the future), as in asyncio.
+///
+/// Loop-local: share it between the loop's tasks with an `Rc`.
+///
+/// # Examples
+///
+/// ```
+/// use std::rc::Rc;
+/// use tether::sync::Queue;
+///
+/// tether::run(async {
+///     let queue = Rc::new(Queue::bounded(2));
+///     let producer = tether::spawn({
+///         let queue = queue.clone();
+///         async move {
+///             for i in 0..5 {
+///                 queue.put(i).await; // waits while two are queued
+///             }
+///         }
+///     });
+///     let mut got = Vec::new();
+///     for _ in 0..5 {
+///         got.push(queue.get().await);
+///     }
+///     producer.await.unwrap();
+///     assert_eq!(got, [0, 1, 2, 3, 4]);
+/// });
+/// ```
+pub struct Queue<T> {
+    /// The most items queued at once; `None` for no limit.
+    capacity: Option<usize>,
+    /// The items and the waiters.
+    state: RefCell<State<T>>,
+}
+
+/// A [`Queue`]'s items and lines.
+struct State<T> {
+    /// The items, oldest first.
+    items: VecDeque<T>,
+    /// Tasks waiting for an item; a notified one goes on to take one.
+    getters: WaitList,
+    /// Tasks waiting for room; a notified one goes on to put its item.
+    putters: WaitList,
+}
+
+/// The item a full queue did not take, handed back by [`Queue::try_put`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Full<T>(pub T);
+
+impl<T> fmt::Display for Full<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the queue is full")
+    }
+}
+
+impl<T: fmt::Debug> std::error::Error for Full<T> {}
+
+impl<T> Queue<T> {
+    /// A queue with no limit: `put` never waits.
+    pub fn unbounded() -> Self {
+        Self::with_capacity(None)
+    }
+
+    /// A queue of at most `capacity` items: `put` waits while it is full.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `capacity` is zero. (asyncio reads a zero `maxsize` as no
+    /// limit; here that is [`Queue::unbounded`].)
+    pub fn bounded(capacity: usize) -> Self {
+        assert!(capacity > 0, "a bounded queue holds at least one item");
+        Self::with_capacity(Some(capacity))
+    }
+
+    fn with_capacity(capacity: Option<usize>) -> Self {
+        Self {
+            capacity,
+            state: RefCell::new(State {
+                items: VecDeque::new(),
+                getters: WaitList::default(),
+                putters: WaitList::default(),
+            }),
+        }
+    }
+
+    /// Puts `item` at the back, waiting while the queue is full.
+    pub fn put(&self, item: T) -> Put<'_, T> {
+        Put {
+            queue: self,
+            item: Some(item),
+            key: None,
+        }
+    }
+
+    /// Takes the item at the front, waiting while the queue is empty.
+    pub fn get(&self) -> Get<'_, T> {
+        Get {
+            queue: self,
+            key: None,
+        }
+    }
+
+    /// Puts `item` at the back if there is room and no task is waiting to
+    /// put; otherwise hands it back.
+    ///
+    /// # Errors
+    ///
+    /// [`Full`], with the item, if the queue is full.
+    pub fn try_put(&self, item: T) -> Result<(), Full<T>> {
+        let mut state = self.state.borrow_mut();
+        if self.is_full_now(&state) || !state.putters.is_empty() {
+            return Err(Full(item));
+        }
+        state.items.push_back(item);
+        state.getters.notify_one();
+        Ok(())
+    }
+
+    /// Takes the item at the front, if there is one.
+    pub fn try_get(&self) -> Option<T> {
+        let mut state = self.state.borrow_mut();
+        let item = state.items.pop_front()?;
+        state.putters.notify_one();
+        Some(item)
+    }
+
+    /// The items in the queue now.
+    pub fn len(&self) -> usize {
+        self.state.borrow().items.len()
+    }
+
+    /// Whether the queue holds no item.
+    pub fn is_empty(&self) -> bool {
+        self.state.borrow().items.is_empty()
+    }
+
+    /// Whether a `put` would wait now.
+    pub fn is_full(&self) -> bool {
+        self.is_full_now(&self.state.borrow())
+    }
+
+    /// The most items the queue holds; `None` if unbounded.
+    pub fn capacity(&self) -> Option<usize> {
+        self.capacity
+    }
+
+    fn is_full_now(&self, state: &State<T>) -> bool {
+        self.capacity
+            .is_some_and(|capacity| state.items.len() >= capacity)
+    }
+}
+
+impl<T> fmt::Debug for Queue<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Queue")
+            .field("len", &self.len())
+            .field("capacity", &self.capacity)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The future of [`Queue::put`].
+#[must_use = "futures do nothing unless polled"]
+pub struct Put<'a, T> {
+    /// Where the item goes.
+    queue: &'a Queue<T>,
+    /// The item, until it is in the queue.
+    item: Option<T>,
+    /// Where this put stands in the line of putters, once it is in it.
+    key: Option<WaiterKey>,
+}
+
+// The item is never pinned: it moves into the queue.
+impl<T> Unpin for Put<'_, T> {}
+
+impl<T> Future for Put<'_, T> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        let queue = this.queue;
+        let mut state = queue.state.borrow_mut();
+        let was_notified = match state.putters.turn(&mut this.key, cx.waker()) {
+            Turn::Waiting => return Poll::Pending,
+            turn => turn == Turn::Notified,
+        };
+        if queue.is_full_now(&state) || (!was_notified && !state.putters.is_empty()) {
+            // Full, or others were waiting first. One that was told there
+            // was room, and found it taken, keeps its turn.
+            this.key = Some(if was_notified {
+                state.putters.push_front(cx.waker())
+            } else {
+                state.putters.push_back(cx.waker())
+            });
+            return Poll::Pending;
+        }
+        let item = this
+            .item
+            .take()
+            .expect("a Put is not polled after it finished");
+        state.items.push_back(item);
+        state.getters.notify_one();
+        Poll::Ready(())
+    }
+}
+
+impl<T> Drop for Put<'_, T> {
+    fn drop(&mut self) {
+        let Some(key) = self.key else { return };
+        let mut state = self.queue.state.borrow_mut();
+        if state.putters.remove(key) && !self.queue.is_full_now(&state) {
+            // Told there was room, and leaving without using it: tell the
+            // next putter.
+            state.putters.notify_one();
+        }
+    }
+}
+
+impl<T> fmt::Debug for Put<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Put")
+            .field("done", &self.item.is_none())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The future of [`Queue::get`].
+#[must_use = "futures do nothing unless polled"]
+pub struct Get<'a, T> {
+    /// Where the item comes from.
+    queue: &'a Queue<T>,
+    /// Where this get stands in the line of getters, once it is in it.
+    key: Option<WaiterKey>,
+}
+
+impl<T> Future for Get<'_, T> {
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let this = &mut *self;
+        let mut state = this.queue.state.borrow_mut();
+        let was_notified = match state.getters.turn(&mut this.key, cx.waker()) {
+            Turn::Waiting => return Poll::Pending,
+            turn => turn == Turn::Notified,
+        };
+        let first_in_line = was_notified || state.getters.is_empty();
+        match state.items.pop_front() {
+            Some(item) if first_in_line => {
+                state.putters.notify_one();
+                Poll::Ready(item)
+            }
+            not_yet => {
+                if let Some(item) = not_yet {
+                    state.items.push_front(item);
+                }
+                // Empty, or others were waiting first. One that was told
+                // there was an item, and found it taken, keeps its turn.
+                this.key = Some(if was_notified {
+                    state.getters.push_front(cx.waker())
+                } else {
+                    state.getters.push_back(cx.waker())
+                });
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<T> Drop for Get<'_, T> {
+    fn drop(&mut self) {
+        let Some(key) = self.key else { return };
+        let mut state = self.queue.state.borrow_mut();
+        if state.getters.remove(key) && !state.items.is_empty() {
+            // Told there was an item, and leaving without taking it: tell
+            // the next getter.
+            state.getters.notify_one();
+        }
+    }
+}
+
+impl<T> fmt::Debug for Get<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Get").finish_non_exhaustive()
+    }
+}
