@@ -121,7 +121,26 @@ pub use tether_executor::{
 pub use tether_reactor::{Async, Readiness};
 
 #[doc(inline)]
+pub use tether_executor::sync;
+#[doc(inline)]
 pub use tether_reactor::net;
+
+/// Tasks, and waiting for several at once.
+///
+/// | tether | asyncio |
+/// |--------|---------|
+/// | [`TaskGroup`] | `asyncio.TaskGroup` |
+/// | [`join_all`] | `asyncio.gather(*tasks, return_exceptions=True)` |
+/// | [`select`] | `asyncio.wait(tasks, return_when=FIRST_COMPLETED)` |
+/// | [`race`] | the same, then cancelling the tasks still pending |
+/// | [`as_completed`] | `asyncio.as_completed` |
+/// | [`JoinHandle`], [`JoinError`], [`TaskId`] | `asyncio.Task`, `CancelledError` |
+pub mod task {
+    pub use tether_executor::{
+        AsCompleted, Failure, GroupError, JoinError, JoinHandle, TaskGroup, TaskId, as_completed,
+        join_all, race, select,
+    };
+}
 #[doc(inline)]
 pub use tether_reactor::time;
 

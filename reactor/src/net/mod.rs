@@ -276,7 +276,10 @@ where
 
 /// Writes `bufs` to a stream socket in one system call. Where there is no
 /// `MSG_NOSIGNAL`, std sets `SO_NOSIGPIPE` on the sockets it makes.
-#[cfg(all(feature = "futures", not(any(target_os = "linux", target_os = "android"))))]
+#[cfg(all(
+    feature = "futures",
+    not(any(target_os = "linux", target_os = "android"))
+))]
 fn send_vectored<T: AsFd>(socket: &T, bufs: &[io::IoSlice<'_>]) -> io::Result<usize>
 where
     for<'a> &'a T: Write,
