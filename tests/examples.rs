@@ -111,7 +111,12 @@ fn read_response(reader: &mut BufReader<&TcpStream>) -> (String, String) {
     }
     let len: usize = head
         .lines()
-        .find_map(|line| line.strip_prefix("Content-Length: "))
+        .find_map(|line| {
+            // hyper writes header names in lower case.
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim())
+        })
         .expect("no Content-Length")
         .parse()
         .unwrap();
@@ -120,20 +125,38 @@ fn read_response(reader: &mut BufReader<&TcpStream>) -> (String, String) {
     (head, String::from_utf8(body).unwrap())
 }
 
+/// Sends two GETs in one write (pipelined) and checks that both are
+/// answered 200 with `body`; returns the two heads.
+fn get_twice_pipelined(reader: &mut BufReader<&TcpStream>, body: &str) -> Vec<String> {
+    let mut stream = *reader.get_ref();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    (0..2)
+        .map(|_| {
+            let (head, got) = read_response(reader);
+            assert!(head.starts_with("HTTP/1.1 200 OK"), "{head}");
+            assert_eq!(got, body);
+            head
+        })
+        .collect()
+}
+
+/// Checks that the server closed the connection after its last response.
+fn assert_closed(mut reader: BufReader<&TcpStream>) {
+    let mut rest = Vec::new();
+    reader.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty(), "more after the last response");
+}
+
 #[test]
 fn http_hello_serves_keep_alive_and_pipelined_requests_on_one_connection() {
     let server = start("http_hello");
     let stream = TcpStream::connect(&server.addr).unwrap();
     let mut reader = BufReader::new(&stream);
     // Two requests in one write (pipelined), then one with a body.
-    (&stream)
-        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\n\r\n")
-        .unwrap();
-    for _ in 0..2 {
-        let (head, body) = read_response(&mut reader);
-        assert!(head.starts_with("HTTP/1.1 200 OK"), "{head}");
+    for head in get_twice_pipelined(&mut reader, "Hello from tether!\n") {
         assert!(head.contains("Connection: keep-alive"), "{head}");
-        assert_eq!(body, "Hello from tether!\n");
     }
     (&stream)
         .write_all(b"POST /three HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello")
@@ -141,10 +164,7 @@ fn http_hello_serves_keep_alive_and_pipelined_requests_on_one_connection() {
     let (head, body) = read_response(&mut reader);
     assert!(head.contains("Connection: close"), "{head}");
     assert_eq!(body, "Hello from tether!\n");
-    // ...and the server closes the connection.
-    let mut rest = Vec::new();
-    reader.read_to_end(&mut rest).unwrap();
-    assert!(rest.is_empty());
+    assert_closed(reader);
 
     // A malformed request gets a 400 and the door.
     let bad = TcpStream::connect(&server.addr).unwrap();
@@ -156,34 +176,70 @@ fn http_hello_serves_keep_alive_and_pipelined_requests_on_one_connection() {
 
 #[test]
 fn http_hello_answers_curl_on_one_kept_alive_connection() {
-    let Ok(status) = Command::new("curl")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status()
-    else {
-        eprintln!("curl is not installed: the std client test above covers the protocol");
-        return;
-    };
-    assert!(status.success());
     let server = start("http_hello");
-    let url = format!("http://{}/", server.addr);
-    let output = Command::new("curl")
-        .args([
-            "-sS",
-            "-v",
-            "--max-time",
-            "10",
-            &url,
-            &format!("{url}again"),
-        ])
-        .output()
+    curl_gets_twice_on_one_connection(&server, "Hello from tether!\n");
+}
+
+#[test]
+fn hyper_server_answers_pipelined_requests_and_echoes_a_body() {
+    let server = start("hyper_server");
+    let stream = TcpStream::connect(&server.addr).unwrap();
+    let mut reader = BufReader::new(&stream);
+    get_twice_pipelined(&mut reader, "Hello from hyper on tether!\n");
+    (&stream)
+        .write_all(b"DELETE / HTTP/1.1\r\nHost: x\r\n\r\n")
         .unwrap();
+    let (head, _) = read_response(&mut reader);
+    assert!(head.starts_with("HTTP/1.1 405"), "{head}");
+    (&stream)
+        .write_all(
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nConnection: close\r\n\r\nping",
+        )
+        .unwrap();
+    let (head, body) = read_response(&mut reader);
+    assert!(head.starts_with("HTTP/1.1 200 OK"), "{head}");
+    assert_eq!(body, "ping");
+    assert_closed(reader);
+}
+
+#[test]
+fn hyper_server_answers_curl() {
+    let server = start("hyper_server");
+    if !curl_gets_twice_on_one_connection(&server, "Hello from hyper on tether!\n") {
+        return;
+    }
+    let url = format!("http://{}/echo", server.addr);
+    let output = curl(&["-sS", "--max-time", "10", "--data-binary", "echo me", &url]).unwrap();
     assert!(output.status.success(), "{output:?}");
-    let body = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(body, "Hello from tether!\nHello from tether!\n");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "echo me");
+}
+
+/// Runs curl, if it is installed.
+fn curl(args: &[&str]) -> Option<std::process::Output> {
+    match Command::new("curl").args(args).output() {
+        Ok(output) => Some(output),
+        Err(_) => {
+            eprintln!("curl is not installed: the std client tests cover the protocol");
+            None
+        }
+    }
+}
+
+/// Has curl fetch two paths from `server` in one run, and checks that both
+/// answers are `body` and that curl kept the connection for the second.
+/// False if curl is not installed.
+fn curl_gets_twice_on_one_connection(server: &Running, body: &str) -> bool {
+    let url = format!("http://{}/", server.addr);
+    let again = format!("{url}again");
+    let Some(output) = curl(&["-sS", "-v", "--max-time", "10", &url, &again]) else {
+        return false;
+    };
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), body.repeat(2));
     let trace = String::from_utf8_lossy(&output.stderr);
     assert!(
         trace.contains("Re-using existing connection"),
         "curl did not keep the connection:\n{trace}"
     );
+    true
 }
