@@ -109,6 +109,7 @@
 //! `Stream`, `AsyncRead` and `AsyncWrite` tether's types implement.
 //! Nothing else.
 
+#![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 

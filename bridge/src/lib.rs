@@ -22,6 +22,7 @@
 //! Start reading at [`inject`]: its essay is the heart of the cross-thread
 //! design.
 
+#![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 

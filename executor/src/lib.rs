@@ -25,6 +25,7 @@
 //! `Arc<impl Wake>` plus a boxed future. Its module documentation lists the
 //! rules every `SAFETY` comment there relies on.
 
+#![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![doc(test(attr(deny(warnings))))]
 

@@ -22,6 +22,7 @@
 //! and see `loom-tests/README.md` for the seeded bugs, the deeper run and
 //! how to read a failure.
 
+#![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 use tether_bridge::Notify;

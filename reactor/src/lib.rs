@@ -35,6 +35,7 @@
 //! two places that borrow the fd back from its number, and the wakeup's
 //! eventfd). Everything else is safe code.
 
+#![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![doc(test(attr(deny(warnings))))]
 

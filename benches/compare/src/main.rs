@@ -18,6 +18,8 @@
 //! one runtime's heap or threads never weigh on another's figures, and
 //! peak RSS is that run's own.
 
+#![deny(missing_docs)]
+
 mod common;
 mod contenders;
 mod echo;
