@@ -204,18 +204,15 @@ impl<T> Future for Put<'_, T> {
         let this = &mut *self;
         let queue = this.queue;
         let mut state = queue.state.borrow_mut();
-        let was_notified = match state.putters.turn(&mut this.key, cx.waker()) {
-            Turn::Waiting => return Poll::Pending,
-            turn => turn == Turn::Notified,
-        };
-        if queue.is_full_now(&state) || (!was_notified && !state.putters.is_empty()) {
-            // Full, or others were waiting first. One that was told there
-            // was room, and found it taken, keeps its turn.
-            this.key = Some(if was_notified {
-                state.putters.push_front(cx.waker())
-            } else {
-                state.putters.push_back(cx.waker())
-            });
+        let turn = state.putters.turn(&mut this.key, cx.waker());
+        if turn == Turn::Waiting {
+            return Poll::Pending;
+        }
+        let first_in_line = turn == Turn::Notified || state.putters.is_empty();
+        if !first_in_line || queue.is_full_now(&state) {
+            // Others were waiting first, or no room (even for one told
+            // there was: another task took it).
+            this.key = Some(state.putters.rejoin(turn, cx.waker()));
             return Poll::Pending;
         }
         let item = this
@@ -263,30 +260,21 @@ impl<T> Future for Get<'_, T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         let this = &mut *self;
         let mut state = this.queue.state.borrow_mut();
-        let was_notified = match state.getters.turn(&mut this.key, cx.waker()) {
-            Turn::Waiting => return Poll::Pending,
-            turn => turn == Turn::Notified,
-        };
-        let first_in_line = was_notified || state.getters.is_empty();
-        match state.items.pop_front() {
-            Some(item) if first_in_line => {
+        let turn = state.getters.turn(&mut this.key, cx.waker());
+        if turn == Turn::Waiting {
+            return Poll::Pending;
+        }
+        let first_in_line = turn == Turn::Notified || state.getters.is_empty();
+        if first_in_line {
+            if let Some(item) = state.items.pop_front() {
                 state.putters.notify_one();
-                Poll::Ready(item)
-            }
-            not_yet => {
-                if let Some(item) = not_yet {
-                    state.items.push_front(item);
-                }
-                // Empty, or others were waiting first. One that was told
-                // there was an item, and found it taken, keeps its turn.
-                this.key = Some(if was_notified {
-                    state.getters.push_front(cx.waker())
-                } else {
-                    state.getters.push_back(cx.waker())
-                });
-                Poll::Pending
+                return Poll::Ready(item);
             }
         }
+        // Others were waiting first, or no item (even for one told there
+        // was: another task took it).
+        this.key = Some(state.getters.rejoin(turn, cx.waker()));
+        Poll::Pending
     }
 }
 

@@ -113,6 +113,17 @@ impl WaitList {
         }
     }
 
+    /// Joins the line again after [`turn`](Self::turn): at the front for a
+    /// waiter that was notified but found that another task took what it
+    /// was notified for (so that it keeps its turn), at the back otherwise.
+    pub(crate) fn rejoin(&mut self, turn: Turn, waker: &Waker) -> WaiterKey {
+        if turn == Turn::Notified {
+            self.push_front(waker)
+        } else {
+            self.push_back(waker)
+        }
+    }
+
     /// Whether the waiter was notified.
     #[cfg(test)]
     fn is_notified(&self, key: WaiterKey) -> bool {
