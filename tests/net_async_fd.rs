@@ -3,7 +3,7 @@
 use std::cell::Cell;
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::net::UnixStream;
 use std::rc::Rc;
 
@@ -82,11 +82,22 @@ fn several_tasks_waiting_to_read_are_all_woken() {
     });
 }
 
-/// Whether `fd` is an open file descriptor.
-fn is_open(fd: i32) -> bool {
-    // SAFETY: only asks the kernel about the number; the borrow ends here.
-    let fd = unsafe { BorrowedFd::borrow_raw(fd) };
-    rustix::io::fcntl_getfd(fd).is_ok()
+/// What `fd` refers to: its device and inode, or `None` if it is closed.
+///
+/// The number alone says too little: the tests of this file run on
+/// parallel threads, which may be handed a closed fd's number at once.
+fn identity(fd: i32) -> Option<(u64, u64)> {
+    let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: `fstat` only writes the buffer, which is large enough for a
+    // `stat`; an fd that is not open is an error, not undefined behaviour.
+    let status = unsafe { libc::fstat(fd, stat.as_mut_ptr()) };
+    if status != 0 {
+        return None;
+    }
+    // SAFETY: `fstat` succeeded, so it filled the buffer in.
+    let stat = unsafe { stat.assume_init() };
+    #[allow(clippy::unnecessary_cast, reason = "the field types differ between targets")]
+    Some((stat.st_dev as u64, stat.st_ino as u64))
 }
 
 #[test]
@@ -95,14 +106,15 @@ fn dropping_deregisters_and_then_closes_the_fd() {
         let (a, _b) = UnixStream::pair().unwrap();
         let a = Async::new(a).unwrap();
         let fd = a.as_fd().as_raw_fd();
-        assert!(is_open(fd));
+        let socket = identity(fd);
+        assert!(socket.is_some());
         drop(a);
-        assert!(!is_open(fd), "the fd outlived its Async");
+        assert_ne!(identity(fd), socket, "the fd outlived its Async");
 
         // into_inner deregisters, and hands the fd back open.
         let (c, _d) = UnixStream::pair().unwrap();
         let c = Async::new(c).unwrap().into_inner();
-        assert!(is_open(c.as_raw_fd()));
+        assert!(identity(c.as_raw_fd()).is_some());
         // It can be registered again.
         drop(Async::new(c).unwrap());
     });
