@@ -114,9 +114,9 @@
 #![doc(test(attr(deny(warnings))))]
 
 pub use tether_executor::{
-    BlockOnError, Builder, CallbackHandle, Closed, Exception, Handle, JoinError, JoinHandle,
-    LoopThread, LoopThreadBuilder, Metrics, Runtime, TaskId, ThreadFuture, YieldNow, call_at,
-    call_later, call_soon, run, spawn, spawn_blocking, yield_now,
+    BlockOnError, Builder, CallbackHandle, Closed, Dump, DumpError, Exception, Handle, JoinError,
+    JoinHandle, LoopThread, LoopThreadBuilder, Metrics, Runtime, SlowCallback, TaskId,
+    ThreadFuture, YieldNow, call_at, call_later, call_soon, run, spawn, spawn_blocking, yield_now,
 };
 
 pub use tether_reactor::{Async, Readiness};
@@ -126,20 +126,24 @@ pub use tether_executor::sync;
 #[doc(inline)]
 pub use tether_reactor::net;
 
-/// Tasks, and waiting for several at once.
-///
-/// | tether | asyncio |
-/// |--------|---------|
-/// | [`TaskGroup`] | `asyncio.TaskGroup` |
-/// | [`join_all`] | `asyncio.gather(*tasks, return_exceptions=True)` |
-/// | [`select`] | `asyncio.wait(tasks, return_when=FIRST_COMPLETED)` |
-/// | [`race`] | the same, then cancelling the tasks still pending |
-/// | [`as_completed`] | `asyncio.as_completed` |
-/// | [`JoinHandle`], [`JoinError`], [`TaskId`] | `asyncio.Task`, `CancelledError` |
 pub mod task {
+    //! Tasks, and waiting for several at once.
+    //!
+    //! | tether | asyncio |
+    //! |--------|---------|
+    //! | [`TaskGroup`] | `asyncio.TaskGroup` |
+    //! | [`join_all`] | `asyncio.gather(*tasks, return_exceptions=True)` |
+    //! | [`select`] | `asyncio.wait(tasks, return_when=FIRST_COMPLETED)` |
+    //! | [`race`] | the same, then cancelling the tasks still pending |
+    //! | [`as_completed`] | `asyncio.as_completed` |
+    //! | [`JoinHandle`], [`JoinError`], [`TaskId`] | `asyncio.Task`, `CancelledError` |
+    //! | [`Builder::name`] | `create_task(coro, name=...)` |
+    //! | [`TaskInfo`], [`TaskStatus`], from [`Handle::dump`](crate::Handle::dump) | `asyncio.all_tasks()` |
+
+    pub use tether_executor::TaskBuilder as Builder;
     pub use tether_executor::{
-        AsCompleted, Failure, GroupError, JoinError, JoinHandle, TaskGroup, TaskId, as_completed,
-        join_all, race, select,
+        AsCompleted, Failure, GroupError, JoinError, JoinHandle, TaskGroup, TaskId, TaskInfo,
+        TaskKind, TaskStatus, as_completed, join_all, race, select,
     };
 }
 #[doc(inline)]

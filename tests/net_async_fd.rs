@@ -96,7 +96,10 @@ fn identity(fd: i32) -> Option<(u64, u64)> {
     }
     // SAFETY: `fstat` succeeded, so it filled the buffer in.
     let stat = unsafe { stat.assume_init() };
-    #[allow(clippy::unnecessary_cast, reason = "the field types differ between targets")]
+    #[allow(
+        clippy::unnecessary_cast,
+        reason = "the field types differ between targets"
+    )]
     Some((stat.st_dev as u64, stat.st_ino as u64))
 }
 

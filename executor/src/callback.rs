@@ -10,7 +10,7 @@
 //!
 //! A callback sent from another thread ([`Handle::call_soon`]) is the
 //! exception: it returns no handle, so nothing can cancel it, and it needs
-//! none of what a task is for. It travels as a [`RemoteCall`], a boxed
+//! none of what a task is for. It travels as a `RemoteCall`, a boxed
 //! closure (no allocation at all for a closure that captures nothing),
 //! through the injection queue into the ready queue, where it keeps its
 //! FIFO place among the tasks. A task would cost a 100-byte cell allocated
@@ -23,6 +23,7 @@
 use std::any::Any;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -30,7 +31,7 @@ use std::time::{Duration, Instant};
 use tether_reactor::time::{Sleep, sleep, sleep_until};
 
 use crate::context;
-use crate::task::{self, TaskKind, TaskRef};
+use crate::task::{self, TaskId, TaskKind, TaskRef};
 
 /// Runs `f` on the loop thread soon: in the loop's next run step, after the
 /// tasks and callbacks already queued.
@@ -98,7 +99,9 @@ pub fn call_at<F: FnOnce() + 'static>(deadline: Instant, f: F) -> CallbackHandle
 
 #[track_caller]
 fn submit(callback: impl Future<Output = ()> + 'static, name: &str) -> CallbackHandle {
-    let Some(task) = context::with_core(|core| core.spawn(callback, TaskKind::Callback)) else {
+    let called_at = Location::caller();
+    let spawned = context::with_core(|core| core.spawn(callback, TaskKind::Callback, called_at));
+    let Some(task) = spawned else {
         panic!(
             "tether::{name} called on a thread with no running tether loop; call it from \
              inside Runtime::block_on, tether::run or a task"
@@ -131,6 +134,13 @@ impl CallbackHandle {
     /// Returns false if the callback already ran (or was already cancelled).
     pub fn cancel(&self) -> bool {
         task::cancel(&self.task)
+    }
+
+    /// The id of the callback's task, as
+    /// [`Handle::dump`](crate::Handle::dump) and the exception handler
+    /// name it.
+    pub fn id(&self) -> TaskId {
+        self.task.id()
     }
 
     /// Whether the callback was cancelled before it ran.
@@ -213,6 +223,21 @@ impl RemoteCall {
         Self(Box::new(f))
     }
 
+    /// A callback that knows where it was submitted, for debug mode's
+    /// warnings. It costs the box a word, and a closure that captures
+    /// nothing an allocation, so only debug mode makes these.
+    pub(crate) fn located<F: FnOnce() + Send + 'static>(
+        f: F,
+        called_at: &'static Location<'static>,
+    ) -> Self {
+        Self(Box::new(Located { f, called_at }))
+    }
+
+    /// Where the callback was submitted, if it was made `located`.
+    pub(crate) fn location(&self) -> Option<&'static Location<'static>> {
+        self.0.location()
+    }
+
     /// Calls the closure. Loop thread.
     pub(crate) fn call(self) {
         self.0.call();
@@ -221,7 +246,12 @@ impl RemoteCall {
     /// The closure back, as the type it was sent as: for a submission the
     /// loop refused.
     pub(crate) fn into_inner<F: FnOnce() + Send + 'static>(self) -> F {
-        match self.0.into_any().downcast::<F>() {
+        let any = self.0.into_any();
+        let any = match any.downcast::<Located<F>>() {
+            Ok(located) => return located.f,
+            Err(any) => any,
+        };
+        match any.downcast::<F>() {
             Ok(f) => *f,
             Err(_) => unreachable!("a RemoteCall handed back as another type"),
         }
@@ -238,6 +268,29 @@ impl std::fmt::Debug for RemoteCall {
 trait SendCall: Send {
     fn call(self: Box<Self>);
     fn into_any(self: Box<Self>) -> Box<dyn Any>;
+    fn location(&self) -> Option<&'static Location<'static>> {
+        None
+    }
+}
+
+/// A closure and where it was submitted (debug mode).
+struct Located<F> {
+    f: F,
+    called_at: &'static Location<'static>,
+}
+
+impl<F: FnOnce() + Send + 'static> SendCall for Located<F> {
+    fn call(self: Box<Self>) {
+        (self.f)();
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
+    }
+
+    fn location(&self) -> Option<&'static Location<'static>> {
+        Some(self.called_at)
+    }
 }
 
 impl<F: FnOnce() + Send + 'static> SendCall for F {

@@ -2,12 +2,15 @@
 
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tether_bridge::{Closed, Completion};
 
 use crate::callback::RemoteCall;
 use crate::context;
+use crate::dump::{Dump, DumpError};
 use crate::metrics::Metrics;
 use crate::shared::{Injected, Shared};
 use crate::task::{self, JoinError, Maker, TaskId, TaskKind, TaskRef, Unsubmitted};
@@ -62,10 +65,16 @@ impl Handle {
     /// # Errors
     ///
     /// If the loop is closed, `f` comes back in [`Closed`], unrun.
+    #[track_caller]
     pub fn call_soon<F: FnOnce() + Send + 'static>(&self, f: F) -> Result<(), Closed<F>> {
         // Not a task: nothing can cancel it, so it needs no task's state
         // (see `crate::callback`).
-        match self.shared.inject.push(Injected::Call(RemoteCall::new(f))) {
+        let call = if self.shared.debug {
+            RemoteCall::located(f, Location::caller())
+        } else {
+            RemoteCall::new(f)
+        };
+        match self.shared.inject.push(Injected::Call(call)) {
             Ok(()) => Ok(()),
             Err(Closed(Injected::Call(call))) => Err(Closed(call.into_inner())),
             Err(Closed(_)) => unreachable!("the queue hands back what it was given"),
@@ -109,6 +118,7 @@ impl Handle {
     /// # Ok(())
     /// # }
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> Result<ThreadFuture<F::Output>, Closed<F>>
     where
         F: Future + Send + 'static,
@@ -140,6 +150,7 @@ impl Handle {
     /// # Errors
     ///
     /// If the loop is closed, `make` comes back in [`Closed`], uncalled.
+    #[track_caller]
     pub fn spawn_with<M, F>(&self, make: M) -> Result<ThreadFuture<F::Output>, Closed<M>>
     where
         M: FnOnce() -> F + Send + 'static,
@@ -200,13 +211,15 @@ impl Handle {
 
     /// Queues a task made on this thread; hands its future back if the loop
     /// is closed.
+    #[track_caller]
     fn submit<F: Future>(&self, task: Unsubmitted<F>) -> Result<TaskRef, F> {
+        let spawned_at = Location::caller();
         task.submit(|task| {
             self.shared
                 .inject
-                .push(Injected::Spawn(task))
+                .push(Injected::Spawn(task, spawned_at))
                 .map_err(|Closed(item)| match item {
-                    Injected::Spawn(task) => task,
+                    Injected::Spawn(task, _) => task,
                     _ => unreachable!("the queue hands back what it was given"),
                 })
         })
@@ -253,7 +266,93 @@ impl Handle {
         self.shared.inject.is_closed()
     }
 
+    /// The live tasks of the loop: what each is, where it was spawned,
+    /// what it is doing and how often it ran. Callable from any thread.
+    ///
+    /// asyncio: `asyncio.all_tasks(loop)`.
+    ///
+    /// Inside the loop (from a task or callback), the loop's task list is
+    /// read at once. From another thread, the request travels the
+    /// injection queue and the loop answers it in its next iteration; this
+    /// waits up to one second for the answer (see
+    /// [`dump_timeout`](Handle::dump_timeout)).
+    ///
+    /// # Errors
+    ///
+    /// [`DumpError::Unresponsive`] if the loop does not answer in time,
+    /// because a task or callback is blocking it or it is not running;
+    /// [`DumpError::NotRunning`] on the loop's own thread outside the loop,
+    /// where [`Runtime::dump`](crate::Runtime::dump) answers instead;
+    /// [`DumpError::Closed`] if the loop has shut down.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let lt = tether::LoopThread::new()?;
+    /// let _stuck = lt.spawn(std::future::pending::<()>()).unwrap();
+    /// let dump = lt.handle().dump().unwrap();
+    /// // The stuck task, or also the `block_on` of the loop's thread.
+    /// assert!(!dump.tasks.is_empty());
+    /// println!("{dump}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn dump(&self) -> Result<Dump, DumpError> {
+        self.dump_timeout(Duration::from_secs(1))
+    }
+
+    /// [`dump`](Handle::dump), waiting up to `timeout` for the loop's
+    /// answer when called from another thread.
+    ///
+    /// # Errors
+    ///
+    /// As for [`dump`](Handle::dump).
+    pub fn dump_timeout(&self, timeout: Duration) -> Result<Dump, DumpError> {
+        let here =
+            context::with_core(|core| Arc::ptr_eq(&core.shared, &self.shared).then(|| core.dump()));
+        if let Some(dump) = here.flatten() {
+            return Ok(dump);
+        }
+        if self.is_closed() {
+            return Err(DumpError::Closed);
+        }
+        if self.shared.is_loop_thread() {
+            return Err(DumpError::NotRunning);
+        }
+        let answer = Arc::new(Completion::new());
+        let reply = answer.clone();
+        let asked = self.call_soon(move || {
+            // The loop runs this inside an iteration, or during shutdown,
+            // when the runtime is still its thread's current loop.
+            let dump = context::with_core(|core| core.dump()).ok_or(DumpError::Closed);
+            let _ = reply.complete(dump);
+        });
+        if asked.is_err() {
+            return Err(DumpError::Closed);
+        }
+        answer
+            .wait_timeout(timeout)
+            .unwrap_or(Err(DumpError::Unresponsive(timeout)))
+    }
+
     /// The loop's counters so far.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let rt = tether::Runtime::new()?;
+    /// rt.block_on(async {
+    ///     tether::spawn(async {}).await.unwrap();
+    /// });
+    /// let metrics = rt.handle().metrics();
+    /// // The `block_on` future's stand-in ran twice, the task once.
+    /// assert!(metrics.runs >= 3);
+    /// assert!(metrics.iterations >= 2);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn metrics(&self) -> Metrics {
         let counters = &self.shared.counters;
         Metrics {

@@ -76,6 +76,7 @@ impl LoopThread {
     /// # Errors
     ///
     /// If the loop is closed, the future comes back in [`Closed`].
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> Result<ThreadFuture<F::Output>, Closed<F>>
     where
         F: std::future::Future + Send + 'static,

@@ -46,6 +46,7 @@
 //! pending).
 
 use std::future::Future;
+use std::panic::Location;
 use std::pin::pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
@@ -94,10 +95,7 @@ impl Core {
         let snapshot = self.ready.len();
         for _ in 0..snapshot {
             let Some(entry) = self.ready.pop() else { break };
-            self.run(entry);
-            if self.main_woken.take() {
-                main();
-            }
+            self.run(entry, main);
         }
         self.runs_since_poll
             .set(self.runs_since_poll.get() + snapshot);
@@ -147,7 +145,11 @@ impl Core {
     }
 
     /// Runs the loop until `future` completes; see `Runtime::block_on`.
-    pub(crate) fn block_on<F: Future>(self: &Rc<Self>, future: F) -> F::Output {
+    pub(crate) fn block_on<F: Future>(
+        self: &Rc<Self>,
+        future: F,
+        called_at: &'static Location<'static>,
+    ) -> F::Output {
         let _loop = context::enter_loop(self);
         let _reactor = self.reactor.enter();
         let mut future = pin!(future);
@@ -157,7 +159,10 @@ impl Core {
         // each run of the stand-in means "poll the future now". Wakes from
         // any thread, exactly-once scheduling and FIFO order all come from
         // the task machinery, with nothing special for the future.
-        let stand_in = StandIn(self.spawn(WakeMain, TaskKind::BlockOn).into_task());
+        let stand_in = StandIn(
+            self.spawn(WakeMain, TaskKind::BlockOn, called_at)
+                .into_task(),
+        );
         let waker = stand_in.0.clone().into_waker();
         let mut cx = Context::from_waker(&waker);
 

@@ -2,11 +2,13 @@
 
 use std::future::Future;
 use std::io;
+use std::panic::Location;
 use std::rc::Rc;
 
 use crate::builder::Builder;
 use crate::context;
 use crate::core::Core;
+use crate::dump::Dump;
 use crate::handle::Handle;
 use crate::task::{JoinHandle, TaskKind};
 
@@ -79,7 +81,7 @@ impl Runtime {
     /// stays usable.
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        self.core.block_on(future)
+        self.core.block_on(future, Location::caller())
     }
 
     /// Runs the loop until [`Handle::stop`] is called.
@@ -103,8 +105,33 @@ impl Runtime {
     /// loop. It runs at the loop's next run step.
     ///
     /// asyncio: `loop.create_task(coro)`.
+    #[track_caller]
     pub fn spawn<F: Future + 'static>(&self, future: F) -> JoinHandle<F::Output> {
-        JoinHandle::new(self.core.spawn(future, TaskKind::Task))
+        JoinHandle::new(self.core.spawn(future, TaskKind::Task, Location::caller()))
+    }
+
+    /// The live tasks of this loop, from its own thread while the loop is
+    /// not running (between two `block_on`s, say). Inside the loop, and on
+    /// other threads, use [`Handle::dump`].
+    ///
+    /// asyncio: `asyncio.all_tasks(loop)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let rt = tether::Runtime::new()?;
+    /// let task = rt.spawn(std::future::pending::<()>());
+    /// rt.block_on(tether::yield_now());
+    /// let dump = rt.dump();
+    /// assert_eq!(dump.tasks.len(), 1);
+    /// assert_eq!(dump.tasks[0].id, task.id());
+    /// assert_eq!(dump.tasks[0].runs, 1);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn dump(&self) -> Dump {
+        self.core.dump()
     }
 }
 

@@ -5,6 +5,7 @@
 //! it) and its statistics. Everything here is built from `tether-bridge`
 //! types, which are the ones checked by the loom models.
 
+use std::panic::Location;
 use std::thread::{self, ThreadId};
 
 use tether_bridge::{BlockingPool, Counter, Inject, Notify, Sequence};
@@ -27,6 +28,9 @@ pub(crate) struct Shared {
     pub(crate) loop_thread: ThreadId,
     /// Threads for blocking work.
     pub(crate) pool: BlockingPool,
+    /// Debug mode is on: `Handle::call_soon` records where it was called.
+    /// Set once, before any other thread sees this.
+    pub(crate) debug: bool,
 }
 
 /// What another thread can hand the loop.
@@ -34,8 +38,9 @@ pub(crate) enum Injected {
     /// Run this task: a wake from another thread (or from this one,
     /// outside the loop).
     Task(TaskRef),
-    /// A new task, made on another thread: list it, then run it.
-    Spawn(TaskRef),
+    /// A new task, made on another thread, and where it was spawned: list
+    /// it, then run it.
+    Spawn(TaskRef, &'static Location<'static>),
     /// `Handle::call_soon`: call this in its FIFO place.
     Call(RemoteCall),
     /// `Handle::stop`: end `run_forever` after this iteration.
@@ -65,7 +70,7 @@ pub(crate) struct LoopCounters {
 
 impl Shared {
     /// The shared state of a loop that runs on this thread.
-    pub(crate) fn new(wakeup: Wakeup, pool: BlockingPool) -> Self {
+    pub(crate) fn new(wakeup: Wakeup, pool: BlockingPool, debug: bool) -> Self {
         Self {
             inject: Inject::new(LoopWakeup(wakeup)),
             counters: LoopCounters::default(),
@@ -73,6 +78,7 @@ impl Shared {
             ids: Sequence::starting_at(1),
             loop_thread: thread::current().id(),
             pool,
+            debug,
         }
     }
 
@@ -92,7 +98,7 @@ impl std::fmt::Debug for Injected {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Injected::Task(task) => f.debug_tuple("Task").field(&task.id()).finish(),
-            Injected::Spawn(task) => f.debug_tuple("Spawn").field(&task.id()).finish(),
+            Injected::Spawn(task, _) => f.debug_tuple("Spawn").field(&task.id()).finish(),
             Injected::Call(_) => f.write_str("Call(..)"),
             Injected::Stop => f.write_str("Stop"),
             Injected::OnStop(_) => f.write_str("OnStop(..)"),

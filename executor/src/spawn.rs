@@ -1,6 +1,7 @@
 //! `spawn`: start a task on the current loop.
 
 use std::future::Future;
+use std::panic::Location;
 
 use crate::context;
 use crate::task::{JoinHandle, TaskKind};
@@ -30,7 +31,8 @@ use crate::task::{JoinHandle, TaskKind};
 /// ```
 #[track_caller]
 pub fn spawn<F: Future + 'static>(future: F) -> JoinHandle<F::Output> {
-    match context::with_core(|core| core.spawn(future, TaskKind::Task)) {
+    let spawned_at = Location::caller();
+    match context::with_core(|core| core.spawn(future, TaskKind::Task, spawned_at)) {
         Some(task) => JoinHandle::new(task),
         None => panic!(
             "tether::spawn called on a thread with no running tether loop; call it from \

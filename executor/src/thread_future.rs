@@ -12,7 +12,7 @@ use std::time::Duration;
 use tether_bridge::Completion;
 
 use crate::context;
-use crate::task::{self, JoinError, TaskRef};
+use crate::task::{self, JoinError, TaskId, TaskRef};
 
 /// The outcome a `ThreadFuture` waits for.
 pub(crate) type Outcome<T> = Result<T, JoinError>;
@@ -75,6 +75,16 @@ impl<T> ThreadFuture<T> {
         Self {
             completion,
             work: Work::Job,
+        }
+    }
+
+    /// The id of the loop task doing the work, as
+    /// [`Handle::dump`](crate::Handle::dump) lists it; `None` for a job of
+    /// the blocking pool, which is no task.
+    pub fn task_id(&self) -> Option<TaskId> {
+        match &self.work {
+            Work::Task { task, .. } => Some(task.id()),
+            Work::Job => None,
         }
     }
 

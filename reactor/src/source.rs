@@ -50,7 +50,7 @@
 //!
 //! # Keys and stale events
 //!
-//! The key the poller returns with an event is a [`SourceKey`]: the slab
+//! The key the poller returns with an event is a `SourceKey`: the slab
 //! index plus a generation number that is new for each registration. Slab
 //! indices are reused as soon as a source is dropped; the generation makes
 //! an event meant for the old source miss the new one instead of waking it

@@ -55,13 +55,25 @@ impl fmt::Display for TaskId {
 
 /// What a task was created for, so that reports can name it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum TaskKind {
+#[non_exhaustive]
+pub enum TaskKind {
     /// A future from `spawn`.
     Task,
     /// A closure from `call_soon`, `call_later` or `call_at`.
     Callback,
-    /// The stand-in that wakes the future of a `block_on`.
+    /// The stand-in task of a `block_on`: each of its runs polls the future
+    /// `block_on` was given, which is not a task of its own.
     BlockOn,
+}
+
+impl fmt::Display for TaskKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TaskKind::Task => "task",
+            TaskKind::Callback => "callback",
+            TaskKind::BlockOn => "block_on",
+        })
+    }
 }
 
 // ===== wakes =====

@@ -9,7 +9,7 @@
 //! | [`UdpSocket`] | `std::net` | async send / receive |
 //! | [`UnixListener`], [`UnixStream`], [`UnixDatagram`] | `std::os::unix::net` | the same, for Unix sockets |
 //!
-//! Each is an [`Async`](crate::Async) around the std socket: operations are
+//! Each is an [`Async`] around the std socket: operations are
 //! tried first, and wait for the reactor only on `WouldBlock`. All convert
 //! from and into the std types.
 //!

@@ -1,0 +1,171 @@
+//! Debug mode: slow-callback warnings, and the clock readings behind them.
+//!
+//! asyncio's debug mode (`loop.set_debug(True)`, `PYTHONASYNCIODEBUG=1`)
+//! times every callback and logs the ones that take longer than
+//! `loop.slow_callback_duration` (0.1 s): a callback that blocks holds up
+//! every other task of the loop, and this names the culprit. tether's debug
+//! mode does the same for every run of a task or callback, and keeps the
+//! time each task's last run began, which [`Dump`](crate::Dump) reports.
+//!
+//! It is a mode because it reads the clock twice per run. `Instant::now()`
+//! costs about 25 ns here, about half of what a whole task hop costs the
+//! loop (the `ping_pong` benchmark), so a loop that always did it would
+//! be a third slower at its fastest work. Outside debug mode the loop reads
+//! the clock only for timers, and a dump has no times to show.
+
+use std::fmt;
+use std::panic::Location;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use crate::task::{TaskId, TaskKind};
+
+/// asyncio's `slow_callback_duration`, and tether's default.
+pub(crate) const DEFAULT_SLOW_CALLBACK: Duration = Duration::from_millis(100);
+
+/// What the loop does about slow runs; see [`Builder::debug`](crate::Builder::debug).
+pub(crate) type SlowCallbackHandler = Box<dyn Fn(&SlowCallback<'_>)>;
+
+/// The loop's debug mode, when it is on. Loop thread only.
+pub(crate) struct DebugMode {
+    /// When the loop was built: the zero of every [`Stamp`].
+    epoch: Instant,
+    /// A run this long or longer is reported.
+    pub(crate) slow_callback_duration: Duration,
+    /// Where the report goes.
+    pub(crate) on_slow_callback: SlowCallbackHandler,
+}
+
+impl DebugMode {
+    pub(crate) fn new(
+        slow_callback_duration: Duration,
+        on_slow_callback: SlowCallbackHandler,
+    ) -> Self {
+        Self {
+            epoch: Instant::now(),
+            slow_callback_duration,
+            on_slow_callback,
+        }
+    }
+
+    /// `at`, as a stamp.
+    pub(crate) fn stamp(&self, at: Instant) -> Stamp {
+        let millis = at.saturating_duration_since(self.epoch).as_millis();
+        // 0 means "never"; u32::MAX, "49 days or more after the epoch".
+        Stamp(u32::try_from(millis.saturating_add(1)).unwrap_or(u32::MAX))
+    }
+
+    /// How long ago `stamp` was, seen at `now`; `None` if it was never set.
+    pub(crate) fn since(&self, stamp: Stamp, now: Instant) -> Option<Duration> {
+        let millis = stamp.0.checked_sub(1)?;
+        let at = self.epoch + Duration::from_millis(u64::from(millis));
+        Some(now.saturating_duration_since(at))
+    }
+}
+
+/// A moment in 4 bytes: milliseconds since the loop's debug epoch, plus one
+/// so that zero can mean "never recorded".
+///
+/// A task list entry holds one next to the run count, which keeps the entry
+/// at three words (see `core::Listed`); an `Instant` would take two more.
+/// Millisecond precision is plenty to say how long a task has been idle.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Stamp(u32);
+
+impl Stamp {
+    /// Not recorded: outside debug mode, or before the first run.
+    pub(crate) const NONE: Stamp = Stamp(0);
+}
+
+/// A run of a task or callback that took at least the loop's
+/// `slow_callback_duration`; what debug mode reports.
+///
+/// asyncio: the `Executing <Task ...> took 0.150 seconds` warning.
+#[derive(Debug)]
+pub struct SlowCallback<'a> {
+    pub(crate) task: Option<TaskId>,
+    pub(crate) kind: TaskKind,
+    pub(crate) name: Option<&'a str>,
+    pub(crate) spawned_at: Option<&'static Location<'static>>,
+    pub(crate) took: Duration,
+    pub(crate) threshold: Duration,
+}
+
+impl SlowCallback<'_> {
+    /// The task that ran; `None` for a callback sent from another thread
+    /// with [`Handle::call_soon`](crate::Handle::call_soon), which is no
+    /// task.
+    pub fn task_id(&self) -> Option<TaskId> {
+        self.task
+    }
+
+    /// What ran: a task, a callback, or the future of `block_on`.
+    pub fn kind(&self) -> TaskKind {
+        self.kind
+    }
+
+    /// The task's name, if it was given one with
+    /// [`task::Builder`](crate::TaskBuilder).
+    pub fn name(&self) -> Option<&str> {
+        self.name
+    }
+
+    /// Where the task was spawned, or the callback submitted.
+    pub fn spawned_at(&self) -> Option<&'static Location<'static>> {
+        self.spawned_at
+    }
+
+    /// How long the run took.
+    pub fn took(&self) -> Duration {
+        self.took
+    }
+
+    /// The loop's `slow_callback_duration`, which the run reached.
+    pub fn threshold(&self) -> Duration {
+        self.threshold
+    }
+}
+
+impl fmt::Display for SlowCallback<'_> {
+    /// `task 7 "fetch" (spawned at src/main.rs:12:5) took 152 ms in one
+    /// run, more than the 100 ms slow_callback_duration`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.kind, self.task) {
+            (TaskKind::Callback, None) => f.write_str("a callback from another thread")?,
+            (kind, Some(id)) => write!(f, "{kind} {id}")?,
+            (kind, None) => write!(f, "{kind}")?,
+        }
+        if let Some(name) = self.name {
+            write!(f, " {name:?}")?;
+        }
+        if let Some(at) = self.spawned_at {
+            write!(f, " (spawned at {at})")?;
+        }
+        write!(
+            f,
+            " took {:?} in one run, more than the {:?} slow_callback_duration",
+            self.took, self.threshold
+        )
+    }
+}
+
+/// The default handler: one line on stderr, as asyncio logs a warning.
+pub(crate) fn default_slow_callback_handler(slow: &SlowCallback<'_>) {
+    eprintln!("tether: warning: {slow}");
+}
+
+/// Whether `TETHER_DEBUG` asks for debug mode: set, and neither empty nor
+/// `0` (asyncio's `PYTHONASYNCIODEBUG` takes any non-empty value).
+pub(crate) fn debug_from_env() -> bool {
+    std::env::var_os("TETHER_DEBUG").is_some_and(|value| !value.is_empty() && value != "0")
+}
+
+/// What debug mode needs to know of a run before it starts, to name it
+/// afterwards: by then a task that finished has left the task list.
+#[derive(Debug)]
+pub(crate) struct RunInfo {
+    pub(crate) task: Option<TaskId>,
+    pub(crate) kind: TaskKind,
+    pub(crate) name: Option<Rc<str>>,
+    pub(crate) spawned_at: Option<&'static Location<'static>>,
+}

@@ -1,0 +1,72 @@
+//! `task::Builder`: a task with a name.
+
+use std::future::Future;
+use std::panic::Location;
+use std::rc::Rc;
+
+use crate::context;
+use crate::task::{JoinHandle, TaskKind};
+
+/// Spawns a task with settings; for now, a name.
+///
+/// asyncio: `asyncio.create_task(coro, name="fetch")`.
+///
+/// The name shows in [`Handle::dump`](crate::Handle::dump) and in debug
+/// mode's slow-run reports, next to where the task was spawned. The loop
+/// keeps names apart from its task list, so a task without one costs
+/// nothing for it.
+///
+/// # Examples
+///
+/// ```
+/// tether::run(async {
+///     let fetch = tether::task::Builder::new()
+///         .name("fetch")
+///         .spawn(async { 200 });
+///     assert_eq!(fetch.await.unwrap(), 200);
+/// });
+/// ```
+#[derive(Debug, Default)]
+#[must_use = "a task::Builder does nothing until `spawn` is called"]
+pub struct TaskBuilder {
+    /// The task's name, if it has one.
+    name: Option<Rc<str>>,
+}
+
+impl TaskBuilder {
+    /// A builder for a task without a name.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Names the task.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(Rc::from(name.into()));
+        self
+    }
+
+    /// Runs `future` as a task on the loop of this thread, as
+    /// [`spawn`](crate::spawn()) does.
+    ///
+    /// # Panics
+    ///
+    /// Panics if no tether loop runs on this thread.
+    #[track_caller]
+    pub fn spawn<F: Future + 'static>(self, future: F) -> JoinHandle<F::Output> {
+        let spawned_at = Location::caller();
+        let spawned = context::with_core(|core| {
+            let task = core.spawn(future, TaskKind::Task, spawned_at);
+            if let Some(name) = self.name {
+                core.set_name(task.task().id(), name);
+            }
+            task
+        });
+        match spawned {
+            Some(task) => JoinHandle::new(task),
+            None => panic!(
+                "tether::task::Builder::spawn called on a thread with no running tether loop; \
+                 call it from inside Runtime::block_on, tether::run or a task"
+            ),
+        }
+    }
+}

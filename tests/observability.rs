@@ -1,0 +1,363 @@
+//! Task names, spawn locations, `Handle::dump`, and debug mode's slow-run
+//! reports.
+
+mod support;
+
+use std::cell::RefCell;
+use std::future::pending;
+use std::panic::Location;
+use std::process::Command;
+use std::rc::Rc;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use tether::task::{TaskInfo, TaskKind, TaskStatus};
+use tether::{Dump, DumpError, LoopThread, Runtime, TaskId};
+
+/// The entry of `id` in `dump`.
+fn find(dump: &Dump, id: TaskId) -> &TaskInfo {
+    dump.tasks
+        .iter()
+        .find(|task| task.id == id)
+        .unwrap_or_else(|| panic!("task {id} is not in the dump:\n{dump}"))
+}
+
+/// A loop thread whose runtime is in debug mode.
+fn debug_loop_thread() -> LoopThread {
+    LoopThread::builder()
+        .runtime(|| Runtime::builder().debug(true).build())
+        .spawn()
+        .unwrap()
+}
+
+/// Asserts that `at` is `line` of this file.
+#[track_caller]
+fn assert_here(at: &Location<'_>, line: u32) {
+    assert!(at.file().ends_with("observability.rs"), "spawned at {at}");
+    assert_eq!(at.line(), line, "spawned at {at}");
+}
+
+/// The stuck task of the issue: spawned with a name, polled once, then
+/// waiting for something that never happens. Another thread's dump finds
+/// it, says where it was spawned, that it is idle after one run, and (in
+/// debug mode) for how long.
+#[test]
+fn a_dump_from_another_thread_shows_a_stuck_task() {
+    let lt = debug_loop_thread();
+    let (spawned, id) = mpsc::channel();
+    lt.handle()
+        .call_soon(move || {
+            let builder = tether::task::Builder::new().name("stuck");
+            let line = line!() + 1;
+            let stuck = builder.spawn(pending::<()>());
+            spawned.send((stuck.id(), line)).unwrap();
+        })
+        .unwrap();
+    let (id, line) = id.recv().unwrap();
+    std::thread::sleep(Duration::from_millis(120));
+
+    let dump = lt.handle().dump().unwrap();
+    let stuck = find(&dump, id);
+    assert_eq!(stuck.name.as_deref(), Some("stuck"));
+    assert_eq!(stuck.kind, TaskKind::Task);
+    assert_eq!(stuck.status, TaskStatus::Idle);
+    assert_eq!(stuck.runs, 1);
+    assert_here(stuck.spawned_at, line);
+    let idle = stuck.since_last_run.expect("debug mode keeps run times");
+    assert!(idle >= Duration::from_millis(100), "idle for {idle:?}");
+    assert!(idle < Duration::from_secs(60), "idle for {idle:?}");
+
+    let shown = dump.to_string();
+    assert!(shown.contains("\"stuck\""), "{shown}");
+    assert!(
+        shown.contains(&format!("observability.rs:{line}:")),
+        "{shown}"
+    );
+    assert!(shown.contains(" ms ago"), "{shown}");
+}
+
+/// Runs, and the four statuses, as seen from the task that asks; outside
+/// debug mode there are no times.
+#[test]
+fn a_dump_counts_runs_and_tells_the_statuses_apart() {
+    tether::run(async {
+        let waiter = tether::spawn(pending::<()>());
+        let yielder = tether::spawn(async {
+            for _ in 0..3 {
+                tether::yield_now().await;
+            }
+            pending::<()>().await;
+        });
+        let cancelled = tether::spawn(pending::<()>());
+        for _ in 0..5 {
+            tether::yield_now().await;
+        }
+        cancelled.cancel();
+        let woken = tether::spawn(async {});
+
+        let dump = tether::Handle::current().dump().unwrap();
+        assert_eq!(find(&dump, waiter.id()).status, TaskStatus::Idle);
+        assert_eq!(find(&dump, waiter.id()).runs, 1);
+        assert_eq!(find(&dump, yielder.id()).runs, 4);
+        assert_eq!(find(&dump, cancelled.id()).status, TaskStatus::Cancelling);
+        assert_eq!(find(&dump, woken.id()).status, TaskStatus::Scheduled);
+        assert_eq!(find(&dump, woken.id()).runs, 0);
+        // This future is the `block_on`'s, run by the stand-in task.
+        let main: Vec<&TaskInfo> = dump
+            .tasks
+            .iter()
+            .filter(|task| task.kind == TaskKind::BlockOn)
+            .collect();
+        assert_eq!(main.len(), 1, "{dump}");
+        assert_eq!(main[0].status, TaskStatus::Running);
+        assert!(dump.tasks.iter().all(|task| task.since_last_run.is_none()));
+        let ids: Vec<TaskId> = dump.tasks.iter().map(|task| task.id).collect();
+        assert!(ids.is_sorted(), "{ids:?}");
+
+        // A finished task leaves the list; a named one takes its name along.
+        let woken_id = woken.id();
+        woken.await.unwrap();
+        let named = tether::task::Builder::new().name("brief").spawn(async {});
+        named.await.unwrap();
+        let dump = tether::Handle::current().dump().unwrap();
+        assert!(dump.tasks.iter().all(|task| task.id != woken_id), "{dump}");
+        assert!(dump.tasks.iter().all(|task| task.name.is_none()), "{dump}");
+    });
+}
+
+/// Every way to start a task records its caller: the task functions,
+/// the callbacks, `block_on`, and the spawns from other threads.
+#[test]
+fn each_task_records_where_it_was_spawned() {
+    let rt = Runtime::new().unwrap();
+    let handle = rt.handle();
+    let mut expected = Vec::new();
+    let remote = std::thread::spawn(move || {
+        let line = line!() + 1;
+        let task = handle.spawn(pending::<()>()).unwrap();
+        (task, line)
+    });
+    let (remote_task, remote_line) = remote.join().unwrap();
+
+    let line = line!() + 1;
+    let from_runtime = rt.spawn(pending::<()>());
+    expected.push((from_runtime.id(), line));
+
+    let block_on_line = line!() + 1;
+    let (dump, local) = rt.block_on(async {
+        let mut local = Vec::new();
+        let line = line!() + 1;
+        let task = tether::spawn(pending::<()>());
+        local.push((task.id(), line, TaskKind::Task));
+        let line = line!() + 1;
+        let callback = tether::call_later(Duration::from_secs(60), || {});
+        local.push((callback.id(), line, TaskKind::Callback));
+        let group = tether::task::TaskGroup::<(), ()>::new();
+        let line = line!() + 1;
+        let child = group.spawn(pending());
+        local.push((child, line, TaskKind::Task));
+        tether::yield_now().await;
+        let dump = tether::Handle::current().dump().unwrap();
+        drop(group);
+        (dump, local)
+    });
+
+    for (id, line, kind) in local {
+        let task = find(&dump, id);
+        assert_eq!(task.kind, kind);
+        assert_here(task.spawned_at, line);
+    }
+    for (id, line) in expected {
+        assert_here(find(&dump, id).spawned_at, line);
+    }
+    assert_here(
+        find(&dump, remote_task.task_id().unwrap()).spawned_at,
+        remote_line,
+    );
+    let main = dump
+        .tasks
+        .iter()
+        .find(|task| task.kind == TaskKind::BlockOn)
+        .unwrap();
+    assert_here(main.spawned_at, block_on_line);
+    drop(remote_task);
+}
+
+/// A dump needs the loop to answer. One blocked inside a run cannot, and
+/// the caller hears so in time; a closed loop, or the loop's own thread
+/// outside the loop, is an error at once.
+#[test]
+fn a_dump_that_the_loop_cannot_answer_is_an_error() {
+    let lt = LoopThread::new().unwrap();
+    let handle = lt.handle().clone();
+    let (blocking, blocked) = mpsc::channel();
+    let (release, released) = mpsc::channel::<()>();
+    handle
+        .call_soon(move || {
+            blocking.send(()).unwrap();
+            let _ = released.recv_timeout(Duration::from_secs(10));
+        })
+        .unwrap();
+    blocked.recv().unwrap();
+    let asked = Instant::now();
+    let answer = handle.dump_timeout(Duration::from_millis(100));
+    assert_eq!(
+        answer.unwrap_err(),
+        DumpError::Unresponsive(Duration::from_millis(100))
+    );
+    assert!(asked.elapsed() >= Duration::from_millis(100));
+    release.send(()).unwrap();
+    // Unblocked, it answers again.
+    assert!(handle.dump().is_ok());
+    lt.stop();
+    assert_eq!(handle.dump().unwrap_err(), DumpError::Closed);
+
+    let rt = Runtime::new().unwrap();
+    assert_eq!(rt.handle().dump().unwrap_err(), DumpError::NotRunning);
+    let task = rt.spawn(pending::<()>());
+    assert_eq!(rt.dump().tasks.len(), 1);
+    assert_eq!(rt.dump().tasks[0].id, task.id());
+}
+
+/// Debug mode reports a run that reaches the threshold, naming the task and
+/// where it was spawned; a quick run, a callback from another thread that
+/// is quick, and everything outside debug mode go unreported.
+#[test]
+fn debug_mode_reports_slow_runs_by_name_and_place() {
+    let reports = Rc::new(RefCell::new(Vec::new()));
+    let seen = reports.clone();
+    let rt = Runtime::builder()
+        .debug(true)
+        .slow_callback_duration(Duration::from_millis(50))
+        .on_slow_callback(move |slow| {
+            seen.borrow_mut().push((
+                slow.task_id(),
+                slow.kind(),
+                slow.name().map(str::to_owned),
+                slow.spawned_at(),
+                slow.took(),
+                slow.to_string(),
+            ));
+        })
+        .build()
+        .unwrap();
+    let handle = rt.handle();
+    let nap = || std::thread::sleep(Duration::from_millis(60));
+    let remote_line = line!() + 1;
+    handle.call_soon(nap).unwrap();
+    let (task_line, callback_line, id) = rt.block_on(async {
+        let builder = tether::task::Builder::new().name("sleeper");
+        let task_line = line!() + 1;
+        let slow = builder.spawn(async {
+            tether::yield_now().await;
+            std::thread::sleep(Duration::from_millis(60));
+        });
+        let id = slow.id();
+        tether::spawn(async {}).await.unwrap();
+        slow.await.unwrap();
+        let callback_line = line!() + 1;
+        tether::call_soon(|| std::thread::sleep(Duration::from_millis(60)));
+        tether::yield_now().await;
+        tether::yield_now().await;
+        (task_line, callback_line, id)
+    });
+
+    let reports = reports.borrow();
+    assert_eq!(reports.len(), 3, "{reports:#?}");
+    let (task, kind, name, at, took, shown) = &reports[0];
+    assert_eq!(*task, None, "the remote callback runs first");
+    assert_eq!(*kind, TaskKind::Callback);
+    assert_eq!(*name, None);
+    assert_here(at.unwrap(), remote_line);
+    assert!(*took >= Duration::from_millis(60));
+    assert!(
+        shown.starts_with("a callback from another thread (spawned at"),
+        "{shown}"
+    );
+
+    let (task, kind, name, at, took, shown) = &reports[1];
+    assert_eq!(*task, Some(id));
+    assert_eq!(*kind, TaskKind::Task);
+    assert_eq!(name.as_deref(), Some("sleeper"));
+    assert_here(at.unwrap(), task_line);
+    assert!(*took >= Duration::from_millis(60));
+    assert!(
+        shown.starts_with(&format!("task {id} \"sleeper\" (spawned at ")),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("more than the 50ms slow_callback_duration"),
+        "{shown}"
+    );
+
+    let (_, kind, _, at, _, _) = &reports[2];
+    assert_eq!(*kind, TaskKind::Callback);
+    assert_here(at.unwrap(), callback_line);
+}
+
+/// Without debug mode, nothing is timed or reported.
+#[test]
+fn without_debug_mode_slow_runs_go_unreported() {
+    let reports = Rc::new(RefCell::new(0));
+    let seen = reports.clone();
+    let rt = Runtime::builder()
+        .debug(false)
+        .slow_callback_duration(Duration::ZERO)
+        .on_slow_callback(move |_| *seen.borrow_mut() += 1)
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        tether::spawn(async {}).await.unwrap();
+        let dump = tether::Handle::current().dump().unwrap();
+        assert!(dump.tasks.iter().all(|task| task.since_last_run.is_none()));
+    });
+    assert_eq!(*reports.borrow(), 0);
+}
+
+/// `TETHER_DEBUG=1` turns debug mode on for a runtime built without a
+/// word about it, and the default report is one line on stderr. Checked in
+/// a child process (this test binary, re-run on this one test), whose
+/// environment and stderr are its own.
+#[test]
+fn tether_debug_turns_debug_mode_on_and_warns_on_stderr() {
+    if std::env::var_os("TETHER_OBSERVABILITY_CHILD").is_some() {
+        tether::run(async {
+            tether::task::Builder::new()
+                .name("hog")
+                .spawn(async { std::thread::sleep(Duration::from_millis(110)) })
+                .await
+                .unwrap();
+        });
+        return;
+    }
+    let child = |debug: &str| {
+        let output = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "tether_debug_turns_debug_mode_on_and_warns_on_stderr",
+            ])
+            .args(["--nocapture", "--test-threads=1"])
+            .env("TETHER_OBSERVABILITY_CHILD", "1")
+            .env("TETHER_DEBUG", debug)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "the child failed: {output:?}");
+        String::from_utf8_lossy(&output.stderr)
+            .lines()
+            .filter(|line| line.starts_with("tether:"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let warned = child("1");
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert!(
+        warned[0]
+            .starts_with("tether: warning: task 1 \"hog\" (spawned at tests/observability.rs:"),
+        "{warned:?}"
+    );
+    assert!(
+        warned[0].ends_with("more than the 100ms slow_callback_duration"),
+        "{warned:?}"
+    );
+    assert_eq!(child("0"), Vec::<String>::new());
+}
