@@ -24,6 +24,7 @@ mod common;
 mod contenders;
 mod echo;
 mod footprint;
+mod http;
 mod report;
 mod workloads;
 
@@ -32,7 +33,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use workloads::{RUST_CONTENDERS, Sizes, WORKLOADS, Workload};
+use workloads::{Client, RUST_CONTENDERS, Sizes, WORKLOADS, Workload};
 
 /// Every figure, by workload, then contender, then metric, one value per
 /// round in round order.
@@ -211,7 +212,7 @@ fn run_one(
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     let mut metrics = Vec::new();
-    if let Some(conns) = workload.echo_conns {
+    if let Some(client) = workload.client {
         // The server tells where it listens; the harness's client does the
         // measuring; closing the connections ends the server.
         stdout.read_line(&mut line).map_err(|e| e.to_string())?;
@@ -220,10 +221,17 @@ fn run_one(
             .strip_prefix("addr=")
             .and_then(|a| a.parse().ok())
             .ok_or_else(|| format!("the server said {line:?}, not addr=..."))?;
-        metrics.push((
-            "trips_per_s".to_owned(),
-            echo::run_client(addr, conns, sizes.echo_seconds),
-        ));
+        let seconds = sizes.echo_seconds;
+        metrics.push(match client {
+            Client::Echo(conns) => (
+                "trips_per_s".to_owned(),
+                echo::run_client(addr, conns, seconds),
+            ),
+            Client::Http(conns) => (
+                "requests_per_s".to_owned(),
+                http::run_client(addr, conns, seconds),
+            ),
+        });
         line.clear();
     }
     stdout.read_line(&mut line).map_err(|e| e.to_string())?;

@@ -67,9 +67,18 @@ pub(crate) struct Workload {
     pub(crate) metrics: &'static [Metric],
     /// Whether asyncio and uvloop run it too (`benches/compare_asyncio.py`).
     pub(crate) python: bool,
-    /// For the TCP echo workloads: the number of connections; the client
-    /// runs in the harness process.
-    pub(crate) echo_conns: Option<usize>,
+    /// For the server workloads: the client the harness runs against the
+    /// worker, in its own process.
+    pub(crate) client: Option<Client>,
+}
+
+/// The client of a server workload, and its number of connections.
+#[derive(Clone, Copy)]
+pub(crate) enum Client {
+    /// 64-byte messages echoed back (`echo.rs`).
+    Echo(usize),
+    /// Keep-alive `GET /` requests to a hyper server (`http.rs`).
+    Http(usize),
 }
 
 pub(crate) const WORKLOADS: &[Workload] = &[
@@ -81,7 +90,7 @@ pub(crate) const WORKLOADS: &[Workload] = &[
             lower("peak_rss_mib", "peak RSS, MiB"),
         ],
         python: true,
-        echo_conns: None,
+        client: None,
     },
     Workload {
         name: "remote_roundtrip",
@@ -94,14 +103,14 @@ pub(crate) const WORKLOADS: &[Workload] = &[
             lower("threads_mean_us", "threads mean µs"),
         ],
         python: true,
-        echo_conns: None,
+        client: None,
     },
     Workload {
         name: "local_spawn",
         what: "On the loop, 1,000,000 tiny tasks spawned in batches of 1,000, each batch awaited before the next; per task. tokio: `tokio::spawn`; smol: `LocalExecutor::spawn`.",
         metrics: &[time("ns_per_task", "ns per task")],
         python: false,
-        echo_conns: None,
+        client: None,
     },
     Workload {
         name: "local_spawn_all",
@@ -111,14 +120,14 @@ pub(crate) const WORKLOADS: &[Workload] = &[
             lower("peak_rss_mib", "peak RSS, MiB"),
         ],
         python: false,
-        echo_conns: None,
+        client: None,
     },
     Workload {
         name: "ping_pong",
         what: "Two tasks pass a token through a one-slot channel 1,000,000 times; per hop. The channel is the same code on every runtime (tokio runs the tasks, which share an `Rc`, on a `LocalSet`).",
         metrics: &[time("ns_per_hop", "ns per hop")],
         python: false,
-        echo_conns: None,
+        client: None,
     },
     Workload {
         name: "timers",
@@ -128,7 +137,7 @@ pub(crate) const WORKLOADS: &[Workload] = &[
             lower("peak_rss_mib", "peak RSS, MiB"),
         ],
         python: false,
-        echo_conns: None,
+        client: None,
     },
     Workload {
         name: "timer_cancel",
@@ -138,35 +147,49 @@ pub(crate) const WORKLOADS: &[Workload] = &[
             time("timeout_ns", "timeout of a ready future, ns"),
         ],
         python: false,
-        echo_conns: None,
+        client: None,
     },
     Workload {
         name: "tcp_echo_1",
         what: "64-byte round trips over loopback on 1 connection for 1 s, against one blocking client (a std thread per connection, in the harness process, the same for every server).",
         metrics: &[rate("trips_per_s", "round trips/s")],
         python: true,
-        echo_conns: Some(1),
+        client: Some(Client::Echo(1)),
     },
     Workload {
         name: "tcp_echo_50",
         what: "The same with 50 connections, each with its own client thread.",
         metrics: &[rate("trips_per_s", "round trips/s")],
         python: true,
-        echo_conns: Some(50),
+        client: Some(Client::Echo(50)),
+    },
+    Workload {
+        name: "http_1",
+        what: "hyper 1.x's HTTP/1.1 server answering `GET /` with 14 bytes, on 1 keep-alive connection for 1 s, against one blocking client that keeps one request in flight (as `wrk -c1 -t1` does), in the harness process. Every server has its runtime's timer installed (hyper's header-read timeout). tether: the `hyper_server` example's glue; tokio: `hyper-util`'s `TokioIo` and `TokioTimer`; smol: the same safe adapter as tether's, over `async-io`.",
+        metrics: &[rate("requests_per_s", "requests/s")],
+        python: false,
+        client: Some(Client::Http(1)),
+    },
+    Workload {
+        name: "http_50",
+        what: "The same with 50 connections, each with its own client thread.",
+        metrics: &[rate("requests_per_s", "requests/s")],
+        python: false,
+        client: Some(Client::Http(50)),
     },
     Workload {
         name: "spawn_blocking",
         what: "From a task, 5,000 closures run one after another on the blocking-thread pool, each awaited before the next; per closure. tokio: `spawn_blocking`; smol: `blocking::unblock` (what `smol::unblock` is).",
         metrics: &[time("us_per_job", "µs per job")],
         python: false,
-        echo_conns: None,
+        client: None,
     },
     Workload {
         name: "idle_tasks",
         what: "100,000 tasks parked forever (each polled once); the resident memory they added, per task.",
         metrics: &[lower("bytes_per_task", "bytes per task")],
         python: false,
-        echo_conns: None,
+        client: None,
     },
 ];
 
@@ -214,7 +237,7 @@ impl Sizes {
             "timer_cancel" => self.cancels,
             "idle_tasks" => self.idle,
             "spawn_blocking" => self.blocking_jobs,
-            name if name.starts_with("tcp_echo") => 0,
+            name if name.starts_with("tcp_echo") || name.starts_with("http_") => 0,
             other => panic!("unknown workload {other}"),
         }
     }
@@ -272,19 +295,22 @@ fn measure<C: Contender>(workload: &str, n: usize) -> Vec<(&'static str, f64)> {
         ],
         "spawn_blocking" => vec![("us_per_job", per(C::spawn_blocking(n), n) / 1e3)],
         "idle_tasks" => vec![("bytes_per_task", C::idle_tasks(n) as f64 / n as f64)],
-        name if name.starts_with("tcp_echo") => {
-            let conns = WORKLOADS
+        name => {
+            let client = WORKLOADS
                 .iter()
                 .find(|w| w.name == name)
-                .and_then(|w| w.echo_conns)
-                .expect("an echo workload");
+                .and_then(|w| w.client)
+                .unwrap_or_else(|| panic!("unknown workload {name}"));
             // The harness reads the address, runs its client, and measures.
-            C::echo_server(conns, &|addr| {
+            let ready = |addr| {
                 println!("addr={addr}");
                 std::io::stdout().flush().unwrap();
-            });
+            };
+            match client {
+                Client::Echo(conns) => C::echo_server(conns, &ready),
+                Client::Http(conns) => C::http_server(conns, &ready),
+            }
             Vec::new()
         }
-        other => panic!("unknown workload {other}"),
     }
 }

@@ -37,6 +37,10 @@ pub(crate) trait Contender {
     /// An echo server for `conns` connections of 64-byte messages; calls
     /// `ready` with its address, and returns once every connection closed.
     fn echo_server(conns: usize, ready: &dyn Fn(SocketAddr));
+    /// hyper's HTTP/1.1 server answering [`hello`](crate::http::hello) on
+    /// `conns` connections; calls `ready` with its address, and returns
+    /// once every connection closed.
+    fn http_server(conns: usize, ready: &dyn Fn(SocketAddr));
 }
 
 /// How many bytes an echo message has.

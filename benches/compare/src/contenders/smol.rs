@@ -16,8 +16,11 @@ use async_executor::{Executor, LocalExecutor};
 use async_io::{Async, Timer};
 use futures_lite::{AsyncReadExt, AsyncWriteExt, FutureExt};
 
+use hyper::service::service_fn;
+
 use super::{Contender, MESSAGE};
 use crate::common::{Baton, Parked, player, poll_once, rss_bytes};
+use crate::http::{SmolIo, SmolTimer, hello};
 
 pub(crate) struct Smol;
 
@@ -188,6 +191,25 @@ impl Contender for Smol {
             }
             for handler in handlers {
                 handler.await;
+            }
+        });
+    }
+
+    fn http_server(conns: usize, ready: &dyn Fn(SocketAddr)) {
+        run_local(async move |ex| {
+            let listener = Async::<TcpListener>::bind(([127, 0, 0, 1], 0)).unwrap();
+            ready(listener.get_ref().local_addr().unwrap());
+            let mut handlers = Vec::new();
+            for _ in 0..conns {
+                let (stream, _) = listener.accept().await.unwrap();
+                stream.get_ref().set_nodelay(true).unwrap();
+                let connection = hyper::server::conn::http1::Builder::new()
+                    .timer(SmolTimer)
+                    .serve_connection(SmolIo(stream), service_fn(hello));
+                handlers.push(ex.spawn(connection));
+            }
+            for handler in handlers {
+                let _ = handler.await;
             }
         });
     }

@@ -9,8 +9,17 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use hyper::service::service_fn;
+
 use super::{Contender, MESSAGE};
 use crate::common::{Baton, Parked, player, poll_once, rss_bytes};
+use crate::http::hello;
+
+/// The `hyper_server` example's glue, so that the harness measures hyper
+/// on tether exactly as the example runs it.
+#[path = "../../../../examples/hyper_server/on_tether.rs"]
+mod on_tether;
+use on_tether::{Io, TetherTimer};
 
 pub(crate) struct Tether;
 
@@ -160,6 +169,26 @@ impl Contender for Tether {
                         }
                     }
                 }));
+            }
+            for handler in handlers {
+                let _ = handler.await;
+            }
+        });
+    }
+
+    fn http_server(conns: usize, ready: &dyn Fn(SocketAddr)) {
+        tether::run(async move {
+            let listener = tether::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            ready(listener.local_addr().unwrap());
+            let timer = TetherTimer::current();
+            let mut handlers = Vec::new();
+            for _ in 0..conns {
+                let (stream, _) = listener.accept().await.unwrap();
+                stream.set_nodelay(true).unwrap();
+                let connection = hyper::server::conn::http1::Builder::new()
+                    .timer(timer.clone())
+                    .serve_connection(Io(stream), service_fn(hello));
+                handlers.push(tether::spawn(connection));
             }
             for handler in handlers {
                 let _ = handler.await;

@@ -11,12 +11,15 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::runtime::{Builder, Handle, Runtime};
 use tokio::task::LocalSet;
 
 use super::{Contender, MESSAGE};
 use crate::common::{Baton, Parked, player, poll_once, rss_bytes};
+use crate::http::hello;
 
 pub(crate) struct Tokio;
 
@@ -186,6 +189,25 @@ impl Contender for Tokio {
                         }
                     }
                 }));
+            }
+            for handler in handlers {
+                let _ = handler.await;
+            }
+        });
+    }
+
+    fn http_server(conns: usize, ready: &dyn Fn(SocketAddr)) {
+        runtime().block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            ready(listener.local_addr().unwrap());
+            let mut handlers = Vec::new();
+            for _ in 0..conns {
+                let (stream, _) = listener.accept().await.unwrap();
+                stream.set_nodelay(true).unwrap();
+                let connection = hyper::server::conn::http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .serve_connection(TokioIo::new(stream), service_fn(hello));
+                handlers.push(tokio::spawn(connection));
             }
             for handler in handlers {
                 let _ = handler.await;
