@@ -78,6 +78,9 @@
 //!
 //! # The API, next to asyncio
 //!
+//! `docs/asyncio.md` is the long form of this table: a guide that goes
+//! through asyncio's API and shows the tether code for each piece.
+//!
 //! | tether | asyncio |
 //! |--------|---------|
 //! | [`run`] | `asyncio.run` |
@@ -92,6 +95,10 @@
 //! | [`net::TcpListener`], [`net::TcpStream`], [`net::UdpSocket`], [`net::UnixListener`], [`net::UnixStream`], [`net::UnixDatagram`] | sockets on the selector loop: `create_server`, `open_connection`, `create_datagram_endpoint`... |
 //! | [`Async`] | `loop.add_reader` / `add_writer` on any fd |
 //! | [`Builder::on_exception`] | `loop.set_exception_handler` |
+//! | [`Builder::debug`], [`Builder::slow_callback_duration`] | `loop.set_debug`, `slow_callback_duration` |
+//! | [`Handle::dump`], [`task::Builder::name`] | `asyncio.all_tasks`, `create_task(name=...)` |
+//! | [`task::TaskGroup`], [`task::join_all`], [`task::select`], [`task::as_completed`] | `TaskGroup`, `gather`, `wait`, `as_completed` |
+//! | [`sync::Event`], [`sync::Queue`], [`sync::Semaphore`], [`sync::Mutex`] | `asyncio.Event`, `Queue`, `Semaphore`, `Lock` |
 //! | [`Handle`] | the loop object, seen from another thread |
 //! | [`Handle::call_soon`] | `loop.call_soon_threadsafe` |
 //! | [`Handle::spawn`], [`Handle::spawn_with`] → [`ThreadFuture`] | `run_coroutine_threadsafe` → `concurrent.futures.Future` |
@@ -154,3 +161,9 @@ pub use tether_reactor::time;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+/// The guide for asyncio users (`docs/asyncio.md`): every snippet is
+/// compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/asyncio.md")]
+struct AsyncioGuideDoctests;

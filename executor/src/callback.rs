@@ -72,6 +72,23 @@ pub fn call_soon<F: FnOnce() + 'static>(f: F) -> CallbackHandle {
 /// # Panics
 ///
 /// Panics if no tether loop runs on this thread.
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::rc::Rc;
+/// use std::time::{Duration, Instant};
+///
+/// tether::run(async {
+///     let fired = Rc::new(Cell::new(None));
+///     let at = fired.clone();
+///     let start = Instant::now();
+///     tether::call_later(Duration::from_millis(5), move || at.set(Some(Instant::now())));
+///     tether::time::sleep(Duration::from_millis(10)).await;
+///     assert!(fired.get().unwrap() - start >= Duration::from_millis(5));
+/// });
+/// ```
 #[track_caller]
 pub fn call_later<F: FnOnce() + 'static>(delay: Duration, f: F) -> CallbackHandle {
     let call = TimedCall {
@@ -88,6 +105,19 @@ pub fn call_later<F: FnOnce() + 'static>(delay: Duration, f: F) -> CallbackHandl
 /// # Panics
 ///
 /// Panics if no tether loop runs on this thread.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, Instant};
+///
+/// tether::run(async {
+///     let deadline = Instant::now() + Duration::from_secs(3600);
+///     let reminder = tether::call_at(deadline, || println!("an hour later"));
+///     assert!(reminder.cancel()); // disarms its timer
+///     assert!(reminder.is_cancelled());
+/// });
+/// ```
 #[track_caller]
 pub fn call_at<F: FnOnce() + 'static>(deadline: Instant, f: F) -> CallbackHandle {
     let call = TimedCall {

@@ -22,6 +22,27 @@ use crate::thread_future::ThreadFuture;
 ///
 /// `Send + Sync + Clone`; cheap to clone. It keeps working after the loop
 /// has shut down: its operations then report that the loop is closed.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> std::io::Result<()> {
+/// let rt = tether::Runtime::new()?;
+/// let handle = rt.handle();
+/// let submitter = std::thread::spawn(move || {
+///     handle.call_soon(|| println!("on the loop")).unwrap();
+///     handle.stop();
+/// });
+/// rt.run_forever(); // runs the callback, then stops
+/// submitter.join().unwrap();
+///
+/// let handle = rt.handle();
+/// drop(rt);
+/// assert!(handle.is_closed());
+/// assert!(handle.call_soon(|| ()).is_err()); // handed back, unrun
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct Handle {
     /// The loop's shared state.

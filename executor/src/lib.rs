@@ -12,6 +12,7 @@
 //! | `ready_queue` | the FIFO of tasks to run |
 //! | `task` | a task's life: wake, run, complete; `raw` is its allocation |
 //! | `context` | the thread-local current loop |
+//! | `debug`, `dump` | debug mode's slow-run reports; the task dump |
 //! | `shared` | the part of a loop other threads reach |
 //! | [`runtime`], [`builder`], [`handle`] | the public types |
 //! | [`callback`], [`spawn()`], [`yield_now()`] | the public functions |

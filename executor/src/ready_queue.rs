@@ -49,6 +49,11 @@ impl ReadyQueue {
         self.order.borrow_mut().push_back(None);
     }
 
+    // Inlined, so that the entry reaches the run in registers: returned
+    // through memory, it was written as two words and read back as one
+    // 16-byte load, which cannot be store-forwarded and stalled every run
+    // (`perf annotate` on `ping_pong`: a third of `run_once`).
+    #[inline(always)]
     pub(crate) fn pop(&self) -> Option<Runnable> {
         match self.order.borrow_mut().pop_front()? {
             Some(task) => Some(Runnable::Task(task)),

@@ -38,6 +38,30 @@ pub(crate) type Outcome<T> = Result<T, JoinError>;
 /// Waiting by blocking on the very thread whose loop runs the task panics,
 /// instead of hanging forever: that loop could never run it. Await it there
 /// instead.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// # fn main() -> std::io::Result<()> {
+/// let lt = tether::LoopThread::new()?;
+/// let slow = lt
+///     .spawn(async {
+///         std::future::pending::<()>().await;
+///     })
+///     .unwrap();
+/// // Not done in time: the task keeps running, and comes back.
+/// let slow = slow.wait_timeout(Duration::from_millis(5)).unwrap_err();
+/// assert!(slow.cancel());
+/// assert!(slow.wait().unwrap_err().is_cancelled());
+///
+/// // Awaited from another loop.
+/// let answer = lt.spawn(async { 42 }).unwrap();
+/// assert_eq!(tether::run(answer).unwrap(), 42);
+/// # Ok(())
+/// # }
+/// ```
 #[must_use = "the result is lost if the ThreadFuture is dropped"]
 pub struct ThreadFuture<T> {
     /// Where the result arrives.

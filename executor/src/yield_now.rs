@@ -11,6 +11,23 @@ use std::task::{Context, Poll};
 /// The task wakes itself and returns `Pending` once; the loop puts it at the
 /// back of the ready queue, so it runs again in the next iteration, after
 /// the I/O, timers and other threads have had their turn.
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::rc::Rc;
+///
+/// tether::run(async {
+///     let ran = Rc::new(Cell::new(false));
+///     let flag = ran.clone();
+///     let other = tether::spawn(async move { flag.set(true) });
+///     assert!(!ran.get());
+///     tether::yield_now().await; // the other task runs meanwhile
+///     assert!(ran.get());
+///     other.await.unwrap();
+/// });
+/// ```
 pub fn yield_now() -> YieldNow {
     YieldNow { yielded: false }
 }

@@ -39,6 +39,21 @@ pub struct JoinHandle<T> {
 /// Why a task gave no output.
 ///
 /// asyncio: `CancelledError`, or the exception the task raised.
+///
+/// # Examples
+///
+/// ```
+/// tether::run(async {
+///     let cancelled = tether::spawn(std::future::pending::<()>());
+///     cancelled.cancel();
+///     assert!(cancelled.await.unwrap_err().is_cancelled());
+///
+///     let panicked = tether::spawn(async { panic!("boom") });
+///     let error = panicked.await.unwrap_err();
+///     assert!(error.is_panicked());
+///     assert_eq!(error.panic_message(), Some("boom"));
+/// });
+/// ```
 pub enum JoinError {
     /// The task was cancelled (by [`JoinHandle::cancel`], or because its
     /// runtime shut down) before it finished.

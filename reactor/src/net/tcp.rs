@@ -47,6 +47,25 @@ pub struct TcpListener {
 /// Reading and writing go through `&TcpStream` as well (`futures_io`
 /// traits, and the inherent methods), so one task can read while another
 /// writes: share it with an `Rc`.
+///
+/// # Examples
+///
+/// ```
+/// use tether::net::{TcpListener, TcpStream};
+///
+/// # fn main() -> std::io::Result<()> {
+/// tether::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+///     let client = TcpStream::connect(listener.local_addr()?).await?;
+///     let (server, _) = listener.accept().await?;
+///     client.write_all(b"hello").await?;
+///     let mut buf = [0; 5];
+///     let n = server.read(&mut buf).await?;
+///     assert_eq!(&buf[..n], b"hello");
+///     Ok(())
+/// })
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct TcpStream {
     /// The std stream, registered.

@@ -53,6 +53,23 @@ pub struct UnixListener {
 ///
 /// Like [`TcpStream`](crate::net::TcpStream), it reads and writes through
 /// `&UnixStream` too, so one task can read while another writes.
+///
+/// # Examples
+///
+/// ```
+/// use tether::net::UnixStream;
+///
+/// # fn main() -> std::io::Result<()> {
+/// tether::run(async {
+///     let (a, b) = UnixStream::pair()?;
+///     a.write_all(b"ping").await?;
+///     let mut buf = [0; 4];
+///     let n = b.read(&mut buf).await?;
+///     assert_eq!(&buf[..n], b"ping");
+///     Ok(())
+/// })
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct UnixStream {
     /// The std stream, registered.
@@ -62,6 +79,23 @@ pub struct UnixStream {
 /// A Unix datagram socket.
 ///
 /// asyncio: the socket of `loop.create_datagram_endpoint(family=AF_UNIX)`.
+///
+/// # Examples
+///
+/// ```
+/// use tether::net::UnixDatagram;
+///
+/// # fn main() -> std::io::Result<()> {
+/// tether::run(async {
+///     let (a, b) = UnixDatagram::pair()?;
+///     a.send(b"one datagram").await?;
+///     let mut buf = [0; 32];
+///     let n = b.recv(&mut buf).await?;
+///     assert_eq!(&buf[..n], b"one datagram");
+///     Ok(())
+/// })
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct UnixDatagram {
     /// The std socket, registered.

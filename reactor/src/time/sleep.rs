@@ -49,6 +49,18 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// A deadline at or before the loop's latest clock reading completes on the
 /// first poll. One that passed only since then arms a timer that is already
 /// due, and completes in the loop's next iteration.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, Instant};
+///
+/// tether::run(async {
+///     let deadline = Instant::now() + Duration::from_millis(5);
+///     tether::time::sleep_until(deadline).await;
+///     assert!(Instant::now() >= deadline);
+/// });
+/// ```
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep {
         deadline: Some(deadline),

@@ -47,6 +47,23 @@ pub fn timeout<F: IntoFuture>(
 }
 
 /// Runs `future`, giving up at `deadline`. See [`timeout`].
+///
+/// asyncio: `async with asyncio.timeout_at(when)`.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, Instant};
+///
+/// use tether::time::{sleep, timeout_at};
+///
+/// tether::run(async {
+///     let deadline = Instant::now() + Duration::from_millis(5);
+///     let slow = timeout_at(deadline, sleep(Duration::from_secs(3600))).await;
+///     assert!(slow.is_err());
+///     assert!(Instant::now() >= deadline);
+/// });
+/// ```
 pub fn timeout_at<F: IntoFuture>(
     deadline: Instant,
     future: F,
