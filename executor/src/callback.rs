@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 
 use tether_reactor::time::{Sleep, sleep, sleep_until};
 
-use crate::context;
+use crate::spawn::spawn_here;
 use crate::task::{self, TaskId, TaskKind, TaskRef};
 
 /// Runs `f` on the loop thread soon: in the loop's next run step, after the
@@ -129,14 +129,7 @@ pub fn call_at<F: FnOnce() + 'static>(deadline: Instant, f: F) -> CallbackHandle
 
 #[track_caller]
 fn submit(callback: impl Future<Output = ()> + 'static, name: &str) -> CallbackHandle {
-    let called_at = Location::caller();
-    let spawned = context::with_core(|core| core.spawn(callback, TaskKind::Callback, called_at));
-    let Some(task) = spawned else {
-        panic!(
-            "tether::{name} called on a thread with no running tether loop; call it from \
-             inside Runtime::block_on, tether::run or a task"
-        );
-    };
+    let task = spawn_here(callback, TaskKind::Callback, None, name);
     CallbackHandle {
         task: task.into_task(),
         _not_send: PhantomData,

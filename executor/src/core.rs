@@ -288,31 +288,30 @@ impl Core {
             .tasks
             .borrow()
             .iter()
-            .map(|(_, listed)| listed)
-            // The stand-in of a `block_on` that returned waits to be dropped
-            // at its next run; it stands in for nothing any more.
-            .filter(|listed| {
+            .filter_map(|(_, listed)| {
+                let (id, kind) = (listed.task.id(), listed.task.header().kind);
                 let state = listed.task.state().load();
-                !(listed.task.header().kind == TaskKind::BlockOn && state.is_cancelled())
-            })
-            .map(|listed| {
-                let id = listed.task.id();
-                TaskInfo {
+                let status = match kind {
+                    // The stand-in of a `block_on` that returned waits to be
+                    // dropped at its next run; it stands in for nothing any
+                    // more.
+                    TaskKind::BlockOn if state.is_cancelled() => return None,
+                    TaskKind::BlockOn if self.main_running.get() => TaskStatus::Running,
+                    _ => TaskStatus::of(state),
+                };
+                Some(TaskInfo {
                     id,
-                    kind: listed.task.header().kind,
+                    kind,
                     name: names.get(&id).map(|name| name.to_string()),
                     spawned_at: listed.spawned_at,
-                    status: match listed.task.header().kind {
-                        TaskKind::BlockOn if self.main_running.get() => TaskStatus::Running,
-                        _ => TaskStatus::of(listed.task.state().load()),
-                    },
+                    status,
                     runs: listed.runs,
                     since_last_run: self
                         .debug
                         .as_ref()
                         .zip(now)
                         .and_then(|(debug, now)| debug.since(listed.last_run, now)),
-                }
+                })
             })
             .collect();
         tasks.sort_by_key(|task| task.id);
@@ -382,8 +381,9 @@ impl Core {
                 task.shut_down(self);
             }
         }
-        let names = std::mem::take(&mut *self.names.borrow_mut());
-        drop(names);
+        // Names are plain strings: clearing them in the borrow runs no
+        // destructor that could reach the loop.
+        self.names.borrow_mut().clear();
         self.ready.clear();
         // Blocking jobs: queued ones never start (their `ThreadFuture`s
         // resolve as cancelled when they are dropped here); running ones

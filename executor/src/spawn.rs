@@ -2,9 +2,10 @@
 
 use std::future::Future;
 use std::panic::Location;
+use std::rc::Rc;
 
 use crate::context;
-use crate::task::{JoinHandle, TaskKind};
+use crate::task::{JoinHandle, JoinRef, TaskKind};
 
 /// Runs `future` as a task on the loop of this thread.
 ///
@@ -31,11 +32,32 @@ use crate::task::{JoinHandle, TaskKind};
 /// ```
 #[track_caller]
 pub fn spawn<F: Future + 'static>(future: F) -> JoinHandle<F::Output> {
+    JoinHandle::new(spawn_here(future, TaskKind::Task, None, "spawn"))
+}
+
+/// Spawns `future` on the loop running on this thread, named `name`,
+/// recording the caller of the public function as its spawn location. The
+/// one way from a public function on the loop thread to `Core::spawn`;
+/// `what` names that function if there is no loop.
+#[track_caller]
+pub(crate) fn spawn_here<F: Future + 'static>(
+    future: F,
+    kind: TaskKind,
+    name: Option<Rc<str>>,
+    what: &str,
+) -> JoinRef<F::Output> {
     let spawned_at = Location::caller();
-    match context::with_core(|core| core.spawn(future, TaskKind::Task, spawned_at)) {
-        Some(task) => JoinHandle::new(task),
+    let spawned = context::with_core(|core| {
+        let task = core.spawn(future, kind, spawned_at);
+        if let Some(name) = name {
+            core.set_name(task.task().id(), name);
+        }
+        task
+    });
+    match spawned {
+        Some(task) => task,
         None => panic!(
-            "tether::spawn called on a thread with no running tether loop; call it from \
+            "tether::{what} called on a thread with no running tether loop; call it from \
              inside Runtime::block_on, tether::run or a task (or use Runtime::spawn on the \
              runtime's own thread)"
         ),

@@ -1,10 +1,9 @@
 //! `task::Builder`: a task with a name.
 
 use std::future::Future;
-use std::panic::Location;
 use std::rc::Rc;
 
-use crate::context;
+use crate::spawn::spawn_here;
 use crate::task::{JoinHandle, TaskKind};
 
 /// Spawns a task with settings; for now, a name.
@@ -53,20 +52,7 @@ impl TaskBuilder {
     /// Panics if no tether loop runs on this thread.
     #[track_caller]
     pub fn spawn<F: Future + 'static>(self, future: F) -> JoinHandle<F::Output> {
-        let spawned_at = Location::caller();
-        let spawned = context::with_core(|core| {
-            let task = core.spawn(future, TaskKind::Task, spawned_at);
-            if let Some(name) = self.name {
-                core.set_name(task.task().id(), name);
-            }
-            task
-        });
-        match spawned {
-            Some(task) => JoinHandle::new(task),
-            None => panic!(
-                "tether::task::Builder::spawn called on a thread with no running tether loop; \
-                 call it from inside Runtime::block_on, tether::run or a task"
-            ),
-        }
+        let task = spawn_here(future, TaskKind::Task, self.name, "task::Builder::spawn");
+        JoinHandle::new(task)
     }
 }

@@ -4,8 +4,9 @@
 //! `Executor`, run by one thread only. Its round trip spawns a task that
 //! answers on a std channel, which the submitter blocks on.
 
+use std::future::Future;
 use std::hint::black_box;
-use std::net::{SocketAddr, TcpListener};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::pin::pin;
 use std::rc::Rc;
 use std::sync::{Arc, mpsc};
@@ -168,49 +169,51 @@ impl Contender for Smol {
     }
 
     fn echo_server(conns: usize, ready: &dyn Fn(SocketAddr)) {
-        run_local(async move |ex| {
-            let listener = Async::<TcpListener>::bind(([127, 0, 0, 1], 0)).unwrap();
-            ready(listener.get_ref().local_addr().unwrap());
-            let mut handlers = Vec::new();
-            for _ in 0..conns {
-                let (mut stream, _) = listener.accept().await.unwrap();
-                stream.get_ref().set_nodelay(true).unwrap();
-                handlers.push(ex.spawn(async move {
-                    let mut buf = [0; MESSAGE];
-                    loop {
-                        match stream.read(&mut buf).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => {
-                                if stream.write_all(&buf[..n]).await.is_err() {
-                                    return;
-                                }
-                            }
+        serve(conns, ready, |mut stream| async move {
+            let mut buf = [0; MESSAGE];
+            loop {
+                match stream.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => {
+                        if stream.write_all(&buf[..n]).await.is_err() {
+                            return;
                         }
                     }
-                }));
-            }
-            for handler in handlers {
-                handler.await;
+                }
             }
         });
     }
 
     fn http_server(conns: usize, ready: &dyn Fn(SocketAddr)) {
-        run_local(async move |ex| {
-            let listener = Async::<TcpListener>::bind(([127, 0, 0, 1], 0)).unwrap();
-            ready(listener.get_ref().local_addr().unwrap());
-            let mut handlers = Vec::new();
-            for _ in 0..conns {
-                let (stream, _) = listener.accept().await.unwrap();
-                stream.get_ref().set_nodelay(true).unwrap();
-                let connection = hyper::server::conn::http1::Builder::new()
-                    .timer(SmolTimer)
-                    .serve_connection(SmolIo(stream), service_fn(hello));
-                handlers.push(ex.spawn(connection));
-            }
-            for handler in handlers {
-                let _ = handler.await;
+        serve(conns, ready, |stream| {
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(SmolTimer)
+                .serve_connection(SmolIo(stream), service_fn(hello));
+            async move {
+                let _ = connection.await;
             }
         });
     }
+}
+
+/// A server on a fresh local executor: accepts `conns` connections, runs
+/// `handle` on each as a task, and returns once all of them are done.
+fn serve<F: Future<Output = ()> + 'static>(
+    conns: usize,
+    ready: &dyn Fn(SocketAddr),
+    handle: impl Fn(Async<TcpStream>) -> F,
+) {
+    run_local(async move |ex| {
+        let listener = Async::<TcpListener>::bind(([127, 0, 0, 1], 0)).unwrap();
+        ready(listener.get_ref().local_addr().unwrap());
+        let mut handlers = Vec::new();
+        for _ in 0..conns {
+            let (stream, _) = listener.accept().await.unwrap();
+            stream.get_ref().set_nodelay(true).unwrap();
+            handlers.push(ex.spawn(handle(stream)));
+        }
+        for handler in handlers {
+            handler.await;
+        }
+    });
 }

@@ -1,6 +1,7 @@
 //! tether: `Handle::call_soon` and `Handle::spawn` from other threads,
 //! `tether::spawn` on the loop.
 
+use std::future::Future;
 use std::hint::black_box;
 use std::net::SocketAddr;
 use std::pin::pin;
@@ -149,50 +150,51 @@ impl Contender for Tether {
     }
 
     fn echo_server(conns: usize, ready: &dyn Fn(SocketAddr)) {
-        tether::run(async move {
-            let listener = tether::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            ready(listener.local_addr().unwrap());
-            let mut handlers = Vec::new();
-            for _ in 0..conns {
-                let (stream, _) = listener.accept().await.unwrap();
-                stream.set_nodelay(true).unwrap();
-                handlers.push(tether::spawn(async move {
-                    let mut buf = [0; MESSAGE];
-                    loop {
-                        match stream.read(&mut buf).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => {
-                                if stream.write_all(&buf[..n]).await.is_err() {
-                                    return;
-                                }
-                            }
+        serve(conns, ready, |stream| async move {
+            let mut buf = [0; MESSAGE];
+            loop {
+                match stream.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => {
+                        if stream.write_all(&buf[..n]).await.is_err() {
+                            return;
                         }
                     }
-                }));
-            }
-            for handler in handlers {
-                let _ = handler.await;
+                }
             }
         });
     }
 
     fn http_server(conns: usize, ready: &dyn Fn(SocketAddr)) {
-        tether::run(async move {
-            let listener = tether::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            ready(listener.local_addr().unwrap());
-            let timer = TetherTimer::current();
-            let mut handlers = Vec::new();
-            for _ in 0..conns {
-                let (stream, _) = listener.accept().await.unwrap();
-                stream.set_nodelay(true).unwrap();
-                let connection = hyper::server::conn::http1::Builder::new()
-                    .timer(timer.clone())
-                    .serve_connection(Io(stream), service_fn(hello));
-                handlers.push(tether::spawn(connection));
-            }
-            for handler in handlers {
-                let _ = handler.await;
+        serve(conns, ready, |stream| {
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(TetherTimer::current())
+                .serve_connection(Io(stream), service_fn(hello));
+            async move {
+                let _ = connection.await;
             }
         });
     }
+}
+
+/// A server on a fresh loop: accepts `conns` connections, runs `handle` on
+/// each as a task, and returns once all of them are done.
+fn serve<F: Future<Output = ()> + 'static>(
+    conns: usize,
+    ready: &dyn Fn(SocketAddr),
+    handle: impl Fn(tether::net::TcpStream) -> F,
+) {
+    tether::run(async move {
+        let listener = tether::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        ready(listener.local_addr().unwrap());
+        let mut handlers = Vec::new();
+        for _ in 0..conns {
+            let (stream, _) = listener.accept().await.unwrap();
+            stream.set_nodelay(true).unwrap();
+            handlers.push(tether::spawn(handle(stream)));
+        }
+        for handler in handlers {
+            let _ = handler.await;
+        }
+    });
 }

@@ -3,6 +3,7 @@
 //! closure, and that is what `remote_callback` uses. Its round trip spawns
 //! a task that answers on a std channel, which the submitter blocks on.
 
+use std::future::Future;
 use std::hint::black_box;
 use std::net::SocketAddr;
 use std::pin::pin;
@@ -169,49 +170,51 @@ impl Contender for Tokio {
     }
 
     fn echo_server(conns: usize, ready: &dyn Fn(SocketAddr)) {
-        runtime().block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            ready(listener.local_addr().unwrap());
-            let mut handlers = Vec::new();
-            for _ in 0..conns {
-                let (mut stream, _) = listener.accept().await.unwrap();
-                stream.set_nodelay(true).unwrap();
-                handlers.push(tokio::spawn(async move {
-                    let mut buf = [0; MESSAGE];
-                    loop {
-                        match stream.read(&mut buf).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => {
-                                if stream.write_all(&buf[..n]).await.is_err() {
-                                    return;
-                                }
-                            }
+        serve(conns, ready, |mut stream| async move {
+            let mut buf = [0; MESSAGE];
+            loop {
+                match stream.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => {
+                        if stream.write_all(&buf[..n]).await.is_err() {
+                            return;
                         }
                     }
-                }));
-            }
-            for handler in handlers {
-                let _ = handler.await;
+                }
             }
         });
     }
 
     fn http_server(conns: usize, ready: &dyn Fn(SocketAddr)) {
-        runtime().block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            ready(listener.local_addr().unwrap());
-            let mut handlers = Vec::new();
-            for _ in 0..conns {
-                let (stream, _) = listener.accept().await.unwrap();
-                stream.set_nodelay(true).unwrap();
-                let connection = hyper::server::conn::http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .serve_connection(TokioIo::new(stream), service_fn(hello));
-                handlers.push(tokio::spawn(connection));
-            }
-            for handler in handlers {
-                let _ = handler.await;
+        serve(conns, ready, |stream| {
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .serve_connection(TokioIo::new(stream), service_fn(hello));
+            async move {
+                let _ = connection.await;
             }
         });
     }
+}
+
+/// A server on a fresh runtime: accepts `conns` connections, runs `handle`
+/// on each as a task, and returns once all of them are done.
+fn serve<F: Future<Output = ()> + Send + 'static>(
+    conns: usize,
+    ready: &dyn Fn(SocketAddr),
+    handle: impl Fn(tokio::net::TcpStream) -> F,
+) {
+    runtime().block_on(async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        ready(listener.local_addr().unwrap());
+        let mut handlers = Vec::new();
+        for _ in 0..conns {
+            let (stream, _) = listener.accept().await.unwrap();
+            stream.set_nodelay(true).unwrap();
+            handlers.push(tokio::spawn(handle(stream)));
+        }
+        for handler in handlers {
+            let _ = handler.await;
+        }
+    });
 }
