@@ -39,6 +39,29 @@
 //! once the model has called `expire_keep_alive`. The lines marked
 //! `MUTANT:` are the bugs the model is shown to catch
 //! (`loom-tests/mutants.sh`).
+//!
+//! # Examples
+//!
+//! ```
+//! use std::sync::mpsc;
+//! use std::time::Duration;
+//! use tether_bridge::blocking::{BlockingPool, PoolConfig};
+//!
+//! let pool = BlockingPool::new(PoolConfig {
+//!     max_threads: None,
+//!     keep_alive: Duration::from_secs(60),
+//!     thread_name: "tether-blocking".into(),
+//! });
+//! let (tx, rx) = mpsc::channel();
+//! for i in 0..4 {
+//!     let tx = tx.clone();
+//!     pool.spawn(Box::new(move || tx.send(i * i).unwrap())).unwrap();
+//! }
+//! let mut squares: Vec<u32> = rx.iter().take(4).collect();
+//! squares.sort();
+//! assert_eq!(squares, [0, 1, 4, 9]);
+//! # pool.shutdown(Duration::from_secs(10));
+//! ```
 
 use std::collections::VecDeque;
 use std::num::NonZeroUsize;
@@ -48,9 +71,51 @@ use crate::Closed;
 use crate::sync::{Arc, Condvar, Mutex, MutexGuard, ThreadHandle, lock, spawn_named};
 
 /// A unit of work for the pool.
+///
+/// # Examples
+///
+/// A job reports back on its own, here through a channel.
+///
+/// ```
+/// use std::sync::mpsc;
+/// use tether_bridge::Job;
+///
+/// let (tx, rx) = mpsc::channel();
+/// let job: Job = Box::new(move || tx.send("ran").unwrap());
+/// job();
+/// assert_eq!(rx.recv(), Ok("ran"));
+/// ```
 pub type Job = Box<dyn FnOnce() + Send + 'static>;
 
 /// How a pool is set up.
+///
+/// # Examples
+///
+/// One thread at most, whatever the number of jobs, named as configured.
+///
+/// ```
+/// use std::num::NonZeroUsize;
+/// use std::sync::mpsc;
+/// use std::time::Duration;
+/// use tether_bridge::{BlockingPool, PoolConfig};
+///
+/// let pool = BlockingPool::new(PoolConfig {
+///     max_threads: NonZeroUsize::new(1),
+///     keep_alive: Duration::from_secs(60),
+///     thread_name: "tether-blocking".into(),
+/// });
+/// let (tx, rx) = mpsc::channel();
+/// for _ in 0..3 {
+///     let tx = tx.clone();
+///     let job = move || tx.send(std::thread::current().name().map(String::from)).unwrap();
+///     pool.spawn(Box::new(job)).unwrap();
+/// }
+/// for _ in 0..3 {
+///     assert_eq!(rx.recv().unwrap().as_deref(), Some("tether-blocking"));
+/// }
+/// assert_eq!(pool.threads(), 1);
+/// # pool.shutdown(Duration::from_secs(10));
+/// ```
 #[derive(Debug, Clone)]
 pub struct PoolConfig {
     /// The most threads that run at once; `None` for asyncio's default,
@@ -66,6 +131,31 @@ pub struct PoolConfig {
 }
 
 /// A bounded pool of threads for blocking work. Cheap to clone.
+///
+/// # Examples
+///
+/// A clone submits to the same pool, from any thread.
+///
+/// ```
+/// use std::sync::mpsc;
+/// # use std::time::Duration;
+/// # use tether_bridge::{BlockingPool, PoolConfig};
+/// # let pool = BlockingPool::new(PoolConfig {
+/// #     max_threads: None,
+/// #     keep_alive: Duration::from_secs(60),
+/// #     thread_name: "tether-blocking".into(),
+/// # });
+///
+/// let (tx, rx) = mpsc::channel();
+/// let clone = pool.clone();
+/// let submitter = std::thread::spawn(move || {
+///     clone.spawn(Box::new(move || tx.send("from a clone").unwrap())).unwrap();
+/// });
+/// submitter.join().unwrap();
+/// assert_eq!(rx.recv(), Ok("from a clone"));
+/// assert_eq!(pool.threads(), 1);
+/// # pool.shutdown(Duration::from_secs(10));
+/// ```
 #[derive(Clone)]
 pub struct BlockingPool {
     /// The state every thread of the pool shares.
@@ -115,6 +205,36 @@ impl PoolState {
 }
 
 /// What `shutdown` achieved.
+///
+/// # Examples
+///
+/// A shutdown that does not wait, while the pool's only thread is busy.
+///
+/// ```
+/// use std::num::NonZeroUsize;
+/// use std::sync::mpsc;
+/// use std::time::Duration;
+/// use tether_bridge::{BlockingPool, PoolConfig, ShutdownReport};
+///
+/// let pool = BlockingPool::new(PoolConfig {
+///     max_threads: NonZeroUsize::new(1),
+///     keep_alive: Duration::from_secs(60),
+///     thread_name: "tether-blocking".into(),
+/// });
+/// let (started_tx, started) = mpsc::channel();
+/// let (release, release_rx) = mpsc::channel::<()>();
+/// pool.spawn(Box::new(move || {
+///     started_tx.send(()).unwrap();
+///     release_rx.recv().unwrap();
+/// }))
+/// .unwrap();
+/// started.recv().unwrap();
+/// pool.spawn(Box::new(|| {})).unwrap(); // waits behind the first job
+/// let (_, report) = pool.shutdown(Duration::ZERO);
+/// assert_eq!(report, ShutdownReport { dropped: 1, still_running: 1 });
+/// # release.send(()).unwrap();
+/// # pool.shutdown(Duration::from_secs(10));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShutdownReport {
     /// Queued jobs that were dropped without running.
@@ -125,6 +245,20 @@ pub struct ShutdownReport {
 
 impl BlockingPool {
     /// A pool with no thread yet.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tether_bridge::{BlockingPool, PoolConfig};
+    ///
+    /// let pool = BlockingPool::new(PoolConfig {
+    ///     max_threads: None,
+    ///     keep_alive: Duration::from_secs(60),
+    ///     thread_name: "tether-blocking".into(),
+    /// });
+    /// assert_eq!(pool.threads(), 0);
+    /// ```
     pub fn new(config: PoolConfig) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -146,6 +280,26 @@ impl BlockingPool {
     }
 
     /// Queues `job`, and wakes or starts a thread for it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// # use std::time::Duration;
+    /// # use tether_bridge::{BlockingPool, PoolConfig};
+    /// # let pool = BlockingPool::new(PoolConfig {
+    /// #     max_threads: None,
+    /// #     keep_alive: Duration::from_secs(60),
+    /// #     thread_name: "tether-blocking".into(),
+    /// # });
+    ///
+    /// let (tx, rx) = mpsc::channel();
+    /// pool.spawn(Box::new(move || tx.send(2 + 2).unwrap())).unwrap();
+    /// assert_eq!(rx.recv(), Ok(4));
+    ///
+    /// pool.shutdown(Duration::from_secs(10));
+    /// assert!(pool.spawn(Box::new(|| {})).is_err());
+    /// ```
     ///
     /// # Errors
     ///
@@ -189,6 +343,42 @@ impl BlockingPool {
     /// Stops the pool (rule 4): queued jobs are returned unstarted, running
     /// ones get until `timeout` to finish, and the threads that leave in
     /// time are joined. Idempotent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::num::NonZeroUsize;
+    /// use std::sync::mpsc;
+    /// use std::time::Duration;
+    /// use tether_bridge::{BlockingPool, PoolConfig};
+    ///
+    /// let pool = BlockingPool::new(PoolConfig {
+    ///     max_threads: NonZeroUsize::new(1),
+    ///     keep_alive: Duration::from_secs(60),
+    ///     thread_name: "tether-blocking".into(),
+    /// });
+    /// let (started_tx, started) = mpsc::channel();
+    /// let (release, release_rx) = mpsc::channel::<()>();
+    /// pool.spawn(Box::new(move || {
+    ///     started_tx.send(()).unwrap();
+    ///     release_rx.recv().unwrap();
+    /// }))
+    /// .unwrap();
+    /// started.recv().unwrap();
+    /// let (ran_tx, ran) = mpsc::channel();
+    /// pool.spawn(Box::new(move || ran_tx.send(()).unwrap())).unwrap();
+    ///
+    /// // The second job is handed back unstarted; the first one still runs.
+    /// let (queued, report) = pool.shutdown(Duration::ZERO);
+    /// assert_eq!((queued.len(), report.still_running), (1, 1));
+    /// drop(queued);
+    ///
+    /// // Once it ends, a second shutdown sees every thread gone.
+    /// release.send(()).unwrap();
+    /// let (queued, report) = pool.shutdown(Duration::from_secs(10));
+    /// assert_eq!((queued.len(), report.still_running), (0, 0));
+    /// assert!(ran.try_recv().is_err());
+    /// ```
     pub fn shutdown(&self, timeout: Duration) -> (Vec<Job>, ShutdownReport) {
         let mut state = lock(&self.inner.state);
         state.shutdown = true;
@@ -230,6 +420,27 @@ impl BlockingPool {
     }
 
     /// Threads alive now (for tests and metrics).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// # use std::time::Duration;
+    /// # use tether_bridge::{BlockingPool, PoolConfig};
+    /// # let pool = BlockingPool::new(PoolConfig {
+    /// #     max_threads: None,
+    /// #     keep_alive: Duration::from_secs(60),
+    /// #     thread_name: "tether-blocking".into(),
+    /// # });
+    ///
+    /// assert_eq!(pool.threads(), 0);
+    /// let (tx, rx) = mpsc::channel();
+    /// pool.spawn(Box::new(move || tx.send(()).unwrap())).unwrap();
+    /// rx.recv().unwrap();
+    /// assert_eq!(pool.threads(), 1); // idle now, until its keep-alive runs out
+    /// pool.shutdown(Duration::from_secs(10));
+    /// assert_eq!(pool.threads(), 0);
+    /// ```
     pub fn threads(&self) -> usize {
         lock(&self.inner.state).threads
     }

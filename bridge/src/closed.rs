@@ -1,4 +1,22 @@
 //! The error of a submission to a loop that has shut down.
+//!
+//! # Examples
+//!
+//! ```
+//! use tether_bridge::Closed;
+//! # use tether_bridge::{Inject, Notify};
+//! # struct Eventfd;
+//! # impl Notify for Eventfd {
+//! #     fn notify(&self) {}
+//! # }
+//!
+//! let inject = Inject::new(Eventfd);
+//! inject.close(drop);
+//! match inject.push(String::from("late")) {
+//!     Err(Closed(item)) => assert_eq!(item, "late"),
+//!     Ok(()) => panic!("a closed queue took an item"),
+//! }
+//! ```
 
 use std::fmt;
 
@@ -8,11 +26,49 @@ use std::fmt;
 /// (asyncio raises `RuntimeError: Event loop is closed` instead, and loses
 /// the callback). Nothing is dropped on the way: the closure or future is
 /// inside, so the caller can run it elsewhere, or drop it knowingly.
+///
+/// # Examples
+///
+/// A job refused by a pool that has shut down, run by the caller instead.
+///
+/// ```
+/// use std::sync::mpsc;
+/// use std::time::Duration;
+/// use tether_bridge::{BlockingPool, Closed, PoolConfig};
+/// # let pool = BlockingPool::new(PoolConfig {
+/// #     max_threads: None,
+/// #     keep_alive: Duration::from_secs(60),
+/// #     thread_name: "tether-blocking".into(),
+/// # });
+///
+/// pool.shutdown(Duration::ZERO);
+/// let (tx, rx) = mpsc::channel();
+/// let err = pool.spawn(Box::new(move || tx.send("ran anyway").unwrap())).unwrap_err();
+/// assert_eq!(format!("{err:?}"), "Closed(..)"); // no `Debug` needed from a closure
+/// let Closed(job) = err;
+/// job();
+/// assert_eq!(rx.recv(), Ok("ran anyway"));
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Closed<T>(pub T);
 
 impl<T> Closed<T> {
     /// Takes the submission back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tether_bridge::{Inject, Notify};
+    /// # struct Eventfd;
+    /// # impl Notify for Eventfd {
+    /// #     fn notify(&self) {}
+    /// # }
+    /// let inject = Inject::new(Eventfd);
+    /// inject.close(drop);
+    /// let err = inject.push(7).unwrap_err();
+    /// assert_eq!(err.to_string(), "the loop is closed");
+    /// assert_eq!(err.into_inner(), 7);
+    /// ```
     pub fn into_inner(self) -> T {
         self.0
     }

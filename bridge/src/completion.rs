@@ -54,6 +54,21 @@
 //! waiter is released, every callback runs exactly once, and a cancel wins
 //! exactly when the work never starts. The lines marked `MUTANT:` are the
 //! bugs the model is shown to catch (`loom-tests/mutants.sh`).
+//!
+//! # Examples
+//!
+//! ```
+//! use std::sync::Arc;
+//! use tether_bridge::completion::Completion;
+//!
+//! let cell = Arc::new(Completion::new());
+//! let producer = {
+//!     let cell = cell.clone();
+//!     std::thread::spawn(move || cell.complete(42).unwrap())
+//! };
+//! assert_eq!(cell.wait(), 42);
+//! producer.join().unwrap();
+//! ```
 
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
@@ -64,6 +79,26 @@ use crate::sync::{Condvar, Mutex, MutexGuard, lock};
 type Callback<T> = Box<dyn FnOnce(&T) + Send>;
 
 /// A one-time value, produced on one thread and taken on another.
+///
+/// # Examples
+///
+/// A callback and a blocked thread both get the value.
+///
+/// ```
+/// use std::sync::{Arc, mpsc};
+/// use tether_bridge::Completion;
+///
+/// let cell = Arc::new(Completion::new());
+/// let (tx, rx) = mpsc::channel();
+/// cell.on_complete(move |value: &u32| tx.send(*value).unwrap());
+/// let producer = {
+///     let cell = cell.clone();
+///     std::thread::spawn(move || cell.complete(7).unwrap())
+/// };
+/// assert_eq!(cell.wait(), 7);
+/// assert_eq!(rx.recv(), Ok(7));
+/// producer.join().unwrap();
+/// ```
 pub struct Completion<T> {
     /// Everything, under one lock (rule 1).
     state: Mutex<State<T>>,
@@ -110,6 +145,17 @@ enum Slot<T> {
 
 impl<T> Completion<T> {
     /// An empty cell.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tether_bridge::Completion;
+    ///
+    /// let cell = Completion::<u32>::new();
+    /// assert!(!cell.is_resolved());
+    /// assert_eq!(cell.wait_timeout(Duration::ZERO), None);
+    /// ```
     pub fn new() -> Self {
         Self {
             state: Mutex::new(State {
@@ -125,6 +171,17 @@ impl<T> Completion<T> {
 
     /// Stores `value` and releases every waiter. Returns the value back if
     /// the cell was already complete (rule 2: once).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_bridge::Completion;
+    ///
+    /// let cell = Completion::new();
+    /// assert_eq!(cell.complete(1), Ok(()));
+    /// assert_eq!(cell.complete(2), Err(2));
+    /// assert_eq!(cell.wait(), 1);
+    /// ```
     pub fn complete(&self, value: T) -> Result<(), T> {
         self.complete_locked(lock(&self.state), value)
     }
@@ -208,6 +265,19 @@ impl<T> Completion<T> {
 
     /// The producer says it is beginning the work. Returns false if the
     /// cell is already complete (cancelled, say): the work need not be done.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_bridge::Completion;
+    ///
+    /// let cell = Completion::new();
+    /// assert!(cell.start());
+    /// // The work has begun: too late to cancel it.
+    /// assert_eq!(cell.cancel_unstarted("cancelled"), Err("cancelled"));
+    /// cell.complete("done").unwrap();
+    /// assert_eq!(cell.wait(), "done");
+    /// ```
     pub fn start(&self) -> bool {
         let mut state = lock(&self.state);
         if !matches!(state.slot, Slot::Empty) {
@@ -219,6 +289,17 @@ impl<T> Completion<T> {
 
     /// Completes the cell with `value` (a cancellation) only if the work
     /// has not started (`start`); hands `value` back otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_bridge::Completion;
+    ///
+    /// let cell = Completion::new();
+    /// assert_eq!(cell.cancel_unstarted("cancelled"), Ok(()));
+    /// assert!(!cell.start(), "a cancelled job must not start");
+    /// assert_eq!(cell.wait(), "cancelled");
+    /// ```
     #[cfg_attr(tether_mutant = "completion_cancel_two_locks", allow(unreachable_code))]
     pub fn cancel_unstarted(&self, value: T) -> Result<(), T> {
         // One lock for the check and the completion: a `start` cannot slip
@@ -238,17 +319,63 @@ impl<T> Completion<T> {
 
     /// Whether the value is stored and its callbacks have run (rule 4):
     /// from then on, `on_complete` runs callbacks at once, here.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, mpsc};
+    /// use tether_bridge::Completion;
+    ///
+    /// let cell = Arc::new(Completion::new());
+    /// let (tx, rx) = mpsc::channel();
+    /// let inside = cell.clone();
+    /// cell.on_complete(move |_: &u32| {
+    ///     tx.send((inside.is_resolved(), inside.is_complete())).unwrap();
+    /// });
+    /// assert!(!cell.is_complete());
+    /// cell.complete(1).unwrap();
+    /// // While its callbacks ran, the cell was resolved but not complete yet.
+    /// assert_eq!(rx.recv(), Ok((true, false)));
+    /// assert!(cell.is_complete());
+    /// ```
     pub fn is_complete(&self) -> bool {
         matches!(lock(&self.state).slot, Slot::Ready(_) | Slot::Taken)
     }
 
     /// Whether `complete` has happened, its callbacks perhaps still
     /// running: too late to cancel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_bridge::Completion;
+    ///
+    /// let cell = Completion::new();
+    /// assert!(!cell.is_resolved());
+    /// cell.complete("done").unwrap();
+    /// assert!(cell.is_resolved());
+    /// assert_eq!(cell.cancel_unstarted("cancelled"), Err("cancelled"));
+    /// ```
     pub fn is_resolved(&self) -> bool {
         !matches!(lock(&self.state).slot, Slot::Empty)
     }
 
     /// Blocks until the value is there, and takes it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tether_bridge::Completion;
+    ///
+    /// let cell = Arc::new(Completion::new());
+    /// let producer = {
+    ///     let cell = cell.clone();
+    ///     std::thread::spawn(move || cell.complete(String::from("result")).unwrap())
+    /// };
+    /// assert_eq!(cell.wait(), "result");
+    /// producer.join().unwrap();
+    /// ```
     ///
     /// # Panics
     ///
@@ -270,6 +397,18 @@ impl<T> Completion<T> {
 
     /// Blocks until the value is there or `timeout` has passed; takes the
     /// value, or returns `None` and leaves the cell as it was.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tether_bridge::Completion;
+    ///
+    /// let cell = Completion::new();
+    /// assert_eq!(cell.wait_timeout(Duration::from_millis(1)), None);
+    /// cell.complete("late").unwrap();
+    /// assert_eq!(cell.wait_timeout(Duration::from_secs(10)), Some("late"));
+    /// ```
     ///
     /// # Panics
     ///
@@ -298,6 +437,35 @@ impl<T> Completion<T> {
     /// Takes the value if it is there; otherwise keeps `cx`'s waker (one
     /// async waiter at a time) and returns `Pending`.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::task::{Context, Poll, Waker};
+    /// use tether_bridge::Completion;
+    /// # use std::sync::atomic::{AtomicBool, Ordering};
+    /// # struct Flag(AtomicBool);
+    /// # impl std::task::Wake for Flag {
+    /// #     fn wake(self: Arc<Self>) {
+    /// #         self.0.store(true, Ordering::Relaxed);
+    /// #     }
+    /// # }
+    /// # impl Flag {
+    /// #     fn is_set(&self) -> bool {
+    /// #         self.0.load(Ordering::Relaxed)
+    /// #     }
+    /// # }
+    ///
+    /// let woken = Arc::new(Flag(AtomicBool::new(false)));
+    /// let waker = Waker::from(woken.clone());
+    /// let mut cx = Context::from_waker(&waker);
+    /// let cell = Completion::new();
+    /// assert_eq!(cell.poll_take(&mut cx), Poll::Pending);
+    /// cell.complete("ready").unwrap();
+    /// assert!(woken.is_set());
+    /// assert_eq!(cell.poll_take(&mut cx), Poll::Ready("ready"));
+    /// ```
+    ///
     /// # Panics
     ///
     /// Panics if the value was already taken (rule 5).
@@ -316,6 +484,22 @@ impl<T> Completion<T> {
     /// Calls `callback` with the value once it is there: now, on this
     /// thread, if it already is; otherwise on the thread that completes the
     /// cell (rule 4).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use tether_bridge::Completion;
+    ///
+    /// let cell = Completion::new();
+    /// let (tx, rx) = mpsc::channel();
+    /// let early = tx.clone();
+    /// cell.on_complete(move |value: &u32| early.send(("early", *value)).unwrap());
+    /// cell.complete(3).unwrap(); // runs the early callback
+    /// cell.on_complete(move |value: &u32| tx.send(("late", *value)).unwrap()); // runs at once
+    /// assert_eq!(rx.try_iter().collect::<Vec<_>>(), [("early", 3), ("late", 3)]);
+    /// assert_eq!(cell.wait(), 3); // the value is still there
+    /// ```
     ///
     /// # Panics
     ///

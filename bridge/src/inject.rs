@@ -108,6 +108,40 @@
 //! [`new_queue`] builds it, and `loom-tests/tests/stop.rs` the executor's
 //! stop and shutdown over this queue. The lines marked `MUTANT:` are the
 //! bugs those models are shown to catch (`loom-tests/mutants.sh`).
+//!
+//! # Examples
+//!
+//! The loop parks, a producer thread pushes and writes the wakeup, the
+//! loop wakes and drains.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::sync::atomic::{AtomicUsize, Ordering};
+//! use tether_bridge::inject::{Inject, TransitionToParked};
+//! use tether_bridge::notify::Notify;
+//!
+//! /// Stands in for the reactor's eventfd: counts the writes.
+//! struct Eventfd(AtomicUsize);
+//! impl Notify for Eventfd {
+//!     fn notify(&self) {
+//!         self.0.fetch_add(1, Ordering::Relaxed);
+//!     }
+//! }
+//!
+//! let inject = Arc::new(Inject::new(Eventfd(AtomicUsize::new(0))));
+//! assert_eq!(inject.transition_to_parked(), TransitionToParked::Sleep);
+//! let producer = {
+//!     let inject = inject.clone();
+//!     std::thread::spawn(move || inject.push("job").unwrap())
+//! };
+//! producer.join().unwrap();
+//! assert_eq!(inject.notifier().0.load(Ordering::Relaxed), 1);
+//!
+//! inject.transition_to_awake();
+//! let mut items = Vec::new();
+//! assert_eq!(inject.drain(|item| items.push(item)), 1);
+//! assert_eq!(items, ["job"]);
+//! ```
 
 use concurrent_queue::ConcurrentQueue;
 
@@ -131,6 +165,35 @@ const PARKED: u8 = 2;
 /// [`drain`](Inject::drain) once per iteration, and
 /// [`close`](Inject::close) at shutdown. See the module documentation for
 /// the protocol.
+///
+/// # Examples
+///
+/// Producers on three threads; the loop, awake, needs no wakeup.
+///
+/// ```
+/// use std::sync::Arc;
+/// # use tether_bridge::{Inject, Notify};
+/// # struct Eventfd;
+/// # impl Notify for Eventfd {
+/// #     fn notify(&self) {}
+/// # }
+///
+/// let inject = Arc::new(Inject::new(Eventfd));
+/// let producers: Vec<_> = (0..3)
+///     .map(|i| {
+///         let inject = inject.clone();
+///         std::thread::spawn(move || inject.push(i).unwrap())
+///     })
+///     .collect();
+/// for producer in producers {
+///     producer.join().unwrap();
+/// }
+/// let mut items = Vec::new();
+/// assert_eq!(inject.drain(|item| items.push(item)), 3);
+/// items.sort();
+/// assert_eq!(items, [0, 1, 2]);
+/// assert_eq!(inject.wakeup_writes(), 0);
+/// ```
 pub struct Inject<T, N> {
     /// The items, in the order their pushes took effect.
     queue: ConcurrentQueue<T>,
@@ -143,6 +206,23 @@ pub struct Inject<T, N> {
 }
 
 /// What the loop does after announcing that it wants to sleep.
+///
+/// # Examples
+///
+/// ```
+/// # use tether_bridge::{Inject, Notify, TransitionToParked};
+/// # struct Eventfd;
+/// # impl Notify for Eventfd {
+/// #     fn notify(&self) {}
+/// # }
+/// let inject = Inject::new(Eventfd);
+/// // Nothing announced: the loop may block.
+/// assert_eq!(inject.transition_to_parked(), TransitionToParked::Sleep);
+/// inject.transition_to_awake();
+/// // A producer announced an item: the loop drains instead.
+/// inject.push(1).unwrap();
+/// assert_eq!(inject.transition_to_parked(), TransitionToParked::Drain);
+/// ```
 #[must_use = "the loop may only block in the reactor on `Sleep`"]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransitionToParked {
@@ -157,6 +237,20 @@ pub enum TransitionToParked {
 
 /// The queue as tether configures it: unbounded, so that a push fails only
 /// when the queue is closed (`loom-tests/tests/queue.rs` checks it there).
+///
+/// # Examples
+///
+/// ```
+/// use tether_bridge::new_queue;
+///
+/// let queue = new_queue();
+/// for i in 0..1000 {
+///     queue.push(i).unwrap();
+/// }
+/// assert_eq!(queue.pop(), Ok(0));
+/// queue.close();
+/// assert!(queue.push(1000).is_err());
+/// ```
 pub fn new_queue<T>() -> ConcurrentQueue<T> {
     #[cfg(not(tether_mutant = "inject_queue_bounded"))]
     return ConcurrentQueue::unbounded();
@@ -167,6 +261,20 @@ pub fn new_queue<T>() -> ConcurrentQueue<T> {
 
 impl<T, N: Notify> Inject<T, N> {
     /// Creates an empty, open queue that wakes the loop through `notifier`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tether_bridge::{Inject, Notify};
+    /// # struct Eventfd;
+    /// # impl Notify for Eventfd {
+    /// #     fn notify(&self) {}
+    /// # }
+    /// let inject = Inject::<u32, _>::new(Eventfd);
+    /// assert!(!inject.is_closed());
+    /// assert!(!inject.is_notified());
+    /// assert_eq!(inject.drain(drop), 0);
+    /// ```
     pub fn new(notifier: N) -> Self {
         Self {
             queue: new_queue(),
@@ -177,6 +285,21 @@ impl<T, N: Notify> Inject<T, N> {
     }
 
     /// Hands `item` to the loop, waking it if it sleeps. Any thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tether_bridge::{Inject, Notify, TransitionToParked};
+    /// # struct Eventfd;
+    /// # impl Notify for Eventfd {
+    /// #     fn notify(&self) {}
+    /// # }
+    /// let inject = Inject::new(Eventfd);
+    /// assert_eq!(inject.transition_to_parked(), TransitionToParked::Sleep);
+    /// inject.push("a").unwrap(); // finds the loop parked: writes the wakeup
+    /// inject.push("b").unwrap(); // already announced: no second write
+    /// assert_eq!(inject.wakeup_writes(), 1);
+    /// ```
     ///
     /// # Errors
     ///
@@ -204,11 +327,45 @@ impl<T, N: Notify> Inject<T, N> {
     ///
     /// A hint for choosing the sleep timeout: it may miss an announcement
     /// made a moment ago, which `transition_to_parked` then catches.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tether_bridge::{Inject, Notify};
+    /// # struct Eventfd;
+    /// # impl Notify for Eventfd {
+    /// #     fn notify(&self) {}
+    /// # }
+    /// let inject = Inject::new(Eventfd);
+    /// assert!(!inject.is_notified());
+    /// inject.push(1).unwrap();
+    /// assert!(inject.is_notified());
+    /// assert_eq!(inject.drain(drop), 1);
+    /// assert!(!inject.is_notified());
+    /// ```
     pub fn is_notified(&self) -> bool {
         self.state.load(Relaxed) == NOTIFIED
     }
 
     /// Announces that the loop is about to block in the reactor. Loop only.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tether_bridge::{Inject, Notify, TransitionToParked};
+    /// # struct Eventfd;
+    /// # impl Notify for Eventfd {
+    /// #     fn notify(&self) {}
+    /// # }
+    /// let inject = Inject::new(Eventfd);
+    /// assert_eq!(inject.transition_to_parked(), TransitionToParked::Sleep);
+    /// // While the loop sleeps, a producer pushes, and writes the wakeup.
+    /// inject.push(1).unwrap();
+    /// assert_eq!(inject.wakeup_writes(), 1);
+    /// inject.transition_to_awake();
+    /// // The item is not drained yet: the loop must not sleep again.
+    /// assert_eq!(inject.transition_to_parked(), TransitionToParked::Drain);
+    /// ```
     #[cfg_attr(tether_mutant = "inject_park_store", allow(unreachable_code))]
     pub fn transition_to_parked(&self) -> TransitionToParked {
         // Rule 3. Relaxed is enough: the loop publishes nothing to producers,
@@ -229,6 +386,24 @@ impl<T, N: Notify> Inject<T, N> {
     }
 
     /// Announces that the loop is awake again. Loop only, after a `Sleep`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tether_bridge::{Inject, Notify, TransitionToParked};
+    /// # struct Eventfd;
+    /// # impl Notify for Eventfd {
+    /// #     fn notify(&self) {}
+    /// # }
+    /// let inject = Inject::new(Eventfd);
+    /// assert_eq!(inject.transition_to_parked(), TransitionToParked::Sleep);
+    /// // The sleep ends on its own (a timer), and the loop says so.
+    /// inject.transition_to_awake();
+    /// // A push now finds the loop awake: no wakeup write.
+    /// inject.push(1).unwrap();
+    /// assert_eq!(inject.wakeup_writes(), 0);
+    /// assert!(inject.is_notified());
+    /// ```
     pub fn transition_to_awake(&self) {
         // Rule 4. Failure means a producer stored NOTIFIED (and, if it found
         // PARKED, wrote the wakeup): leave it for `drain`.
@@ -239,6 +414,24 @@ impl<T, N: Notify> Inject<T, N> {
     ///
     /// Takes at most the items present when it starts (rule 5), so it always
     /// finishes. Returns how many items it moved.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tether_bridge::{Inject, Notify};
+    /// # struct Eventfd;
+    /// # impl Notify for Eventfd {
+    /// #     fn notify(&self) {}
+    /// # }
+    /// let inject = Inject::new(Eventfd);
+    /// for item in ["a", "b", "c"] {
+    ///     inject.push(item).unwrap();
+    /// }
+    /// let mut items = Vec::new();
+    /// assert_eq!(inject.drain(|item| items.push(item)), 3);
+    /// assert_eq!(items, ["a", "b", "c"]);
+    /// assert_eq!(inject.drain(|item| items.push(item)), 0);
+    /// ```
     pub fn drain(&self, mut sink: impl FnMut(T)) -> usize {
         // A plain load first: on most iterations nothing was announced, and
         // a load costs far less than a read-modify-write on a shared line.
@@ -267,6 +460,23 @@ impl<T, N: Notify> Inject<T, N> {
     /// Closes the queue: every later push hands its item back in
     /// [`Closed`], and every item pushed before goes to `sink`, oldest
     /// first. Loop only, at shutdown. Returns how many items it moved.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tether_bridge::{Inject, Notify};
+    /// # struct Eventfd;
+    /// # impl Notify for Eventfd {
+    /// #     fn notify(&self) {}
+    /// # }
+    /// let inject = Inject::new(Eventfd);
+    /// inject.push(1).unwrap();
+    /// inject.push(2).unwrap();
+    /// let mut left = Vec::new();
+    /// assert_eq!(inject.close(|item| left.push(item)), 2);
+    /// assert_eq!(left, [1, 2]);
+    /// assert_eq!(inject.push(3).unwrap_err().into_inner(), 3);
+    /// ```
     #[cfg_attr(tether_mutant = "inject_close_after_drain", allow(unreachable_code))]
     pub fn close(&self, mut sink: impl FnMut(T)) -> usize {
         // MUTANT: drain, then close, and stop there: a push in between is
@@ -293,16 +503,73 @@ impl<T, N: Notify> Inject<T, N> {
     }
 
     /// Whether [`close`](Inject::close) has been called.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tether_bridge::{Inject, Notify};
+    /// # struct Eventfd;
+    /// # impl Notify for Eventfd {
+    /// #     fn notify(&self) {}
+    /// # }
+    /// let inject = Inject::<u32, _>::new(Eventfd);
+    /// assert!(!inject.is_closed());
+    /// inject.close(drop);
+    /// assert!(inject.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.queue.is_closed()
     }
 
     /// The notifier, for the loop's own use of the wakeup.
+    ///
+    /// # Examples
+    ///
+    /// The loop ends its own next sleep, with nothing pushed.
+    ///
+    /// ```
+    /// # use std::sync::atomic::{AtomicUsize, Ordering};
+    /// # use tether_bridge::{Inject, Notify};
+    /// # struct Eventfd(AtomicUsize);
+    /// # impl Notify for Eventfd {
+    /// #     fn notify(&self) {
+    /// #         self.0.fetch_add(1, Ordering::Relaxed);
+    /// #     }
+    /// # }
+    /// # impl Eventfd {
+    /// #     fn writes(&self) -> usize {
+    /// #         self.0.load(Ordering::Relaxed)
+    /// #     }
+    /// # }
+    /// let inject = Inject::<u32, _>::new(Eventfd(AtomicUsize::new(0)));
+    /// inject.notifier().notify();
+    /// assert_eq!(inject.notifier().writes(), 1);
+    /// assert_eq!(inject.wakeup_writes(), 0); // counts only the producers' writes
+    /// ```
     pub fn notifier(&self) -> &N {
         &self.notifier
     }
 
     /// How many wakeup writes producers have made so far.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use tether_bridge::{Inject, Notify, TransitionToParked};
+    /// # struct Eventfd;
+    /// # impl Notify for Eventfd {
+    /// #     fn notify(&self) {}
+    /// # }
+    /// let inject = Inject::new(Eventfd);
+    /// for _ in 0..2 {
+    ///     assert_eq!(inject.transition_to_parked(), TransitionToParked::Sleep);
+    ///     inject.push(1).unwrap();
+    ///     inject.push(2).unwrap();
+    ///     inject.transition_to_awake();
+    ///     assert_eq!(inject.drain(drop), 2);
+    /// }
+    /// assert_eq!(inject.wakeup_writes(), 2); // one per sleep, not one per push
+    /// ```
     pub fn wakeup_writes(&self) -> u64 {
         self.wakeup_writes.load(Relaxed)
     }

@@ -21,6 +21,30 @@
 //!
 //! Start reading at [`inject`]: its essay is the heart of the cross-thread
 //! design.
+//!
+//! # Examples
+//!
+//! Work for a thread that may block, and its outcome taken on another
+//! thread: the shape of the runtime's `spawn_blocking`.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use tether_bridge::{BlockingPool, Completion, PoolConfig};
+//!
+//! let pool = BlockingPool::new(PoolConfig {
+//!     max_threads: None,
+//!     keep_alive: Duration::from_secs(60),
+//!     thread_name: "tether-blocking".into(),
+//! });
+//! let outcome = Arc::new(Completion::new());
+//! let done = outcome.clone();
+//! pool.spawn(Box::new(move || done.complete(6 * 7).unwrap())).unwrap();
+//! assert_eq!(outcome.wait(), 42);
+//! # let (queued, report) = pool.shutdown(Duration::from_secs(10));
+//! # assert!(queued.is_empty());
+//! # assert_eq!(report.still_running, 0);
+//! ```
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]

@@ -8,6 +8,54 @@
 //! the reactor's wakeup, and the loom models supply a fake built from loom's
 //! own primitives that behaves like an eventfd (a write before the sleep makes
 //! the sleep return at once; several writes before it are one wakeup).
+//!
+//! # Examples
+//!
+//! A wakeup built from a mutex and a condition variable, that remembers a
+//! write made before the sleep, as an eventfd does. The loop sleeps on it
+//! until a producer's push ends the sleep, however the two threads
+//! interleave.
+//!
+//! ```
+//! use std::sync::{Arc, Condvar, Mutex};
+//! use tether_bridge::notify::Notify;
+//! use tether_bridge::{Inject, TransitionToParked};
+//!
+//! #[derive(Default)]
+//! struct Eventfd {
+//!     written: Mutex<bool>,
+//!     ready: Condvar,
+//! }
+//!
+//! impl Eventfd {
+//!     /// The loop's sleep: returns once a write is there, and consumes it.
+//!     fn sleep(&self) {
+//!         let written = self.written.lock().unwrap();
+//!         let mut written = self.ready.wait_while(written, |w| !*w).unwrap();
+//!         *written = false;
+//!     }
+//! }
+//!
+//! impl Notify for Eventfd {
+//!     fn notify(&self) {
+//!         *self.written.lock().unwrap() = true;
+//!         self.ready.notify_one();
+//!     }
+//! }
+//!
+//! let inject = Arc::new(Inject::new(Eventfd::default()));
+//! assert_eq!(inject.transition_to_parked(), TransitionToParked::Sleep);
+//! let producer = {
+//!     let inject = inject.clone();
+//!     std::thread::spawn(move || inject.push("wake up").unwrap())
+//! };
+//! inject.notifier().sleep();
+//! inject.transition_to_awake();
+//! let mut items = Vec::new();
+//! assert_eq!(inject.drain(|item| items.push(item)), 1);
+//! assert_eq!(items, ["wake up"]);
+//! producer.join().unwrap();
+//! ```
 
 /// Ends the loop's current sleep, or the next one if it is not asleep.
 ///
@@ -16,9 +64,58 @@
 /// returns at once. [`Inject`](crate::Inject) relies on that: it announces
 /// the sleep *before* the loop enters the system call, so a producer may
 /// call `notify` in between.
+///
+/// # Examples
+///
+/// A notifier that counts its calls: [`Inject`](crate::Inject) makes one
+/// per sleep, however many items are pushed.
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use tether_bridge::{Inject, Notify, TransitionToParked};
+///
+/// struct Counting(AtomicUsize);
+/// impl Notify for Counting {
+///     fn notify(&self) {
+///         self.0.fetch_add(1, Ordering::Relaxed);
+///     }
+/// }
+///
+/// let inject = Inject::new(Counting(AtomicUsize::new(0)));
+/// assert_eq!(inject.transition_to_parked(), TransitionToParked::Sleep);
+/// for item in 0..5 {
+///     inject.push(item).unwrap();
+/// }
+/// assert_eq!(inject.notifier().0.load(Ordering::Relaxed), 1);
+/// ```
 pub trait Notify: Send + Sync {
     /// Makes the loop's current or next sleep return.
     ///
     /// Called at most once per sleep of the loop by [`Inject`](crate::Inject).
+    ///
+    /// # Examples
+    ///
+    /// A producer pushes after the loop announced its sleep, before the loop
+    /// enters the system call: the write must be remembered for that call.
+    ///
+    /// ```
+    /// use std::sync::Mutex;
+    /// use tether_bridge::{Inject, Notify, TransitionToParked};
+    ///
+    /// /// A write is remembered until the next sleep consumes it.
+    /// #[derive(Default)]
+    /// struct Eventfd(Mutex<bool>);
+    /// impl Notify for Eventfd {
+    ///     fn notify(&self) {
+    ///         *self.0.lock().unwrap() = true;
+    ///     }
+    /// }
+    ///
+    /// let inject = Inject::new(Eventfd::default());
+    /// assert_eq!(inject.transition_to_parked(), TransitionToParked::Sleep);
+    /// inject.push(1).unwrap();
+    /// // The sleep the loop now enters finds the write and returns at once.
+    /// assert!(*inject.notifier().0.lock().unwrap());
+    /// ```
     fn notify(&self);
 }

@@ -8,7 +8,7 @@
 //! compiles unchanged in both builds, which is what lets the loom models check
 //! the very code the runtime runs.
 //!
-//! Two shims make the `std` side speak loom's API:
+//! Shims make the `std` side speak loom's API:
 //! - [`UnsafeCell`] offers `with` / `with_mut` (closures receiving a raw
 //!   pointer) instead of `get`, because that is the only access loom's cell can
 //!   track;
@@ -21,6 +21,28 @@
 //! One difference cannot be papered over: loom's `Condvar::wait_timeout`
 //! never times out. A model therefore checks the paths where the wait ends
 //! by a notification; the timeout paths are tested with real time.
+//!
+//! # Examples
+//!
+//! Code written against this module, which loom could check unchanged.
+//!
+//! ```
+//! use tether_bridge::sync::{Arc, AtomicUsize, Mutex, Ordering, lock, spawn_named};
+//!
+//! let hits = Arc::new(AtomicUsize::new(0));
+//! let log = Arc::new(Mutex::new(Vec::new()));
+//! let worker = {
+//!     let (hits, log) = (hits.clone(), log.clone());
+//!     spawn_named("worker".into(), move || {
+//!         hits.fetch_add(1, Ordering::Relaxed);
+//!         lock(&log).push("worker ran");
+//!     })
+//!     .unwrap()
+//! };
+//! worker.join().unwrap();
+//! assert_eq!(hits.load(Ordering::Relaxed), 1);
+//! assert_eq!(*lock(&log), ["worker ran"]);
+//! ```
 
 #[cfg(not(loom))]
 pub use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering, fence};
@@ -36,6 +58,25 @@ pub use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
 /// it holds one of its locks, so a poisoned lock only means that some other
 /// thread panicked between two of our own statements, and the data is as
 /// consistent as our code left it.
+///
+/// # Examples
+///
+/// ```
+/// use tether_bridge::sync::{Arc, Mutex, lock};
+///
+/// let data = Arc::new(Mutex::new(vec![1]));
+/// let poisoner = {
+///     let data = data.clone();
+///     std::thread::spawn(move || {
+///         lock(&data).push(2);
+///         let _guard = lock(&data);
+///         panic!("a panic while the lock is held");
+///     })
+/// };
+/// assert!(poisoner.join().is_err());
+/// assert!(data.lock().is_err()); // poisoned
+/// assert_eq!(*lock(&data), [1, 2]);
+/// ```
 pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
@@ -44,6 +85,21 @@ pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// Starts a thread named `name` (a loom thread under loom, which has no
 /// names).
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::mpsc;
+/// use tether_bridge::sync::spawn_named;
+///
+/// let (tx, rx) = mpsc::channel();
+/// let handle = spawn_named("tether-worker".into(), move || {
+///     tx.send(std::thread::current().name().map(String::from)).unwrap();
+/// })
+/// .unwrap();
+/// assert_eq!(rx.recv().unwrap().as_deref(), Some("tether-worker"));
+/// handle.join().unwrap();
+/// ```
 pub fn spawn_named<F: FnOnce() + Send + 'static>(
     name: String,
     f: F,
@@ -68,6 +124,19 @@ pub fn spawn_named<F: FnOnce() + Send + 'static>(
 
 /// A thread started by [`spawn_named`]: it can be asked whether it has
 /// finished (loom's handles cannot), and joined.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::mpsc;
+/// use tether_bridge::sync::spawn_named;
+///
+/// let (release, wait) = mpsc::channel::<()>();
+/// let handle = spawn_named("waiter".into(), move || wait.recv().unwrap()).unwrap();
+/// assert!(!handle.is_finished()); // still waiting for `release`
+/// release.send(()).unwrap();
+/// assert!(handle.join().is_ok());
+/// ```
 #[derive(Debug)]
 pub struct ThreadHandle {
     #[cfg(not(loom))]
@@ -81,6 +150,22 @@ pub struct ThreadHandle {
 
 impl ThreadHandle {
     /// Whether the thread has returned from its function.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use tether_bridge::sync::spawn_named;
+    ///
+    /// let (release, wait) = mpsc::channel::<()>();
+    /// let handle = spawn_named("waiter".into(), move || wait.recv().unwrap()).unwrap();
+    /// assert!(!handle.is_finished());
+    /// release.send(()).unwrap();
+    /// while !handle.is_finished() {
+    ///     std::thread::yield_now();
+    /// }
+    /// handle.join().unwrap();
+    /// ```
     pub fn is_finished(&self) -> bool {
         #[cfg(not(loom))]
         return self.inner.is_finished();
@@ -88,13 +173,50 @@ impl ThreadHandle {
         return self.finished.load(Ordering::Acquire) == 1;
     }
 
-    /// Waits for the thread to end.
+    /// Waits for the thread to end. An `Err` holds the payload of the
+    /// thread's panic.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_bridge::sync::spawn_named;
+    ///
+    /// let fine = spawn_named("fine".into(), || {}).unwrap();
+    /// assert!(fine.join().is_ok());
+    /// let failed = spawn_named("failed".into(), || panic!("boom")).unwrap();
+    /// let payload = failed.join().unwrap_err();
+    /// assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
+    /// ```
     pub fn join(self) -> std::thread::Result<()> {
         self.inner.join()
     }
 }
 
 /// Tells the processor, or loom, that this thread is waiting for another one.
+///
+/// # Examples
+///
+/// A retry loop waiting for another thread's flag, and the data it
+/// publishes.
+///
+/// ```
+/// use tether_bridge::sync::{Arc, AtomicUsize, Ordering, spin_yield};
+///
+/// let data = Arc::new(AtomicUsize::new(0));
+/// let ready = Arc::new(AtomicUsize::new(0));
+/// let setter = {
+///     let (data, ready) = (data.clone(), ready.clone());
+///     std::thread::spawn(move || {
+///         data.store(42, Ordering::Relaxed);
+///         ready.store(1, Ordering::Release);
+///     })
+/// };
+/// while ready.load(Ordering::Acquire) == 0 {
+///     spin_yield();
+/// }
+/// assert_eq!(data.load(Ordering::Relaxed), 42);
+/// setter.join().unwrap();
+/// ```
 #[inline]
 pub fn spin_yield() {
     #[cfg(not(loom))]
@@ -129,6 +251,18 @@ impl<T> UnsafeCell<T> {
 
 /// A cell whose contents are guarded by a protocol rather than the borrow
 /// checker; with loom, every access is checked for data races.
+///
+/// # Examples
+///
+/// ```
+/// use tether_bridge::sync::UnsafeCell;
+///
+/// let cell = UnsafeCell::new(1);
+/// // SAFETY: this thread is the only one that touches `cell`.
+/// cell.with_mut(|p| unsafe { *p += 1 });
+/// // SAFETY: as above.
+/// assert_eq!(cell.with(|p| unsafe { *p }), 2);
+/// ```
 #[cfg(not(loom))]
 #[derive(Debug)]
 pub struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
@@ -136,17 +270,50 @@ pub struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
 #[cfg(not(loom))]
 impl<T> UnsafeCell<T> {
     /// Wraps `value`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_bridge::sync::UnsafeCell;
+    ///
+    /// let cell = UnsafeCell::new(String::from("tether"));
+    /// // SAFETY: nothing writes to `cell` while this reads.
+    /// assert_eq!(cell.with(|p| unsafe { (&*p).len() }), 6);
+    /// ```
     pub const fn new(value: T) -> Self {
         Self(std::cell::UnsafeCell::new(value))
     }
 
     /// Reads through a shared pointer; loom records a read.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_bridge::sync::UnsafeCell;
+    ///
+    /// let cell = UnsafeCell::new([1, 2, 3]);
+    /// // SAFETY: nothing writes to `cell` while this reads.
+    /// let sum: i32 = cell.with(|p| unsafe { (&*p).iter().sum() });
+    /// assert_eq!(sum, 6);
+    /// ```
     #[inline]
     pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
         f(self.0.get())
     }
 
     /// Writes through a unique pointer; loom records a write.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_bridge::sync::UnsafeCell;
+    ///
+    /// let cell = UnsafeCell::new(Vec::new());
+    /// // SAFETY: no other access to `cell` runs while this one does.
+    /// cell.with_mut(|p| unsafe { (&mut *p).push("written") });
+    /// // SAFETY: as above.
+    /// assert_eq!(cell.with(|p| unsafe { (*p).clone() }), ["written"]);
+    /// ```
     #[inline]
     pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
         f(self.0.get())

@@ -80,6 +80,30 @@
 //! delivered once, and the task freed once, after every use of it. The
 //! lines marked `MUTANT:` are the bugs those models are shown to catch
 //! (`loom-tests/mutants.sh`).
+//!
+//! # Examples
+//!
+//! A spawned task, woken during its first run, runs again and completes.
+//!
+//! ```
+//! use tether_bridge::task_state::{
+//!     Initial, TaskState, TransitionToIdle, TransitionToRunning, TransitionToScheduled,
+//! };
+//!
+//! // Queued, with a JoinHandle; references: the JoinHandle, the task list,
+//! // the queue entry.
+//! let state = TaskState::new(Initial { refs: 3, scheduled: true, join_interest: true });
+//! assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
+//! // A wake during the poll: the loop, not the waker, queues it again.
+//! assert_eq!(state.transition_to_scheduled_by_ref(), TransitionToScheduled::DoNothing);
+//! assert_eq!(state.transition_to_idle(), TransitionToIdle::Resubmit);
+//! // The second poll returns `Ready`.
+//! assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
+//! let before = state.transition_to_complete();
+//! assert!(before.has_join_interest()); // the JoinHandle wants the output
+//! assert!(!state.ref_dec()); // the run's reference; two are left
+//! assert_eq!(state.load().ref_count(), 2);
+//! ```
 
 use crate::sync::AtomicUsize;
 use crate::sync::Ordering::{AcqRel, Acquire, Relaxed, Release};
@@ -104,12 +128,48 @@ const REF_ONE: usize = 1 << REF_SHIFT;
 const MAX_REFS: usize = (isize::MAX as usize) >> REF_SHIFT;
 
 /// The atomic state of one task. See the module documentation.
+///
+/// # Examples
+///
+/// Four threads wake an idle task at once: exactly one of them queues it.
+///
+/// ```
+/// use std::sync::Arc;
+/// use tether_bridge::{Initial, TaskState, TransitionToScheduled};
+///
+/// // Idle, held by the task list and by wakers on four threads.
+/// let initial = Initial { refs: 5, scheduled: false, join_interest: false };
+/// let state = Arc::new(TaskState::new(initial));
+/// let wakers: Vec<_> = (0..4)
+///     .map(|_| {
+///         let state = state.clone();
+///         std::thread::spawn(move || state.transition_to_scheduled_by_ref())
+///     })
+///     .collect();
+/// let outcomes: Vec<_> = wakers.into_iter().map(|waker| waker.join().unwrap()).collect();
+/// let submits = outcomes.iter().filter(|&&o| o == TransitionToScheduled::Submit).count();
+/// assert_eq!(submits, 1);
+/// assert_eq!(state.load().ref_count(), 6); // one more: the queue entry's
+/// ```
 pub struct TaskState {
     /// Flag bits in the low bits, the reference count above `REF_SHIFT`.
     val: AtomicUsize,
 }
 
 /// The state a task starts in.
+///
+/// # Examples
+///
+/// ```
+/// use tether_bridge::{Initial, TaskState};
+///
+/// // As `spawn` makes it: queued, joined, referenced by the JoinHandle, the
+/// // task list and the queue entry.
+/// let state = TaskState::new(Initial { refs: 3, scheduled: true, join_interest: true });
+/// let s = state.load();
+/// assert!(s.is_scheduled() && s.has_join_interest() && !s.is_running());
+/// assert_eq!(s.ref_count(), 3);
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Initial {
     /// References handed out at creation (rule 5).
@@ -121,10 +181,39 @@ pub struct Initial {
 }
 
 /// One loaded value of a [`TaskState`].
+///
+/// # Examples
+///
+/// ```
+/// use tether_bridge::{Initial, TaskState, TransitionToRunning};
+///
+/// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: false });
+/// let queued = state.load();
+/// assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
+/// let running = state.load();
+/// assert!(running.is_running() && !running.is_scheduled());
+/// // A snapshot is a copy: it does not follow the word.
+/// assert!(queued.is_scheduled() && !queued.is_running());
+/// assert_ne!(queued, running);
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Snapshot(usize);
 
 /// What a waker does after `transition_to_scheduled_by_ref`.
+///
+/// # Examples
+///
+/// ```
+/// use tether_bridge::{Initial, TaskState, TransitionToScheduled};
+///
+/// // Idle, held by the task list and a waker.
+/// let state = TaskState::new(Initial { refs: 2, scheduled: false, join_interest: false });
+/// assert_eq!(state.transition_to_scheduled_by_ref(), TransitionToScheduled::Submit);
+/// assert_eq!(state.load().ref_count(), 3); // the queue entry's
+/// // Queued already: a second wake changes nothing.
+/// assert_eq!(state.transition_to_scheduled_by_ref(), TransitionToScheduled::DoNothing);
+/// assert_eq!(state.load().ref_count(), 3);
+/// ```
 #[must_use = "on `Submit` the caller owns a new reference and must queue the task"]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransitionToScheduled {
@@ -135,6 +224,19 @@ pub enum TransitionToScheduled {
 }
 
 /// What a waker does after `transition_to_scheduled_by_val`.
+///
+/// # Examples
+///
+/// ```
+/// use tether_bridge::{Initial, TaskState, TransitionToScheduledByVal};
+///
+/// // Idle, held by the task list and two wakers.
+/// let state = TaskState::new(Initial { refs: 3, scheduled: false, join_interest: false });
+/// assert_eq!(state.transition_to_scheduled_by_val(), TransitionToScheduledByVal::Submit);
+/// assert_eq!(state.load().ref_count(), 3); // the waker's reference is the queue's now
+/// assert_eq!(state.transition_to_scheduled_by_val(), TransitionToScheduledByVal::DoNothing);
+/// assert_eq!(state.load().ref_count(), 2); // queued already: released
+/// ```
 #[must_use = "the caller's reference was either moved to the queue or released"]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransitionToScheduledByVal {
@@ -147,6 +249,17 @@ pub enum TransitionToScheduledByVal {
 }
 
 /// What the loop does with a task it took out of a queue.
+///
+/// # Examples
+///
+/// ```
+/// use tether_bridge::{Initial, TaskState, TransitionToCancelled, TransitionToRunning};
+///
+/// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: false });
+/// assert_eq!(state.transition_to_cancelled(), TransitionToCancelled::Requested);
+/// // Cancelled while queued: the run drops the future instead of polling it.
+/// assert_eq!(state.transition_to_running(), TransitionToRunning::Cancel);
+/// ```
 #[must_use = "the loop must poll, or drop the future on `Cancel`"]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransitionToRunning {
@@ -157,6 +270,24 @@ pub enum TransitionToRunning {
 }
 
 /// What the loop does after a poll returned `Pending`.
+///
+/// # Examples
+///
+/// ```
+/// use tether_bridge::{
+///     Initial, TaskState, TransitionToIdle, TransitionToRunning, TransitionToScheduled,
+/// };
+///
+/// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: false });
+/// assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
+/// // Woken during the poll: queued again when it returns.
+/// assert_eq!(state.transition_to_scheduled_by_ref(), TransitionToScheduled::DoNothing);
+/// assert_eq!(state.transition_to_idle(), TransitionToIdle::Resubmit);
+/// // Not woken during the next poll: left idle.
+/// assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
+/// assert_eq!(state.transition_to_idle(), TransitionToIdle::Idle);
+/// assert!(!state.load().is_scheduled());
+/// ```
 #[must_use = "on `Resubmit` the run's reference must go back into the ready queue"]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransitionToIdle {
@@ -170,6 +301,20 @@ pub enum TransitionToIdle {
 }
 
 /// What a canceller does after `transition_to_cancelled`.
+///
+/// # Examples
+///
+/// ```
+/// use tether_bridge::{Initial, TaskState, TransitionToCancelled};
+///
+/// // Idle, held by the task list and the JoinHandle.
+/// let state = TaskState::new(Initial { refs: 2, scheduled: false, join_interest: true });
+/// assert_eq!(state.transition_to_cancelled(), TransitionToCancelled::Submit);
+/// assert!(state.load().is_scheduled());
+/// assert_eq!(state.load().ref_count(), 3); // the queue entry's
+/// // Cancelled already: a second cancel changes nothing.
+/// assert_eq!(state.transition_to_cancelled(), TransitionToCancelled::TooLate);
+/// ```
 #[must_use = "on `Submit` the caller owns a new reference and must queue the task"]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransitionToCancelled {
@@ -186,6 +331,18 @@ pub enum TransitionToCancelled {
 
 impl TaskState {
     /// A new state word.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_bridge::{Initial, TaskState};
+    ///
+    /// // A task nobody joins, not queued yet: the task list holds it.
+    /// let state = TaskState::new(Initial { refs: 1, scheduled: false, join_interest: false });
+    /// let s = state.load();
+    /// assert!(!s.is_scheduled() && !s.has_join_interest());
+    /// assert_eq!(s.ref_count(), 1);
+    /// ```
     pub fn new(initial: Initial) -> Self {
         assert!(initial.refs <= MAX_REFS, "too many initial references");
         let mut val = initial.refs << REF_SHIFT;
@@ -202,11 +359,40 @@ impl TaskState {
 
     /// The current value. Acquire: pairs with the Release in every
     /// transition, so the loop sees what was written before a completion.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_bridge::{Initial, TaskState, TransitionToCancelled};
+    ///
+    /// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: false });
+    /// assert!(!state.load().is_cancelled());
+    /// assert_eq!(state.transition_to_cancelled(), TransitionToCancelled::Requested);
+    /// assert!(state.load().is_cancelled());
+    /// ```
     pub fn load(&self) -> Snapshot {
         Snapshot(self.val.load(Acquire))
     }
 
     /// A wake that keeps its reference (`Waker::wake_by_ref`). Any thread.
+    ///
+    /// # Examples
+    ///
+    /// A wake during a run.
+    ///
+    /// ```
+    /// use tether_bridge::{
+    ///     Initial, TaskState, TransitionToIdle, TransitionToRunning, TransitionToScheduled,
+    /// };
+    ///
+    /// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: false });
+    /// assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
+    /// // Woken while it runs: nothing to queue now, but the word remembers it...
+    /// assert_eq!(state.transition_to_scheduled_by_ref(), TransitionToScheduled::DoNothing);
+    /// assert!(state.load().is_scheduled() && state.load().is_running());
+    /// // ...and the loop queues it again when the run ends.
+    /// assert_eq!(state.transition_to_idle(), TransitionToIdle::Resubmit);
+    /// ```
     pub fn transition_to_scheduled_by_ref(&self) -> TransitionToScheduled {
         let mut action = TransitionToScheduled::DoNothing;
         self.update(|s| {
@@ -241,6 +427,22 @@ impl TaskState {
     }
 
     /// A wake that consumes its reference (`Waker::wake`). Any thread.
+    ///
+    /// # Examples
+    ///
+    /// The wake of a task that completed, by its last holder.
+    ///
+    /// ```
+    /// use tether_bridge::{Initial, TaskState, TransitionToRunning, TransitionToScheduledByVal};
+    ///
+    /// // Queued, held by its queue entry and by one waker.
+    /// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: false });
+    /// assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
+    /// let _ = state.transition_to_complete();
+    /// assert!(!state.ref_dec()); // the run's reference
+    /// // The waker's reference is the last one: its wake must free the task.
+    /// assert_eq!(state.transition_to_scheduled_by_val(), TransitionToScheduledByVal::Dealloc);
+    /// ```
     pub fn transition_to_scheduled_by_val(&self) -> TransitionToScheduledByVal {
         let mut action = TransitionToScheduledByVal::DoNothing;
         self.update(|s| {
@@ -268,6 +470,18 @@ impl TaskState {
     /// The loop takes the task out of a queue to run it. Loop only.
     ///
     /// The queue entry's reference becomes the run's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_bridge::{Initial, TaskState, TransitionToRunning};
+    ///
+    /// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: false });
+    /// assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
+    /// let s = state.load();
+    /// assert!(s.is_running() && !s.is_scheduled());
+    /// assert_eq!(s.ref_count(), 2);
+    /// ```
     pub fn transition_to_running(&self) -> TransitionToRunning {
         let mut action = TransitionToRunning::Poll;
         self.update(|s| {
@@ -297,6 +511,21 @@ impl TaskState {
     ///
     /// Returns false if the task is already complete. A queue entry the task
     /// may have keeps its reference; dropping the entry releases it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_bridge::{Initial, TaskState};
+    ///
+    /// let state = TaskState::new(Initial { refs: 3, scheduled: true, join_interest: true });
+    /// assert!(state.transition_to_running_for_shutdown());
+    /// let s = state.load();
+    /// assert!(s.is_running() && s.is_cancelled());
+    /// assert_eq!(s.ref_count(), 3); // the queue entry keeps its reference
+    /// // The loop drops the future; a complete task cannot be claimed again.
+    /// let _ = state.transition_to_complete();
+    /// assert!(!state.transition_to_running_for_shutdown());
+    /// ```
     pub fn transition_to_running_for_shutdown(&self) -> bool {
         let mut claimed = false;
         self.update(|s| {
@@ -308,6 +537,25 @@ impl TaskState {
     }
 
     /// A poll returned `Pending`. Loop only.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_bridge::{Initial, TaskState, TransitionToIdle, TransitionToRunning};
+    ///
+    /// // Held by the task list and the queue entry.
+    /// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: false });
+    /// assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
+    /// assert_eq!(state.transition_to_idle(), TransitionToIdle::Idle);
+    /// let s = state.load();
+    /// assert!(!s.is_running() && !s.is_scheduled());
+    /// assert_eq!(s.ref_count(), 1); // the run's reference was released
+    ///
+    /// // Held by its queue entry alone: when the run ends, nobody holds it.
+    /// let lone = TaskState::new(Initial { refs: 1, scheduled: true, join_interest: false });
+    /// assert_eq!(lone.transition_to_running(), TransitionToRunning::Poll);
+    /// assert_eq!(lone.transition_to_idle(), TransitionToIdle::Dealloc);
+    /// ```
     pub fn transition_to_idle(&self) -> TransitionToIdle {
         let mut action = TransitionToIdle::Idle;
         self.update(|s| {
@@ -334,6 +582,21 @@ impl TaskState {
     /// The run ended for good: the future returned, panicked or was dropped.
     /// Loop only. Returns the state before; the run's reference is kept
     /// (release it with [`ref_dec`](TaskState::ref_dec)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_bridge::{Initial, TaskState, TransitionToRunning, TransitionToScheduled};
+    ///
+    /// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: true });
+    /// assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
+    /// let before = state.transition_to_complete();
+    /// assert!(before.is_running() && !before.is_complete());
+    /// let after = state.load();
+    /// assert!(after.is_complete() && !after.is_running());
+    /// assert_eq!(after.ref_count(), 2); // the run's reference is still held
+    /// assert_eq!(state.transition_to_scheduled_by_ref(), TransitionToScheduled::DoNothing);
+    /// ```
     pub fn transition_to_complete(&self) -> Snapshot {
         // Release: pairs with the Acquire of anyone who later loads COMPLETE.
         let prev = self.val.fetch_xor(RUNNING | COMPLETE, AcqRel);
@@ -342,6 +605,26 @@ impl TaskState {
     }
 
     /// Requests cancellation. Any thread.
+    ///
+    /// # Examples
+    ///
+    /// A cancel while the task runs.
+    ///
+    /// ```
+    /// use tether_bridge::{
+    ///     Initial, TaskState, TransitionToCancelled, TransitionToIdle, TransitionToRunning,
+    /// };
+    ///
+    /// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: true });
+    /// assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
+    /// // Cancelled while it runs: it gets a next run...
+    /// assert_eq!(state.transition_to_cancelled(), TransitionToCancelled::Requested);
+    /// assert_eq!(state.transition_to_idle(), TransitionToIdle::Resubmit);
+    /// // ...which drops the future.
+    /// assert_eq!(state.transition_to_running(), TransitionToRunning::Cancel);
+    /// let _ = state.transition_to_complete();
+    /// assert_eq!(state.transition_to_cancelled(), TransitionToCancelled::TooLate);
+    /// ```
     pub fn transition_to_cancelled(&self) -> TransitionToCancelled {
         let mut action = TransitionToCancelled::TooLate;
         let decide = |s| {
@@ -370,11 +653,36 @@ impl TaskState {
     /// The `JoinHandle` is dropped. Loop only. Returns the state before, so
     /// the caller knows whether a finished output waits to be dropped; the
     /// handle's reference is kept (release it with `ref_dec`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_bridge::{Initial, TaskState, TransitionToRunning};
+    ///
+    /// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: true });
+    /// assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
+    /// let _ = state.transition_to_complete();
+    /// let before = state.unset_join_interest();
+    /// // Complete and joined: an output waits, and the caller drops it.
+    /// assert!(before.is_complete() && before.has_join_interest());
+    /// assert!(!state.load().has_join_interest());
+    /// assert_eq!(state.load().ref_count(), 2);
+    /// ```
     pub fn unset_join_interest(&self) -> Snapshot {
         Snapshot(self.val.fetch_and(!JOIN_INTEREST, AcqRel))
     }
 
     /// Takes one more reference (`Waker::clone`). Any thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_bridge::{Initial, TaskState};
+    ///
+    /// let state = TaskState::new(Initial { refs: 1, scheduled: false, join_interest: false });
+    /// state.ref_inc();
+    /// assert_eq!(state.load().ref_count(), 2);
+    /// ```
     pub fn ref_inc(&self) {
         // Relaxed, as in `Arc::clone`: the new reference is made from an
         // existing one, which already keeps the task alive.
@@ -386,6 +694,16 @@ impl TaskState {
 
     /// Releases one reference. Any thread. Returns true if it was the last:
     /// the caller must then free the task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_bridge::{Initial, TaskState};
+    ///
+    /// let state = TaskState::new(Initial { refs: 2, scheduled: false, join_interest: false });
+    /// assert!(!state.ref_dec());
+    /// assert!(state.ref_dec()); // the last one: free the task
+    /// ```
     #[must_use = "on true the caller must free the task"]
     pub fn ref_dec(&self) -> bool {
         // Release: every use of the task through this reference happens
@@ -448,31 +766,102 @@ impl std::fmt::Debug for TaskState {
 
 impl Snapshot {
     /// In a queue, or woken during the current run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_bridge::{Initial, TaskState, TransitionToRunning, TransitionToScheduled};
+    ///
+    /// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: false });
+    /// assert!(state.load().is_scheduled());
+    /// assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
+    /// assert!(!state.load().is_scheduled());
+    /// assert_eq!(state.transition_to_scheduled_by_ref(), TransitionToScheduled::DoNothing);
+    /// assert!(state.load().is_scheduled()); // woken during the run
+    /// ```
     pub fn is_scheduled(self) -> bool {
         self.0 & SCHEDULED != 0
     }
 
     /// The loop is running the task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_bridge::{Initial, TaskState, TransitionToIdle, TransitionToRunning};
+    ///
+    /// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: false });
+    /// assert!(!state.load().is_running());
+    /// assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
+    /// assert!(state.load().is_running());
+    /// assert_eq!(state.transition_to_idle(), TransitionToIdle::Idle);
+    /// assert!(!state.load().is_running());
+    /// ```
     pub fn is_running(self) -> bool {
         self.0 & RUNNING != 0
     }
 
     /// The future is gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_bridge::{Initial, TaskState, TransitionToRunning};
+    ///
+    /// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: false });
+    /// assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
+    /// assert!(!state.load().is_complete());
+    /// let _ = state.transition_to_complete();
+    /// assert!(state.load().is_complete());
+    /// ```
     pub fn is_complete(self) -> bool {
         self.0 & COMPLETE != 0
     }
 
     /// Cancellation was requested.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_bridge::{Initial, TaskState, TransitionToCancelled};
+    ///
+    /// let state = TaskState::new(Initial { refs: 1, scheduled: false, join_interest: false });
+    /// assert!(!state.load().is_cancelled());
+    /// assert_eq!(state.transition_to_cancelled(), TransitionToCancelled::Submit);
+    /// assert!(state.load().is_cancelled());
+    /// ```
     pub fn is_cancelled(self) -> bool {
         self.0 & CANCELLED != 0
     }
 
     /// A `JoinHandle` wants the output.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_bridge::{Initial, TaskState};
+    ///
+    /// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: true });
+    /// assert!(state.load().has_join_interest());
+    /// let _ = state.unset_join_interest(); // the JoinHandle is dropped
+    /// assert!(!state.load().has_join_interest());
+    /// ```
     pub fn has_join_interest(self) -> bool {
         self.0 & JOIN_INTEREST != 0
     }
 
     /// How many references exist.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_bridge::{Initial, TaskState};
+    ///
+    /// let state = TaskState::new(Initial { refs: 3, scheduled: true, join_interest: true });
+    /// assert_eq!(state.load().ref_count(), 3);
+    /// state.ref_inc(); // a waker is cloned
+    /// assert_eq!(state.load().ref_count(), 4);
+    /// ```
     pub fn ref_count(self) -> usize {
         self.0 >> REF_SHIFT
     }
