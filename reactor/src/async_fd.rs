@@ -81,6 +81,25 @@ impl<T: AsFd> Async<T> {
     /// # Panics
     ///
     /// Panics if no tether loop runs on this thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{ErrorKind, Read};
+    /// use std::os::unix::net::UnixStream;
+    /// use tether::Async;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    ///     let (a, _b) = UnixStream::pair()?;
+    ///     let a = Async::new(a)?;
+    ///     // Non-blocking now: with nothing to read, `read` fails at once.
+    ///     let err = a.get_ref().read(&mut [0; 8]).unwrap_err();
+    ///     assert_eq!(err.kind(), ErrorKind::WouldBlock);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub fn new(io: T) -> io::Result<Self> {
         rustix::io::ioctl_fionbio(&io, true)?;
         Self::new_nonblocking(io)
@@ -98,6 +117,22 @@ impl<T: AsFd> Async<T> {
     }
 
     /// The I/O object.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::Async;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    ///     let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    ///     let addr = std_listener.local_addr()?;
+    ///     let listener = Async::new(std_listener)?;
+    ///     assert_eq!(listener.get_ref().local_addr()?, addr);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub fn get_ref(&self) -> &T {
         self.io
             .as_ref()
@@ -106,6 +141,27 @@ impl<T: AsFd> Async<T> {
 
     /// Deregisters the fd and hands the I/O object back, still in
     /// non-blocking mode.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{ErrorKind, Read};
+    /// use std::os::unix::net::UnixStream;
+    /// use tether::Async;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    ///     let (a, _b) = UnixStream::pair()?;
+    ///     let a: UnixStream = Async::new(a)?.into_inner();
+    ///     // A plain std socket again, still non-blocking.
+    ///     let err = (&a).read(&mut [0; 8]).unwrap_err();
+    ///     assert_eq!(err.kind(), ErrorKind::WouldBlock);
+    ///     // It left the reactor, so it can be registered again.
+    ///     Async::new(a)?;
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub fn into_inner(mut self) -> T {
         let io = self
             .io
@@ -121,11 +177,52 @@ impl<T: AsFd> Async<T> {
     ///
     /// Meant for after an operation returned `WouldBlock`; if the fd is
     /// readable already, this completes at the loop's next iteration.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{ErrorKind, Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    /// use tether::Async;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    ///     let (a, mut b) = UnixStream::pair()?;
+    ///     let a = Async::new(a)?;
+    ///     let mut buf = [0; 4];
+    ///     let err = a.get_ref().read(&mut buf).unwrap_err();
+    ///     assert_eq!(err.kind(), ErrorKind::WouldBlock);
+    ///     b.write_all(b"ping")?;
+    ///     a.readable().await?;
+    ///     assert_eq!(a.get_ref().read(&mut buf)?, 4);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub fn readable(&self) -> Readiness<'_> {
         self.registration.readable()
     }
 
     /// Waits for the next writability event; see [`readable`](Async::readable).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use std::os::unix::net::UnixStream;
+    /// use tether::Async;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    ///     let (a, _b) = UnixStream::pair()?;
+    ///     let a = Async::new(a)?;
+    ///     // A new socket has room in its send buffer.
+    ///     a.writable().await?;
+    ///     assert_eq!(a.get_ref().write(b"ping")?, 4);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub fn writable(&self) -> Readiness<'_> {
         self.registration.writable()
     }
@@ -136,12 +233,57 @@ impl<T: AsFd> Async<T> {
     /// `op` sees `&T` and is retried as many times as needed, so it must be
     /// the non-blocking operation itself, with no side effect to undo.
     /// `Interrupted` is retried too.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    /// use std::time::Duration;
+    /// use tether::Async;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    ///     let (a, mut b) = UnixStream::pair()?;
+    ///     let a = Async::new(a)?;
+    ///     let writer = tether::spawn(async move {
+    ///         tether::time::sleep(Duration::from_millis(1)).await;
+    ///         b.write_all(b"late")
+    ///     });
+    ///     let mut buf = [0; 4];
+    ///     // Tries, finds nothing, waits for readability, tries again.
+    ///     let n = a.read_with(|mut a| a.read(&mut buf)).await?;
+    ///     assert_eq!(&buf[..n], b"late");
+    ///     writer.await.unwrap()
+    /// })
+    /// # }
+    /// ```
     pub async fn read_with<R>(&self, op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
         self.retry(Direction::Read, op).await
     }
 
     /// Runs `op` until it does not return `WouldBlock`, waiting for
     /// writability in between; see [`read_with`](Async::read_with).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::net::UdpSocket;
+    /// use tether::Async;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    ///     let a = Async::new(UdpSocket::bind("127.0.0.1:0")?)?;
+    ///     let b = UdpSocket::bind("127.0.0.1:0")?;
+    ///     let to = b.local_addr()?;
+    ///     let n = a.write_with(|a| a.send_to(b"ping", to)).await?;
+    ///     assert_eq!(n, 4);
+    ///     let mut buf = [0; 4];
+    ///     assert_eq!(b.recv_from(&mut buf)?, (4, a.get_ref().local_addr()?));
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub async fn write_with<R>(&self, op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
         self.retry(Direction::Write, op).await
     }
@@ -168,6 +310,30 @@ impl<T: AsFd> Async<T> {
     /// event in `direction` and returns `Pending`.
     ///
     /// One waker per direction is kept, as `poll_read` / `poll_write` need.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use std::io::{Read, Write};
+    /// use std::os::unix::net::UnixStream;
+    /// use tether::Async;
+    /// use tether_reactor::Direction;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    ///     let (a, b) = UnixStream::pair()?;
+    ///     let a = Async::new(a)?;
+    ///     let writer = tether::spawn(async move { (&b).write_all(b"ping") });
+    ///     let mut buf = [0; 4];
+    ///     // The shape of an `AsyncRead::poll_read`: try; on `WouldBlock`,
+    ///     // register `cx` and return `Pending` until the reactor's event.
+    ///     let n = poll_fn(|cx| a.poll_io(Direction::Read, cx, |mut a| a.read(&mut buf))).await?;
+    ///     assert_eq!(&buf[..n], b"ping");
+    ///     writer.await.unwrap()
+    /// })
+    /// # }
+    /// ```
     pub fn poll_io<R>(
         &self,
         direction: Direction,

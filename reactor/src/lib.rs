@@ -19,6 +19,20 @@
 //! their first poll, so they can be created anywhere and awaited inside the
 //! loop.
 //!
+//! ```
+//! use std::time::Duration;
+//!
+//! use tether_reactor::Reactor;
+//!
+//! // Made outside any loop: a sleep touches no reactor until polled.
+//! let nap = tether::time::sleep(Duration::from_millis(1));
+//! tether::run(async {
+//!     assert!(Reactor::current().is_some());
+//!     nap.await;
+//! });
+//! assert!(Reactor::current().is_none());
+//! ```
+//!
 //! # Dependencies
 //!
 //! `polling` (the portable poller: epoll, kqueue, event ports), `slab` (the

@@ -7,6 +7,35 @@
 //! [`Waker`]s that were waiting for that event. The reactor never sees a
 //! task, only wakers; what a wake does is the executor's business.
 //!
+//! # Examples
+//!
+//! A loop with one future and no executor: poll it, sleep in the poller
+//! until its timer is due, fire the timers, poll it again.
+//!
+//! ```
+//! use std::future::Future;
+//! use std::pin::pin;
+//! use std::task::{Context, Waker};
+//! use std::time::{Duration, Instant};
+//!
+//! use tether_reactor::{Deadline, Reactor};
+//!
+//! # fn main() -> std::io::Result<()> {
+//! let reactor = Reactor::new()?;
+//! let _current = reactor.enter();
+//! let deadline = Instant::now() + Duration::from_millis(2);
+//! let mut sleep = pin!(tether::time::sleep_until(deadline));
+//! let mut cx = Context::from_waker(Waker::noop());
+//! while sleep.as_mut().poll(&mut cx).is_pending() {
+//!     let next = reactor.next_timer().map_or(Deadline::Never, Deadline::At);
+//!     reactor.react(next)?;
+//!     reactor.fire_timers(Instant::now());
+//! }
+//! assert!(Instant::now() >= deadline);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Sources and the poller
 //!
 //! Every file descriptor the reactor watches is a *source*, kept in a slab.
@@ -51,6 +80,36 @@ use crate::wakeup::{WAKEUP_KEY, Wakeup};
 /// Shared within the loop thread through an `Rc`; the executor owns one and
 /// makes it [current](Reactor::enter) while the loop runs, so that
 /// [`sleep`](crate::time::sleep) and the I/O types find it.
+///
+/// # Examples
+///
+/// Driving one read by hand: the first poll finds nothing and registers
+/// the waker; the reactor's event makes the next poll succeed.
+///
+/// ```
+/// use std::future::Future;
+/// use std::io::{Read, Write};
+/// use std::os::unix::net::UnixStream;
+/// use std::pin::pin;
+/// use std::task::{Context, Poll, Waker};
+///
+/// use tether_reactor::{Deadline, Reactor};
+///
+/// # fn main() -> std::io::Result<()> {
+/// let reactor = Reactor::new()?;
+/// let _current = reactor.enter();
+/// let (a, mut b) = UnixStream::pair()?;
+/// let a = tether::Async::new(a)?;
+/// let mut buf = [0; 4];
+/// let mut read = pin!(a.read_with(|mut a| a.read(&mut buf)));
+/// let mut cx = Context::from_waker(Waker::noop());
+/// assert!(read.as_mut().poll(&mut cx).is_pending());
+/// b.write_all(b"ping")?;
+/// reactor.react(Deadline::Never)?;
+/// assert!(matches!(read.as_mut().poll(&mut cx), Poll::Ready(Ok(4))));
+/// # Ok(())
+/// # }
+/// ```
 pub struct Reactor {
     /// The OS poller (epoll, kqueue, event ports...). In an `Arc` because
     /// where the wakeup is `Poller::notify`, [`Wakeup`] handles on other
@@ -82,6 +141,27 @@ pub struct Reactor {
 }
 
 /// How long [`Reactor::react`] may wait for an event.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, Instant};
+///
+/// use tether_reactor::{Deadline, Reactor};
+///
+/// # fn main() -> std::io::Result<()> {
+/// let reactor = Reactor::new()?;
+/// // Nothing is registered and nobody wakes it: no event either way.
+/// assert_eq!(reactor.react(Deadline::Now)?, 0);
+/// let soon = Instant::now() + Duration::from_millis(1);
+/// assert_eq!(reactor.react(Deadline::At(soon))?, 0);
+/// // Only a wakeup (or an event) ends a wait without a deadline.
+/// reactor.wakeup().wake();
+/// reactor.react(Deadline::Never)?;
+/// assert_eq!(reactor.tick(), 3);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Deadline {
     /// Not at all: poll and return.
@@ -100,6 +180,26 @@ thread_local! {
 /// Makes a reactor current on this thread until dropped.
 ///
 /// Returned by [`Reactor::enter`]; restores whatever was current before.
+///
+/// # Examples
+///
+/// ```
+/// use std::rc::Rc;
+///
+/// use tether_reactor::Reactor;
+///
+/// # fn main() -> std::io::Result<()> {
+/// let (outer, inner) = (Reactor::new()?, Reactor::new()?);
+/// let _outer = outer.enter();
+/// {
+///     let _inner = inner.enter();
+///     assert!(Rc::ptr_eq(&Reactor::current().unwrap(), &inner));
+/// }
+/// // The guard's drop put the outer reactor back.
+/// assert!(Rc::ptr_eq(&Reactor::current().unwrap(), &outer));
+/// # Ok(())
+/// # }
+/// ```
 #[must_use = "the reactor stops being current when the guard is dropped"]
 pub struct EnterGuard {
     /// What was current before `enter`.
@@ -115,6 +215,21 @@ impl Reactor {
     ///
     /// Fails if the OS refuses a poller (for example out of file
     /// descriptors: an epoll instance, a timerfd and an eventfd on Linux).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_reactor::{Deadline, Reactor};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let reactor = Reactor::new()?;
+    /// // It watches nothing and has no timer yet.
+    /// assert!(!reactor.has_armed_sources());
+    /// assert_eq!(reactor.next_timer(), None);
+    /// assert_eq!(reactor.react(Deadline::Now)?, 0);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new() -> io::Result<Rc<Self>> {
         let poller = Poller::new()?;
         let edge = poller.supports_edge();
@@ -148,22 +263,83 @@ impl Reactor {
     }
 
     /// The reactor of the loop running on this thread, if one is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_reactor::Reactor;
+    ///
+    /// assert!(Reactor::current().is_none());
+    /// tether::run(async {
+    ///     // The loop makes its reactor current while it runs.
+    ///     assert!(Reactor::current().is_some());
+    /// });
+    /// assert!(Reactor::current().is_none());
+    /// ```
     pub fn current() -> Option<Rc<Self>> {
         CURRENT.with(|current| current.borrow().clone())
     }
 
     /// Makes this reactor [current](Reactor::current) until the guard drops.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    ///
+    /// use tether_reactor::Reactor;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let reactor = Reactor::new()?;
+    /// let guard = reactor.enter();
+    /// assert!(Rc::ptr_eq(&Reactor::current().unwrap(), &reactor));
+    /// drop(guard);
+    /// assert!(Reactor::current().is_none());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn enter(self: &Rc<Self>) -> EnterGuard {
         let previous = CURRENT.with(|current| current.replace(Some(self.clone())));
         EnterGuard { previous }
     }
 
     /// A handle that wakes this reactor's `react` from any thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_reactor::{Deadline, Reactor};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let reactor = Reactor::new()?;
+    /// let wakeup = reactor.wakeup();
+    /// let thread = std::thread::spawn(move || wakeup.wake());
+    /// // No source, no timer: only the other thread ends this wait.
+    /// reactor.react(Deadline::Never)?;
+    /// thread.join().unwrap();
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn wakeup(&self) -> Wakeup {
         self.wakeup.clone()
     }
 
     /// How many times [`react`](Reactor::react) has returned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_reactor::{Deadline, Reactor};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let reactor = Reactor::new()?;
+    /// assert_eq!(reactor.tick(), 0);
+    /// reactor.react(Deadline::Now)?;
+    /// reactor.react(Deadline::Now)?;
+    /// assert_eq!(reactor.tick(), 2);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn tick(&self) -> u64 {
         self.tick.get()
     }
@@ -176,6 +352,45 @@ impl Reactor {
     ///
     /// Returns the poller's error; an interrupted wait (`EINTR`) is retried
     /// inside `polling` and never seen here.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::Future;
+    /// use std::io::Write;
+    /// use std::os::unix::net::UnixStream;
+    /// use std::pin::pin;
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::task::{Context, Wake, Waker};
+    ///
+    /// use tether_reactor::{Deadline, Reactor};
+    ///
+    /// /// A waker that records that it was woken.
+    /// struct Flag(AtomicBool);
+    ///
+    /// impl Wake for Flag {
+    ///     fn wake(self: Arc<Self>) {
+    ///         self.0.store(true, Ordering::SeqCst);
+    ///     }
+    /// }
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let reactor = Reactor::new()?;
+    /// let _current = reactor.enter();
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// let a = tether::Async::new(a)?;
+    /// let flag = Arc::new(Flag(AtomicBool::new(false)));
+    /// let waker = Waker::from(flag.clone());
+    /// let mut readable = pin!(a.readable());
+    /// assert!(readable.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+    /// b.write_all(b"ping")?;
+    /// assert!(reactor.react(Deadline::Now)? >= 1);
+    /// assert!(flag.0.load(Ordering::SeqCst), "react woke the waiting waker");
+    /// assert!(readable.as_mut().poll(&mut Context::from_waker(&waker)).is_ready());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn react(&self, deadline: Deadline) -> io::Result<usize> {
         let mut events = self.events.borrow_mut();
         events.clear();
@@ -238,6 +453,35 @@ impl Reactor {
     /// While it does not, a non-blocking poll can return nothing: no source
     /// can report readiness, and the wakeup is only written while the loop
     /// sleeps (`tether_bridge::inject`), so the busy loop skips such polls.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::Future;
+    /// use std::os::unix::net::UnixStream;
+    /// use std::pin::pin;
+    /// use std::task::{Context, Waker};
+    ///
+    /// use tether_reactor::Reactor;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let reactor = Reactor::new()?;
+    /// let _current = reactor.enter();
+    /// assert!(!reactor.has_armed_sources());
+    /// let (a, _b) = UnixStream::pair()?;
+    /// {
+    ///     let a = tether::Async::new(a)?;
+    ///     let mut readable = pin!(a.readable());
+    ///     let mut cx = Context::from_waker(Waker::noop());
+    ///     assert!(readable.as_mut().poll(&mut cx).is_pending());
+    ///     // Somebody waits for `a`: the poller watches it.
+    ///     assert!(reactor.has_armed_sources());
+    /// }
+    /// // `a` is gone, and with it the only source.
+    /// assert!(!reactor.has_armed_sources());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn has_armed_sources(&self) -> bool {
         self.armed.get() > 0
     }
@@ -260,8 +504,37 @@ impl Reactor {
     }
 
     /// Step 5 of the loop: records `now` as the loop's clock reading, and
-    /// wakes the waker of every timer whose deadline is at or before it, in
-    /// deadline order, then insertion order. Returns how many fired.
+    /// wakes the waker of every timer whose deadline, rounded up to the
+    /// wheel's 1 ms tick, is at or before it, in deadline order, then
+    /// insertion order. Returns how many fired.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::Future;
+    /// use std::pin::pin;
+    /// use std::task::{Context, Waker};
+    /// use std::time::{Duration, Instant};
+    ///
+    /// use tether_reactor::{Deadline, Reactor};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let reactor = Reactor::new()?;
+    /// let _current = reactor.enter();
+    /// let mut sleep = pin!(tether::time::sleep(Duration::from_millis(2)));
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// assert!(sleep.as_mut().poll(&mut cx).is_pending());
+    /// // The loop's clock has not moved yet: nothing is due.
+    /// assert_eq!(reactor.fire_timers(reactor.now()), 0);
+    /// let next = reactor.next_timer().unwrap();
+    /// while Instant::now() < next {
+    ///     reactor.react(Deadline::At(next))?;
+    /// }
+    /// assert_eq!(reactor.fire_timers(Instant::now()), 1);
+    /// assert!(sleep.as_mut().poll(&mut cx).is_ready());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn fire_timers(&self, now: Instant) -> usize {
         self.now.set(now.max(self.now.get()));
         let mut to_wake = self.to_wake.take();
@@ -279,12 +552,60 @@ impl Reactor {
     /// and as fresh as the last iteration that had a timer pending. A
     /// deadline at or before it has certainly passed, which lets a timer's
     /// first poll decide without reading the clock again.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Instant;
+    ///
+    /// use tether_reactor::Reactor;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let reactor = Reactor::new()?;
+    /// let created = reactor.now();
+    /// let later = Instant::now();
+    /// reactor.fire_timers(later);
+    /// assert_eq!(reactor.now(), later);
+    /// // The loop's clock never goes back.
+    /// reactor.fire_timers(created);
+    /// assert_eq!(reactor.now(), later);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn now(&self) -> Instant {
         self.now.get()
     }
 
     /// When the loop next needs to run [`fire_timers`](Reactor::fire_timers):
-    /// no later than the earliest timer's deadline. `None` if no timer is set.
+    /// no later than the earliest timer's deadline rounded up to the wheel's
+    /// 1 ms tick. `None` if no timer is set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::Future;
+    /// use std::pin::pin;
+    /// use std::task::{Context, Waker};
+    /// use std::time::{Duration, Instant};
+    ///
+    /// use tether_reactor::Reactor;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let reactor = Reactor::new()?;
+    /// let _current = reactor.enter();
+    /// assert_eq!(reactor.next_timer(), None);
+    /// let deadline = Instant::now() + Duration::from_millis(5);
+    /// {
+    ///     let mut sleep = pin!(tether::time::sleep_until(deadline));
+    ///     assert!(sleep.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_pending());
+    ///     let next = reactor.next_timer().unwrap();
+    ///     assert!(next <= deadline + Duration::from_millis(1));
+    /// }
+    /// // Dropping the sleep disarmed its timer.
+    /// assert_eq!(reactor.next_timer(), None);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn next_timer(&self) -> Option<Instant> {
         self.timers.borrow().next_deadline()
     }

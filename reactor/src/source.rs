@@ -11,6 +11,29 @@
 //! - [`Registration::readable`] / [`writable`](Registration::writable): a
 //!   future per waiter, any number of them, all woken by one event.
 //!
+//! ```
+//! use std::io::{ErrorKind, Read, Write};
+//! use std::os::fd::AsRawFd;
+//! use std::os::unix::net::UnixStream;
+//!
+//! use tether_reactor::Registration;
+//!
+//! # fn main() -> std::io::Result<()> {
+//! tether::run(async {
+//!     let (a, mut b) = UnixStream::pair()?;
+//!     a.set_nonblocking(true)?;
+//!     // SAFETY: `a` is declared first, so it is closed after this is dropped.
+//!     let registration = unsafe { Registration::new(a.as_raw_fd())? };
+//!     let mut buf = [0; 4];
+//!     assert_eq!((&a).read(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
+//!     b.write_all(b"ping")?;
+//!     registration.readable().await?;
+//!     assert_eq!((&a).read(&mut buf)?, 4);
+//!     Ok(())
+//! })
+//! # }
+//! ```
+//!
 //! # Waiting after `WouldBlock`
 //!
 //! Readiness is only ever a hint; the operation is the truth. Both forms
@@ -70,6 +93,29 @@ use slab::Slab;
 use crate::reactor::Reactor;
 
 /// The two things one can wait for on a file descriptor.
+///
+/// # Examples
+///
+/// ```
+/// use std::future::poll_fn;
+/// use std::io::{Read, Write};
+/// use std::os::unix::net::UnixStream;
+///
+/// use tether::Async;
+/// use tether_reactor::Direction;
+///
+/// # fn main() -> std::io::Result<()> {
+/// tether::run(async {
+///     let (a, b) = UnixStream::pair()?;
+///     let (a, b) = (Async::new(a)?, Async::new(b)?);
+///     let n = poll_fn(|cx| a.poll_io(Direction::Write, cx, |mut a| a.write(b"ping"))).await?;
+///     let mut buf = [0; 4];
+///     let m = poll_fn(|cx| b.poll_io(Direction::Read, cx, |mut b| b.read(&mut buf))).await?;
+///     assert_eq!((n, &buf[..m]), (4, &b"ping"[..]));
+///     Ok(())
+/// })
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
     /// Readable: data to read, a connection to accept, or end of file.
@@ -120,6 +166,57 @@ struct DirectionState {
 ///
 /// Dropping it removes the fd from the poller; the fd itself is not closed
 /// (it belongs to the caller, who closes it after this is dropped).
+///
+/// # Examples
+///
+/// An I/O type of one's own, with the try-then-wait loop:
+///
+/// ```
+/// use std::io::ErrorKind;
+/// use std::os::fd::AsRawFd;
+/// use std::os::unix::net::UnixDatagram;
+///
+/// use tether_reactor::Registration;
+///
+/// /// The registration comes first, so it is dropped, and the fd leaves
+/// /// the poller, before the socket closes.
+/// struct Socket {
+///     registration: Registration,
+///     socket: UnixDatagram,
+/// }
+///
+/// impl Socket {
+///     fn new(socket: UnixDatagram) -> std::io::Result<Socket> {
+///         socket.set_nonblocking(true)?;
+///         // SAFETY: the socket outlives the registration (field order).
+///         let registration = unsafe { Registration::new(socket.as_raw_fd())? };
+///         Ok(Socket { registration, socket })
+///     }
+///
+///     async fn recv(&self, buf: &mut [u8]) -> std::io::Result<usize> {
+///         loop {
+///             match self.socket.recv(buf) {
+///                 Err(e) if e.kind() == ErrorKind::WouldBlock => {
+///                     self.registration.readable().await?;
+///                 }
+///                 result => return result,
+///             }
+///         }
+///     }
+/// }
+///
+/// # fn main() -> std::io::Result<()> {
+/// tether::run(async {
+///     let (a, b) = UnixDatagram::pair()?;
+///     let a = Socket::new(a)?;
+///     let writer = tether::spawn(async move { b.send(b"ping") });
+///     let mut buf = [0; 8];
+///     assert_eq!(a.recv(&mut buf).await?, 4);
+///     writer.await.unwrap()?;
+///     Ok(())
+/// })
+/// # }
+/// ```
 pub struct Registration {
     /// The reactor the fd is registered with.
     reactor: Rc<Reactor>,
@@ -130,6 +227,30 @@ pub struct Registration {
 /// A future that resolves when a source becomes ready in one direction.
 ///
 /// Returned by [`Registration::readable`] and [`Registration::writable`].
+///
+/// # Examples
+///
+/// ```
+/// use std::io::Write;
+/// use std::os::unix::net::UnixStream;
+/// use std::time::Duration;
+///
+/// use tether::Readiness;
+/// use tether::time::timeout;
+///
+/// # fn main() -> std::io::Result<()> {
+/// tether::run(async {
+///     let (a, mut b) = UnixStream::pair()?;
+///     let a = tether::Async::new(a)?;
+///     // Nothing to read: the future stays pending.
+///     let readable: Readiness<'_> = a.readable();
+///     assert!(timeout(Duration::from_millis(2), readable).await.is_err());
+///     b.write_all(b"ping")?;
+///     a.readable().await?;
+///     Ok(())
+/// })
+/// # }
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct Readiness<'a> {
     /// The source waited on.
@@ -284,6 +405,31 @@ impl Registration {
     /// # Panics
     ///
     /// Panics if no tether loop runs on this thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// use tether_reactor::Registration;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    ///     let (a, _b) = UnixStream::pair()?;
+    ///     a.set_nonblocking(true)?;
+    ///     // SAFETY: `a` stays open until the registration is dropped.
+    ///     let registration = unsafe { Registration::new(a.as_raw_fd())? };
+    ///     // A new socket has room to write.
+    ///     registration.writable().await?;
+    ///     assert_eq!((&a).write(b"ping")?, 4);
+    ///     drop(registration); // out of the poller first,
+    ///     drop(a); // then closed
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub unsafe fn new(fd: RawFd) -> io::Result<Self> {
         let reactor = Reactor::current().expect(
             "tether: an I/O source was created outside a tether loop; \
@@ -325,6 +471,28 @@ impl Registration {
     }
 
     /// The reactor this fd is registered with.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use std::rc::Rc;
+    ///
+    /// use tether_reactor::{Reactor, Registration};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    ///     let (a, _b) = UnixStream::pair()?;
+    ///     // SAFETY: `a` is declared first, so it is closed after this is dropped.
+    ///     let registration = unsafe { Registration::new(a.as_raw_fd())? };
+    ///     // The current loop's, as it was when the fd was registered.
+    ///     let current = Reactor::current().unwrap();
+    ///     assert!(Rc::ptr_eq(registration.reactor(), &current));
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub fn reactor(&self) -> &Rc<Reactor> {
         &self.reactor
     }
@@ -340,6 +508,42 @@ impl Registration {
     /// # Errors
     ///
     /// `Ready(Err(..))` if the poller refuses to arm the fd.
+    ///
+    /// # Examples
+    ///
+    /// The loop of a `poll_read`:
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use std::io::{ErrorKind, Read, Write};
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use std::task::{Poll, ready};
+    ///
+    /// use tether_reactor::{Direction, Registration};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    ///     let (a, b) = UnixStream::pair()?;
+    ///     a.set_nonblocking(true)?;
+    ///     // SAFETY: `a` is declared first, so it is closed after this is dropped.
+    ///     let registration = unsafe { Registration::new(a.as_raw_fd())? };
+    ///     let writer = tether::spawn(async move { (&b).write_all(b"ping") });
+    ///     let mut buf = [0; 4];
+    ///     let n = poll_fn(|cx| loop {
+    ///         match (&a).read(&mut buf) {
+    ///             Err(e) if e.kind() == ErrorKind::WouldBlock => {
+    ///                 ready!(registration.poll_wait(Direction::Read, cx))?;
+    ///             }
+    ///             result => return Poll::Ready(result),
+    ///         }
+    ///     })
+    ///     .await?;
+    ///     assert_eq!(&buf[..n], b"ping");
+    ///     writer.await.unwrap()
+    /// })
+    /// # }
+    /// ```
     pub fn poll_wait(&self, direction: Direction, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut source = self.state();
         match &mut source.direction(direction).poller {
@@ -354,12 +558,67 @@ impl Registration {
 
     /// Waits until the fd is readable. Any number of tasks may wait at once;
     /// one event wakes them all.
+    ///
+    /// # Examples
+    ///
+    /// Two waiters, one event, polled by hand:
+    ///
+    /// ```
+    /// use std::future::Future;
+    /// use std::io::Write;
+    /// use std::os::fd::AsRawFd;
+    /// use std::os::unix::net::UnixStream;
+    /// use std::pin::pin;
+    /// use std::task::{Context, Waker};
+    ///
+    /// use tether_reactor::{Deadline, Reactor, Registration};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let reactor = Reactor::new()?;
+    /// let _current = reactor.enter();
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// // SAFETY: `a` is declared first, so it is closed after this is dropped.
+    /// let registration = unsafe { Registration::new(a.as_raw_fd())? };
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// let mut first = pin!(registration.readable());
+    /// let mut second = pin!(registration.readable());
+    /// assert!(first.as_mut().poll(&mut cx).is_pending());
+    /// assert!(second.as_mut().poll(&mut cx).is_pending());
+    /// b.write_all(b"ping")?;
+    /// reactor.react(Deadline::Never)?;
+    /// assert!(first.as_mut().poll(&mut cx).is_ready());
+    /// assert!(second.as_mut().poll(&mut cx).is_ready());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn readable(&self) -> Readiness<'_> {
         self.readiness(Direction::Read, false)
     }
 
     /// Waits until the fd is writable. Any number of tasks may wait at once;
     /// one event wakes them all.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::net::UdpSocket;
+    /// use std::os::fd::AsRawFd;
+    ///
+    /// use tether_reactor::Registration;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    ///     let socket = UdpSocket::bind("127.0.0.1:0")?;
+    ///     socket.set_nonblocking(true)?;
+    ///     // SAFETY: `socket` is declared first, so it is closed after this is dropped.
+    ///     let registration = unsafe { Registration::new(socket.as_raw_fd())? };
+    ///     registration.writable().await?;
+    ///     let to = socket.local_addr()?;
+    ///     assert_eq!(socket.send_to(b"ping", to)?, 4);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub fn writable(&self) -> Readiness<'_> {
         self.readiness(Direction::Write, false)
     }

@@ -13,6 +13,29 @@
 //! tried first, and wait for the reactor only on `WouldBlock`. All convert
 //! from and into the std types.
 //!
+//! ```
+//! use tether::net::{TcpListener, TcpStream};
+//!
+//! # fn main() -> std::io::Result<()> {
+//! tether::run(async {
+//!     let listener = TcpListener::bind("127.0.0.1:0").await?;
+//!     let addr = listener.local_addr()?;
+//!     let echo = tether::spawn(async move {
+//!         let (stream, _) = listener.accept().await?;
+//!         let mut buf = [0; 64];
+//!         let n = stream.read(&mut buf).await?;
+//!         stream.write_all(&buf[..n]).await
+//!     });
+//!     let client = TcpStream::connect(addr).await?;
+//!     client.write_all(b"echo").await?;
+//!     let mut buf = [0; 4];
+//!     client.read(&mut buf).await?;
+//!     assert_eq!(&buf, b"echo");
+//!     echo.await.unwrap()
+//! })
+//! # }
+//! ```
+//!
 //! # Faults
 //!
 //! - **No `SIGPIPE`.** A write to a peer that went away fails with

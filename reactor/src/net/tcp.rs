@@ -88,6 +88,21 @@ impl TcpListener {
     /// # Panics
     ///
     /// Panics if no tether loop runs on this thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::net::TcpListener;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     // Port 0: the OS picked a free one.
+    ///     assert_ne!(listener.local_addr()?.port(), 0);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
         try_each_addr(addr, |addr| async move { TcpListener::bind_addr(addr) }).await
     }
@@ -123,6 +138,23 @@ impl TcpListener {
     /// memory (`EMFILE`, `ENFILE`, `ENOBUFS`, `ENOMEM`), the next call first
     /// waits (5 ms, doubling up to 1 s), so that a loop that retries does not
     /// spin; see the [module docs](crate::net).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::net::{TcpListener, TcpStream};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (server, peer) = listener.accept().await?;
+    ///     assert_eq!(peer, client.local_addr()?);
+    ///     assert_eq!(server.peer_addr()?, peer);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         self.backoff.wait().await;
         let result = self.inner.read_with(|listener| listener.accept()).await;
@@ -132,6 +164,23 @@ impl TcpListener {
     }
 
     /// The address it listens on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::net::{TcpListener, TcpStream};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let addr = listener.local_addr()?;
+    ///     assert!(addr.ip().is_loopback());
+    ///     let client = TcpStream::connect(addr).await?;
+    ///     assert_eq!(client.peer_addr()?, addr);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.inner.get_ref().local_addr()
     }
@@ -141,6 +190,23 @@ impl TcpListener {
     /// # Panics
     ///
     /// Panics if no tether loop runs on this thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::net::{TcpListener, TcpStream};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    ///     let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    ///     let listener = TcpListener::from_std(std_listener)?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (_, peer) = listener.accept().await?;
+    ///     assert_eq!(peer, client.local_addr()?);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
         Ok(TcpListener {
             inner: Async::new(listener)?,
@@ -149,6 +215,28 @@ impl TcpListener {
     }
 
     /// Unwraps the std listener, still in non-blocking mode.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    ///
+    /// use tether::net::TcpListener;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let std_listener = listener.into_std();
+    ///     // Still non-blocking: no connection waits, and it says so.
+    ///     let err = std_listener.accept().unwrap_err();
+    ///     assert_eq!(err.kind(), ErrorKind::WouldBlock);
+    ///     // It left the reactor, so it can go back in.
+    ///     let addr = std_listener.local_addr()?;
+    ///     assert_eq!(TcpListener::from_std(std_listener)?.local_addr()?, addr);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub fn into_std(self) -> std::net::TcpListener {
         self.inner.into_inner()
     }
@@ -175,6 +263,28 @@ impl TcpStream {
     /// # Panics
     ///
     /// Panics if no tether loop runs on this thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    ///
+    /// use tether::net::{TcpListener, TcpStream};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let addr = listener.local_addr()?;
+    ///     let stream = TcpStream::connect(addr).await?;
+    ///     assert_eq!(stream.peer_addr()?, addr);
+    ///     // Nobody listens there any more.
+    ///     drop((listener, stream));
+    ///     let err = TcpStream::connect(addr).await.unwrap_err();
+    ///     assert_eq!(err.kind(), ErrorKind::ConnectionRefused);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
         try_each_addr(addr, TcpStream::connect_addr).await
     }
@@ -204,58 +314,283 @@ impl TcpStream {
 
     /// Reads into `buf`, waiting until at least one byte is there; `Ok(0)`
     /// means the peer closed its side.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::net::{TcpListener, TcpStream};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    /// #   let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// #   let client = TcpStream::connect(listener.local_addr()?).await?;
+    /// #   let (server, _) = listener.accept().await?;
+    ///     client.write_all(b"hello").await?;
+    ///     drop(client);
+    ///     let mut buf = [0; 16];
+    ///     let n = server.read(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"hello");
+    ///     // The peer closed: end of file.
+    ///     assert_eq!(server.read(&mut buf).await?, 0);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         super::read(&self.inner, buf).await
     }
 
     /// Writes some of `buf`, waiting until the socket takes at least one byte.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::net::{TcpListener, TcpStream};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    /// #   let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// #   let client = TcpStream::connect(listener.local_addr()?).await?;
+    /// #   let (server, _) = listener.accept().await?;
+    ///     // An empty send buffer takes all of a short write.
+    ///     assert_eq!(client.write(b"hello").await?, 5);
+    ///     let mut buf = [0; 5];
+    ///     server.read(&mut buf).await?;
+    ///     assert_eq!(&buf, b"hello");
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
         super::write(&self.inner, buf).await
     }
 
     /// Writes all of `buf`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::net::{TcpListener, TcpStream};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    /// #   let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// #   let client = TcpStream::connect(listener.local_addr()?).await?;
+    /// #   let (server, _) = listener.accept().await?;
+    ///     let data = vec![7; 1 << 20]; // more than the socket buffers hold
+    ///     let reader = tether::spawn(async move {
+    ///         let (mut total, mut buf) = (0, [0; 65536]);
+    ///         loop {
+    ///             match server.read(&mut buf).await? {
+    ///                 0 => return std::io::Result::Ok(total),
+    ///                 n => total += n,
+    ///             }
+    ///         }
+    ///     });
+    ///     client.write_all(&data).await?;
+    ///     drop(client);
+    ///     assert_eq!(reader.await.unwrap()?, data.len());
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
         super::write_all(&self.inner, buf).await
     }
 
     /// Reads into `buf` without taking the bytes out of the socket.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::net::{TcpListener, TcpStream};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    /// #   let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// #   let client = TcpStream::connect(listener.local_addr()?).await?;
+    /// #   let (server, _) = listener.accept().await?;
+    ///     client.write_all(b"hello").await?;
+    ///     let mut buf = [0; 5];
+    ///     server.peek(&mut buf).await?;
+    ///     assert_eq!(&buf, b"hello");
+    ///     // Still there for `read`.
+    ///     let mut again = [0; 5];
+    ///     server.read(&mut again).await?;
+    ///     assert_eq!(&again, b"hello");
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         super::peek(&self.inner, buf).await
     }
 
     /// Waits for the next readability event; see [`Async::readable`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// use tether::net::{TcpListener, TcpStream};
+    /// use tether::time::timeout;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    /// #   let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// #   let client = TcpStream::connect(listener.local_addr()?).await?;
+    /// #   let (server, _) = listener.accept().await?;
+    ///     // Nothing sent yet: not readable.
+    ///     assert!(timeout(Duration::from_millis(2), server.readable()).await.is_err());
+    ///     client.write_all(b"hello").await?;
+    ///     server.readable().await?;
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub fn readable(&self) -> Readiness<'_> {
         self.inner.readable()
     }
 
     /// Waits for the next writability event; see [`Async::readable`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::net::{TcpListener, TcpStream};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    /// #   let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// #   let client = TcpStream::connect(listener.local_addr()?).await?;
+    /// #   let (server, _) = listener.accept().await?;
+    ///     // A new connection has room in its send buffer.
+    ///     client.writable().await?;
+    ///     assert_eq!(client.write(b"hello").await?, 5);
+    /// #   drop(server);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub fn writable(&self) -> Readiness<'_> {
         self.inner.writable()
     }
 
     /// Shuts down the reading side, the writing side (a half-close: the
     /// peer reads end of file), or both.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::net::Shutdown;
+    ///
+    /// use tether::net::{TcpListener, TcpStream};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    /// #   let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// #   let client = TcpStream::connect(listener.local_addr()?).await?;
+    /// #   let (server, _) = listener.accept().await?;
+    ///     client.shutdown(Shutdown::Write)?;
+    ///     let mut buf = [0; 3];
+    ///     assert_eq!(server.read(&mut buf).await?, 0);
+    ///     // The other direction still works.
+    ///     server.write_all(b"bye").await?;
+    ///     client.read(&mut buf).await?;
+    ///     assert_eq!(&buf, b"bye");
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.inner.get_ref().shutdown(how)
     }
 
     /// The address of the peer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::net::{TcpListener, TcpStream};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     assert_eq!(client.peer_addr()?, listener.local_addr()?);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.inner.get_ref().peer_addr()
     }
 
     /// The address of this end.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::net::{TcpListener, TcpStream};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    /// #   let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (_, peer) = listener.accept().await?;
+    ///     assert_eq!(client.local_addr()?, peer);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.inner.get_ref().local_addr()
     }
 
     /// Turns Nagle's algorithm off (`true`) or on: small writes go out at
     /// once instead of waiting to be merged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::net::{TcpListener, TcpStream};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    /// #   let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// #   let client = TcpStream::connect(listener.local_addr()?).await?;
+    /// #   let (server, _) = listener.accept().await?;
+    ///     client.set_nodelay(true)?;
+    ///     assert!(client.nodelay()?);
+    /// #   drop(server);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         self.inner.get_ref().set_nodelay(nodelay)
     }
 
     /// Whether Nagle's algorithm is off.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::net::{TcpListener, TcpStream};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    /// #   let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// #   let client = TcpStream::connect(listener.local_addr()?).await?;
+    /// #   let (server, _) = listener.accept().await?;
+    ///     // On, as for any new TCP socket.
+    ///     assert!(!client.nodelay()?);
+    /// #   drop(server);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub fn nodelay(&self) -> io::Result<bool> {
         self.inner.get_ref().nodelay()
     }
@@ -265,6 +600,26 @@ impl TcpStream {
     /// # Panics
     ///
     /// Panics if no tether loop runs on this thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::net::{TcpListener, TcpStream};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    /// #   let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let std_stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+    ///     let client = TcpStream::from_std(std_stream)?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     client.write_all(b"hello").await?;
+    ///     let mut buf = [0; 5];
+    ///     server.read(&mut buf).await?;
+    ///     assert_eq!(&buf, b"hello");
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
         Ok(TcpStream {
             inner: Async::new(stream)?,
@@ -272,6 +627,28 @@ impl TcpStream {
     }
 
     /// Unwraps the std stream, still in non-blocking mode.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{ErrorKind, Read};
+    ///
+    /// use tether::net::{TcpListener, TcpStream};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    /// #   let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// #   let client = TcpStream::connect(listener.local_addr()?).await?;
+    /// #   let (server, _) = listener.accept().await?;
+    ///     let std_stream = server.into_std();
+    ///     // Still non-blocking: nothing to read yet, and it says so.
+    ///     let err = (&std_stream).read(&mut [0; 5]).unwrap_err();
+    ///     assert_eq!(err.kind(), ErrorKind::WouldBlock);
+    /// #   drop(client);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub fn into_std(self) -> std::net::TcpStream {
         self.inner.into_inner()
     }

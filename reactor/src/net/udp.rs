@@ -49,6 +49,21 @@ impl UdpSocket {
     /// # Panics
     ///
     /// Panics if no tether loop runs on this thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::net::UdpSocket;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    ///     let socket = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     // Port 0: the OS picked a free one.
+    ///     assert_ne!(socket.local_addr()?.port(), 0);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
         try_each_addr(addr, |addr| async move {
             UdpSocket::from_std(std::net::UdpSocket::bind(addr)?)
@@ -58,6 +73,28 @@ impl UdpSocket {
 
     /// Sets the socket's peer: `send` goes there, and `recv` takes datagrams
     /// from there only.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::net::UdpSocket;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    /// #   let a = UdpSocket::bind("127.0.0.1:0").await?;
+    /// #   let b = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let other = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     b.connect(a.local_addr()?).await?;
+    ///     other.send_to(b"noise", b.local_addr()?).await?;
+    ///     a.send_to(b"signal", b.local_addr()?).await?;
+    ///     // Only `a`'s datagram got through.
+    ///     let mut buf = [0; 16];
+    ///     let n = b.recv(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"signal");
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub async fn connect(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
         let socket = self.inner.get_ref();
         try_each_addr(addr, |addr| async move { socket.connect(addr) }).await
@@ -65,6 +102,24 @@ impl UdpSocket {
 
     /// Sends `buf` as one datagram to `target` (the first address it
     /// resolves to).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::net::UdpSocket;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    /// #   let a = UdpSocket::bind("127.0.0.1:0").await?;
+    /// #   let b = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     assert_eq!(a.send_to(b"ping", b.local_addr()?).await?, 4);
+    ///     let mut buf = [0; 16];
+    ///     let (n, _) = b.recv_from(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"ping");
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub async fn send_to(&self, buf: &[u8], target: impl ToSocketAddrs) -> io::Result<usize> {
         let target = target
             .to_socket_addrs()?
@@ -77,51 +132,236 @@ impl UdpSocket {
 
     /// Receives one datagram into `buf`, and says where it came from. Bytes
     /// that do not fit are discarded.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::net::UdpSocket;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    /// #   let a = UdpSocket::bind("127.0.0.1:0").await?;
+    /// #   let b = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     a.send_to(b"a long datagram", b.local_addr()?).await?;
+    ///     let mut buf = [0; 6];
+    ///     let (n, from) = b.recv_from(&mut buf).await?;
+    ///     assert_eq!((&buf[..n], from), (&b"a long"[..], a.local_addr()?));
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.inner.read_with(|socket| socket.recv_from(buf)).await
     }
 
     /// Like `recv_from`, but leaves the datagram in the socket.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::net::UdpSocket;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    /// #   let a = UdpSocket::bind("127.0.0.1:0").await?;
+    /// #   let b = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     a.send_to(b"ping", b.local_addr()?).await?;
+    ///     let mut buf = [0; 16];
+    ///     let peeked = b.peek_from(&mut buf).await?;
+    ///     assert_eq!(peeked, (4, a.local_addr()?));
+    ///     // Still there.
+    ///     assert_eq!(b.recv_from(&mut buf).await?, peeked);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.inner.read_with(|socket| socket.peek_from(buf)).await
     }
 
     /// Sends `buf` as one datagram to the peer set by `connect`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::net::UdpSocket;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    /// #   let a = UdpSocket::bind("127.0.0.1:0").await?;
+    /// #   let b = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     a.connect(b.local_addr()?).await?;
+    ///     assert_eq!(a.send(b"ping").await?, 4);
+    ///     let mut buf = [0; 16];
+    ///     assert_eq!(b.recv_from(&mut buf).await?, (4, a.local_addr()?));
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
         self.inner.write_with(|socket| socket.send(buf)).await
     }
 
     /// Receives one datagram from the peer set by `connect`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::net::UdpSocket;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    /// #   let a = UdpSocket::bind("127.0.0.1:0").await?;
+    /// #   let b = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     b.connect(a.local_addr()?).await?;
+    ///     a.send_to(b"ping", b.local_addr()?).await?;
+    ///     let mut buf = [0; 16];
+    ///     let n = b.recv(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"ping");
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner.read_with(|socket| socket.recv(buf)).await
     }
 
     /// Like `recv`, but leaves the datagram in the socket.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::net::UdpSocket;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    /// #   let a = UdpSocket::bind("127.0.0.1:0").await?;
+    /// #   let b = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     b.connect(a.local_addr()?).await?;
+    ///     a.send_to(b"ping", b.local_addr()?).await?;
+    ///     let mut buf = [0; 16];
+    ///     assert_eq!(b.peek(&mut buf).await?, 4);
+    ///     // Still there.
+    ///     assert_eq!(b.recv(&mut buf).await?, 4);
+    ///     assert_eq!(&buf[..4], b"ping");
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner.read_with(|socket| socket.peek(buf)).await
     }
 
     /// Waits for the next readability event; see [`Async::readable`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// use tether::net::UdpSocket;
+    /// use tether::time::timeout;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    /// #   let a = UdpSocket::bind("127.0.0.1:0").await?;
+    /// #   let b = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     // Nothing sent yet: not readable.
+    ///     assert!(timeout(Duration::from_millis(2), b.readable()).await.is_err());
+    ///     a.send_to(b"ping", b.local_addr()?).await?;
+    ///     b.readable().await?;
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub fn readable(&self) -> Readiness<'_> {
         self.inner.readable()
     }
 
     /// Waits for the next writability event; see [`Async::readable`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::net::UdpSocket;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    /// #   let a = UdpSocket::bind("127.0.0.1:0").await?;
+    /// #   let b = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     // An idle socket has room to send.
+    ///     a.writable().await?;
+    ///     assert_eq!(a.send_to(b"ping", b.local_addr()?).await?, 4);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub fn writable(&self) -> Readiness<'_> {
         self.inner.writable()
     }
 
     /// The address it is bound to.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::net::UdpSocket;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    ///     let socket = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let addr = socket.local_addr()?;
+    ///     assert!(addr.ip().is_loopback());
+    ///     assert_ne!(addr.port(), 0);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.inner.get_ref().local_addr()
     }
 
     /// The peer set by `connect`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    ///
+    /// use tether::net::UdpSocket;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    /// #   let a = UdpSocket::bind("127.0.0.1:0").await?;
+    /// #   let b = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     // No peer yet.
+    ///     assert_eq!(a.peer_addr().unwrap_err().kind(), ErrorKind::NotConnected);
+    ///     a.connect(b.local_addr()?).await?;
+    ///     assert_eq!(a.peer_addr()?, b.local_addr()?);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.inner.get_ref().peer_addr()
     }
 
     /// Allows or forbids sending to broadcast addresses.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::net::UdpSocket;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    ///     let socket = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     socket.set_broadcast(true)?;
+    ///     assert!(socket.into_std().broadcast()?);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
         self.inner.get_ref().set_broadcast(on)
     }
@@ -131,6 +371,23 @@ impl UdpSocket {
     /// # Panics
     ///
     /// Panics if no tether loop runs on this thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::net::UdpSocket;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    /// #   let b = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let a = UdpSocket::from_std(std::net::UdpSocket::bind("127.0.0.1:0")?)?;
+    ///     a.send_to(b"ping", b.local_addr()?).await?;
+    ///     let mut buf = [0; 16];
+    ///     assert_eq!(b.recv_from(&mut buf).await?, (4, a.local_addr()?));
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub fn from_std(socket: std::net::UdpSocket) -> io::Result<UdpSocket> {
         Ok(UdpSocket {
             inner: Async::new(socket)?,
@@ -138,6 +395,24 @@ impl UdpSocket {
     }
 
     /// Unwraps the std socket, still in non-blocking mode.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    ///
+    /// use tether::net::UdpSocket;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    ///     let socket = UdpSocket::bind("127.0.0.1:0").await?.into_std();
+    ///     // Still non-blocking: nothing to receive, and it says so.
+    ///     let err = socket.recv(&mut [0; 16]).unwrap_err();
+    ///     assert_eq!(err.kind(), ErrorKind::WouldBlock);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub fn into_std(self) -> std::net::UdpSocket {
         self.inner.into_inner()
     }

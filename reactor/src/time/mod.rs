@@ -9,6 +9,19 @@
 //! | [`timeout`], [`timeout_at`] | `asyncio.wait_for`, `asyncio.timeout` |
 //! | [`interval`], [`interval_at`] | a `while True: ...; await asyncio.sleep(p)` loop, without the drift |
 //!
+//! ```
+//! use std::time::Duration;
+//!
+//! use tether::time::{sleep, timeout};
+//!
+//! tether::run(async {
+//!     let quick = timeout(Duration::from_secs(60), sleep(Duration::from_millis(1))).await;
+//!     assert!(quick.is_ok());
+//!     let slow = timeout(Duration::from_millis(1), sleep(Duration::from_secs(60))).await;
+//!     assert!(slow.is_err());
+//! });
+//! ```
+//!
 //! # Guarantees
 //!
 //! - **Never early.** A timer completes only once `Instant::now()` has

@@ -101,6 +101,23 @@ async fn race<F: Future>(future: F, deadline: Deadline) -> Result<F::Output, Ela
 /// The deadline of a [`timeout`] passed before its future finished.
 ///
 /// asyncio: `TimeoutError`.
+///
+/// # Examples
+///
+/// ```
+/// use std::io;
+/// use std::time::Duration;
+///
+/// use tether::time::{Elapsed, timeout};
+///
+/// tether::run(async {
+///     let never = std::future::pending::<()>();
+///     let elapsed: Elapsed = timeout(Duration::from_millis(1), never).await.unwrap_err();
+///     assert_eq!(elapsed.to_string(), "deadline has elapsed");
+///     // In I/O code, `?` turns it into `TimedOut`.
+///     assert_eq!(io::Error::from(elapsed).kind(), io::ErrorKind::TimedOut);
+/// });
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Elapsed(());
 

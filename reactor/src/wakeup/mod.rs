@@ -37,6 +37,22 @@
 //! hand-written pipe would cost at best. Those platforms were not measured
 //! here (this machine runs Linux). The same fallback serves a Linux build
 //! whose poller lacks edge-triggered mode (`polling`'s `poll(2)` backend).
+//!
+//! # Examples
+//!
+//! ```
+//! use tether_reactor::{Deadline, Reactor};
+//!
+//! # fn main() -> std::io::Result<()> {
+//! let reactor = Reactor::new()?;
+//! let wakeup = reactor.wakeup();
+//! let thread = std::thread::spawn(move || wakeup.wake());
+//! // Sleeps in the poller until the other thread's wake.
+//! reactor.react(Deadline::Never)?;
+//! thread.join().unwrap();
+//! # Ok(())
+//! # }
+//! ```
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod eventfd;
@@ -55,6 +71,25 @@ pub(crate) const WAKEUP_KEY: usize = usize::MAX - 1;
 ///
 /// Cheap to clone, and harmless to use after the reactor is gone: the wake
 /// then reaches a file descriptor nobody waits on.
+///
+/// # Examples
+///
+/// Every wake ends one wait, not only the first:
+///
+/// ```
+/// use tether_reactor::{Deadline, Reactor};
+///
+/// # fn main() -> std::io::Result<()> {
+/// let reactor = Reactor::new()?;
+/// for _ in 0..3 {
+///     let wakeup = reactor.wakeup();
+///     std::thread::spawn(move || wakeup.wake()).join().unwrap();
+///     reactor.react(Deadline::Never)?;
+/// }
+/// assert_eq!(reactor.tick(), 3);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct Wakeup {
     /// The mechanism; shared by every clone.
@@ -95,6 +130,21 @@ impl Wakeup {
     ///
     /// On Linux this is one `write` to an eventfd; elsewhere, one
     /// `Poller::notify`. It never blocks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_reactor::{Deadline, Reactor};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let reactor = Reactor::new()?;
+    /// // Woken before it waits: the next wait returns at once.
+    /// reactor.wakeup().wake();
+    /// reactor.react(Deadline::Never)?;
+    /// assert_eq!(reactor.tick(), 1);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn wake(&self) {
         match &*self.inner {
             #[cfg(any(target_os = "linux", target_os = "android"))]
