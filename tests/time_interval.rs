@@ -80,3 +80,28 @@ fn missed_ticks_burst_delay_or_skip() {
         }
     });
 }
+
+#[test]
+fn the_first_tick_comes_on_the_first_poll() {
+    use std::future::{Future, poll_fn};
+    use std::pin::pin;
+    use std::task::Poll;
+
+    tether::run(async {
+        let past = Instant::now();
+        let mut now = interval(Duration::from_secs(60));
+        let mut started = interval_at(past, Duration::from_secs(60));
+        let mut later = interval_at(past + Duration::from_secs(60), Duration::from_secs(60));
+        poll_fn(|cx| {
+            assert!(now.poll_tick(cx).is_ready(), "interval: at once");
+            assert_eq!(
+                started.poll_tick(cx),
+                Poll::Ready(past),
+                "a start in the past"
+            );
+            assert!(pin!(later.tick()).poll(cx).is_pending(), "a start to come");
+            Poll::Ready(())
+        })
+        .await;
+    });
+}

@@ -41,10 +41,35 @@ pub fn interval(period: Duration) -> Interval {
 }
 
 /// Ticks every `period`, the first tick at `start`. See [`interval`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, Instant};
+///
+/// use tether::time::interval_at;
+///
+/// let start = Instant::now() + Duration::from_millis(3);
+/// let period = Duration::from_millis(2);
+/// tether::run(async move {
+///     let mut every = interval_at(start, period);
+///     assert_eq!(every.tick().await, start);
+///     assert_eq!(every.tick().await, start + period);
+///     assert!(Instant::now() >= start + period);
+/// });
+/// ```
 pub fn interval_at(start: Instant, period: Duration) -> Interval {
+    // A start that has come is a tick on the first poll. A sleep until it
+    // would come one iteration late: it compares with the loop's last clock
+    // reading, which is older than `start`.
+    let sleep = if start <= Instant::now() {
+        Sleep::elapsed_at(start)
+    } else {
+        sleep_until(start)
+    };
     Interval {
         period: period.max(TICK),
-        sleep: sleep_until(start),
+        sleep,
         missed: MissedTickBehavior::default(),
     }
 }
@@ -54,6 +79,29 @@ pub fn interval_at(start: Instant, period: Duration) -> Interval {
 ///
 /// The same three choices as tokio's `MissedTickBehavior`, and the same
 /// default.
+///
+/// # Examples
+///
+/// `Skip` after the loop was stuck for three periods:
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use tether::time::{MissedTickBehavior, interval};
+///
+/// tether::run(async {
+///     let period = Duration::from_millis(2);
+///     let mut every = interval(period);
+///     every.set_missed_tick_behavior(MissedTickBehavior::Skip);
+///     let first = every.tick().await;
+///     std::thread::sleep(period * 3); // blocks the loop: ticks are missed
+///     let late = every.tick().await; // at once
+///     let next = every.tick().await;
+///     // The missed ticks were dropped, and the grid kept.
+///     assert!(next - late >= period * 3);
+///     assert_eq!((next - first).as_nanos() % period.as_nanos(), 0);
+/// });
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum MissedTickBehavior {
     /// Deliver the missed ticks at once, one per `tick()`, until caught up;
@@ -69,6 +117,22 @@ pub enum MissedTickBehavior {
 }
 
 /// A stream of ticks every period; see [`interval`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use tether::time::{Interval, interval};
+///
+/// tether::run(async {
+///     let mut every: Interval = interval(Duration::from_millis(2));
+///     let first = every.tick().await;
+///     let second = every.tick().await;
+///     // Scheduled from the start, not from when a tick was handled.
+///     assert_eq!(second - first, Duration::from_millis(2));
+/// });
+/// ```
 #[derive(Debug)]
 pub struct Interval {
     /// Time between ticks; at least one tick of the wheel.
@@ -82,11 +146,50 @@ pub struct Interval {
 
 impl Interval {
     /// Waits for the next tick and returns the instant it was scheduled for.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// use tether::time::interval;
+    ///
+    /// tether::run(async {
+    ///     let period = Duration::from_millis(2);
+    ///     let mut every = interval(period);
+    ///     let first = every.tick().await;
+    ///     std::thread::sleep(period * 3); // blocks the loop: ticks are missed
+    ///     // Burst, the default: the missed ticks come at once, as scheduled.
+    ///     assert_eq!(every.tick().await, first + period);
+    ///     assert_eq!(every.tick().await, first + period * 2);
+    /// });
+    /// ```
     pub async fn tick(&mut self) -> Instant {
         poll_fn(|cx| self.poll_tick(cx)).await
     }
 
     /// Polls for the next tick; the poll form of [`tick`](Interval::tick).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use std::task::Poll;
+    /// use std::time::{Duration, Instant};
+    ///
+    /// use tether::time::interval;
+    ///
+    /// tether::run(async {
+    ///     let mut every = interval(Duration::from_secs(60));
+    ///     poll_fn(|cx| {
+    ///         // The first tick is at once; the next is a minute away.
+    ///         assert!(matches!(every.poll_tick(cx), Poll::Ready(t) if t <= Instant::now()));
+    ///         assert!(every.poll_tick(cx).is_pending());
+    ///         Poll::Ready(())
+    ///     })
+    ///     .await;
+    /// });
+    /// ```
     pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
         let Some(scheduled) = self.sleep.deadline() else {
             return Poll::Pending;
@@ -123,6 +226,24 @@ impl Interval {
     }
 
     /// Makes the next tick one period from now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    ///
+    /// use tether::time::{interval, sleep};
+    ///
+    /// tether::run(async {
+    ///     let period = Duration::from_millis(2);
+    ///     let mut every = interval(period);
+    ///     every.tick().await;
+    ///     sleep(period).await; // the next tick is due now
+    ///     let reset_at = Instant::now();
+    ///     every.reset();
+    ///     assert!(every.tick().await >= reset_at + period);
+    /// });
+    /// ```
     pub fn reset(&mut self) {
         match Instant::now().checked_add(self.period) {
             Some(next) => self.sleep.reset(next),
@@ -131,16 +252,62 @@ impl Interval {
     }
 
     /// The period between ticks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// use tether::time::interval;
+    ///
+    /// assert_eq!(interval(Duration::from_millis(5)).period(), Duration::from_millis(5));
+    /// // Shorter than the timer's resolution: rounded up to 1 ms.
+    /// assert_eq!(interval(Duration::ZERO).period(), Duration::from_millis(1));
+    /// ```
     pub fn period(&self) -> Duration {
         self.period
     }
 
     /// What the interval does about missed ticks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// use tether::time::{MissedTickBehavior, interval};
+    ///
+    /// let every = interval(Duration::from_millis(5));
+    /// assert_eq!(every.missed_tick_behavior(), MissedTickBehavior::Burst);
+    /// ```
     pub fn missed_tick_behavior(&self) -> MissedTickBehavior {
         self.missed
     }
 
     /// Sets what the interval does about missed ticks.
+    ///
+    /// # Examples
+    ///
+    /// `Delay` after the loop was stuck for three periods:
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    ///
+    /// use tether::time::{MissedTickBehavior, interval};
+    ///
+    /// tether::run(async {
+    ///     let period = Duration::from_millis(2);
+    ///     let mut every = interval(period);
+    ///     every.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    ///     assert_eq!(every.missed_tick_behavior(), MissedTickBehavior::Delay);
+    ///     every.tick().await;
+    ///     std::thread::sleep(period * 3); // blocks the loop: ticks are missed
+    ///     let now = Instant::now();
+    ///     every.tick().await; // at once
+    ///     // The next one comes a full period after the late one was delivered.
+    ///     assert!(every.tick().await >= now + period);
+    /// });
+    /// ```
     pub fn set_missed_tick_behavior(&mut self, behavior: MissedTickBehavior) {
         self.missed = behavior;
     }

@@ -74,6 +74,21 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 ///
 /// Polling it while its deadline is still ahead panics if no tether loop
 /// runs on this thread.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, Instant};
+///
+/// use tether::time::{Sleep, sleep};
+///
+/// tether::run(async {
+///     let timer: Sleep = sleep(Duration::from_millis(2));
+///     let deadline = timer.deadline().unwrap();
+///     timer.await;
+///     assert!(Instant::now() >= deadline);
+/// });
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct Sleep {
     /// When it completes; `None` for a deadline beyond what `Instant` holds.
@@ -104,11 +119,41 @@ struct ArmedTimer {
 impl Sleep {
     /// The deadline, or `None` if it lies beyond what an `Instant` can
     /// represent (the sleep never completes).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    ///
+    /// use tether::time::sleep;
+    ///
+    /// let before = Instant::now();
+    /// let timer = sleep(Duration::from_millis(5));
+    /// assert!(timer.deadline().unwrap() >= before + Duration::from_millis(5));
+    /// // Beyond what an `Instant` holds: no deadline, never over.
+    /// assert_eq!(sleep(Duration::MAX).deadline(), None);
+    /// ```
     pub fn deadline(&self) -> Option<Instant> {
         self.deadline
     }
 
     /// Whether the deadline has passed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// use tether::time::sleep;
+    ///
+    /// assert!(!sleep(Duration::from_secs(60)).is_elapsed());
+    /// assert!(sleep(Duration::ZERO).is_elapsed());
+    /// tether::run(async {
+    ///     let mut timer = sleep(Duration::from_millis(1));
+    ///     (&mut timer).await;
+    ///     assert!(timer.is_elapsed());
+    /// });
+    /// ```
     pub fn is_elapsed(&self) -> bool {
         matches!(self.state, State::Done)
             || self
@@ -118,10 +163,38 @@ impl Sleep {
 
     /// Moves the deadline, disarming the current timer if there is one; the
     /// next poll arms a new one if needed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    ///
+    /// use tether::time::{sleep, timeout};
+    ///
+    /// tether::run(async {
+    ///     let mut timer = sleep(Duration::from_secs(3600));
+    ///     // Its first poll arms an hour-long timer...
+    ///     assert!(timeout(Duration::from_millis(1), &mut timer).await.is_err());
+    ///     // ...which the reset replaces with a short one.
+    ///     let deadline = Instant::now() + Duration::from_millis(2);
+    ///     timer.reset(deadline);
+    ///     timer.await;
+    ///     assert!(Instant::now() >= deadline);
+    /// });
+    /// ```
     pub fn reset(&mut self, deadline: Instant) {
         self.disarm();
         self.deadline = Some(deadline);
         self.state = State::Unarmed;
+    }
+
+    /// A sleep until `deadline`, which has passed: over on its first poll,
+    /// without asking the loop.
+    pub(super) fn elapsed_at(deadline: Instant) -> Sleep {
+        Sleep {
+            deadline: Some(deadline),
+            state: State::Done,
+        }
     }
 
     fn disarm(&mut self) {
