@@ -146,6 +146,34 @@ pub mod task {
     //! | [`JoinHandle`], [`JoinError`], [`TaskId`] | `asyncio.Task`, `CancelledError` |
     //! | [`Builder::name`] | `create_task(coro, name=...)` |
     //! | [`TaskInfo`], [`TaskStatus`], from [`Handle::dump`](crate::Handle::dump) | `asyncio.all_tasks()` |
+    //!
+    //! # Examples
+    //!
+    //! Three downloads at once, gathered in the order they were started,
+    //! whatever order they finish in:
+    //!
+    //! ```
+    //! use std::time::Duration;
+    //! use tether::task::{self, JoinHandle};
+    //!
+    //! tether::run(async {
+    //!     let fetches: Vec<JoinHandle<u64>> = [3, 1, 2]
+    //!         .into_iter()
+    //!         .map(|ms| {
+    //!             task::Builder::new().name("fetch").spawn(async move {
+    //!                 tether::time::sleep(Duration::from_millis(ms)).await;
+    //!                 ms
+    //!             })
+    //!         })
+    //!         .collect();
+    //!     let sizes: Vec<u64> = task::join_all(fetches)
+    //!         .await
+    //!         .into_iter()
+    //!         .map(Result::unwrap)
+    //!         .collect();
+    //!     assert_eq!(sizes, [3, 1, 2]);
+    //! });
+    //! ```
 
     pub use tether_executor::TaskBuilder as Builder;
     pub use tether_executor::{

@@ -1,4 +1,19 @@
 //! `Builder`: a runtime with settings.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::time::Duration;
+//! # fn main() -> std::io::Result<()> {
+//! let rt = tether::Builder::new()
+//!     .max_blocking_threads(4)
+//!     .shutdown_timeout(Duration::from_secs(1))
+//!     .build()?;
+//! let sum = rt.block_on(async { tether::spawn_blocking(|| 2 + 2).await.unwrap() });
+//! assert_eq!(sum, 4);
+//! # Ok(())
+//! # }
+//! ```
 
 use std::io;
 use std::num::NonZeroUsize;
@@ -57,6 +72,18 @@ pub struct Builder {
 
 impl Builder {
     /// A builder with the default settings.
+    ///
+    /// [`Runtime::builder`] returns the same.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let rt = tether::Builder::new().build()?;
+    /// assert_eq!(rt.block_on(async { 6 * 7 }), 42);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new() -> Self {
         Self {
             on_exception: None,
@@ -123,6 +150,31 @@ impl Builder {
     /// mode reports it (default: 100 ms, asyncio's).
     ///
     /// asyncio: `loop.slow_callback_duration`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// # use std::cell::RefCell;
+    /// # use std::rc::Rc;
+    /// # fn main() -> std::io::Result<()> {
+    /// # let reports = Rc::new(RefCell::new(Vec::new()));
+    /// # let seen = reports.clone();
+    /// let rt = tether::Runtime::builder()
+    ///     .debug(true)
+    ///     .slow_callback_duration(Duration::from_millis(1))
+    ///     .on_slow_callback(move |slow| seen.borrow_mut().push((slow.took(), slow.threshold())))
+    ///     .build()?;
+    /// rt.block_on(async {
+    ///     tether::spawn(async { std::thread::sleep(Duration::from_millis(5)) }).await.unwrap();
+    /// });
+    /// // The 5 ms run was reported against the 1 ms threshold.
+    /// let reports = reports.borrow();
+    /// assert!(reports.iter().any(|&(took, _)| took >= Duration::from_millis(5)));
+    /// assert!(reports.iter().all(|&(_, threshold)| threshold == Duration::from_millis(1)));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn slow_callback_duration(mut self, threshold: Duration) -> Self {
         self.slow_callback_duration = threshold;
         self
@@ -134,6 +186,29 @@ impl Builder {
     /// slow_callback_duration`.
     ///
     /// The handler runs on the loop thread, right after the slow run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    /// use std::time::Duration;
+    /// # fn main() -> std::io::Result<()> {
+    /// let kinds = Rc::new(RefCell::new(Vec::new()));
+    /// let seen = kinds.clone();
+    /// let rt = tether::Runtime::builder()
+    ///     .debug(true)
+    ///     .slow_callback_duration(Duration::from_millis(1))
+    ///     .on_slow_callback(move |slow| seen.borrow_mut().push(slow.kind()))
+    ///     .build()?;
+    /// rt.block_on(async {
+    ///     tether::call_soon(|| std::thread::sleep(Duration::from_millis(5)));
+    ///     tether::yield_now().await;
+    /// });
+    /// assert!(kinds.borrow().contains(&tether::task::TaskKind::Callback));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn on_slow_callback(mut self, handler: impl Fn(&SlowCallback<'_>) + 'static) -> Self {
         self.on_slow_callback = Some(Box::new(handler));
         self
@@ -146,6 +221,26 @@ impl Builder {
     /// # Panics
     ///
     /// Panics if `threads` is zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::thread;
+    /// use std::time::Duration;
+    /// # fn main() -> std::io::Result<()> {
+    /// let rt = tether::Runtime::builder().max_blocking_threads(1).build()?;
+    /// rt.block_on(async {
+    ///     let first = tether::spawn_blocking(|| {
+    ///         thread::sleep(Duration::from_millis(1));
+    ///         thread::current().id()
+    ///     });
+    ///     let second = tether::spawn_blocking(|| thread::current().id());
+    ///     // The second job waited for the only thread, and ran there.
+    ///     assert_eq!(first.await.unwrap(), second.await.unwrap());
+    /// });
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn max_blocking_threads(mut self, threads: usize) -> Self {
         let threads =
             NonZeroUsize::new(threads).expect("the blocking pool needs at least one thread");
@@ -155,6 +250,27 @@ impl Builder {
 
     /// Sets how long an idle blocking thread waits for a job before it
     /// exits (default: 10 s).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::thread;
+    /// use std::time::Duration;
+    /// # fn main() -> std::io::Result<()> {
+    /// let rt = tether::Runtime::builder()
+    ///     .max_blocking_threads(1)
+    ///     .blocking_keep_alive(Duration::from_secs(60))
+    ///     .build()?;
+    /// rt.block_on(async {
+    ///     let first = tether::spawn_blocking(|| thread::current().id()).await.unwrap();
+    ///     tether::time::sleep(Duration::from_millis(2)).await;
+    ///     // The idle thread was still there for the next job.
+    ///     let second = tether::spawn_blocking(|| thread::current().id()).await.unwrap();
+    ///     assert_eq!(first, second);
+    /// });
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn blocking_keep_alive(mut self, keep_alive: Duration) -> Self {
         self.blocking_keep_alive = keep_alive;
         self
@@ -163,6 +279,35 @@ impl Builder {
     /// Sets how long dropping the runtime waits for blocking jobs that are
     /// running (default: 10 s). Jobs still running then are left to finish
     /// on their own; queued jobs never start.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::sync::mpsc;
+    /// use std::time::Duration;
+    /// # fn main() -> std::io::Result<()> {
+    /// let rt = tether::Runtime::builder()
+    ///     .shutdown_timeout(Duration::from_secs(60))
+    ///     .build()?;
+    /// let finished = Arc::new(AtomicBool::new(false));
+    /// let (started, has_started) = mpsc::channel();
+    /// let flag = finished.clone();
+    /// let job = rt.block_on(async move {
+    ///     tether::spawn_blocking(move || {
+    ///         started.send(()).unwrap();
+    ///         std::thread::sleep(Duration::from_millis(5));
+    ///         flag.store(true, Ordering::SeqCst);
+    ///     })
+    /// });
+    /// has_started.recv().unwrap();
+    /// drop(rt); // waits for the running job, up to a minute
+    /// assert!(finished.load(Ordering::SeqCst));
+    /// assert!(job.wait().is_ok());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.shutdown_timeout = timeout;
         self
@@ -177,6 +322,28 @@ impl Builder {
     /// caught; the loop goes on afterwards. A panic in the handler itself is
     /// caught and printed. The default prints one line to stderr, naming the
     /// task: `tether: task 7 panicked: boom`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    /// # fn main() -> std::io::Result<()> {
+    /// let panics = Rc::new(RefCell::new(Vec::new()));
+    /// let seen = panics.clone();
+    /// let rt = tether::Runtime::builder()
+    ///     .on_exception(move |exception| seen.borrow_mut().push(exception.to_string()))
+    ///     .build()?;
+    /// rt.block_on(async {
+    ///     let callback = tether::call_soon(|| panic!("boom"));
+    ///     tether::yield_now().await; // the callback panics; the loop goes on
+    ///     assert!(callback.is_finished());
+    /// });
+    /// assert_eq!(panics.borrow().len(), 1);
+    /// assert!(panics.borrow()[0].ends_with("panicked: boom"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn on_exception(mut self, handler: impl Fn(&Exception<'_>) + 'static) -> Self {
         self.on_exception = Some(Box::new(handler));
         self
@@ -188,6 +355,17 @@ impl Builder {
     ///
     /// Fails if the OS refuses the poller (for example, out of file
     /// descriptors).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let rt = tether::Runtime::builder().debug(false).build()?;
+    /// let task = rt.spawn(async { "ran" });
+    /// assert_eq!(rt.block_on(task).unwrap(), "ran");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn build(self) -> io::Result<Runtime> {
         let reactor = Reactor::new()?;
         let on_exception = self

@@ -18,6 +18,26 @@
 //! the loop's shared state, and a place in the task list; when a producer
 //! outruns the loop, those cells are the backlog.
 //!
+//! # Examples
+//!
+//! ```
+//! use std::cell::RefCell;
+//! use std::rc::Rc;
+//! use std::time::Duration;
+//!
+//! let log = Rc::new(RefCell::new(Vec::new()));
+//! let (soon, later) = (log.clone(), log.clone());
+//! tether::run(async move {
+//!     let reminder = tether::call_later(Duration::from_secs(3600), move || {
+//!         later.borrow_mut().push("an hour later")
+//!     });
+//!     tether::call_soon(move || soon.borrow_mut().push("soon"));
+//!     tether::yield_now().await;
+//!     assert!(reminder.cancel());
+//! });
+//! assert_eq!(*log.borrow(), ["soon"]);
+//! ```
+//!
 //! [`Handle::call_soon`]: crate::Handle::call_soon
 
 use std::any::Any;
@@ -141,6 +161,23 @@ fn submit(callback: impl Future<Output = ()> + 'static, name: &str) -> CallbackH
 /// asyncio: `Handle` and `TimerHandle`.
 ///
 /// Dropping it does not cancel the callback.
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::rc::Rc;
+///
+/// tether::run(async {
+///     let ran = Rc::new(Cell::new(false));
+///     let flag = ran.clone();
+///     let callback: tether::CallbackHandle = tether::call_soon(move || flag.set(true));
+///     assert!(callback.cancel());
+///     tether::yield_now().await;
+///     assert!(!ran.get()); // cancelled before its turn came
+///     assert!(callback.is_cancelled());
+/// });
+/// ```
 pub struct CallbackHandle {
     /// The task that runs the callback.
     task: TaskRef,
@@ -155,6 +192,22 @@ impl CallbackHandle {
     /// asyncio: `Handle.cancel()`.
     ///
     /// Returns false if the callback already ran (or was already cancelled).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// tether::run(async {
+    ///     let ran = tether::call_soon(|| ());
+    ///     tether::yield_now().await;
+    ///     assert!(!ran.cancel()); // too late
+    ///
+    ///     let timer = tether::call_later(Duration::from_secs(60), || ());
+    ///     assert!(timer.cancel());
+    ///     assert!(!timer.cancel()); // already cancelled
+    /// });
+    /// ```
     pub fn cancel(&self) -> bool {
         task::cancel(&self.task)
     }
@@ -162,6 +215,20 @@ impl CallbackHandle {
     /// The id of the callback's task, as
     /// [`Handle::dump`](crate::Handle::dump) and the exception handler
     /// name it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tether::task::TaskKind;
+    ///
+    /// tether::run(async {
+    ///     let callback = tether::call_later(Duration::from_secs(60), || ());
+    ///     let dump = tether::Handle::current().dump().unwrap();
+    ///     let listed = dump.tasks.iter().find(|task| task.id == callback.id()).unwrap();
+    ///     assert_eq!(listed.kind, TaskKind::Callback);
+    /// });
+    /// ```
     pub fn id(&self) -> TaskId {
         self.task.id()
     }
@@ -169,12 +236,38 @@ impl CallbackHandle {
     /// Whether the callback was cancelled before it ran.
     ///
     /// asyncio: `Handle.cancelled()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    ///
+    /// tether::run(async {
+    ///     let ran = tether::call_soon(|| ());
+    ///     let timer = tether::call_at(Instant::now() + Duration::from_secs(60), || ());
+    ///     timer.cancel();
+    ///     tether::yield_now().await;
+    ///     assert!(!ran.is_cancelled());
+    ///     assert!(timer.is_cancelled());
+    /// });
+    /// ```
     pub fn is_cancelled(&self) -> bool {
         self.task.state().load().is_cancelled()
     }
 
     /// Whether the callback is over: it ran, panicked, or was cancelled and
     /// dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tether::run(async {
+    ///     let callback = tether::call_soon(|| ());
+    ///     assert!(!callback.is_finished()); // it runs in the next run step
+    ///     tether::yield_now().await;
+    ///     assert!(callback.is_finished());
+    /// });
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.task.state().load().is_complete()
     }

@@ -210,6 +210,24 @@ pub fn as_completed<T: 'static>(
 }
 
 /// The results of [`as_completed`]'s tasks, in the order they finished.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use tether::task::AsCompleted;
+///
+/// tether::run(async {
+///     let slow = tether::spawn(async {
+///         tether::time::sleep(Duration::from_secs(60)).await;
+///         "slow"
+///     });
+///     let fast = tether::spawn(async { "fast" });
+///     let mut done: AsCompleted<&str> = tether::task::as_completed([slow, fast]);
+///     assert_eq!(done.next().await.unwrap().unwrap(), "fast");
+///     assert_eq!(done.remaining(), 1); // the slow one, still running
+/// });
+/// ```
 #[must_use = "the results are only seen by calling `next`"]
 pub struct AsCompleted<T> {
     /// Results not yet handed out, and who to wake for the next one.
@@ -231,11 +249,38 @@ struct Finished<T> {
 impl<T> AsCompleted<T> {
     /// The next task's result, in finishing order; `None` once every
     /// result has been handed out.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tether::run(async {
+    ///     let cancelled = tether::spawn(std::future::pending::<u32>());
+    ///     cancelled.cancel();
+    ///     let mut done = tether::task::as_completed([cancelled]);
+    ///     assert!(done.next().await.unwrap().unwrap_err().is_cancelled());
+    ///     assert!(done.next().await.is_none()); // every result handed out
+    /// });
+    /// ```
     pub async fn next(&mut self) -> Option<Result<T, JoinError>> {
         poll_fn(|cx| self.poll_next_result(cx)).await
     }
 
     /// How many results are still to come.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tether::run(async {
+    ///     let tasks = [1, 2, 3].map(|n| tether::spawn(async move { n }));
+    ///     let mut done = tether::task::as_completed(tasks);
+    ///     assert_eq!(done.remaining(), 3);
+    ///     let mut sum = 0;
+    ///     while done.remaining() > 0 {
+    ///         sum += done.next().await.unwrap().unwrap();
+    ///     }
+    ///     assert_eq!(sum, 6);
+    /// });
+    /// ```
     pub fn remaining(&self) -> usize {
         self.remaining
     }

@@ -49,6 +49,27 @@ pub struct Dump {
 }
 
 /// One live task in a [`Dump`].
+///
+/// # Examples
+///
+/// ```
+/// use tether::task::{TaskInfo, TaskKind, TaskStatus};
+/// # fn main() -> std::io::Result<()> {
+/// let rt = tether::Runtime::builder().debug(true).build()?;
+/// let idle = rt.spawn(std::future::pending::<()>());
+/// rt.block_on(tether::yield_now());
+/// let dump = rt.dump();
+/// let info: &TaskInfo = &dump.tasks[0];
+/// assert_eq!(info.id, idle.id());
+/// assert_eq!(info.kind, TaskKind::Task);
+/// assert_eq!(info.name, None);
+/// assert_eq!(info.spawned_at.file(), file!());
+/// assert_eq!(info.status, TaskStatus::Idle);
+/// assert_eq!(info.runs, 1);
+/// assert!(info.since_last_run.is_some()); // kept in debug mode
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct TaskInfo {
@@ -76,6 +97,28 @@ pub struct TaskInfo {
 }
 
 /// What a live task is doing, as its state word says.
+///
+/// # Examples
+///
+/// ```
+/// use tether::task::{TaskKind, TaskStatus};
+///
+/// tether::run(async {
+///     let idle = tether::spawn(std::future::pending::<()>());
+///     let cancelled = tether::spawn(std::future::pending::<()>());
+///     tether::yield_now().await; // both ran once, and wait
+///     cancelled.cancel();
+///     let queued = tether::spawn(async {});
+///     let dump = tether::Handle::current().dump().unwrap();
+///     let status = |id| dump.tasks.iter().find(|task| task.id == id).unwrap().status;
+///     assert_eq!(status(idle.id()), TaskStatus::Idle);
+///     assert_eq!(status(cancelled.id()), TaskStatus::Cancelling);
+///     assert_eq!(status(queued.id()), TaskStatus::Scheduled);
+///     // The `block_on` that asked for the dump is running.
+///     let main = dump.tasks.iter().find(|task| task.kind == TaskKind::BlockOn).unwrap();
+///     assert_eq!(main.status, TaskStatus::Running);
+/// });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TaskStatus {
@@ -166,6 +209,29 @@ impl fmt::Display for Millis {
 }
 
 /// Why [`Handle::dump`](crate::Handle::dump) has no dump to give.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use tether::DumpError;
+/// # fn main() -> std::io::Result<()> {
+/// let rt = tether::Runtime::new()?;
+/// let handle = rt.handle();
+/// // On the loop's thread, outside the loop: `rt.dump()` answers there.
+/// assert_eq!(handle.dump().unwrap_err(), DumpError::NotRunning);
+///
+/// // From another thread, while the loop is not running.
+/// let asking = handle.clone();
+/// let waited = Duration::from_millis(1);
+/// let answer = std::thread::spawn(move || asking.dump_timeout(waited)).join().unwrap();
+/// assert_eq!(answer.unwrap_err(), DumpError::Unresponsive(waited));
+///
+/// drop(rt);
+/// assert_eq!(handle.dump().unwrap_err(), DumpError::Closed);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DumpError {

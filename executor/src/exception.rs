@@ -12,6 +12,29 @@ pub(crate) type ExceptionHandler = Box<dyn Fn(&Exception<'_>)>;
 /// was dropped), or in a callback.
 ///
 /// asyncio: the `context` dict handed to the loop's exception handler.
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::RefCell;
+/// use std::rc::Rc;
+/// use tether::Exception;
+/// # fn main() -> std::io::Result<()> {
+/// let seen = Rc::new(RefCell::new(Vec::new()));
+/// let exceptions = seen.clone();
+/// let rt = tether::Runtime::builder()
+///     .on_exception(move |exception: &Exception<'_>| {
+///         exceptions.borrow_mut().push(exception.to_string());
+///     })
+///     .build()?;
+/// rt.block_on(async {
+///     drop(tether::spawn(async { panic!("boom") })); // detached
+///     tether::yield_now().await;
+/// });
+/// assert_eq!(*seen.borrow(), ["task 1 panicked: boom"]);
+/// # Ok(())
+/// # }
+/// ```
 pub struct Exception<'a> {
     /// The task (or callback task) that panicked; `None` for a closure that
     /// is not a task.
@@ -38,22 +61,117 @@ impl<'a> Exception<'a> {
     /// `None` for a closure that never was a task: a callback sent from
     /// another thread with [`Handle::call_soon`](crate::Handle::call_soon),
     /// a stop callback, or a `ThreadFuture`'s done callback.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::cell::RefCell;
+    /// # use std::rc::Rc;
+    /// # fn main() -> std::io::Result<()> {
+    /// # let seen = Rc::new(RefCell::new(Vec::new()));
+    /// # let exceptions = seen.clone();
+    /// let rt = tether::Runtime::builder()
+    ///     .on_exception(move |exception| exceptions.borrow_mut().push(exception.task_id()))
+    ///     .build()?;
+    /// let id = rt.block_on(async {
+    ///     let task = tether::spawn(async { panic!("boom") });
+    ///     let id = task.id();
+    ///     drop(task); // detached: only the handler hears of the panic
+    ///     tether::yield_now().await;
+    ///     id
+    /// });
+    /// rt.handle().call_soon(|| panic!("from a Handle")).unwrap();
+    /// rt.block_on(tether::yield_now());
+    /// assert_eq!(*seen.borrow(), [Some(id), None]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn task_id(&self) -> Option<TaskId> {
         self.task
     }
 
     /// Whether the panic happened in a callback (`call_soon` and friends)
     /// rather than in a spawned task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::cell::RefCell;
+    /// # use std::rc::Rc;
+    /// # fn main() -> std::io::Result<()> {
+    /// # let seen = Rc::new(RefCell::new(Vec::new()));
+    /// # let exceptions = seen.clone();
+    /// let rt = tether::Runtime::builder()
+    ///     .on_exception(move |exception| exceptions.borrow_mut().push(exception.is_callback()))
+    ///     .build()?;
+    /// rt.block_on(async {
+    ///     drop(tether::spawn(async { panic!("in a task") }));
+    ///     tether::yield_now().await;
+    ///     tether::call_soon(|| panic!("in a callback"));
+    ///     tether::yield_now().await;
+    /// });
+    /// assert_eq!(*seen.borrow(), [false, true]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn is_callback(&self) -> bool {
         self.kind == TaskKind::Callback
     }
 
     /// The panic's message, if it was a string (as `panic!("...")` makes it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::cell::RefCell;
+    /// # use std::rc::Rc;
+    /// # fn main() -> std::io::Result<()> {
+    /// # let seen = Rc::new(RefCell::new(Vec::new()));
+    /// # let exceptions = seen.clone();
+    /// let rt = tether::Runtime::builder()
+    ///     .on_exception(move |exception| {
+    ///         exceptions.borrow_mut().push(exception.message().map(str::to_owned));
+    ///     })
+    ///     .build()?;
+    /// rt.block_on(async {
+    ///     tether::call_soon(|| panic!("disk {} is full", "/dev/sda"));
+    ///     tether::call_soon(|| std::panic::panic_any(42));
+    ///     tether::yield_now().await;
+    /// });
+    /// assert_eq!(*seen.borrow(), [Some("disk /dev/sda is full".to_owned()), None]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn message(&self) -> Option<&str> {
         panic_message(self.payload)
     }
 
     /// The panic's payload.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// #[derive(Debug, Clone, Copy, PartialEq)]
+    /// struct Errno(i32);
+    /// # use std::cell::RefCell;
+    /// # use std::rc::Rc;
+    /// # fn main() -> std::io::Result<()> {
+    /// # let seen = Rc::new(RefCell::new(Vec::new()));
+    /// # let exceptions = seen.clone();
+    /// let rt = tether::Runtime::builder()
+    ///     .on_exception(move |exception| {
+    ///         let errno = exception.payload().downcast_ref::<Errno>();
+    ///         exceptions.borrow_mut().push(errno.copied());
+    ///     })
+    ///     .build()?;
+    /// rt.block_on(async {
+    ///     tether::call_soon(|| std::panic::panic_any(Errno(28)));
+    ///     tether::yield_now().await;
+    /// });
+    /// assert_eq!(*seen.borrow(), [Some(Errno(28))]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn payload(&self) -> &(dyn Any + Send) {
         self.payload
     }

@@ -1,4 +1,16 @@
 //! `Handle`: a loop seen from any thread.
+//!
+//! # Examples
+//!
+//! ```
+//! # fn main() -> std::io::Result<()> {
+//! let lt = tether::LoopThread::new()?;
+//! let handle: tether::Handle = lt.handle().clone();
+//! let answer = std::thread::spawn(move || handle.block_on(async { 6 * 7 }).unwrap());
+//! assert_eq!(answer.join().unwrap(), 42);
+//! # Ok(())
+//! # }
+//! ```
 
 use std::fmt;
 use std::future::Future;
@@ -60,6 +72,17 @@ impl Handle {
     ///
     /// Panics if no tether loop runs on this thread; use
     /// [`Runtime::handle`](crate::Runtime::handle) to get one beforehand.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tether::run(async {
+    ///     let handle = tether::Handle::current();
+    ///     // Another thread hands work back to this loop.
+    ///     let work = tether::spawn_blocking(move || handle.spawn(async { 6 * 7 }).unwrap());
+    ///     assert_eq!(work.await.unwrap().await.unwrap(), 42);
+    /// });
+    /// ```
     #[track_caller]
     pub fn current() -> Handle {
         Self::try_current().expect(
@@ -69,6 +92,15 @@ impl Handle {
     }
 
     /// The handle of the loop running on this thread, if one is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(tether::Handle::try_current().is_none());
+    /// tether::run(async {
+    ///     assert!(tether::Handle::try_current().is_some());
+    /// });
+    /// ```
     pub fn try_current() -> Option<Handle> {
         context::with_core(|core| Handle::new(core.shared.clone()))
     }
@@ -86,6 +118,21 @@ impl Handle {
     /// # Errors
     ///
     /// If the loop is closed, `f` comes back in [`Closed`], unrun.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// # fn main() -> std::io::Result<()> {
+    /// let lt = tether::LoopThread::new()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// lt.handle()
+    ///     .call_soon(move || tx.send(std::thread::current().name().map(str::to_owned)).unwrap())
+    ///     .unwrap();
+    /// assert_eq!(rx.recv().unwrap().as_deref(), Some("tether-loop"));
+    /// # Ok(())
+    /// # }
+    /// ```
     #[track_caller]
     pub fn call_soon<F: FnOnce() + Send + 'static>(&self, f: F) -> Result<(), Closed<F>> {
         // Not a task: nothing can cancel it, so it needs no task's state
@@ -171,6 +218,30 @@ impl Handle {
     /// # Errors
     ///
     /// If the loop is closed, `make` comes back in [`Closed`], uncalled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
+    /// use std::time::Duration;
+    /// # fn main() -> std::io::Result<()> {
+    /// let lt = tether::LoopThread::new()?;
+    /// let ticks = lt.handle().spawn_with(|| {
+    ///     // Built on the loop thread: an `Rc` and a timer, neither `Send`.
+    ///     let count = Rc::new(Cell::new(0));
+    ///     async move {
+    ///         for _ in 0..3 {
+    ///             tether::time::sleep(Duration::from_millis(1)).await;
+    ///             count.set(count.get() + 1);
+    ///         }
+    ///         count.get()
+    ///     }
+    /// });
+    /// assert_eq!(ticks.unwrap().wait().unwrap(), 3);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[track_caller]
     pub fn spawn_with<M, F>(&self, make: M) -> Result<ThreadFuture<F::Output>, Closed<M>>
     where
@@ -211,6 +282,21 @@ impl Handle {
     /// Panics on the loop's own thread (unless the loop is closed), where
     /// waiting would never end: use [`spawn`](crate::spawn) and `.await`
     /// there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let lt = tether::LoopThread::new()?;
+    /// let handle = lt.handle().clone();
+    /// assert_eq!(handle.block_on(async { 6 * 7 }).unwrap(), 42);
+    ///
+    /// lt.stop();
+    /// let refused = handle.block_on(async { 6 * 7 });
+    /// assert!(matches!(refused, Err(tether::BlockOnError::Closed(_))));
+    /// # Ok(())
+    /// # }
+    /// ```
     #[track_caller]
     pub fn block_on<F>(&self, future: F) -> Result<F::Output, BlockOnError<F>>
     where
@@ -266,6 +352,25 @@ impl Handle {
     /// injection queue, so whatever that thread submitted before `stop`
     /// runs before the loop stops. It has no effect on `block_on`, which
     /// runs until its future completes, nor on a closed loop.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// # fn main() -> std::io::Result<()> {
+    /// let rt = tether::Runtime::new()?;
+    /// let handle = rt.handle();
+    /// let (tx, rx) = mpsc::channel();
+    /// let other = std::thread::spawn(move || {
+    ///     handle.call_soon(move || tx.send("ran").unwrap()).unwrap();
+    ///     handle.stop(); // after the callback, submitted first
+    /// });
+    /// rt.run_forever();
+    /// assert_eq!(rx.try_recv(), Ok("ran"));
+    /// other.join().unwrap();
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn stop(&self) {
         let stopped_here = context::with_core(|core| {
             let local = Arc::ptr_eq(&core.shared, &self.shared);
@@ -283,6 +388,19 @@ impl Handle {
     /// Whether the loop has shut down (its runtime was dropped).
     ///
     /// asyncio: `loop.is_closed()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let rt = tether::Runtime::new()?;
+    /// let handle = rt.handle();
+    /// assert!(!handle.is_closed());
+    /// drop(rt);
+    /// assert!(handle.is_closed());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.shared.inject.is_closed()
     }
@@ -329,6 +447,21 @@ impl Handle {
     /// # Errors
     ///
     /// As for [`dump`](Handle::dump).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// # fn main() -> std::io::Result<()> {
+    /// let rt = tether::Runtime::new()?;
+    /// let handle = rt.handle();
+    /// // The loop is not running, so nobody answers another thread.
+    /// let asker = std::thread::spawn(move || handle.dump_timeout(Duration::from_millis(5)));
+    /// let error = asker.join().unwrap().unwrap_err();
+    /// assert_eq!(error, tether::DumpError::Unresponsive(Duration::from_millis(5)));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn dump_timeout(&self, timeout: Duration) -> Result<Dump, DumpError> {
         let here =
             context::with_core(|core| Arc::ptr_eq(&core.shared, &self.shared).then(|| core.dump()));
@@ -396,6 +529,27 @@ impl std::fmt::Debug for Handle {
 }
 
 /// Why [`Handle::block_on`] returned no output.
+///
+/// # Examples
+///
+/// ```
+/// use tether::BlockOnError;
+/// # fn main() -> std::io::Result<()> {
+/// let lt = tether::LoopThread::new()?;
+/// let handle = lt.handle().clone();
+/// match handle.block_on(async { panic!("boom") }) {
+///     Err(BlockOnError::Join(error)) => assert_eq!(error.panic_message(), Some("boom")),
+///     other => panic!("expected a panic, got {other:?}"),
+/// }
+///
+/// lt.stop();
+/// match handle.block_on(async { 6 * 7 }) {
+///     Err(BlockOnError::Closed(future)) => assert_eq!(tether::run(future), 42),
+///     other => panic!("expected a closed loop, got {other:?}"),
+/// }
+/// # Ok(())
+/// # }
+/// ```
 pub enum BlockOnError<F> {
     /// The loop is closed; here is the future, never polled.
     Closed(F),

@@ -19,6 +19,27 @@
 //!
 //! Start with `run_loop`: its drawing is the loop.
 //!
+//! # Examples
+//!
+//! The pieces, through the `tether` facade that re-exports them: a
+//! [`Runtime`] runs the loop on this thread, and another thread reaches it
+//! through a [`Handle`].
+//!
+//! ```
+//! # fn main() -> std::io::Result<()> {
+//! let rt = tether::Runtime::new()?;
+//! let handle = rt.handle();
+//! let other = std::thread::spawn(move || {
+//!     let answer = handle.block_on(async { 6 * 7 }).unwrap();
+//!     handle.stop();
+//!     answer
+//! });
+//! rt.run_forever(); // until the other thread stops it
+//! assert_eq!(other.join().unwrap(), 42);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Unsafe code
 //!
 //! Only `task/raw.rs`: a task's header and future share one allocation, with

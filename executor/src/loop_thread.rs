@@ -40,6 +40,22 @@ pub struct LoopThread {
 }
 
 /// Configures a [`LoopThread`]: its thread's name and its runtime.
+///
+/// Made by [`LoopThread::builder`].
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> std::io::Result<()> {
+/// let lt = tether::LoopThread::builder()
+///     .name("io-loop")
+///     .runtime(|| tether::Runtime::builder().max_blocking_threads(2).build())
+///     .spawn()?;
+/// let name = lt.spawn(async { std::thread::current().name().map(str::to_owned) });
+/// assert_eq!(name.unwrap().wait().unwrap().as_deref(), Some("io-loop"));
+/// # Ok(())
+/// # }
+/// ```
 #[must_use = "a LoopThreadBuilder does nothing until `spawn` is called"]
 pub struct LoopThreadBuilder {
     /// The thread's name.
@@ -54,11 +70,33 @@ impl LoopThread {
     /// # Errors
     ///
     /// Fails if the thread or the runtime cannot be created.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let lt = tether::LoopThread::new()?;
+    /// let name = lt.spawn(async { std::thread::current().name().map(str::to_owned) });
+    /// assert_eq!(name.unwrap().wait().unwrap().as_deref(), Some("tether-loop"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new() -> io::Result<LoopThread> {
         LoopThread::builder().spawn()
     }
 
     /// A builder to name the thread and configure the runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let lt = tether::LoopThread::builder().name("background").spawn()?;
+    /// let name = lt.spawn(async { std::thread::current().name().map(str::to_owned) });
+    /// assert_eq!(name.unwrap().wait().unwrap().as_deref(), Some("background"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn builder() -> LoopThreadBuilder {
         LoopThreadBuilder {
             name: "tether-loop".to_owned(),
@@ -67,6 +105,19 @@ impl LoopThread {
     }
 
     /// The loop's handle.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let lt = tether::LoopThread::new()?;
+    /// let handle = lt.handle().clone(); // for another thread
+    /// let answer = std::thread::spawn(move || handle.block_on(async { 6 * 7 }).unwrap());
+    /// assert_eq!(answer.join().unwrap(), 42);
+    /// assert!(!lt.handle().is_closed());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn handle(&self) -> &Handle {
         &self.handle
     }
@@ -76,6 +127,18 @@ impl LoopThread {
     /// # Errors
     ///
     /// If the loop is closed, the future comes back in [`Closed`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let lt = tether::LoopThread::new()?;
+    /// let task = lt.spawn(async { 6 * 7 }).unwrap();
+    /// assert!(task.task_id().is_some()); // a task of the loop
+    /// assert_eq!(task.wait().unwrap(), 42);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[track_caller]
     pub fn spawn<F>(&self, future: F) -> Result<ThreadFuture<F::Output>, Closed<F>>
     where
@@ -90,6 +153,21 @@ impl LoopThread {
     /// has already shut down, `callback` runs now, on this thread.
     ///
     /// asyncio: the cleanup that follows `loop.run_forever()` in the thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// # fn main() -> std::io::Result<()> {
+    /// let lt = tether::LoopThread::new()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// lt.on_stop(move || tx.send(std::thread::current().name().map(str::to_owned)).unwrap());
+    /// assert!(rx.try_recv().is_err()); // not yet
+    /// lt.stop();
+    /// assert_eq!(rx.try_recv().unwrap().as_deref(), Some("tether-loop"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn on_stop(&self, callback: impl FnOnce() + Send + 'static) {
         if let Err(Closed(Injected::OnStop(callback))) = self
             .handle
@@ -111,6 +189,21 @@ impl LoopThread {
     /// # Panics
     ///
     /// If the loop thread panicked, the panic is resumed here.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let lt = tether::LoopThread::new()?;
+    /// let handle = lt.handle().clone();
+    /// let stuck = lt.spawn(std::future::pending::<()>()).unwrap();
+    /// lt.stop();
+    /// assert!(handle.is_closed());
+    /// // The runtime shut down, dropping the task that was left.
+    /// assert!(stuck.wait().unwrap_err().is_cancelled());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn stop(mut self) {
         if let Some(panic) = self.stop_and_join() {
             std::panic::resume_unwind(panic);
@@ -139,6 +232,17 @@ impl Drop for LoopThread {
 
 impl LoopThreadBuilder {
     /// Names the thread (default: `tether-loop`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let lt = tether::LoopThread::builder().name("io-loop").spawn()?;
+    /// let name = lt.spawn(async { std::thread::current().name().map(str::to_owned) });
+    /// assert_eq!(name.unwrap().wait().unwrap().as_deref(), Some("io-loop"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = name.into();
         self
@@ -146,6 +250,30 @@ impl LoopThreadBuilder {
 
     /// Builds the runtime with `make`, on the loop thread (a
     /// [`Runtime`] cannot move between threads). Default: `Runtime::new`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// # fn main() -> std::io::Result<()> {
+    /// let panics = Arc::new(AtomicUsize::new(0));
+    /// let seen = panics.clone();
+    /// let lt = tether::LoopThread::builder()
+    ///     .runtime(move || {
+    ///         tether::Runtime::builder()
+    ///             .on_exception(move |_| {
+    ///                 seen.fetch_add(1, Ordering::SeqCst);
+    ///             })
+    ///             .build()
+    ///     })
+    ///     .spawn()?;
+    /// lt.handle().call_soon(|| panic!("boom")).unwrap();
+    /// lt.stop(); // after the callback, which was sent first
+    /// assert_eq!(panics.load(Ordering::SeqCst), 1);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn runtime(mut self, make: impl FnOnce() -> io::Result<Runtime> + Send + 'static) -> Self {
         self.runtime = Box::new(make);
         self
@@ -156,6 +284,21 @@ impl LoopThreadBuilder {
     /// # Errors
     ///
     /// Fails if the thread cannot be started, or the runtime not built.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let lt = tether::LoopThread::builder().spawn()?;
+    /// assert_eq!(lt.handle().block_on(async { 6 * 7 }).unwrap(), 42);
+    ///
+    /// let failed = tether::LoopThread::builder()
+    ///     .runtime(|| Err(std::io::Error::other("no poller today")))
+    ///     .spawn();
+    /// assert_eq!(failed.unwrap_err().to_string(), "no poller today");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn spawn(self) -> io::Result<LoopThread> {
         // The loop thread hands its Handle back through a completion cell,
         // whose guard reports a thread that died before it could.

@@ -5,6 +5,20 @@
 /// Every field counts since the runtime was created and only grows. The
 /// values are read one by one, while the loop may be running, so they can
 /// be a few events apart from each other.
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> std::io::Result<()> {
+/// let lt = tether::LoopThread::new()?;
+/// let before: tether::Metrics = lt.handle().metrics();
+/// lt.spawn(async {}).unwrap().wait().unwrap();
+/// let after = lt.handle().metrics();
+/// // The spawn came through the injection queue.
+/// assert!(after.submissions > before.submissions);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Metrics {

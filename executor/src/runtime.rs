@@ -1,4 +1,24 @@
 //! `Runtime`: a loop, owned by the thread that runs it.
+//!
+//! # Examples
+//!
+//! ```
+//! # fn main() -> std::io::Result<()> {
+//! let rt = tether::Runtime::new()?;
+//! let ticker = rt.spawn(async {
+//!     for _ in 0..3 {
+//!         tether::yield_now().await;
+//!     }
+//!     "done"
+//! });
+//! assert_eq!(rt.block_on(ticker).unwrap(), "done");
+//!
+//! let handle = rt.handle();
+//! drop(rt); // shuts the loop down
+//! assert!(handle.is_closed());
+//! # Ok(())
+//! # }
+//! ```
 
 use std::future::Future;
 use std::io;
@@ -49,11 +69,32 @@ impl Runtime {
     ///
     /// Fails if the OS refuses the poller (for example, out of file
     /// descriptors).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let rt = tether::Runtime::new()?;
+    /// assert_eq!(rt.block_on(async { 6 * 7 }), 42);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new() -> io::Result<Runtime> {
         Builder::new().build()
     }
 
     /// A [`Builder`] to configure a runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let rt = tether::Runtime::builder().max_blocking_threads(1).build()?;
+    /// let sum = rt.block_on(async { tether::spawn_blocking(|| 1 + 2).await.unwrap() });
+    /// assert_eq!(sum, 3);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn builder() -> Builder {
         Builder::new()
     }
@@ -79,6 +120,24 @@ impl Runtime {
     ///
     /// A panic of `future` itself propagates out of `block_on`; the runtime
     /// stays usable.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let rt = tether::Runtime::new()?;
+    /// let mut total = 0;
+    /// // Borrows `total`: the future need not be `'static`.
+    /// rt.block_on(async {
+    ///     for i in 1..=3 {
+    ///         tether::yield_now().await;
+    ///         total += i;
+    ///     }
+    /// });
+    /// assert_eq!(total, 6);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         self.core.block_on(future, Location::caller())
@@ -91,12 +150,42 @@ impl Runtime {
     /// # Panics
     ///
     /// Panics if a tether loop is already running on this thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// # fn main() -> std::io::Result<()> {
+    /// let rt = tether::Runtime::new()?;
+    /// let server = rt.spawn(async {
+    ///     tether::time::sleep(Duration::from_millis(1)).await;
+    ///     tether::Handle::current().stop(); // the loop ends this iteration
+    /// });
+    /// rt.run_forever();
+    /// assert!(server.is_finished());
+    /// # Ok(())
+    /// # }
+    /// ```
     #[track_caller]
     pub fn run_forever(&self) {
         self.core.run_forever();
     }
 
     /// A handle to this loop, for other threads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let rt = tether::Runtime::new()?;
+    /// let handle = rt.handle();
+    /// let submitter = std::thread::spawn(move || handle.spawn(async { 6 * 7 }).unwrap());
+    /// let answer = submitter.join().unwrap();
+    /// // The task runs once this thread runs the loop.
+    /// assert_eq!(rt.block_on(answer).unwrap(), 42);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn handle(&self) -> Handle {
         Handle::new(self.core.shared.clone())
     }
@@ -105,6 +194,18 @@ impl Runtime {
     /// loop. It runs at the loop's next run step.
     ///
     /// asyncio: `loop.create_task(coro)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let rt = tether::Runtime::new()?;
+    /// let task = rt.spawn(async { 6 * 7 });
+    /// assert!(!task.is_finished()); // it runs once the loop does
+    /// assert_eq!(rt.block_on(task).unwrap(), 42);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[track_caller]
     pub fn spawn<F: Future + 'static>(&self, future: F) -> JoinHandle<F::Output> {
         JoinHandle::new(self.core.spawn(future, TaskKind::Task, Location::caller()))

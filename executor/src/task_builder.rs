@@ -34,11 +34,36 @@ pub struct TaskBuilder {
 
 impl TaskBuilder {
     /// A builder for a task without a name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tether::run(async {
+    ///     let task = tether::task::Builder::new().spawn(std::future::pending::<()>());
+    ///     let dump = tether::Handle::current().dump().unwrap();
+    ///     let listed = dump.tasks.iter().find(|listed| listed.id == task.id()).unwrap();
+    ///     assert_eq!(listed.name, None);
+    /// });
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Names the task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tether::run(async {
+    ///     let worker = 3;
+    ///     let task = tether::task::Builder::new()
+    ///         .name(format!("worker-{worker}"))
+    ///         .spawn(std::future::pending::<()>());
+    ///     let dump = tether::Handle::current().dump().unwrap();
+    ///     let listed = dump.tasks.iter().find(|listed| listed.id == task.id()).unwrap();
+    ///     assert_eq!(listed.name.as_deref(), Some("worker-3"));
+    /// });
+    /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(Rc::from(name.into()));
         self
@@ -50,6 +75,16 @@ impl TaskBuilder {
     /// # Panics
     ///
     /// Panics if no tether loop runs on this thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tether::run(async {
+    ///     let task = tether::task::Builder::new().name("double").spawn(async { 21 * 2 });
+    ///     assert!(!task.is_finished()); // it starts in the next run step
+    ///     assert_eq!(task.await.unwrap(), 42);
+    /// });
+    /// ```
     #[track_caller]
     pub fn spawn<F: Future + 'static>(self, future: F) -> JoinHandle<F::Output> {
         let task = spawn_here(future, TaskKind::Task, self.name, "task::Builder::spawn");

@@ -105,6 +105,22 @@ impl<T> ThreadFuture<T> {
     /// The id of the loop task doing the work, as
     /// [`Handle::dump`](crate::Handle::dump) lists it; `None` for a job of
     /// the blocking pool, which is no task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tether::run(async {
+    ///     let handle = tether::Handle::current();
+    ///     let remote = handle.spawn(std::future::pending::<()>()).unwrap();
+    ///     tether::yield_now().await; // the loop takes the task in
+    ///     let dump = handle.dump().unwrap();
+    ///     assert!(dump.tasks.iter().any(|task| Some(task.id) == remote.task_id()));
+    ///
+    ///     let job = tether::spawn_blocking(|| ());
+    ///     assert_eq!(job.task_id(), None);
+    ///     job.await.unwrap();
+    /// });
+    /// ```
     pub fn task_id(&self) -> Option<TaskId> {
         match &self.work {
             Work::Task { task, .. } => Some(task.id()),
@@ -126,6 +142,20 @@ impl<T> ThreadFuture<T> {
     ///
     /// Panics on the thread of the loop that runs the task; see the type's
     /// docs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let lt = tether::LoopThread::new()?;
+    /// let answer = lt.spawn(async { 6 * 7 }).unwrap();
+    /// assert_eq!(answer.wait().unwrap(), 42);
+    ///
+    /// let failed = lt.spawn(async { panic!("boom") }).unwrap();
+    /// assert_eq!(failed.wait().unwrap_err().panic_message(), Some("boom"));
+    /// # Ok(())
+    /// # }
+    /// ```
     #[track_caller]
     pub fn wait(self) -> Result<T, JoinError> {
         self.refuse_to_deadlock("wait");
@@ -141,6 +171,23 @@ impl<T> ThreadFuture<T> {
     /// # Panics
     ///
     /// Panics on the thread of the loop that runs the task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// # fn main() -> std::io::Result<()> {
+    /// let lt = tether::LoopThread::new()?;
+    /// let stuck = lt.spawn(std::future::pending::<()>()).unwrap();
+    /// let stuck = stuck.wait_timeout(Duration::from_millis(1)).unwrap_err();
+    /// assert!(!stuck.is_done()); // still running; here it is again
+    ///
+    /// let quick = lt.spawn(async { 6 * 7 }).unwrap();
+    /// let outcome = quick.wait_timeout(Duration::from_secs(60)).unwrap();
+    /// assert_eq!(outcome.unwrap(), 42);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[track_caller]
     pub fn wait_timeout(self, timeout: Duration) -> Result<Result<T, JoinError>, Self> {
         self.refuse_to_deadlock("wait_timeout");
@@ -159,6 +206,25 @@ impl<T> ThreadFuture<T> {
     /// its output if it completes in it); waiters then see
     /// [`JoinError::Cancelled`]. A blocking job can only be cancelled before
     /// it starts: once it runs, this returns false and the job goes on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let lt = tether::LoopThread::new()?;
+    /// let stuck = lt.spawn(std::future::pending::<()>()).unwrap();
+    /// assert!(stuck.cancel());
+    /// assert!(stuck.wait().unwrap_err().is_cancelled());
+    ///
+    /// let quick = lt.spawn(async { 6 * 7 }).unwrap();
+    /// while !quick.is_done() {
+    ///     std::thread::sleep(std::time::Duration::from_millis(1));
+    /// }
+    /// assert!(!quick.cancel()); // too late
+    /// assert_eq!(quick.wait().unwrap(), 42);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn cancel(&self) -> bool {
         // The result can arrive a moment before the task's own state says it
         // is complete: ask the cell first.
@@ -178,6 +244,24 @@ impl<T> ThreadFuture<T> {
     /// before it came have run.
     ///
     /// asyncio: `future.done()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// # fn main() -> std::io::Result<()> {
+    /// let lt = tether::LoopThread::new()?;
+    /// let stuck = lt.spawn(std::future::pending::<()>()).unwrap();
+    /// assert!(!stuck.is_done());
+    ///
+    /// let quick = lt.spawn(async { 6 * 7 }).unwrap();
+    /// while !quick.is_done() {
+    ///     std::thread::sleep(Duration::from_millis(1));
+    /// }
+    /// assert_eq!(quick.wait().unwrap(), 42); // there already: no wait
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn is_done(&self) -> bool {
         self.completion.is_complete()
     }
@@ -190,6 +274,20 @@ impl<T> ThreadFuture<T> {
     /// thread for a task, the pool thread for a blocking job) right after
     /// it is stored, or, if it is already there, at once on the calling
     /// thread. A panic in it is caught, and reported like a callback's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// # fn main() -> std::io::Result<()> {
+    /// let lt = tether::LoopThread::new()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// let answer = lt.spawn(async { 6 * 7 }).unwrap();
+    /// answer.on_done(move |outcome| tx.send(*outcome.as_ref().unwrap()).unwrap());
+    /// assert_eq!(rx.recv().unwrap(), 42);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn on_done(&self, callback: impl FnOnce(&Result<T, JoinError>) + Send + 'static) {
         self.completion.on_complete(move |outcome| {
             let caught =

@@ -33,6 +33,18 @@ pub fn yield_now() -> YieldNow {
 }
 
 /// The future of [`yield_now`].
+///
+/// # Examples
+///
+/// ```
+/// tether::run(async {
+///     let other = tether::spawn(async { "ran" });
+///     let yielding: tether::YieldNow = tether::yield_now();
+///     assert!(!other.is_finished()); // nothing ran before the await
+///     yielding.await;
+///     assert!(other.is_finished());
+/// });
+/// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless polled"]
 pub struct YieldNow {

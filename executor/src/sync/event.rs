@@ -56,11 +56,39 @@ struct State {
 
 impl Event {
     /// A new event, not set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let event = tether::sync::Event::new();
+    /// assert!(!event.is_set());
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Sets the event and wakes every task waiting for it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use tether::sync::Event;
+    ///
+    /// tether::run(async {
+    ///     let go = Rc::new(Event::new());
+    ///     let waiters: Vec<_> = (0..3)
+    ///         .map(|_| {
+    ///             let go = go.clone();
+    ///             tether::spawn(async move { go.wait().await })
+    ///         })
+    ///         .collect();
+    ///     tether::yield_now().await; // all three wait
+    ///     go.set();
+    ///     tether::yield_now().await; // all three run
+    ///     assert!(waiters.iter().all(|waiter| waiter.is_finished()));
+    /// });
+    /// ```
     pub fn set(&self) {
         let mut state = self.state.borrow_mut();
         state.set = true;
@@ -68,11 +96,36 @@ impl Event {
     }
 
     /// Clears the event: later waits wait for the next `set`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tether::sync::Event;
+    /// use tether::time::timeout;
+    ///
+    /// tether::run(async {
+    ///     let event = Event::new();
+    ///     event.set();
+    ///     event.clear();
+    ///     assert!(!event.is_set());
+    ///     assert!(timeout(Duration::from_millis(1), event.wait()).await.is_err());
+    /// });
+    /// ```
     pub fn clear(&self) {
         self.state.borrow_mut().set = false;
     }
 
     /// Whether the event is set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let event = tether::sync::Event::new();
+    /// assert!(!event.is_set());
+    /// event.set();
+    /// assert!(event.is_set());
+    /// ```
     pub fn is_set(&self) -> bool {
         self.state.borrow().set
     }
@@ -81,6 +134,23 @@ impl Event {
     ///
     /// Cancellation-safe: dropping the future takes the task out of the
     /// line and changes nothing else.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tether::sync::Event;
+    /// use tether::time::timeout;
+    ///
+    /// tether::run(async {
+    ///     let event = Event::new();
+    ///     // Not set: the wait gives up with the timeout, and leaves the line.
+    ///     assert!(timeout(Duration::from_millis(1), event.wait()).await.is_err());
+    ///     event.set();
+    ///     // Set: it returns at once.
+    ///     assert!(timeout(Duration::ZERO, event.wait()).await.is_ok());
+    /// });
+    /// ```
     pub fn wait(&self) -> Wait<'_> {
         Wait {
             event: self,
@@ -98,6 +168,28 @@ impl fmt::Debug for Event {
 }
 
 /// The future of [`Event::wait`].
+///
+/// # Examples
+///
+/// ```
+/// use std::rc::Rc;
+/// use tether::sync::{Event, Wait};
+///
+/// tether::run(async {
+///     let event = Rc::new(Event::new());
+///     let waiter = tether::spawn({
+///         let event = event.clone();
+///         async move {
+///             let wait: Wait<'_> = event.wait(); // nothing happens until awaited
+///             wait.await;
+///         }
+///     });
+///     tether::yield_now().await;
+///     assert!(!waiter.is_finished());
+///     event.set();
+///     waiter.await.unwrap();
+/// });
+/// ```
 #[must_use = "futures do nothing unless polled"]
 #[derive(Debug)]
 pub struct Wait<'a> {

@@ -18,6 +18,23 @@
 //! (`wait_list`), and each is cancellation-safe: a task dropped while it
 //! waits loses nothing and never leaves another task waiting for a wakeup
 //! it swallowed.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::rc::Rc;
+//! use tether::sync::Queue;
+//!
+//! tether::run(async {
+//!     let inbox = Rc::new(Queue::unbounded());
+//!     let worker = tether::spawn({
+//!         let inbox = inbox.clone();
+//!         async move { inbox.get().await * 2 }
+//!     });
+//!     inbox.put(21).await;
+//!     assert_eq!(worker.await.unwrap(), 42);
+//! });
+//! ```
 
 mod event;
 mod mutex;

@@ -54,6 +54,19 @@ pub struct Mutex<T: ?Sized> {
 
 impl<T> Mutex<T> {
     /// A mutex around `value`, unlocked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::sync::Mutex;
+    ///
+    /// tether::run(async {
+    ///     let counter = Mutex::new(0);
+    ///     assert!(!counter.is_locked());
+    ///     *counter.lock().await += 1;
+    ///     assert_eq!(counter.into_inner(), 1);
+    /// });
+    /// ```
     pub fn new(value: T) -> Self {
         Self {
             permit: Semaphore::new(1),
@@ -62,6 +75,24 @@ impl<T> Mutex<T> {
     }
 
     /// The value, from a mutex nobody can be waiting on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use tether::sync::Mutex;
+    ///
+    /// let log = tether::run(async {
+    ///     let log = Rc::new(Mutex::new(Vec::new()));
+    ///     let writer = tether::spawn({
+    ///         let log = log.clone();
+    ///         async move { log.lock().await.push("written") }
+    ///     });
+    ///     writer.await.unwrap();
+    ///     Rc::into_inner(log).unwrap().into_inner()
+    /// });
+    /// assert_eq!(log, ["written"]);
+    /// ```
     pub fn into_inner(self) -> T {
         self.value.into_inner()
     }
@@ -72,23 +103,74 @@ impl<T: ?Sized> Mutex<T> {
     /// guard is dropped.
     ///
     /// Cancellation-safe, as [`Semaphore::acquire`] is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use tether::sync::Mutex;
+    ///
+    /// tether::run(async {
+    ///     let total = Rc::new(Mutex::new(0));
+    ///     let guard = total.lock().await;
+    ///     let adder = tether::spawn({
+    ///         let total = total.clone();
+    ///         async move { *total.lock().await += 1 }
+    ///     });
+    ///     tether::yield_now().await;
+    ///     assert!(!adder.is_finished()); // waits for the guard
+    ///     drop(guard);
+    ///     adder.await.unwrap();
+    ///     assert_eq!(*total.lock().await, 1);
+    /// });
+    /// ```
     pub async fn lock(&self) -> MutexGuard<'_, T> {
         let permit = self.permit.acquire().await;
         self.guard(permit)
     }
 
     /// Holds the value if nobody does and nobody is waiting for it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mutex = tether::sync::Mutex::new(1);
+    /// let guard = mutex.try_lock().unwrap();
+    /// assert!(mutex.try_lock().is_none()); // held
+    /// drop(guard);
+    /// *mutex.try_lock().unwrap() += 1;
+    /// assert_eq!(mutex.into_inner(), 2);
+    /// ```
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
         let permit = self.permit.try_acquire()?;
         Some(self.guard(permit))
     }
 
     /// The value, through a unique borrow of the mutex: no locking needed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut mutex = tether::sync::Mutex::new(vec![1]);
+    /// mutex.get_mut().push(2);
+    /// assert_eq!(mutex.into_inner(), [1, 2]);
+    /// ```
     pub fn get_mut(&mut self) -> &mut T {
         self.value.get_mut()
     }
 
     /// Whether a task holds the value now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mutex = tether::sync::Mutex::new(());
+    /// assert!(!mutex.is_locked());
+    /// let guard = mutex.try_lock().unwrap();
+    /// assert!(mutex.is_locked());
+    /// drop(guard);
+    /// assert!(!mutex.is_locked());
+    /// ```
     pub fn is_locked(&self) -> bool {
         self.permit.available_permits() == 0
     }
@@ -121,6 +203,23 @@ impl<T: Default> Default for Mutex<T> {
 }
 
 /// The value of a [`Mutex`], held until this guard is dropped.
+///
+/// Made by [`Mutex::lock`] and [`Mutex::try_lock`].
+///
+/// # Examples
+///
+/// ```
+/// use tether::sync::{Mutex, MutexGuard};
+///
+/// tether::run(async {
+///     let names = Mutex::new(vec!["a"]);
+///     let mut guard: MutexGuard<'_, Vec<&str>> = names.lock().await;
+///     guard.push("b"); // `DerefMut` to the value
+///     assert_eq!(guard.len(), 2);
+///     drop(guard); // unlocks
+///     assert!(!names.is_locked());
+/// });
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct MutexGuard<'a, T: ?Sized> {
     /// The borrow of the value. Declared first, so dropped first: the

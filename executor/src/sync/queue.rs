@@ -68,6 +68,18 @@ struct State<T> {
 }
 
 /// The item a full queue did not take, handed back by [`Queue::try_put`].
+///
+/// # Examples
+///
+/// ```
+/// use tether::sync::{Full, Queue};
+///
+/// let queue = Queue::bounded(1);
+/// queue.try_put("first").unwrap();
+/// let Full(item) = queue.try_put("second").unwrap_err();
+/// assert_eq!(item, "second"); // handed back
+/// assert_eq!(Full(item).to_string(), "the queue is full");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Full<T>(pub T);
 
@@ -81,6 +93,18 @@ impl<T: fmt::Debug> std::error::Error for Full<T> {}
 
 impl<T> Queue<T> {
     /// A queue with no limit: `put` never waits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let queue = tether::sync::Queue::unbounded();
+    /// for i in 0..1000 {
+    ///     queue.try_put(i).unwrap();
+    /// }
+    /// assert_eq!(queue.len(), 1000);
+    /// assert!(!queue.is_full());
+    /// assert_eq!(queue.capacity(), None);
+    /// ```
     pub fn unbounded() -> Self {
         Self::with_capacity(None)
     }
@@ -91,6 +115,17 @@ impl<T> Queue<T> {
     ///
     /// Panics if `capacity` is zero. (asyncio reads a zero `maxsize` as no
     /// limit; here that is [`Queue::unbounded`].)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let queue = tether::sync::Queue::bounded(2);
+    /// assert_eq!(queue.capacity(), Some(2));
+    /// queue.try_put(1).unwrap();
+    /// queue.try_put(2).unwrap();
+    /// assert!(queue.is_full());
+    /// assert!(queue.try_put(3).is_err());
+    /// ```
     pub fn bounded(capacity: usize) -> Self {
         assert!(capacity > 0, "a bounded queue holds at least one item");
         Self::with_capacity(Some(capacity))
@@ -108,6 +143,27 @@ impl<T> Queue<T> {
     }
 
     /// Puts `item` at the back, waiting while the queue is full.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use tether::sync::Queue;
+    ///
+    /// tether::run(async {
+    ///     let queue = Rc::new(Queue::bounded(1));
+    ///     queue.put("a").await;
+    ///     let putter = tether::spawn({
+    ///         let queue = queue.clone();
+    ///         async move { queue.put("b").await }
+    ///     });
+    ///     tether::yield_now().await;
+    ///     assert!(!putter.is_finished()); // full: it waits
+    ///     assert_eq!(queue.get().await, "a");
+    ///     putter.await.unwrap();
+    ///     assert_eq!(queue.get().await, "b");
+    /// });
+    /// ```
     pub fn put(&self, item: T) -> Put<'_, T> {
         Put {
             queue: self,
@@ -117,6 +173,25 @@ impl<T> Queue<T> {
     }
 
     /// Takes the item at the front, waiting while the queue is empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use tether::sync::Queue;
+    ///
+    /// tether::run(async {
+    ///     let jobs = Rc::new(Queue::unbounded());
+    ///     let getter = tether::spawn({
+    ///         let jobs = jobs.clone();
+    ///         async move { jobs.get().await }
+    ///     });
+    ///     tether::yield_now().await;
+    ///     assert!(!getter.is_finished()); // empty: it waits
+    ///     jobs.put("job").await;
+    ///     assert_eq!(getter.await.unwrap(), "job");
+    /// });
+    /// ```
     pub fn get(&self) -> Get<'_, T> {
         Get {
             queue: self,
@@ -130,6 +205,17 @@ impl<T> Queue<T> {
     /// # Errors
     ///
     /// [`Full`], with the item, if the queue is full.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::sync::{Full, Queue};
+    ///
+    /// let queue = Queue::bounded(1);
+    /// assert_eq!(queue.try_put(1), Ok(()));
+    /// assert_eq!(queue.try_put(2), Err(Full(2)));
+    /// assert_eq!(queue.try_get(), Some(1));
+    /// ```
     pub fn try_put(&self, item: T) -> Result<(), Full<T>> {
         let mut state = self.state.borrow_mut();
         if self.is_full_now(&state) || !state.putters.is_empty() {
@@ -141,6 +227,16 @@ impl<T> Queue<T> {
     }
 
     /// Takes the item at the front, if there is one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let queue = tether::sync::Queue::unbounded();
+    /// assert_eq!(queue.try_get(), None);
+    /// queue.try_put("a").unwrap();
+    /// queue.try_put("b").unwrap();
+    /// assert_eq!(queue.try_get(), Some("a")); // first in, first out
+    /// ```
     pub fn try_get(&self) -> Option<T> {
         let mut state = self.state.borrow_mut();
         let item = state.items.pop_front()?;
@@ -149,21 +245,57 @@ impl<T> Queue<T> {
     }
 
     /// The items in the queue now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let queue = tether::sync::Queue::unbounded();
+    /// queue.try_put('x').unwrap();
+    /// queue.try_put('y').unwrap();
+    /// assert_eq!(queue.len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         self.state.borrow().items.len()
     }
 
     /// Whether the queue holds no item.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let queue = tether::sync::Queue::unbounded();
+    /// assert!(queue.is_empty());
+    /// queue.try_put(1).unwrap();
+    /// assert!(!queue.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.state.borrow().items.is_empty()
     }
 
     /// Whether a `put` would wait now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let queue = tether::sync::Queue::bounded(1);
+    /// assert!(!queue.is_full());
+    /// queue.try_put(1).unwrap();
+    /// assert!(queue.is_full());
+    /// ```
     pub fn is_full(&self) -> bool {
         self.is_full_now(&self.state.borrow())
     }
 
     /// The most items the queue holds; `None` if unbounded.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::sync::Queue;
+    ///
+    /// assert_eq!(Queue::<u8>::bounded(8).capacity(), Some(8));
+    /// assert_eq!(Queue::<u8>::unbounded().capacity(), None);
+    /// ```
     pub fn capacity(&self) -> Option<usize> {
         self.capacity
     }
@@ -184,6 +316,23 @@ impl<T> fmt::Debug for Queue<T> {
 }
 
 /// The future of [`Queue::put`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use tether::sync::{Put, Queue};
+/// use tether::time::timeout;
+///
+/// tether::run(async {
+///     let queue = Queue::bounded(1);
+///     queue.put(1).await;
+///     let put: Put<'_, i32> = queue.put(2);
+///     // Full: the put gives up with the timeout, and its item is dropped.
+///     assert!(timeout(Duration::from_millis(1), put).await.is_err());
+///     assert_eq!(queue.len(), 1);
+/// });
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct Put<'a, T> {
     /// Where the item goes.
@@ -246,6 +395,23 @@ impl<T> fmt::Debug for Put<'_, T> {
 }
 
 /// The future of [`Queue::get`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use tether::sync::{Get, Queue};
+/// use tether::time::timeout;
+///
+/// tether::run(async {
+///     let queue = Queue::unbounded();
+///     let get: Get<'_, i32> = queue.get();
+///     // Empty: the get gives up with the timeout, and loses nothing.
+///     assert!(timeout(Duration::from_millis(1), get).await.is_err());
+///     queue.put(7).await;
+///     assert_eq!(queue.get().await, 7);
+/// });
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct Get<'a, T> {
     /// Where the item comes from.

@@ -58,6 +58,13 @@ struct State {
 
 impl Semaphore {
     /// A semaphore with `permits` free permits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let slots = tether::sync::Semaphore::new(3);
+    /// assert_eq!(slots.available_permits(), 3);
+    /// ```
     pub fn new(permits: usize) -> Self {
         Self {
             state: RefCell::new(State {
@@ -73,6 +80,24 @@ impl Semaphore {
     /// Cancellation-safe: a task dropped while waiting leaves the line, and
     /// one dropped after a permit was handed to it, before it ran, hands the
     /// permit on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tether::sync::Semaphore;
+    /// use tether::time::timeout;
+    ///
+    /// tether::run(async {
+    ///     let slots = Semaphore::new(1);
+    ///     let permit = slots.acquire().await;
+    ///     // None free: this acquire waits, and gives up with the timeout.
+    ///     assert!(timeout(Duration::from_millis(1), slots.acquire()).await.is_err());
+    ///     drop(permit);
+    ///     let _again = slots.acquire().await;
+    ///     assert_eq!(slots.available_permits(), 0);
+    /// });
+    /// ```
     pub fn acquire(&self) -> Acquire<'_> {
         Acquire {
             semaphore: self,
@@ -81,6 +106,16 @@ impl Semaphore {
     }
 
     /// Takes a permit if one is free and nobody is waiting for one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let slots = tether::sync::Semaphore::new(1);
+    /// let permit = slots.try_acquire().unwrap();
+    /// assert!(slots.try_acquire().is_none());
+    /// drop(permit);
+    /// assert!(slots.try_acquire().is_some());
+    /// ```
     pub fn try_acquire(&self) -> Option<SemaphorePermit<'_>> {
         let mut state = self.state.borrow_mut();
         if state.permits > 0 && state.waiters.is_empty() {
@@ -92,6 +127,25 @@ impl Semaphore {
     }
 
     /// Adds `n` permits, handing them to waiters first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use tether::sync::Semaphore;
+    ///
+    /// tether::run(async {
+    ///     let gate = Rc::new(Semaphore::new(0));
+    ///     let waiter = tether::spawn({
+    ///         let gate = gate.clone();
+    ///         async move { gate.acquire().await.forget() }
+    ///     });
+    ///     tether::yield_now().await; // the waiter waits
+    ///     gate.add_permits(2);
+    ///     waiter.await.unwrap();
+    ///     assert_eq!(gate.available_permits(), 1); // the other went to the waiter
+    /// });
+    /// ```
     pub fn add_permits(&self, n: usize) {
         for _ in 0..n {
             self.release();
@@ -99,6 +153,16 @@ impl Semaphore {
     }
 
     /// The permits free to take now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let slots = tether::sync::Semaphore::new(2);
+    /// let permit = slots.try_acquire().unwrap();
+    /// assert_eq!(slots.available_permits(), 1);
+    /// drop(permit);
+    /// assert_eq!(slots.available_permits(), 2);
+    /// ```
     pub fn available_permits(&self) -> usize {
         self.state.borrow().permits
     }
@@ -121,6 +185,22 @@ impl fmt::Debug for Semaphore {
 }
 
 /// A permit taken from a [`Semaphore`]; dropping it gives it back.
+///
+/// Made by [`Semaphore::acquire`] and [`Semaphore::try_acquire`].
+///
+/// # Examples
+///
+/// ```
+/// use tether::sync::{Semaphore, SemaphorePermit};
+///
+/// tether::run(async {
+///     let slots = Semaphore::new(1);
+///     let permit: SemaphorePermit<'_> = slots.acquire().await;
+///     assert_eq!(slots.available_permits(), 0);
+///     drop(permit);
+///     assert_eq!(slots.available_permits(), 1);
+/// });
+/// ```
 #[must_use = "the permit is given back as soon as it is dropped"]
 pub struct SemaphorePermit<'a> {
     /// Where the permit goes back to.
@@ -129,6 +209,17 @@ pub struct SemaphorePermit<'a> {
 
 impl SemaphorePermit<'_> {
     /// Keeps the permit taken for good: it is never given back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// // A budget of two attempts, used up for good.
+    /// let attempts = tether::sync::Semaphore::new(2);
+    /// attempts.try_acquire().unwrap().forget();
+    /// attempts.try_acquire().unwrap().forget();
+    /// assert_eq!(attempts.available_permits(), 0);
+    /// assert!(attempts.try_acquire().is_none());
+    /// ```
     pub fn forget(self) {
         std::mem::forget(self);
     }
@@ -147,6 +238,23 @@ impl fmt::Debug for SemaphorePermit<'_> {
 }
 
 /// The future of [`Semaphore::acquire`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use tether::sync::{Acquire, Semaphore};
+/// use tether::time::timeout;
+///
+/// tether::run(async {
+///     let slots = Semaphore::new(0);
+///     let acquire: Acquire<'_> = slots.acquire();
+///     // No permit: the acquire gives up with the timeout, and leaves the line.
+///     assert!(timeout(Duration::from_millis(1), acquire).await.is_err());
+///     slots.add_permits(1);
+///     assert_eq!(slots.available_permits(), 1); // nobody in line took it
+/// });
+/// ```
 #[must_use = "futures do nothing unless polled"]
 #[derive(Debug)]
 pub struct Acquire<'a> {

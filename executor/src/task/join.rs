@@ -82,6 +82,22 @@ impl<T> JoinHandle<T> {
     /// called keeps its output.
     ///
     /// asyncio: `Task.cancel()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tether::run(async {
+    ///     let task = tether::spawn(std::future::pending::<()>());
+    ///     assert!(task.cancel());
+    ///     assert!(!task.cancel()); // already cancelled
+    ///     assert!(task.await.unwrap_err().is_cancelled());
+    ///
+    ///     let done = tether::spawn(async { 1 });
+    ///     tether::yield_now().await;
+    ///     assert!(!done.cancel()); // too late: it keeps its output
+    ///     assert_eq!(done.await.unwrap(), 1);
+    /// });
+    /// ```
     pub fn cancel(&self) -> bool {
         super::cancel(self.join.task())
     }
@@ -89,11 +105,35 @@ impl<T> JoinHandle<T> {
     /// Whether the task has finished: returned, panicked or was cancelled.
     ///
     /// asyncio: `Task.done()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tether::run(async {
+    ///     let task = tether::spawn(async { 1 });
+    ///     assert!(!task.is_finished()); // it starts in the next run step
+    ///     tether::yield_now().await;
+    ///     assert!(task.is_finished());
+    ///     assert_eq!(task.await.unwrap(), 1);
+    /// });
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.join.task().state().load().is_complete()
     }
 
     /// The task's id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tether::run(async {
+    ///     let first = tether::spawn(async {});
+    ///     let second = tether::spawn(async {});
+    ///     assert!(first.id() < second.id()); // spawn order
+    ///     let dump = tether::Handle::current().dump().unwrap();
+    ///     assert!(dump.tasks.iter().any(|task| task.id == second.id()));
+    /// });
+    /// ```
     pub fn id(&self) -> TaskId {
         self.join.task().id()
     }
@@ -150,17 +190,52 @@ impl<T> fmt::Debug for JoinHandle<T> {
 
 impl JoinError {
     /// Whether the task was cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tether::run(async {
+    ///     let task = tether::spawn(std::future::pending::<()>());
+    ///     task.cancel();
+    ///     let error = task.await.unwrap_err();
+    ///     assert!(error.is_cancelled());
+    ///     assert!(!error.is_panicked());
+    /// });
+    /// ```
     pub fn is_cancelled(&self) -> bool {
         matches!(self, JoinError::Cancelled)
     }
 
     /// Whether the task panicked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tether::run(async {
+    ///     let task = tether::spawn(async { panic!("boom") });
+    ///     let error = task.await.unwrap_err();
+    ///     assert!(error.is_panicked());
+    ///     assert!(!error.is_cancelled());
+    /// });
+    /// ```
     pub fn is_panicked(&self) -> bool {
         matches!(self, JoinError::Panicked(_))
     }
 
     /// The panic's message, if the task panicked with a string (as
     /// `panic!("...")` does).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tether::run(async {
+    ///     let formatted = tether::spawn(async { panic!("error {}", 42) });
+    ///     assert_eq!(formatted.await.unwrap_err().panic_message(), Some("error 42"));
+    ///
+    ///     let not_a_string = tether::spawn(async { std::panic::panic_any(42) });
+    ///     assert_eq!(not_a_string.await.unwrap_err().panic_message(), None);
+    /// });
+    /// ```
     pub fn panic_message(&self) -> Option<&str> {
         match self {
             JoinError::Panicked(payload) => panic_message(payload.as_ref()),
@@ -174,6 +249,20 @@ impl JoinError {
     /// # Panics
     ///
     /// Panics if the task was cancelled rather than panicked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// #[derive(Debug, PartialEq)]
+    /// struct Errno(i32);
+    ///
+    /// tether::run(async {
+    ///     let task = tether::spawn(async { std::panic::panic_any(Errno(28)) });
+    ///     let payload = task.await.unwrap_err().into_panic();
+    ///     // To panic on with it: `std::panic::resume_unwind(payload)`.
+    ///     assert_eq!(payload.downcast_ref::<Errno>(), Some(&Errno(28)));
+    /// });
+    /// ```
     pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
         match self {
             JoinError::Panicked(payload) => payload,
