@@ -20,9 +20,15 @@ use crate::task::{JoinError, JoinHandle, TaskId};
 /// the others, as asyncio's group does. [`join`](TaskGroup::join) is the
 /// end of the `async with` block: it waits until every child has finished
 /// or been cancelled, then returns either every output, in spawn order, or
-/// every failure, in the order they happened ([`GroupError`]). A panic is
-/// caught in the child and returned like an error: nothing reaches the
-/// exception handler, and nothing is lost.
+/// the failure ([`GroupError`]). A panic is caught in the child and
+/// returned like an error: nothing reaches the exception handler, and
+/// nothing is lost.
+///
+/// There is one failure, where asyncio's `ExceptionGroup` can hold several.
+/// Cancelling an asyncio task raises `CancelledError` inside it, and its
+/// cleanup can raise something else. Cancelling a tether task drops its
+/// future, so a child that the first failure cancelled can never fail in
+/// turn.
 ///
 /// Dropping the group without joining it (for instance because the task
 /// awaiting `join` was cancelled) cancels every child still running, so a
@@ -45,7 +51,7 @@ use crate::task::{JoinError, JoinHandle, TaskId};
 ///     group.spawn(async { sleep(Duration::from_secs(60)).await; Ok(()) }); // cancelled
 ///     group.spawn(async { Err("no route to host") });
 ///     let error = group.join().await.unwrap_err();
-///     assert_eq!(error.to_string(), "1 task of the group failed: task 4: no route to host");
+///     assert_eq!(error.to_string(), "task 4 of the group failed: no route to host");
 /// });
 /// ```
 #[must_use = "dropping a TaskGroup cancels its tasks; `join` it to wait for them"]
@@ -58,8 +64,9 @@ pub struct TaskGroup<T, E> {
 struct Group<T, E> {
     /// The children's outputs, by spawn order; `None` until one finishes.
     outputs: RefCell<Vec<Option<T>>>,
-    /// The failures, in the order they happened, with the child's index.
-    failures: RefCell<Vec<(usize, Failure<E>)>>,
+    /// The first failure, with the child's index. There is never a second:
+    /// the first cancels every other child, before it can run again.
+    failure: RefCell<Option<(usize, Failure<E>)>>,
     /// The children, by spawn order, to cancel them and to name them.
     children: RefCell<Vec<JoinHandle<()>>>,
     /// Children not finished or cancelled yet.
@@ -70,11 +77,23 @@ struct Group<T, E> {
 
 impl<T: 'static, E: 'static> TaskGroup<T, E> {
     /// An empty group.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::task::TaskGroup;
+    ///
+    /// tether::run(async {
+    ///     let group: TaskGroup<u32, String> = TaskGroup::new();
+    ///     assert!(group.is_empty());
+    ///     assert_eq!(group.join().await.unwrap(), []);
+    /// });
+    /// ```
     pub fn new() -> Self {
         Self {
             group: Rc::new(Group {
                 outputs: RefCell::new(Vec::new()),
-                failures: RefCell::new(Vec::new()),
+                failure: RefCell::new(None),
                 children: RefCell::new(Vec::new()),
                 running: Cell::new(0),
                 joiner: Cell::new(None),
@@ -91,6 +110,19 @@ impl<T: 'static, E: 'static> TaskGroup<T, E> {
     /// # Panics
     ///
     /// Panics outside a running loop, as [`spawn`](crate::spawn()) does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::task::TaskGroup;
+    ///
+    /// tether::run(async {
+    ///     let group: TaskGroup<(), &str> = TaskGroup::new();
+    ///     let failing = group.spawn(async { Err("refused") });
+    ///     let error = group.join().await.unwrap_err();
+    ///     assert_eq!(error.task_id(), failing);
+    /// });
+    /// ```
     #[track_caller]
     pub fn spawn<F>(&self, future: F) -> TaskId
     where
@@ -108,7 +140,7 @@ impl<T: 'static, E: 'static> TaskGroup<T, E> {
             index,
         };
         let handle = spawn(child.run(future));
-        if !group.failures.borrow().is_empty() {
+        if group.failure.borrow().is_some() {
             handle.cancel();
         }
         let id = handle.id();
@@ -117,23 +149,67 @@ impl<T: 'static, E: 'static> TaskGroup<T, E> {
     }
 
     /// How many children were spawned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::task::TaskGroup;
+    ///
+    /// tether::run(async {
+    ///     let group: TaskGroup<u32, ()> = TaskGroup::new();
+    ///     group.spawn(async { Ok(1) });
+    ///     group.spawn(async { Ok(2) });
+    ///     assert_eq!(group.len(), 2);
+    ///     assert_eq!(group.join().await.unwrap(), [1, 2]);
+    /// });
+    /// ```
     pub fn len(&self) -> usize {
         self.group.children.borrow().len()
     }
 
     /// Whether no child was spawned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::task::TaskGroup;
+    ///
+    /// tether::run(async {
+    ///     let group: TaskGroup<(), ()> = TaskGroup::new();
+    ///     assert!(group.is_empty());
+    ///     group.spawn(async { Ok(()) });
+    ///     assert!(!group.is_empty());
+    /// });
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Waits until every child has finished or been cancelled, then gives
-    /// the outputs in spawn order, or every failure.
+    /// the outputs in spawn order, or the failure.
     ///
     /// # Errors
     ///
-    /// [`GroupError`], listing each child that failed (returned `Err` or
-    /// panicked), in the order they failed. The children that the first
-    /// failure cancelled are not failures.
+    /// [`GroupError`], naming the child that failed (returned `Err` or
+    /// panicked) first. The children it cancelled are not failures.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tether::task::TaskGroup;
+    ///
+    /// tether::run(async {
+    ///     let group: TaskGroup<&str, ()> = TaskGroup::new();
+    ///     group.spawn(async {
+    ///         tether::time::sleep(Duration::from_millis(2)).await;
+    ///         Ok("spawned first, done last")
+    ///     });
+    ///     group.spawn(async { Ok("spawned second") });
+    ///     let outputs = group.join().await.unwrap();
+    ///     assert_eq!(outputs, ["spawned first, done last", "spawned second"]);
+    /// });
+    /// ```
     pub async fn join(self) -> Result<Vec<T>, GroupError<E>> {
         let group = &self.group;
         poll_fn(|cx| {
@@ -145,21 +221,19 @@ impl<T: 'static, E: 'static> TaskGroup<T, E> {
             }
         })
         .await;
-        let failures = std::mem::take(&mut *group.failures.borrow_mut());
-        if failures.is_empty() {
-            let outputs = std::mem::take(&mut *group.outputs.borrow_mut());
-            return Ok(outputs
-                .into_iter()
-                .map(|output| output.expect("with no failure, every child gave its output"))
-                .collect());
+        match group.failure.take() {
+            None => {
+                let outputs = std::mem::take(&mut *group.outputs.borrow_mut());
+                Ok(outputs
+                    .into_iter()
+                    .map(|output| output.expect("with no failure, every child gave its output"))
+                    .collect())
+            }
+            Some((index, failure)) => Err(GroupError {
+                id: group.children.borrow()[index].id(),
+                failure,
+            }),
         }
-        let children = group.children.borrow();
-        Err(GroupError {
-            failures: failures
-                .into_iter()
-                .map(|(index, failure)| (children[index].id(), failure))
-                .collect(),
-        })
     }
 }
 
@@ -180,7 +254,7 @@ impl<T, E> fmt::Debug for TaskGroup<T, E> {
         f.debug_struct("TaskGroup")
             .field("children", &self.group.children.borrow().len())
             .field("running", &self.group.running.get())
-            .field("failures", &self.group.failures.borrow().len())
+            .field("failed", &self.group.failure.borrow().is_some())
             .finish()
     }
 }
@@ -193,18 +267,20 @@ impl<T, E> Group<T, E> {
         }
     }
 
-    /// Records that child `index` failed; the first failure cancels the
-    /// rest of the group.
+    /// Records that child `index` failed, and cancels the rest of the
+    /// group.
+    ///
+    /// Only the running child can fail, and it cancels every other before
+    /// it returns to the loop: a cancelled child is dropped at its next
+    /// run, without being polled. So this runs once per group.
     fn fail(&self, index: usize, failure: Failure<E>) {
-        let first = {
-            let mut failures = self.failures.borrow_mut();
-            failures.push((index, failure));
-            failures.len() == 1
-        };
-        if first {
-            // The failing child is finishing: cancelling it changes nothing.
-            self.cancel_all();
+        {
+            let mut slot = self.failure.borrow_mut();
+            debug_assert!(slot.is_none(), "a cancelled child failed");
+            slot.get_or_insert((index, failure));
         }
+        // The failing child is finishing: cancelling it changes nothing.
+        self.cancel_all();
     }
 }
 
@@ -254,6 +330,24 @@ impl<T, E> Drop for Child<T, E> {
 }
 
 /// How a child of a [`TaskGroup`] failed.
+///
+/// # Examples
+///
+/// ```
+/// use tether::task::{Failure, TaskGroup};
+///
+/// tether::run(async {
+///     let group: TaskGroup<(), &str> = TaskGroup::new();
+///     group.spawn(async { Err("refused") });
+///     let failure = group.join().await.unwrap_err().into_failure();
+///     assert!(matches!(failure, Failure::Error("refused")));
+///
+///     let group: TaskGroup<(), &str> = TaskGroup::new();
+///     group.spawn(async { panic!("bug") });
+///     let failure = group.join().await.unwrap_err().into_failure();
+///     assert!(matches!(&failure, Failure::Panic(panic) if panic.panic_message() == Some("bug")));
+/// });
+/// ```
 pub enum Failure<E> {
     /// It returned this error.
     Error(E),
@@ -279,45 +373,108 @@ impl<E: fmt::Display> fmt::Display for Failure<E> {
     }
 }
 
-/// The failures of a [`TaskGroup`]: asyncio's `ExceptionGroup`.
+/// The failure of a [`TaskGroup`]: the child that failed first, and how.
+///
+/// asyncio: the `ExceptionGroup` that `async with TaskGroup()` raises. It
+/// holds one failure here: the children the first failure cancelled are
+/// dropped, so none of them can fail in turn (see [`TaskGroup`]).
+///
+/// Returned by [`TaskGroup::join`].
+///
+/// # Examples
+///
+/// ```
+/// use tether::task::{GroupError, TaskGroup};
+///
+/// tether::run(async {
+///     let group: TaskGroup<(), String> = TaskGroup::new();
+///     group.spawn(async { Ok(()) });
+///     let failing = group.spawn(async { Err("no route to host".to_owned()) });
+///     let error: GroupError<String> = group.join().await.unwrap_err();
+///     assert_eq!(
+///         error.to_string(),
+///         format!("task {failing} of the group failed: no route to host")
+///     );
+/// });
+/// ```
 pub struct GroupError<E> {
-    /// Each failed child's id and failure, in the order they failed.
-    failures: Vec<(TaskId, Failure<E>)>,
+    /// The failed child's id.
+    id: TaskId,
+    /// How it failed.
+    failure: Failure<E>,
 }
 
 impl<E> GroupError<E> {
-    /// Each failed child's id and failure, in the order they failed; never
-    /// empty.
-    pub fn failures(&self) -> &[(TaskId, Failure<E>)] {
-        &self.failures
+    /// The id of the child that failed, as [`TaskGroup::spawn`] returned
+    /// it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::task::TaskGroup;
+    ///
+    /// tether::run(async {
+    ///     let group: TaskGroup<(), &str> = TaskGroup::new();
+    ///     group.spawn(async { Ok(()) });
+    ///     let failing = group.spawn(async { Err("refused") });
+    ///     assert_eq!(group.join().await.unwrap_err().task_id(), failing);
+    /// });
+    /// ```
+    pub fn task_id(&self) -> TaskId {
+        self.id
     }
 
-    /// The failures, owned.
-    pub fn into_failures(self) -> Vec<(TaskId, Failure<E>)> {
-        self.failures
+    /// How the child failed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::task::{Failure, TaskGroup};
+    ///
+    /// tether::run(async {
+    ///     let group: TaskGroup<(), &str> = TaskGroup::new();
+    ///     group.spawn(async { Err("refused") });
+    ///     let error = group.join().await.unwrap_err();
+    ///     assert!(matches!(error.failure(), Failure::Error("refused")));
+    /// });
+    /// ```
+    pub fn failure(&self) -> &Failure<E> {
+        &self.failure
+    }
+
+    /// How the child failed, owned: the error itself, or the panic.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::task::{Failure, TaskGroup};
+    ///
+    /// tether::run(async {
+    ///     let group: TaskGroup<(), String> = TaskGroup::new();
+    ///     group.spawn(async { Err("refused".to_owned()) });
+    ///     let Failure::Error(message) = group.join().await.unwrap_err().into_failure() else {
+    ///         panic!("an error expected");
+    ///     };
+    ///     assert_eq!(message, "refused");
+    /// });
+    /// ```
+    pub fn into_failure(self) -> Failure<E> {
+        self.failure
     }
 }
 
 impl<E: fmt::Debug> fmt::Debug for GroupError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GroupError")
-            .field("failures", &self.failures)
+            .field("id", &self.id)
+            .field("failure", &self.failure)
             .finish()
     }
 }
 
 impl<E: fmt::Display> fmt::Display for GroupError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.failures.len();
-        write!(
-            f,
-            "{n} task{} of the group failed",
-            if n == 1 { "" } else { "s" }
-        )?;
-        for (i, (id, failure)) in self.failures.iter().enumerate() {
-            write!(f, "{} task {id}: {failure}", if i == 0 { ":" } else { ";" })?;
-        }
-        Ok(())
+        write!(f, "task {} of the group failed: {}", self.id, self.failure)
     }
 }
 
