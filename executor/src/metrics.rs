@@ -23,6 +23,8 @@
 #[non_exhaustive]
 pub struct Metrics {
     /// Iterations of the loop (see the loop diagram in the crate docs).
+    /// One is counted as it begins, before its park: the work that ends
+    /// the park runs in the iteration already counted.
     pub iterations: u64,
     /// Calls to the OS poller, blocking or not. While the loop is busy it
     /// polls once per 61 task runs, not once per iteration.
