@@ -306,8 +306,8 @@ impl SlowCallback<'_> {
 }
 
 impl fmt::Display for SlowCallback<'_> {
-    /// `task 7 "fetch" (spawned at src/main.rs:12:5) took 152 ms in one
-    /// run, more than the 100 ms slow_callback_duration`.
+    /// `task 7 "fetch" (spawned at src/main.rs:12:5) took 152.31ms in one
+    /// run, more than the 100ms slow_callback_duration`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.kind, self.task) {
             (TaskKind::Callback, None) => f.write_str("a callback from another thread")?,
@@ -322,9 +322,34 @@ impl fmt::Display for SlowCallback<'_> {
         }
         write!(
             f,
-            " took {:?} in one run, more than the {:?} slow_callback_duration",
-            self.took, self.threshold
+            " took {} in one run, more than the {} slow_callback_duration",
+            Millis(self.took),
+            Millis(self.threshold)
         )
+    }
+}
+
+/// A duration shown in milliseconds, to the microsecond: `152.31ms`,
+/// `100ms`.
+///
+/// `Duration`'s own `Debug` would do, but it is 2 KB of code that every
+/// binary using tether would carry for this one warning.
+struct Millis(Duration);
+
+impl fmt::Display for Millis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let micros = self.0.as_micros();
+        let (whole, mut fraction) = (micros / 1000, micros % 1000);
+        write!(f, "{whole}")?;
+        if fraction != 0 {
+            let mut digits = 3;
+            while fraction % 10 == 0 {
+                fraction /= 10;
+                digits -= 1;
+            }
+            write!(f, ".{fraction:0digits$}")?;
+        }
+        f.write_str("ms")
     }
 }
 
@@ -347,4 +372,21 @@ pub(crate) struct RunInfo {
     pub(crate) kind: TaskKind,
     pub(crate) name: Option<Rc<str>>,
     pub(crate) spawned_at: Option<&'static Location<'static>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Millis;
+    use std::time::Duration;
+
+    #[test]
+    fn millis_shows_whole_milliseconds_bare_and_the_rest_to_the_microsecond() {
+        let shown = |d: Duration| Millis(d).to_string();
+        assert_eq!(shown(Duration::from_millis(100)), "100ms");
+        assert_eq!(shown(Duration::from_micros(152_310)), "152.31ms");
+        assert_eq!(shown(Duration::from_micros(1_005)), "1.005ms");
+        assert_eq!(shown(Duration::from_nanos(500_999)), "0.5ms");
+        assert_eq!(shown(Duration::ZERO), "0ms");
+        assert_eq!(shown(Duration::from_secs(3)), "3000ms");
+    }
 }
