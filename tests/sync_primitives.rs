@@ -9,7 +9,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 use support::{Log, poll_once, within_10s};
-use tether::sync::{Event, Full, Mutex, Queue, Semaphore};
+use tether::sync::{Event, Full, Mutex, Queue, Semaphore, TaskDoneError};
 
 // ===== Event =====
 
@@ -290,5 +290,87 @@ fn a_putter_cancelled_after_being_told_of_room_lets_the_next_one_in() {
         second.await;
         assert_eq!(queue.try_get(), Some(2));
         assert!(queue.is_empty());
+    }));
+}
+
+// ===== Queue: task_done and join =====
+
+#[test]
+fn join_waits_until_every_item_put_is_marked_done_not_only_taken() {
+    tether::run(within_10s(async {
+        let queue = Queue::unbounded();
+        assert_eq!(poll_once(pin!(queue.join())).await, Poll::Ready(()));
+        queue.put("a").await;
+        queue.try_put("b").unwrap();
+        let mut join = pin!(queue.join());
+        assert!(poll_once(join.as_mut()).await.is_pending());
+        queue.get().await;
+        queue.get().await;
+        queue.task_done().unwrap();
+        // Both taken, one still being handled.
+        assert!(poll_once(join.as_mut()).await.is_pending());
+        queue.task_done().unwrap();
+        join.await;
+    }));
+}
+
+#[test]
+fn task_done_more_times_than_items_were_put_is_an_error_that_changes_nothing() {
+    tether::run(within_10s(async {
+        let queue = Queue::bounded(2);
+        assert_eq!(queue.task_done(), Err(TaskDoneError));
+        // The count stayed at zero: one put needs one task_done again.
+        queue.put(1).await;
+        let mut join = pin!(queue.join());
+        assert!(poll_once(join.as_mut()).await.is_pending());
+        assert_eq!(queue.task_done(), Ok(()));
+        assert_eq!(queue.task_done(), Err(TaskDoneError));
+        join.await;
+    }));
+}
+
+#[test]
+fn every_joiner_goes_on_and_a_cancelled_one_holds_nobody_up() {
+    tether::run(within_10s(async {
+        let queue = Rc::new(Queue::unbounded());
+        queue.put(()).await;
+        let log = Log::default();
+        let joiners: Vec<_> = (0..3)
+            .map(|i| {
+                let (queue, log) = (queue.clone(), log.clone());
+                tether::spawn(async move {
+                    queue.join().await;
+                    log.push(format!("joiner {i}"));
+                })
+            })
+            .collect();
+        {
+            let mut cancelled = pin!(queue.join());
+            assert!(poll_once(cancelled.as_mut()).await.is_pending());
+        } // dropped while in the line
+        tether::yield_now().await;
+        assert!(log.take().is_empty());
+        queue.try_get().unwrap();
+        queue.task_done().unwrap();
+        tether::task::join_all(joiners).await;
+        assert_eq!(log.take(), ["joiner 0", "joiner 1", "joiner 2"]);
+    }));
+}
+
+#[test]
+fn a_joiner_woken_by_the_last_task_done_returns_even_if_an_item_comes_before_it_runs() {
+    tether::run(within_10s(async {
+        let queue = Rc::new(Queue::unbounded());
+        queue.put(1).await;
+        let joiner = tether::spawn({
+            let queue = queue.clone();
+            async move { queue.join().await }
+        });
+        tether::yield_now().await;
+        queue.try_get().unwrap();
+        queue.task_done().unwrap();
+        queue.put(2).await; // before the joiner runs
+        joiner.await.unwrap();
+        assert_eq!(poll_once(pin!(queue.join())).await, Poll::Pending);
     }));
 }

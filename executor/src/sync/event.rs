@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::wait_list::{Turn, WaitList, WaiterKey};
+use super::wait_list::{WaitList, WaiterKey};
 
 /// A flag that tasks wait to see set.
 ///
@@ -204,16 +204,11 @@ impl Future for Wait<'_> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
-        let mut state = this.event.state.borrow_mut();
-        match state.waiters.turn(&mut this.key, cx.waker()) {
-            Turn::Notified => Poll::Ready(()),
-            Turn::Waiting => Poll::Pending,
-            Turn::NotInLine if state.set => Poll::Ready(()),
-            Turn::NotInLine => {
-                this.key = Some(state.waiters.push_back(cx.waker()));
-                Poll::Pending
-            }
-        }
+        let state = &mut *this.event.state.borrow_mut();
+        let set = state.set;
+        state
+            .waiters
+            .poll_all_notified(&mut this.key, cx.waker(), set)
     }
 }
 

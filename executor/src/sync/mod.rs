@@ -44,5 +44,5 @@ mod wait_list;
 
 pub use event::{Event, Wait};
 pub use mutex::{Mutex, MutexGuard};
-pub use queue::{Full, Get, Put, Queue};
+pub use queue::{Full, Get, Join, Put, Queue, TaskDoneError};
 pub use semaphore::{Acquire, Semaphore, SemaphorePermit};

@@ -18,6 +18,10 @@ use super::wait_list::{Turn, WaitList, WaiterKey};
 /// [`put`](Queue::put) waits while it is full. Waiting getters, and waiting
 /// putters, are served in the order they came.
 ///
+/// The queue also counts the items put and not yet marked done with
+/// [`task_done`](Queue::task_done), so that [`join`](Queue::join) can wait
+/// until every item has been handled, not only taken.
+///
 /// Cancellation-safe on both sides: an item stays in the queue until a
 /// `get` returns it, so a getter dropped at any point loses nothing, and a
 /// waiter dropped after it was told to go on tells the next one instead.
@@ -59,6 +63,11 @@ pub struct Queue<T> {
 
 /// A [`Queue`]'s items and lines.
 struct State<T> {
+    /// Items put and not yet marked done with `task_done`: the queued
+    /// items, and those taken and still being handled.
+    unfinished: usize,
+    /// The tasks waiting in `join`, all notified when `unfinished` reaches 0.
+    joiners: WaitList,
     /// The items, oldest first.
     items: VecDeque<T>,
     /// Tasks waiting for an item; a notified one goes on to take one.
@@ -135,6 +144,8 @@ impl<T> Queue<T> {
         Self {
             capacity,
             state: RefCell::new(State {
+                unfinished: 0,
+                joiners: WaitList::default(),
                 items: VecDeque::new(),
                 getters: WaitList::default(),
                 putters: WaitList::default(),
@@ -221,8 +232,7 @@ impl<T> Queue<T> {
         if self.is_full_now(&state) || !state.putters.is_empty() {
             return Err(Full(item));
         }
-        state.items.push_back(item);
-        state.getters.notify_one();
+        state.push(item);
         Ok(())
     }
 
@@ -300,9 +310,106 @@ impl<T> Queue<T> {
         self.capacity
     }
 
+    /// Marks one item taken from the queue as handled.
+    ///
+    /// asyncio: `Queue.task_done()`. Every [`put`](Queue::put) (or
+    /// [`try_put`](Queue::try_put)) counts one unfinished item; each call
+    /// here counts one off. When none is left, every task waiting in
+    /// [`join`](Queue::join) goes on.
+    ///
+    /// # Errors
+    ///
+    /// [`TaskDoneError`] if no item is unfinished, that is, if it is called
+    /// more times than items were put (asyncio raises `ValueError`). The
+    /// count is left at zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::sync::Queue;
+    ///
+    /// tether::run(async {
+    ///     let queue = Queue::unbounded();
+    ///     queue.put("job").await;
+    ///     let job = queue.get().await;
+    ///     assert_eq!(job, "job");
+    ///     assert!(queue.task_done().is_ok());
+    ///     assert!(queue.task_done().is_err(), "one put, one task_done");
+    /// });
+    /// ```
+    pub fn task_done(&self) -> Result<(), TaskDoneError> {
+        let mut state = self.state.borrow_mut();
+        state.unfinished = state.unfinished.checked_sub(1).ok_or(TaskDoneError)?;
+        if state.unfinished == 0 {
+            state.joiners.notify_all();
+        }
+        Ok(())
+    }
+
+    /// Waits until every item put has been marked done with
+    /// [`task_done`](Queue::task_done).
+    ///
+    /// asyncio: `Queue.join()`. Returns at once if none is unfinished. A
+    /// task woken because the count reached zero returns even if an item
+    /// was put again before it ran, as in asyncio. Dropping the future
+    /// while it waits is safe: it only leaves the line.
+    ///
+    /// # Examples
+    ///
+    /// Workers take jobs from a queue; the producer waits until all of them
+    /// have been handled, then stops the workers:
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
+    /// use tether::sync::Queue;
+    ///
+    /// tether::run(async {
+    ///     let jobs = Rc::new(Queue::unbounded());
+    ///     let handled = Rc::new(Cell::new(0));
+    ///     let workers: Vec<_> = (0..3)
+    ///         .map(|_| {
+    ///             let (jobs, handled) = (jobs.clone(), handled.clone());
+    ///             tether::spawn(async move {
+    ///                 loop {
+    ///                     let job: u32 = jobs.get().await;
+    ///                     tether::yield_now().await; // the work
+    ///                     handled.set(handled.get() + job);
+    ///                     jobs.task_done().unwrap();
+    ///                 }
+    ///             })
+    ///         })
+    ///         .collect();
+    ///     for job in 1..=10 {
+    ///         jobs.put(job).await;
+    ///     }
+    ///     jobs.join().await;
+    ///     assert_eq!(handled.get(), 55);
+    ///     for worker in workers {
+    ///         worker.cancel();
+    ///     }
+    /// });
+    /// ```
+    pub fn join(&self) -> Join<'_, T> {
+        Join {
+            queue: self,
+            key: None,
+        }
+    }
+
     fn is_full_now(&self, state: &State<T>) -> bool {
         self.capacity
             .is_some_and(|capacity| state.items.len() >= capacity)
+    }
+}
+
+impl<T> State<T> {
+    /// Queues an item: one more unfinished, and the first getter in line
+    /// told.
+    fn push(&mut self, item: T) {
+        self.items.push_back(item);
+        self.unfinished += 1;
+        self.getters.notify_one();
     }
 }
 
@@ -310,6 +417,7 @@ impl<T> fmt::Debug for Queue<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Queue")
             .field("len", &self.len())
+            .field("unfinished", &self.state.borrow().unfinished)
             .field("capacity", &self.capacity)
             .finish_non_exhaustive()
     }
@@ -368,8 +476,7 @@ impl<T> Future for Put<'_, T> {
             .item
             .take()
             .expect("a Put is not polled after it finished");
-        state.items.push_back(item);
-        state.getters.notify_one();
+        state.push(item);
         Poll::Ready(())
     }
 }
@@ -459,5 +566,85 @@ impl<T> Drop for Get<'_, T> {
 impl<T> fmt::Debug for Get<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Get").finish_non_exhaustive()
+    }
+}
+
+/// The error of [`Queue::task_done`] called more times than items were
+/// put.
+///
+/// # Examples
+///
+/// ```
+/// use tether::sync::{Queue, TaskDoneError};
+///
+/// let queue: Queue<u8> = Queue::unbounded();
+/// assert_eq!(queue.task_done(), Err(TaskDoneError));
+/// assert_eq!(
+///     TaskDoneError.to_string(),
+///     "Queue::task_done called more times than items were put"
+/// );
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskDoneError;
+
+impl fmt::Display for TaskDoneError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Queue::task_done called more times than items were put")
+    }
+}
+
+impl std::error::Error for TaskDoneError {}
+
+/// The future of [`Queue::join`].
+///
+/// # Examples
+///
+/// ```
+/// use tether::sync::{Join, Queue};
+///
+/// tether::run(async {
+///     let queue = Queue::unbounded();
+///     queue.put(1).await;
+///     queue.get().await;
+///     let join: Join<'_, i32> = queue.join();
+///     queue.task_done().unwrap();
+///     join.await;
+/// });
+/// ```
+#[must_use = "futures do nothing unless polled"]
+pub struct Join<'a, T> {
+    /// The queue waited on.
+    queue: &'a Queue<T>,
+    /// Its place among the joiners, once it waits.
+    key: Option<WaiterKey>,
+}
+
+impl<T> Future for Join<'_, T> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        let state = &mut *this.queue.state.borrow_mut();
+        let done = state.unfinished == 0;
+        state
+            .joiners
+            .poll_all_notified(&mut this.key, cx.waker(), done)
+    }
+}
+
+impl<T> Drop for Join<'_, T> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key {
+            // Every joiner is notified at once: nothing to pass on.
+            self.queue.state.borrow_mut().joiners.remove(key);
+        }
+    }
+}
+
+impl<T> fmt::Debug for Join<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Join")
+            .field("waiting", &self.key.is_some())
+            .finish_non_exhaustive()
     }
 }

@@ -17,7 +17,7 @@
 //! The line is a doubly linked list threaded through a `Slab`, so that
 //! joining, leaving from the middle and notifying are all O(1).
 
-use std::task::Waker;
+use std::task::{Poll, Waker};
 
 use slab::Slab;
 
@@ -121,6 +121,28 @@ impl WaitList {
             self.push_front(waker)
         } else {
             self.push_back(waker)
+        }
+    }
+
+    /// The whole `poll` of a waiter for a condition that, once met, lets
+    /// every waiter go ([`notify_all`](Self::notify_all)): an `Event` being
+    /// set, a `Queue` with nothing unfinished. A waiter that was notified
+    /// goes on even if the condition no longer holds when it runs, as in
+    /// asyncio; one not in line yet goes on if `met`, and joins it if not.
+    pub(crate) fn poll_all_notified(
+        &mut self,
+        key: &mut Option<WaiterKey>,
+        waker: &Waker,
+        met: bool,
+    ) -> Poll<()> {
+        match self.turn(key, waker) {
+            Turn::Notified => Poll::Ready(()),
+            Turn::Waiting => Poll::Pending,
+            Turn::NotInLine if met => Poll::Ready(()),
+            Turn::NotInLine => {
+                *key = Some(self.push_back(waker));
+                Poll::Pending
+            }
         }
     }
 
