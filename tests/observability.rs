@@ -8,7 +8,7 @@ use std::future::pending;
 use std::panic::Location;
 use std::process::Command;
 use std::rc::Rc;
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use tether::task::{TaskInfo, TaskKind, TaskStatus};
@@ -74,6 +74,60 @@ fn a_dump_from_another_thread_shows_a_stuck_task() {
         "{shown}"
     );
     assert!(shown.contains(" ms ago"), "{shown}");
+}
+
+/// A task named and spawned from another thread: the name and the caller's
+/// location travel with it, in dumps and in debug mode's reports; a closed
+/// loop hands the future back.
+#[test]
+fn a_task_named_on_another_thread_is_named_in_dumps_and_reports() {
+    let slow = Arc::new(Mutex::new(Vec::new()));
+    let lt = LoopThread::builder()
+        .runtime({
+            let slow = slow.clone();
+            move || {
+                Runtime::builder()
+                    .debug(true)
+                    .slow_callback_duration(Duration::from_millis(20))
+                    .on_slow_callback(move |report| {
+                        let name = report.name().map(str::to_owned);
+                        slow.lock().unwrap().push((name, report.spawned_at()));
+                    })
+                    .build()
+            }
+        })
+        .spawn()
+        .unwrap();
+    let line = line!() + 3;
+    let hog = tether::task::Builder::new()
+        .name("hog")
+        .spawn_on(
+            async {
+                std::thread::sleep(Duration::from_millis(30));
+                pending::<()>().await
+            },
+            lt.handle(),
+        )
+        .unwrap();
+
+    let dump = lt.handle().dump().unwrap();
+    let listed = find(&dump, hog.task_id().expect("a task has an id"));
+    assert_eq!(listed.name.as_deref(), Some("hog"));
+    assert_here(listed.spawned_at, line);
+    let reports = slow.lock().unwrap().clone();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    assert_eq!(reports[0].0.as_deref(), Some("hog"));
+    assert_here(reports[0].1.expect("a task has a spawn location"), line);
+
+    let handle = lt.handle().clone();
+    lt.stop();
+    let refused = tether::task::Builder::new()
+        .name("late")
+        .spawn_on(async { 7 }, &handle);
+    let Err(tether::Closed(future)) = refused else {
+        panic!("a closed loop takes no task");
+    };
+    assert_eq!(tether::Runtime::new().unwrap().block_on(future), 7);
 }
 
 /// Runs, and the four statuses, as seen from the task that asks; outside

@@ -24,7 +24,7 @@ use crate::debug::{DebugMode, RunInfo, SlowCallback, Stamp};
 use crate::dump::{Dump, TaskInfo, TaskStatus};
 use crate::exception::{Exception, ExceptionHandler};
 use crate::ready_queue::{ReadyQueue, Runnable};
-use crate::shared::{Injected, Shared};
+use crate::shared::{Injected, NamedSpawn, Shared};
 use crate::task::{self, JoinRef, TaskId, TaskKind, TaskRef};
 
 /// One loop's thread-local state.
@@ -129,6 +129,16 @@ impl Core {
         match item {
             Injected::Task(task) => self.ready.push(task),
             Injected::Spawn(task, spawned_at) => {
+                self.list(task.clone(), spawned_at);
+                self.ready.push(task);
+            }
+            Injected::SpawnNamed(spawn) => {
+                let NamedSpawn {
+                    task,
+                    spawned_at,
+                    name,
+                } = *spawn;
+                self.set_name(task.id(), Rc::from(name));
                 self.list(task.clone(), spawned_at);
                 self.ready.push(task);
             }

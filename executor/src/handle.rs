@@ -24,7 +24,7 @@ use crate::callback::RemoteCall;
 use crate::context;
 use crate::dump::{Dump, DumpError};
 use crate::metrics::Metrics;
-use crate::shared::{Injected, Shared};
+use crate::shared::{Injected, NamedSpawn, Shared};
 use crate::task::{self, JoinError, Maker, TaskId, TaskKind, TaskRef, Unsubmitted};
 use crate::thread_future::ThreadFuture;
 
@@ -192,6 +192,20 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send,
     {
+        self.spawn_named(future, None)
+    }
+
+    /// [`spawn`](Handle::spawn), with the name `task::Builder` gave.
+    #[track_caller]
+    pub(crate) fn spawn_named<F>(
+        &self,
+        future: F,
+        name: Option<Box<str>>,
+    ) -> Result<ThreadFuture<F::Output>, Closed<F>>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send,
+    {
         let completion = Arc::new(Completion::new());
         let sink = Some(completion.clone());
         let task = task::allocate_send(
@@ -201,7 +215,7 @@ impl Handle {
             self.next_id(),
             TaskKind::Task,
         );
-        let task = self.submit(task).map_err(Closed)?;
+        let task = self.submit(task, name).map_err(Closed)?;
         Ok(ThreadFuture::for_task(
             completion,
             task,
@@ -257,7 +271,7 @@ impl Handle {
             self.shared.clone(),
             self.next_id(),
         );
-        match self.submit(task) {
+        match self.submit(task, None) {
             Ok(task) => Ok(ThreadFuture::for_task(
                 completion,
                 task,
@@ -319,14 +333,27 @@ impl Handle {
     /// Queues a task made on this thread; hands its future back if the loop
     /// is closed.
     #[track_caller]
-    fn submit<F: Future>(&self, task: Unsubmitted<F>) -> Result<TaskRef, F> {
+    fn submit<F: Future>(
+        &self,
+        task: Unsubmitted<F>,
+        name: Option<Box<str>>,
+    ) -> Result<TaskRef, F> {
         let spawned_at = Location::caller();
         task.submit(|task| {
+            let item = match name {
+                None => Injected::Spawn(task, spawned_at),
+                Some(name) => Injected::SpawnNamed(Box::new(NamedSpawn {
+                    task,
+                    spawned_at,
+                    name,
+                })),
+            };
             self.shared
                 .inject
-                .push(Injected::Spawn(task, spawned_at))
+                .push(item)
                 .map_err(|Closed(item)| match item {
                     Injected::Spawn(task, _) => task,
+                    Injected::SpawnNamed(spawn) => spawn.task,
                     _ => unreachable!("the queue hands back what it was given"),
                 })
         })

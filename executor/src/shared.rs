@@ -41,12 +41,26 @@ pub(crate) enum Injected {
     /// A new task, made on another thread, and where it was spawned: list
     /// it, then run it.
     Spawn(TaskRef, &'static Location<'static>),
+    /// The same, for a task with a name (`task::Builder::spawn_on`). Boxed,
+    /// so that unnamed spawns, the common case, do not carry the name's
+    /// room through the queue.
+    SpawnNamed(Box<NamedSpawn>),
     /// `Handle::call_soon`: call this in its FIFO place.
     Call(RemoteCall),
     /// `Handle::stop`: end `run_forever` after this iteration.
     Stop,
     /// `LoopThread::on_stop`: call this when `run_forever` stops.
     OnStop(Box<dyn FnOnce() + Send>),
+}
+
+/// A task made on another thread with a name.
+pub(crate) struct NamedSpawn {
+    /// The task.
+    pub(crate) task: TaskRef,
+    /// Where it was spawned.
+    pub(crate) spawned_at: &'static Location<'static>,
+    /// Its name, made an `Rc<str>` on the loop thread.
+    pub(crate) name: Box<str>,
 }
 
 /// The reactor's wakeup, as the bridge's [`Notify`].
@@ -99,9 +113,19 @@ impl std::fmt::Debug for Injected {
         match self {
             Injected::Task(task) => f.debug_tuple("Task").field(&task.id()).finish(),
             Injected::Spawn(task, _) => f.debug_tuple("Spawn").field(&task.id()).finish(),
+            Injected::SpawnNamed(spawn) => f
+                .debug_tuple("SpawnNamed")
+                .field(&spawn.task.id())
+                .field(&spawn.name)
+                .finish(),
             Injected::Call(_) => f.write_str("Call(..)"),
             Injected::Stop => f.write_str("Stop"),
             Injected::OnStop(_) => f.write_str("OnStop(..)"),
         }
     }
 }
+
+// Every item another thread hands the loop is this wide; a named spawn
+// must not make the common, unnamed ones wider.
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(size_of::<Injected>() == 24);

@@ -3,10 +3,16 @@
 use std::future::Future;
 use std::rc::Rc;
 
+use tether_bridge::Closed;
+
+use crate::handle::Handle;
 use crate::spawn::spawn_here;
 use crate::task::{JoinHandle, TaskKind};
+use crate::thread_future::ThreadFuture;
 
-/// Spawns a task with settings; for now, a name.
+/// Spawns a task with settings; for now, a name. On this thread's loop
+/// with [`spawn`](TaskBuilder::spawn), on any loop from any thread with
+/// [`spawn_on`](TaskBuilder::spawn_on).
 ///
 /// asyncio: `asyncio.create_task(coro, name="fetch")`.
 ///
@@ -28,8 +34,9 @@ use crate::task::{JoinHandle, TaskKind};
 #[derive(Debug, Default)]
 #[must_use = "a task::Builder does nothing until `spawn` is called"]
 pub struct TaskBuilder {
-    /// The task's name, if it has one.
-    name: Option<Rc<str>>,
+    /// The task's name, if it has one. A `Box<str>`, not the `Rc<str>` the
+    /// loop keeps, so that a builder can be used on any thread.
+    name: Option<Box<str>>,
 }
 
 impl TaskBuilder {
@@ -65,7 +72,7 @@ impl TaskBuilder {
     /// });
     /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(Rc::from(name.into()));
+        self.name = Some(name.into().into_boxed_str());
         self
     }
 
@@ -87,7 +94,46 @@ impl TaskBuilder {
     /// ```
     #[track_caller]
     pub fn spawn<F: Future + 'static>(self, future: F) -> JoinHandle<F::Output> {
-        let task = spawn_here(future, TaskKind::Task, self.name, "task::Builder::spawn");
+        let name = self.name.map(Rc::from);
+        let task = spawn_here(future, TaskKind::Task, name, "task::Builder::spawn");
         JoinHandle::new(task)
+    }
+
+    /// Runs `future` as a task on the loop of `handle`, from any thread, as
+    /// [`Handle::spawn`] does.
+    ///
+    /// asyncio: `asyncio.run_coroutine_threadsafe(coro, loop)`, for a task
+    /// with a name.
+    ///
+    /// # Errors
+    ///
+    /// [`Closed`], holding the future, if the loop is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let lt = tether::LoopThread::new()?;
+    /// let stuck = tether::task::Builder::new()
+    ///     .name("stuck")
+    ///     .spawn_on(std::future::pending::<()>(), lt.handle())
+    ///     .unwrap();
+    /// let dump = lt.handle().dump().unwrap();
+    /// let listed = dump.tasks.iter().find(|t| Some(t.id) == stuck.task_id()).unwrap();
+    /// assert_eq!(listed.name.as_deref(), Some("stuck"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn spawn_on<F>(
+        self,
+        future: F,
+        handle: &Handle,
+    ) -> Result<ThreadFuture<F::Output>, Closed<F>>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send,
+    {
+        handle.spawn_named(future, self.name)
     }
 }
