@@ -2,7 +2,7 @@
 
 use std::io;
 use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use rustix::io::Errno;
 use rustix::net::{AddressFamily, SocketFlags, SocketType};
@@ -114,13 +114,7 @@ impl TcpListener {
     pub const BACKLOG: i32 = 1024;
 
     fn bind_addr(addr: SocketAddr) -> io::Result<TcpListener> {
-        let family = if addr.is_ipv4() {
-            AddressFamily::INET
-        } else {
-            AddressFamily::INET6
-        };
-        let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
-        let fd = rustix::net::socket_with(family, SocketType::STREAM, flags, None)?;
+        let fd = stream_socket(addr)?;
         rustix::net::sockopt::set_socket_reuseaddr(&fd, true)?;
         rustix::net::bind(&fd, &addr)?;
         rustix::net::listen(&fd, TcpListener::BACKLOG)?;
@@ -293,13 +287,7 @@ impl TcpStream {
     /// `connect` answers `EINPROGRESS`, the socket becomes writable when the
     /// handshake ends, and `SO_ERROR` then tells how it ended.
     async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
-        let family = if addr.is_ipv4() {
-            AddressFamily::INET
-        } else {
-            AddressFamily::INET6
-        };
-        let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
-        let fd = rustix::net::socket_with(family, SocketType::STREAM, flags, None)?;
+        let fd = stream_socket(addr)?;
         let stream = Async::new_nonblocking(std::net::TcpStream::from(fd))?;
         match rustix::net::connect(&stream, &addr) {
             Ok(()) => {}
@@ -664,3 +652,20 @@ impl AsFd for TcpStream {
 super::stream_io!(TcpStream);
 super::std_conversions!(TcpListener, std::net::TcpListener);
 super::std_conversions!(TcpStream, std::net::TcpStream);
+
+/// A new TCP socket for `addr`'s family, non-blocking and close-on-exec
+/// from the start (no window in which a fork could inherit it).
+fn stream_socket(addr: SocketAddr) -> io::Result<OwnedFd> {
+    let family = if addr.is_ipv4() {
+        AddressFamily::INET
+    } else {
+        AddressFamily::INET6
+    };
+    let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
+    Ok(rustix::net::socket_with(
+        family,
+        SocketType::STREAM,
+        flags,
+        None,
+    )?)
+}
