@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Checks that every public item of every crate has an example in its docs
+# (STYLE.md: "`# Examples` that run"; CI runs them as doctests).
+#
+# Reads rustdoc's JSON output, which only the nightly toolchain writes, so
+# this is a script and not part of .ci/run. Prints each item without an
+# example and exits 1 if there is one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TARGET_DIR=target/doc-json
+for package in tether-bridge tether-reactor tether-executor tether; do
+    cargo +nightly rustdoc -q -p "$package" --lib -- -Z unstable-options --output-format json
+done
+python3 scripts/doc_examples.py "$CARGO_TARGET_DIR/doc"
