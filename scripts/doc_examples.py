@@ -1,13 +1,23 @@
 #!/usr/bin/env python3
-"""Lists the public items of tether's crates whose docs have no example.
+"""Checks that tether's public items are shown by a runnable example.
 
 Reads the rustdoc JSON that `scripts/doc_examples.sh` makes. An item is a
 module, type, trait, function, inherent method, trait method, constant or
 macro reachable from the crate root; a re-export counts in the crate that
-defines the item, once. Fields and enum variants are documented too
-(`deny(missing_docs)`) but shown by their type's example, and trait
-implementations by the trait's docs. An example is a fenced code block
-other than a `text` one. Exits 1 if any item lacks one.
+defines the item, once. The rule:
+
+- Every module, type and trait has an example of its own: a fenced code
+  block other than a `text` one.
+- A function or method has one too, unless its behaviour is plain from its
+  signature (an accessor, a conversion). Such an item says where it is shown
+  instead, with a link to that example, written
+  ``[`TcpStream`'s example](TcpStream#examples)``. The link must lead to an
+  item that has an example, and that example's code must call the item by
+  name, so the pointer cannot go stale.
+
+Fields and enum variants are documented too (`deny(missing_docs)`) and shown
+by their type's example; trait implementations by the trait's docs. Prints
+each item that breaks the rule and exits 1 if there is one.
 """
 
 import json
@@ -17,16 +27,47 @@ import sys
 CRATES = ["tether_bridge", "tether_reactor", "tether_executor", "tether"]
 ITEMS = {"module", "struct", "enum", "union", "trait", "function", "type_alias",
          "constant", "static", "macro"}
+# Kinds that may point to another item's example instead of having their own.
+MAY_POINT = {"function"}
 FENCE = re.compile(r"^\s*```(.*)$", re.M)
 
 
-def has_example(docs):
-    return any(lang.strip() not in ("text",) for lang in FENCE.findall(docs or "")[::2])
+def examples(docs):
+    """The code of every non-`text` fenced block in `docs`."""
+    blocks, lang, lines = [], None, None
+    for line in (docs or "").splitlines():
+        fence = FENCE.match(line)
+        if fence and lines is None:
+            lang, lines = fence.group(1).strip(), []
+        elif fence:
+            if lang != "text":
+                blocks.append("\n".join(lines))
+            lang, lines = None, None
+        elif lines is not None:
+            lines.append(line)
+    return blocks
 
 
-def missing_in(doc_dir, crate):
+def check(doc_dir, crate):
     index = json.load(open(f"{doc_dir}/{crate}.json"))
-    items, seen, checked, found = index["index"], set(), [0], []
+    items, seen = index["index"], set()
+    counts = {"own": 0, "shown": 0}
+    broken = []
+
+    def where(item):
+        span = item.get("span") or {}
+        return f"{span.get('filename', '?')}:{span.get('begin', [0])[0]}"
+
+    def pointer_ok(item):
+        """Whether `item` names an example elsewhere that calls it."""
+        for target, target_id in (item.get("links") or {}).items():
+            if not target.endswith("#examples"):
+                continue
+            shown_in = items.get(str(target_id))
+            code = "\n".join(examples(shown_in.get("docs"))) if shown_in else ""
+            if re.search(rf"\b{re.escape(item['name'])}\b", code):
+                return True
+        return False
 
     def visit(id, path):
         item = items.get(str(id))
@@ -38,10 +79,13 @@ def missing_in(doc_dir, crate):
             if inner.get("id") is not None:
                 visit(inner["id"], path)
             return
-        checked[0] += kind in ITEMS
-        if kind in ITEMS and not has_example(item.get("docs")):
-            span = item.get("span") or {}
-            found.append(f"{path}  ({span.get('filename', '?')}:{span.get('begin', [0])[0]})")
+        if kind in ITEMS:
+            if examples(item.get("docs")):
+                counts["own"] += 1
+            elif kind in MAY_POINT and pointer_ok(item):
+                counts["shown"] += 1
+            else:
+                broken.append(f"{path}  ({where(item)})")
         children = []
         if kind in ("module", "trait"):
             children = inner["items"]
@@ -59,19 +103,21 @@ def missing_in(doc_dir, crate):
                 visit(child, f"{path}::{use['name'] if use else items[child]['name']}")
 
     visit(index["root"], crate)
-    return checked[0], found
+    return counts, broken
 
 
 def main():
     doc_dir = sys.argv[1]
-    total_missing = 0
+    total_broken = 0
     for crate in CRATES:
-        checked, missing = missing_in(doc_dir, crate)
-        total_missing += len(missing)
-        print(f"{crate}: {len(missing)} of {checked} public items without an example")
-        for item in missing:
+        counts, broken = check(doc_dir, crate)
+        total_broken += len(broken)
+        checked = counts["own"] + counts["shown"] + len(broken)
+        print(f"{crate}: {checked} public items: {counts['own']} with an example, "
+              f"{counts['shown']} shown by another's, {len(broken)} with neither")
+        for item in broken:
             print(f"  {item}")
-    sys.exit(1 if total_missing else 0)
+    sys.exit(1 if total_broken else 0)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Checks that every public item of every crate has an example in its docs
-# (STYLE.md: "`# Examples` that run"; CI runs them as doctests).
+# Checks that every public item of every crate is shown by an example that
+# runs (CI runs them as doctests): every type, trait and module has its own,
+# and so does every function unless it links to the example that shows it
+# (the rule is spelled out in doc_examples.py).
 #
 # Reads rustdoc's JSON output, which only the nightly toolchain writes, so
-# this is a script and not part of .ci/run. Prints each item without an
-# example and exits 1 if there is one.
+# this is a script and not part of .ci/run. Prints each item that breaks
+# the rule and exits 1 if there is one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
