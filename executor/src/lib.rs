@@ -5,19 +5,29 @@
 //! runs on the loop thread and touches state shared with other threads only
 //! through `tether-bridge`.
 //!
-//! | module | what it holds |
-//! |--------|---------------|
-//! | `run_loop` | one iteration (the six steps), `block_on`, `run_forever` |
-//! | `core` | the loop's thread-local state: spawning, the task list, shutdown |
-//! | `ready_queue` | the FIFO of tasks to run |
-//! | `task` | a task's life: wake, run, complete; `raw` is its allocation |
-//! | `context` | the thread-local current loop |
-//! | `debug`, `dump` | debug mode's slow-run reports; the task dump |
-//! | `shared` | the part of a loop other threads reach |
-//! | [`runtime`], [`builder`], [`handle`] | the public types |
-//! | [`callback`], [`spawn()`], [`yield_now()`] | the public functions |
+//! The crate is laid out in layers, one folder each; a folder's `mod.rs`
+//! states its rule. From the bottom up:
 //!
-//! Start with `run_loop`: its drawing is the loop.
+//! | folder | layer | may import |
+//! |--------|-------|------------|
+//! | `id.rs` | how a task is named: [`TaskId`], [`TaskKind`] | nothing of the crate (the leaf) |
+//! | `observe/` | what the loop reports: the exception handler, debug mode, the task dump, the metrics. Reads the loop, never steers it | `id` |
+//! | `task/` | a task: its allocation and waker (the only `unsafe` code), its wake, run and cancellation, [`JoinHandle`] | `core`, `observe`, `id` |
+//! | `core/` | the loop core: the iteration, the ready queue, the task list, shutdown, the thread-local current loop, and the half other threads reach | `task`, `observe`, `id` |
+//! | `remote/` | what other threads hold: [`Handle`], [`ThreadFuture`], and [`spawn_blocking`], whose work runs on other threads | `core`, `task`, `observe`, `id` |
+//! | `runtime/` | owning a loop: [`Runtime`], [`Builder`], [`run`], [`LoopThread`] | `remote`, `core`, `task`, `observe`, `id` |
+//! | `local/` | what the loop's own thread calls: [`spawn()`], [`TaskBuilder`], [`call_soon`], [`call_later`], [`call_at`], [`yield_now()`] | `remote`, `core`, `task`, `id` |
+//! | `toolkit/` | built on the public API alone: [`TaskGroup`], [`join_all`], [`select`], [`race`], [`as_completed`], and the loop-local [`sync`] primitives | the crate's public items only |
+//!
+//! One import cycle is left, on purpose: `task/` and `core/` import each
+//! other, because a task's waker must reach its loop (the ready queue, or
+//! the injection queue in the loop's shared half) and the loop runs tasks.
+//! `task/mod.rs` explains where it lives. Every other arrow points down
+//! the table.
+//!
+//! Start with `core/run_loop.rs`: its drawing is the loop. Then
+//! `task/mod.rs`, which traces a wake from another thread to the task's
+//! next poll, hop by hop.
 //!
 //! # Examples
 //!
@@ -51,45 +61,24 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![doc(test(attr(deny(warnings))))]
 
-mod blocking;
-pub mod builder;
-pub mod callback;
-mod combinators;
-mod context;
 mod core;
-mod debug;
-mod dump;
-mod exception;
-mod group;
-pub mod handle;
-mod loop_thread;
-mod metrics;
-mod ready_queue;
-mod run_loop;
-pub mod runtime;
-mod shared;
-mod spawn;
-pub mod sync;
+mod id;
+mod local;
+mod observe;
+mod remote;
+mod runtime;
 mod task;
-mod task_builder;
-mod thread_future;
-mod yield_now;
+mod toolkit;
 
-pub use blocking::spawn_blocking;
-pub use builder::Builder;
-pub use callback::{CallbackHandle, call_at, call_later, call_soon};
-pub use combinators::{AsCompleted, as_completed, join_all, race, select};
-pub use debug::SlowCallback;
-pub use dump::{Dump, DumpError, TaskInfo, TaskStatus};
-pub use exception::Exception;
-pub use group::{Failure, GroupError, TaskGroup};
-pub use handle::{BlockOnError, Handle};
-pub use loop_thread::{LoopThread, LoopThreadBuilder};
-pub use metrics::Metrics;
-pub use runtime::{Runtime, run};
-pub use spawn::spawn;
-pub use task::{JoinError, JoinHandle, TaskId, TaskKind};
-pub use task_builder::TaskBuilder;
+pub use id::{TaskId, TaskKind};
+pub use local::{
+    CallbackHandle, TaskBuilder, YieldNow, call_at, call_later, call_soon, spawn, yield_now,
+};
+pub use observe::{Dump, DumpError, Exception, Metrics, SlowCallback, TaskInfo, TaskStatus};
+pub use remote::{BlockOnError, Handle, ThreadFuture, spawn_blocking};
+pub use runtime::{Builder, LoopThread, LoopThreadBuilder, Runtime, run};
+pub use task::{JoinError, JoinHandle};
 pub use tether_bridge::Closed;
-pub use thread_future::ThreadFuture;
-pub use yield_now::{YieldNow, yield_now};
+pub use toolkit::{
+    AsCompleted, Failure, GroupError, TaskGroup, as_completed, join_all, race, select, sync,
+};

@@ -7,9 +7,10 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::TaskId;
 use super::raw::JoinRef;
-use crate::context;
+use crate::core;
+use crate::id::TaskId;
+use crate::observe::panic_message;
 
 /// An owned permission to await a task's output, and to cancel it.
 ///
@@ -118,7 +119,7 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn is_finished(&self) -> bool {
-        self.join.task().state().load().is_complete()
+        self.join.task().snapshot().is_complete()
     }
 
     /// The task's id.
@@ -144,7 +145,7 @@ impl<T> Future for JoinHandle<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let task = self.join.task();
-        if task.state().load().is_complete() {
+        if task.snapshot().is_complete() {
             let output = self
                 .join
                 .take_output()
@@ -166,12 +167,12 @@ impl<T> Drop for JoinHandle<T> {
         let task = self.join.task();
         // Nobody will poll for the output any more.
         drop(task.header().join_waker.take());
-        let before = task.state().unset_join_interest();
+        let before = task.unset_join_interest();
         if before.is_complete() {
             // An output nobody took: drop it here, on the loop thread.
             let (id, kind) = (task.id(), task.header().kind);
             self.join
-                .drop_output(&|payload| context::report_panic(Some(id), kind, payload));
+                .drop_output(&|payload| core::report_panic(Some(id), kind, payload));
         }
         // The `JoinRef` releases the handle's reference.
     }
@@ -268,15 +269,6 @@ impl JoinError {
             JoinError::Panicked(payload) => payload,
             JoinError::Cancelled => panic!("JoinError::into_panic on a cancelled task"),
         }
-    }
-}
-
-/// The message of a panic payload, if it is a string.
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
-    if let Some(message) = payload.downcast_ref::<&'static str>() {
-        Some(message)
-    } else {
-        payload.downcast_ref::<String>().map(String::as_str)
     }
 }
 

@@ -82,10 +82,14 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
-use tether_bridge::{Completion, Initial, TaskState};
+use tether_bridge::{
+    Completion, Initial, Snapshot, TaskState, TransitionToCancelled, TransitionToIdle,
+    TransitionToRunning, TransitionToScheduled, TransitionToScheduledByVal,
+};
 
-use super::{JoinError, Maker, TaskId, TaskKind};
-use crate::shared::Shared;
+use super::{JoinError, Maker};
+use crate::core::Shared;
+use crate::id::{TaskId, TaskKind};
 
 /// Shows a panic nobody joins to the loop's exception handler.
 pub(crate) type Report<'a> = &'a dyn Fn(&(dyn Any + Send));
@@ -97,7 +101,8 @@ pub(crate) type Sink<T> = Arc<Completion<Result<T, JoinError>>>;
 #[repr(C)]
 pub(crate) struct Header {
     /// Flags and reference count; the only field another thread writes.
-    pub(crate) state: TaskState,
+    /// Private to this file: see `TaskRef::state`.
+    state: TaskState,
     /// The functions that know the future's type.
     vtable: &'static Vtable,
     /// The loop the task belongs to: where a wake from another thread goes.
@@ -488,13 +493,21 @@ impl TaskRef {
         self.header().id
     }
 
-    pub(crate) fn state(&self) -> &TaskState {
-        &self.header().state
+    /// The state word, for reading: what the task is doing, and whether a
+    /// `JoinHandle` wants its output.
+    pub(crate) fn snapshot(&self) -> Snapshot {
+        self.state().load()
     }
 
+    /// The state word itself. Private: its transitions that add or release
+    /// a reference are wrapped below, so that the count and the `TaskRef`s
+    /// in existence never disagree (rule 2).
+    fn state(&self) -> &TaskState {
+        &self.header().state
+    }
     /// Polls the future. Loop thread, task `RUNNING`; see `Vtable::poll`.
     pub(crate) fn poll(&self, cx: &mut Context<'_>, report: Report<'_>) -> Poll<()> {
-        debug_assert!(self.state().load().is_running());
+        debug_assert!(self.snapshot().is_running());
         // SAFETY: rule 2 (we hold a reference), and the caller runs the task
         // on its loop thread (rule 3), as the debug assertion checks.
         unsafe { (self.header().vtable.poll)(self.ptr, cx, report) }
@@ -502,7 +515,7 @@ impl TaskRef {
 
     /// Drops the future of a cancelled task. Loop thread, task `RUNNING`.
     pub(crate) fn cancel(&self, report: Report<'_>) {
-        debug_assert!(self.state().load().is_running());
+        debug_assert!(self.snapshot().is_running());
         // SAFETY: as in `poll`.
         unsafe { (self.header().vtable.cancel)(self.ptr, report) }
     }
@@ -524,26 +537,117 @@ impl TaskRef {
         unsafe { Waker::from_raw(raw_waker(ptr)) }
     }
 
-    /// The reference a state transition just added to the count
-    /// (`Submit` after `transition_to_scheduled_by_ref` or
-    /// `transition_to_cancelled`), as a `TaskRef` that owns it.
-    pub(crate) fn claim_added_ref(&self) -> TaskRef {
-        TaskRef { ptr: self.ptr }
+    // ----- transitions that add or release a reference -----
+    //
+    // Each returns the queue entry, a `TaskRef` that owns the reference the
+    // state word counted for the queue, or `None` when there is nothing to
+    // queue. These are the only places outside `clone` and `drop` where the
+    // count and the `TaskRef`s change together.
+
+    /// A wake that keeps the waker: queues the task unless it is queued,
+    /// running-and-already-woken, or complete. On `Some`, the caller queues
+    /// the entry; the transition counted its reference.
+    #[inline]
+    pub(crate) fn transition_to_scheduled_by_ref(&self) -> Option<TaskRef> {
+        match self.state().transition_to_scheduled_by_ref() {
+            TransitionToScheduled::Submit => Some(TaskRef { ptr: self.ptr }),
+            TransitionToScheduled::DoNothing => None,
+        }
     }
 
-    /// Releases a reference that a state transition already subtracted from
-    /// the count (`TransitionToIdle::Idle`): forget it without releasing.
-    pub(crate) fn forget_released(self) {
+    /// A wake that consumes the waker's reference: it becomes the queue
+    /// entry, or is released.
+    #[inline]
+    pub(crate) fn transition_to_scheduled_by_val(self) -> Option<TaskRef> {
+        match self.state().transition_to_scheduled_by_val() {
+            TransitionToScheduledByVal::Submit => Some(self),
+            TransitionToScheduledByVal::DoNothing => {
+                self.forget_released();
+                None
+            }
+            TransitionToScheduledByVal::Dealloc => {
+                self.dealloc_released();
+                None
+            }
+        }
+    }
+
+    /// After a `Pending` poll: the run's reference becomes the queue entry
+    /// again if the task was woken meanwhile, and is released otherwise.
+    #[inline]
+    pub(crate) fn transition_to_idle(self) -> Option<TaskRef> {
+        match self.state().transition_to_idle() {
+            TransitionToIdle::Resubmit => Some(self),
+            TransitionToIdle::Idle => {
+                self.forget_released();
+                None
+            }
+            TransitionToIdle::Dealloc => {
+                self.dealloc_released();
+                None
+            }
+        }
+    }
+
+    /// Requests cancellation; see [`CancelRequest`].
+    pub(crate) fn transition_to_cancelled(&self) -> CancelRequest {
+        match self.state().transition_to_cancelled() {
+            TransitionToCancelled::Submit => CancelRequest::Submit(TaskRef { ptr: self.ptr }),
+            TransitionToCancelled::Requested => CancelRequest::Requested,
+            TransitionToCancelled::TooLate => CancelRequest::TooLate,
+        }
+    }
+
+    /// Forgets a reference that a transition already subtracted from the
+    /// count.
+    fn forget_released(self) {
         std::mem::forget(self);
     }
 
-    /// Frees the task, whose count a state transition already brought to
-    /// zero (`TransitionToIdle::Dealloc`).
-    pub(crate) fn dealloc_released(self) {
+    /// Frees the task, whose count a transition already brought to zero.
+    fn dealloc_released(self) {
         let this = ManuallyDrop::new(self);
         // SAFETY: the count is zero, so this is the last reference (rule 1).
         unsafe { (this.header().vtable.dealloc)(this.ptr) }
     }
+
+    // ----- transitions that leave the count alone -----
+
+    /// Claims the run: poll the future, or drop it if cancelled. Loop
+    /// thread, and the caller owns the queue entry's reference.
+    #[inline]
+    pub(crate) fn transition_to_running(&self) -> TransitionToRunning {
+        self.state().transition_to_running()
+    }
+
+    /// Claims a run for shutdown; false if the task already completed.
+    pub(crate) fn transition_to_running_for_shutdown(&self) -> bool {
+        self.state().transition_to_running_for_shutdown()
+    }
+
+    /// Marks the task complete, after its future was dropped.
+    pub(crate) fn transition_to_complete(&self) {
+        let _ = self.state().transition_to_complete();
+    }
+
+    /// The `JoinHandle` is gone: nobody will take the output. Returns the
+    /// state before.
+    pub(crate) fn unset_join_interest(&self) -> Snapshot {
+        self.state().unset_join_interest()
+    }
+}
+
+/// What a cancellation request asks of its caller.
+#[must_use]
+pub(crate) enum CancelRequest {
+    /// The task was idle: queue this entry, so that the loop runs it and
+    /// drops its future.
+    Submit(TaskRef),
+    /// Requested; the task is queued or running, and its next run drops the
+    /// future.
+    Requested,
+    /// The task already completed, or was cancelled before.
+    TooLate,
 }
 
 impl Clone for TaskRef {
@@ -566,7 +670,7 @@ impl std::fmt::Debug for TaskRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TaskRef")
             .field("id", &self.id())
-            .field("state", &self.state().load())
+            .field("state", &self.snapshot())
             .finish()
     }
 }
@@ -585,7 +689,7 @@ impl<T> JoinRef<T> {
 
     /// Takes the output of a complete task, once. Loop thread.
     pub(crate) fn take_output(&self) -> Option<Result<T, JoinError>> {
-        debug_assert!(self.task.state().load().is_complete());
+        debug_assert!(self.task.snapshot().is_complete());
         let mut out: Option<Result<T, JoinError>> = None;
         // SAFETY: `allocate` made this `JoinRef<F::Output>` for a future `F`
         // with `Output = T`, so `out` has the type `take_output` expects;

@@ -21,16 +21,14 @@
 //! ```
 
 use std::future::Future;
-use std::io;
 use std::panic::Location;
 use std::rc::Rc;
 
-use crate::builder::Builder;
-use crate::context;
 use crate::core::Core;
-use crate::dump::Dump;
-use crate::handle::Handle;
-use crate::task::{JoinHandle, TaskKind};
+use crate::id::TaskKind;
+use crate::observe::Dump;
+use crate::remote::Handle;
+use crate::task::JoinHandle;
 
 /// A tether loop: a reactor, a ready queue, and the tasks on it.
 ///
@@ -63,42 +61,6 @@ pub struct Runtime {
 }
 
 impl Runtime {
-    /// Creates a runtime with the default settings.
-    ///
-    /// # Errors
-    ///
-    /// Fails if the OS refuses the poller (for example, out of file
-    /// descriptors).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # fn main() -> std::io::Result<()> {
-    /// let rt = tether::Runtime::new()?;
-    /// assert_eq!(rt.block_on(async { 6 * 7 }), 42);
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn new() -> io::Result<Runtime> {
-        Builder::new().build()
-    }
-
-    /// A [`Builder`] to configure a runtime.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # fn main() -> std::io::Result<()> {
-    /// let rt = tether::Runtime::builder().max_blocking_threads(1).build()?;
-    /// let sum = rt.block_on(async { tether::spawn_blocking(|| 1 + 2).await.unwrap() });
-    /// assert_eq!(sum, 3);
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn builder() -> Builder {
-        Builder::new()
-    }
-
     pub(crate) fn from_core(core: Rc<Core>) -> Self {
         Self { core }
     }
@@ -187,7 +149,7 @@ impl Runtime {
     /// # }
     /// ```
     pub fn handle(&self) -> Handle {
-        Handle::new(self.core.shared.clone())
+        Handle::new(self.core.shared().clone())
     }
 
     /// Spawns a task on this runtime from its thread, inside or outside the
@@ -238,8 +200,6 @@ impl Runtime {
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        let _current = context::enter_for_shutdown(&self.core);
-        let _reactor = self.core.reactor.enter();
         self.core.shutdown();
     }
 }

@@ -1,36 +1,40 @@
 //! The part of a loop that other threads can reach.
 //!
-//! A [`Handle`](crate::Handle) and every task's waker hold an `Arc<Shared>`:
-//! the loop's injection queue (how anything gets to the loop from outside
-//! it) and its statistics. Everything here is built from `tether-bridge`
-//! types, which are the ones checked by the loom models.
+//! A [`Handle`](crate::Handle) and every task's header hold an
+//! `Arc<Shared>`: the loop's injection queue (how anything gets to the
+//! loop from outside it), its counters, its task ids and its blocking
+//! pool. Everything here is built from `tether-bridge` types, which are
+//! the ones the loom models check. Code outside the loop core reaches it
+//! through its methods; the loop core also uses its fields.
 
 use std::panic::Location;
 use std::thread::{self, ThreadId};
 
-use tether_bridge::{BlockingPool, Counter, Inject, Notify, Sequence};
+use tether_bridge::{BlockingPool, Closed, Counter, Inject, Notify, Sequence};
 use tether_reactor::Wakeup;
 
-use crate::callback::RemoteCall;
+use super::RemoteCall;
+use crate::id::TaskId;
+use crate::observe::Metrics;
 use crate::task::TaskRef;
 
 /// State of one loop that is shared with other threads.
 #[derive(Debug)]
 pub(crate) struct Shared {
     /// Items for the loop from other threads; wakes the loop when it sleeps.
-    pub(crate) inject: Inject<Injected, LoopWakeup>,
+    pub(super) inject: Inject<Injected, LoopWakeup>,
     /// Counts the loop keeps; written by the loop thread only.
-    pub(crate) counters: LoopCounters,
+    pub(super) counters: LoopCounters,
     /// Task ids, for tasks made on the loop thread and on other threads.
-    pub(crate) ids: Sequence,
+    pub(super) ids: Sequence,
     /// The thread that runs the loop (the runtime's, which cannot move):
     /// blocking there for the loop's own work would never end.
-    pub(crate) loop_thread: ThreadId,
+    pub(super) loop_thread: ThreadId,
     /// Threads for blocking work.
-    pub(crate) pool: BlockingPool,
+    pub(super) pool: BlockingPool,
     /// Debug mode is on: `Handle::call_soon` records where it was called.
     /// Set once, before any other thread sees this.
-    pub(crate) debug: bool,
+    pub(super) debug: bool,
 }
 
 /// What another thread can hand the loop.
@@ -65,21 +69,21 @@ pub(crate) struct NamedSpawn {
 
 /// The reactor's wakeup, as the bridge's [`Notify`].
 #[derive(Debug)]
-pub(crate) struct LoopWakeup(pub(crate) Wakeup);
+pub(crate) struct LoopWakeup(Wakeup);
 
 /// The loop's statistics, each written by the loop thread only.
 #[derive(Debug, Default)]
 pub(crate) struct LoopCounters {
     /// Iterations of the loop.
-    pub(crate) iterations: Counter,
+    pub(super) iterations: Counter,
     /// Calls to the poller, blocking or not.
-    pub(crate) polls: Counter,
+    pub(super) polls: Counter,
     /// Calls to the poller that were allowed to block.
-    pub(crate) parks: Counter,
+    pub(super) parks: Counter,
     /// Items taken from the injection queue.
-    pub(crate) submissions: Counter,
+    pub(super) submissions: Counter,
     /// Task runs (polls of a future, or drops of a cancelled one).
-    pub(crate) runs: Counter,
+    pub(super) runs: Counter,
 }
 
 impl Shared {
@@ -96,9 +100,48 @@ impl Shared {
         }
     }
 
+    /// Hands `item` to the loop, waking it if it sleeps; hands it back if
+    /// the loop is closed. Any thread.
+    pub(crate) fn push(&self, item: Injected) -> Result<(), Closed<Injected>> {
+        self.inject.push(item)
+    }
+
+    /// Whether the loop has shut down: every push is handed back.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.inject.is_closed()
+    }
+
+    /// A new task id, unique on this loop.
+    pub(crate) fn next_task_id(&self) -> TaskId {
+        TaskId(self.ids.next())
+    }
+
+    /// The thread that runs the loop.
+    pub(crate) fn loop_thread(&self) -> ThreadId {
+        self.loop_thread
+    }
+
     /// Whether this thread is the loop's.
     pub(crate) fn is_loop_thread(&self) -> bool {
         thread::current().id() == self.loop_thread
+    }
+
+    /// Whether debug mode is on.
+    pub(crate) fn is_debug(&self) -> bool {
+        self.debug
+    }
+
+    /// The loop's counters so far.
+    pub(crate) fn metrics(&self) -> Metrics {
+        let counters = &self.counters;
+        Metrics {
+            iterations: counters.iterations.get(),
+            polls: counters.polls.get(),
+            parks: counters.parks.get(),
+            runs: counters.runs.get(),
+            submissions: counters.submissions.get(),
+            wakeup_writes: self.inject.wakeup_writes(),
+        }
     }
 }
 

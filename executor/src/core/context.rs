@@ -13,10 +13,11 @@
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::sync::Arc;
 
-use crate::core::Core;
-use crate::task::{TaskId, TaskKind, TaskRef};
+use super::Core;
+use crate::id::{TaskId, TaskKind};
+use crate::observe::{Exception, default_handler};
+use crate::task::TaskRef;
 
 thread_local! {
     /// The loop running on this thread, or shutting down on it.
@@ -27,7 +28,7 @@ thread_local! {
 
 /// Keeps a loop current on this thread until dropped.
 #[must_use = "the loop stops being current when the guard is dropped"]
-pub(crate) struct Entered {
+pub(super) struct Entered {
     /// What was current before.
     previous: Option<Rc<Core>>,
     /// Whether a loop was running before.
@@ -40,7 +41,7 @@ pub(crate) struct Entered {
 ///
 /// Panics if a loop is already running on this thread.
 #[track_caller]
-pub(crate) fn enter_loop(core: &Rc<Core>) -> Entered {
+pub(super) fn enter_loop(core: &Rc<Core>) -> Entered {
     if RUNNING.with(Cell::get) {
         panic!(
             "tether: cannot block_on or run_forever while a tether loop is already \
@@ -58,7 +59,7 @@ pub(crate) fn enter_loop(core: &Rc<Core>) -> Entered {
 /// Makes `core` current without running it: for its shutdown, so that
 /// futures dropped there can still find their loop. Allowed inside another
 /// loop (a runtime dropped inside a task of another one).
-pub(crate) fn enter_for_shutdown(core: &Rc<Core>) -> Entered {
+pub(super) fn enter_for_shutdown(core: &Rc<Core>) -> Entered {
     Entered {
         previous: CURRENT.with(|current| current.replace(Some(core.clone()))),
         was_running: RUNNING.with(|running| running.replace(false)),
@@ -92,9 +93,9 @@ pub(crate) fn push_ready_if_local(task: TaskRef) -> Result<(), TaskRef> {
     with_core(|core| {
         let local = task
             .as_ref()
-            .is_some_and(|t| Arc::ptr_eq(&core.shared, &t.header().shared));
+            .is_some_and(|t| core.is_loop_of(&t.header().shared));
         if local {
-            core.ready.push(task.take().unwrap());
+            core.schedule(task.take().unwrap());
         }
     });
     // Taken: pushed. Still here: not this loop's task, or no loop at all.
@@ -106,6 +107,6 @@ pub(crate) fn push_ready_if_local(task: TaskRef) -> Result<(), TaskRef> {
 pub(crate) fn report_panic(id: Option<TaskId>, kind: TaskKind, payload: &(dyn Any + Send)) {
     let reported = with_core(|core| core.report_panic(id, kind, payload));
     if reported.is_none() {
-        crate::exception::default_handler(&crate::Exception::new(id, kind, payload));
+        default_handler(&Exception::new(id, kind, payload));
     }
 }

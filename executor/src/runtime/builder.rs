@@ -1,4 +1,5 @@
-//! `Builder`: a runtime with settings.
+//! How a runtime is made: [`Runtime::new`], [`Runtime::builder`], and the
+//! [`Builder`] that holds the settings.
 //!
 //! # Examples
 //!
@@ -23,10 +24,54 @@ use std::time::Duration;
 use tether_bridge::{BlockingPool, PoolConfig};
 use tether_reactor::Reactor;
 
+use super::Runtime;
 use crate::core::Core;
-use crate::debug::{self, DEFAULT_SLOW_CALLBACK, DebugMode, SlowCallback, SlowCallbackHandler};
-use crate::exception::{self, Exception, ExceptionHandler};
-use crate::runtime::Runtime;
+use crate::observe::{
+    DEFAULT_SLOW_CALLBACK, DebugMode, Exception, ExceptionHandler, SlowCallback,
+    SlowCallbackHandler, debug_from_env, default_handler, default_slow_callback_handler,
+};
+
+// ===== impl Runtime =====
+
+impl Runtime {
+    /// Creates a runtime with the default settings.
+    ///
+    /// # Errors
+    ///
+    /// Fails if the OS refuses the poller (for example, out of file
+    /// descriptors).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let rt = tether::Runtime::new()?;
+    /// assert_eq!(rt.block_on(async { 6 * 7 }), 42);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new().build()
+    }
+
+    /// A [`Builder`] to configure a runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let rt = tether::Runtime::builder().max_blocking_threads(1).build()?;
+    /// let sum = rt.block_on(async { tether::spawn_blocking(|| 1 + 2).await.unwrap() });
+    /// assert_eq!(sum, 3);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+}
+
+// ===== impl Builder =====
 
 /// Configures and builds a [`Runtime`].
 ///
@@ -370,16 +415,16 @@ impl Builder {
         let reactor = Reactor::new()?;
         let on_exception = self
             .on_exception
-            .unwrap_or_else(|| Box::new(exception::default_handler));
+            .unwrap_or_else(|| Box::new(default_handler));
         let pool = BlockingPool::new(PoolConfig {
             max_threads: self.max_blocking_threads,
             keep_alive: self.blocking_keep_alive,
             thread_name: "tether-blocking".to_owned(),
         });
-        let debug = self.debug.unwrap_or_else(debug::debug_from_env).then(|| {
+        let debug = self.debug.unwrap_or_else(debug_from_env).then(|| {
             let on_slow_callback = self
                 .on_slow_callback
-                .unwrap_or_else(|| Box::new(debug::default_slow_callback_handler));
+                .unwrap_or_else(|| Box::new(default_slow_callback_handler));
             DebugMode::new(self.slow_callback_duration, on_slow_callback)
         });
         let core = Core::new(reactor, on_exception, pool, self.shutdown_timeout, debug);

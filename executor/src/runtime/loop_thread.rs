@@ -6,10 +6,9 @@ use std::thread;
 
 use tether_bridge::{Closed, Completion};
 
-use crate::handle::Handle;
-use crate::runtime::Runtime;
-use crate::shared::Injected;
-use crate::thread_future::ThreadFuture;
+use super::Runtime;
+use crate::core::Injected;
+use crate::remote::{Handle, ThreadFuture};
 
 /// A tether loop running on its own thread, until stopped.
 ///
@@ -172,7 +171,6 @@ impl LoopThread {
         if let Err(Closed(Injected::OnStop(callback))) = self
             .handle
             .shared()
-            .inject
             .push(Injected::OnStop(Box::new(callback)))
         {
             callback();

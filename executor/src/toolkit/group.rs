@@ -8,8 +8,7 @@ use std::pin::pin;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 
-use crate::spawn::spawn;
-use crate::task::{JoinError, JoinHandle, TaskId};
+use crate::{JoinError, JoinHandle, TaskId, spawn};
 
 /// Tasks that succeed together or fail together: structured concurrency.
 ///

@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use tether_bridge::Completion;
 
-use crate::context;
+use super::thread_future::{Outcome, ThreadFuture};
+use crate::core;
 use crate::task::JoinError;
-use crate::thread_future::{Outcome, ThreadFuture};
 
 /// Runs `f` on a thread of the runtime's blocking pool, and returns a
 /// [`ThreadFuture`] for its result.
@@ -45,7 +45,7 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    let Some(pool) = context::with_core(|core| core.shared.pool.clone()) else {
+    let Some(pool) = core::with_core(|core| core.blocking_pool().clone()) else {
         panic!(
             "tether::spawn_blocking called on a thread with no running tether loop; call it \
              from inside Runtime::block_on, tether::run or a task"

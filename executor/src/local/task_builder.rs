@@ -5,10 +5,10 @@ use std::rc::Rc;
 
 use tether_bridge::Closed;
 
-use crate::handle::Handle;
-use crate::spawn::spawn_here;
-use crate::task::{JoinHandle, TaskKind};
-use crate::thread_future::ThreadFuture;
+use super::spawn_here;
+use crate::id::TaskKind;
+use crate::remote::{Handle, ThreadFuture};
+use crate::task::JoinHandle;
 
 /// Spawns a task with settings; for now, a name. On this thread's loop
 /// with [`spawn`](TaskBuilder::spawn), on any loop from any thread with

@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
-use crate::callback::RemoteCall;
+use super::RemoteCall;
 use crate::task::TaskRef;
 
 /// Tasks and callbacks waiting to run, oldest first. Loop thread only.
@@ -23,7 +23,7 @@ use crate::task::TaskRef;
 /// entries, so a task that wakes itself again goes to the back and waits for
 /// the next iteration (see `run_loop`).
 #[derive(Debug, Default)]
-pub(crate) struct ReadyQueue {
+pub(super) struct ReadyQueue {
     /// Every entry, oldest at the front: a task, or `None` for the next
     /// callback in `calls`.
     order: RefCell<VecDeque<Option<TaskRef>>>,
@@ -32,7 +32,7 @@ pub(crate) struct ReadyQueue {
 }
 
 /// One entry of the ready queue, as it is popped.
-pub(crate) enum Runnable {
+pub(super) enum Runnable {
     /// A task to run once: poll its future, or drop it if cancelled.
     Task(TaskRef),
     /// A callback from another thread (`Handle::call_soon`), to call once.
@@ -40,11 +40,11 @@ pub(crate) enum Runnable {
 }
 
 impl ReadyQueue {
-    pub(crate) fn push(&self, task: TaskRef) {
+    pub(super) fn push(&self, task: TaskRef) {
         self.order.borrow_mut().push_back(Some(task));
     }
 
-    pub(crate) fn push_call(&self, call: RemoteCall) {
+    pub(super) fn push_call(&self, call: RemoteCall) {
         self.calls.borrow_mut().push_back(call);
         self.order.borrow_mut().push_back(None);
     }
@@ -54,7 +54,7 @@ impl ReadyQueue {
     // 16-byte load, which cannot be store-forwarded and stalled every run
     // (`perf annotate` on `ping_pong`: a third of `run_once`).
     #[inline(always)]
-    pub(crate) fn pop(&self) -> Option<Runnable> {
+    pub(super) fn pop(&self) -> Option<Runnable> {
         match self.order.borrow_mut().pop_front()? {
             Some(task) => Some(Runnable::Task(task)),
             None => {
@@ -64,11 +64,11 @@ impl ReadyQueue {
         }
     }
 
-    pub(crate) fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.order.borrow().len()
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
+    pub(super) fn is_empty(&self) -> bool {
         self.order.borrow().is_empty()
     }
 
@@ -76,7 +76,7 @@ impl ReadyQueue {
     /// each callback uncalled. The entries are dropped after the borrows
     /// end: freeing a task runs destructors, and none of them may find the
     /// queue borrowed.
-    pub(crate) fn clear(&self) {
+    pub(super) fn clear(&self) {
         let order = std::mem::take(&mut *self.order.borrow_mut());
         let calls = std::mem::take(&mut *self.calls.borrow_mut());
         drop((order, calls));

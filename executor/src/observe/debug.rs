@@ -18,7 +18,7 @@ use std::panic::Location;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use crate::task::{TaskId, TaskKind};
+use crate::id::{TaskId, TaskKind};
 
 /// asyncio's `slow_callback_duration`, and tether's default.
 pub(crate) const DEFAULT_SLOW_CALLBACK: Duration = Duration::from_millis(100);
@@ -66,9 +66,10 @@ impl DebugMode {
 /// A moment in 4 bytes: milliseconds since the loop's debug epoch, plus one
 /// so that zero can mean "never recorded".
 ///
-/// A task list entry holds one next to the run count, which keeps the entry
-/// at three words (see `core::Listed`); an `Instant` would take two more.
-/// Millisecond precision is plenty to say how long a task has been idle.
+/// A task list entry holds one next to the run count, which keeps the
+/// entry at three words (see `Listed` in `core/task_list.rs`); an
+/// `Instant` would take two more. Millisecond precision is plenty to say
+/// how long a task has been idle.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Stamp(u32);
 

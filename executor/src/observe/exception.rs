@@ -3,7 +3,7 @@
 use std::any::Any;
 use std::fmt;
 
-use crate::task::{TaskId, TaskKind, panic_message};
+use crate::id::{TaskId, TaskKind};
 
 /// The handler installed with [`Builder::on_exception`](crate::Builder::on_exception).
 pub(crate) type ExceptionHandler = Box<dyn Fn(&Exception<'_>)>;
@@ -207,4 +207,13 @@ impl fmt::Debug for Exception<'_> {
 /// The default handler: one line on stderr, naming the task.
 pub(crate) fn default_handler(exception: &Exception<'_>) {
     eprintln!("tether: {exception}");
+}
+
+/// The message of a panic payload, if it is a string.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
+    if let Some(message) = payload.downcast_ref::<&'static str>() {
+        Some(message)
+    } else {
+        payload.downcast_ref::<String>().map(String::as_str)
+    }
 }

@@ -20,13 +20,11 @@ use std::time::Duration;
 
 use tether_bridge::{Closed, Completion};
 
-use crate::callback::RemoteCall;
-use crate::context;
-use crate::dump::{Dump, DumpError};
-use crate::metrics::Metrics;
-use crate::shared::{Injected, NamedSpawn, Shared};
-use crate::task::{self, JoinError, Maker, TaskId, TaskKind, TaskRef, Unsubmitted};
-use crate::thread_future::ThreadFuture;
+use super::ThreadFuture;
+use crate::core::{self, Injected, NamedSpawn, RemoteCall, Shared};
+use crate::id::{TaskId, TaskKind};
+use crate::observe::{Dump, DumpError, Metrics};
+use crate::task::{self, JoinError, Maker, TaskRef, Unsubmitted};
 
 /// A reference to a loop that any thread may hold.
 ///
@@ -102,7 +100,7 @@ impl Handle {
     /// });
     /// ```
     pub fn try_current() -> Option<Handle> {
-        context::with_core(|core| Handle::new(core.shared.clone()))
+        core::with_core(|core| Handle::new(core.shared().clone()))
     }
 
     /// Runs `f` on the loop thread, soon: in the loop's next iteration, after
@@ -136,13 +134,13 @@ impl Handle {
     #[track_caller]
     pub fn call_soon<F: FnOnce() + Send + 'static>(&self, f: F) -> Result<(), Closed<F>> {
         // Not a task: nothing can cancel it, so it needs no task's state
-        // (see `crate::callback`).
-        let call = if self.shared.debug {
+        // (see `local/callback.rs`).
+        let call = if self.shared.is_debug() {
             RemoteCall::located(f, Location::caller())
         } else {
             RemoteCall::new(f)
         };
-        match self.shared.inject.push(Injected::Call(call)) {
+        match self.shared.push(Injected::Call(call)) {
             Ok(()) => Ok(()),
             Err(Closed(Injected::Call(call))) => Err(Closed(call.into_inner())),
             Err(Closed(_)) => unreachable!("the queue hands back what it was given"),
@@ -219,7 +217,7 @@ impl Handle {
         Ok(ThreadFuture::for_task(
             completion,
             task,
-            self.shared.loop_thread,
+            self.shared.loop_thread(),
         ))
     }
 
@@ -275,7 +273,7 @@ impl Handle {
             Ok(task) => Ok(ThreadFuture::for_task(
                 completion,
                 task,
-                self.shared.loop_thread,
+                self.shared.loop_thread(),
             )),
             Err(maker) => Err(Closed(maker.into_make())),
         }
@@ -348,14 +346,11 @@ impl Handle {
                     name,
                 })),
             };
-            self.shared
-                .inject
-                .push(item)
-                .map_err(|Closed(item)| match item {
-                    Injected::Spawn(task, _) => task,
-                    Injected::SpawnNamed(spawn) => spawn.task,
-                    _ => unreachable!("the queue hands back what it was given"),
-                })
+            self.shared.push(item).map_err(|Closed(item)| match item {
+                Injected::Spawn(task, _) => task,
+                Injected::SpawnNamed(spawn) => spawn.task,
+                _ => unreachable!("the queue hands back what it was given"),
+            })
         })
     }
 
@@ -365,7 +360,7 @@ impl Handle {
     }
 
     fn next_id(&self) -> TaskId {
-        TaskId(self.shared.ids.next())
+        self.shared.next_task_id()
     }
 
     /// Makes `run_forever` return once the current iteration is finished.
@@ -399,16 +394,16 @@ impl Handle {
     /// # }
     /// ```
     pub fn stop(&self) {
-        let stopped_here = context::with_core(|core| {
-            let local = Arc::ptr_eq(&core.shared, &self.shared);
+        let stopped_here = core::with_core(|core| {
+            let local = core.is_loop_of(&self.shared);
             if local {
-                core.stop_requested.set(true);
+                core.request_stop();
             }
             local
         });
         if stopped_here != Some(true) {
             // Closed: the loop is gone, and with it anything to stop.
-            let _ = self.shared.inject.push(Injected::Stop);
+            let _ = self.shared.push(Injected::Stop);
         }
     }
 
@@ -429,7 +424,7 @@ impl Handle {
     /// # }
     /// ```
     pub fn is_closed(&self) -> bool {
-        self.shared.inject.is_closed()
+        self.shared.is_closed()
     }
 
     /// The live tasks of the loop: what each is, where it was spawned,
@@ -490,8 +485,7 @@ impl Handle {
     /// # }
     /// ```
     pub fn dump_timeout(&self, timeout: Duration) -> Result<Dump, DumpError> {
-        let here =
-            context::with_core(|core| Arc::ptr_eq(&core.shared, &self.shared).then(|| core.dump()));
+        let here = core::with_core(|core| core.is_loop_of(&self.shared).then(|| core.dump()));
         if let Some(dump) = here.flatten() {
             return Ok(dump);
         }
@@ -506,7 +500,7 @@ impl Handle {
         let asked = self.call_soon(move || {
             // The loop runs this inside an iteration, or during shutdown,
             // when the runtime is still its thread's current loop.
-            let dump = context::with_core(|core| core.dump()).ok_or(DumpError::Closed);
+            let dump = core::with_core(|core| core.dump()).ok_or(DumpError::Closed);
             let _ = reply.complete(dump);
         });
         if asked.is_err() {
@@ -535,15 +529,7 @@ impl Handle {
     /// # }
     /// ```
     pub fn metrics(&self) -> Metrics {
-        let counters = &self.shared.counters;
-        Metrics {
-            iterations: counters.iterations.get(),
-            polls: counters.polls.get(),
-            parks: counters.parks.get(),
-            runs: counters.runs.get(),
-            submissions: counters.submissions.get(),
-            wakeup_writes: self.shared.inject.wakeup_writes(),
-        }
+        self.shared.metrics()
     }
 }
 

@@ -40,18 +40,17 @@
 //!
 //! [`Handle::call_soon`]: crate::Handle::call_soon
 
-use std::any::Any;
 use std::future::Future;
 use std::marker::PhantomData;
-use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use tether_reactor::time::{Sleep, sleep, sleep_until};
 
-use crate::spawn::spawn_here;
-use crate::task::{self, TaskId, TaskKind, TaskRef};
+use super::spawn_here;
+use crate::id::{TaskId, TaskKind};
+use crate::task::{self, TaskRef};
 
 /// Runs `f` on the loop thread soon: in the loop's next run step, after the
 /// tasks and callbacks already queued.
@@ -252,7 +251,7 @@ impl CallbackHandle {
     /// });
     /// ```
     pub fn is_cancelled(&self) -> bool {
-        self.task.state().load().is_cancelled()
+        self.task.snapshot().is_cancelled()
     }
 
     /// Whether the callback is over: it ran, panicked, or was cancelled and
@@ -269,7 +268,7 @@ impl CallbackHandle {
     /// });
     /// ```
     pub fn is_finished(&self) -> bool {
-        self.task.state().load().is_complete()
+        self.task.snapshot().is_complete()
     }
 }
 
@@ -326,95 +325,5 @@ impl<F: FnOnce()> Future for TimedCall<F> {
             return Poll::Pending;
         }
         Pin::new(&mut this.call).poll(cx)
-    }
-}
-
-/// A closure sent from another thread with `Handle::call_soon`, on its way
-/// to the loop's ready queue. It is not a task: it runs once, in its FIFO
-/// place, and a panic goes to the exception handler with no task id.
-pub(crate) struct RemoteCall(Box<dyn SendCall>);
-
-impl RemoteCall {
-    pub(crate) fn new<F: FnOnce() + Send + 'static>(f: F) -> Self {
-        Self(Box::new(f))
-    }
-
-    /// A callback that knows where it was submitted, for debug mode's
-    /// warnings. It costs the box a word, and a closure that captures
-    /// nothing an allocation, so only debug mode makes these.
-    pub(crate) fn located<F: FnOnce() + Send + 'static>(
-        f: F,
-        called_at: &'static Location<'static>,
-    ) -> Self {
-        Self(Box::new(Located { f, called_at }))
-    }
-
-    /// Where the callback was submitted, if it was made `located`.
-    pub(crate) fn location(&self) -> Option<&'static Location<'static>> {
-        self.0.location()
-    }
-
-    /// Calls the closure. Loop thread.
-    pub(crate) fn call(self) {
-        self.0.call();
-    }
-
-    /// The closure back, as the type it was sent as: for a submission the
-    /// loop refused.
-    pub(crate) fn into_inner<F: FnOnce() + Send + 'static>(self) -> F {
-        let any = self.0.into_any();
-        let any = match any.downcast::<Located<F>>() {
-            Ok(located) => return located.f,
-            Err(any) => any,
-        };
-        match any.downcast::<F>() {
-            Ok(f) => *f,
-            Err(_) => unreachable!("a RemoteCall handed back as another type"),
-        }
-    }
-}
-
-impl std::fmt::Debug for RemoteCall {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("RemoteCall(..)")
-    }
-}
-
-/// A `Send` closure that can be called through a box, or unboxed again.
-trait SendCall: Send {
-    fn call(self: Box<Self>);
-    fn into_any(self: Box<Self>) -> Box<dyn Any>;
-    fn location(&self) -> Option<&'static Location<'static>> {
-        None
-    }
-}
-
-/// A closure and where it was submitted (debug mode).
-struct Located<F> {
-    f: F,
-    called_at: &'static Location<'static>,
-}
-
-impl<F: FnOnce() + Send + 'static> SendCall for Located<F> {
-    fn call(self: Box<Self>) {
-        (self.f)();
-    }
-
-    fn into_any(self: Box<Self>) -> Box<dyn Any> {
-        self
-    }
-
-    fn location(&self) -> Option<&'static Location<'static>> {
-        Some(self.called_at)
-    }
-}
-
-impl<F: FnOnce() + Send + 'static> SendCall for F {
-    fn call(self: Box<Self>) {
-        (*self)();
-    }
-
-    fn into_any(self: Box<Self>) -> Box<dyn Any> {
-        self
     }
 }

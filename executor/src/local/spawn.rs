@@ -4,8 +4,9 @@ use std::future::Future;
 use std::panic::Location;
 use std::rc::Rc;
 
-use crate::context;
-use crate::task::{JoinHandle, JoinRef, TaskKind};
+use crate::core;
+use crate::id::TaskKind;
+use crate::task::{JoinHandle, JoinRef};
 
 /// Runs `future` as a task on the loop of this thread.
 ///
@@ -47,7 +48,7 @@ pub(crate) fn spawn_here<F: Future + 'static>(
     what: &str,
 ) -> JoinRef<F::Output> {
     let spawned_at = Location::caller();
-    let spawned = context::with_core(|core| {
+    let spawned = core::with_core(|core| {
         let task = core.spawn(future, kind, spawned_at);
         if let Some(name) = name {
             core.set_name(task.task().id(), name);

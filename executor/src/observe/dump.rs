@@ -1,17 +1,17 @@
 //! `Dump`: the live tasks of a loop, for finding the one that is stuck.
 //!
 //! asyncio: `asyncio.all_tasks(loop)`, each task printed with its name and
-//! the coroutine it was created from. tether lists the same from the loop's
-//! task list (`core::Listed`): what each task is, where it was spawned, what
-//! it is doing, and how often it ran. [`Handle::dump`](crate::Handle::dump)
-//! asks for one from any thread, and [`Runtime::dump`](crate::Runtime::dump)
-//! on the loop's own.
+//! the coroutine it was created from. tether lists the same from the
+//! loop's task list (`core/task_list.rs`): what each task is, where it was
+//! spawned, what it is doing, and how often it ran.
+//! [`Handle::dump`](crate::Handle::dump) asks for one from any thread, and
+//! [`Runtime::dump`](crate::Runtime::dump) on the loop's own.
 
 use std::fmt;
 use std::panic::Location;
 use std::time::Duration;
 
-use crate::task::{TaskId, TaskKind};
+use crate::id::{TaskId, TaskKind};
 
 /// The live tasks of a loop at one moment, by id (that is, spawn order).
 ///

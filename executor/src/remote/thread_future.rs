@@ -11,8 +11,9 @@ use std::time::Duration;
 
 use tether_bridge::Completion;
 
-use crate::context;
-use crate::task::{self, JoinError, TaskId, TaskRef};
+use crate::core;
+use crate::id::{TaskId, TaskKind};
+use crate::task::{self, JoinError, TaskRef};
 
 /// The outcome a `ThreadFuture` waits for.
 pub(crate) type Outcome<T> = Result<T, JoinError>;
@@ -293,7 +294,7 @@ impl<T> ThreadFuture<T> {
             let caught =
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(outcome)));
             if let Err(panic) = caught {
-                context::report_panic(None, task::TaskKind::Callback, &*panic);
+                core::report_panic(None, TaskKind::Callback, &*panic);
             }
         });
     }

@@ -1,4 +1,5 @@
-//! One iteration of the loop, and the three ways to drive it.
+//! One iteration of the loop, and the two ways to drive it: `block_on`
+//! and `run_forever`.
 //!
 //! The iteration, in the order asyncio's `BaseEventLoop._run_once` does it:
 //!
@@ -19,8 +20,8 @@
 //! Steps 2 and 3 are [`Reactor::react`](tether_reactor::Reactor::react),
 //! step 4 is `tether_bridge::Inject::drain`, step 5 is
 //! [`Reactor::fire_timers`](tether_reactor::Reactor::fire_timers), step 6 is
-//! the loop over a snapshot of [`ReadyQueue`](crate::ready_queue::ReadyQueue)
-//! at the end of `run_once`.
+//! the loop over a snapshot of the `ReadyQueue` (`ready_queue.rs`) at the
+//! end of `run_once`.
 //!
 //! # Why the snapshot
 //!
@@ -55,9 +56,10 @@ use std::time::Instant;
 use tether_bridge::TransitionToParked;
 use tether_reactor::reactor::Deadline;
 
-use crate::context;
-use crate::core::Core;
-use crate::task::TaskKind;
+use super::Core;
+use super::context;
+use crate::id::TaskKind;
+use crate::task::{self, TaskRef};
 
 /// Task runs between two non-blocking polls of the reactor while the loop
 /// is busy.
@@ -68,7 +70,7 @@ use crate::task::TaskKind;
 /// chosen there by measurement; a prime, so that it does not fall into step
 /// with tasks that wake in regular patterns. At about 1.4 µs per poll, it
 /// costs some 20 ns per task run.
-pub(crate) const POLL_INTERVAL: usize = 61;
+pub(super) const POLL_INTERVAL: usize = 61;
 
 impl Core {
     /// One iteration of the loop. `main` is called right after the
@@ -209,10 +211,10 @@ impl Future for WakeMain {
 
 /// Cancels the `block_on` stand-in when `block_on` returns or unwinds; the
 /// loop drops it at its next run.
-struct StandIn(crate::task::TaskRef);
+struct StandIn(TaskRef);
 
 impl Drop for StandIn {
     fn drop(&mut self) {
-        let _ = crate::task::cancel(&self.0);
+        let _ = task::cancel(&self.0);
     }
 }

@@ -15,8 +15,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use crate::spawn::spawn;
-use crate::task::{JoinError, JoinHandle};
+use crate::{JoinError, JoinHandle, spawn};
 
 /// Waits for every task, and gives their results in the order of the
 /// handles, whatever order they finished in.

@@ -1,0 +1,353 @@
+//! The loop core: what only the loop thread touches, and the half of the
+//! loop that other threads reach.
+//!
+//! [`Core`] is what a [`Runtime`](crate::Runtime) owns: the ready queue,
+//! the list of live tasks, the reactor, the exception handler, and the
+//! `Arc` to the [`Shared`] half other threads reach. It is made current on
+//! the loop thread while the loop runs (`context`). Its files:
+//!
+//! | file | what it holds |
+//! |------|---------------|
+//! | `run_loop.rs` | one iteration (the drawing of the loop is there), `block_on`, `run_forever` |
+//! | `ready_queue.rs` | the FIFO of what runs in the next run step |
+//! | `task_list.rs` | every live task, for shutdown and for dumps |
+//! | `shutdown.rs` | what dropping a runtime does |
+//! | `context.rs` | the thread-local current loop, and the guard against running two |
+//! | `shared.rs` | the half other threads reach: the injection queue, counters, ids, the blocking pool |
+//! | `remote_call.rs` | a closure from another thread, on its way to the ready queue |
+//!
+//! This file holds `Core` itself: spawning, taking what other threads
+//! sent, running one entry of the ready queue, reporting panics.
+//!
+//! # The rule of this layer
+//!
+//! Only the loop thread touches a `Core` (it is reached through an `Rc`,
+//! so it cannot leave the thread), and only code in this folder touches
+//! its fields; other layers call its methods. What another thread may
+//! touch is in [`Shared`], built from `tether_bridge` types, which the
+//! loom models check.
+//!
+//! The core and `task/` import each other: the loop runs tasks, and a
+//! task's wake must reach its loop (see `task/mod.rs`, which traces one).
+//! Everything else this layer imports is below it: `observe` and `id`.
+
+mod context;
+mod ready_queue;
+mod remote_call;
+mod run_loop;
+mod shared;
+mod shutdown;
+mod task_list;
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, Location, catch_unwind};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tether_bridge::{BlockingPool, Initial};
+use tether_reactor::Reactor;
+
+pub(crate) use context::{push_ready_if_local, report_panic, with_core};
+pub(crate) use remote_call::RemoteCall;
+pub(crate) use shared::{Injected, NamedSpawn, Shared};
+
+use crate::id::{TaskId, TaskKind};
+use crate::observe::{
+    DebugMode, Dump, Exception, ExceptionHandler, RunInfo, SlowCallback, Stamp, panic_message,
+};
+use crate::task::{self, JoinRef, TaskRef};
+use ready_queue::{ReadyQueue, Runnable};
+use task_list::TaskList;
+
+/// One loop's thread-local state.
+pub(crate) struct Core {
+    /// What other threads share with this loop; every task points to it.
+    shared: Arc<Shared>,
+    /// The reactor: I/O readiness and timers.
+    reactor: Rc<Reactor>,
+    /// Tasks to run in the next run step, oldest first.
+    ready: ReadyQueue,
+    /// Every task that has not completed.
+    tasks: TaskList,
+    /// Debug mode's settings and clock, if it is on.
+    debug: Option<DebugMode>,
+    /// Sees the panics nobody joins.
+    on_exception: ExceptionHandler,
+    /// Tasks run since the reactor was last polled (see `run_loop`).
+    runs_since_poll: Cell<usize>,
+    /// `Handle::stop` arrived: `run_forever` returns after this iteration.
+    stop_requested: Cell<bool>,
+    /// The stand-in task of `block_on` ran: poll the `block_on` future.
+    main_woken: Cell<bool>,
+    /// The `block_on` future is being polled: its stand-in counts as
+    /// running, in a dump.
+    main_running: Cell<bool>,
+    /// Called when `run_forever` returns because of a stop.
+    on_stop: RefCell<Vec<Box<dyn FnOnce()>>>,
+    /// How long shutdown waits for running blocking jobs.
+    shutdown_timeout: Duration,
+}
+
+impl Core {
+    pub(crate) fn new(
+        reactor: Rc<Reactor>,
+        on_exception: ExceptionHandler,
+        pool: BlockingPool,
+        shutdown_timeout: Duration,
+        debug: Option<DebugMode>,
+    ) -> Self {
+        Self {
+            shared: Arc::new(Shared::new(reactor.wakeup(), pool, debug.is_some())),
+            reactor,
+            ready: ReadyQueue::default(),
+            tasks: TaskList::default(),
+            debug,
+            on_exception,
+            runs_since_poll: Cell::new(0),
+            stop_requested: Cell::new(false),
+            main_woken: Cell::new(false),
+            main_running: Cell::new(false),
+            on_stop: RefCell::new(Vec::new()),
+            shutdown_timeout,
+        }
+    }
+
+    /// The half of this loop that other threads reach.
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// Whether `shared` is this loop's shared half.
+    pub(crate) fn is_loop_of(&self, shared: &Shared) -> bool {
+        std::ptr::eq(&*self.shared, shared)
+    }
+
+    /// The threads for blocking work.
+    pub(crate) fn blocking_pool(&self) -> &BlockingPool {
+        &self.shared.pool
+    }
+
+    /// Creates a task for `future` and queues it. Its references: the one
+    /// returned, the task list's, and the ready queue's. `spawned_at` is the
+    /// caller of the public function that spawned it.
+    pub(crate) fn spawn<F: Future + 'static>(
+        &self,
+        future: F,
+        kind: TaskKind,
+        spawned_at: &'static Location<'static>,
+    ) -> JoinRef<F::Output> {
+        // The `block_on` stand-in is not the user's task: it is task 0, and
+        // user tasks are numbered 1, 2, 3... in spawn order.
+        let id = if kind == TaskKind::BlockOn {
+            TaskId(0)
+        } else {
+            self.shared.next_task_id()
+        };
+        let join = task::allocate(
+            future,
+            self.shared.clone(),
+            id,
+            kind,
+            Initial {
+                refs: 1,
+                scheduled: true,
+                join_interest: kind == TaskKind::Task,
+            },
+        );
+        self.tasks.insert(join.task().clone(), spawned_at);
+        self.ready.push(join.task().clone());
+        join
+    }
+
+    /// Names a live task, for dumps and debug mode's warnings.
+    pub(crate) fn set_name(&self, id: TaskId, name: Rc<str>) {
+        self.tasks.set_name(id, name);
+    }
+
+    /// Queues a task that a state transition scheduled, on its own loop:
+    /// `task` is the queue entry's reference (`tether_bridge::task_state`,
+    /// rule 5).
+    #[inline]
+    pub(crate) fn schedule(&self, task: TaskRef) {
+        self.ready.push(task);
+    }
+
+    /// Makes `run_forever` return at the end of this iteration.
+    pub(crate) fn request_stop(&self) {
+        self.stop_requested.set(true);
+    }
+
+    /// Takes one item another thread sent (step 4 of the iteration).
+    fn accept(&self, item: Injected) {
+        match item {
+            Injected::Task(task) => self.ready.push(task),
+            Injected::Spawn(task, spawned_at) => {
+                self.tasks.insert(task.clone(), spawned_at);
+                self.ready.push(task);
+            }
+            Injected::SpawnNamed(spawn) => {
+                let NamedSpawn {
+                    task,
+                    spawned_at,
+                    name,
+                } = *spawn;
+                self.tasks.set_name(task.id(), Rc::from(name));
+                self.tasks.insert(task.clone(), spawned_at);
+                self.ready.push(task);
+            }
+            Injected::Call(call) => self.ready.push_call(call),
+            Injected::Stop => self.request_stop(),
+            Injected::OnStop(callback) => self.on_stop(callback),
+        }
+    }
+
+    /// Runs one entry of the ready queue (step 6 of the iteration); `main`
+    /// polls the `block_on` future, if this was the stand-in's run.
+    #[inline]
+    fn run(&self, entry: Runnable, main: &mut dyn FnMut()) {
+        match &self.debug {
+            None => self.run_untimed(entry, Stamp::NONE, main),
+            Some(debug) => self.run_timed(debug, entry, main),
+        }
+    }
+
+    /// `run` in debug mode: times the run, and reports it if it was slow.
+    /// Out of line, to keep the plain `run` small enough to inline.
+    #[cold]
+    #[inline(never)]
+    fn run_timed(&self, debug: &DebugMode, entry: Runnable, main: &mut dyn FnMut()) {
+        let started = Instant::now();
+        // Taken now: a task that finishes in this run leaves the list.
+        let info = self.run_info(&entry);
+        self.run_untimed(entry, debug.stamp(started), main);
+        let took = started.elapsed();
+        if took >= debug.slow_callback_duration {
+            let slow = SlowCallback {
+                task: info.task,
+                kind: info.kind,
+                name: info.name.as_deref(),
+                spawned_at: info.spawned_at,
+                took,
+                threshold: debug.slow_callback_duration,
+            };
+            // A handler that panics must not take the loop down with it.
+            if catch_unwind(AssertUnwindSafe(|| (debug.on_slow_callback)(&slow))).is_err() {
+                eprintln!("tether: the slow callback handler panicked while handling: {slow}");
+            }
+        }
+    }
+
+    // Always: step 6 calls it once per run, and as a call of its own it
+    // measured 12 instructions more per run (callgrind, `ping_pong`).
+    #[inline(always)]
+    fn run_untimed(&self, entry: Runnable, stamp: Stamp, main: &mut dyn FnMut()) {
+        match entry {
+            Runnable::Task(task) => {
+                self.tasks.count_run(&task, stamp);
+                task.run(self);
+                if self.main_woken.take() {
+                    let _running = Raised::raise(&self.main_running);
+                    main();
+                }
+            }
+            Runnable::Call(call) => self.call(|| call.call()),
+        }
+    }
+
+    /// What debug mode will say of `entry` if its run is slow.
+    fn run_info(&self, entry: &Runnable) -> RunInfo {
+        match entry {
+            Runnable::Task(task) => self.tasks.run_info(task),
+            Runnable::Call(call) => RunInfo {
+                task: None,
+                kind: TaskKind::Callback,
+                name: None,
+                spawned_at: call.location(),
+            },
+        }
+    }
+
+    /// Calls a callback that is not a task (from another thread, or a stop
+    /// callback); a panic goes to the exception handler, with no task to
+    /// name.
+    fn call(&self, callback: impl FnOnce()) {
+        if let Err(panic) = catch_unwind(AssertUnwindSafe(callback)) {
+            self.report_panic(None, TaskKind::Callback, &*panic);
+        }
+    }
+
+    /// Registers `callback` to run when `run_forever` stops.
+    fn on_stop(&self, callback: Box<dyn FnOnce()>) {
+        self.on_stop.borrow_mut().push(callback);
+    }
+
+    /// Runs the stop callbacks, oldest first; a panic goes to the exception
+    /// handler, as a callback's does.
+    fn run_stop_callbacks(&self) {
+        let callbacks = std::mem::take(&mut *self.on_stop.borrow_mut());
+        for callback in callbacks {
+            self.call(callback);
+        }
+    }
+
+    /// Removes a completed task from the list, releasing the list's
+    /// reference.
+    pub(crate) fn unlist(&self, task: &TaskRef) {
+        self.tasks.remove(task);
+    }
+
+    /// The live tasks, as [`Handle::dump`](crate::Handle::dump) shows them.
+    pub(crate) fn dump(&self) -> Dump {
+        let clock = self.debug.as_ref().map(|debug| (debug, Instant::now()));
+        self.tasks.dump(self.main_running.get(), clock)
+    }
+
+    /// Shows a panic nobody joins to the exception handler.
+    pub(crate) fn report_panic(
+        &self,
+        id: Option<TaskId>,
+        kind: TaskKind,
+        payload: &(dyn Any + Send),
+    ) {
+        let exception = Exception::new(id, kind, payload);
+        // A handler that panics must not take the loop down with it.
+        if let Err(handler_panic) =
+            catch_unwind(AssertUnwindSafe(|| (self.on_exception)(&exception)))
+        {
+            let message = panic_message(handler_panic.as_ref()).unwrap_or("non-string payload");
+            eprintln!(
+                "tether: the exception handler panicked ({message}) while handling: {exception}"
+            );
+            let _ = catch_unwind(AssertUnwindSafe(|| drop(handler_panic)));
+        }
+    }
+}
+
+/// A flag that is up while this lives, even if what it covers panics.
+struct Raised<'a>(&'a Cell<bool>);
+
+impl<'a> Raised<'a> {
+    fn raise(flag: &'a Cell<bool>) -> Self {
+        flag.set(true);
+        Self(flag)
+    }
+}
+
+impl Drop for Raised<'_> {
+    fn drop(&mut self) {
+        self.0.set(false);
+    }
+}
+
+impl std::fmt::Debug for Core {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Core")
+            .field("tasks", &self.tasks.len())
+            .field("ready", &self.ready.len())
+            .field("reactor", &self.reactor)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,65 @@
+//! Shutdown: what dropping a [`Runtime`](crate::Runtime) does to its loop.
+//!
+//! In order: the injection queue closes (from then on, other threads get
+//! their submissions back in `Closed`), what got in before is taken as in
+//! any iteration, the stop callbacks and the callbacks already queued run,
+//! and every live task's future is dropped here, on the loop thread, each
+//! task completing as cancelled (so a `ThreadFuture` waiting on one
+//! resolves). Last, the blocking pool shuts down: queued jobs never start,
+//! running ones get until the shutdown timeout. Together this keeps the
+//! promise that every submission from another thread runs exactly once or
+//! is handed back, and that no thread waits forever for a result.
+
+use std::rc::Rc;
+
+use super::Core;
+use super::context;
+use super::ready_queue::Runnable;
+use crate::id::TaskKind;
+
+impl Core {
+    /// Shuts the loop down on this thread, which is its own; the loop is
+    /// current for the whole shutdown, so that futures dropped here can
+    /// still find it.
+    pub(crate) fn shutdown(self: &Rc<Self>) {
+        let _current = context::enter_for_shutdown(self);
+        let _reactor = self.reactor.enter();
+        // From now on other threads get their submissions back; what got in
+        // before is taken as in any iteration.
+        self.shared.inject.close(|item| self.accept(item));
+        // Stop callbacks that arrived after `run_forever` returned: the loop
+        // stops for good now.
+        self.run_stop_callbacks();
+        // Callbacks that were due run now; a timed one arms its timer and
+        // is cancelled below with the rest.
+        let queued = self.ready.len();
+        for _ in 0..queued {
+            let Some(entry) = self.ready.pop() else { break };
+            match entry {
+                Runnable::Task(task) if task.header().kind != TaskKind::Callback => {
+                    self.ready.push(task);
+                }
+                callback => self.run(callback, &mut || {}),
+            }
+        }
+        // Dropping a future may spawn a task (which lands in the list, to be
+        // dropped in the next round) or wake one (which lands in the ready
+        // queue, to be released below): repeat until the list stays empty.
+        loop {
+            let tasks = self.tasks.drain();
+            if tasks.is_empty() {
+                break;
+            }
+            for task in tasks {
+                task.shut_down(self);
+            }
+        }
+        self.tasks.clear_names();
+        self.ready.clear();
+        // Blocking jobs: queued ones never start (their `ThreadFuture`s
+        // resolve as cancelled when they are dropped here); running ones
+        // get until the timeout.
+        let (unstarted, _) = self.shared.pool.shutdown(self.shutdown_timeout);
+        drop(unstarted);
+    }
+}

@@ -1,0 +1,165 @@
+//! The task list: every task of the loop that has not completed.
+//!
+//! The list holds a reference to each live task, so that shutdown can find
+//! every one and drop its future (a task that waits forever is referenced
+//! by nothing else), and so that a dump can show them. A task's index in
+//! the list is in its header (`list_key`), so removing it at completion
+//! costs no search.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::panic::Location;
+use std::rc::Rc;
+use std::time::Instant;
+
+use slab::Slab;
+
+use crate::id::{TaskId, TaskKind};
+use crate::observe::{DebugMode, Dump, RunInfo, Stamp, TaskInfo, TaskStatus};
+use crate::task::TaskRef;
+
+/// The live tasks of one loop, and their names. Loop thread only.
+#[derive(Default)]
+pub(super) struct TaskList {
+    /// Every task that has not completed, each with a reference.
+    tasks: RefCell<Slab<Listed>>,
+    /// The names given with `task::Builder`, by task. Apart from the list:
+    /// most tasks have none, and a name in every entry would cost each task
+    /// two words.
+    names: RefCell<BTreeMap<TaskId, Rc<str>>>,
+}
+
+/// A live task, as the list keeps it.
+///
+/// Three words: `slab`'s entry for it stays three words too, its vacancy
+/// tag hiding in the pointers' niches.
+struct Listed {
+    /// The list's reference to the task.
+    task: TaskRef,
+    /// Where the task was spawned.
+    spawned_at: &'static Location<'static>,
+    /// Runs so far, saturating.
+    runs: u32,
+    /// When the last run began; debug mode only.
+    last_run: Stamp,
+}
+
+impl TaskList {
+    /// Adds a task, with the list's own reference.
+    pub(super) fn insert(&self, task: TaskRef, spawned_at: &'static Location<'static>) {
+        let mut tasks = self.tasks.borrow_mut();
+        let entry = tasks.vacant_entry();
+        let key =
+            u32::try_from(entry.key()).expect("tether: more than 2^32 live tasks on one loop");
+        task.header().list_key.set(key);
+        entry.insert(Listed {
+            task,
+            spawned_at,
+            runs: 0,
+            last_run: Stamp::NONE,
+        });
+    }
+
+    /// Removes a completed task, releasing the list's reference.
+    pub(super) fn remove(&self, task: &TaskRef) {
+        let key = task.header().list_key.get() as usize;
+        let listed = self.tasks.borrow_mut().remove(key);
+        debug_assert_eq!(listed.task.id(), task.id());
+        let name = self.forget_name(task.id());
+        // Released after the borrows: the caller's reference keeps the task
+        // alive, but a destructor must never find the list borrowed.
+        drop((listed, name));
+    }
+
+    /// Names a live task.
+    pub(super) fn set_name(&self, id: TaskId, name: Rc<str>) {
+        self.names.borrow_mut().insert(id, name);
+    }
+
+    /// Takes a finished task's name out of the map (most have none).
+    fn forget_name(&self, id: TaskId) -> Option<Rc<str>> {
+        let mut names = self.names.borrow_mut();
+        if names.is_empty() {
+            return None;
+        }
+        names.remove(&id)
+    }
+
+    /// Counts a run of `task`, and stamps its start.
+    #[inline]
+    pub(super) fn count_run(&self, task: &TaskRef, stamp: Stamp) {
+        let key = task.header().list_key.get() as usize;
+        if let Some(listed) = self.tasks.borrow_mut().get_mut(key) {
+            debug_assert_eq!(listed.task.id(), task.id());
+            listed.runs = listed.runs.saturating_add(1);
+            listed.last_run = stamp;
+        }
+    }
+
+    /// What debug mode will say of a run of `task` if it is slow.
+    pub(super) fn run_info(&self, task: &TaskRef) -> RunInfo {
+        let key = task.header().list_key.get() as usize;
+        RunInfo {
+            task: Some(task.id()),
+            kind: task.header().kind,
+            name: self.names.borrow().get(&task.id()).cloned(),
+            spawned_at: self.tasks.borrow().get(key).map(|listed| listed.spawned_at),
+        }
+    }
+
+    /// The live tasks, by id. `main_running` says whether the `block_on`
+    /// future is being polled now; `clock`, debug mode's, gives the time
+    /// since each task's last run.
+    pub(super) fn dump(&self, main_running: bool, clock: Option<(&DebugMode, Instant)>) -> Dump {
+        let names = self.names.borrow();
+        let mut tasks: Vec<TaskInfo> = self
+            .tasks
+            .borrow()
+            .iter()
+            .filter_map(|(_, listed)| {
+                let (id, kind) = (listed.task.id(), listed.task.header().kind);
+                let state = listed.task.snapshot();
+                let status = match kind {
+                    // The stand-in of a `block_on` that returned waits to be
+                    // dropped at its next run; it stands in for nothing any
+                    // more.
+                    TaskKind::BlockOn if state.is_cancelled() => return None,
+                    TaskKind::BlockOn if main_running => TaskStatus::Running,
+                    _ => TaskStatus::of(state),
+                };
+                Some(TaskInfo {
+                    id,
+                    kind,
+                    name: names.get(&id).map(|name| name.to_string()),
+                    spawned_at: listed.spawned_at,
+                    status,
+                    runs: listed.runs,
+                    since_last_run: clock
+                        .and_then(|(debug, now)| debug.since(listed.last_run, now)),
+                })
+            })
+            .collect();
+        tasks.sort_by_key(|task| task.id);
+        Dump { tasks }
+    }
+
+    /// Takes every task out of the list, with the list's references.
+    pub(super) fn drain(&self) -> Vec<TaskRef> {
+        self.tasks
+            .borrow_mut()
+            .drain()
+            .map(|listed| listed.task)
+            .collect()
+    }
+
+    /// Forgets every name. Names are plain strings: clearing them in the
+    /// borrow runs no destructor that could reach the loop.
+    pub(super) fn clear_names(&self) {
+        self.names.borrow_mut().clear();
+    }
+
+    /// How many tasks are live.
+    pub(super) fn len(&self) -> usize {
+        self.tasks.borrow().len()
+    }
+}

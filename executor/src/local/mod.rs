@@ -1,0 +1,25 @@
+//! What the loop's own thread calls: the functions that put work on the
+//! loop running on this thread.
+//!
+//! - `spawn`: [`spawn()`], a task (asyncio's `create_task`);
+//! - `task_builder`: [`TaskBuilder`], the same with a name, or onto a loop
+//!   on another thread;
+//! - `callback`: [`call_soon`], [`call_later`], [`call_at`], a closure run
+//!   once, as a task;
+//! - `yield_now`: [`yield_now()`], which lets the rest of the loop run.
+//!
+//! They find the loop through the thread-local current loop
+//! (`core/context.rs`) and panic, saying what to do instead, on a thread
+//! where no loop runs. This layer imports `remote` (for
+//! `TaskBuilder::spawn_on`), `core`, `task` and `id`.
+
+mod callback;
+mod spawn;
+mod task_builder;
+mod yield_now;
+
+pub use callback::{CallbackHandle, call_at, call_later, call_soon};
+pub use spawn::spawn;
+pub(crate) use spawn::spawn_here;
+pub use task_builder::TaskBuilder;
+pub use yield_now::{YieldNow, yield_now};
