@@ -163,21 +163,24 @@ fn wake(c: &mut Criterion) {
 
     let group_name = "wake/ping_pong";
     let mut group = c.benchmark_group(group_name);
-    let rt = tether::Runtime::new().unwrap();
-    group.bench_function("tether", |b| {
-        b.iter_custom(|iters| {
-            let elapsed = rt.block_on(async {
-                let baton = Rc::new(Baton::default());
-                let start = Instant::now();
-                let a = tether::spawn(player(baton.clone(), 0, iters as usize));
-                let b = tether::spawn(player(baton, 1, iters as usize));
-                a.await.unwrap();
-                b.await.unwrap();
-                start.elapsed()
-            });
-            support::record(group_name, "tether", iters, elapsed)
-        })
-    });
+    // Debug mode too, for what timing every run costs (`Builder::debug`).
+    for (entry, debug) in [("tether", false), ("tether_debug", true)] {
+        let rt = tether::Runtime::builder().debug(debug).build().unwrap();
+        group.bench_function(entry, |b| {
+            b.iter_custom(|iters| {
+                let elapsed = rt.block_on(async {
+                    let baton = Rc::new(Baton::default());
+                    let start = Instant::now();
+                    let a = tether::spawn(player(baton.clone(), 0, iters as usize));
+                    let b = tether::spawn(player(baton, 1, iters as usize));
+                    a.await.unwrap();
+                    b.await.unwrap();
+                    start.elapsed()
+                });
+                support::record(group_name, entry, iters, elapsed)
+            })
+        });
+    }
     let rt = tokio_runtime();
     group.bench_function("tokio", |b| {
         b.iter_custom(|iters| {
@@ -338,7 +341,7 @@ fn main() {
             ),
             (
                 "wake/ping_pong",
-                "tokio needs a LocalSet for !Send tasks (spawn_local); smol: LocalExecutor",
+                "tokio needs a LocalSet for !Send tasks (spawn_local); smol: LocalExecutor; tether_debug: tether in debug mode, which reads the clock around every run",
             ),
             (
                 "timer/insert_cancel",

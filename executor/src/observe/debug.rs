@@ -7,11 +7,13 @@
 //! mode does the same for every run of a task or callback, and keeps the
 //! time each task's last run began, which [`Dump`](crate::Dump) reports.
 //!
-//! It is a mode because it reads the clock twice per run. `Instant::now()`
-//! costs about 25 ns here, about half of what a whole task hop costs the
-//! loop (the `ping_pong` benchmark), so a loop that always did it would
-//! be a third slower at its fastest work. Outside debug mode the loop reads
-//! the clock only for timers, and a dump has no times to show.
+//! It is a mode because it reads the clock twice per run, and a clock
+//! reading (`Instant::now()`, a vDSO call of some 24 ns on x86-64 Linux)
+//! is not small next to a task hop: a hop between two tasks costs about
+//! three times as much in debug mode as outside it (`cargo bench --bench
+//! micro`: `tether_debug` against `tether` in `wake/ping_pong`). Outside
+//! debug mode the loop reads the clock only for timers, and a dump has no
+//! times to show.
 
 use std::fmt;
 use std::panic::Location;

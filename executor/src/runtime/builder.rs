@@ -157,7 +157,9 @@ impl Builder {
     /// - records where each [`Handle::call_soon`](crate::Handle::call_soon)
     ///   was called, so that its report can say.
     ///
-    /// The clock costs about 25 ns per run, which is why this is a mode.
+    /// The clock readings make a hop between two tasks, the loop's fastest
+    /// work, about three times slower (`cargo bench --bench micro`:
+    /// `tether_debug` in `wake/ping_pong`), which is why this is a mode.
     ///
     /// [`slow_callback_duration`]: Builder::slow_callback_duration
     ///
