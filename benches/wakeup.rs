@@ -1,8 +1,7 @@
-//! The wakeup, measured two ways (DESIGN.md: "measure both, keep the
-//! cheaper"): `polling`'s own `Poller::notify`, which tether uses, against a
-//! hand-written eventfd registered with the poller as an ordinary source,
-//! once in oneshot mode (read and re-arm after each wakeup) and once
-//! edge-triggered (no re-arm; mio's way).
+//! The wakeup, measured the ways tether chose between: `polling`'s own
+//! `Poller::notify` against a hand-written eventfd registered with the
+//! poller as an ordinary source, once in oneshot mode (read and re-arm
+//! after each wakeup) and once edge-triggered (no re-arm; mio's way).
 //!
 //! ```text
 //! cargo bench --bench wakeup
@@ -15,8 +14,10 @@
 //! to an fd on the epoll instance's wait queue), so what differs, and what
 //! this measures, is the system calls each variant makes per wakeup. A
 //! cross-thread version would add the same scheduler latency to all three,
-//! and its noise on this machine (see BENCHMARKING.md) would bury the
-//! difference. The figures are in `reactor/src/wakeup.rs`.
+//! and on a machine whose thread wake-up latency varies within seconds, as
+//! the 2-core machines of `benches/RESULTS.md` do, its noise would bury
+//! the difference. The figures, and the choice they led to, are in
+//! `reactor/src/wakeup/mod.rs`.
 
 mod support;
 

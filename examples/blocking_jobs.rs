@@ -1,6 +1,6 @@
-//! Seed scenario 5: blocking work from the loop. Many CPU-bound jobs go to
-//! the blocking pool through `spawn_blocking` and are awaited together; one
-//! of them panics, and that is reported, not lost.
+//! Thread-crossing scenario 5 of docs/design.md: blocking work from the loop.
+//! Many CPU-bound jobs go to the blocking pool through `spawn_blocking` and are
+//! awaited together; one of them panics, and that is reported, not lost.
 //!
 //! asyncio: `await asyncio.gather(*(loop.run_in_executor(None, f, n) for n
 //! in ...), return_exceptions=True)`.

@@ -1,6 +1,6 @@
-//! Seed scenario 3: the event thread. Start a loop on its own thread, get
-//! its handle, submit work, register a callback for when the loop stops,
-//! stop it gracefully, join it.
+//! Thread-crossing scenario 3 of docs/design.md: the event thread. Start a loop
+//! on its own thread, get its handle, submit work, register a callback for when
+//! the loop stops, stop it gracefully, join it.
 //!
 //! asyncio: the `EventThread` pattern, a `threading.Thread` that runs
 //! `loop.run_forever()` and is stopped with `call_soon_threadsafe(loop.stop)`.

@@ -1,7 +1,7 @@
-//! Seed scenario 4: the image-processor worker. A plain worker thread
-//! takes jobs from a blocking queue and sends the results back into the
-//! loop; an async wrapper offers `submit(job).await`. Starting and stopping
-//! the worker is async too, and never blocks the loop.
+//! Thread-crossing scenario 4 of docs/design.md: the image-processor worker. A
+//! plain worker thread takes jobs from a blocking queue and sends the results
+//! back into the loop; an async wrapper offers `submit(job).await`. Starting
+//! and stopping the worker is async too, and never blocks the loop.
 //!
 //! asyncio: a `queue.Queue` consumer thread whose results come back with
 //! `loop.call_soon_threadsafe(future.set_result, ...)`.

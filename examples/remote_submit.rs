@@ -1,6 +1,6 @@
-//! Seed scenario 1: a loop on a background thread; the main thread submits
-//! futures and waits for their results with a timeout; the one that times
-//! out is cancelled, and the cancellation reaches the loop.
+//! Thread-crossing scenario 1 of docs/design.md: a loop on a background thread;
+//! the main thread submits futures and waits for their results with a timeout;
+//! the one that times out is cancelled, and the cancellation reaches the loop.
 //!
 //! asyncio: the `run_coroutine_threadsafe` example of its documentation,
 //! with `future.result(timeout)` and `future.cancel()`.

@@ -1,5 +1,6 @@
-//! Seed scenario 2: two loops. A task on loop A hands work to loop B and
-//! awaits the result, while another task of A keeps running.
+//! Thread-crossing scenario 2 of docs/design.md: two loops. A task on loop A
+//! hands work to loop B and awaits the result, while another task of A keeps
+//! running.
 //!
 //! asyncio: the "worker loop" pattern, `await asyncio.wrap_future(
 //! run_coroutine_threadsafe(coro, other_loop))`.

@@ -23,24 +23,14 @@
 //!
 //! # The loop
 //!
-//! One iteration, in the order asyncio's `_run_once` does it:
-//!
-//! ```text
-//!  any other thread           | loop thread: one iteration
-//!  wake / spawn / stop        | 1. timeout = 0 if anything is ready,
-//!    +-push-> injection queue |    else until the next timer, else forever
-//!    +-write-> wakeup fd -----|-> 2. park: poll the reactor (timeout); while busy,
-//!      (once per sleep)       |       only once per 61 task runs, without blocking
-//!                             |    3. I/O ready            -> wake tasks --+
-//!                             |    4. drain the injection queue -----------+-> ready queue
-//!                             |    5. turn the timer wheel -> wake tasks --+     (FIFO)
-//!                             |    6. run the tasks queued before step 6;
-//!                             |       what they wake runs next iteration
-//! ```
-//!
-//! Step 6 runs a snapshot, so a task that wakes itself forever cannot
-//! starve I/O, timers or other threads. The code of the iteration is
-//! `executor/src/run_loop.rs`, which repeats this drawing step by step.
+//! One iteration runs six steps, in the order asyncio's `_run_once` runs
+//! them: decide how long to wait, wait in the poller, wake the tasks whose
+//! I/O is ready, take what other threads sent, fire the timers that are
+//! due, then run the tasks and callbacks that were ready when the run step
+//! began. What they wake runs in the next iteration, so a task that wakes
+//! itself forever cannot starve I/O, timers or other threads. The drawing
+//! of the iteration, with the code of each step, is at the top of
+//! `executor/src/core/run_loop.rs`.
 //!
 //! # The crates, and the rule of each
 //!
@@ -64,17 +54,25 @@
 //!
 //! # Where to start reading
 //!
-//! 1. `executor/src/run_loop.rs`: the iteration.
-//! 2. `bridge/src/inject.rs`: how another thread wakes a sleeping loop
-//!    without ever losing a wakeup, and why the proof needs one atomic word.
-//! 3. `bridge/src/task_state.rs`: how any number of wakes from any thread
+//! 1. `docs/design.md`: the parts, the rule of each folder, the promises
+//!    every test relies on, and the measurements behind the design.
+//! 2. `executor/src/core/run_loop.rs`: the iteration, drawn and coded.
+//! 3. `executor/src/task/mod.rs`: a task's life, and the life of a wake:
+//!    a `Waker::wake` on another thread followed to the task's next poll,
+//!    and an I/O read that would block followed to its retry, hop by hop,
+//!    with the file and function of each.
+//! 4. `bridge/src/inject.rs`: how another thread wakes a sleeping loop
+//!    without ever losing a wakeup, and why the proof needs one atomic
+//!    word.
+//! 5. `bridge/src/task_state.rs`: how any number of wakes from any thread
 //!    queue a task exactly once; `completion.rs` and `blocking.rs` for the
 //!    results and the threads of work done elsewhere.
-//! 4. `executor/src/task/raw.rs`: a task in one allocation, and its waker.
-//! 5. `reactor/src/timer/wheel.rs`: the hierarchical timing wheel.
-//! 6. `reactor/src/source.rs` and `async_fd.rs`: readiness, and the
+//! 6. `executor/src/task/raw.rs`: a task in one allocation, and its waker.
+//! 7. `reactor/src/timer/wheel.rs`: the hierarchical timing wheel.
+//! 8. `reactor/src/source.rs` and `async_fd.rs`: readiness, and the
 //!    try-then-wait loop every I/O operation runs.
-//! 7. `loom-tests/`: the models that check 2 and 3.
+//! 9. `loom-tests/`: the models that check 4 and 5, and the bugs they
+//!    catch.
 //!
 //! # The API, next to asyncio
 //!

@@ -5,24 +5,25 @@
 //! runs on the loop thread and touches state shared with other threads only
 //! through `tether-bridge`.
 //!
-//! The crate is laid out in layers, one folder each; a folder's `mod.rs`
-//! states its rule. From the bottom up:
+//! The crate is laid out in layers, one folder each, from the bottom up;
+//! each folder's `mod.rs` states its rule and what it may import, and
+//! `docs/design.md` ("The executor's layers") draws the whole graph:
 //!
-//! | folder | layer | may import |
-//! |--------|-------|------------|
-//! | `id.rs` | how a task is named: [`TaskId`], [`TaskKind`] | nothing of the crate (the leaf) |
-//! | `observe/` | what the loop reports: the exception handler, debug mode, the task dump, the metrics. Reads the loop, never steers it | `id` |
-//! | `task/` | a task: its allocation and waker (the only `unsafe` code), its wake, run and cancellation, [`JoinHandle`] | `core`, `observe`, `id` |
-//! | `core/` | the loop core: the iteration, the ready queue, the task list, shutdown, the thread-local current loop, and the half other threads reach | `task`, `observe`, `id` |
-//! | `remote/` | what other threads hold: [`Handle`], [`ThreadFuture`], and [`spawn_blocking`], whose work runs on other threads | `core`, `task`, `observe`, `id` |
-//! | `runtime/` | owning a loop: [`Runtime`], [`Builder`], [`run`], [`LoopThread`] | `remote`, `core`, `task`, `observe`, `id` |
-//! | `local/` | what the loop's own thread calls: [`spawn()`], [`TaskBuilder`], [`call_soon`], [`call_later`], [`call_at`], [`yield_now()`] | `remote`, `core`, `task`, `id` |
-//! | `toolkit/` | built on the public API alone: [`TaskGroup`], [`join_all`], [`select`], [`race`], [`as_completed`], and the loop-local [`sync`] primitives | the crate's public items only |
+//! | folder | what it holds |
+//! |--------|---------------|
+//! | `id.rs` | how a task is named: [`TaskId`], [`TaskKind`]; the leaf every layer may import |
+//! | `observe/` | what the loop reports: the exception handler, debug mode, the task dump, the metrics; reads the loop, never steers it |
+//! | `task/` | a task: its allocation and waker (the only `unsafe` code), its wake, run and cancellation, [`JoinHandle`] |
+//! | `core/` | the loop core: the iteration, the ready queue, the task list, shutdown, the thread-local current loop, and the half other threads reach |
+//! | `remote/` | what other threads hold: [`Handle`], [`ThreadFuture`], and [`spawn_blocking`], whose work runs on other threads |
+//! | `runtime/` | owning a loop: [`Runtime`], [`Builder`], [`run`], [`LoopThread`] |
+//! | `local/` | what the loop's own thread calls: [`spawn()`], [`TaskBuilder`], [`call_soon`], [`call_later`], [`call_at`], [`yield_now()`] |
+//! | `toolkit/` | built on the public API alone: [`TaskGroup`], [`join_all`], [`select`], [`race`], [`as_completed`], and the loop-local [`sync`] primitives |
 //!
 //! One import cycle is left, on purpose: `task/` and `core/` import each
 //! other, because a task's waker must reach its loop (the ready queue, or
 //! the injection queue in the loop's shared half) and the loop runs tasks.
-//! `task/mod.rs` explains where it lives. Every other arrow points down
+//! `task/mod.rs` explains where it lives. Every other import points down
 //! the table.
 //!
 //! Start with `core/run_loop.rs`: its drawing is the loop. Then

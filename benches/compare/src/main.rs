@@ -10,13 +10,13 @@
 //! cargo run --release -p tether-compare -- --no-footprint --no-python
 //! ```
 //!
-//! Why it is built this way (`BENCHMARKING.md` has the measurements behind
-//! it): this machine's speed drifts within seconds, so every round runs
-//! each workload on every contender in turn (A B C A B C …) and the report
-//! gives medians with min–max, and, for each peer, the median of the
-//! per-round ratios to tether; each run gets a fresh process, so that
-//! one runtime's heap or threads never weigh on another's figures, and
-//! peak RSS is that run's own.
+//! Why it is built this way: the speed of the 2-core machines it runs on
+//! drifts within seconds, so every round runs each workload on every
+//! contender in turn (A B C A B C …) and the report gives medians with
+//! min–max, and, for each peer, the median of the per-round ratios to
+//! tether; each run gets a fresh process, so that one runtime's heap or
+//! threads never weigh on another's figures, and peak RSS is that run's
+//! own.
 
 #![deny(missing_docs)]
 
@@ -164,8 +164,8 @@ fn main() {
         eprintln!("footprint: building a hello-world program for each runtime, from clean");
         let work = root.join("target/compare/footprint");
         let prints = footprint::measure(&root, &work);
-        let mandated = report::mandated_crates(&work.join("tether"));
-        (prints, mandated)
+        let allowed = report::allowed_crates(&work.join("tether"));
+        (prints, allowed)
     });
 
     let text = report::render(&report::Run {

@@ -49,9 +49,10 @@ pub(crate) fn python_setup(root: &Path) -> Python {
     Python { loops, note }
 }
 
-/// The crates tether may have: its own, plus the trees of the mandated
-/// dependencies, read from the tether hello-world project in `dir`.
-pub(crate) fn mandated_crates(dir: &Path) -> BTreeSet<String> {
+/// The crates tether may have: its own, plus the trees of its runtime
+/// dependencies (`docs/design.md`, "Runtime dependencies"), read from the
+/// tether hello-world project in `dir`.
+pub(crate) fn allowed_crates(dir: &Path) -> BTreeSet<String> {
     let mut allowed: BTreeSet<String> = ["polling", "slab", "concurrent-queue"]
         .into_iter()
         .flat_map(|krate| {
@@ -223,8 +224,8 @@ pub(crate) fn render(run: &Run<'_>) -> String {
         writeln!(md).unwrap();
     }
 
-    if let Some((prints, mandated)) = run.footprints {
-        render_footprint(&mut md, prints, mandated);
+    if let Some((prints, allowed)) = run.footprints {
+        render_footprint(&mut md, prints, allowed);
     }
     md
 }
@@ -289,7 +290,7 @@ fn render_targets(md: &mut String, run: &Run<'_>) {
         )
         .unwrap();
     }
-    if let Some((prints, mandated)) = run.footprints {
+    if let Some((prints, allowed)) = run.footprints {
         let find = |name: &str| prints.iter().find(|p| p.runtime == name);
         if let (Some(t), Some(k), Some(s)) = (find("tether"), find("tokio"), find("smol")) {
             writeln!(
@@ -313,12 +314,12 @@ fn render_targets(md: &mut String, run: &Run<'_>) {
             let extra: Vec<&str> = t
                 .crates
                 .iter()
-                .filter(|c| !mandated.contains(*c))
+                .filter(|c| !allowed.contains(*c))
                 .map(String::as_str)
                 .collect();
             writeln!(
                 md,
-                "| no crates beyond the mandated dependencies' trees and tether's own | {} crates; beyond those: {} | {} |",
+                "| no crates beyond its runtime dependencies' trees and tether's own | {} crates; beyond those: {} | {} |",
                 t.crates.len(),
                 if extra.is_empty() { "none".to_owned() } else { extra.join(", ") },
                 mark(extra.is_empty())
@@ -329,7 +330,7 @@ fn render_targets(md: &mut String, run: &Run<'_>) {
     writeln!(md).unwrap();
 }
 
-fn render_footprint(md: &mut String, prints: &[Footprint], mandated: &BTreeSet<String>) {
+fn render_footprint(md: &mut String, prints: &[Footprint], allowed: &BTreeSet<String>) {
     writeln!(md, "## Footprint\n").unwrap();
     writeln!(
         md,
@@ -364,8 +365,8 @@ fn render_footprint(md: &mut String, prints: &[Footprint], mandated: &BTreeSet<S
     }
     writeln!(
         md,
-        "\nThe mandated dependencies' trees and tether's own crates: {}.\n",
-        mandated.iter().cloned().collect::<Vec<_>>().join(", ")
+        "\ntether's runtime dependencies' trees and its own crates: {}.\n",
+        allowed.iter().cloned().collect::<Vec<_>>().join(", ")
     )
     .unwrap();
 }

@@ -1,4 +1,5 @@
-//! The seed scenarios of DESIGN.md, each run from its example and checked.
+//! The thread-crossing scenarios of docs/design.md, each run from its
+//! example and checked.
 
 #![allow(
     dead_code,
