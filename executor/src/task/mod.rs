@@ -2,8 +2,9 @@
 //!
 //! A task is a future plus the state that lets any thread wake it while only
 //! the loop thread runs it. [`raw`] holds the allocation (the only `unsafe`
-//! code of the executor), [`join`] the [`JoinHandle`], and this module the
-//! three things that happen to a task:
+//! code of the executor), [`join`] the [`JoinHandle`], [`maker`] the future
+//! of a `Handle::spawn_with`, and this module the three things that happen
+//! to a task:
 //!
 //! - **a wake** ([`wake_by_ref`], [`wake_by_val`]): the state word says
 //!   whether this wake must queue the task; if so it goes straight into the
@@ -15,7 +16,74 @@
 //! - **a shutdown** ([`TaskRef::shut_down`]): the runtime is dropped, and
 //!   the loop drops the future of a task that will never run again.
 //!
-//! The state word and its rules are `tether_bridge::task_state`'s.
+//! The state word and its rules are `tether_bridge::task_state`'s. Every
+//! transition that adds or releases a reference is made in `raw.rs`, which
+//! hands back the queue entry that owns the reference, so nothing here can
+//! forge or lose a count.
+//!
+//! # The life of a wake
+//!
+//! A task `T` of a loop `L` waits for something another thread `W`
+//! provides: a value in a channel, the end of a blocking job. `T`'s poll
+//! stored its waker where `W` finds it and returned `Pending`; `T` went
+//! idle, and `L`, with nothing else to run, went to sleep in the poller.
+//! Then `W` calls `waker.wake()`. Hop by hop:
+//!
+//! | hop | file: function | what happens |
+//! |-----|----------------|--------------|
+//! | 1 | `executor/src/task/raw.rs`: `waker_wake` | std calls the waker's vtable; the waker's reference to `T` becomes a `TaskRef` |
+//! | 2 | `task/mod.rs`: [`wake_by_val`] → `raw.rs`: `TaskRef::transition_to_scheduled_by_val` → `bridge/src/task_state.rs`: `TaskState::transition_to_scheduled_by_val` | a compare-exchange on `T`'s state word (retried if another thread changed the word meanwhile): `T` was idle, so it becomes `SCHEDULED` and the waker's reference becomes the queue entry (rule 2 there). Had `T` been queued or running already, the wake would only have set a bit and released the reference |
+//! | 3 | `task/mod.rs`: `schedule` → `core/context.rs`: `push_ready_if_local` | `W` runs no loop (no loop is current on its thread), so the entry cannot go into a ready queue directly |
+//! | 4 | `core/shared.rs`: `Shared::push` → `bridge/src/inject.rs`: `Inject::push` | the entry, as `Injected::Task`, goes into `L`'s injection queue; then a Release swap writes `NOTIFIED` into the queue's state word |
+//! | 5 | `inject.rs`: `Inject::push` | the swap found `PARKED`: `L` sleeps, and `W`, the one producer whose swap found it, must wake it (rule 2 there). A producer that finds `NOTIFIED` writes nothing |
+//! | 6 | `core/shared.rs`: `LoopWakeup::notify` → `reactor/src/wakeup/mod.rs`: `Wakeup::wake` → `wakeup/eventfd.rs`: `Eventfd::wake` | one 8-byte `write` to `L`'s eventfd (on Linux; `polling`'s notifier elsewhere) |
+//! | 7 | on `L`: `core/run_loop.rs`: `Core::poll_reactor` → `Core::react` → `reactor/src/reactor.rs`: `Reactor::react` | the eventfd's edge ends `L`'s `epoll_wait`; `Reactor::dispatch` passes over the wakeup's event, whose only job was to end the wait |
+//! | 8 | `run_loop.rs`: `Core::poll_reactor` → `Inject::transition_to_awake` | `PARKED -> EMPTY` fails, because the word is `NOTIFIED`; it stays so for the drain |
+//! | 9 | `run_loop.rs`: `Core::run_once`, step 4 → `Inject::drain` → `core/mod.rs`: `Core::accept` | an Acquire swap writes `EMPTY` (it pairs with the swap of hop 4, so `W`'s push is visible), then the queued items are popped; `Injected::Task` goes to the back of the ready queue (`core/ready_queue.rs`: `ReadyQueue::push`) |
+//! | 10 | `run_loop.rs`: `Core::run_once`, step 6 → `ReadyQueue::pop` → `core/mod.rs`: `Core::run` → `task/mod.rs`: [`TaskRef::run`] | in FIFO order, `T`'s turn comes; `transition_to_running` clears `SCHEDULED` and sets `RUNNING` in a compare-exchange whose Acquire pairs with hop 2's Release, so the poll sees whatever `W` did before it woke `T` |
+//! | 11 | `raw.rs`: `TaskRef::poll` → `TaskCell::poll`, through the vtable | `T`'s future is polled in place; it finds what `W` provided |
+//!
+//! If `T` returns `Pending` again, `go_idle` releases the run's reference,
+//! or, if `T` was woken during the poll, makes it the queue entry again and
+//! puts `T` at the back of the ready queue. A wake on `L`'s own thread,
+//! inside the loop (a task waking another, a timer, an I/O event), takes a
+//! shorter path: hop 3 finds `L` current and `Core::schedule` pushes the
+//! entry into the ready queue; hops 4 to 9 never happen, and the only
+//! atomic operation is the state word's.
+//!
+//! # The life of an I/O read that would block
+//!
+//! `T` reads from a `TcpStream` whose peer has sent nothing yet:
+//!
+//! | hop | file: function | what happens |
+//! |-----|----------------|--------------|
+//! | 1 | `reactor/src/net/tcp.rs`: `TcpStream::read` → `net/mod.rs`: `read` → `reactor/src/async_fd.rs`: `Async::read_with` → `Async::retry` | `read(2)` on the non-blocking socket returns `WouldBlock` |
+//! | 2 | `async_fd.rs`: `Async::retry` → `reactor/src/source.rs`: `Registration::next_event` | a `Readiness` future for the next read event. The socket was registered with the poller when the stream was made (`Registration::new`), edge-triggered for both directions on epoll and kqueue, so waiting costs no system call |
+//! | 3 | `source.rs`: `Readiness::poll` | `T`'s waker goes into the source's read waiters, and the future notes the reactor's tick, the count of its returns from the poller; it returns `Pending`, and so does `T`'s poll |
+//! | 4 | `task/mod.rs`: [`TaskRef::run`] → `go_idle` → `raw.rs`: `TaskRef::transition_to_idle` | nobody woke `T` during the run: it goes idle, and the run's reference is released. Only the waker in the source keeps `T` reachable |
+//! | 5 | the kernel | data arrives; the socket becomes readable, and epoll records an edge for it |
+//! | 6 | `core/run_loop.rs`: `Core::poll_reactor` → `reactor/src/reactor.rs`: `Reactor::react` | `L`'s next poll of the reactor (a blocking one if it has nothing to run, or the non-blocking one it makes every `POLL_INTERVAL` task runs while busy) returns the event, keyed with the source's slab index and generation |
+//! | 7 | `reactor.rs`: `Reactor::dispatch` → `source.rs`: `SourceState::deliver` | the key's generation matches the source's, so the event is this source's: the read direction is stamped with the new tick, and its wakers move to the reactor's `to_wake` list |
+//! | 8 | `reactor.rs`: `Reactor::react` | with every borrow of the source table released, each waker is woken: hops 1 and 2 of the wake above, on `L`'s thread inside the loop, so `T` goes straight into the ready queue |
+//! | 9 | `core/run_loop.rs`: `Core::run_once`, step 6 → [`TaskRef::run`] | `T` is polled; `Readiness::poll` finds the read direction stamped with a tick newer than the one it noted, and returns `Ready` |
+//! | 10 | `async_fd.rs`: `Async::retry` | the loop of `retry` calls `read(2)` again, and this time it returns the bytes |
+//!
+//! Readiness is only a hint, and the operation is the truth: if the second
+//! `read` blocked again (another reader took the bytes), `retry` would
+//! wait again, from hop 2.
+//!
+//! # The import cycle with the loop core
+//!
+//! This module and `core/` import each other, and the crate keeps that one
+//! cycle on purpose. The loop core holds tasks (its ready queue and task
+//! list are made of `TaskRef`s) and runs them ([`TaskRef::run`]); a task's
+//! wake must reach its loop: the ready queue through the thread-local
+//! current loop, or the injection queue through the `Shared` half every
+//! task's header points to (hops 3 and 4 above). Breaking the cycle would
+//! take a trait object between the two, an indirect call on every wake
+//! and every run, for no reader's gain: the two layers are one mechanism
+//! seen from its two ends. Everything else in the crate imports them from
+//! above.
 
 mod join;
 mod maker;
