@@ -181,6 +181,7 @@ impl Core {
     }
 
     /// Takes one item another thread sent (step 4 of the iteration).
+    #[inline]
     fn accept(&self, item: Injected) {
         match item {
             Injected::Task(task) => self.ready.push(task),

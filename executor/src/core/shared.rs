@@ -102,6 +102,7 @@ impl Shared {
 
     /// Hands `item` to the loop, waking it if it sleeps; hands it back if
     /// the loop is closed. Any thread.
+    #[inline]
     pub(crate) fn push(&self, item: Injected) -> Result<(), Closed<Injected>> {
         self.inject.push(item)
     }
