@@ -77,6 +77,30 @@ fn own_eventfd(c: &mut Criterion, mode: PollMode, name: &str) {
     poller.delete(fd.as_fd()).unwrap();
 }
 
+/// What the loop's non-blocking poll costs while it is busy: a wait with a
+/// zero timeout on a poller that watches one idle socket and has nothing
+/// to report (`executor/src/core/run_loop.rs`, `POLL_INTERVAL`).
+fn poll_nothing_ready(c: &mut Criterion) {
+    let poller = Poller::new().unwrap();
+    let (idle, _peer) = std::os::unix::net::UnixStream::pair().unwrap();
+    // SAFETY: `idle` lives until the end of this function, and is deleted
+    // from the poller before it is closed.
+    unsafe { poller.add_with_mode(&idle, Event::readable(1), PollMode::Edge) }.unwrap();
+    let mut events = Events::new();
+    c.bench_function("poll/nothing_ready", |b| {
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            for _ in 0..iters {
+                events.clear();
+                poller.wait(&mut events, Some(Duration::ZERO)).unwrap();
+                assert!(events.is_empty());
+            }
+            support::record("poll", "nothing_ready", iters, start.elapsed())
+        })
+    });
+    poller.delete(&idle).unwrap();
+}
+
 fn main() {
     let mut criterion = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
@@ -91,12 +115,19 @@ fn main() {
             own_eventfd(&mut criterion, PollMode::Edge, "eventfd_edge");
         }
     }
+    poll_nothing_ready(&mut criterion);
     criterion.final_summary();
     support::print_ratios(
         "poller_notify",
-        &[(
-            "wakeup",
-            "one wakeup written and consumed, per iteration, on one thread",
-        )],
+        &[
+            (
+                "wakeup",
+                "one wakeup written and consumed, per iteration, on one thread",
+            ),
+            (
+                "poll",
+                "one poll with a zero timeout that finds nothing ready, as the busy loop makes every POLL_INTERVAL runs",
+            ),
+        ],
     );
 }

@@ -6,7 +6,8 @@
 //! timer wheel. Tasks run on that thread only, so their futures need not be
 //! `Send`. Any other thread can reach the loop through a [`Handle`] or a
 //! task's [`Waker`](std::task::Waker), through a lock-free injection queue
-//! and a wakeup file descriptor that is written at most once per sleep.
+//! and a wakeup (an eventfd, on Linux) that is written at most once per
+//! sleep of the loop.
 //!
 //! ```
 //! use std::time::Duration;
@@ -27,9 +28,12 @@
 //! them: decide how long to wait, wait in the poller, wake the tasks whose
 //! I/O is ready, take what other threads sent, fire the timers that are
 //! due, then run the tasks and callbacks that were ready when the run step
-//! began. What they wake runs in the next iteration, so a task that wakes
-//! itself forever cannot starve I/O, timers or other threads. The drawing
-//! of the iteration, with the code of each step, is at the top of
+//! began. A loop with nothing to run sleeps in the poller; a busy one
+//! polls without blocking only once every so many task runs, since a poll
+//! costs far more than a task hop. What the run step wakes runs in the
+//! next iteration, so a task that wakes itself forever cannot starve I/O,
+//! timers or other threads. The drawing of the iteration, with the code of
+//! each step and the reasons for it, is at the top of
 //! `executor/src/core/run_loop.rs`.
 //!
 //! # The crates, and the rule of each
@@ -37,7 +41,7 @@
 //! | crate | rule: what lives there |
 //! |-------|------------------------|
 //! | `tether-reactor` | "when can something proceed": the poller (`polling`), the registered sources, the wakeup, the hierarchical timer wheel, and the I/O and time types ([`Async`], [`net`], [`time`]). Knows nothing of tasks, only wakers. |
-//! | `tether-bridge` | "what threads share": the injection queue with its sleep/notify handshake, the task state word, the completion cell behind [`ThreadFuture`], and the blocking pool. Every type there has a loom model in `loom-tests/`. |
+//! | `tether-bridge` | "what threads share": the injection queue with its sleep/notify handshake, the task state word, the completion cell behind [`ThreadFuture`], and the blocking pool. Every protocol there has a loom model in `loom-tests/`. |
 //! | `tether-executor` | "who runs next": tasks, the ready queue, the loop iteration, [`Runtime`], [`spawn`], [`JoinHandle`], callbacks, [`Handle`], [`ThreadFuture`], [`spawn_blocking`], [`LoopThread`]. Runs on the loop thread; touches shared state only through the bridge. |
 //! | `tether` (this crate) | the facade: re-exports, and this map. |
 //!

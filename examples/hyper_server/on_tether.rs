@@ -2,7 +2,7 @@
 //! and `Timer`) for tether's socket and timers.
 //!
 //! Used by the `hyper_server` example, and by the comparison harness
-//! (`benches/compare`), which measures the same server on tokio.
+//! (`benches/compare`), which measures the same server on tokio and smol.
 
 use std::future::Future;
 use std::io;

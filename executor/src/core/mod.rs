@@ -24,8 +24,8 @@
 //! Only the loop thread touches a `Core` (it is reached through an `Rc`,
 //! so it cannot leave the thread), and only code in this folder touches
 //! its fields; other layers call its methods. What another thread may
-//! touch is in [`Shared`], built from `tether_bridge` types, which the
-//! loom models check.
+//! touch is in [`Shared`], whose cross-thread protocols are
+//! `tether_bridge`'s, which the loom models check.
 //!
 //! The core and `task/` import each other: the loop runs tasks, and a
 //! task's wake must reach its loop (see `task/mod.rs`, which traces one).
@@ -241,8 +241,8 @@ impl Core {
         }
     }
 
-    // Always: step 6 calls it once per run, and as a call of its own it
-    // measured 12 instructions more per run (callgrind, `ping_pong`).
+    // Always: step 6 calls it once per run, and an out-of-line call would
+    // add its call and return to every run.
     #[inline(always)]
     fn run_untimed(&self, entry: Runnable, stamp: Stamp, main: &mut dyn FnMut()) {
         match entry {

@@ -49,10 +49,10 @@ impl ReadyQueue {
         self.order.borrow_mut().push_back(None);
     }
 
-    // Inlined, so that the entry reaches the run in registers: returned
-    // through memory, it was written as two words and read back as one
-    // 16-byte load, which cannot be store-forwarded and stalled every run
-    // (`perf annotate` on `ping_pong`: a third of `run_once`).
+    // Inlined, so that the entry reaches the run in registers: a two-word
+    // entry returned through memory is written as two words and read back
+    // as one 16-byte load, which cannot be store-forwarded and stalls
+    // every run.
     #[inline(always)]
     pub(super) fn pop(&self) -> Option<Runnable> {
         match self.order.borrow_mut().pop_front()? {

@@ -3,9 +3,11 @@
 //! A [`Handle`](crate::Handle) and every task's header hold an
 //! `Arc<Shared>`: the loop's injection queue (how anything gets to the
 //! loop from outside it), its counters, its task ids and its blocking
-//! pool. Everything here is built from `tether-bridge` types, which are
-//! the ones the loom models check. Code outside the loop core reaches it
-//! through its methods; the loop core also uses its fields.
+//! pool. Its cross-thread protocols (the injection queue and its
+//! sleep/notify handshake, the blocking pool) are `tether-bridge`'s, which
+//! the loom models check; the counters and the id sequence are single
+//! atomics, and the wakeup is the reactor's. Code outside the loop core
+//! reaches it through its methods; the loop core also uses its fields.
 
 use std::panic::Location;
 use std::thread::{self, ThreadId};

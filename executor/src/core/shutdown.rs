@@ -7,8 +7,11 @@
 //! task completing as cancelled (so a `ThreadFuture` waiting on one
 //! resolves). Last, the blocking pool shuts down: queued jobs never start,
 //! running ones get until the shutdown timeout. Together this keeps the
-//! promise that every submission from another thread runs exactly once or
-//! is handed back, and that no thread waits forever for a result.
+//! promise that every submission from another thread is either handed
+//! back in `Closed` or accepted: an accepted callback is called exactly
+//! once, and an accepted task runs, or is dropped here with its
+//! `ThreadFuture` resolved as cancelled; no thread waits forever for a
+//! result.
 
 use std::rc::Rc;
 

@@ -8,10 +8,12 @@
 //!   once, as a task;
 //! - `yield_now`: [`yield_now()`], which lets the rest of the loop run.
 //!
-//! They find the loop through the thread-local current loop
-//! (`core/context.rs`) and panic, saying what to do instead, on a thread
-//! where no loop runs. This layer imports `remote` (for
-//! `TaskBuilder::spawn_on`), `core`, `task` and `id`.
+//! `spawn`, `TaskBuilder::spawn` and the callbacks find the loop through
+//! the thread-local current loop (`core/context.rs`), and panic, saying
+//! what to do instead, on a thread where no loop runs; `yield_now` needs
+//! no loop, and `TaskBuilder::spawn_on` goes through a `Handle`. This
+//! layer imports `remote` (for `TaskBuilder::spawn_on`), `core`, `task`
+//! and `id`.
 
 mod callback;
 mod spawn;

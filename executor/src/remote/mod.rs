@@ -9,10 +9,12 @@
 //! - `blocking`: [`spawn_blocking`], which hands a closure to the blocking
 //!   pool's threads.
 //!
-//! Everything here reaches the loop through its shared half
-//! (`core::Shared`), never through the loop's own state, which only the
-//! loop thread may touch; the state both sides touch is `tether_bridge`'s.
-//! This layer imports `core`, `task`, `observe` and `id`.
+//! Other threads reach the loop only through its shared half
+//! (`core::Shared`), whose cross-thread state is `tether_bridge`'s; the
+//! loop's own state is the loop thread's alone. On the loop's own thread,
+//! inside the loop, `Handle::stop` and `Handle::dump` act on the current
+//! `Core` directly (`core::with_core`). This layer imports `core`, `task`,
+//! `observe` and `id`.
 
 mod blocking;
 mod handle;

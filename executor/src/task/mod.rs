@@ -60,7 +60,7 @@
 //! | 1 | `reactor/src/net/tcp.rs`: `TcpStream::read` → `net/mod.rs`: `read` → `reactor/src/async_fd.rs`: `Async::read_with` → `Async::retry` | `read(2)` on the non-blocking socket returns `WouldBlock` |
 //! | 2 | `async_fd.rs`: `Async::retry` → `reactor/src/source.rs`: `Registration::next_event` | a `Readiness` future for the next read event. The socket was registered with the poller when the stream was made (`Registration::new`), edge-triggered for both directions on epoll and kqueue, so waiting costs no system call |
 //! | 3 | `source.rs`: `Readiness::poll` | `T`'s waker goes into the source's read waiters, and the future notes the reactor's tick, the count of its returns from the poller; it returns `Pending`, and so does `T`'s poll |
-//! | 4 | `task/mod.rs`: [`TaskRef::run`] → `go_idle` → `raw.rs`: `TaskRef::transition_to_idle` | nobody woke `T` during the run: it goes idle, and the run's reference is released. Only the waker in the source keeps `T` reachable |
+//! | 4 | `task/mod.rs`: [`TaskRef::run`] → `go_idle` → `raw.rs`: `TaskRef::transition_to_idle` | nobody woke `T` during the run: it goes idle, and the run's reference is released. Only the waker in the source can wake `T` now |
 //! | 5 | the kernel | data arrives; the socket becomes readable, and epoll records an edge for it |
 //! | 6 | `core/run_loop.rs`: `Core::poll_reactor` → `reactor/src/reactor.rs`: `Reactor::react` | `L`'s next poll of the reactor (a blocking one if it has nothing to run, or the non-blocking one it makes every `POLL_INTERVAL` task runs while busy) returns the event, keyed with the source's slab index and generation |
 //! | 7 | `reactor.rs`: `Reactor::dispatch` → `source.rs`: `SourceState::deliver` | the key's generation matches the source's, so the event is this source's: the read direction is stamped with the new tick, and its wakers move to the reactor's `to_wake` list |
@@ -125,13 +125,15 @@ fn schedule(task: TaskRef) {
     let Err(task) = core::push_ready_if_local(task) else {
         return;
     };
-    // Anywhere else, including the loop's own thread outside `block_on`: the
+    // Anywhere else, including the loop's own thread when its loop is not
+    // current (outside `block_on`, `run_forever` and shutdown): the
     // injection queue. Hold the loop's shared state for the whole push: the
     // task itself may be the last thing keeping it alive, and once pushed
     // it can be run and dropped by the loop before `push` returns.
     let shared = task.header().shared.clone();
-    // A closed queue means the loop shut down and the task is complete: the
-    // entry is handed back and dropped, releasing its reference.
+    // A closed queue means the loop is shutting down or has shut down, and
+    // its shutdown completes every task: the entry is handed back and
+    // dropped, releasing its reference.
     let _ = shared.push(Injected::Task(task));
 }
 

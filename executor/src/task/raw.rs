@@ -544,9 +544,10 @@ impl TaskRef {
     // queue. These are the only places outside `clone` and `drop` where the
     // count and the `TaskRef`s change together.
 
-    /// A wake that keeps the waker: queues the task unless it is queued,
-    /// running-and-already-woken, or complete. On `Some`, the caller queues
-    /// the entry; the transition counted its reference.
+    /// A wake that keeps the waker: queues the task only if it is idle; a
+    /// running task is marked woken, and the loop queues it again when the
+    /// run ends. On `Some`, the caller queues the entry; the transition
+    /// counted its reference.
     #[inline]
     pub(crate) fn transition_to_scheduled_by_ref(&self) -> Option<TaskRef> {
         match self.state().transition_to_scheduled_by_ref() {
