@@ -2,13 +2,16 @@
 //! edge-triggered (the platform's own, checked to be on) and oneshot (forced
 //! with `Reactor::new_oneshot`).
 
-use super::*;
-use crate::reactor::{Deadline, EnterGuard};
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Mutex};
-use std::task::Wake;
+use std::task::{Wake, Waker};
+
+use polling::Event;
+
+use super::*;
+use crate::reactor::{Deadline, EnterGuard};
 
 /// A waker that counts its wakes.
 #[derive(Default)]
@@ -37,7 +40,10 @@ impl Fixture {
     /// Sources as the platform registers them: edge-triggered here.
     fn new() -> Self {
         let fixture = Self::with(Reactor::new().unwrap());
-        assert!(fixture.reactor.edge_triggered(), "epoll does edges");
+        assert!(
+            fixture.reactor.sources().borrow().is_edge_triggered(),
+            "epoll does edges"
+        );
         fixture
     }
 
@@ -207,8 +213,8 @@ fn a_stale_event_does_not_reach_a_reused_slot() {
     assert_ne!(f.registration.key, old_key);
     assert!(f.poll_wait(Direction::Read).is_pending());
 
-    // An event for the old source, as a poller could still hand it out
-    // in the same batch as the drop.
+    // An event for the old source, as if the poller handed one out after
+    // the drop.
     let mut to_wake = Vec::new();
     let stale = Event::readable(old_key.raw());
     f.reactor
@@ -267,7 +273,7 @@ fn the_armed_count_follows_waiters_events_and_drops() {
     // Oneshot: armed while somebody waits and no event came. Edge: armed
     // from registration to drop, and waiting needs no system call.
     in_both_modes(|f| {
-        let edge = f.reactor.edge_triggered();
+        let edge = f.reactor.sources().borrow().is_edge_triggered();
         assert_eq!(f.reactor.has_armed_sources(), edge);
         assert!(f.poll_wait(Direction::Read).is_pending());
         assert!(f.reactor.has_armed_sources());

@@ -64,7 +64,7 @@ use std::sync::Arc;
 use polling::Poller;
 
 /// The poller key of the wakeup's own events, outside every source key
-/// (see `crate::source::SourceKey`). `usize::MAX` is `polling`'s own.
+/// (see `crate::source_table::SourceKey`). `usize::MAX` is `polling`'s own.
 pub(crate) const WAKEUP_KEY: usize = usize::MAX - 1;
 
 /// Wakes one reactor's [`react`](crate::Reactor::react) from any thread.
