@@ -36,7 +36,8 @@ use crate::source::Readiness;
 pub struct TcpListener {
     /// The std listener, registered.
     inner: Async<std::net::TcpListener>,
-    /// The pause after running out of file descriptors (see the module docs).
+    /// The pause after running out of file descriptors (see the `net`
+    /// module's docs, "Faults").
     backoff: AcceptBackoff,
 }
 
@@ -414,7 +415,7 @@ impl TcpStream {
         super::peek(&self.inner, buf).await
     }
 
-    /// Waits for the next readability event; see [`Async::readable`].
+    /// Waits until the socket is readable; see [`Async::readable`].
     ///
     /// # Examples
     ///
@@ -441,7 +442,7 @@ impl TcpStream {
         self.inner.readable()
     }
 
-    /// Waits for the next writability event; see [`Async::readable`].
+    /// Waits until the socket is writable; see [`Async::writable`].
     ///
     /// # Examples
     ///
@@ -654,7 +655,8 @@ super::std_conversions!(TcpListener, std::net::TcpListener);
 super::std_conversions!(TcpStream, std::net::TcpStream);
 
 /// A new TCP socket for `addr`'s family, non-blocking and close-on-exec
-/// from the start (no window in which a fork could inherit it).
+/// from the start (no window in which another thread's fork and exec
+/// could pass it on to a new program).
 fn stream_socket(addr: SocketAddr) -> io::Result<OwnedFd> {
     let family = if addr.is_ipv4() {
         AddressFamily::INET

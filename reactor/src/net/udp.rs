@@ -252,7 +252,7 @@ impl UdpSocket {
         self.inner.read_with(|socket| socket.peek(buf)).await
     }
 
-    /// Waits for the next readability event; see [`Async::readable`].
+    /// Waits until the socket is readable; see [`Async::readable`].
     ///
     /// # Examples
     ///
@@ -278,7 +278,7 @@ impl UdpSocket {
         self.inner.readable()
     }
 
-    /// Waits for the next writability event; see [`Async::readable`].
+    /// Waits until the socket is writable; see [`Async::writable`].
     ///
     /// # Examples
     ///

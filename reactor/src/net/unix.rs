@@ -43,7 +43,8 @@ use crate::source::Readiness;
 pub struct UnixListener {
     /// The std listener, registered.
     inner: Async<std_unix::UnixListener>,
-    /// The pause after running out of file descriptors (see the module docs).
+    /// The pause after running out of file descriptors (see the `net`
+    /// module's docs, "Faults").
     backoff: AcceptBackoff,
 }
 
@@ -467,7 +468,7 @@ impl UnixStream {
         super::peek(&self.inner, buf).await
     }
 
-    /// Waits for the next readability event; see [`Async::readable`].
+    /// Waits until the socket is readable; see [`Async::readable`].
     ///
     /// # Examples
     ///
@@ -492,7 +493,7 @@ impl UnixStream {
         self.inner.readable()
     }
 
-    /// Waits for the next writability event; see [`Async::readable`].
+    /// Waits until the socket is writable; see [`Async::writable`].
     ///
     /// # Examples
     ///
@@ -689,8 +690,8 @@ impl UnixDatagram {
         UnixDatagram::from_std(std_unix::UnixDatagram::bind(path)?)
     }
 
-    /// A socket bound to no address: it can send, and receive replies only
-    /// if it connects.
+    /// A socket bound to no address: it can send, but nothing can be sent
+    /// to it, so a receiver sees an unnamed sender it cannot reply to.
     ///
     /// # Panics
     ///
@@ -884,7 +885,7 @@ impl UnixDatagram {
         self.inner.read_with(|socket| socket.recv(buf)).await
     }
 
-    /// Waits for the next readability event; see [`Async::readable`].
+    /// Waits until the socket is readable; see [`Async::readable`].
     ///
     /// # Examples
     ///
@@ -909,7 +910,7 @@ impl UnixDatagram {
         self.inner.readable()
     }
 
-    /// Waits for the next writability event; see [`Async::readable`].
+    /// Waits until the socket is writable; see [`Async::writable`].
     ///
     /// # Examples
     ///
