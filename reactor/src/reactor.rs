@@ -212,8 +212,10 @@ impl Reactor {
     ///
     /// # Errors
     ///
-    /// Fails if the OS refuses a poller (for example out of file
-    /// descriptors: an epoll instance, a timerfd and an eventfd on Linux).
+    /// Fails if the OS refuses a file descriptor the poller or the wakeup
+    /// needs (on Linux an epoll instance, a timerfd and an eventfd for the
+    /// poller, and the wakeup's own eventfd), for example when the process
+    /// has run out of them.
     ///
     /// # Examples
     ///
@@ -466,10 +468,11 @@ impl Reactor {
         self.sources.borrow().has_armed()
     }
 
-    /// Step 5 of the loop: records `now` as the loop's clock reading, and
-    /// wakes the waker of every timer whose deadline, rounded up to the
-    /// wheel's 1 ms tick, is at or before it, in deadline order, then
-    /// insertion order. Returns how many fired.
+    /// Step 5 of the loop: records `now` as the loop's clock reading
+    /// (unless an earlier call recorded a later one), and wakes the waker
+    /// of every timer whose deadline, rounded up to the wheel's 1 ms tick,
+    /// is at or before it, in deadline order, then insertion order. Returns
+    /// how many fired.
     ///
     /// # Examples
     ///

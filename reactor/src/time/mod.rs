@@ -39,8 +39,9 @@
 //! - **One clock read.** `sleep` reads the clock once, to fix its deadline;
 //!   polls compare with the loop's own reading, taken once per iteration
 //!   while a timer is pending.
-//! - **Loop thread.** Timers belong to the loop that polls them: polling a
-//!   `Sleep` outside a tether loop panics with a message saying so.
+//! - **Loop thread.** Timers belong to the loop that polls them: a poll of
+//!   a `Sleep` that has to consult the loop (see [`Sleep`]'s panics) panics
+//!   outside a tether loop, with a message saying so.
 
 mod interval;
 mod sleep;

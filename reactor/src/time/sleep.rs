@@ -72,8 +72,11 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 ///
 /// # Panics
 ///
-/// Polling it while its deadline is still ahead panics if no tether loop
-/// runs on this thread.
+/// A poll that has to consult the loop panics if no tether loop runs on
+/// this thread: the first poll, and the first after a
+/// [`reset`](Sleep::reset), of any sleep but a zero [`sleep`] (over from the
+/// start) and one whose deadline lies beyond what an `Instant` holds (never
+/// over).
 ///
 /// # Examples
 ///

@@ -581,7 +581,8 @@ impl Run {
             self.check(op, expected, actual);
             let elapsed = self.wheel.elapsed();
             let Some((deadline, (seq, _))) = actual else {
-                // Drained: time is exactly `now`, and nothing waits before it.
+                // Drained: time is at `now` (or stays, if `now` was
+                // earlier), and nothing waits at or before it.
                 self.check(op, horizon, elapsed);
                 if let Some(next) = self.wheel.next_deadline() {
                     if next <= elapsed {
@@ -601,9 +602,11 @@ impl Run {
         }
     }
 
-    /// Rule 5: `None` iff empty; the earliest deadline itself when due or
-    /// in range of the levels, where it is exactly its slot's start; and
-    /// between `elapsed` and the earliest deadline's epoch otherwise.
+    /// What [`Wheel::next_deadline`] promises: `None` iff empty; the
+    /// earliest deadline itself when it is due; the start of its slot when
+    /// it waits on a level (on level 0, the deadline itself); and when it
+    /// waits in the overflow list, a tick after `elapsed` and no later than
+    /// the start of its epoch.
     fn check_next_deadline(&self, op: &Op) {
         let actual = self.wheel.next_deadline();
         let Some((&(earliest, _), _)) = self.model.first_key_value() else {
