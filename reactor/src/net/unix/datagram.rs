@@ -14,20 +14,44 @@ use crate::source::Readiness;
 ///
 /// asyncio: the socket of `loop.create_datagram_endpoint(family=AF_UNIX)`.
 ///
+/// Unconnected, it sends to and receives from any path
+/// ([`send_to`](UnixDatagram::send_to),
+/// [`recv_from`](UnixDatagram::recv_from)); connected, to and from one peer
+/// ([`send`](UnixDatagram::send), [`recv`](UnixDatagram::recv)).
+///
 /// # Examples
 ///
 /// ```
+/// use std::io::ErrorKind;
+///
 /// use tether::net::UnixDatagram;
 ///
 /// # fn main() -> std::io::Result<()> {
+/// let dir = std::env::temp_dir().join(format!("tether-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let (path_a, path_b) = (dir.join("a"), dir.join("b"));
+/// # let _ = (std::fs::remove_file(&path_a), std::fs::remove_file(&path_b));
 /// tether::run(async {
-///     let (a, b) = UnixDatagram::pair()?;
-///     a.send(b"one datagram").await?;
-///     let mut buf = [0; 32];
-///     let n = b.recv(&mut buf).await?;
-///     assert_eq!(&buf[..n], b"one datagram");
-///     Ok(())
-/// })
+///     let a = UnixDatagram::bind(&path_a)?;
+///     let b = UnixDatagram::bind(&path_b)?;
+///     assert_eq!(a.local_addr()?.as_pathname(), Some(path_a.as_path()));
+///     // Unconnected: to and from any path.
+///     a.send_to(b"ping", &path_b).await?;
+///     let mut buf = [0; 16];
+///     let (n, from) = b.recv_from(&mut buf).await?;
+///     assert_eq!((&buf[..n], from.as_pathname()), (&b"ping"[..], Some(path_a.as_path())));
+///     // Connected: to one peer.
+///     a.connect(&path_b)?;
+///     assert_eq!(a.peer_addr()?.as_pathname(), Some(path_b.as_path()));
+///     assert_eq!(a.send(b"pong").await?, 4);
+///     assert_eq!(b.recv(&mut buf).await?, 4);
+///     // Back to std, still non-blocking: nothing more to receive, and
+///     // `recv` says so at once.
+///     let b = b.into_std();
+///     assert_eq!(b.recv(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
+///     std::io::Result::Ok(())
+/// })?;
+/// std::fs::remove_dir_all(&dir)
 /// # }
 /// ```
 #[derive(Debug)]
@@ -39,6 +63,11 @@ pub struct UnixDatagram {
 impl UnixDatagram {
     /// Binds to `path`, which must not exist yet.
     ///
+    /// # Errors
+    ///
+    /// `AddrInUse` if a file is at `path`, among them the socket file a
+    /// bind left there: dropping the socket does not remove it.
+    ///
     /// # Panics
     ///
     /// Panics if no tether loop runs on this thread.
@@ -46,6 +75,8 @@ impl UnixDatagram {
     /// # Examples
     ///
     /// ```
+    /// use std::io::ErrorKind;
+    ///
     /// use tether::net::UnixDatagram;
     ///
     /// # fn main() -> std::io::Result<()> {
@@ -55,10 +86,12 @@ impl UnixDatagram {
     /// # let _ = std::fs::remove_file(&path);
     /// tether::run(async {
     ///     let socket = UnixDatagram::bind(&path)?;
-    ///     assert_eq!(socket.local_addr()?.as_pathname(), Some(path.as_path()));
-    ///     UnixDatagram::unbound()?.send_to(b"ping", &path).await?;
-    ///     let mut buf = [0; 4];
-    ///     assert_eq!(socket.recv(&mut buf).await?, 4);
+    ///     drop(socket);
+    ///     // The socket is gone, its file is not.
+    ///     let err = UnixDatagram::bind(&path).unwrap_err();
+    ///     assert_eq!(err.kind(), ErrorKind::AddrInUse);
+    ///     std::fs::remove_file(&path)?;
+    ///     UnixDatagram::bind(&path)?;
     /// #   std::fs::remove_dir_all(&dir)
     /// })
     /// # }
@@ -137,6 +170,8 @@ impl UnixDatagram {
     /// # Examples
     ///
     /// ```
+    /// use std::io::ErrorKind;
+    ///
     /// use tether::net::UnixDatagram;
     ///
     /// # fn main() -> std::io::Result<()> {
@@ -147,6 +182,9 @@ impl UnixDatagram {
     /// tether::run(async {
     /// #   let receiver = UnixDatagram::bind(&path)?;
     ///     let socket = UnixDatagram::unbound()?;
+    ///     // Nothing is bound there: the connect fails at once.
+    ///     let err = socket.connect(dir.join("nobody")).unwrap_err();
+    ///     assert_eq!(err.kind(), ErrorKind::NotFound);
     ///     socket.connect(&path)?;
     ///     socket.send(b"ping").await?;
     ///     let mut buf = [0; 4];
@@ -164,6 +202,8 @@ impl UnixDatagram {
     /// # Examples
     ///
     /// ```
+    /// use std::io::ErrorKind;
+    ///
     /// use tether::net::UnixDatagram;
     ///
     /// # fn main() -> std::io::Result<()> {
@@ -178,6 +218,9 @@ impl UnixDatagram {
     ///     let mut buf = [0; 4];
     ///     receiver.recv(&mut buf).await?;
     ///     assert_eq!(&buf, b"ping");
+    ///     // Nothing is bound there.
+    ///     let err = socket.send_to(b"ping", dir.join("nobody")).await.unwrap_err();
+    ///     assert_eq!(err.kind(), ErrorKind::NotFound);
     /// #   std::fs::remove_dir_all(&dir)
     /// })
     /// # }
@@ -189,57 +232,22 @@ impl UnixDatagram {
             .await
     }
 
-    /// Receives one datagram, and says where it came from.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::net::UnixDatagram;
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// # let dir = std::env::temp_dir().join(format!("tether-doc-{}", std::process::id()));
-    /// # std::fs::create_dir_all(&dir)?;
-    /// # let path = dir.join("socket");
-    /// # let _ = std::fs::remove_file(&path);
-    /// tether::run(async {
-    ///     let receiver = UnixDatagram::bind(&path)?;
-    ///     let sender_path = dir.join("sender");
-    ///     let sender = UnixDatagram::bind(&sender_path)?;
-    ///     sender.send_to(b"ping", &path).await?;
-    ///     let mut buf = [0; 4];
-    ///     let (n, from) = receiver.recv_from(&mut buf).await?;
-    ///     assert_eq!((n, from.as_pathname()), (4, Some(sender_path.as_path())));
-    /// #   std::fs::remove_dir_all(&dir)
-    /// })
-    /// # }
-    /// ```
+    /// Receives one datagram, and says where it came from: shown in
+    /// [`UnixDatagram`'s example](UnixDatagram#examples). Bytes that do not
+    /// fit are discarded, as for [`recv`](UnixDatagram::recv).
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.inner.read_with(|socket| socket.recv_from(buf)).await
     }
 
-    /// Sends `buf` as one datagram to the peer.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::net::UnixDatagram;
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// tether::run(async {
-    ///     let (a, b) = UnixDatagram::pair()?;
-    ///     assert_eq!(a.send(b"ping").await?, 4);
-    ///     let mut buf = [0; 4];
-    ///     b.recv(&mut buf).await?;
-    ///     assert_eq!(&buf, b"ping");
-    ///     Ok(())
-    /// })
-    /// # }
-    /// ```
+    /// Sends `buf` as one datagram to the peer set by
+    /// [`connect`](UnixDatagram::connect), shown in
+    /// [`UnixDatagram`'s example](UnixDatagram#examples).
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
         self.inner.write_with(|socket| socket.send(buf)).await
     }
 
-    /// Receives one datagram from the peer.
+    /// Receives one datagram, from the peer set by
+    /// [`connect`](UnixDatagram::connect) if there is one.
     ///
     /// # Examples
     ///
@@ -332,51 +340,14 @@ impl UnixDatagram {
         self.inner.get_ref().shutdown(how)
     }
 
-    /// The address it is bound to.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::net::UnixDatagram;
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// # let dir = std::env::temp_dir().join(format!("tether-doc-{}", std::process::id()));
-    /// # std::fs::create_dir_all(&dir)?;
-    /// # let path = dir.join("socket");
-    /// # let _ = std::fs::remove_file(&path);
-    /// tether::run(async {
-    ///     let socket = UnixDatagram::bind(&path)?;
-    ///     assert_eq!(socket.local_addr()?.as_pathname(), Some(path.as_path()));
-    ///     assert!(UnixDatagram::unbound()?.local_addr()?.is_unnamed());
-    /// #   std::fs::remove_dir_all(&dir)
-    /// })
-    /// # }
-    /// ```
+    /// The address it is bound to, shown in
+    /// [`UnixDatagram`'s example](UnixDatagram#examples).
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.inner.get_ref().local_addr()
     }
 
-    /// The peer set by `connect`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::net::UnixDatagram;
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// # let dir = std::env::temp_dir().join(format!("tether-doc-{}", std::process::id()));
-    /// # std::fs::create_dir_all(&dir)?;
-    /// # let path = dir.join("socket");
-    /// # let _ = std::fs::remove_file(&path);
-    /// tether::run(async {
-    /// #   let _receiver = UnixDatagram::bind(&path)?;
-    ///     let socket = UnixDatagram::unbound()?;
-    ///     socket.connect(&path)?;
-    ///     assert_eq!(socket.peer_addr()?.as_pathname(), Some(path.as_path()));
-    /// #   std::fs::remove_dir_all(&dir)
-    /// })
-    /// # }
-    /// ```
+    /// The peer set by [`connect`](UnixDatagram::connect), shown in
+    /// [`UnixDatagram`'s example](UnixDatagram#examples).
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.inner.get_ref().peer_addr()
     }
@@ -409,26 +380,8 @@ impl UnixDatagram {
         })
     }
 
-    /// Unwraps the std socket, still in non-blocking mode.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::io::ErrorKind;
-    ///
-    /// use tether::net::UnixDatagram;
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// tether::run(async {
-    ///     let (a, _b) = UnixDatagram::pair()?;
-    ///     let a = a.into_std();
-    ///     // Still non-blocking: nothing to receive, and it says so.
-    ///     let err = a.recv(&mut [0; 4]).unwrap_err();
-    ///     assert_eq!(err.kind(), ErrorKind::WouldBlock);
-    ///     Ok(())
-    /// })
-    /// # }
-    /// ```
+    /// Unwraps the std socket, still in non-blocking mode, shown in
+    /// [`UnixDatagram`'s example](UnixDatagram#examples).
     pub fn into_std(self) -> std_unix::UnixDatagram {
         self.inner.into_inner()
     }

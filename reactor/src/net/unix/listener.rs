@@ -16,24 +16,33 @@ use crate::net::{self, AcceptBackoff};
 /// # Examples
 ///
 /// ```
+/// use std::io::ErrorKind;
+///
 /// use tether::net::{UnixListener, UnixStream};
 ///
+/// # fn main() -> std::io::Result<()> {
+/// let dir = std::env::temp_dir().join(format!("tether-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let path = dir.join("socket");
+/// # let _ = std::fs::remove_file(&path);
 /// tether::run(async {
-///     let dir = std::env::temp_dir().join(format!("tether-doc-{}", std::process::id()));
-///     std::fs::create_dir_all(&dir)?;
-///     let path = dir.join("socket");
-///     let _ = std::fs::remove_file(&path);
 ///     let listener = UnixListener::bind(&path)?;
-///     let client = tether::spawn(async move { UnixStream::connect(&path).await });
-///     let (server_side, _) = listener.accept().await?;
-///     let client_side = client.await.unwrap()?;
-///     client_side.write_all(b"hi").await?;
-///     let mut buf = [0; 2];
-///     server_side.read(&mut buf).await?;
-///     assert_eq!(&buf, b"hi");
-///     std::fs::remove_dir_all(&dir)
-/// })
-/// .unwrap();
+///     assert_eq!(listener.local_addr()?.as_pathname(), Some(path.as_path()));
+///     let client = UnixStream::connect(&path).await?;
+///     let (server, from) = listener.accept().await?;
+///     // The server's end has the listener's path; the client bound none,
+///     // so its end is unnamed.
+///     assert_eq!(client.peer_addr()?.as_pathname(), Some(path.as_path()));
+///     assert_eq!(server.local_addr()?.as_pathname(), Some(path.as_path()));
+///     assert!(from.is_unnamed() && client.local_addr()?.is_unnamed());
+///     // Back to std, still non-blocking: nobody else is connecting, and
+///     // `accept` says so at once.
+///     let std_listener = listener.into_std();
+///     assert_eq!(std_listener.accept().unwrap_err().kind(), ErrorKind::WouldBlock);
+///     std::io::Result::Ok(())
+/// })?;
+/// std::fs::remove_dir_all(&dir)
+/// # }
 /// ```
 #[derive(Debug)]
 pub struct UnixListener {
@@ -86,6 +95,8 @@ impl UnixListener {
     ///
     /// # Examples
     ///
+    /// It waits until a client connects:
+    ///
     /// ```
     /// use tether::net::{UnixListener, UnixStream};
     ///
@@ -96,13 +107,17 @@ impl UnixListener {
     /// # let _ = std::fs::remove_file(&path);
     /// tether::run(async {
     ///     let listener = UnixListener::bind(&path)?;
-    ///     let client = UnixStream::connect(&path).await?;
-    ///     let (server, addr) = listener.accept().await?;
-    ///     // The client bound no path of its own.
-    ///     assert!(addr.is_unnamed());
-    ///     assert_eq!(server.local_addr()?.as_pathname(), client.peer_addr()?.as_pathname());
-    /// #   std::fs::remove_dir_all(&dir)
-    /// })
+    ///     let client = tether::spawn(async move {
+    ///         let client = UnixStream::connect(&path).await?;
+    ///         client.write_all(b"hi").await
+    ///     });
+    ///     let (server, _) = listener.accept().await?;
+    ///     let mut buf = [0; 2];
+    ///     server.read(&mut buf).await?;
+    ///     assert_eq!(&buf, b"hi");
+    ///     client.await.unwrap()
+    /// })?;
+    /// # std::fs::remove_dir_all(&dir)
     /// # }
     /// ```
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
@@ -113,26 +128,8 @@ impl UnixListener {
         Ok((UnixStream::from_std(stream)?, addr))
     }
 
-    /// The address it listens on.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::net::{UnixListener, UnixStream};
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// # let dir = std::env::temp_dir().join(format!("tether-doc-{}", std::process::id()));
-    /// # std::fs::create_dir_all(&dir)?;
-    /// # let path = dir.join("socket");
-    /// # let _ = std::fs::remove_file(&path);
-    /// tether::run(async {
-    ///     let listener = UnixListener::bind(&path)?;
-    ///     let client = UnixStream::connect(&path).await?;
-    ///     assert_eq!(listener.local_addr()?.as_pathname(), client.peer_addr()?.as_pathname());
-    /// #   std::fs::remove_dir_all(&dir)
-    /// })
-    /// # }
-    /// ```
+    /// The address it listens on, shown in
+    /// [`UnixListener`'s example](UnixListener#examples).
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.inner.get_ref().local_addr()
     }
@@ -173,29 +170,8 @@ impl UnixListener {
         })
     }
 
-    /// Unwraps the std listener, still in non-blocking mode.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::io::ErrorKind;
-    ///
-    /// use tether::net::UnixListener;
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// # let dir = std::env::temp_dir().join(format!("tether-doc-{}", std::process::id()));
-    /// # std::fs::create_dir_all(&dir)?;
-    /// # let path = dir.join("socket");
-    /// # let _ = std::fs::remove_file(&path);
-    /// tether::run(async {
-    ///     let std_listener = UnixListener::bind(&path)?.into_std();
-    ///     // Still non-blocking: no connection waits, and it says so.
-    ///     let err = std_listener.accept().unwrap_err();
-    ///     assert_eq!(err.kind(), ErrorKind::WouldBlock);
-    /// #   std::fs::remove_dir_all(&dir)
-    /// })
-    /// # }
-    /// ```
+    /// Unwraps the std listener, still in non-blocking mode, shown in
+    /// [`UnixListener`'s example](UnixListener#examples).
     pub fn into_std(self) -> std_unix::UnixListener {
         self.inner.into_inner()
     }

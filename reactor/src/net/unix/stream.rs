@@ -23,15 +23,25 @@ use crate::source::Readiness;
 /// # Examples
 ///
 /// ```
+/// use std::io::{ErrorKind, Read};
+///
 /// use tether::net::UnixStream;
 ///
 /// # fn main() -> std::io::Result<()> {
 /// tether::run(async {
+///     // Two connected ends, with no path: a socket pair.
 ///     let (a, b) = UnixStream::pair()?;
 ///     a.write_all(b"ping").await?;
+///     b.write_all(b"pong").await?;
 ///     let mut buf = [0; 4];
-///     let n = b.read(&mut buf).await?;
-///     assert_eq!(&buf[..n], b"ping");
+///     b.read(&mut buf).await?;
+///     assert_eq!(&buf, b"ping");
+///     a.read(&mut buf).await?;
+///     assert_eq!(&buf, b"pong");
+///     // Back to std, still non-blocking: nothing more to read, and `read`
+///     // says so at once.
+///     let a = a.into_std();
+///     assert_eq!((&a).read(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
 ///     Ok(())
 /// })
 /// # }
@@ -104,31 +114,12 @@ impl UnixStream {
         Ok(UnixStream { inner: stream })
     }
 
-    /// Two connected streams.
+    /// Two connected streams, shown in
+    /// [`UnixStream`'s example](UnixStream#examples).
     ///
     /// # Panics
     ///
     /// Panics if no tether loop runs on this thread.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::net::UnixStream;
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// tether::run(async {
-    ///     let (a, b) = UnixStream::pair()?;
-    ///     a.write_all(b"ping").await?;
-    ///     b.write_all(b"pong").await?;
-    ///     let mut buf = [0; 4];
-    ///     b.read(&mut buf).await?;
-    ///     assert_eq!(&buf, b"ping");
-    ///     a.read(&mut buf).await?;
-    ///     assert_eq!(&buf, b"pong");
-    ///     Ok(())
-    /// })
-    /// # }
-    /// ```
     pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
         let (a, b) = std_unix::UnixStream::pair()?;
         Ok((UnixStream::from_std(a)?, UnixStream::from_std(b)?))
@@ -313,53 +304,14 @@ impl UnixStream {
         self.inner.get_ref().shutdown(how)
     }
 
-    /// The address of the peer.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::net::{UnixListener, UnixStream};
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// # let dir = std::env::temp_dir().join(format!("tether-doc-{}", std::process::id()));
-    /// # std::fs::create_dir_all(&dir)?;
-    /// # let path = dir.join("socket");
-    /// # let _ = std::fs::remove_file(&path);
-    /// tether::run(async {
-    /// #   let _listener = UnixListener::bind(&path)?;
-    ///     let client = UnixStream::connect(&path).await?;
-    ///     assert_eq!(client.peer_addr()?.as_pathname(), Some(path.as_path()));
-    /// #   std::fs::remove_dir_all(&dir)
-    /// })
-    /// # }
-    /// ```
+    /// The address of the peer, shown in
+    /// [`UnixListener`'s example](crate::net::UnixListener#examples).
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.inner.get_ref().peer_addr()
     }
 
-    /// The address of this end.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::net::{UnixListener, UnixStream};
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// # let dir = std::env::temp_dir().join(format!("tether-doc-{}", std::process::id()));
-    /// # std::fs::create_dir_all(&dir)?;
-    /// # let path = dir.join("socket");
-    /// # let _ = std::fs::remove_file(&path);
-    /// tether::run(async {
-    /// #   let listener = UnixListener::bind(&path)?;
-    ///     let client = UnixStream::connect(&path).await?;
-    ///     let (server, _) = listener.accept().await?;
-    ///     assert_eq!(server.local_addr()?.as_pathname(), Some(path.as_path()));
-    ///     // The client's end has no path.
-    ///     assert!(client.local_addr()?.is_unnamed());
-    /// #   std::fs::remove_dir_all(&dir)
-    /// })
-    /// # }
-    /// ```
+    /// The address of this end, shown in
+    /// [`UnixListener`'s example](crate::net::UnixListener#examples).
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.inner.get_ref().local_addr()
     }
@@ -395,26 +347,8 @@ impl UnixStream {
         })
     }
 
-    /// Unwraps the std stream, still in non-blocking mode.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::io::{ErrorKind, Read};
-    ///
-    /// use tether::net::UnixStream;
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// tether::run(async {
-    ///     let (a, _b) = UnixStream::pair()?;
-    ///     let a = a.into_std();
-    ///     // Still non-blocking: nothing to read yet, and it says so.
-    ///     let err = (&a).read(&mut [0; 4]).unwrap_err();
-    ///     assert_eq!(err.kind(), ErrorKind::WouldBlock);
-    ///     Ok(())
-    /// })
-    /// # }
-    /// ```
+    /// Unwraps the std stream, still in non-blocking mode, shown in
+    /// [`UnixStream`'s example](UnixStream#examples).
     pub fn into_std(self) -> std_unix::UnixStream {
         self.inner.into_inner()
     }
