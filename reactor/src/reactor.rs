@@ -301,43 +301,14 @@ impl Reactor {
         EnterGuard { previous }
     }
 
-    /// A handle that wakes this reactor's `react` from any thread.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_reactor::{Deadline, Reactor};
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// let reactor = Reactor::new()?;
-    /// let wakeup = reactor.wakeup();
-    /// let thread = std::thread::spawn(move || wakeup.wake());
-    /// // No source, no timer: only the other thread ends this wait.
-    /// reactor.react(Deadline::Never)?;
-    /// thread.join().unwrap();
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// A handle that wakes this reactor's `react` from any thread, shown in
+    /// [`Wakeup`'s example](Wakeup#examples).
     pub fn wakeup(&self) -> Wakeup {
         self.wakeup.clone()
     }
 
-    /// How many times [`react`](Reactor::react) has returned.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_reactor::{Deadline, Reactor};
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// let reactor = Reactor::new()?;
-    /// assert_eq!(reactor.tick(), 0);
-    /// reactor.react(Deadline::Now)?;
-    /// reactor.react(Deadline::Now)?;
-    /// assert_eq!(reactor.tick(), 2);
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// How many times [`react`](Reactor::react) has returned, shown in
+    /// [`Deadline`'s example](Deadline#examples).
     pub fn tick(&self) -> u64 {
         self.tick.get()
     }

@@ -170,14 +170,18 @@ impl Sleep {
     /// # Examples
     ///
     /// ```
+    /// use std::future::{Future, poll_fn};
+    /// use std::pin::Pin;
+    /// use std::task::Poll;
     /// use std::time::{Duration, Instant};
     ///
-    /// use tether::time::{sleep, timeout};
+    /// use tether::time::sleep;
     ///
     /// tether::run(async {
     ///     let mut timer = sleep(Duration::from_secs(3600));
     ///     // Its first poll arms an hour-long timer...
-    ///     assert!(timeout(Duration::from_millis(1), &mut timer).await.is_err());
+    ///     let first = poll_fn(|cx| Poll::Ready(Pin::new(&mut timer).poll(cx))).await;
+    ///     assert!(first.is_pending());
     ///     // ...which the reset replaces with a short one.
     ///     let deadline = Instant::now() + Duration::from_millis(2);
     ///     timer.reset(deadline);
