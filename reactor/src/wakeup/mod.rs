@@ -55,6 +55,7 @@
 //! let thread = std::thread::spawn(move || wakeup.wake());
 //! // Sleeps in the poller until the other thread's wake.
 //! reactor.react(Deadline::Never)?;
+//! assert_eq!(reactor.tick(), 1);
 //! thread.join().unwrap();
 //! # Ok(())
 //! # }
