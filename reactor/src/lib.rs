@@ -16,9 +16,11 @@
 //! | [`net`] | TCP, UDP and Unix sockets, built on `Async` |
 //!
 //! The executor owns one [`Reactor`] per loop and makes it current on the
-//! loop thread ([`Reactor::enter`]); the time and I/O types find it there on
-//! their first poll, so they can be created anywhere and awaited inside the
-//! loop.
+//! loop thread ([`Reactor::enter`]). The time types find it there on their
+//! first poll, so they can be created anywhere and awaited inside the loop;
+//! the I/O types find it when they register their fd (in `Async::new`, or
+//! in the first poll of an async constructor such as `TcpStream::connect`),
+//! which must happen inside the loop.
 //!
 //! ```
 //! use std::time::Duration;
