@@ -5,9 +5,9 @@
 //!
 //! | tether | asyncio |
 //! |--------|---------|
-//! | [`sleep`], [`sleep_until`] | `asyncio.sleep` |
-//! | [`timeout`], [`timeout_at`] | `asyncio.wait_for`, `asyncio.timeout` |
-//! | [`interval`], [`interval_at`] | a `while True: ...; await asyncio.sleep(p)` loop, without the drift |
+//! | [`sleep`](fn@sleep), [`sleep_until`] | `asyncio.sleep` |
+//! | [`timeout`](fn@timeout), [`timeout_at`] | `asyncio.wait_for`, `asyncio.timeout` |
+//! | [`interval`](fn@interval), [`interval_at`] | a `while True: ...; await asyncio.sleep(p)` loop, without the drift |
 //!
 //! ```
 //! use std::future::pending;
@@ -32,7 +32,7 @@
 //!   (1 ms) plus however long the loop takes to come around.
 //! - **Registered on first poll.** Creating a [`Sleep`] touches nothing; the
 //!   first poll that finds the deadline in the future arms a timer, and
-//!   dropping the `Sleep` disarms it. A [`timeout`] around a future that is
+//!   dropping the `Sleep` disarms it. A [`timeout`](fn@timeout) around a future that is
 //!   ready at once never arms one.
 //! - **Any duration.** A zero `sleep` completes on its first poll, and so
 //!   does a deadline at or before the loop's latest clock reading; one that
