@@ -16,6 +16,20 @@
 //! functions; [`Async::poll_io`] is the same loop for `poll_*` methods, and
 //! the `futures_io` traits are built on it.
 //!
+//! # One read that would block, end to end
+//!
+//! | # | file | function | what happens |
+//! |---|------|----------|--------------|
+//! | 1 | `async_fd.rs` | `Async::read_with` → `retry` | `op` returns `WouldBlock` |
+//! | 2 | `source.rs` | `Registration::next_event` → `Readiness::poll` | a waiter slot with the task's waker, stamped with [`Reactor::tick`](crate::Reactor::tick); the task returns `Pending` |
+//! | 3 | `source_table.rs` | `SourceTable::rearm` | oneshot: the poller is armed for reading; edge-triggered: nothing, it has been armed since `insert` |
+//! | 4 | the executor's run loop | | it calls [`Reactor::react`](crate::Reactor::react): a wait once it has nothing else to run, a non-blocking poll now and then while busy |
+//! | 5 | `reactor.rs` | `Reactor::react` → `dispatch` | the poller returns; the tick moves on; the event goes to the table |
+//! | 6 | `source_table.rs` | `SourceTable::deliver` | the direction's stamp becomes the new tick, its wakers go to the wake list; a oneshot source is re-armed for the waiters left |
+//! | 7 | `reactor.rs` | `Reactor::react` | the wakers are woken, after the whole batch; the task is queued |
+//! | 8 | `source.rs` | `Readiness::poll` | the stamp is newer than the waiter's: `Ready`, and the slot is freed |
+//! | 9 | `async_fd.rs` | `retry` | `op` is tried again, and reads |
+//!
 //! # Access only through `&T`
 //!
 //! `Async<T>` hands out `&T` and never `&mut T`: with `&mut T`, safe code
@@ -421,10 +435,12 @@ mod futures_io_impls {
         }
     }
 
-    /// Writes go through `&T`'s own `Write`. For sockets, tether's socket
-    /// types (`net`) write with `MSG_NOSIGNAL`; a plain `Async` over a pipe or a
-    /// socket uses `write(2)` / `writev(2)`, which raise `SIGPIPE` on a closed
-    /// peer unless the process ignores it (Rust programs do, by default).
+    /// Writes go through `&T`'s own `Write`. Over a pipe that is `write(2)`
+    /// and `writev(2)`; over a std socket, `write` passes `MSG_NOSIGNAL`
+    /// where it exists, but `write_vectored` is `writev(2)`. `write(2)` and
+    /// `writev(2)` raise `SIGPIPE` on a closed peer unless the process
+    /// ignores it (Rust programs do, by default); tether's socket types
+    /// (`net`) avoid them on Linux and Android.
     impl<T: AsFd> futures_io::AsyncWrite for &Async<T>
     where
         for<'a> &'a T: Write,

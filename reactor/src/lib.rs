@@ -6,8 +6,9 @@
 //!
 //! | module | what it answers |
 //! |--------|-----------------|
-//! | [`reactor`] | the poller and the table of sources; one `react` per loop iteration |
+//! | [`reactor`] | the poller, the sources and the timers; one `react` per loop iteration |
 //! | [`source`] | "is this fd readable / writable yet?" for a registered fd |
+//! | `source_table` | what the reactor records about each registered fd, and why no readiness is lost |
 //! | [`wakeup`] | how another thread ends the loop's sleep in the poller |
 //! | `timer` | the hierarchical timer wheel, and how instants become ticks |
 //! | [`time`] | `sleep`, `timeout`, `interval`: the public face of the timers |
@@ -15,9 +16,11 @@
 //! | [`net`] | TCP, UDP and Unix sockets, built on `Async` |
 //!
 //! The executor owns one [`Reactor`] per loop and makes it current on the
-//! loop thread ([`Reactor::enter`]); the time and I/O types find it there on
-//! their first poll, so they can be created anywhere and awaited inside the
-//! loop.
+//! loop thread ([`Reactor::enter`]). The time types find it there on their
+//! first poll, so they can be created anywhere and awaited inside the loop;
+//! the I/O types find it when they register their fd (in `Async::new`, or
+//! in the first poll of an async constructor such as `TcpStream::connect`),
+//! which must happen inside the loop.
 //!
 //! ```
 //! use std::time::Duration;
@@ -35,19 +38,23 @@
 //!
 //! # Dependencies
 //!
-//! `polling` (the portable poller: epoll, kqueue, event ports), `slab` (the
-//! source table and the wheel's entries), with the `futures` feature
-//! `futures-core` and `futures-io` (`Stream` for [`time::Interval`],
-//! `AsyncRead` and `AsyncWrite` for [`Async`] and the stream sockets) and,
-//! on Linux, `rustix` for the wakeup's eventfd (already in the tree through
-//! `polling`).
+//! `polling` (the portable poller: epoll, kqueue, event ports, `poll(2)`),
+//! `slab` (the source table and the wheel's entries), `rustix` (already in
+//! the tree through `polling`: the Linux wakeup's eventfd, and the socket
+//! calls std lacks, such as a non-blocking connect), and with the `futures`
+//! feature `futures-core` and `futures-io` (`Stream` for
+//! [`time::Interval`], `AsyncRead` and `AsyncWrite` for [`Async`] and the
+//! stream sockets).
 //!
 //! # Unsafe code
 //!
 //! One promise needs `unsafe`: that a registered file descriptor stays open
-//! until it is removed from the poller ([`source::Registration::new`], the
-//! two places that borrow the fd back from its number, and the wakeup's
-//! eventfd). Everything else is safe code.
+//! until it is removed from the poller. [`source::Registration::new`] is
+//! `unsafe` because its caller makes that promise ([`Async`] makes it by
+//! owning the fd and dropping the registration first); it passes the
+//! promise on to the source table's `insert`, and the table's three places
+//! that borrow the fd back from its number rely on it. The wakeup's eventfd
+//! makes the same promise for its own fd. Everything else is safe code.
 
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -57,6 +64,7 @@ mod async_fd;
 pub mod net;
 pub mod reactor;
 pub mod source;
+mod source_table;
 pub mod time;
 mod timer;
 pub mod wakeup;

@@ -38,19 +38,26 @@
 //!
 //! # Sources and the poller
 //!
-//! Every file descriptor the reactor watches is a *source*, kept in a slab.
-//! Its slab index, together with a generation number, is the key the poller
-//! hands back with each event (see [`crate::source`]). The poller runs in
-//! oneshot mode: after it reports an event for a source it reports nothing
-//! more for it until the source is re-armed with `Poller::modify`. The
-//! reactor re-arms a source whenever somebody waits on it and the poller is
-//! not already watching for that direction, and again after each event for
-//! the directions that still have waiters.
+//! Every file descriptor the reactor watches is a *source*, kept in the
+//! source table (`crate::source_table`). Its slab index, together with a
+//! generation number, is the key the poller hands back with each event, so
+//! an event finds its source in one step, and an event for a source that is
+//! gone finds nothing.
 //!
-//! Oneshot makes "readiness arrived between my last read and my
-//! registration" impossible to lose: `epoll_ctl(EPOLL_CTL_MOD)` checks the
-//! file's current readiness when it arms it, so a source that became
-//! readable before the re-arm is reported by the very next wait.
+//! Where the poller can (epoll, kqueue), a source is registered
+//! edge-triggered for both directions, once: the poller reports each change
+//! to ready, and waiting costs no system call. No readiness is lost, because
+//! a wait that relies on an edge follows an operation that returned
+//! `WouldBlock`: whatever arrives after it is a change, and the kernel keeps
+//! the event until the reactor's next wait. Where the poller cannot (event
+//! ports, `polling`'s `poll(2)` backend), a source is registered oneshot:
+//! after an event the poller reports nothing more for it until it is
+//! re-armed with `Poller::modify`, which the table does whenever a direction
+//! gains a waiter the poller does not watch, and after each event for the
+//! directions that still have waiters. No readiness is lost there either,
+//! because arming checks the fd's current state: a source that became ready
+//! while disarmed is reported by the next wait. The source table's module
+//! docs give the argument in full.
 //!
 //! # Wakes happen after the dispatch
 //!
@@ -69,9 +76,8 @@ use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use polling::{Event, Events, Poller};
-use slab::Slab;
 
-use crate::source::{SourceKey, SourceState};
+use crate::source_table::SourceTable;
 use crate::timer::Timers;
 use crate::wakeup::{WAKEUP_KEY, Wakeup};
 
@@ -115,13 +121,9 @@ pub struct Reactor {
     /// where the wakeup is `Poller::notify`, [`Wakeup`] handles on other
     /// threads hold it.
     poller: Arc<Poller>,
-    /// Every registered source, by slab index.
-    sources: RefCell<Slab<SourceState>>,
-    /// How many sources the poller is armed for: while it is zero, a
-    /// non-blocking poll cannot report anything (see `has_armed_sources`).
-    armed: Cell<usize>,
-    /// Generation for the next registration; see [`SourceKey`].
-    next_generation: Cell<u32>,
+    /// Every registered source: its waiters, and what the poller is armed
+    /// for.
+    sources: RefCell<SourceTable>,
     /// Buffer for the poller's events, reused by every `react`.
     events: RefCell<Events>,
     /// How many times `react` has returned from the poller. Readiness
@@ -135,9 +137,6 @@ pub struct Reactor {
     to_wake: RefCell<Vec<Waker>>,
     /// How other threads end `react`'s wait.
     wakeup: Wakeup,
-    /// Whether sources are registered edge-triggered (see `crate::source`):
-    /// where the poller supports it.
-    edge: bool,
 }
 
 /// How long [`Reactor::react`] may wait for an event.
@@ -213,8 +212,10 @@ impl Reactor {
     ///
     /// # Errors
     ///
-    /// Fails if the OS refuses a poller (for example out of file
-    /// descriptors: an epoll instance, a timerfd and an eventfd on Linux).
+    /// Fails if the OS refuses a file descriptor the poller or the wakeup
+    /// needs (on Linux an epoll instance, a timerfd and an eventfd for the
+    /// poller, and the wakeup's own eventfd), for example when the process
+    /// has run out of them.
     ///
     /// # Examples
     ///
@@ -249,16 +250,13 @@ impl Reactor {
         let wakeup = Wakeup::new(&poller)?;
         Ok(Rc::new(Self {
             poller,
-            sources: RefCell::new(Slab::new()),
-            armed: Cell::new(0),
-            next_generation: Cell::new(0),
+            sources: RefCell::new(SourceTable::new(edge)),
             events: RefCell::new(Events::new()),
             tick: Cell::new(0),
             timers: RefCell::new(Timers::new(origin)),
             now: Cell::new(origin),
             to_wake: RefCell::new(Vec::new()),
             wakeup,
-            edge,
         }))
     }
 
@@ -303,43 +301,14 @@ impl Reactor {
         EnterGuard { previous }
     }
 
-    /// A handle that wakes this reactor's `react` from any thread.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_reactor::{Deadline, Reactor};
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// let reactor = Reactor::new()?;
-    /// let wakeup = reactor.wakeup();
-    /// let thread = std::thread::spawn(move || wakeup.wake());
-    /// // No source, no timer: only the other thread ends this wait.
-    /// reactor.react(Deadline::Never)?;
-    /// thread.join().unwrap();
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// A handle that wakes this reactor's `react` from any thread, shown in
+    /// [`Wakeup`'s example](Wakeup#examples).
     pub fn wakeup(&self) -> Wakeup {
         self.wakeup.clone()
     }
 
-    /// How many times [`react`](Reactor::react) has returned.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_reactor::{Deadline, Reactor};
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// let reactor = Reactor::new()?;
-    /// assert_eq!(reactor.tick(), 0);
-    /// reactor.react(Deadline::Now)?;
-    /// reactor.react(Deadline::Now)?;
-    /// assert_eq!(reactor.tick(), 2);
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// How many times [`react`](Reactor::react) has returned, shown in
+    /// [`Deadline`'s example](Deadline#examples).
     pub fn tick(&self) -> u64 {
         self.tick.get()
     }
@@ -425,26 +394,10 @@ impl Reactor {
     ) {
         let mut sources = self.sources.borrow_mut();
         for event in events {
-            if event.key == WAKEUP_KEY {
-                // Its only job was to end the wait.
-                continue;
+            // The wakeup's only job was to end the wait.
+            if event.key != WAKEUP_KEY {
+                sources.deliver(&self.poller, &event, tick, to_wake);
             }
-            let key = SourceKey::from_event(event.key);
-            // A slot that was freed, or reused by a newer source, is not
-            // the source this event was for: drop the event.
-            let Some(source) = sources.get_mut(key.index()) else {
-                continue;
-            };
-            if source.generation() != key.generation() {
-                continue;
-            }
-            let was_armed = source.is_armed();
-            source.deliver(&event, tick, self.edge, to_wake);
-            // Oneshot: the event disarmed the source. Re-arm for whoever
-            // is still waiting (a no-op for an edge-triggered source). An error means the fd is gone; its waiters
-            // were woken above or will find out from their next operation.
-            let _ = source.rearm(&self.poller, key);
-            self.count_armed(was_armed, source.is_armed());
         }
     }
 
@@ -483,30 +436,14 @@ impl Reactor {
     /// # }
     /// ```
     pub fn has_armed_sources(&self) -> bool {
-        self.armed.get() > 0
+        self.sources.borrow().has_armed()
     }
 
-    /// Arms the poller for `source`'s waiters, keeping the armed count.
-    pub(crate) fn rearm(&self, source: &mut SourceState, key: SourceKey) -> io::Result<()> {
-        let was_armed = source.is_armed();
-        let result = source.rearm(&self.poller, key);
-        self.count_armed(was_armed, source.is_armed());
-        result
-    }
-
-    /// Records that a source went from armed `before` to armed `after`.
-    pub(crate) fn count_armed(&self, before: bool, after: bool) {
-        match (before, after) {
-            (false, true) => self.armed.set(self.armed.get() + 1),
-            (true, false) => self.armed.set(self.armed.get() - 1),
-            _ => {}
-        }
-    }
-
-    /// Step 5 of the loop: records `now` as the loop's clock reading, and
-    /// wakes the waker of every timer whose deadline, rounded up to the
-    /// wheel's 1 ms tick, is at or before it, in deadline order, then
-    /// insertion order. Returns how many fired.
+    /// Step 5 of the loop: records `now` as the loop's clock reading
+    /// (unless an earlier call recorded a later one), and wakes the waker
+    /// of every timer whose deadline, rounded up to the wheel's 1 ms tick,
+    /// is at or before it, in deadline order, then insertion order. Returns
+    /// how many fired.
     ///
     /// # Examples
     ///
@@ -615,26 +552,14 @@ impl Reactor {
         &self.timers
     }
 
-    /// The poller and the source table, for [`crate::source`].
+    /// The poller, for [`crate::source`], which registers fds with it.
     pub(crate) fn poller(&self) -> &Poller {
         &self.poller
     }
 
     /// The source table, for [`crate::source`].
-    pub(crate) fn sources(&self) -> &RefCell<Slab<SourceState>> {
+    pub(crate) fn sources(&self) -> &RefCell<SourceTable> {
         &self.sources
-    }
-
-    /// Whether sources are registered edge-triggered.
-    pub(crate) fn edge_triggered(&self) -> bool {
-        self.edge
-    }
-
-    /// A fresh generation for a new registration.
-    pub(crate) fn next_generation(&self) -> u32 {
-        let generation = self.next_generation.get();
-        self.next_generation.set(generation.wrapping_add(1));
-        generation
     }
 }
 

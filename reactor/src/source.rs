@@ -1,8 +1,9 @@
 //! Sources: file descriptors registered with the reactor, and the tasks
 //! waiting for them.
 //!
-//! A [`Registration`] is one fd in the reactor's source table. For each
-//! [`Direction`] (read, write) the source keeps who is waiting and when the
+//! A [`Registration`] is one fd in the reactor's source table
+//! (`crate::source_table`), seen from the code that owns the fd. For each
+//! [`Direction`] (read, write) the table keeps who is waiting and when the
 //! last event for that direction arrived. Waiting comes in two forms:
 //!
 //! - [`Registration::poll_wait`]: one waker slot per direction, the shape an
@@ -36,131 +37,39 @@
 //!
 //! # Waiting after `WouldBlock`
 //!
-//! Readiness is only ever a hint; the operation is the truth. Both forms
-//! are meant to follow an operation that returned `WouldBlock`, and wait
-//! for the *next* event. None can be lost: registering arms the poller
-//! (`epoll_ctl` checks the fd's readiness as it arms it), so a source that
-//! became ready just before is reported by the next poll anyway.
+//! Readiness is only ever a hint; the operation is the truth. `poll_wait`,
+//! and the retry loops of [`Async`](crate::Async) that wait the same way,
+//! follow an operation that returned `WouldBlock` and wait for the *next*
+//! event; `crate::source_table` argues why none is lost, in either of the
+//! poller's modes. [`Registration::readable`] and
+//! [`writable`](Registration::writable) may be awaited at any time: on an
+//! fd that is ready already they complete at the loop's next iteration.
 //!
-//! `poll_wait` therefore never answers `Ready`: its caller retries the
-//! operation when woken, and if that blocks again, waits again. The
-//! futures need a way to tell a new event from an old one, because they are
-//! polled again after the wake: the reactor counts its returns from the
-//! poller ([`Reactor::tick`]), an event stamps its direction with that
-//! count, and a future that noted the count when it began is ready once the
-//! stamp is newer. An event delivered earlier in the same iteration carries
-//! the same count, so it does not count: the caller saw `WouldBlock` after
-//! it.
-//!
-//! # Edge-triggered where the poller can, oneshot where it cannot
-//!
-//! On epoll and kqueue a source is registered once, edge-triggered, for
-//! both directions: the poller reports each change to ready and is never
-//! re-armed, so waiting costs no system call. The poll backend cannot do
-//! edges; there the source is registered oneshot and re-armed, with one
-//! `modify`, whenever a direction gains a waiter the poller does not watch.
-//! An edge is only reported for a change, so a waiter that begins while
-//! the fd is already ready would wait for the next change; the rule above,
-//! that waiting follows a `WouldBlock`, is what makes that impossible. The
-//! public readiness futures, whose callers may not have seen one, ask the
-//! poller to report the fd's current state once, as a re-arm does.
-//!
-//! tokio also skips the read that would fail after a short one (fewer
-//! bytes than asked for): it knows from `EPOLLRDHUP` whether the peer's end
-//! of file is already queued behind the data. `polling` does not report
-//! `EPOLLRDHUP`, and without it a short read cannot tell "nothing more" from
-//! "end of file next", so tether always reads until `WouldBlock`.
-//!
-//! # Keys and stale events
-//!
-//! The key the poller returns with an event is a `SourceKey`: the slab
-//! index plus a generation number that is new for each registration. Slab
-//! indices are reused as soon as a source is dropped; the generation makes
-//! an event meant for the old source miss the new one instead of waking it
-//! for readiness it never had.
+//! `poll_wait` never answers `Ready`: its caller retries the operation when
+//! woken, and if that blocks again, waits again. The futures need a way to
+//! tell a new event from an old one, because they are polled again after
+//! the wake: the reactor counts its returns from the poller
+//! ([`Reactor::tick`]), an event stamps its direction with that count, and
+//! a future that noted the count when it began is ready once the stamp is
+//! newer. An event delivered earlier in the same iteration carries the same
+//! count, so it does not count: a caller that saw `WouldBlock` saw it after
+//! that event, and for one that did not, the report of the fd's current
+//! state brings a new event.
 
-use std::cell::RefMut;
+#[cfg(test)]
+mod tests;
+
 use std::future::Future;
 use std::io;
-use std::os::fd::{BorrowedFd, RawFd};
+use std::os::fd::RawFd;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
-
-use polling::{Event, PollMode, Poller};
-use slab::Slab;
+use std::task::{Context, Poll};
 
 use crate::reactor::Reactor;
+use crate::source_table::SourceKey;
 
-/// The two things one can wait for on a file descriptor.
-///
-/// # Examples
-///
-/// ```
-/// use std::future::poll_fn;
-/// use std::io::{Read, Write};
-/// use std::os::unix::net::UnixStream;
-///
-/// use tether::Async;
-/// use tether_reactor::Direction;
-///
-/// # fn main() -> std::io::Result<()> {
-/// tether::run(async {
-///     let (a, b) = UnixStream::pair()?;
-///     let (a, b) = (Async::new(a)?, Async::new(b)?);
-///     let n = poll_fn(|cx| a.poll_io(Direction::Write, cx, |mut a| a.write(b"ping"))).await?;
-///     let mut buf = [0; 4];
-///     let m = poll_fn(|cx| b.poll_io(Direction::Read, cx, |mut b| b.read(&mut buf))).await?;
-///     assert_eq!((n, &buf[..m]), (4, &b"ping"[..]));
-///     Ok(())
-/// })
-/// # }
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    /// Readable: data to read, a connection to accept, or end of file.
-    Read,
-    /// Writable: room in the send buffer, or a connect that finished.
-    Write,
-}
-
-/// A slab index and a generation, packed into the poller's `usize` key.
-///
-/// The generation takes the top quarter of the bits (16 on 64-bit targets,
-/// 8 on 32-bit ones), the index the rest. Indices stop short of the two
-/// keys that are not sources (see `MAX_INDEX`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct SourceKey(usize);
-
-/// One registered fd, as the reactor's source table holds it.
-#[derive(Debug)]
-pub(crate) struct SourceState {
-    /// The file descriptor.
-    ///
-    /// # Invariant
-    ///
-    /// Open for as long as this entry is in the table: the
-    /// [`Registration`] that owns the entry was created by the unsafe
-    /// [`Registration::new`], whose caller promised exactly that.
-    fd: RawFd,
-    /// This registration's generation, as in its [`SourceKey`].
-    generation: usize,
-    /// Waiters and event stamps for reading, then writing.
-    directions: [DirectionState; 2],
-}
-
-/// Who waits for one direction of a source, and when it was last ready.
-#[derive(Debug, Default)]
-struct DirectionState {
-    /// The tick of the last event for this direction (0: none yet).
-    ready_tick: u64,
-    /// The waker of the `poll_wait` caller, until an event takes it.
-    poller: Option<Waker>,
-    /// The `Readiness` futures: a waker each (taken when woken).
-    waiters: Slab<Option<Waker>>,
-    /// Whether the poller is armed for this direction right now.
-    armed: bool,
-}
+pub use crate::source_table::Direction;
 
 /// A file descriptor registered with the current loop's reactor.
 ///
@@ -264,129 +173,11 @@ pub struct Readiness<'a> {
     waiting: Option<(usize, u64)>,
 }
 
-// ===== impl SourceKey =====
-
-/// Bits of a key that hold the generation.
-const GENERATION_BITS: u32 = usize::BITS / 4;
-/// Bits of a key that hold the slab index.
-const INDEX_BITS: u32 = usize::BITS - GENERATION_BITS;
-/// Mask of the index bits.
-const INDEX_MASK: usize = (1 << INDEX_BITS) - 1;
-/// The largest slab index a source may have. The two above it are
-/// reserved: all-ones, with all-ones generation, is `polling`'s own key, and
-/// the one below is the wakeup's (`crate::wakeup::WAKEUP_KEY`).
-const MAX_INDEX: usize = INDEX_MASK - 2;
-
-impl SourceKey {
-    fn new(index: usize, generation: usize) -> Self {
-        debug_assert!(index <= MAX_INDEX);
-        Self((generation << INDEX_BITS) | index)
-    }
-
-    /// The key of an event the poller returned.
-    pub(crate) fn from_event(key: usize) -> Self {
-        Self(key)
-    }
-
-    pub(crate) fn index(self) -> usize {
-        self.0 & INDEX_MASK
-    }
-
-    pub(crate) fn generation(self) -> usize {
-        self.0 >> INDEX_BITS
-    }
-
-    /// The raw key for the poller.
-    fn raw(self) -> usize {
-        self.0
-    }
-}
-
-// ===== impl SourceState =====
-
-impl SourceState {
-    pub(crate) fn generation(&self) -> usize {
-        self.generation
-    }
-
-    /// Records an event at `tick` and moves the wakers it concerns to
-    /// `to_wake`. A oneshot source (`edge` false) is now disarmed; an
-    /// edge-triggered one stays armed.
-    pub(crate) fn deliver(
-        &mut self,
-        event: &Event,
-        tick: u64,
-        edge: bool,
-        to_wake: &mut Vec<Waker>,
-    ) {
-        for (direction, ready) in self
-            .directions
-            .iter_mut()
-            .zip([event.readable, event.writable])
-        {
-            // Oneshot disarms the whole registration, not one direction;
-            // an edge-triggered one stays armed.
-            if !edge {
-                direction.armed = false;
-            }
-            if !ready {
-                continue;
-            }
-            direction.ready_tick = tick;
-            to_wake.extend(direction.poller.take());
-            to_wake.extend(direction.waiters.iter_mut().filter_map(|(_, w)| w.take()));
-        }
-    }
-
-    /// Arms the poller for every direction that has a waiter and is not
-    /// armed yet. A no-op when nothing changes, so it costs a system call
-    /// only when the poller's interest really grows.
-    pub(crate) fn rearm(&mut self, poller: &Poller, key: SourceKey) -> io::Result<()> {
-        let wanted = self.directions.each_ref().map(DirectionState::has_waiter);
-        let armed = self.directions.each_ref().map(|d| d.armed);
-        if wanted.iter().zip(&armed).all(|(w, a)| !w || *a) {
-            return Ok(());
-        }
-        let mut interest = Event::none(key.raw());
-        interest.readable = wanted[0] || armed[0];
-        interest.writable = wanted[1] || armed[1];
-        // SAFETY: `self.fd` is open while this entry is in the table (the
-        // invariant on the field), and the borrow ends with this call.
-        let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
-        poller.modify(fd, interest)?;
-        self.directions[0].armed = interest.readable;
-        self.directions[1].armed = interest.writable;
-        Ok(())
-    }
-
-    /// Asks the poller, for an edge-triggered source, to report the fd's
-    /// current readiness at its next wait, as a oneshot re-arm does.
-    fn report_current(&self, poller: &Poller, key: SourceKey) -> io::Result<()> {
-        // SAFETY: as in `rearm`.
-        let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
-        poller.modify_with_mode(fd, Event::all(key.raw()), PollMode::Edge)
-    }
-
-    /// Whether the poller watches this source in some direction.
-    pub(crate) fn is_armed(&self) -> bool {
-        self.directions.iter().any(|d| d.armed)
-    }
-
-    fn direction(&mut self, direction: Direction) -> &mut DirectionState {
-        &mut self.directions[direction as usize]
-    }
-}
-
-impl DirectionState {
-    fn has_waiter(&self) -> bool {
-        self.poller.is_some() || self.waiters.iter().any(|(_, w)| w.is_some())
-    }
-}
-
 // ===== impl Registration =====
 
 impl Registration {
-    /// Registers `fd` with the current loop's reactor, watching nothing yet.
+    /// Registers `fd` with the current loop's reactor; nothing waits on it
+    /// yet.
     ///
     /// # Safety
     ///
@@ -400,7 +191,7 @@ impl Registration {
     ///
     /// Fails if the poller refuses the fd (for example a regular file on
     /// epoll), or with `OutOfMemory` past the source table's capacity
-    /// (2^47 sources on 64-bit targets).
+    /// (2^48 - 2 sources on 64-bit targets).
     ///
     /// # Panics
     ///
@@ -435,38 +226,15 @@ impl Registration {
             "tether: an I/O source was created outside a tether loop; \
              create it inside Runtime::block_on or a task",
         );
-        let mut sources = reactor.sources().borrow_mut();
-        let entry = sources.vacant_entry();
-        if entry.key() > MAX_INDEX {
-            return Err(io::Error::new(
-                io::ErrorKind::OutOfMemory,
-                "too many sources registered with one tether reactor",
-            ));
-        }
-        let generation = reactor.next_generation() as usize & ((1 << GENERATION_BITS) - 1);
-        let key = SourceKey::new(entry.key(), generation);
-        let edge = reactor.edge_triggered();
-        let (interest, mode) = if edge {
-            (Event::all(key.raw()), PollMode::Edge)
-        } else {
-            (Event::none(key.raw()), PollMode::Oneshot)
-        };
         // SAFETY: the caller keeps `fd` open until this registration is
-        // dropped, and our `Drop` deletes it from the poller first, which is
-        // what `Poller::add` requires.
-        unsafe { reactor.poller().add_with_mode(fd, interest, mode)? };
-        // Edge-triggered, both directions are armed for good.
-        let directions = std::array::from_fn(|_| DirectionState {
-            armed: edge,
-            ..Default::default()
-        });
-        entry.insert(SourceState {
-            fd,
-            generation,
-            directions,
-        });
-        drop(sources);
-        reactor.count_armed(false, edge);
+        // dropped, and our `Drop` calls `remove` of this key, which is what
+        // `insert` requires.
+        let key = unsafe {
+            reactor
+                .sources()
+                .borrow_mut()
+                .insert(reactor.poller(), fd)?
+        };
         Ok(Self { reactor, key })
     }
 
@@ -545,12 +313,10 @@ impl Registration {
     /// # }
     /// ```
     pub fn poll_wait(&self, direction: Direction, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let mut source = self.state();
-        match &mut source.direction(direction).poller {
-            Some(waker) if waker.will_wake(cx.waker()) => {}
-            slot => *slot = Some(cx.waker().clone()),
-        }
-        match self.reactor.rearm(&mut source, self.key) {
+        let mut sources = self.reactor.sources().borrow_mut();
+        let state = sources.source_mut(self.key).direction(direction);
+        state.set_poll_waiter(cx.waker());
+        match sources.rearm(self.reactor.poller(), self.key) {
             Ok(()) => Poll::Pending,
             Err(err) => Poll::Ready(Err(err)),
         }
@@ -638,24 +404,15 @@ impl Registration {
             waiting: None,
         }
     }
-
-    fn state(&self) -> RefMut<'_, SourceState> {
-        RefMut::map(self.reactor.sources().borrow_mut(), |sources| {
-            &mut sources[self.key.index()]
-        })
-    }
 }
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        let source = self.reactor.sources().borrow_mut().remove(self.key.index());
-        self.reactor.count_armed(source.is_armed(), false);
-        // SAFETY: the fd is still open (the invariant on `SourceState::fd`:
-        // the caller of `new` closes it only after this drop).
-        let fd = unsafe { BorrowedFd::borrow_raw(source.fd) };
-        // Failure means the fd is no longer registered, the state we want.
-        // Nobody can be waiting: every waiter borrows this registration.
-        let _ = self.reactor.poller().delete(fd);
+        // Nobody can still be waiting: every waiter borrows this
+        // registration (a `Readiness` directly, a `poll_wait` caller through
+        // the I/O object it polls).
+        let mut sources = self.reactor.sources().borrow_mut();
+        sources.remove(self.reactor.poller(), self.key);
     }
 }
 
@@ -673,32 +430,29 @@ impl Future for Readiness<'_> {
     type Output = io::Result<()>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let registration = self.registration;
-        let mut source = registration.state();
-        let state = source.direction(self.direction);
+        let Registration { reactor, key } = self.registration;
+        let mut sources = reactor.sources().borrow_mut();
+        let state = sources.source_mut(*key).direction(self.direction);
         match self.waiting {
-            Some((slot, since)) if state.ready_tick > since => {
-                state.waiters.remove(slot);
-                drop(source);
+            Some((slot, since)) if state.is_ready_since(since) => {
+                state.remove_waiter(slot);
+                drop(sources);
                 self.waiting = None;
                 return Poll::Ready(Ok(()));
             }
-            Some((slot, _)) => match &mut state.waiters[slot] {
-                Some(waker) if waker.will_wake(cx.waker()) => {}
-                waker => *waker = Some(cx.waker().clone()),
-            },
+            Some((slot, _)) => state.set_waiter(slot, cx.waker()),
             None => {
-                let slot = state.waiters.insert(Some(cx.waker().clone()));
-                self.waiting = Some((slot, registration.reactor.tick()));
-                // Oneshot needs no report: `rearm` below arms the fd, which
-                // reports its current state.
-                let reactor = &registration.reactor;
-                if !self.after_would_block && reactor.edge_triggered() {
-                    source.report_current(reactor.poller(), registration.key)?;
+                let slot = state.add_waiter(cx.waker());
+                self.waiting = Some((slot, reactor.tick()));
+                // Oneshot needs no report: once `rearm` below has run, the
+                // poller is armed for this direction, and an armed oneshot
+                // source is reported whenever it is ready.
+                if !self.after_would_block && sources.is_edge_triggered() {
+                    sources.report_current(reactor.poller(), *key)?;
                 }
             }
         }
-        registration.reactor.rearm(&mut source, registration.key)?;
+        sources.rearm(reactor.poller(), *key)?;
         Poll::Pending
     }
 }
@@ -706,8 +460,12 @@ impl Future for Readiness<'_> {
 impl Drop for Readiness<'_> {
     fn drop(&mut self) {
         if let Some((slot, _)) = self.waiting {
-            let mut source = self.registration.state();
-            source.direction(self.direction).waiters.remove(slot);
+            let Registration { reactor, key } = self.registration;
+            let mut sources = reactor.sources().borrow_mut();
+            sources
+                .source_mut(*key)
+                .direction(self.direction)
+                .remove_waiter(slot);
         }
     }
 }
@@ -718,310 +476,5 @@ impl std::fmt::Debug for Readiness<'_> {
             .field("direction", &self.direction)
             .field("waiting", &self.waiting.is_some())
             .finish()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::reactor::{Deadline, EnterGuard};
-    use std::io::{Read, Write};
-    use std::os::fd::AsRawFd;
-    use std::os::unix::net::UnixStream;
-    use std::sync::{Arc, Mutex};
-    use std::task::Wake;
-
-    /// A waker that counts its wakes.
-    #[derive(Default)]
-    struct Counter(Mutex<usize>);
-
-    impl Wake for Counter {
-        fn wake(self: Arc<Self>) {
-            *self.0.lock().unwrap() += 1;
-        }
-    }
-
-    /// A current reactor, a registered socket (`ours`) and its peer
-    /// (`theirs`), and a waker that counts. Fields drop in order: the
-    /// registration before the socket it watches.
-    struct Fixture {
-        registration: Registration,
-        ours: UnixStream,
-        theirs: UnixStream,
-        counter: Arc<Counter>,
-        waker: Waker,
-        reactor: Rc<Reactor>,
-        _enter: EnterGuard,
-    }
-
-    impl Fixture {
-        /// Sources as the platform registers them: edge-triggered here.
-        fn new() -> Self {
-            let fixture = Self::with(Reactor::new().unwrap());
-            assert!(fixture.reactor.edge_triggered(), "epoll does edges");
-            fixture
-        }
-
-        /// Sources registered oneshot, as on the poll backend.
-        fn oneshot() -> Self {
-            Self::with(Reactor::new_oneshot().unwrap())
-        }
-
-        fn with(reactor: Rc<Reactor>) -> Self {
-            let _enter = reactor.enter();
-            let (ours, theirs) = pair();
-            let registration = register(&ours);
-            let counter = Arc::new(Counter::default());
-            let waker = Waker::from(counter.clone());
-            Self {
-                registration,
-                ours,
-                theirs,
-                counter,
-                waker,
-                reactor,
-                _enter,
-            }
-        }
-
-        fn wakes(&self) -> usize {
-            *self.counter.0.lock().unwrap()
-        }
-
-        fn poll_wait(&self, direction: Direction) -> Poll<io::Result<()>> {
-            self.registration
-                .poll_wait(direction, &mut Context::from_waker(&self.waker))
-        }
-
-        fn poll<F: Future + Unpin>(&self, future: &mut F) -> Poll<F::Output> {
-            Pin::new(future).poll(&mut Context::from_waker(&self.waker))
-        }
-
-        /// Makes `ours` readable.
-        fn send(&self) {
-            (&self.theirs).write_all(b"x").unwrap();
-        }
-
-        /// Reads `ours` until it would block.
-        fn drain(&self) {
-            let mut buf = [0; 64];
-            while (&self.ours).read(&mut buf).is_ok_and(|n| n > 0) {}
-        }
-
-        fn react(&self) -> usize {
-            self.reactor.react(Deadline::Now).unwrap()
-        }
-    }
-
-    /// A connected, non-blocking socket pair.
-    fn pair() -> (UnixStream, UnixStream) {
-        let (a, b) = UnixStream::pair().unwrap();
-        a.set_nonblocking(true).unwrap();
-        b.set_nonblocking(true).unwrap();
-        (a, b)
-    }
-
-    fn register(stream: &UnixStream) -> Registration {
-        // SAFETY: every test drops the registration before the stream.
-        unsafe { Registration::new(stream.as_raw_fd()) }.unwrap()
-    }
-
-    /// Both modes: runs `test` on an edge-triggered fixture, then a oneshot
-    /// one.
-    fn in_both_modes(test: impl Fn(Fixture)) {
-        test(Fixture::new());
-        test(Fixture::oneshot());
-    }
-
-    /// The reader drains and sees `WouldBlock`, and data arrives before it
-    /// waits: oneshot, while the poller is disarmed (the re-arm finds the
-    /// fd readable); edge-triggered, with no re-arm at all (the arrival is
-    /// a new edge). Either way the next poll reports it.
-    #[test]
-    fn readiness_that_arrives_before_the_wait_is_not_lost() {
-        in_both_modes(|f| {
-            assert!(f.poll_wait(Direction::Read).is_pending());
-            f.send();
-            f.react();
-            assert_eq!(f.wakes(), 1);
-            f.drain();
-            f.send();
-            assert!(f.poll_wait(Direction::Read).is_pending());
-            f.react();
-            assert_eq!(
-                f.wakes(),
-                2,
-                "readiness that arrived before the wait was lost"
-            );
-        });
-    }
-
-    #[test]
-    fn a_readiness_future_on_a_readable_fd_completes_without_a_new_arrival() {
-        in_both_modes(|f| {
-            // The fd becomes readable and the event is consumed by a wait,
-            // but nobody reads: no new edge will come.
-            assert!(f.poll_wait(Direction::Read).is_pending());
-            f.send();
-            f.react();
-            let mut readable = f.registration.readable();
-            assert!(f.poll(&mut readable).is_pending());
-            f.react();
-            assert!(
-                f.poll(&mut readable).is_ready(),
-                "readable() waited for a change on an fd that was readable"
-            );
-        });
-    }
-
-    #[test]
-    fn a_readiness_future_ignores_an_event_from_before_it_began() {
-        in_both_modes(a_readiness_future_ignores_an_old_event);
-    }
-
-    fn a_readiness_future_ignores_an_old_event(f: Fixture) {
-        assert!(f.poll_wait(Direction::Read).is_pending());
-        f.send();
-        f.react();
-        // Same reactor tick: a future that begins now must not be satisfied
-        // by the event already delivered.
-        f.drain();
-        let mut readable = f.registration.readable();
-        assert!(f.poll(&mut readable).is_pending());
-        f.react();
-        assert!(f.poll(&mut readable).is_pending());
-        f.send();
-        f.react();
-        assert!(f.poll(&mut readable).is_ready());
-    }
-
-    #[test]
-    fn a_stale_event_does_not_reach_a_reused_slot() {
-        let f = Fixture::new();
-        let old_key = f.registration.key;
-        let Fixture {
-            registration,
-            ours,
-            theirs,
-            counter,
-            waker,
-            reactor,
-            _enter,
-        } = f;
-        drop(registration);
-
-        // A new source takes the freed slot.
-        let f = Fixture {
-            registration: register(&ours),
-            ours,
-            theirs,
-            counter,
-            waker,
-            reactor,
-            _enter,
-        };
-        assert_eq!(
-            f.registration.key.index(),
-            old_key.index(),
-            "the slab reused the slot"
-        );
-        assert_ne!(f.registration.key, old_key);
-        assert!(f.poll_wait(Direction::Read).is_pending());
-
-        // An event for the old source, as a poller could still hand it out
-        // in the same batch as the drop.
-        let mut to_wake = Vec::new();
-        let stale = Event::readable(old_key.raw());
-        f.reactor
-            .dispatch(std::iter::once(stale), f.reactor.tick() + 1, &mut to_wake);
-        assert!(
-            to_wake.is_empty(),
-            "a stale event woke the slot's new source"
-        );
-        assert!(f.poll_wait(Direction::Read).is_pending());
-    }
-
-    #[test]
-    fn several_waiters_are_all_woken_by_one_event() {
-        let f = Fixture::new();
-        let mut first = f.registration.readable();
-        let mut second = f.registration.readable();
-        assert!(f.poll(&mut first).is_pending());
-        assert!(f.poll(&mut second).is_pending());
-        f.send();
-        f.react();
-        assert_eq!(f.wakes(), 2);
-        assert!(f.poll(&mut first).is_ready());
-        assert!(f.poll(&mut second).is_ready());
-    }
-
-    #[test]
-    fn reading_and_writing_waiters_rearm_each_other() {
-        let f = Fixture::oneshot();
-        let writer_counter = Arc::new(Counter::default());
-        let writer = Waker::from(writer_counter.clone());
-        // Fill the send buffer so that `ours` is not writable.
-        let chunk = [0u8; 4096];
-        while (&f.ours).write(&chunk).is_ok() {}
-        assert!(f.poll_wait(Direction::Read).is_pending());
-        let write_wait = f
-            .registration
-            .poll_wait(Direction::Write, &mut Context::from_waker(&writer));
-        assert!(write_wait.is_pending());
-        // Readable first: oneshot disarms both directions, the writer's
-        // interest must be re-armed.
-        f.send();
-        f.react();
-        assert_eq!(f.wakes(), 1);
-        let mut buf = [0u8; 4096];
-        while (&f.theirs).read(&mut buf).is_ok_and(|n| n > 0) {}
-        f.react();
-        assert_eq!(
-            *writer_counter.0.lock().unwrap(),
-            1,
-            "the write interest was not re-armed after the read event"
-        );
-    }
-
-    #[test]
-    fn the_armed_count_follows_waiters_events_and_drops() {
-        // Oneshot: armed while somebody waits and no event came. Edge: armed
-        // from registration to drop, and waiting needs no system call.
-        in_both_modes(|f| {
-            let edge = f.reactor.edge_triggered();
-            assert_eq!(f.reactor.has_armed_sources(), edge);
-            assert!(f.poll_wait(Direction::Read).is_pending());
-            assert!(f.reactor.has_armed_sources());
-            // A oneshot event disarms the source, and nobody waits any more.
-            f.send();
-            f.react();
-            assert_eq!(f.reactor.has_armed_sources(), edge);
-            // Armed again, then dropped while armed.
-            f.drain();
-            assert!(f.poll_wait(Direction::Read).is_pending());
-            assert!(f.reactor.has_armed_sources());
-            let reactor = f.reactor.clone();
-            drop(f);
-            assert!(!reactor.has_armed_sources());
-        });
-    }
-
-    #[test]
-    fn a_dropped_registration_gets_no_more_events() {
-        let f = Fixture::new();
-        assert!(f.poll_wait(Direction::Read).is_pending());
-        let Fixture {
-            registration,
-            ours,
-            theirs,
-            reactor,
-            _enter,
-            ..
-        } = f;
-        drop(registration);
-        (&theirs).write_all(b"x").unwrap();
-        assert_eq!(reactor.react(Deadline::Now).unwrap(), 0);
-        // The same fd can be registered again.
-        drop(register(&ours));
     }
 }

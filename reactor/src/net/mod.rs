@@ -41,27 +41,36 @@
 //! - **No `SIGPIPE`.** A write to a peer that went away fails with
 //!   `BrokenPipe` (or `ConnectionReset`). std writes with `MSG_NOSIGNAL`,
 //!   except in `write_vectored`, which uses `writev(2)` and would raise
-//!   `SIGPIPE`; tether's vectored writes use `sendmsg` with `MSG_NOSIGNAL`
-//!   instead, so no write on a tether socket can kill the process, whatever
-//!   the program does with the signal.
+//!   `SIGPIPE`; on Linux and Android, tether's vectored writes use `sendmsg`
+//!   with `MSG_NOSIGNAL` instead, so no write on a tether socket can kill
+//!   the process there, whatever the program does with the signal.
 //! - **Out of file descriptors.** `accept` returns the error (`EMFILE`,
 //!   `ENFILE`, `ENOBUFS`, `ENOMEM`) to its caller. The pending connection
 //!   stays in the backlog, so an immediate retry would fail at once, and a
 //!   loop of retries would spin at full speed: after such an error the next
 //!   `accept` first sleeps, 5 ms the first time, doubling up to 1 s, reset by
 //!   a success. (Go's `net/http` server does the same.)
-//! - **Connect.** A refused connection is `ConnectionRefused`; a connect is
-//!   non-blocking throughout (std has no non-blocking connect; tether makes
-//!   the socket itself).
+//! - **Connect.** A refused connection is `ConnectionRefused`. The connect
+//!   itself never blocks (std has no non-blocking connect; tether makes the
+//!   socket itself); resolving a hostname does, as the next section says.
 //!
 //! # Name resolution
 //!
-//! `connect` and `bind` accept anything `ToSocketAddrs` accepts. Addresses
-//! that are already IPs cost nothing; a hostname is resolved by the system
-//! resolver, which blocks: for now it blocks the loop thread while it
-//! resolves. It will move to tether's blocking pool once that exists.
+//! `connect` and `bind`, and `UdpSocket::send_to` for its target, accept
+//! anything `ToSocketAddrs` accepts, and resolve it with std's
+//! `to_socket_addrs`, on the loop thread, before the first address is tried.
+//! An address that is already an IP costs nothing. A hostname goes to the
+//! system resolver, which blocks: while it reads the hosts file or waits
+//! for a DNS answer, nothing else on the loop runs (no task, timer or
+//! callback), for as long as the resolver takes, up to its own timeout when
+//! a server does not answer. It runs there because this crate has no other
+//! thread to give it to: the blocking pool belongs to the executor, which
+//! is built on this crate, not under it. A program that connects by name
+//! and cannot stall its loop resolves the name on the pool itself
+//! (`tether::spawn_blocking`) and passes the addresses it gets.
 
-// Declared first: the socket modules use the `stream_io!` macro below.
+// The socket modules reach the macros below by path (`super::stream_io!`),
+// so these lines need not come after them.
 mod tcp;
 mod udp;
 mod unix;
@@ -123,7 +132,8 @@ async fn peek<T: AsFd>(io: &Async<T>, buf: &mut [u8]) -> io::Result<usize> {
 
 /// `futures_io::{AsyncRead, AsyncWrite}` for a stream socket type `$ty`
 /// with an `inner: Async<_>` field and a `shutdown` method, for `&$ty` and
-/// for `$ty`. Writes never raise `SIGPIPE`; close is a half-close.
+/// for `$ty`. Writes go through `send` and `send_vectored` below (no
+/// `SIGPIPE`, see the module docs); close is a half-close.
 #[cfg(feature = "futures")]
 macro_rules! stream_io {
     ($ty:ty) => {
@@ -280,8 +290,9 @@ fn send<T: AsFd>(socket: &T, buf: &[u8]) -> io::Result<usize>
 where
     for<'a> &'a T: Write,
 {
-    // std's `write` on a socket already passes MSG_NOSIGNAL where it exists
-    // and sets SO_NOSIGPIPE where that exists instead.
+    // std's `write` on a socket is `send` with MSG_NOSIGNAL where that flag
+    // exists. Where it does not, std sets SO_NOSIGPIPE on the sockets it
+    // makes instead.
     (&mut &*socket).write(buf)
 }
 
@@ -297,8 +308,10 @@ where
     Ok(sendmsg(socket, bufs, &mut no_control, SendFlags::NOSIGNAL)?)
 }
 
-/// Writes `bufs` to a stream socket in one system call. Where there is no
-/// `MSG_NOSIGNAL`, std sets `SO_NOSIGPIPE` on the sockets it makes.
+/// Writes `bufs` to a stream socket in one system call: std's
+/// `write_vectored`, which is `writev(2)`. It raises no `SIGPIPE` on a
+/// socket with `SO_NOSIGPIPE` set, which std sets on the sockets it makes
+/// where there is no `MSG_NOSIGNAL`.
 #[cfg(all(
     feature = "futures",
     not(any(target_os = "linux", target_os = "android"))

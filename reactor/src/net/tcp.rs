@@ -18,8 +18,11 @@ use crate::source::Readiness;
 /// # Examples
 ///
 /// ```
+/// use std::io::ErrorKind;
+///
 /// use tether::net::{TcpListener, TcpStream};
 ///
+/// # fn main() -> std::io::Result<()> {
 /// tether::run(async {
 ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
 ///     let addr = listener.local_addr()?;
@@ -27,16 +30,21 @@ use crate::source::Readiness;
 ///     let (server_side, peer) = listener.accept().await?;
 ///     let client_side = client.await.unwrap()?;
 ///     assert_eq!(peer, client_side.local_addr()?);
-///     assert_eq!(server_side.peer_addr()?, client_side.local_addr()?);
-///     std::io::Result::Ok(())
+///     assert_eq!(server_side.peer_addr()?, peer);
+///     // Back to std, still non-blocking: nobody else is connecting, and
+///     // `accept` says so at once.
+///     let std_listener = listener.into_std();
+///     assert_eq!(std_listener.accept().unwrap_err().kind(), ErrorKind::WouldBlock);
+///     Ok(())
 /// })
-/// .unwrap();
+/// # }
 /// ```
 #[derive(Debug)]
 pub struct TcpListener {
     /// The std listener, registered.
     inner: Async<std::net::TcpListener>,
-    /// The pause after running out of file descriptors (see the module docs).
+    /// The pause after running out of file descriptors (see the `net`
+    /// module's docs, "Faults").
     backoff: AcceptBackoff,
 }
 
@@ -51,6 +59,8 @@ pub struct TcpListener {
 /// # Examples
 ///
 /// ```
+/// use std::io::{ErrorKind, Read};
+///
 /// use tether::net::{TcpListener, TcpStream};
 ///
 /// # fn main() -> std::io::Result<()> {
@@ -58,10 +68,22 @@ pub struct TcpListener {
 ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
 ///     let client = TcpStream::connect(listener.local_addr()?).await?;
 ///     let (server, _) = listener.accept().await?;
+///     // Each end's address is the other end's peer.
+///     assert_eq!(client.local_addr()?, server.peer_addr()?);
+///     assert_eq!(client.peer_addr()?, server.local_addr()?);
+///     // Nagle's algorithm is on, as on any new TCP socket; turned off,
+///     // small writes go out at once instead of waiting to be merged.
+///     assert!(!client.nodelay()?);
+///     client.set_nodelay(true)?;
+///     assert!(client.nodelay()?);
 ///     client.write_all(b"hello").await?;
 ///     let mut buf = [0; 5];
 ///     let n = server.read(&mut buf).await?;
 ///     assert_eq!(&buf[..n], b"hello");
+///     // Back to std, still non-blocking: nothing more to read, and `read`
+///     // says so at once.
+///     let server = server.into_std();
+///     assert_eq!((&server).read(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
 ///     Ok(())
 /// })
 /// # }
@@ -135,16 +157,21 @@ impl TcpListener {
     ///
     /// # Examples
     ///
+    /// Connections wait in the backlog until accepted, in the order they
+    /// were made:
+    ///
     /// ```
     /// use tether::net::{TcpListener, TcpStream};
     ///
     /// # fn main() -> std::io::Result<()> {
     /// tether::run(async {
     ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
-    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
-    ///     let (server, peer) = listener.accept().await?;
-    ///     assert_eq!(peer, client.local_addr()?);
-    ///     assert_eq!(server.peer_addr()?, peer);
+    ///     let first = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let second = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (_, peer) = listener.accept().await?;
+    ///     assert_eq!(peer, first.local_addr()?);
+    ///     let (_, peer) = listener.accept().await?;
+    ///     assert_eq!(peer, second.local_addr()?);
     ///     Ok(())
     /// })
     /// # }
@@ -157,24 +184,8 @@ impl TcpListener {
         Ok((TcpStream::from_std(stream)?, addr))
     }
 
-    /// The address it listens on.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::net::{TcpListener, TcpStream};
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// tether::run(async {
-    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
-    ///     let addr = listener.local_addr()?;
-    ///     assert!(addr.ip().is_loopback());
-    ///     let client = TcpStream::connect(addr).await?;
-    ///     assert_eq!(client.peer_addr()?, addr);
-    ///     Ok(())
-    /// })
-    /// # }
-    /// ```
+    /// The address it listens on, shown in
+    /// [`TcpListener`'s example](TcpListener#examples).
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.inner.get_ref().local_addr()
     }
@@ -208,29 +219,8 @@ impl TcpListener {
         })
     }
 
-    /// Unwraps the std listener, still in non-blocking mode.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::io::ErrorKind;
-    ///
-    /// use tether::net::TcpListener;
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// tether::run(async {
-    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
-    ///     let std_listener = listener.into_std();
-    ///     // Still non-blocking: no connection waits, and it says so.
-    ///     let err = std_listener.accept().unwrap_err();
-    ///     assert_eq!(err.kind(), ErrorKind::WouldBlock);
-    ///     // It left the reactor, so it can go back in.
-    ///     let addr = std_listener.local_addr()?;
-    ///     assert_eq!(TcpListener::from_std(std_listener)?.local_addr()?, addr);
-    ///     Ok(())
-    /// })
-    /// # }
-    /// ```
+    /// Unwraps the std listener, still in non-blocking mode, shown in
+    /// [`TcpListener`'s example](TcpListener#examples).
     pub fn into_std(self) -> std::net::TcpListener {
         self.inner.into_inner()
     }
@@ -414,7 +404,7 @@ impl TcpStream {
         super::peek(&self.inner, buf).await
     }
 
-    /// Waits for the next readability event; see [`Async::readable`].
+    /// Waits until the socket is readable; see [`Async::readable`].
     ///
     /// # Examples
     ///
@@ -433,6 +423,9 @@ impl TcpStream {
     ///     assert!(timeout(Duration::from_millis(2), server.readable()).await.is_err());
     ///     client.write_all(b"hello").await?;
     ///     server.readable().await?;
+    ///     // Waiting took nothing out of the socket.
+    ///     let mut buf = [0; 5];
+    ///     assert_eq!(server.read(&mut buf).await?, 5);
     ///     Ok(())
     /// })
     /// # }
@@ -441,7 +434,7 @@ impl TcpStream {
         self.inner.readable()
     }
 
-    /// Waits for the next writability event; see [`Async::readable`].
+    /// Waits until the socket is writable; see [`Async::writable`].
     ///
     /// # Examples
     ///
@@ -495,90 +488,27 @@ impl TcpStream {
         self.inner.get_ref().shutdown(how)
     }
 
-    /// The address of the peer.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::net::{TcpListener, TcpStream};
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// tether::run(async {
-    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
-    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
-    ///     assert_eq!(client.peer_addr()?, listener.local_addr()?);
-    ///     Ok(())
-    /// })
-    /// # }
-    /// ```
+    /// The address of the peer, shown in
+    /// [`TcpStream`'s example](TcpStream#examples).
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.inner.get_ref().peer_addr()
     }
 
-    /// The address of this end.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::net::{TcpListener, TcpStream};
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// tether::run(async {
-    /// #   let listener = TcpListener::bind("127.0.0.1:0").await?;
-    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
-    ///     let (_, peer) = listener.accept().await?;
-    ///     assert_eq!(client.local_addr()?, peer);
-    ///     Ok(())
-    /// })
-    /// # }
-    /// ```
+    /// The address of this end, shown in
+    /// [`TcpStream`'s example](TcpStream#examples).
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.inner.get_ref().local_addr()
     }
 
     /// Turns Nagle's algorithm off (`true`) or on: small writes go out at
-    /// once instead of waiting to be merged.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::net::{TcpListener, TcpStream};
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// tether::run(async {
-    /// #   let listener = TcpListener::bind("127.0.0.1:0").await?;
-    /// #   let client = TcpStream::connect(listener.local_addr()?).await?;
-    /// #   let (server, _) = listener.accept().await?;
-    ///     client.set_nodelay(true)?;
-    ///     assert!(client.nodelay()?);
-    /// #   drop(server);
-    ///     Ok(())
-    /// })
-    /// # }
-    /// ```
+    /// once instead of waiting to be merged. Shown in
+    /// [`TcpStream`'s example](TcpStream#examples).
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         self.inner.get_ref().set_nodelay(nodelay)
     }
 
-    /// Whether Nagle's algorithm is off.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::net::{TcpListener, TcpStream};
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// tether::run(async {
-    /// #   let listener = TcpListener::bind("127.0.0.1:0").await?;
-    /// #   let client = TcpStream::connect(listener.local_addr()?).await?;
-    /// #   let (server, _) = listener.accept().await?;
-    ///     // On, as for any new TCP socket.
-    ///     assert!(!client.nodelay()?);
-    /// #   drop(server);
-    ///     Ok(())
-    /// })
-    /// # }
-    /// ```
+    /// Whether Nagle's algorithm is off, shown in
+    /// [`TcpStream`'s example](TcpStream#examples).
     pub fn nodelay(&self) -> io::Result<bool> {
         self.inner.get_ref().nodelay()
     }
@@ -614,29 +544,8 @@ impl TcpStream {
         })
     }
 
-    /// Unwraps the std stream, still in non-blocking mode.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::io::{ErrorKind, Read};
-    ///
-    /// use tether::net::{TcpListener, TcpStream};
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// tether::run(async {
-    /// #   let listener = TcpListener::bind("127.0.0.1:0").await?;
-    /// #   let client = TcpStream::connect(listener.local_addr()?).await?;
-    /// #   let (server, _) = listener.accept().await?;
-    ///     let std_stream = server.into_std();
-    ///     // Still non-blocking: nothing to read yet, and it says so.
-    ///     let err = (&std_stream).read(&mut [0; 5]).unwrap_err();
-    ///     assert_eq!(err.kind(), ErrorKind::WouldBlock);
-    /// #   drop(client);
-    ///     Ok(())
-    /// })
-    /// # }
-    /// ```
+    /// Unwraps the std stream, still in non-blocking mode, shown in
+    /// [`TcpStream`'s example](TcpStream#examples).
     pub fn into_std(self) -> std::net::TcpStream {
         self.inner.into_inner()
     }
@@ -654,7 +563,8 @@ super::std_conversions!(TcpListener, std::net::TcpListener);
 super::std_conversions!(TcpStream, std::net::TcpStream);
 
 /// A new TCP socket for `addr`'s family, non-blocking and close-on-exec
-/// from the start (no window in which a fork could inherit it).
+/// from the start (no window in which another thread's fork and exec
+/// could pass it on to a new program).
 fn stream_socket(addr: SocketAddr) -> io::Result<OwnedFd> {
     let family = if addr.is_ipv4() {
         AddressFamily::INET

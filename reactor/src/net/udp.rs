@@ -20,18 +20,32 @@ use crate::source::Readiness;
 /// # Examples
 ///
 /// ```
+/// use std::io::ErrorKind;
+///
 /// use tether::net::UdpSocket;
 ///
+/// # fn main() -> std::io::Result<()> {
 /// tether::run(async {
 ///     let a = UdpSocket::bind("127.0.0.1:0").await?;
 ///     let b = UdpSocket::bind("127.0.0.1:0").await?;
+///     // Unconnected: to and from any address.
 ///     a.send_to(b"ping", b.local_addr()?).await?;
 ///     let mut buf = [0; 16];
 ///     let (n, from) = b.recv_from(&mut buf).await?;
 ///     assert_eq!((&buf[..n], from), (&b"ping"[..], a.local_addr()?));
-///     std::io::Result::Ok(())
+///     // Connected: to one peer.
+///     assert_eq!(a.peer_addr().unwrap_err().kind(), ErrorKind::NotConnected);
+///     a.connect(b.local_addr()?).await?;
+///     assert_eq!(a.peer_addr()?, b.local_addr()?);
+///     assert_eq!(a.send(b"pong").await?, 4);
+///     assert_eq!(b.recv(&mut buf).await?, 4);
+///     // Back to std, still non-blocking: nothing more to receive, and
+///     // `recv` says so at once.
+///     let b = b.into_std();
+///     assert_eq!(b.recv(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
+///     Ok(())
 /// })
-/// .unwrap();
+/// # }
 /// ```
 #[derive(Debug)]
 pub struct UdpSocket {
@@ -106,6 +120,9 @@ impl UdpSocket {
     /// # Examples
     ///
     /// ```
+    /// use std::io::ErrorKind;
+    /// use std::net::SocketAddr;
+    ///
     /// use tether::net::UdpSocket;
     ///
     /// # fn main() -> std::io::Result<()> {
@@ -116,6 +133,10 @@ impl UdpSocket {
     ///     let mut buf = [0; 16];
     ///     let (n, _) = b.recv_from(&mut buf).await?;
     ///     assert_eq!(&buf[..n], b"ping");
+    ///     // An address list with nothing in it: nowhere to send.
+    ///     let nowhere: &[SocketAddr] = &[];
+    ///     let err = a.send_to(b"ping", nowhere).await.unwrap_err();
+    ///     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     ///     Ok(())
     /// })
     /// # }
@@ -179,49 +200,17 @@ impl UdpSocket {
         self.inner.read_with(|socket| socket.peek_from(buf)).await
     }
 
-    /// Sends `buf` as one datagram to the peer set by `connect`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::net::UdpSocket;
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// tether::run(async {
-    /// #   let a = UdpSocket::bind("127.0.0.1:0").await?;
-    /// #   let b = UdpSocket::bind("127.0.0.1:0").await?;
-    ///     a.connect(b.local_addr()?).await?;
-    ///     assert_eq!(a.send(b"ping").await?, 4);
-    ///     let mut buf = [0; 16];
-    ///     assert_eq!(b.recv_from(&mut buf).await?, (4, a.local_addr()?));
-    ///     Ok(())
-    /// })
-    /// # }
-    /// ```
+    /// Sends `buf` as one datagram to the peer set by
+    /// [`connect`](UdpSocket::connect), shown in
+    /// [`UdpSocket`'s example](UdpSocket#examples).
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
         self.inner.write_with(|socket| socket.send(buf)).await
     }
 
-    /// Receives one datagram from the peer set by `connect`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::net::UdpSocket;
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// tether::run(async {
-    /// #   let a = UdpSocket::bind("127.0.0.1:0").await?;
-    /// #   let b = UdpSocket::bind("127.0.0.1:0").await?;
-    ///     b.connect(a.local_addr()?).await?;
-    ///     a.send_to(b"ping", b.local_addr()?).await?;
-    ///     let mut buf = [0; 16];
-    ///     let n = b.recv(&mut buf).await?;
-    ///     assert_eq!(&buf[..n], b"ping");
-    ///     Ok(())
-    /// })
-    /// # }
-    /// ```
+    /// Receives one datagram, from the peer set by
+    /// [`connect`](UdpSocket::connect) if there is one. Bytes that do not
+    /// fit are discarded, as for [`recv_from`](UdpSocket::recv_from). Shown
+    /// in [`UdpSocket`'s example](UdpSocket#examples).
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner.read_with(|socket| socket.recv(buf)).await
     }
@@ -252,7 +241,7 @@ impl UdpSocket {
         self.inner.read_with(|socket| socket.peek(buf)).await
     }
 
-    /// Waits for the next readability event; see [`Async::readable`].
+    /// Waits until the socket is readable; see [`Async::readable`].
     ///
     /// # Examples
     ///
@@ -278,7 +267,7 @@ impl UdpSocket {
         self.inner.readable()
     }
 
-    /// Waits for the next writability event; see [`Async::readable`].
+    /// Waits until the socket is writable; see [`Async::writable`].
     ///
     /// # Examples
     ///
@@ -300,48 +289,15 @@ impl UdpSocket {
         self.inner.writable()
     }
 
-    /// The address it is bound to.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::net::UdpSocket;
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// tether::run(async {
-    ///     let socket = UdpSocket::bind("127.0.0.1:0").await?;
-    ///     let addr = socket.local_addr()?;
-    ///     assert!(addr.ip().is_loopback());
-    ///     assert_ne!(addr.port(), 0);
-    ///     Ok(())
-    /// })
-    /// # }
-    /// ```
+    /// The address it is bound to, shown in
+    /// [`UdpSocket`'s example](UdpSocket#examples).
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.inner.get_ref().local_addr()
     }
 
-    /// The peer set by `connect`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::io::ErrorKind;
-    ///
-    /// use tether::net::UdpSocket;
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// tether::run(async {
-    /// #   let a = UdpSocket::bind("127.0.0.1:0").await?;
-    /// #   let b = UdpSocket::bind("127.0.0.1:0").await?;
-    ///     // No peer yet.
-    ///     assert_eq!(a.peer_addr().unwrap_err().kind(), ErrorKind::NotConnected);
-    ///     a.connect(b.local_addr()?).await?;
-    ///     assert_eq!(a.peer_addr()?, b.local_addr()?);
-    ///     Ok(())
-    /// })
-    /// # }
-    /// ```
+    /// The peer set by [`connect`](UdpSocket::connect), or a
+    /// `NotConnected` error before, shown in
+    /// [`UdpSocket`'s example](UdpSocket#examples).
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.inner.get_ref().peer_addr()
     }
@@ -394,25 +350,8 @@ impl UdpSocket {
         })
     }
 
-    /// Unwraps the std socket, still in non-blocking mode.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::io::ErrorKind;
-    ///
-    /// use tether::net::UdpSocket;
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// tether::run(async {
-    ///     let socket = UdpSocket::bind("127.0.0.1:0").await?.into_std();
-    ///     // Still non-blocking: nothing to receive, and it says so.
-    ///     let err = socket.recv(&mut [0; 16]).unwrap_err();
-    ///     assert_eq!(err.kind(), ErrorKind::WouldBlock);
-    ///     Ok(())
-    /// })
-    /// # }
-    /// ```
+    /// Unwraps the std socket, still in non-blocking mode, shown in
+    /// [`UdpSocket`'s example](UdpSocket#examples).
     pub fn into_std(self) -> std::net::UdpSocket {
         self.inner.into_inner()
     }

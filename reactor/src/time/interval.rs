@@ -82,7 +82,7 @@ pub fn interval_at(start: Instant, period: Duration) -> Interval {
 ///
 /// # Examples
 ///
-/// `Skip` after the loop was stuck for three periods:
+/// The default, and `Skip` after the loop was stuck for three periods:
 ///
 /// ```
 /// use std::time::Duration;
@@ -92,6 +92,7 @@ pub fn interval_at(start: Instant, period: Duration) -> Interval {
 /// tether::run(async {
 ///     let period = Duration::from_millis(2);
 ///     let mut every = interval(period);
+///     assert_eq!(every.missed_tick_behavior(), MissedTickBehavior::Burst);
 ///     every.set_missed_tick_behavior(MissedTickBehavior::Skip);
 ///     let first = every.tick().await;
 ///     std::thread::sleep(period * 3); // blocks the loop: ticks are missed
@@ -268,18 +269,8 @@ impl Interval {
         self.period
     }
 
-    /// What the interval does about missed ticks.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    ///
-    /// use tether::time::{MissedTickBehavior, interval};
-    ///
-    /// let every = interval(Duration::from_millis(5));
-    /// assert_eq!(every.missed_tick_behavior(), MissedTickBehavior::Burst);
-    /// ```
+    /// What the interval does about missed ticks, shown in
+    /// [`MissedTickBehavior`'s example](MissedTickBehavior#examples).
     pub fn missed_tick_behavior(&self) -> MissedTickBehavior {
         self.missed
     }

@@ -5,20 +5,23 @@
 //!
 //! | tether | asyncio |
 //! |--------|---------|
-//! | [`sleep`], [`sleep_until`] | `asyncio.sleep` |
-//! | [`timeout`], [`timeout_at`] | `asyncio.wait_for`, `asyncio.timeout` |
-//! | [`interval`], [`interval_at`] | a `while True: ...; await asyncio.sleep(p)` loop, without the drift |
+//! | [`sleep`](fn@sleep), [`sleep_until`] | `asyncio.sleep` |
+//! | [`timeout`](fn@timeout), [`timeout_at`] | `asyncio.wait_for`, `asyncio.timeout` |
+//! | [`interval`](fn@interval), [`interval_at`] | a `while True: ...; await asyncio.sleep(p)` loop, without the drift |
 //!
 //! ```
-//! use std::time::Duration;
+//! use std::future::pending;
+//! use std::time::{Duration, Instant};
 //!
 //! use tether::time::{sleep, timeout};
 //!
 //! tether::run(async {
-//!     let quick = timeout(Duration::from_secs(60), sleep(Duration::from_millis(1))).await;
-//!     assert!(quick.is_ok());
-//!     let slow = timeout(Duration::from_millis(1), sleep(Duration::from_secs(60))).await;
-//!     assert!(slow.is_err());
+//!     let start = Instant::now();
+//!     sleep(Duration::from_millis(1)).await;
+//!     assert!(start.elapsed() >= Duration::from_millis(1));
+//!     // A future that never finishes, given up on after 1 ms.
+//!     let never = timeout(Duration::from_millis(1), pending::<()>()).await;
+//!     assert!(never.is_err());
 //! });
 //! ```
 //!
@@ -29,7 +32,7 @@
 //!   (1 ms) plus however long the loop takes to come around.
 //! - **Registered on first poll.** Creating a [`Sleep`] touches nothing; the
 //!   first poll that finds the deadline in the future arms a timer, and
-//!   dropping the `Sleep` disarms it. A [`timeout`] around a future that is
+//!   dropping the `Sleep` disarms it. A [`timeout`](fn@timeout) around a future that is
 //!   ready at once never arms one.
 //! - **Any duration.** A zero `sleep` completes on its first poll, and so
 //!   does a deadline at or before the loop's latest clock reading; one that
@@ -39,8 +42,9 @@
 //! - **One clock read.** `sleep` reads the clock once, to fix its deadline;
 //!   polls compare with the loop's own reading, taken once per iteration
 //!   while a timer is pending.
-//! - **Loop thread.** Timers belong to the loop that polls them: polling a
-//!   `Sleep` outside a tether loop panics with a message saying so.
+//! - **Loop thread.** Timers belong to the loop that polls them: a poll of
+//!   a `Sleep` that has to consult the loop (see [`Sleep`]'s panics) panics
+//!   outside a tether loop, with a message saying so.
 
 mod interval;
 mod sleep;

@@ -72,8 +72,11 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 ///
 /// # Panics
 ///
-/// Polling it while its deadline is still ahead panics if no tether loop
-/// runs on this thread.
+/// A poll that has to consult the loop panics if no tether loop runs on
+/// this thread: the first poll, and the first after a
+/// [`reset`](Sleep::reset), of any sleep but a zero [`sleep`] (over from the
+/// start) and one whose deadline lies beyond what an `Instant` holds (never
+/// over).
 ///
 /// # Examples
 ///
@@ -167,14 +170,18 @@ impl Sleep {
     /// # Examples
     ///
     /// ```
+    /// use std::future::{Future, poll_fn};
+    /// use std::pin::Pin;
+    /// use std::task::Poll;
     /// use std::time::{Duration, Instant};
     ///
-    /// use tether::time::{sleep, timeout};
+    /// use tether::time::sleep;
     ///
     /// tether::run(async {
     ///     let mut timer = sleep(Duration::from_secs(3600));
     ///     // Its first poll arms an hour-long timer...
-    ///     assert!(timeout(Duration::from_millis(1), &mut timer).await.is_err());
+    ///     let first = poll_fn(|cx| Poll::Ready(Pin::new(&mut timer).poll(cx))).await;
+    ///     assert!(first.is_pending());
     ///     // ...which the reset replaces with a short one.
     ///     let deadline = Instant::now() + Duration::from_millis(2);
     ///     timer.reset(deadline);

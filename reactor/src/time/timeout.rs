@@ -30,12 +30,19 @@ use super::sleep::{Sleep, sleep, sleep_until};
 /// # Examples
 ///
 /// ```
+/// use std::future::pending;
 /// use std::time::Duration;
-/// use tether::time::{sleep, timeout};
+///
+/// use tether::time::timeout;
+///
 /// # fn main() -> std::io::Result<()> {
 /// let rt = tether::Runtime::new()?;
-/// let result = rt.block_on(timeout(Duration::from_millis(5), sleep(Duration::from_secs(60))));
-/// assert!(result.is_err());
+/// // Ready at once: its output, and no timer armed.
+/// let ready = rt.block_on(timeout(Duration::ZERO, async { 7 }));
+/// assert_eq!(ready, Ok(7));
+/// // Never ready: given up on once 5 ms have passed.
+/// let never = rt.block_on(timeout(Duration::from_millis(5), pending::<()>()));
+/// assert!(never.is_err());
 /// # Ok(())
 /// # }
 /// ```
@@ -53,14 +60,15 @@ pub fn timeout<F: IntoFuture>(
 /// # Examples
 ///
 /// ```
+/// use std::future::pending;
 /// use std::time::{Duration, Instant};
 ///
-/// use tether::time::{sleep, timeout_at};
+/// use tether::time::timeout_at;
 ///
 /// tether::run(async {
 ///     let deadline = Instant::now() + Duration::from_millis(5);
-///     let slow = timeout_at(deadline, sleep(Duration::from_secs(3600))).await;
-///     assert!(slow.is_err());
+///     let never = timeout_at(deadline, pending::<()>()).await;
+///     assert!(never.is_err());
 ///     assert!(Instant::now() >= deadline);
 /// });
 /// ```

@@ -35,8 +35,9 @@
 //! so "the next non-empty slot" is one `trailing_zeros`, never a scan; a
 //! level is then a 6-bit digit of the tick. Six levels (36 bits) reach 2.2
 //! years, past any timeout a program really sets, for 6 × 64 list heads.
-//! One millisecond is the unit of the poller's own timeout (`epoll_wait`,
-//! `poll`): a finer tick would promise a precision the sleep cannot keep.
+//! One millisecond is the unit of `epoll_wait`'s and `poll(2)`'s timeouts,
+//! and the resolution of tokio's timers; a finer tick would cost range: at
+//! one microsecond the six levels would reach 19 hours, not 2.2 years.
 //!
 //! # The level rule
 //!
@@ -353,8 +354,8 @@ impl<T> Wheel<T> {
         }
     }
 
-    /// The wheel's now: the latest tick `poll` has reached. (The runtime
-    /// keeps its own clock; the tests check the wheel's against it.)
+    /// The wheel's now: the latest tick `poll` has reached. Only the tests
+    /// read it; the runtime keeps its own clock (`Reactor::now`).
     #[cfg(test)]
     pub(crate) fn elapsed(&self) -> Tick {
         self.elapsed

@@ -5,7 +5,8 @@
 //! a wakeup costs the writer one `write` and the loop nothing beyond the
 //! `epoll_wait` it was making anyway. The counter only grows; a `write`
 //! fails with `EAGAIN` only at 2^64 - 2, after which one read resets it
-//! (mio does the same). See the module above for the measurements.
+//! (mio does the same). The parent module, `wakeup`, gives the
+//! measurements that chose this mechanism.
 
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};

@@ -1,18 +1,21 @@
 //! The wakeup: how another thread ends the loop's sleep in the poller.
 //!
 //! The loop sleeps in one system call (`epoll_wait`, `kevent`...). Another
-//! thread ends it by making a file descriptor the poller watches ready. The
-//! bridge's sleep/notify handshake (`tether_bridge::inject`) makes sure that
-//! happens at most once per sleep; this module is the "make it ready".
+//! thread ends it by giving the poller an event: on Linux, a write to an
+//! eventfd the poller watches. The bridge's sleep/notify handshake
+//! (`tether_bridge::inject`) makes sure that happens at most once per sleep;
+//! this module is the event.
 //!
 //! # Which wakeup, and why: measured
 //!
-//! DESIGN.md offers two: `polling`'s own [`Poller::notify`] (an eventfd on
-//! Linux, already read and re-armed by every `Poller::wait`), or an eventfd
-//! that tether creates and registers as an ordinary source. `benches/wakeup.rs`
-//! measures three variants on one thread, each iteration one wakeup written
-//! and consumed (`cargo bench --bench wakeup`; medians of two interleaved
-//! rounds, 2-vCPU Linux VM):
+//! On Linux, two mechanisms can deliver it: `polling`'s own
+//! [`Poller::notify`] (an eventfd on Linux, which every `Poller::wait`
+//! reads and re-arms whether it fired or not), or an eventfd of tether's
+//! own, registered with the poller like any source. tether keeps the one
+//! that costs less per wakeup. `benches/wakeup.rs` measures three
+//! variants on one thread, each iteration one wakeup written and consumed
+//! (`cargo bench --bench wakeup`; medians of two interleaved rounds, on a
+//! 2-vCPU Linux VM):
 //!
 //! | wakeup | ns per wakeup | ratio |
 //! |--------|---------------|-------|
@@ -27,16 +30,19 @@
 //! beats `notify` because `notify`'s eventfd is then *read successfully* by
 //! `wait`, which wakes that fd's write side (another trip through epoll's
 //! callbacks), and because `notify` adds a compare-exchange of its own;
-//! with our eventfd, `wait`'s read of its idle notifier fails at once.
+//! with tether's eventfd, `wait`'s read of its idle notifier fails at once.
 //!
-//! So on Linux tether uses its own edge-triggered eventfd (`eventfd.rs`).
-//! Elsewhere it uses `Poller::notify` (`notify.rs`): on kqueue (macOS, the
-//! BSDs) that is an `EVFILT_USER` trigger, which needs no file descriptor at
-//! all; event ports and `poll(2)` have no edge-triggered mode, where
-//! `notify`'s pipe, re-armed by `polling` on every wait anyway, is what a
-//! hand-written pipe would cost at best. Those platforms were not measured
-//! here (this machine runs Linux). The same fallback serves a Linux build
-//! whose poller lacks edge-triggered mode (`polling`'s `poll(2)` backend).
+//! So on Linux and Android tether uses its own edge-triggered eventfd
+//! (`eventfd.rs`). Elsewhere it uses `Poller::notify` (`notify.rs`). Where
+//! the poller has no edge-triggered mode (event ports, `poll(2)`), an fd of
+//! tether's own would need a read and a re-arm per wakeup, the variant that
+//! was slowest on Linux; `notify` there is a `port_send` user event, or a
+//! pipe that `polling` drains on every wait anyway. On kqueue, `notify` is
+//! an `EVFILT_USER` event, with no fd at all (Apple's systems, FreeBSD,
+//! DragonFly), or a pipe (NetBSD, OpenBSD). None of these platforms was
+//! measured: the figures above are Linux's. The same fallback serves a
+//! Linux build whose poller lacks edge-triggered mode (`polling` builds its
+//! `poll(2)` backend on Linux only under a cfg of its own, for testing).
 //!
 //! # Examples
 //!
@@ -49,6 +55,7 @@
 //! let thread = std::thread::spawn(move || wakeup.wake());
 //! // Sleeps in the poller until the other thread's wake.
 //! reactor.react(Deadline::Never)?;
+//! assert_eq!(reactor.tick(), 1);
 //! thread.join().unwrap();
 //! # Ok(())
 //! # }
@@ -64,13 +71,13 @@ use std::sync::Arc;
 use polling::Poller;
 
 /// The poller key of the wakeup's own events, outside every source key
-/// (see `crate::source::SourceKey`). `usize::MAX` is `polling`'s own.
+/// (see `crate::source_table::SourceKey`). `usize::MAX` is `polling`'s own.
 pub(crate) const WAKEUP_KEY: usize = usize::MAX - 1;
 
 /// Wakes one reactor's [`react`](crate::Reactor::react) from any thread.
 ///
 /// Cheap to clone, and harmless to use after the reactor is gone: the wake
-/// then reaches a file descriptor nobody waits on.
+/// then reaches nobody.
 ///
 /// # Examples
 ///
@@ -128,8 +135,8 @@ impl Wakeup {
     ///
     /// # Implementation notes
     ///
-    /// On Linux this is one `write` to an eventfd; elsewhere, one
-    /// `Poller::notify`. It never blocks.
+    /// On Linux and Android this is one `write` to an eventfd; elsewhere,
+    /// one `Poller::notify`. It never blocks.
     ///
     /// # Examples
     ///

@@ -1,8 +1,11 @@
 //! The wakeup where tether's eventfd cannot serve: `polling`'s own
 //! `Poller::notify`.
 //!
-//! On kqueue that is an `EVFILT_USER` event (no file descriptor at all);
-//! elsewhere a pipe that `polling` reads and re-arms on every wait anyway.
+//! What that does depends on the backend: an `EVFILT_USER` event on most
+//! kqueue systems and a `port_send` user event on event ports, neither of
+//! which needs a file descriptor; a pipe on the other kqueue systems and on
+//! the `poll(2)` backend, which `polling` drains on every wait anyway. The
+//! parent module lists which system gets which.
 
 use std::sync::Arc;
 

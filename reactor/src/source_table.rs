@@ -1,0 +1,441 @@
+//! The source table: what the reactor records about every registered fd.
+//!
+//! The reactor keeps one [`SourceState`] per registered file descriptor, in
+//! a slab: the [`SourceTable`]. For each [`Direction`] a source records who
+//! waits (the waker of a `poll_wait` caller, and one per readiness future),
+//! the reactor tick of the last event, and whether the poller is armed for
+//! it. Two modules use the table, and this one imports neither:
+//!
+//! - `crate::reactor` owns it, and hands it every event the poller
+//!   returns ([`SourceTable::deliver`]);
+//! - `crate::source`, the public side (`Registration`, `Readiness`), inserts
+//!   and removes sources and adds and removes waiters.
+//!
+//! # Edge-triggered where the poller can, oneshot where it cannot
+//!
+//! On epoll and kqueue a source is registered once, edge-triggered, for
+//! both directions: the poller reports each change to ready and is never
+//! re-armed, so waiting costs no system call. Event ports (illumos,
+//! Solaris) and `polling`'s `poll(2)` backend cannot do edges; there a
+//! source is registered oneshot, watching nothing, and re-armed with one
+//! `modify` whenever a direction gains a waiter the poller does not watch,
+//! and again after each event for the directions that still have waiters
+//! ([`SourceTable::rearm`]). Neither mode loses readiness, for different
+//! reasons:
+//!
+//! - **Edge-triggered.** An edge is reported only for a change, so a waiter
+//!   that began while the fd was already ready would wait for the next
+//!   change. A waiter that follows a `WouldBlock` (`poll_wait`, and the
+//!   retry loops of `Async`) cannot be that waiter: the fd was not ready
+//!   when the operation failed, so readiness that arrives after it is a
+//!   change, and the kernel keeps the event until the reactor's next wait.
+//!   The operation and the wait happen in one poll of one task, on the loop
+//!   thread, so that wait cannot come between them. The public readiness
+//!   futures, whose callers may not have seen a `WouldBlock`, ask the
+//!   poller once to report the fd's current state
+//!   ([`SourceTable::report_current`]), as a oneshot re-arm does.
+//! - **Oneshot.** Arming reports the fd's current state: event ports report
+//!   an fd that is ready when it is associated, and the `poll(2)` backend
+//!   polls every watched fd afresh on each wait. A source that became ready
+//!   while the poller was disarmed is reported by the first wait after the
+//!   re-arm, and the re-arm happens in the same poll that stored the waker.
+//!
+//! tokio also skips the read that would fail after a short one (fewer
+//! bytes than asked for): it knows from `EPOLLRDHUP` whether the peer's end
+//! of file is already queued behind the data. `polling` does not report
+//! `EPOLLRDHUP`, and without it a short read cannot tell "nothing more" from
+//! "end of file next", so tether always tries the operation again, and
+//! waits only once it returns `WouldBlock`.
+//!
+//! # Keys and stale events
+//!
+//! The key the poller returns with an event is a [`SourceKey`]: the slab
+//! index plus a generation number that is new for each registration. Slab
+//! indices are reused as soon as a source is dropped; the generation makes
+//! an event meant for the old source miss the new one instead of waking it
+//! for readiness it never had.
+
+use std::io;
+use std::os::fd::{BorrowedFd, RawFd};
+use std::task::Waker;
+
+use polling::{Event, PollMode, Poller};
+use slab::Slab;
+
+/// The two things one can wait for on a file descriptor.
+///
+/// # Examples
+///
+/// ```
+/// use std::future::poll_fn;
+/// use std::io::{Read, Write};
+/// use std::os::unix::net::UnixStream;
+///
+/// use tether::Async;
+/// use tether_reactor::Direction;
+///
+/// # fn main() -> std::io::Result<()> {
+/// tether::run(async {
+///     let (a, b) = UnixStream::pair()?;
+///     let (a, b) = (Async::new(a)?, Async::new(b)?);
+///     let n = poll_fn(|cx| a.poll_io(Direction::Write, cx, |mut a| a.write(b"ping"))).await?;
+///     let mut buf = [0; 4];
+///     let m = poll_fn(|cx| b.poll_io(Direction::Read, cx, |mut b| b.read(&mut buf))).await?;
+///     assert_eq!((n, &buf[..m]), (4, &b"ping"[..]));
+///     Ok(())
+/// })
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Readable: data to read, a connection to accept, or end of file.
+    Read,
+    /// Writable: room in the send buffer, or a connect that finished.
+    Write,
+}
+
+/// A slab index and a generation, packed into the poller's `usize` key.
+///
+/// The generation takes the top quarter of the bits (16 on 64-bit targets,
+/// 8 on 32-bit ones), the index the rest. Indices stop short of the two
+/// keys that are not sources (see `MAX_INDEX`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SourceKey(usize);
+
+/// Every registered fd, and what the poller is armed for.
+#[derive(Debug)]
+pub(crate) struct SourceTable {
+    /// The sources, by the index in their key.
+    sources: Slab<SourceState>,
+    /// The generation the next registration gets; see [`SourceKey`].
+    next_generation: usize,
+    /// How many sources the poller is armed for, in some direction: while
+    /// it is zero, a non-blocking poll cannot report anything.
+    armed: usize,
+    /// Whether sources are registered edge-triggered: where the poller can.
+    edge: bool,
+}
+
+/// One registered fd, as the table holds it.
+#[derive(Debug)]
+pub(crate) struct SourceState {
+    /// The file descriptor.
+    ///
+    /// # Invariant
+    ///
+    /// Open from [`SourceTable::insert`] until [`SourceTable::remove`] of
+    /// its key has returned: the caller of the unsafe `insert` promised it.
+    fd: RawFd,
+    /// This registration's generation, as in its [`SourceKey`].
+    generation: usize,
+    /// Waiters and event stamps for reading, then writing.
+    directions: [DirectionState; 2],
+}
+
+/// Who waits for one direction of a source, and when it was last ready.
+#[derive(Debug, Default)]
+pub(crate) struct DirectionState {
+    /// The tick of the last event for this direction (0: none yet).
+    ready_tick: u64,
+    /// The waker of the `poll_wait` caller, until an event takes it.
+    poll_waiter: Option<Waker>,
+    /// The `Readiness` futures: a waker each (taken when woken).
+    waiters: Slab<Option<Waker>>,
+    /// Whether the poller is armed for this direction right now.
+    armed: bool,
+}
+
+// ===== impl SourceKey =====
+
+/// Bits of a key that hold the generation.
+const GENERATION_BITS: u32 = usize::BITS / 4;
+/// Mask of the generation, once shifted down.
+const GENERATION_MASK: usize = (1 << GENERATION_BITS) - 1;
+/// Bits of a key that hold the slab index.
+const INDEX_BITS: u32 = usize::BITS - GENERATION_BITS;
+/// Mask of the index bits.
+const INDEX_MASK: usize = (1 << INDEX_BITS) - 1;
+/// The largest slab index a source may have. The two above it are
+/// reserved: all-ones, with all-ones generation, is `polling`'s own key, and
+/// the one below is the wakeup's (`crate::wakeup::WAKEUP_KEY`).
+const MAX_INDEX: usize = INDEX_MASK - 2;
+
+impl SourceKey {
+    fn new(index: usize, generation: usize) -> Self {
+        debug_assert!(index <= MAX_INDEX && generation <= GENERATION_MASK);
+        Self((generation << INDEX_BITS) | index)
+    }
+
+    /// The slab index.
+    pub(crate) fn index(self) -> usize {
+        self.0 & INDEX_MASK
+    }
+
+    fn generation(self) -> usize {
+        self.0 >> INDEX_BITS
+    }
+
+    /// The raw key for the poller.
+    pub(crate) fn raw(self) -> usize {
+        self.0
+    }
+}
+
+// ===== impl SourceTable =====
+
+impl SourceTable {
+    /// An empty table, whose sources will be registered edge-triggered if
+    /// `edge`, oneshot otherwise.
+    pub(crate) fn new(edge: bool) -> Self {
+        Self {
+            sources: Slab::new(),
+            next_generation: 0,
+            armed: 0,
+            edge,
+        }
+    }
+
+    /// Registers `fd` with `poller`, watching both directions if
+    /// edge-triggered and nothing yet if oneshot, and returns its key.
+    ///
+    /// # Safety
+    ///
+    /// `fd` must stay open until [`remove`](Self::remove) of the returned
+    /// key has returned. The poller has to be told before an fd it watches
+    /// is closed (on epoll, a watched fd that was duplicated keeps producing
+    /// events after `close`), and the table re-arms the fd by number, which
+    /// after a `close` could name an unrelated file.
+    ///
+    /// # Errors
+    ///
+    /// The poller's refusal (for example a regular file on epoll), or
+    /// `OutOfMemory` once every index below `MAX_INDEX` is taken.
+    pub(crate) unsafe fn insert(&mut self, poller: &Poller, fd: RawFd) -> io::Result<SourceKey> {
+        let entry = self.sources.vacant_entry();
+        if entry.key() > MAX_INDEX {
+            return Err(io::Error::new(
+                io::ErrorKind::OutOfMemory,
+                "too many sources registered with one tether reactor",
+            ));
+        }
+        let generation = self.next_generation;
+        self.next_generation = (generation + 1) & GENERATION_MASK;
+        let key = SourceKey::new(entry.key(), generation);
+        let (interest, mode) = if self.edge {
+            (Event::all(key.raw()), PollMode::Edge)
+        } else {
+            (Event::none(key.raw()), PollMode::Oneshot)
+        };
+        // SAFETY: the caller keeps `fd` open until `remove` of this key has
+        // returned, and `remove` deletes it from the poller, which is what
+        // `Poller::add` requires.
+        unsafe { poller.add_with_mode(fd, interest, mode)? };
+        // Edge-triggered, both directions are armed for good.
+        let directions = std::array::from_fn(|_| DirectionState {
+            armed: self.edge,
+            ..Default::default()
+        });
+        entry.insert(SourceState {
+            fd,
+            generation,
+            directions,
+        });
+        count_armed(&mut self.armed, false, self.edge);
+        Ok(key)
+    }
+
+    /// Takes the source of `key` out of the table and out of the poller.
+    /// The wakers left in it are dropped unwoken.
+    pub(crate) fn remove(&mut self, poller: &Poller, key: SourceKey) {
+        let source = self.sources.remove(key.index());
+        debug_assert_eq!(source.generation, key.generation());
+        count_armed(&mut self.armed, source.is_armed(), false);
+        // SAFETY: the fd is open until this function returns (the invariant
+        // on `SourceState::fd`), and the borrow ends with the `delete`.
+        let fd = unsafe { BorrowedFd::borrow_raw(source.fd) };
+        // Failure means the fd is no longer registered, the state we want.
+        let _ = poller.delete(fd);
+    }
+
+    /// The source of `key`, which must still be in the table: only a
+    /// `Registration` holds a key, and it removes the source when dropped.
+    pub(crate) fn source_mut(&mut self, key: SourceKey) -> &mut SourceState {
+        &mut self.sources[key.index()]
+    }
+
+    /// Records an event of the poller's at reactor tick `tick`, moves the
+    /// wakers it concerns to `to_wake`, and re-arms a oneshot source for
+    /// the waiters that remain. An event whose key names a source that is
+    /// gone, or a newer source in the same slot, is dropped.
+    pub(crate) fn deliver(
+        &mut self,
+        poller: &Poller,
+        event: &Event,
+        tick: u64,
+        to_wake: &mut Vec<Waker>,
+    ) {
+        let key = SourceKey(event.key);
+        let source = self.sources.get_mut(key.index());
+        let Some(source) = source.filter(|source| source.generation == key.generation()) else {
+            return;
+        };
+        let was_armed = source.is_armed();
+        source.deliver(event, tick, self.edge, to_wake);
+        // Oneshot: the event disarmed the source; re-arm it for whoever
+        // still waits (for an edge-triggered source, a no-op). The fd is
+        // open (the invariant on `SourceState::fd`), so only the poller
+        // itself can fail here (out of memory, say). There is no caller to
+        // tell: the error is dropped, and the waiters this event did not
+        // wake stay unarmed until another wait on the source re-arms it.
+        let _ = source.rearm(poller, key);
+        count_armed(&mut self.armed, was_armed, source.is_armed());
+    }
+
+    /// Arms the poller for every direction of `key`'s source that has a
+    /// waiter and is not armed yet; see [`SourceState::rearm`].
+    pub(crate) fn rearm(&mut self, poller: &Poller, key: SourceKey) -> io::Result<()> {
+        let source = &mut self.sources[key.index()];
+        let was_armed = source.is_armed();
+        let result = source.rearm(poller, key);
+        count_armed(&mut self.armed, was_armed, source.is_armed());
+        result
+    }
+
+    /// Asks the poller, for an edge-triggered source, to report the fd's
+    /// current readiness at its next wait, as a oneshot re-arm does.
+    pub(crate) fn report_current(&self, poller: &Poller, key: SourceKey) -> io::Result<()> {
+        let source = &self.sources[key.index()];
+        // SAFETY: `source.fd` is open while its entry is in the table (the
+        // invariant on the field), and the borrow ends with this call.
+        let fd = unsafe { BorrowedFd::borrow_raw(source.fd) };
+        poller.modify_with_mode(fd, Event::all(key.raw()), PollMode::Edge)
+    }
+
+    /// Whether the poller watches any source, in any direction.
+    pub(crate) fn has_armed(&self) -> bool {
+        self.armed > 0
+    }
+
+    /// Whether sources are registered edge-triggered.
+    pub(crate) fn is_edge_triggered(&self) -> bool {
+        self.edge
+    }
+
+    /// How many sources are registered.
+    pub(crate) fn len(&self) -> usize {
+        self.sources.len()
+    }
+}
+
+/// Keeps `armed`, the count of armed sources, as one goes from armed
+/// `before` to armed `after`.
+fn count_armed(armed: &mut usize, before: bool, after: bool) {
+    match (before, after) {
+        (false, true) => *armed += 1,
+        (true, false) => *armed -= 1,
+        _ => {}
+    }
+}
+
+// ===== impl SourceState =====
+
+impl SourceState {
+    /// The waiters and event stamp of one direction.
+    pub(crate) fn direction(&mut self, direction: Direction) -> &mut DirectionState {
+        &mut self.directions[direction as usize]
+    }
+
+    /// Records an event at `tick` and moves the wakers it concerns to
+    /// `to_wake`. A oneshot source (`edge` false) is now disarmed; an
+    /// edge-triggered one stays armed.
+    fn deliver(&mut self, event: &Event, tick: u64, edge: bool, to_wake: &mut Vec<Waker>) {
+        for (direction, ready) in self
+            .directions
+            .iter_mut()
+            .zip([event.readable, event.writable])
+        {
+            // Oneshot disarms the whole registration, not one direction.
+            if !edge {
+                direction.armed = false;
+            }
+            if !ready {
+                continue;
+            }
+            direction.ready_tick = tick;
+            to_wake.extend(direction.poll_waiter.take());
+            to_wake.extend(direction.waiters.iter_mut().filter_map(|(_, w)| w.take()));
+        }
+    }
+
+    /// Arms the poller for every direction that has a waiter and is not
+    /// armed yet. A no-op when nothing changes, so it costs a system call
+    /// only when the poller's interest really grows: never for an
+    /// edge-triggered source, whose directions are armed from the start.
+    fn rearm(&mut self, poller: &Poller, key: SourceKey) -> io::Result<()> {
+        let wanted = self.directions.each_ref().map(DirectionState::has_waiter);
+        let armed = self.directions.each_ref().map(|d| d.armed);
+        if wanted.iter().zip(&armed).all(|(w, a)| !w || *a) {
+            return Ok(());
+        }
+        let mut interest = Event::none(key.raw());
+        interest.readable = wanted[0] || armed[0];
+        interest.writable = wanted[1] || armed[1];
+        // SAFETY: `self.fd` is open while this entry is in the table (the
+        // invariant on the field), and the borrow ends with this call.
+        let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
+        poller.modify(fd, interest)?;
+        self.directions[0].armed = interest.readable;
+        self.directions[1].armed = interest.writable;
+        Ok(())
+    }
+
+    /// Whether the poller watches this source in some direction.
+    fn is_armed(&self) -> bool {
+        self.directions.iter().any(|d| d.armed)
+    }
+}
+
+// ===== impl DirectionState =====
+
+impl DirectionState {
+    /// Whether an event for this direction arrived after reactor tick
+    /// `tick`.
+    pub(crate) fn is_ready_since(&self, tick: u64) -> bool {
+        self.ready_tick > tick
+    }
+
+    /// Makes `waker` the one the next event wakes for `poll_wait`,
+    /// replacing the waker of an earlier call.
+    pub(crate) fn set_poll_waiter(&mut self, waker: &Waker) {
+        store(&mut self.poll_waiter, waker);
+    }
+
+    /// Adds a readiness future's waker; returns its slot.
+    pub(crate) fn add_waiter(&mut self, waker: &Waker) -> usize {
+        self.waiters.insert(Some(waker.clone()))
+    }
+
+    /// Makes `waker` the one woken for the future in `slot`, which was
+    /// polled again (maybe by another task).
+    pub(crate) fn set_waiter(&mut self, slot: usize, waker: &Waker) {
+        store(&mut self.waiters[slot], waker);
+    }
+
+    /// Forgets the future in `slot`: it completed, or was dropped.
+    pub(crate) fn remove_waiter(&mut self, slot: usize) {
+        self.waiters.remove(slot);
+    }
+
+    fn has_waiter(&self) -> bool {
+        self.poll_waiter.is_some() || self.waiters.iter().any(|(_, w)| w.is_some())
+    }
+}
+
+/// Stores a clone of `waker` in `slot`, unless the waker there already
+/// wakes the same task.
+fn store(slot: &mut Option<Waker>, waker: &Waker) {
+    match slot {
+        Some(current) if current.will_wake(waker) => {}
+        slot => *slot = Some(waker.clone()),
+    }
+}
