@@ -73,8 +73,9 @@
 //!    results and the threads of work done elsewhere.
 //! 6. `executor/src/task/raw.rs`: a task in one allocation, and its waker.
 //! 7. `reactor/src/timer/wheel.rs`: the hierarchical timing wheel.
-//! 8. `reactor/src/source.rs` and `async_fd.rs`: readiness, and the
-//!    try-then-wait loop every I/O operation runs.
+//! 8. `reactor/src/source_table.rs`, `source.rs` and `async_fd.rs`:
+//!    readiness, why none is lost, and the try-then-wait loop every I/O
+//!    operation runs.
 //! 9. `loom-tests/`: the models that check 4 and 5, and the bugs they
 //!    catch.
 //!

@@ -18,17 +18,11 @@
 //!
 //! # One read that would block, end to end
 //!
-//! | # | file | function | what happens |
-//! |---|------|----------|--------------|
-//! | 1 | `async_fd.rs` | `Async::read_with` → `retry` | `op` returns `WouldBlock` |
-//! | 2 | `source.rs` | `Registration::next_event` → `Readiness::poll` | a waiter slot with the task's waker, stamped with [`Reactor::tick`](crate::Reactor::tick); the task returns `Pending` |
-//! | 3 | `source_table.rs` | `SourceTable::rearm` | oneshot: the poller is armed for reading; edge-triggered: nothing, it has been armed since `insert` |
-//! | 4 | the executor's run loop | | it calls [`Reactor::react`](crate::Reactor::react): a wait once it has nothing else to run, a non-blocking poll now and then while busy |
-//! | 5 | `reactor.rs` | `Reactor::react` → `dispatch` | the poller returns; the tick moves on; the event goes to the table |
-//! | 6 | `source_table.rs` | `SourceTable::deliver` | the direction's stamp becomes the new tick, its wakers go to the wake list; a oneshot source is re-armed for the waiters left |
-//! | 7 | `reactor.rs` | `Reactor::react` | the wakers are woken, after the whole batch; the task is queued |
-//! | 8 | `source.rs` | `Readiness::poll` | the stamp is newer than the waiter's: `Ready`, and the slot is freed |
-//! | 9 | `async_fd.rs` | `retry` | `op` is tried again, and reads |
+//! The whole path of a read that returns `WouldBlock`, through this file,
+//! `source.rs`, `source_table.rs`, `reactor.rs` and the executor's loop
+//! to the retry that reads, is traced hop by hop, with the function of
+//! each, in the executor's task module (`executor/src/task/mod.rs`, "The
+//! life of an I/O read that would block").
 //!
 //! # Access only through `&T`
 //!
