@@ -18,26 +18,6 @@
 //! the loop's shared state, and a place in the task list; when a producer
 //! outruns the loop, those cells are the backlog.
 //!
-//! # Examples
-//!
-//! ```
-//! use std::cell::RefCell;
-//! use std::rc::Rc;
-//! use std::time::Duration;
-//!
-//! let log = Rc::new(RefCell::new(Vec::new()));
-//! let (soon, later) = (log.clone(), log.clone());
-//! tether::run(async move {
-//!     let reminder = tether::call_later(Duration::from_secs(3600), move || {
-//!         later.borrow_mut().push("an hour later")
-//!     });
-//!     tether::call_soon(move || soon.borrow_mut().push("soon"));
-//!     tether::yield_now().await;
-//!     assert!(reminder.cancel());
-//! });
-//! assert_eq!(*log.borrow(), ["soon"]);
-//! ```
-//!
 //! [`Handle::call_soon`]: crate::Handle::call_soon
 
 use std::future::Future;
@@ -164,17 +144,26 @@ fn submit(callback: impl Future<Output = ()> + 'static, name: &str) -> CallbackH
 /// # Examples
 ///
 /// ```
-/// use std::cell::Cell;
+/// use std::cell::RefCell;
 /// use std::rc::Rc;
+/// use tether::task::TaskKind;
 ///
 /// tether::run(async {
-///     let ran = Rc::new(Cell::new(false));
-///     let flag = ran.clone();
-///     let callback: tether::CallbackHandle = tether::call_soon(move || flag.set(true));
-///     assert!(callback.cancel());
+///     let log = Rc::new(RefCell::new(Vec::new()));
+///     let (a, b) = (log.clone(), log.clone());
+///     let runs: tether::CallbackHandle = tether::call_soon(move || a.borrow_mut().push("runs"));
+///     let skipped = tether::call_soon(move || b.borrow_mut().push("skipped"));
+///     assert!(!runs.is_finished()); // it runs in the next run step
+///     // A dump lists the callback's task by the same id.
+///     let dump = tether::Handle::current().dump().unwrap();
+///     let listed = dump.tasks.iter().find(|task| task.id == runs.id()).unwrap();
+///     assert_eq!(listed.kind, TaskKind::Callback);
+///
+///     assert!(skipped.cancel());
 ///     tether::yield_now().await;
-///     assert!(!ran.get()); // cancelled before its turn came
-///     assert!(callback.is_cancelled());
+///     assert_eq!(*log.borrow(), ["runs"]); // `skipped` was cancelled before its turn
+///     assert!(runs.is_finished() && !runs.is_cancelled());
+///     assert!(skipped.is_cancelled());
 /// });
 /// ```
 pub struct CallbackHandle {
@@ -213,60 +202,21 @@ impl CallbackHandle {
 
     /// The id of the callback's task, as
     /// [`Handle::dump`](crate::Handle::dump) and the exception handler
-    /// name it.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use tether::task::TaskKind;
-    ///
-    /// tether::run(async {
-    ///     let callback = tether::call_later(Duration::from_secs(60), || ());
-    ///     let dump = tether::Handle::current().dump().unwrap();
-    ///     let listed = dump.tasks.iter().find(|task| task.id == callback.id()).unwrap();
-    ///     assert_eq!(listed.kind, TaskKind::Callback);
-    /// });
-    /// ```
+    /// name it. Shown in [`CallbackHandle`'s example](CallbackHandle#examples).
     pub fn id(&self) -> TaskId {
         self.task.id()
     }
 
-    /// Whether the callback was cancelled before it ran.
+    /// Whether the callback was cancelled before it ran. Shown in
+    /// [`CallbackHandle`'s example](CallbackHandle#examples).
     ///
     /// asyncio: `Handle.cancelled()`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::{Duration, Instant};
-    ///
-    /// tether::run(async {
-    ///     let ran = tether::call_soon(|| ());
-    ///     let timer = tether::call_at(Instant::now() + Duration::from_secs(60), || ());
-    ///     timer.cancel();
-    ///     tether::yield_now().await;
-    ///     assert!(!ran.is_cancelled());
-    ///     assert!(timer.is_cancelled());
-    /// });
-    /// ```
     pub fn is_cancelled(&self) -> bool {
         self.task.snapshot().is_cancelled()
     }
 
     /// Whether the callback is over: it ran, panicked, or was cancelled and
-    /// dropped.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// tether::run(async {
-    ///     let callback = tether::call_soon(|| ());
-    ///     assert!(!callback.is_finished()); // it runs in the next run step
-    ///     tether::yield_now().await;
-    ///     assert!(callback.is_finished());
-    /// });
-    /// ```
+    /// dropped. Shown in [`CallbackHandle`'s example](CallbackHandle#examples).
     pub fn is_finished(&self) -> bool {
         self.task.snapshot().is_complete()
     }

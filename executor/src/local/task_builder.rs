@@ -28,7 +28,14 @@ use crate::task::JoinHandle;
 ///     let fetch = tether::task::Builder::new()
 ///         .name("fetch")
 ///         .spawn(async { 200 });
+///     let plain = tether::task::Builder::new().spawn(async { 204 });
+///     // The dump names the task; one built without a name has none.
+///     let dump = tether::Handle::current().dump().unwrap();
+///     let name = |id| dump.tasks.iter().find(|task| task.id == id).unwrap().name.clone();
+///     assert_eq!(name(fetch.id()).as_deref(), Some("fetch"));
+///     assert_eq!(name(plain.id()), None);
 ///     assert_eq!(fetch.await.unwrap(), 200);
+///     assert_eq!(plain.await.unwrap(), 204);
 /// });
 /// ```
 #[derive(Debug, Default)]
@@ -40,37 +47,13 @@ pub struct TaskBuilder {
 }
 
 impl TaskBuilder {
-    /// A builder for a task without a name.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// tether::run(async {
-    ///     let task = tether::task::Builder::new().spawn(std::future::pending::<()>());
-    ///     let dump = tether::Handle::current().dump().unwrap();
-    ///     let listed = dump.tasks.iter().find(|listed| listed.id == task.id()).unwrap();
-    ///     assert_eq!(listed.name, None);
-    /// });
-    /// ```
+    /// A builder for a task without a name. Shown in
+    /// [`task::Builder`'s example](TaskBuilder#examples).
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Names the task.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// tether::run(async {
-    ///     let worker = 3;
-    ///     let task = tether::task::Builder::new()
-    ///         .name(format!("worker-{worker}"))
-    ///         .spawn(std::future::pending::<()>());
-    ///     let dump = tether::Handle::current().dump().unwrap();
-    ///     let listed = dump.tasks.iter().find(|listed| listed.id == task.id()).unwrap();
-    ///     assert_eq!(listed.name.as_deref(), Some("worker-3"));
-    /// });
-    /// ```
+    /// Names the task. Shown in [`task::Builder`'s example](TaskBuilder#examples).
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into().into_boxed_str());
         self

@@ -92,6 +92,7 @@ impl Stamp {
 /// use std::rc::Rc;
 /// use std::time::Duration;
 /// use tether::SlowCallback;
+/// use tether::task::TaskKind;
 /// # fn main() -> std::io::Result<()> {
 /// let reports = Rc::new(RefCell::new(Vec::new()));
 /// let seen = reports.clone();
@@ -99,16 +100,37 @@ impl Stamp {
 ///     .debug(true)
 ///     .slow_callback_duration(Duration::from_millis(1))
 ///     .on_slow_callback(move |slow: &SlowCallback<'_>| {
-///         seen.borrow_mut().push((slow.name().map(str::to_owned), slow.took()));
+///         let (id, kind, at) = (slow.task_id(), slow.kind(), slow.spawned_at());
+///         let name = slow.name().map(str::to_owned);
+///         seen.borrow_mut().push((id, kind, name, at, slow.took(), slow.threshold()));
 ///     })
 ///     .build()?;
-/// rt.block_on(async {
+/// let (id, line) = rt.block_on(async {
 ///     let blocker = tether::task::Builder::new().name("blocker");
-///     blocker.spawn(async { std::thread::sleep(Duration::from_millis(5)) }).await.unwrap();
+///     let blocker = blocker.spawn(async { std::thread::sleep(Duration::from_millis(5)) });
+///     let line = line!() - 1;
+///     let id = blocker.id();
+///     blocker.await.unwrap();
+///     (id, line)
 /// });
+/// // Not tasks of their own: the future of `block_on`, and a callback
+/// // sent through a `Handle`.
+/// rt.block_on(async { std::thread::sleep(Duration::from_millis(5)) });
+/// rt.handle().call_soon(|| std::thread::sleep(Duration::from_millis(5))).unwrap();
+/// rt.block_on(tether::yield_now());
+///
 /// let reports = reports.borrow();
-/// let (_, took) = reports.iter().find(|(name, _)| name.as_deref() == Some("blocker")).unwrap();
+/// let report = reports.iter().find(|report| report.0 == Some(id)).unwrap();
+/// let (_, kind, name, spawned_at, took, threshold) = report;
+/// assert_eq!(*kind, TaskKind::Task);
+/// assert_eq!(name.as_deref(), Some("blocker"));
+/// assert_eq!(spawned_at.map(|at| (at.file(), at.line())), Some((file!(), line)));
 /// assert!(*took >= Duration::from_millis(5));
+/// assert_eq!(*threshold, Duration::from_millis(1));
+/// assert!(reports.iter().any(|report| report.1 == TaskKind::BlockOn));
+/// // The callback from the `Handle` is no task, so it has no id.
+/// let sent = reports.iter().find(|report| report.0.is_none()).unwrap();
+/// assert_eq!(sent.1, TaskKind::Callback);
 /// # Ok(())
 /// # }
 /// ```
@@ -125,184 +147,37 @@ pub struct SlowCallback<'a> {
 impl SlowCallback<'_> {
     /// The task that ran; `None` for a callback sent from another thread
     /// with [`Handle::call_soon`](crate::Handle::call_soon), which is no
-    /// task.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// # use std::cell::RefCell;
-    /// # use std::rc::Rc;
-    /// # fn main() -> std::io::Result<()> {
-    /// # let seen = Rc::new(RefCell::new(Vec::new()));
-    /// # let reports = seen.clone();
-    /// let rt = tether::Runtime::builder()
-    ///     .debug(true)
-    ///     .slow_callback_duration(Duration::from_millis(1))
-    ///     .on_slow_callback(move |slow| reports.borrow_mut().push(slow.task_id()))
-    ///     .build()?;
-    /// let id = rt.block_on(async {
-    ///     let blocker = tether::spawn(async { std::thread::sleep(Duration::from_millis(5)) });
-    ///     let id = blocker.id();
-    ///     blocker.await.unwrap();
-    ///     id
-    /// });
-    /// assert!(seen.borrow().contains(&Some(id)));
-    ///
-    /// rt.handle().call_soon(|| std::thread::sleep(Duration::from_millis(5))).unwrap();
-    /// rt.block_on(tether::yield_now());
-    /// assert!(seen.borrow().contains(&None)); // no task
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// task. Shown in [`SlowCallback`'s example](SlowCallback#examples).
     pub fn task_id(&self) -> Option<TaskId> {
         self.task
     }
 
-    /// What ran: a task, a callback, or the future of `block_on`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::task::TaskKind;
-    /// use std::time::Duration;
-    /// # use std::cell::RefCell;
-    /// # use std::rc::Rc;
-    /// # fn main() -> std::io::Result<()> {
-    /// # let seen = Rc::new(RefCell::new(Vec::new()));
-    /// # let reports = seen.clone();
-    /// let rt = tether::Runtime::builder()
-    ///     .debug(true)
-    ///     .slow_callback_duration(Duration::from_millis(1))
-    ///     .on_slow_callback(move |slow| reports.borrow_mut().push(slow.kind()))
-    ///     .build()?;
-    /// // Not a task: the future of `block_on` itself.
-    /// rt.block_on(async { std::thread::sleep(Duration::from_millis(5)) });
-    /// assert!(seen.borrow().contains(&TaskKind::BlockOn));
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// What ran: a task, a callback, or the future of `block_on`. Shown in
+    /// [`SlowCallback`'s example](SlowCallback#examples).
     pub fn kind(&self) -> TaskKind {
         self.kind
     }
 
     /// The task's name, if it was given one with
-    /// [`task::Builder`](crate::TaskBuilder).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// # use std::cell::RefCell;
-    /// # use std::rc::Rc;
-    /// # fn main() -> std::io::Result<()> {
-    /// # let seen = Rc::new(RefCell::new(Vec::new()));
-    /// # let reports = seen.clone();
-    /// let rt = tether::Runtime::builder()
-    ///     .debug(true)
-    ///     .slow_callback_duration(Duration::from_millis(1))
-    ///     .on_slow_callback(move |slow| reports.borrow_mut().push(slow.name().map(str::to_owned)))
-    ///     .build()?;
-    /// rt.block_on(async {
-    ///     let blocker = tether::task::Builder::new().name("blocker");
-    ///     blocker.spawn(async { std::thread::sleep(Duration::from_millis(5)) }).await.unwrap();
-    /// });
-    /// assert!(seen.borrow().contains(&Some("blocker".to_owned())));
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// [`task::Builder`](crate::TaskBuilder). Shown in
+    /// [`SlowCallback`'s example](SlowCallback#examples).
     pub fn name(&self) -> Option<&str> {
         self.name
     }
 
-    /// Where the task was spawned, or the callback submitted.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// # use std::cell::RefCell;
-    /// # use std::rc::Rc;
-    /// # fn main() -> std::io::Result<()> {
-    /// # let seen = Rc::new(RefCell::new(Vec::new()));
-    /// # let reports = seen.clone();
-    /// let rt = tether::Runtime::builder()
-    ///     .debug(true)
-    ///     .slow_callback_duration(Duration::from_millis(1))
-    ///     .on_slow_callback(move |slow| reports.borrow_mut().push(slow.spawned_at()))
-    ///     .build()?;
-    /// let line = rt.block_on(async {
-    ///     let blocker = tether::spawn(async { std::thread::sleep(Duration::from_millis(5)) });
-    ///     let line = line!() - 1;
-    ///     blocker.await.unwrap();
-    ///     line
-    /// });
-    /// let seen = seen.borrow();
-    /// assert!(seen.iter().flatten().any(|at| at.file() == file!() && at.line() == line));
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// Where the task was spawned, or the callback submitted. Shown in
+    /// [`SlowCallback`'s example](SlowCallback#examples).
     pub fn spawned_at(&self) -> Option<&'static Location<'static>> {
         self.spawned_at
     }
 
-    /// How long the run took.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// # use std::cell::RefCell;
-    /// # use std::rc::Rc;
-    /// # fn main() -> std::io::Result<()> {
-    /// # let seen = Rc::new(RefCell::new(Vec::new()));
-    /// # let reports = seen.clone();
-    /// let rt = tether::Runtime::builder()
-    ///     .debug(true)
-    ///     .slow_callback_duration(Duration::from_millis(1))
-    ///     .on_slow_callback(move |slow| reports.borrow_mut().push(slow.took()))
-    ///     .build()?;
-    /// rt.block_on(async {
-    ///     tether::spawn(async { std::thread::sleep(Duration::from_millis(5)) }).await.unwrap();
-    /// });
-    /// assert!(seen.borrow().iter().any(|&took| took >= Duration::from_millis(5)));
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// How long the run took. Shown in [`SlowCallback`'s example](SlowCallback#examples).
     pub fn took(&self) -> Duration {
         self.took
     }
 
-    /// The loop's `slow_callback_duration`, which the run reached.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// # use std::cell::RefCell;
-    /// # use std::rc::Rc;
-    /// # fn main() -> std::io::Result<()> {
-    /// # let seen = Rc::new(RefCell::new(Vec::new()));
-    /// # let reports = seen.clone();
-    /// let rt = tether::Runtime::builder()
-    ///     .debug(true)
-    ///     .slow_callback_duration(Duration::from_millis(1))
-    ///     .on_slow_callback(move |slow| {
-    ///         reports.borrow_mut().push((slow.took(), slow.threshold()));
-    ///     })
-    ///     .build()?;
-    /// rt.block_on(async {
-    ///     tether::spawn(async { std::thread::sleep(Duration::from_millis(5)) }).await.unwrap();
-    /// });
-    /// let seen = seen.borrow();
-    /// assert!(!seen.is_empty());
-    /// for &(took, threshold) in seen.iter() {
-    ///     assert_eq!(threshold, Duration::from_millis(1));
-    ///     assert!(took >= threshold);
-    /// }
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The loop's `slow_callback_duration`, which the run reached. Shown in
+    /// [`SlowCallback`'s example](SlowCallback#examples).
     pub fn threshold(&self) -> Duration {
         self.threshold
     }

@@ -19,19 +19,44 @@ pub(crate) type ExceptionHandler = Box<dyn Fn(&Exception<'_>)>;
 /// use std::cell::RefCell;
 /// use std::rc::Rc;
 /// use tether::Exception;
+///
+/// #[derive(Debug, Clone, Copy, PartialEq)]
+/// struct Errno(i32);
 /// # fn main() -> std::io::Result<()> {
 /// let seen = Rc::new(RefCell::new(Vec::new()));
 /// let exceptions = seen.clone();
 /// let rt = tether::Runtime::builder()
 ///     .on_exception(move |exception: &Exception<'_>| {
-///         exceptions.borrow_mut().push(exception.to_string());
+///         let (id, callback) = (exception.task_id(), exception.is_callback());
+///         let message = exception.message().map(str::to_owned);
+///         let errno = exception.payload().downcast_ref::<Errno>().copied();
+///         exceptions.borrow_mut().push((exception.to_string(), id, callback, message, errno));
 ///     })
 ///     .build()?;
-/// rt.block_on(async {
-///     drop(tether::spawn(async { panic!("boom") })); // detached
+/// let (task, callback) = rt.block_on(async {
+///     let task = tether::spawn(async { panic!("disk {} is full", "/dev/sda") });
+///     let task_id = task.id();
+///     drop(task); // detached: only the handler hears of the panic
+///     let callback = tether::call_soon(|| std::panic::panic_any(Errno(28)));
 ///     tether::yield_now().await;
+///     (task_id, callback.id())
 /// });
-/// assert_eq!(*seen.borrow(), ["task 1 panicked: boom"]);
+/// rt.handle().call_soon(|| panic!("sent")).unwrap();
+/// rt.block_on(tether::yield_now());
+///
+/// let full = Some("disk /dev/sda is full".to_owned());
+/// let sent = Some("sent".to_owned());
+/// assert_eq!(
+///     *seen.borrow(),
+///     [
+///         // A detached task: its id, and the message `panic!` formatted.
+///         ("task 1 panicked: disk /dev/sda is full".to_owned(), Some(task), false, full, None),
+///         // Not a string: no message, but the payload is there.
+///         ("callback 2 panicked".to_owned(), Some(callback), true, None, Some(Errno(28))),
+///         // Sent through a `Handle`, a callback is no task: it has no id.
+///         ("callback panicked: sent".to_owned(), None, true, sent, None),
+///     ]
+/// );
 /// # Ok(())
 /// # }
 /// ```
@@ -56,122 +81,30 @@ impl<'a> Exception<'a> {
 
     /// The id of the task that panicked, or of the task that ran the
     /// callback (`call_soon`, `call_later` and `call_at` on the loop thread
-    /// make one, so that the callback can be cancelled).
+    /// make one, so that the callback can be cancelled). Shown in
+    /// [`Exception`'s example](Exception#examples).
     ///
     /// `None` for a closure that never was a task: a callback sent from
     /// another thread with [`Handle::call_soon`](crate::Handle::call_soon),
     /// a stop callback, or a `ThreadFuture`'s done callback.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use std::cell::RefCell;
-    /// # use std::rc::Rc;
-    /// # fn main() -> std::io::Result<()> {
-    /// # let seen = Rc::new(RefCell::new(Vec::new()));
-    /// # let exceptions = seen.clone();
-    /// let rt = tether::Runtime::builder()
-    ///     .on_exception(move |exception| exceptions.borrow_mut().push(exception.task_id()))
-    ///     .build()?;
-    /// let id = rt.block_on(async {
-    ///     let task = tether::spawn(async { panic!("boom") });
-    ///     let id = task.id();
-    ///     drop(task); // detached: only the handler hears of the panic
-    ///     tether::yield_now().await;
-    ///     id
-    /// });
-    /// rt.handle().call_soon(|| panic!("from a Handle")).unwrap();
-    /// rt.block_on(tether::yield_now());
-    /// assert_eq!(*seen.borrow(), [Some(id), None]);
-    /// # Ok(())
-    /// # }
-    /// ```
     pub fn task_id(&self) -> Option<TaskId> {
         self.task
     }
 
     /// Whether the panic happened in a callback (`call_soon` and friends)
-    /// rather than in a spawned task.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use std::cell::RefCell;
-    /// # use std::rc::Rc;
-    /// # fn main() -> std::io::Result<()> {
-    /// # let seen = Rc::new(RefCell::new(Vec::new()));
-    /// # let exceptions = seen.clone();
-    /// let rt = tether::Runtime::builder()
-    ///     .on_exception(move |exception| exceptions.borrow_mut().push(exception.is_callback()))
-    ///     .build()?;
-    /// rt.block_on(async {
-    ///     drop(tether::spawn(async { panic!("in a task") }));
-    ///     tether::yield_now().await;
-    ///     tether::call_soon(|| panic!("in a callback"));
-    ///     tether::yield_now().await;
-    /// });
-    /// assert_eq!(*seen.borrow(), [false, true]);
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// rather than in a spawned task. Shown in
+    /// [`Exception`'s example](Exception#examples).
     pub fn is_callback(&self) -> bool {
         self.kind == TaskKind::Callback
     }
 
     /// The panic's message, if it was a string (as `panic!("...")` makes it).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use std::cell::RefCell;
-    /// # use std::rc::Rc;
-    /// # fn main() -> std::io::Result<()> {
-    /// # let seen = Rc::new(RefCell::new(Vec::new()));
-    /// # let exceptions = seen.clone();
-    /// let rt = tether::Runtime::builder()
-    ///     .on_exception(move |exception| {
-    ///         exceptions.borrow_mut().push(exception.message().map(str::to_owned));
-    ///     })
-    ///     .build()?;
-    /// rt.block_on(async {
-    ///     tether::call_soon(|| panic!("disk {} is full", "/dev/sda"));
-    ///     tether::call_soon(|| std::panic::panic_any(42));
-    ///     tether::yield_now().await;
-    /// });
-    /// assert_eq!(*seen.borrow(), [Some("disk /dev/sda is full".to_owned()), None]);
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// Shown in [`Exception`'s example](Exception#examples).
     pub fn message(&self) -> Option<&str> {
         panic_message(self.payload)
     }
 
-    /// The panic's payload.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// #[derive(Debug, Clone, Copy, PartialEq)]
-    /// struct Errno(i32);
-    /// # use std::cell::RefCell;
-    /// # use std::rc::Rc;
-    /// # fn main() -> std::io::Result<()> {
-    /// # let seen = Rc::new(RefCell::new(Vec::new()));
-    /// # let exceptions = seen.clone();
-    /// let rt = tether::Runtime::builder()
-    ///     .on_exception(move |exception| {
-    ///         let errno = exception.payload().downcast_ref::<Errno>();
-    ///         exceptions.borrow_mut().push(errno.copied());
-    ///     })
-    ///     .build()?;
-    /// rt.block_on(async {
-    ///     tether::call_soon(|| std::panic::panic_any(Errno(28)));
-    ///     tether::yield_now().await;
-    /// });
-    /// assert_eq!(*seen.borrow(), [Some(Errno(28))]);
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The panic's payload. Shown in [`Exception`'s example](Exception#examples).
     pub fn payload(&self) -> &(dyn Any + Send) {
         self.payload
     }

@@ -1,16 +1,4 @@
 //! `Handle`: a loop seen from any thread.
-//!
-//! # Examples
-//!
-//! ```
-//! # fn main() -> std::io::Result<()> {
-//! let lt = tether::LoopThread::new()?;
-//! let handle: tether::Handle = lt.handle().clone();
-//! let answer = std::thread::spawn(move || handle.block_on(async { 6 * 7 }).unwrap());
-//! assert_eq!(answer.join().unwrap(), 42);
-//! # Ok(())
-//! # }
-//! ```
 
 use std::fmt;
 use std::future::Future;
@@ -46,7 +34,12 @@ use crate::task::{self, JoinError, Maker, TaskRef, Unsubmitted};
 /// rt.run_forever(); // runs the callback, then stops
 /// submitter.join().unwrap();
 ///
+/// // Only code running on the loop finds it as the current loop.
+/// assert!(tether::Handle::try_current().is_none());
+/// rt.block_on(async { assert!(tether::Handle::try_current().is_some()) });
+///
 /// let handle = rt.handle();
+/// assert!(!handle.is_closed());
 /// drop(rt);
 /// assert!(handle.is_closed());
 /// assert!(handle.call_soon(|| ()).is_err()); // handed back, unrun
@@ -89,16 +82,8 @@ impl Handle {
         )
     }
 
-    /// The handle of the loop running on this thread, if one is.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert!(tether::Handle::try_current().is_none());
-    /// tether::run(async {
-    ///     assert!(tether::Handle::try_current().is_some());
-    /// });
-    /// ```
+    /// The handle of the loop running on this thread, if one is. Shown in
+    /// [`Handle`'s example](Handle#examples).
     pub fn try_current() -> Option<Handle> {
         core::with_core(|core| Handle::new(core.shared().clone()))
     }
@@ -407,22 +392,10 @@ impl Handle {
         }
     }
 
-    /// Whether the loop has shut down (its runtime was dropped).
+    /// Whether the loop has shut down (its runtime was dropped). Shown in
+    /// [`Handle`'s example](Handle#examples).
     ///
     /// asyncio: `loop.is_closed()`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # fn main() -> std::io::Result<()> {
-    /// let rt = tether::Runtime::new()?;
-    /// let handle = rt.handle();
-    /// assert!(!handle.is_closed());
-    /// drop(rt);
-    /// assert!(handle.is_closed());
-    /// # Ok(())
-    /// # }
-    /// ```
     pub fn is_closed(&self) -> bool {
         self.shared.is_closed()
     }

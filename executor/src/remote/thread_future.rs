@@ -47,19 +47,31 @@ pub(crate) type Outcome<T> = Result<T, JoinError>;
 ///
 /// # fn main() -> std::io::Result<()> {
 /// let lt = tether::LoopThread::new()?;
-/// let slow = lt
-///     .spawn(async {
-///         std::future::pending::<()>().await;
-///     })
-///     .unwrap();
+/// let slow = lt.spawn(std::future::pending::<()>()).unwrap();
+/// // A task of the loop, which its dump lists by that id.
+/// let dump = lt.handle().dump().unwrap();
+/// assert!(dump.tasks.iter().any(|task| Some(task.id) == slow.task_id()));
 /// // Not done in time: the task keeps running, and comes back.
 /// let slow = slow.wait_timeout(Duration::from_millis(5)).unwrap_err();
+/// assert!(!slow.is_done());
 /// assert!(slow.cancel());
 /// assert!(slow.wait().unwrap_err().is_cancelled());
 ///
-/// // Awaited from another loop.
+/// // Once it is done, `wait` returns at once.
+/// let quick = lt.spawn(async { 6 * 7 }).unwrap();
+/// while !quick.is_done() {
+///     std::thread::sleep(Duration::from_millis(1));
+/// }
+/// assert_eq!(quick.wait().unwrap(), 42);
+///
+/// // Awaited from another loop; a job of the blocking pool is no task.
 /// let answer = lt.spawn(async { 42 }).unwrap();
-/// assert_eq!(tether::run(answer).unwrap(), 42);
+/// tether::run(async {
+///     assert_eq!(answer.await.unwrap(), 42);
+///     let job = tether::spawn_blocking(|| 6 * 7);
+///     assert_eq!(job.task_id(), None);
+///     assert_eq!(job.await.unwrap(), 42);
+/// });
 /// # Ok(())
 /// # }
 /// ```
@@ -105,23 +117,8 @@ impl<T> ThreadFuture<T> {
 
     /// The id of the loop task doing the work, as
     /// [`Handle::dump`](crate::Handle::dump) lists it; `None` for a job of
-    /// the blocking pool, which is no task.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// tether::run(async {
-    ///     let handle = tether::Handle::current();
-    ///     let remote = handle.spawn(std::future::pending::<()>()).unwrap();
-    ///     tether::yield_now().await; // the loop takes the task in
-    ///     let dump = handle.dump().unwrap();
-    ///     assert!(dump.tasks.iter().any(|task| Some(task.id) == remote.task_id()));
-    ///
-    ///     let job = tether::spawn_blocking(|| ());
-    ///     assert_eq!(job.task_id(), None);
-    ///     job.await.unwrap();
-    /// });
-    /// ```
+    /// the blocking pool, which is no task. Shown in
+    /// [`ThreadFuture`'s example](ThreadFuture#examples).
     pub fn task_id(&self) -> Option<TaskId> {
         match &self.work {
             Work::Task { task, .. } => Some(task.id()),
@@ -242,27 +239,10 @@ impl<T> ThreadFuture<T> {
     }
 
     /// Whether the result is there, and the done callbacks registered
-    /// before it came have run.
+    /// before it came have run. Shown in
+    /// [`ThreadFuture`'s example](ThreadFuture#examples).
     ///
     /// asyncio: `future.done()`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// # fn main() -> std::io::Result<()> {
-    /// let lt = tether::LoopThread::new()?;
-    /// let stuck = lt.spawn(std::future::pending::<()>()).unwrap();
-    /// assert!(!stuck.is_done());
-    ///
-    /// let quick = lt.spawn(async { 6 * 7 }).unwrap();
-    /// while !quick.is_done() {
-    ///     std::thread::sleep(Duration::from_millis(1));
-    /// }
-    /// assert_eq!(quick.wait().unwrap(), 42); // there already: no wait
-    /// # Ok(())
-    /// # }
-    /// ```
     pub fn is_done(&self) -> bool {
         self.completion.is_complete()
     }

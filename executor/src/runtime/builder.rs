@@ -1,20 +1,5 @@
 //! How a runtime is made: [`Runtime::new`], [`Runtime::builder`], and the
 //! [`Builder`] that holds the settings.
-//!
-//! # Examples
-//!
-//! ```
-//! use std::time::Duration;
-//! # fn main() -> std::io::Result<()> {
-//! let rt = tether::Builder::new()
-//!     .max_blocking_threads(4)
-//!     .shutdown_timeout(Duration::from_secs(1))
-//!     .build()?;
-//! let sum = rt.block_on(async { tether::spawn_blocking(|| 2 + 2).await.unwrap() });
-//! assert_eq!(sum, 4);
-//! # Ok(())
-//! # }
-//! ```
 
 use std::io;
 use std::num::NonZeroUsize;
@@ -54,18 +39,8 @@ impl Runtime {
         Builder::new().build()
     }
 
-    /// A [`Builder`] to configure a runtime.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # fn main() -> std::io::Result<()> {
-    /// let rt = tether::Runtime::builder().max_blocking_threads(1).build()?;
-    /// let sum = rt.block_on(async { tether::spawn_blocking(|| 1 + 2).await.unwrap() });
-    /// assert_eq!(sum, 3);
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// A [`Builder`] to configure a runtime. Shown in
+    /// [`Builder`'s example](Builder#examples).
     pub fn builder() -> Builder {
         Builder::new()
     }
@@ -83,6 +58,11 @@ impl Runtime {
 /// use std::cell::Cell;
 /// use std::rc::Rc;
 /// # fn main() -> std::io::Result<()> {
+/// // The default settings, which `Runtime::new` uses.
+/// let rt = tether::Builder::new().build()?;
+/// assert_eq!(rt.block_on(async { 6 * 7 }), 42);
+///
+/// // `Runtime::builder` is the same builder; change what you need.
 /// let panics = Rc::new(Cell::new(0));
 /// let seen = panics.clone();
 /// let rt = tether::Runtime::builder()
@@ -116,19 +96,10 @@ pub struct Builder {
 }
 
 impl Builder {
-    /// A builder with the default settings.
+    /// A builder with the default settings. Shown in
+    /// [`Builder`'s example](Builder#examples).
     ///
     /// [`Runtime::builder`] returns the same.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # fn main() -> std::io::Result<()> {
-    /// let rt = tether::Builder::new().build()?;
-    /// assert_eq!(rt.block_on(async { 6 * 7 }), 42);
-    /// # Ok(())
-    /// # }
-    /// ```
     pub fn new() -> Self {
         Self {
             on_exception: None,

@@ -26,6 +26,12 @@ use crate::remote::{Handle, ThreadFuture};
 /// let worker = tether::LoopThread::new()?;
 /// let answer = worker.spawn(async { 6 * 7 }).unwrap().wait().unwrap();
 /// assert_eq!(answer, 42);
+///
+/// // Its handle, cloned, reaches the loop from any thread.
+/// let handle = worker.handle().clone();
+/// let asker = std::thread::spawn(move || handle.block_on(async { 6 * 7 }).unwrap());
+/// assert_eq!(asker.join().unwrap(), 42);
+/// assert!(!worker.handle().is_closed());
 /// worker.stop();
 /// # Ok(())
 /// # }
@@ -84,18 +90,8 @@ impl LoopThread {
         LoopThread::builder().spawn()
     }
 
-    /// A builder to name the thread and configure the runtime.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # fn main() -> std::io::Result<()> {
-    /// let lt = tether::LoopThread::builder().name("background").spawn()?;
-    /// let name = lt.spawn(async { std::thread::current().name().map(str::to_owned) });
-    /// assert_eq!(name.unwrap().wait().unwrap().as_deref(), Some("background"));
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// A builder to name the thread and configure the runtime. Shown in
+    /// [`LoopThreadBuilder`'s example](LoopThreadBuilder#examples).
     pub fn builder() -> LoopThreadBuilder {
         LoopThreadBuilder {
             name: "tether-loop".to_owned(),
@@ -103,20 +99,7 @@ impl LoopThread {
         }
     }
 
-    /// The loop's handle.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # fn main() -> std::io::Result<()> {
-    /// let lt = tether::LoopThread::new()?;
-    /// let handle = lt.handle().clone(); // for another thread
-    /// let answer = std::thread::spawn(move || handle.block_on(async { 6 * 7 }).unwrap());
-    /// assert_eq!(answer.join().unwrap(), 42);
-    /// assert!(!lt.handle().is_closed());
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The loop's handle. Shown in [`LoopThread`'s example](LoopThread#examples).
     pub fn handle(&self) -> &Handle {
         &self.handle
     }
@@ -229,18 +212,8 @@ impl Drop for LoopThread {
 }
 
 impl LoopThreadBuilder {
-    /// Names the thread (default: `tether-loop`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # fn main() -> std::io::Result<()> {
-    /// let lt = tether::LoopThread::builder().name("io-loop").spawn()?;
-    /// let name = lt.spawn(async { std::thread::current().name().map(str::to_owned) });
-    /// assert_eq!(name.unwrap().wait().unwrap().as_deref(), Some("io-loop"));
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// Names the thread (default: `tether-loop`). Shown in
+    /// [`LoopThreadBuilder`'s example](LoopThreadBuilder#examples).
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = name.into();
         self

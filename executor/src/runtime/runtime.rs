@@ -1,24 +1,4 @@
 //! `Runtime`: a loop, owned by the thread that runs it.
-//!
-//! # Examples
-//!
-//! ```
-//! # fn main() -> std::io::Result<()> {
-//! let rt = tether::Runtime::new()?;
-//! let ticker = rt.spawn(async {
-//!     for _ in 0..3 {
-//!         tether::yield_now().await;
-//!     }
-//!     "done"
-//! });
-//! assert_eq!(rt.block_on(ticker).unwrap(), "done");
-//!
-//! let handle = rt.handle();
-//! drop(rt); // shuts the loop down
-//! assert!(handle.is_closed());
-//! # Ok(())
-//! # }
-//! ```
 
 use std::future::Future;
 use std::panic::Location;

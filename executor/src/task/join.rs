@@ -21,6 +21,20 @@ use crate::observe::panic_message;
 /// a panic of a detached task goes to the runtime's exception handler
 /// ([`Builder::on_exception`](crate::Builder::on_exception)).
 ///
+/// # Examples
+///
+/// ```
+/// tether::run(async {
+///     let first = tether::spawn(async { 1 });
+///     let second = tether::spawn(async { 2 });
+///     assert!(first.id() < second.id()); // ids follow spawn order
+///     assert!(!first.is_finished()); // it starts in the next run step
+///     tether::yield_now().await;
+///     assert!(first.is_finished());
+///     assert_eq!(first.await.unwrap() + second.await.unwrap(), 3);
+/// });
+/// ```
+///
 /// A `JoinHandle` belongs to the loop thread of its task: it is neither
 /// `Send` nor `Sync`.
 ///
@@ -47,11 +61,12 @@ pub struct JoinHandle<T> {
 /// tether::run(async {
 ///     let cancelled = tether::spawn(std::future::pending::<()>());
 ///     cancelled.cancel();
-///     assert!(cancelled.await.unwrap_err().is_cancelled());
+///     let error = cancelled.await.unwrap_err();
+///     assert!(error.is_cancelled() && !error.is_panicked());
 ///
 ///     let panicked = tether::spawn(async { panic!("boom") });
 ///     let error = panicked.await.unwrap_err();
-///     assert!(error.is_panicked());
+///     assert!(error.is_panicked() && !error.is_cancelled());
 ///     assert_eq!(error.panic_message(), Some("boom"));
 /// });
 /// ```
@@ -104,37 +119,14 @@ impl<T> JoinHandle<T> {
     }
 
     /// Whether the task has finished: returned, panicked or was cancelled.
+    /// Shown in [`JoinHandle`'s example](JoinHandle#examples).
     ///
     /// asyncio: `Task.done()`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// tether::run(async {
-    ///     let task = tether::spawn(async { 1 });
-    ///     assert!(!task.is_finished()); // it starts in the next run step
-    ///     tether::yield_now().await;
-    ///     assert!(task.is_finished());
-    ///     assert_eq!(task.await.unwrap(), 1);
-    /// });
-    /// ```
     pub fn is_finished(&self) -> bool {
         self.join.task().snapshot().is_complete()
     }
 
-    /// The task's id.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// tether::run(async {
-    ///     let first = tether::spawn(async {});
-    ///     let second = tether::spawn(async {});
-    ///     assert!(first.id() < second.id()); // spawn order
-    ///     let dump = tether::Handle::current().dump().unwrap();
-    ///     assert!(dump.tasks.iter().any(|task| task.id == second.id()));
-    /// });
-    /// ```
+    /// The task's id. Shown in [`JoinHandle`'s example](JoinHandle#examples).
     pub fn id(&self) -> TaskId {
         self.join.task().id()
     }
@@ -190,35 +182,14 @@ impl<T> fmt::Debug for JoinHandle<T> {
 // ===== impl JoinError =====
 
 impl JoinError {
-    /// Whether the task was cancelled.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// tether::run(async {
-    ///     let task = tether::spawn(std::future::pending::<()>());
-    ///     task.cancel();
-    ///     let error = task.await.unwrap_err();
-    ///     assert!(error.is_cancelled());
-    ///     assert!(!error.is_panicked());
-    /// });
-    /// ```
+    /// Whether the task was cancelled. Shown in
+    /// [`JoinError`'s example](JoinError#examples).
     pub fn is_cancelled(&self) -> bool {
         matches!(self, JoinError::Cancelled)
     }
 
-    /// Whether the task panicked.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// tether::run(async {
-    ///     let task = tether::spawn(async { panic!("boom") });
-    ///     let error = task.await.unwrap_err();
-    ///     assert!(error.is_panicked());
-    ///     assert!(!error.is_cancelled());
-    /// });
-    /// ```
+    /// Whether the task panicked. Shown in
+    /// [`JoinError`'s example](JoinError#examples).
     pub fn is_panicked(&self) -> bool {
         matches!(self, JoinError::Panicked(_))
     }

@@ -223,6 +223,7 @@ pub fn as_completed<T: 'static>(
 ///     });
 ///     let fast = tether::spawn(async { "fast" });
 ///     let mut done: AsCompleted<&str> = tether::task::as_completed([slow, fast]);
+///     assert_eq!(done.remaining(), 2);
 ///     assert_eq!(done.next().await.unwrap().unwrap(), "fast");
 ///     assert_eq!(done.remaining(), 1); // the slow one, still running
 /// });
@@ -264,22 +265,8 @@ impl<T> AsCompleted<T> {
         poll_fn(|cx| self.poll_next_result(cx)).await
     }
 
-    /// How many results are still to come.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// tether::run(async {
-    ///     let tasks = [1, 2, 3].map(|n| tether::spawn(async move { n }));
-    ///     let mut done = tether::task::as_completed(tasks);
-    ///     assert_eq!(done.remaining(), 3);
-    ///     let mut sum = 0;
-    ///     while done.remaining() > 0 {
-    ///         sum += done.next().await.unwrap().unwrap();
-    ///     }
-    ///     assert_eq!(sum, 6);
-    /// });
-    /// ```
+    /// How many results are still to come. Shown in
+    /// [`AsCompleted`'s example](AsCompleted#examples).
     pub fn remaining(&self) -> usize {
         self.remaining
     }

@@ -42,8 +42,10 @@ use crate::{JoinError, JoinHandle, TaskId, spawn};
 ///
 /// tether::run(async {
 ///     let group: TaskGroup<u32, &str> = TaskGroup::new();
+///     assert!(group.is_empty());
 ///     group.spawn(async { sleep(Duration::from_millis(2)).await; Ok(1) });
 ///     group.spawn(async { Ok(2) });
+///     assert_eq!(group.len(), 2);
 ///     assert_eq!(group.join().await.unwrap(), [1, 2]);
 ///
 ///     let group: TaskGroup<(), &str> = TaskGroup::new();
@@ -51,6 +53,10 @@ use crate::{JoinError, JoinHandle, TaskId, spawn};
 ///     group.spawn(async { Err("no route to host") });
 ///     let error = group.join().await.unwrap_err();
 ///     assert_eq!(error.to_string(), "task 4 of the group failed: no route to host");
+///
+///     // A group with no child has nothing to wait for.
+///     let empty: TaskGroup<u32, &str> = TaskGroup::new();
+///     assert_eq!(empty.join().await.unwrap(), []);
 /// });
 /// ```
 #[must_use = "dropping a TaskGroup cancels its tasks; `join` it to wait for them"]
@@ -75,19 +81,7 @@ struct Group<T, E> {
 }
 
 impl<T: 'static, E: 'static> TaskGroup<T, E> {
-    /// An empty group.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::task::TaskGroup;
-    ///
-    /// tether::run(async {
-    ///     let group: TaskGroup<u32, String> = TaskGroup::new();
-    ///     assert!(group.is_empty());
-    ///     assert_eq!(group.join().await.unwrap(), []);
-    /// });
-    /// ```
+    /// An empty group. Shown in [`TaskGroup`'s example](TaskGroup#examples).
     pub fn new() -> Self {
         Self {
             group: Rc::new(Group {
@@ -147,39 +141,14 @@ impl<T: 'static, E: 'static> TaskGroup<T, E> {
         id
     }
 
-    /// How many children were spawned.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::task::TaskGroup;
-    ///
-    /// tether::run(async {
-    ///     let group: TaskGroup<u32, ()> = TaskGroup::new();
-    ///     group.spawn(async { Ok(1) });
-    ///     group.spawn(async { Ok(2) });
-    ///     assert_eq!(group.len(), 2);
-    ///     assert_eq!(group.join().await.unwrap(), [1, 2]);
-    /// });
-    /// ```
+    /// How many children were spawned. Shown in
+    /// [`TaskGroup`'s example](TaskGroup#examples).
     pub fn len(&self) -> usize {
         self.group.children.borrow().len()
     }
 
-    /// Whether no child was spawned.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::task::TaskGroup;
-    ///
-    /// tether::run(async {
-    ///     let group: TaskGroup<(), ()> = TaskGroup::new();
-    ///     assert!(group.is_empty());
-    ///     group.spawn(async { Ok(()) });
-    ///     assert!(!group.is_empty());
-    /// });
-    /// ```
+    /// Whether no child was spawned. Shown in
+    /// [`TaskGroup`'s example](TaskGroup#examples).
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -383,17 +352,24 @@ impl<E: fmt::Display> fmt::Display for Failure<E> {
 /// # Examples
 ///
 /// ```
-/// use tether::task::{GroupError, TaskGroup};
+/// use tether::task::{Failure, GroupError, TaskGroup};
 ///
 /// tether::run(async {
 ///     let group: TaskGroup<(), String> = TaskGroup::new();
 ///     group.spawn(async { Ok(()) });
 ///     let failing = group.spawn(async { Err("no route to host".to_owned()) });
 ///     let error: GroupError<String> = group.join().await.unwrap_err();
+///     assert_eq!(error.task_id(), failing); // as `spawn` returned it
+///     assert!(matches!(error.failure(), Failure::Error(e) if e == "no route to host"));
 ///     assert_eq!(
 ///         error.to_string(),
 ///         format!("task {failing} of the group failed: no route to host")
 ///     );
+///     // Owned, to handle the error itself.
+///     let Failure::Error(message) = error.into_failure() else {
+///         panic!("an error expected");
+///     };
+///     assert_eq!(message, "no route to host");
 /// });
 /// ```
 pub struct GroupError<E> {
@@ -405,58 +381,18 @@ pub struct GroupError<E> {
 
 impl<E> GroupError<E> {
     /// The id of the child that failed, as [`TaskGroup::spawn`] returned
-    /// it.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::task::TaskGroup;
-    ///
-    /// tether::run(async {
-    ///     let group: TaskGroup<(), &str> = TaskGroup::new();
-    ///     group.spawn(async { Ok(()) });
-    ///     let failing = group.spawn(async { Err("refused") });
-    ///     assert_eq!(group.join().await.unwrap_err().task_id(), failing);
-    /// });
-    /// ```
+    /// it. Shown in [`GroupError`'s example](GroupError#examples).
     pub fn task_id(&self) -> TaskId {
         self.id
     }
 
-    /// How the child failed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::task::{Failure, TaskGroup};
-    ///
-    /// tether::run(async {
-    ///     let group: TaskGroup<(), &str> = TaskGroup::new();
-    ///     group.spawn(async { Err("refused") });
-    ///     let error = group.join().await.unwrap_err();
-    ///     assert!(matches!(error.failure(), Failure::Error("refused")));
-    /// });
-    /// ```
+    /// How the child failed. Shown in [`GroupError`'s example](GroupError#examples).
     pub fn failure(&self) -> &Failure<E> {
         &self.failure
     }
 
-    /// How the child failed, owned: the error itself, or the panic.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::task::{Failure, TaskGroup};
-    ///
-    /// tether::run(async {
-    ///     let group: TaskGroup<(), String> = TaskGroup::new();
-    ///     group.spawn(async { Err("refused".to_owned()) });
-    ///     let Failure::Error(message) = group.join().await.unwrap_err().into_failure() else {
-    ///         panic!("an error expected");
-    ///     };
-    ///     assert_eq!(message, "refused");
-    /// });
-    /// ```
+    /// How the child failed, owned: the error itself, or the panic. Shown
+    /// in [`GroupError`'s example](GroupError#examples).
     pub fn into_failure(self) -> Failure<E> {
         self.failure
     }

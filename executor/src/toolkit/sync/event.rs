@@ -27,6 +27,7 @@ use super::wait_list::{WaitList, WaiterKey};
 ///
 /// tether::run(async {
 ///     let ready = Rc::new(Event::new());
+///     assert!(!ready.is_set()); // new events start unset
 ///     let waiter = tether::spawn({
 ///         let ready = ready.clone();
 ///         async move {
@@ -36,6 +37,7 @@ use super::wait_list::{WaitList, WaiterKey};
 ///     });
 ///     tether::yield_now().await;
 ///     ready.set();
+///     assert!(ready.is_set());
 ///     assert_eq!(waiter.await.unwrap(), "saw it");
 /// });
 /// ```
@@ -55,14 +57,7 @@ struct State {
 }
 
 impl Event {
-    /// A new event, not set.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let event = tether::sync::Event::new();
-    /// assert!(!event.is_set());
-    /// ```
+    /// A new event, not set. Shown in [`Event`'s example](Event#examples).
     pub fn new() -> Self {
         Self::default()
     }
@@ -116,16 +111,7 @@ impl Event {
         self.state.borrow_mut().set = false;
     }
 
-    /// Whether the event is set.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let event = tether::sync::Event::new();
-    /// assert!(!event.is_set());
-    /// event.set();
-    /// assert!(event.is_set());
-    /// ```
+    /// Whether the event is set. Shown in [`Event`'s example](Event#examples).
     pub fn is_set(&self) -> bool {
         self.state.borrow().set
     }

@@ -41,8 +41,16 @@ use super::semaphore::{Semaphore, SemaphorePermit};
 ///             })
 ///         })
 ///         .collect();
+///     tether::yield_now().await;
+///     assert!(log.is_locked()); // by writer 0, across its await
 ///     tether::task::join_all(writers).await;
-///     assert_eq!(*log.lock().await, [0, 0, 1, 1, 2, 2]);
+///     assert!(!log.is_locked());
+///
+///     // The writers are done, and with them their `Rc`s: the value comes
+///     // out, and a unique borrow needs no lock.
+///     let mut log = Rc::into_inner(log).unwrap();
+///     log.get_mut().push(3);
+///     assert_eq!(log.into_inner(), [0, 0, 1, 1, 2, 2, 3]);
 /// });
 /// ```
 pub struct Mutex<T: ?Sized> {
@@ -53,20 +61,7 @@ pub struct Mutex<T: ?Sized> {
 }
 
 impl<T> Mutex<T> {
-    /// A mutex around `value`, unlocked.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::sync::Mutex;
-    ///
-    /// tether::run(async {
-    ///     let counter = Mutex::new(0);
-    ///     assert!(!counter.is_locked());
-    ///     *counter.lock().await += 1;
-    ///     assert_eq!(counter.into_inner(), 1);
-    /// });
-    /// ```
+    /// A mutex around `value`, unlocked. Shown in [`Mutex`'s example](Mutex#examples).
     pub fn new(value: T) -> Self {
         Self {
             permit: Semaphore::new(1),
@@ -74,25 +69,8 @@ impl<T> Mutex<T> {
         }
     }
 
-    /// The value, from a mutex nobody can be waiting on.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::rc::Rc;
-    /// use tether::sync::Mutex;
-    ///
-    /// let log = tether::run(async {
-    ///     let log = Rc::new(Mutex::new(Vec::new()));
-    ///     let writer = tether::spawn({
-    ///         let log = log.clone();
-    ///         async move { log.lock().await.push("written") }
-    ///     });
-    ///     writer.await.unwrap();
-    ///     Rc::into_inner(log).unwrap().into_inner()
-    /// });
-    /// assert_eq!(log, ["written"]);
-    /// ```
+    /// The value, from a mutex nobody can be waiting on. Shown in
+    /// [`Mutex`'s example](Mutex#examples).
     pub fn into_inner(self) -> T {
         self.value.into_inner()
     }
@@ -147,30 +125,12 @@ impl<T: ?Sized> Mutex<T> {
     }
 
     /// The value, through a unique borrow of the mutex: no locking needed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut mutex = tether::sync::Mutex::new(vec![1]);
-    /// mutex.get_mut().push(2);
-    /// assert_eq!(mutex.into_inner(), [1, 2]);
-    /// ```
+    /// Shown in [`Mutex`'s example](Mutex#examples).
     pub fn get_mut(&mut self) -> &mut T {
         self.value.get_mut()
     }
 
-    /// Whether a task holds the value now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mutex = tether::sync::Mutex::new(());
-    /// assert!(!mutex.is_locked());
-    /// let guard = mutex.try_lock().unwrap();
-    /// assert!(mutex.is_locked());
-    /// drop(guard);
-    /// assert!(!mutex.is_locked());
-    /// ```
+    /// Whether a task holds the value now. Shown in [`Mutex`'s example](Mutex#examples).
     pub fn is_locked(&self) -> bool {
         self.permit.available_permits() == 0
     }

@@ -38,6 +38,7 @@ use super::wait_list::{Turn, WaitList, WaiterKey};
 ///
 /// tether::run(async {
 ///     let queue = Rc::new(Queue::bounded(2));
+///     assert_eq!(queue.capacity(), Some(2));
 ///     let producer = tether::spawn({
 ///         let queue = queue.clone();
 ///         async move {
@@ -46,12 +47,24 @@ use super::wait_list::{Turn, WaitList, WaiterKey};
 ///             }
 ///         }
 ///     });
+///     tether::yield_now().await;
+///     assert_eq!(queue.len(), 2); // the producer waits for room
+///     assert!(queue.is_full());
 ///     let mut got = Vec::new();
 ///     for _ in 0..5 {
 ///         got.push(queue.get().await);
 ///     }
 ///     producer.await.unwrap();
 ///     assert_eq!(got, [0, 1, 2, 3, 4]);
+///     assert!(queue.is_empty());
+///
+///     // An unbounded queue is never full: `put` never waits.
+///     let backlog = Queue::unbounded();
+///     assert_eq!(backlog.capacity(), None);
+///     for i in 0..1000 {
+///         backlog.try_put(i).unwrap();
+///     }
+///     assert!(!backlog.is_full());
 /// });
 /// ```
 pub struct Queue<T> {
@@ -101,19 +114,8 @@ impl<T> fmt::Display for Full<T> {
 impl<T: fmt::Debug> std::error::Error for Full<T> {}
 
 impl<T> Queue<T> {
-    /// A queue with no limit: `put` never waits.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let queue = tether::sync::Queue::unbounded();
-    /// for i in 0..1000 {
-    ///     queue.try_put(i).unwrap();
-    /// }
-    /// assert_eq!(queue.len(), 1000);
-    /// assert!(!queue.is_full());
-    /// assert_eq!(queue.capacity(), None);
-    /// ```
+    /// A queue with no limit: `put` never waits. Shown in
+    /// [`Queue`'s example](Queue#examples).
     pub fn unbounded() -> Self {
         Self::with_capacity(None)
     }
@@ -254,58 +256,23 @@ impl<T> Queue<T> {
         Some(item)
     }
 
-    /// The items in the queue now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let queue = tether::sync::Queue::unbounded();
-    /// queue.try_put('x').unwrap();
-    /// queue.try_put('y').unwrap();
-    /// assert_eq!(queue.len(), 2);
-    /// ```
+    /// The items in the queue now. Shown in [`Queue`'s example](Queue#examples).
     pub fn len(&self) -> usize {
         self.state.borrow().items.len()
     }
 
-    /// Whether the queue holds no item.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let queue = tether::sync::Queue::unbounded();
-    /// assert!(queue.is_empty());
-    /// queue.try_put(1).unwrap();
-    /// assert!(!queue.is_empty());
-    /// ```
+    /// Whether the queue holds no item. Shown in [`Queue`'s example](Queue#examples).
     pub fn is_empty(&self) -> bool {
         self.state.borrow().items.is_empty()
     }
 
-    /// Whether a `put` would wait now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let queue = tether::sync::Queue::bounded(1);
-    /// assert!(!queue.is_full());
-    /// queue.try_put(1).unwrap();
-    /// assert!(queue.is_full());
-    /// ```
+    /// Whether a `put` would wait now. Shown in [`Queue`'s example](Queue#examples).
     pub fn is_full(&self) -> bool {
         self.is_full_now(&self.state.borrow())
     }
 
-    /// The most items the queue holds; `None` if unbounded.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::sync::Queue;
-    ///
-    /// assert_eq!(Queue::<u8>::bounded(8).capacity(), Some(8));
-    /// assert_eq!(Queue::<u8>::unbounded().capacity(), None);
-    /// ```
+    /// The most items the queue holds; `None` if unbounded. Shown in
+    /// [`Queue`'s example](Queue#examples).
     pub fn capacity(&self) -> Option<usize> {
         self.capacity
     }

@@ -29,6 +29,7 @@ use super::wait_list::{Turn, WaitList, WaiterKey};
 /// tether::run(async {
 ///     // At most two downloads at a time.
 ///     let slots = Rc::new(Semaphore::new(2));
+///     assert_eq!(slots.available_permits(), 2);
 ///     let tasks: Vec<_> = (0..5)
 ///         .map(|i| {
 ///             let slots = slots.clone();
@@ -39,8 +40,11 @@ use super::wait_list::{Turn, WaitList, WaiterKey};
 ///             })
 ///         })
 ///         .collect();
+///     tether::yield_now().await;
+///     assert_eq!(slots.available_permits(), 0); // two download, three wait
 ///     let done = tether::task::join_all(tasks).await;
 ///     assert_eq!(done.into_iter().map(Result::unwrap).collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
+///     assert_eq!(slots.available_permits(), 2); // all given back
 /// });
 /// ```
 pub struct Semaphore {
@@ -57,14 +61,8 @@ struct State {
 }
 
 impl Semaphore {
-    /// A semaphore with `permits` free permits.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let slots = tether::sync::Semaphore::new(3);
-    /// assert_eq!(slots.available_permits(), 3);
-    /// ```
+    /// A semaphore with `permits` free permits. Shown in
+    /// [`Semaphore`'s example](Semaphore#examples).
     pub fn new(permits: usize) -> Self {
         Self {
             state: RefCell::new(State {
@@ -152,17 +150,8 @@ impl Semaphore {
         }
     }
 
-    /// The permits free to take now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let slots = tether::sync::Semaphore::new(2);
-    /// let permit = slots.try_acquire().unwrap();
-    /// assert_eq!(slots.available_permits(), 1);
-    /// drop(permit);
-    /// assert_eq!(slots.available_permits(), 2);
-    /// ```
+    /// The permits free to take now. Shown in
+    /// [`Semaphore`'s example](Semaphore#examples).
     pub fn available_permits(&self) -> usize {
         self.state.borrow().permits
     }
