@@ -10,7 +10,7 @@ use crate::id::TaskKind;
 use crate::remote::{Handle, ThreadFuture};
 use crate::task::JoinHandle;
 
-/// Spawns a task with settings; for now, a name. On this thread's loop
+/// Spawns a task with a name. On this thread's loop
 /// with [`spawn`](TaskBuilder::spawn), on any loop from any thread with
 /// [`spawn_on`](TaskBuilder::spawn_on).
 ///

@@ -10,7 +10,8 @@ use std::task::{Context, Poll};
 ///
 /// The task wakes itself and returns `Pending` once; the loop puts it at the
 /// back of the ready queue, so it runs again in the next iteration, after
-/// the I/O, timers and other threads have had their turn.
+/// the timers and other threads have had their turn (I/O has its turn once
+/// the loop has run `POLL_INTERVAL`, 61, tasks since its last poll).
 ///
 /// # Examples
 ///

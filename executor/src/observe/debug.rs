@@ -8,12 +8,11 @@
 //! time each task's last run began, which [`Dump`](crate::Dump) reports.
 //!
 //! It is a mode because it reads the clock twice per run, and a clock
-//! reading (`Instant::now()`, a vDSO call of some 24 ns on x86-64 Linux)
-//! is not small next to a task hop: a hop between two tasks costs about
-//! three times as much in debug mode as outside it (`cargo bench --bench
-//! micro`: `tether_debug` against `tether` in `wake/ping_pong`). Outside
-//! debug mode the loop reads the clock only for timers, and a dump has no
-//! times to show.
+//! reading (`Instant::now()`) is not small next to a task hop: a hop
+//! between two tasks costs about three times as much in debug mode as
+//! outside it (`cargo bench --bench micro`: `tether_debug` against
+//! `tether` in `wake/ping_pong`). Outside debug mode the loop reads the
+//! clock only for timers, and a dump has no times to show.
 
 use std::fmt;
 use std::panic::Location;
@@ -210,8 +209,8 @@ impl fmt::Display for SlowCallback<'_> {
 /// A duration shown in milliseconds, to the microsecond: `152.31ms`,
 /// `100ms`.
 ///
-/// `Duration`'s own `Debug` would do, but it is 2 KB of code that every
-/// binary using tether would carry for this one warning.
+/// `Duration`'s own `Debug` would do, but it would pull its formatting
+/// code into every binary that uses tether, for this one warning.
 struct Millis(Duration);
 
 impl fmt::Display for Millis {

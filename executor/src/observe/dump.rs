@@ -19,9 +19,9 @@ use crate::id::{TaskId, TaskKind};
 ///
 /// ```text
 /// 2 tasks
-///   id  kind      status     runs  last run  name          spawned at
-///    0  block_on  running       1  0 ms ago  -             src/main.rs:4:8
-///    7  task      idle          1  2.1 s ago "fetch"       src/main.rs:9:9
+///     id  kind      status       runs    last run  name              spawned at
+///      0  block_on  running         1    0 ms ago  -                 src/main.rs:4:8
+///      7  task      idle            1   2.1 s ago  "fetch"           src/main.rs:9:9
 /// ```
 ///
 /// # Examples

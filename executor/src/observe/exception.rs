@@ -8,8 +8,10 @@ use crate::id::{TaskId, TaskKind};
 /// The handler installed with [`Builder::on_exception`](crate::Builder::on_exception).
 pub(crate) type ExceptionHandler = Box<dyn Fn(&Exception<'_>)>;
 
-/// A panic nobody else will hear of: in a detached task (its `JoinHandle`
-/// was dropped), or in a callback.
+/// A panic that no `JoinHandle` will report: in a detached task (its
+/// `JoinHandle` was dropped before it panicked), in a task submitted from
+/// another thread (its `ThreadFuture` gets the panic too), in a callback,
+/// or in a destructor the loop ran.
 ///
 /// asyncio: the `context` dict handed to the loop's exception handler.
 ///

@@ -426,8 +426,9 @@ impl Handle {
     /// let lt = tether::LoopThread::new()?;
     /// let _stuck = lt.spawn(std::future::pending::<()>()).unwrap();
     /// let dump = lt.handle().dump().unwrap();
-    /// // The stuck task, or also the `block_on` of the loop's thread.
-    /// assert!(!dump.tasks.is_empty());
+    /// // The stuck task: a `LoopThread` runs `run_forever`, which has no
+    /// // `block_on` stand-in.
+    /// assert_eq!(dump.tasks.len(), 1);
     /// println!("{dump}");
     /// # Ok(())
     /// # }

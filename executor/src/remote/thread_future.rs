@@ -254,7 +254,9 @@ impl<T> ThreadFuture<T> {
     /// The callback runs on the thread that produces the outcome (the loop
     /// thread for a task, the pool thread for a blocking job) right after
     /// it is stored, or, if it is already there, at once on the calling
-    /// thread. A panic in it is caught, and reported like a callback's.
+    /// thread. A panic in it is caught, and shown to the exception handler
+    /// of the loop running on that thread, or printed to stderr where none
+    /// runs (a blocking pool thread, say).
     ///
     /// # Examples
     ///

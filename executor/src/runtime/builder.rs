@@ -331,8 +331,10 @@ impl Builder {
         self
     }
 
-    /// Sets what happens to a panic nobody else will see: one in a task
-    /// whose `JoinHandle` was dropped, or in a callback.
+    /// Sets what happens to a panic that no `JoinHandle` will report: one in
+    /// a task whose `JoinHandle` was dropped before it panicked, in a task
+    /// submitted from another thread (its `ThreadFuture` gets it too), in a
+    /// callback, or in a destructor the loop ran.
     ///
     /// asyncio: `loop.set_exception_handler(handler)`.
     ///

@@ -15,8 +15,9 @@ use crate::remote::{Handle, ThreadFuture};
 /// The "event loop in a background thread" pattern of asyncio programs:
 /// the loop thread runs `run_forever`; other threads submit work through
 /// its [`Handle`]. Stopping it, with [`stop`](LoopThread::stop) or by
-/// dropping it, stops the loop at the end of its current iteration, runs
-/// the stop callbacks, shuts the runtime down (every remaining task is
+/// dropping it, stops the loop at the end of the iteration that takes the
+/// stop request (after what was submitted before it), runs the stop
+/// callbacks, shuts the runtime down (every remaining task is
 /// dropped, on the loop thread) and joins the thread.
 ///
 /// # Examples
@@ -161,8 +162,8 @@ impl LoopThread {
     }
 
     /// Stops the loop gracefully and waits for its thread to end: the loop
-    /// finishes its current iteration, the stop callbacks run, the runtime
-    /// shuts down.
+    /// finishes the iteration that takes the stop request, the stop
+    /// callbacks run, the runtime shuts down.
     ///
     /// Called on the loop thread itself (from a task), it only asks the
     /// loop to stop: a thread cannot wait for itself.

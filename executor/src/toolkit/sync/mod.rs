@@ -3,9 +3,10 @@
 //! asyncio's `asyncio.Event`, `Queue`, `Semaphore` and `Lock`, for tasks
 //! that all run on the same loop thread. Since only that thread touches
 //! them, they need no atomics and no locks of their own: the state is in a
-//! `RefCell`, and they are not `Sync`, so the compiler keeps them on that
-//! thread (share one between tasks with an `Rc`). To talk to other threads,
-//! use [`Handle`](crate::Handle) or a channel that is `Send`.
+//! `RefCell`, and they are not `Sync`, so the compiler forbids sharing one
+//! between threads (share one between tasks with an `Rc`). To talk to
+//! other threads, use [`Handle`](crate::Handle) or a channel that is
+//! `Send`.
 //!
 //! | tether | asyncio |
 //! |--------|---------|
@@ -16,8 +17,8 @@
 //!
 //! Each keeps the tasks waiting on it in one line, first come first served
 //! (`wait_list`), and each is cancellation-safe: a task dropped while it
-//! waits loses nothing and never leaves another task waiting for a wakeup
-//! it swallowed.
+//! waits never leaves another task waiting for a wakeup it swallowed (a
+//! dropped `put` drops its item, as in asyncio).
 //!
 //! # Examples
 //!
