@@ -15,7 +15,7 @@
 //! this measures, is the system calls each variant makes per wakeup. A
 //! cross-thread version would add the same scheduler latency to all three,
 //! and on a machine whose thread wake-up latency varies within seconds, as
-//! the 2-core machines of `benches/RESULTS.md` do, its noise would bury
+//! the 2-core machine of `benches/RESULTS.md` does, its noise would bury
 //! the difference. The figures, and the choice they led to, are in
 //! `reactor/src/wakeup/mod.rs`.
 

@@ -44,7 +44,8 @@ pub fn run_scenario() -> Vec<Result<u64, JoinError>> {
                 })
             })
             .collect();
-        // Awaited together: each in turn, while all run on the pool.
+        // Awaited together: each in turn, while the pool runs them, up to
+        // its thread limit at once.
         let mut outcomes = Vec::new();
         for job in jobs {
             outcomes.push(job.await);

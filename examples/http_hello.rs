@@ -105,7 +105,9 @@ async fn read_more(stream: &TcpStream, buf: &mut Vec<u8>) -> io::Result<bool> {
     Ok(n > 0)
 }
 
-/// Parses a request head; `None` if it is not HTTP/1.x.
+/// Parses a request head; `None` if it is not an HTTP/1.x head this server
+/// handles (a bad request line, a header without `:`, a bad
+/// Content-Length, or any Transfer-Encoding).
 fn parse(head: &[u8]) -> Option<Request> {
     let head = std::str::from_utf8(head).ok()?;
     let mut lines = head.split("\r\n");

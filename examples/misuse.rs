@@ -1,6 +1,7 @@
-//! Thread-crossing scenario 6 of docs/design.md: misuse is refused loudly. Each
-//! mistake below would hang or misbehave in silence elsewhere; tether refuses
-//! it, with a message that says what to do instead, or hands the work back.
+//! Thread-crossing scenario 6 of docs/design.md: misuse is refused loudly.
+//! Each mistake below could hang or misbehave in silence if nothing checked
+//! for it; tether refuses it, with a message that says what to do instead,
+//! or hands the work back.
 //!
 //! ```text
 //! cargo run --release --example misuse

@@ -77,7 +77,7 @@ fn main() {
 
 /// Runs `work` on a new std thread; the returned future completes with its
 /// result. The thread hands the result over and wakes the task, from outside
-/// the loop: the loop wakes up through its injection queue and wakeup fd.
+/// the loop: the loop wakes up through its injection queue and its wakeup (an eventfd on Linux).
 fn on_another_thread<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> impl Future<Output = T> {

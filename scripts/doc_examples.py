@@ -4,7 +4,8 @@
 Reads the rustdoc JSON that `scripts/doc_examples.sh` makes. An item is a
 module, type, trait, function, inherent method, trait method, constant or
 macro reachable from the crate root; a re-export counts in the crate that
-defines the item, once. The rule:
+defines the item, once (statics, unions and type aliases count too). The
+rule:
 
 - Every module, type and trait has an example of its own: a fenced code
   block other than a `text` one.

@@ -9,11 +9,14 @@
 # `ppoll` (its poll backend). The poll backend is chosen below because
 # creating it needs nothing Miri lacks.
 #
-# Not covered: the reactor's three `unsafe` blocks, which promise the OS
-# that a registered fd outlives its registration (`Poller::add`,
-# `BorrowedFd::borrow_raw`). They touch no memory Miri could check, and
-# every test that uses them blocks in the poller; the reactor's unit tests
-# check the promise on real descriptors. tether-bridge forbids `unsafe`.
+# Not covered: the reactor's `unsafe` code (`source.rs`, `source_table.rs`,
+# `async_fd.rs`, `wakeup/eventfd.rs`), which promises the OS that a
+# registered fd outlives its registration (`Poller::add_with_mode`,
+# `BorrowedFd::borrow_raw`). It touches no memory Miri could check; under
+# the poll backend chosen below the wakeup is `Poller::notify`, not the
+# eventfd, and every test that registers a source blocks in the poller.
+# The reactor's unit tests check the promise on real descriptors.
+# tether-bridge forbids `unsafe`.
 #
 # Needs the nightly toolchain's miri and rust-src components, which it
 # installs if they are missing. Not part of .ci/run, since another machine

@@ -19,8 +19,8 @@ impl Drop for Running {
     }
 }
 
-/// The path of a compiled example of this package, built if `cargo test`
-/// was asked for fewer targets than all.
+/// The path of a compiled example of this package, built (in the debug
+/// profile) if `cargo test` was asked for fewer targets than all.
 fn example(name: &str) -> PathBuf {
     let dir = std::env::current_exe()
         .unwrap()

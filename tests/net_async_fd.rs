@@ -104,7 +104,7 @@ fn identity(fd: i32) -> Option<(u64, u64)> {
 }
 
 #[test]
-fn dropping_deregisters_and_then_closes_the_fd() {
+fn dropping_closes_the_fd_and_into_inner_hands_it_back() {
     tether::run(async {
         let (a, _b) = UnixStream::pair().unwrap();
         let a = Async::new(a).unwrap();
@@ -144,9 +144,10 @@ fn sockets_recreated_while_events_are_in_flight_get_no_stale_wakes() {
                 let _ = old.readable().await;
             });
             tether::yield_now().await;
-            // ...and an event on its way. The loop is busy, so it does not
-            // poll the reactor in between: the event stays in flight while
-            // the waiter is cancelled, which drops the socket.
+            // ...and an event on its way. The loop is busy, so it polls the
+            // reactor only once 61 task runs have gone by: in most rounds
+            // the event is still in flight when the waiter is cancelled,
+            // which drops the socket.
             old_peer.write_all(b"in flight").unwrap();
             waiter.cancel();
             tether::yield_now().await;

@@ -37,7 +37,7 @@ fn assert_here(at: &Location<'_>, line: u32) {
     assert_eq!(at.line(), line, "spawned at {at}");
 }
 
-/// The stuck task of the issue: spawned with a name, polled once, then
+/// A stuck task: spawned with a name, polled once, then
 /// waiting for something that never happens. Another thread's dump finds
 /// it, says where it was spawned, that it is idle after one run, and (in
 /// debug mode) for how long.
@@ -179,8 +179,9 @@ fn a_dump_counts_runs_and_tells_the_statuses_apart() {
     });
 }
 
-/// Every way to start a task records its caller: the task functions,
-/// the callbacks, `block_on`, and the spawns from other threads.
+/// Each kind of start records its caller: a task, a timed callback, a
+/// group's child, `Runtime::spawn`, `block_on`, and `Handle::spawn` from
+/// another thread.
 #[test]
 fn each_task_records_where_it_was_spawned() {
     let rt = Runtime::new().unwrap();
@@ -274,8 +275,8 @@ fn a_dump_that_the_loop_cannot_answer_is_an_error() {
 }
 
 /// Debug mode reports a run that reaches the threshold, naming the task and
-/// where it was spawned; a quick run, a callback from another thread that
-/// is quick, and everything outside debug mode go unreported.
+/// where it was spawned, whether it is a task, a callback on the loop or
+/// one from another thread; a quick run goes unreported.
 #[test]
 fn debug_mode_reports_slow_runs_by_name_and_place() {
     let reports = Rc::new(RefCell::new(Vec::new()));

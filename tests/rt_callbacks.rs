@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use support::Log;
 
 #[test]
-fn call_later_runs_in_deadline_order_then_scheduling_order() {
+fn call_at_runs_in_deadline_order_then_scheduling_order() {
     let log = Log::default();
     let inner = log.clone();
     tether::run(async move {

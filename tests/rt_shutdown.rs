@@ -37,7 +37,8 @@ fn dropping_the_runtime_drops_every_future_on_the_loop_thread() {
             let _record = record;
             slot.wait().await;
         });
-        // Queued but never run.
+        // Pending forever too: polled once, in the iteration that ends
+        // `block_on` (it was queued ahead of the yield below).
         tether::spawn(RecordsDrop {
             dropped_on: dropped_on.clone(),
         });

@@ -201,7 +201,7 @@ fn a_panicking_task_gives_panicked_and_the_loop_goes_on() {
 }
 
 #[test]
-fn the_panic_payload_can_be_resumed() {
+fn the_panic_payload_can_be_taken_back() {
     let err = tether::run(async { tether::spawn(async { std::panic::panic_any(42u32) }).await })
         .unwrap_err();
     let payload = err.into_panic();

@@ -148,7 +148,7 @@ fn a_child_spawned_after_a_failure_is_cancelled_at_once() {
 }
 
 #[test]
-fn dropping_a_group_or_its_join_cancels_the_children() {
+fn dropping_a_groups_join_cancels_the_children() {
     tether::run(within_10s(async {
         let dropped = Dropped::default();
         let group: TaskGroup<(), ()> = TaskGroup::new();

@@ -92,7 +92,7 @@ fn scenario_4_the_image_worker_serves_the_loop_without_blocking_it() {
 }
 
 #[test]
-fn scenario_5_blocking_jobs_run_together_and_the_panicking_one_is_reported() {
+fn scenario_5_each_blocking_job_gives_its_result_and_the_panicking_one_is_reported() {
     let outcomes = blocking_jobs::run_scenario();
     assert_eq!(outcomes.len(), blocking_jobs::JOBS as usize);
     for (n, outcome) in outcomes.into_iter().enumerate() {

@@ -2,8 +2,8 @@
 //! in tests that never block in the poller, so that Miri can run them.
 //!
 //! `scripts/miri.sh` runs this file under Miri with Stacked Borrows and with
-//! Tree Borrows; a plain `cargo test` runs it too. Each test names the
-//! pieces of `raw.rs` it drives. None of them sleeps in the reactor (Miri
+//! Tree Borrows; a plain `cargo test` runs it too. Most tests name the
+//! pieces of `raw.rs` they drive. None of them sleeps in the reactor (Miri
 //! has no `timerfd_create` or `ppoll`): every task here is woken by
 //! something that already happened, so the loop always has a task to run
 //! or an injected item to drain.

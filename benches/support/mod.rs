@@ -1,6 +1,7 @@
 //! What the benchmarks share: a recorder that keeps every sample criterion
-//! takes, so that each group can end with the ratio of every runtime to
-//! tether, computed from the same samples.
+//! takes, so that every entry can be given its ratio to a baseline entry
+//! (tether in `micro.rs`, `poller_notify` in `wakeup.rs`), computed from
+//! the same samples.
 
 #![allow(dead_code, reason = "each bench binary uses a part")]
 

@@ -68,10 +68,12 @@ impl hyper::rt::Write for Io {
 
 /// hyper's timer, on tether's. hyper wants sleeps that are `Send + Sync`,
 /// and a tether `Sleep` belongs to its loop, so each one runs as a task of
-/// the loop, reached through the loop's `Handle`. hyper holds the task's
-/// `ThreadFuture` (which is `Send`; a `Mutex` makes it `Sync`), and
-/// dropping it cancels the task, so a timeout that was not needed leaves no
-/// timer behind.
+/// the loop, reached through the loop's `Handle`. hyper holds a
+/// `TimerSleep` around the task's `ThreadFuture` (which is `Send`; a
+/// `Mutex` makes it `Sync`). Dropping the `TimerSleep` cancels the task
+/// (its `Drop` calls `ThreadFuture::cancel`: dropping a `ThreadFuture`
+/// alone leaves its task running), so a timeout that was not needed leaves
+/// no timer behind.
 #[derive(Clone)]
 pub(crate) struct TetherTimer(tether::Handle);
 

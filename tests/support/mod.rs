@@ -48,8 +48,8 @@ impl Drop for RecordsDrop {
     }
 }
 
-/// A future that completes once `wake` was called on its waker, from
-/// anywhere; it hands its waker out through the shared slot.
+/// A slot a task waits on: `wait` completes once `fire` was called, from
+/// any thread; `fire` also wakes the waker the waiting task left in it.
 #[derive(Clone, Default)]
 pub struct WakerSlot(Arc<Mutex<(Option<Waker>, bool)>>);
 

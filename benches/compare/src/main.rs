@@ -8,10 +8,11 @@
 //! cargo run --release -p tether-compare -- --rounds 7
 //! cargo run --release -p tether-compare -- --only ping_pong,timers --quick
 //! cargo run --release -p tether-compare -- --no-footprint --no-python
+//! cargo run --release -p tether-compare -- --out /tmp/results.md
 //! ```
 //!
-//! Why it is built this way: the speed of the 2-core machines it runs on
-//! drifts within seconds, so every round runs each workload on every
+//! Why it is built this way: the speed of a small shared machine (see the
+//! machine line of `benches/RESULTS.md`) can drift within seconds, so every round runs each workload on every
 //! contender in turn (A B C A B C …) and the report gives medians with
 //! min–max, and, for each peer, the median of the per-round ratios to
 //! tether; each run gets a fresh process, so that one runtime's heap or
@@ -36,7 +37,7 @@ use std::process::{Command, Stdio};
 use workloads::{Client, RUST_CONTENDERS, Sizes, WORKLOADS, Workload};
 
 /// Every figure, by workload, then contender, then metric, one value per
-/// round in round order.
+/// successful round, in round order.
 pub(crate) type Results = BTreeMap<&'static str, BTreeMap<String, BTreeMap<String, Vec<f64>>>>;
 
 struct Options {

@@ -182,7 +182,7 @@ pub(crate) fn render(run: &Run<'_>) -> String {
         md,
         "- {} interleaved rounds{}: in each, every workload runs on every contender in turn, each run in a fresh process. Figures are medians, with min–max. \"tether ×\" is the median of the per-round ratios of the peer's figure to tether's (of tether's to the peer's where higher is better): above 1, tether is better.\n",
         run.rounds,
-        if run.quick { " of the quick sizes (a tenth of the full ones; not for quoting)" } else { "" }
+        if run.quick { " of the quick sizes (a tenth of the full counts, 0.3 s for the servers; not for quoting)" } else { "" }
     )
     .unwrap();
 

@@ -21,10 +21,11 @@ pub(crate) enum Better {
 pub(crate) struct Metric {
     /// The key in a worker's output line.
     pub(crate) key: &'static str,
-    /// The column heading in RESULTS.md.
+    /// The metric's name in RESULTS.md: the first cell of its rows, and in
+    /// parentheses in the targets.
     pub(crate) label: &'static str,
     pub(crate) better: Better,
-    /// Whether the target "at least as fast as tokio and smol" speaks of
+    /// Whether the target "as fast as tokio and smol" speaks of
     /// it (speeds do; memory and the plain-threads reference do not).
     pub(crate) speed: bool,
 }
@@ -196,7 +197,8 @@ pub(crate) const WORKLOADS: &[Workload] = &[
 /// The Rust contenders, in the order each round runs them.
 pub(crate) const RUST_CONTENDERS: &[&str] = &["tether", "tokio", "smol"];
 
-/// The sizes; `quick` divides the big ones by ten for a trial run.
+/// The sizes; `quick` divides every count by ten and runs the servers for
+/// 0.3 s instead of 1 s, for a trial run.
 #[derive(Clone, Copy)]
 pub(crate) struct Sizes {
     pub(crate) callbacks: usize,

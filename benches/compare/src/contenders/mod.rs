@@ -10,7 +10,7 @@ pub(crate) mod tokio;
 
 /// The workloads, as one runtime runs them. Each function builds its own
 /// runtime, so that nothing carries over from one measurement to the next
-/// (each also runs in a fresh process).
+/// (and each workload runs in a fresh process).
 pub(crate) trait Contender {
     /// From another thread, `n` trivial closures submitted back to back;
     /// the time from the first submission to the last run.
