@@ -76,7 +76,9 @@ pub struct TcpListener {
 ///     assert!(!client.nodelay()?);
 ///     client.set_nodelay(true)?;
 ///     assert!(client.nodelay()?);
+///     client.writable().await?; // a new connection has room to send
 ///     client.write_all(b"hello").await?;
+///     server.readable().await?; // waiting takes nothing out of the socket
 ///     let mut buf = [0; 5];
 ///     let n = server.read(&mut buf).await?;
 ///     assert_eq!(&buf[..n], b"hello");
@@ -404,56 +406,14 @@ impl TcpStream {
         super::peek(&self.inner, buf).await
     }
 
-    /// Waits until the socket is readable; see [`Async::readable`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    ///
-    /// use tether::net::{TcpListener, TcpStream};
-    /// use tether::time::timeout;
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// tether::run(async {
-    /// #   let listener = TcpListener::bind("127.0.0.1:0").await?;
-    /// #   let client = TcpStream::connect(listener.local_addr()?).await?;
-    /// #   let (server, _) = listener.accept().await?;
-    ///     // Nothing sent yet: not readable.
-    ///     assert!(timeout(Duration::from_millis(2), server.readable()).await.is_err());
-    ///     client.write_all(b"hello").await?;
-    ///     server.readable().await?;
-    ///     // Waiting took nothing out of the socket.
-    ///     let mut buf = [0; 5];
-    ///     assert_eq!(server.read(&mut buf).await?, 5);
-    ///     Ok(())
-    /// })
-    /// # }
-    /// ```
+    /// Waits until the socket is readable; see [`Async::readable`]. Shown
+    /// in [`TcpStream`'s example](TcpStream#examples).
     pub fn readable(&self) -> Readiness<'_> {
         self.inner.readable()
     }
 
-    /// Waits until the socket is writable; see [`Async::writable`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::net::{TcpListener, TcpStream};
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// tether::run(async {
-    /// #   let listener = TcpListener::bind("127.0.0.1:0").await?;
-    /// #   let client = TcpStream::connect(listener.local_addr()?).await?;
-    /// #   let (server, _) = listener.accept().await?;
-    ///     // A new connection has room in its send buffer.
-    ///     client.writable().await?;
-    ///     assert_eq!(client.write(b"hello").await?, 5);
-    /// #   drop(server);
-    ///     Ok(())
-    /// })
-    /// # }
-    /// ```
+    /// Waits until the socket is writable; see [`Async::writable`]. Shown
+    /// in [`TcpStream`'s example](TcpStream#examples).
     pub fn writable(&self) -> Readiness<'_> {
         self.inner.writable()
     }

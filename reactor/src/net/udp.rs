@@ -29,7 +29,9 @@ use crate::source::Readiness;
 ///     let a = UdpSocket::bind("127.0.0.1:0").await?;
 ///     let b = UdpSocket::bind("127.0.0.1:0").await?;
 ///     // Unconnected: to and from any address.
+///     a.writable().await?; // an idle socket has room to send
 ///     a.send_to(b"ping", b.local_addr()?).await?;
+///     b.readable().await?; // the datagram is there
 ///     let mut buf = [0; 16];
 ///     let (n, from) = b.recv_from(&mut buf).await?;
 ///     assert_eq!((&buf[..n], from), (&b"ping"[..], a.local_addr()?));
@@ -241,50 +243,14 @@ impl UdpSocket {
         self.inner.read_with(|socket| socket.peek(buf)).await
     }
 
-    /// Waits until the socket is readable; see [`Async::readable`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    ///
-    /// use tether::net::UdpSocket;
-    /// use tether::time::timeout;
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// tether::run(async {
-    /// #   let a = UdpSocket::bind("127.0.0.1:0").await?;
-    /// #   let b = UdpSocket::bind("127.0.0.1:0").await?;
-    ///     // Nothing sent yet: not readable.
-    ///     assert!(timeout(Duration::from_millis(2), b.readable()).await.is_err());
-    ///     a.send_to(b"ping", b.local_addr()?).await?;
-    ///     b.readable().await?;
-    ///     Ok(())
-    /// })
-    /// # }
-    /// ```
+    /// Waits until the socket is readable; see [`Async::readable`]. Shown
+    /// in [`UdpSocket`'s example](UdpSocket#examples).
     pub fn readable(&self) -> Readiness<'_> {
         self.inner.readable()
     }
 
-    /// Waits until the socket is writable; see [`Async::writable`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::net::UdpSocket;
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// tether::run(async {
-    /// #   let a = UdpSocket::bind("127.0.0.1:0").await?;
-    /// #   let b = UdpSocket::bind("127.0.0.1:0").await?;
-    ///     // An idle socket has room to send.
-    ///     a.writable().await?;
-    ///     assert_eq!(a.send_to(b"ping", b.local_addr()?).await?, 4);
-    ///     Ok(())
-    /// })
-    /// # }
-    /// ```
+    /// Waits until the socket is writable; see [`Async::writable`]. Shown
+    /// in [`UdpSocket`'s example](UdpSocket#examples).
     pub fn writable(&self) -> Readiness<'_> {
         self.inner.writable()
     }

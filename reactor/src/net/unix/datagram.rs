@@ -36,7 +36,9 @@ use crate::source::Readiness;
 ///     let b = UnixDatagram::bind(&path_b)?;
 ///     assert_eq!(a.local_addr()?.as_pathname(), Some(path_a.as_path()));
 ///     // Unconnected: to and from any path.
+///     a.writable().await?; // an idle socket has room to send
 ///     a.send_to(b"ping", &path_b).await?;
+///     b.readable().await?; // the datagram is there
 ///     let mut buf = [0; 16];
 ///     let (n, from) = b.recv_from(&mut buf).await?;
 ///     assert_eq!((&buf[..n], from.as_pathname()), (&b"ping"[..], Some(path_a.as_path())));
@@ -270,48 +272,14 @@ impl UnixDatagram {
         self.inner.read_with(|socket| socket.recv(buf)).await
     }
 
-    /// Waits until the socket is readable; see [`Async::readable`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    ///
-    /// use tether::net::UnixDatagram;
-    /// use tether::time::timeout;
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// tether::run(async {
-    ///     let (a, b) = UnixDatagram::pair()?;
-    ///     // Nothing sent yet: not readable.
-    ///     assert!(timeout(Duration::from_millis(2), b.readable()).await.is_err());
-    ///     a.send(b"ping").await?;
-    ///     b.readable().await?;
-    ///     Ok(())
-    /// })
-    /// # }
-    /// ```
+    /// Waits until the socket is readable; see [`Async::readable`]. Shown
+    /// in [`UnixDatagram`'s example](UnixDatagram#examples).
     pub fn readable(&self) -> Readiness<'_> {
         self.inner.readable()
     }
 
-    /// Waits until the socket is writable; see [`Async::writable`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::net::UnixDatagram;
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// tether::run(async {
-    ///     let (a, _b) = UnixDatagram::pair()?;
-    ///     // An idle socket has room to send.
-    ///     a.writable().await?;
-    ///     assert_eq!(a.send(b"ping").await?, 4);
-    ///     Ok(())
-    /// })
-    /// # }
-    /// ```
+    /// Waits until the socket is writable; see [`Async::writable`]. Shown
+    /// in [`UnixDatagram`'s example](UnixDatagram#examples).
     pub fn writable(&self) -> Readiness<'_> {
         self.inner.writable()
     }

@@ -24,6 +24,7 @@ use crate::source::Readiness;
 ///
 /// ```
 /// use std::io::{ErrorKind, Read};
+/// use std::net::Shutdown;
 ///
 /// use tether::net::UnixStream;
 ///
@@ -31,12 +32,19 @@ use crate::source::Readiness;
 /// tether::run(async {
 ///     // Two connected ends, with no path: a socket pair.
 ///     let (a, b) = UnixStream::pair()?;
-///     a.write_all(b"ping").await?;
-///     b.write_all(b"pong").await?;
+///     a.writable().await?; // a new socket has room in its send buffer
+///     assert_eq!(a.write(b"ping").await?, 4);
+///     b.readable().await?;
 ///     let mut buf = [0; 4];
-///     b.read(&mut buf).await?;
+///     // `peek` looks, and leaves the bytes for `read`.
+///     assert_eq!(b.peek(&mut buf).await?, 4);
+///     assert_eq!(b.read(&mut buf).await?, 4);
 ///     assert_eq!(&buf, b"ping");
-///     a.read(&mut buf).await?;
+///     // A half-close: `b` reads end of file, and can still write.
+///     a.shutdown(Shutdown::Write)?;
+///     assert_eq!(b.read(&mut buf).await?, 0);
+///     b.write_all(b"pong").await?;
+///     assert_eq!(a.read(&mut buf).await?, 4);
 ///     assert_eq!(&buf, b"pong");
 ///     // Back to std, still non-blocking: nothing more to read, and `read`
 ///     // says so at once.
@@ -126,180 +134,46 @@ impl UnixStream {
     }
 
     /// Reads into `buf`, waiting until at least one byte is there; `Ok(0)`
-    /// means the peer closed its side.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::net::UnixStream;
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// tether::run(async {
-    ///     let (a, b) = UnixStream::pair()?;
-    ///     a.write_all(b"hello").await?;
-    ///     drop(a);
-    ///     let mut buf = [0; 16];
-    ///     let n = b.read(&mut buf).await?;
-    ///     assert_eq!(&buf[..n], b"hello");
-    ///     // The peer closed: end of file.
-    ///     assert_eq!(b.read(&mut buf).await?, 0);
-    ///     Ok(())
-    /// })
-    /// # }
-    /// ```
+    /// means the peer closed its side. Shown in
+    /// [`UnixStream`'s example](UnixStream#examples).
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         net::read(&self.inner, buf).await
     }
 
-    /// Writes some of `buf`, waiting until the socket takes at least one byte.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::net::UnixStream;
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// tether::run(async {
-    ///     let (a, b) = UnixStream::pair()?;
-    ///     // An empty send buffer takes all of a short write.
-    ///     assert_eq!(a.write(b"hello").await?, 5);
-    ///     let mut buf = [0; 5];
-    ///     b.read(&mut buf).await?;
-    ///     assert_eq!(&buf, b"hello");
-    ///     Ok(())
-    /// })
-    /// # }
-    /// ```
+    /// Writes some of `buf`, waiting until the socket takes at least one
+    /// byte. Shown in [`UnixStream`'s example](UnixStream#examples).
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
         net::write(&self.inner, buf).await
     }
 
-    /// Writes all of `buf`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::net::UnixStream;
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// tether::run(async {
-    ///     let (a, b) = UnixStream::pair()?;
-    ///     let data = vec![7; 1 << 20]; // more than the socket buffers hold
-    ///     let reader = tether::spawn(async move {
-    ///         let (mut total, mut buf) = (0, [0; 65536]);
-    ///         loop {
-    ///             match b.read(&mut buf).await? {
-    ///                 0 => return std::io::Result::Ok(total),
-    ///                 n => total += n,
-    ///             }
-    ///         }
-    ///     });
-    ///     a.write_all(&data).await?;
-    ///     drop(a);
-    ///     assert_eq!(reader.await.unwrap()?, data.len());
-    ///     Ok(())
-    /// })
-    /// # }
-    /// ```
+    /// Writes all of `buf`, waiting for room as the peer reads (as
+    /// [`TcpStream::write_all`](crate::net::TcpStream::write_all) shows
+    /// with more than the socket buffers hold). Shown in
+    /// [`UnixStream`'s example](UnixStream#examples).
     pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
         net::write_all(&self.inner, buf).await
     }
 
-    /// Reads into `buf` without taking the bytes out of the socket.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::net::UnixStream;
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// tether::run(async {
-    ///     let (a, b) = UnixStream::pair()?;
-    ///     a.write_all(b"hello").await?;
-    ///     let mut buf = [0; 5];
-    ///     b.peek(&mut buf).await?;
-    ///     assert_eq!(&buf, b"hello");
-    ///     // Still there for `read`.
-    ///     let mut again = [0; 5];
-    ///     b.read(&mut again).await?;
-    ///     assert_eq!(&again, b"hello");
-    ///     Ok(())
-    /// })
-    /// # }
-    /// ```
+    /// Reads into `buf` without taking the bytes out of the socket. Shown
+    /// in [`UnixStream`'s example](UnixStream#examples).
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         net::peek(&self.inner, buf).await
     }
 
-    /// Waits until the socket is readable; see [`Async::readable`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    ///
-    /// use tether::net::UnixStream;
-    /// use tether::time::timeout;
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// tether::run(async {
-    ///     let (a, b) = UnixStream::pair()?;
-    ///     // Nothing sent yet: not readable.
-    ///     assert!(timeout(Duration::from_millis(2), b.readable()).await.is_err());
-    ///     a.write_all(b"hello").await?;
-    ///     b.readable().await?;
-    ///     Ok(())
-    /// })
-    /// # }
-    /// ```
+    /// Waits until the socket is readable; see [`Async::readable`]. Shown
+    /// in [`UnixStream`'s example](UnixStream#examples).
     pub fn readable(&self) -> Readiness<'_> {
         self.inner.readable()
     }
 
-    /// Waits until the socket is writable; see [`Async::writable`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether::net::UnixStream;
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// tether::run(async {
-    ///     let (a, _b) = UnixStream::pair()?;
-    ///     // A new socket has room in its send buffer.
-    ///     a.writable().await?;
-    ///     assert_eq!(a.write(b"hello").await?, 5);
-    ///     Ok(())
-    /// })
-    /// # }
-    /// ```
+    /// Waits until the socket is writable; see [`Async::writable`]. Shown
+    /// in [`UnixStream`'s example](UnixStream#examples).
     pub fn writable(&self) -> Readiness<'_> {
         self.inner.writable()
     }
 
-    /// Shuts down the reading side, the writing side (a half-close), or both.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::net::Shutdown;
-    ///
-    /// use tether::net::UnixStream;
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// tether::run(async {
-    ///     let (a, b) = UnixStream::pair()?;
-    ///     a.shutdown(Shutdown::Write)?;
-    ///     let mut buf = [0; 3];
-    ///     assert_eq!(b.read(&mut buf).await?, 0);
-    ///     // The other direction still works.
-    ///     b.write_all(b"bye").await?;
-    ///     a.read(&mut buf).await?;
-    ///     assert_eq!(&buf, b"bye");
-    ///     Ok(())
-    /// })
-    /// # }
-    /// ```
+    /// Shuts down the reading side, the writing side (a half-close), or
+    /// both. Shown in [`UnixStream`'s example](UnixStream#examples).
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.inner.get_ref().shutdown(how)
     }
