@@ -43,8 +43,9 @@
 //!    PARKED`; if the word holds `NOTIFIED` instead, it does not sleep.
 //! 4. When the reactor returns, the loop compare-exchanges `PARKED -> EMPTY`.
 //!    If that fails, the word is `NOTIFIED`, and it stays so for the drain.
-//! 5. The drain swaps `EMPTY` into the word, then pops the items the queue
-//!    holds at that moment, and no more.
+//! 5. The drain first loads the word, and stops there unless it reads
+//!    `NOTIFIED`. Otherwise it swaps `EMPTY` into the word, then pops the
+//!    items the queue holds at that moment, and no more.
 //!
 //! # Why it is correct
 //!
@@ -57,21 +58,25 @@
 //!    (a read-modify-write, so it continues S's release sequence): D
 //!    synchronizes with S, the push of X happens before D, and the pops that
 //!    follow D find X, unless an earlier drain already took it.
-//! 2. S comes after the last drain, and before the loop's next attempt to
-//!    park. That compare-exchange then finds `NOTIFIED`, the loop does not
-//!    sleep (rule 3), and its next drain is case 1.
+//! 2. S comes after the last drain's swap, and before the loop's next
+//!    attempt to park. That compare-exchange then finds `NOTIFIED`, the loop
+//!    does not sleep (rule 3), and its next drain is case 1.
 //! 3. S comes after the loop's successful `EMPTY -> PARKED`. S finds either
 //!    `PARKED`, and P writes the wakeup, or `NOTIFIED`, which only a producer
 //!    that found `PARKED` (and so wrote the wakeup) can have stored since the
 //!    park. Either way the sleep ends, and the loop's next drain is case 1
 //!    or, if S is later still, case 2.
 //!
-//! A rule-5 drain stops at the length it read after its swap. An item pushed
-//! later belongs to a producer whose swap either came before the drain's
-//! swap (then case 1 says the length counted it) or after it (then the word
-//! is `NOTIFIED` again and the next iteration drains it). So the bound never
-//! strands an item, and a producer faster than the loop cannot keep the
-//! drain, and with it the rest of the iteration, from finishing.
+//! The drain's first load (rule 5) is a plain one, and may read a stale
+//! value; then that drain does nothing, and a later one, or the loop's next
+//! compare-exchange, which always reads the latest value, finds `NOTIFIED`.
+//!
+//! A rule-5 drain stops at the length it read after its swap. An item that
+//! length did not count belongs to a producer whose swap came after the
+//! drain's swap (had it come before, case 1 says the length counted it): the
+//! word is `NOTIFIED` again, and the next iteration drains the item. So the
+//! bound never strands an item, and a producer faster than the loop cannot
+//! keep the drain, and with it the rest of the iteration, from finishing.
 //!
 //! *At most one wakeup write per sleep.* A write needs a swap that finds
 //! `PARKED`, and leaves `NOTIFIED` behind. The word only returns to `PARKED`
@@ -103,8 +108,10 @@
 //! `loom-tests/tests/inject.rs` runs producers against a loop that parks,
 //! with [`Notify`] replaced by a loom-visible fake eventfd, and checks that
 //! every item is drained exactly once, that the loop never sleeps forever
-//! with an item queued, and that each sleep sees at most one wakeup write.
-//! `loom-tests/tests/queue.rs` checks the queue underneath, as
+//! with an item queued, that the producers wrote the wakeup no more often
+//! than the loop slept, that one producer's items come out in the order it
+//! pushed them, and that a push racing `close` is either drained or handed
+//! back. `loom-tests/tests/queue.rs` checks the queue underneath, as
 //! [`new_queue`] builds it, and `loom-tests/tests/stop.rs` the executor's
 //! stop and shutdown over this queue. The lines marked `MUTANT:` are the
 //! bugs those models are shown to catch (`loom-tests/mutants.sh`).
@@ -201,7 +208,8 @@ pub struct Inject<T, N> {
     state: AtomicU8,
     /// Ends the loop's sleep; called only by the producer that finds `PARKED`.
     notifier: N,
-    /// How many times [`Notify::notify`] was called, for the runtime's metrics.
+    /// How many wakeup writes producers made (the calls of
+    /// [`Notify::notify`] in `push`), for the runtime's metrics.
     wakeup_writes: AtomicU64,
 }
 
@@ -306,8 +314,8 @@ impl<T, N: Notify> Inject<T, N> {
     /// After [`close`](Inject::close) the item is handed back in [`Closed`].
     pub fn push(&self, item: T) -> Result<(), Closed<T>> {
         // The queue is unbounded, so the only way a push fails is a closed
-        // queue; `close` then owns the items that made it in (rule 5 at
-        // shutdown), and this one goes back to the caller.
+        // queue; `close` then takes the items that made it in, and this one
+        // goes back to the caller.
         if let Err(err) = self.queue.push(item) {
             return Err(Closed(err.into_inner()));
         }
@@ -325,8 +333,9 @@ impl<T, N: Notify> Inject<T, N> {
 
     /// Whether a producer announced an item the loop has not drained yet.
     ///
-    /// A hint for choosing the sleep timeout: it may miss an announcement
-    /// made a moment ago, which `transition_to_parked` then catches.
+    /// A hint for deciding whether to sleep at all: it may miss an
+    /// announcement made a moment ago, which `transition_to_parked` then
+    /// catches.
     ///
     /// # Examples
     ///
@@ -412,8 +421,9 @@ impl<T, N: Notify> Inject<T, N> {
 
     /// Moves the announced items to `sink`, oldest first. Loop only.
     ///
-    /// Takes at most the items present when it starts (rule 5), so it always
-    /// finishes. Returns how many items it moved.
+    /// Takes at most the items the queue holds once it has taken the
+    /// announcement (rule 5), so it always finishes. Returns how many items
+    /// it moved.
     ///
     /// # Examples
     ///
@@ -521,7 +531,8 @@ impl<T, N: Notify> Inject<T, N> {
         self.queue.is_closed()
     }
 
-    /// The notifier, for the loop's own use of the wakeup.
+    /// The notifier: the loop may write the wakeup itself, or, where the
+    /// notifier is a fake (the loom models), sleep on it.
     ///
     /// # Examples
     ///
@@ -550,7 +561,8 @@ impl<T, N: Notify> Inject<T, N> {
         &self.notifier
     }
 
-    /// How many wakeup writes producers have made so far.
+    /// How many wakeup writes producers have made so far; a write the loop
+    /// makes itself through [`notifier`](Inject::notifier) is not counted.
     ///
     /// # Examples
     ///

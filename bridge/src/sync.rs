@@ -3,20 +3,27 @@
 //! Every atomic and every cross-thread cell in `tether-bridge` comes from this
 //! module, never from `std` directly. In a normal build these are the `std`
 //! types; built with `RUSTFLAGS="--cfg loom"` they are loom's, which record
-//! every access so that loom can run a model under every interleaving the C++
-//! memory model allows (see `loom-tests/`). Code written against this module
-//! compiles unchanged in both builds, which is what lets the loom models check
-//! the very code the runtime runs.
+//! every access so that loom can run a model under every interleaving of its
+//! threads, and the weak-memory outcomes of the C++ memory model that loom
+//! implements (`loom-tests/README.md` says which it does not). Code written
+//! against this module compiles unchanged in both builds, which is what lets
+//! the loom models check the very code the runtime runs.
 //!
 //! Shims make the `std` side speak loom's API:
 //! - [`UnsafeCell`] offers `with` / `with_mut` (closures receiving a raw
-//!   pointer) instead of `get`, because that is the only access loom's cell can
-//!   track;
+//!   pointer) instead of `get`: loom's cell must know where an access begins
+//!   and ends, which a closure marks, and its `get` returns a guard, not a
+//!   raw pointer;
 //! - [`spin_yield`] is `std::hint::spin_loop` in a normal build and
-//!   `loom::thread::yield_now` under loom: a retry loop must yield to loom, or
-//!   loom sees a thread that never lets the others run and aborts the model;
+//!   `loom::thread::yield_now` under loom: a loop that waits for another
+//!   thread must yield to loom, or loom sees a thread that never lets the
+//!   others run and aborts the model. The bridge itself has no such loop:
+//!   its compare-exchange loops retry only after another thread changed the
+//!   word, and its waits block on a condition variable;
 //! - [`lock`] and [`spawn_named`] paper over what the two disagree on
-//!   (poisoning, thread names).
+//!   (std's mutex can be poisoned, loom's cannot; loom's threads have no
+//!   names), and [`ThreadHandle`] offers `is_finished`, which loom's handles
+//!   lack.
 //!
 //! One difference cannot be papered over: loom's `Condvar::wait_timeout`
 //! never times out. A model therefore checks the paths where the wait ends
@@ -284,7 +291,8 @@ impl<T> UnsafeCell<T> {
         Self(std::cell::UnsafeCell::new(value))
     }
 
-    /// Reads through a shared pointer; loom records a read.
+    /// Reads through a shared pointer; under loom, the access is recorded as
+    /// a read.
     ///
     /// # Examples
     ///
@@ -301,7 +309,8 @@ impl<T> UnsafeCell<T> {
         f(self.0.get())
     }
 
-    /// Writes through a unique pointer; loom records a write.
+    /// Writes through a unique pointer; under loom, the access is recorded
+    /// as a write.
     ///
     /// # Examples
     ///
