@@ -17,17 +17,20 @@
 //!    one thread; after `shutdown` no job is queued, and none is taken.
 //! 2. `idle` counts threads asleep on the condition variable that nobody
 //!    has chosen yet. A submitter that finds one chooses it: it decrements
-//!    `idle`, increments `notified`, and signals. A woken thread takes work
-//!    only against a `notified` count, so a spurious or timed-out wake-up
-//!    never makes two threads think they were chosen, and a job never waits
-//!    while a thread could take it: it either has a chosen sleeper, a new
-//!    thread, or `max_threads` busy ones ahead of it.
+//!    `idle`, increments `notified`, and signals. A sleeper leaves its sleep
+//!    to look for work only against a `notified` count, so a spurious or
+//!    timed-out wake-up never makes two threads think they were chosen, and
+//!    a job never waits while a thread could take it: it either has a chosen
+//!    sleeper, a new thread, or `max_threads` busy ones ahead of it (or, if
+//!    the OS refused a new thread, at least one busy one; with none, `spawn`
+//!    hands the job back).
 //! 3. A thread whose keep-alive ran out exits only if nobody chose it
 //!    meanwhile (it checks `notified` first).
 //! 4. `shutdown` marks the pool closed, takes the queued jobs out (they are
-//!    dropped by the caller: they never start), wakes every sleeper, then
-//!    waits, at most `timeout`, for running jobs to end and every thread to
-//!    leave; the threads that left are joined.
+//!    handed to the caller, to drop: they never start), wakes every
+//!    sleeper, then waits, at most `timeout`, for running jobs to end and
+//!    every thread to leave. The threads that have finished by then are
+//!    joined; the others are left detached.
 //!
 //! # The model
 //!
@@ -120,9 +123,9 @@ pub type Job = Box<dyn FnOnce() + Send + 'static>;
 pub struct PoolConfig {
     /// The most threads that run at once; `None` for asyncio's default,
     /// `min(32, cores + 4)`. The default is worked out when the pool first
-    /// starts a thread, so that a program that never runs a blocking job
-    /// neither reads the CPU count (on Linux: the affinity mask and the
-    /// cgroup quota files) nor carries the code that does.
+    /// needs a thread, so that a program that never runs a blocking job
+    /// never reads the CPU count (on Linux: the affinity mask and the cgroup
+    /// quota files).
     pub max_threads: Option<NonZeroUsize>,
     /// How long an idle thread waits for work before it exits.
     pub keep_alive: Duration,
@@ -237,9 +240,11 @@ impl PoolState {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShutdownReport {
-    /// Queued jobs that were dropped without running.
+    /// Queued jobs taken out unstarted: `shutdown` hands them back, and
+    /// they never run.
     pub dropped: usize,
-    /// Threads still running a job when the timeout ran out (left detached).
+    /// Threads that had not left the pool when the wait ended: still
+    /// running a job, or not yet out of their sleep (left detached).
     pub still_running: usize,
 }
 
@@ -341,8 +346,8 @@ impl BlockingPool {
     }
 
     /// Stops the pool (rule 4): queued jobs are returned unstarted, running
-    /// ones get until `timeout` to finish, and the threads that leave in
-    /// time are joined. Idempotent.
+    /// ones get until `timeout` to finish, and the threads that have
+    /// finished by then are joined. Idempotent.
     ///
     /// # Examples
     ///

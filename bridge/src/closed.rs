@@ -22,10 +22,13 @@ use std::fmt;
 
 /// The loop this was submitted to is closed; the submission is handed back.
 ///
-/// Returned by every operation that hands work to a loop from outside it
-/// (asyncio raises `RuntimeError: Event loop is closed` instead, and loses
-/// the callback). Nothing is dropped on the way: the closure or future is
-/// inside, so the caller can run it elsewhere, or drop it knowingly.
+/// Returned when work handed over from outside a loop finds it gone: by
+/// [`Inject::push`](crate::Inject::push) and
+/// [`BlockingPool::spawn`](crate::BlockingPool::spawn) here, and by the
+/// runtime's `Handle::call_soon` and `Handle::spawn` built on them (asyncio
+/// raises `RuntimeError: Event loop is closed` instead). Nothing is dropped
+/// on the way: the closure or future is inside, so the caller can run it
+/// elsewhere, or drop it knowingly.
 ///
 /// # Examples
 ///

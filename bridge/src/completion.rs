@@ -1,8 +1,9 @@
 //! The completion cell: one value, produced once on one thread, awaited
 //! from any other.
 //!
-//! This is the shared half of a `ThreadFuture` (asyncio's
-//! `concurrent.futures.Future`): the loop, or a blocking-pool thread,
+//! This is the shared half of a `ThreadFuture` (in Python, the
+//! `concurrent.futures.Future` that asyncio's `run_coroutine_threadsafe`
+//! returns): the loop, or a blocking-pool thread,
 //! completes the cell with the outcome of the work; the thread that
 //! submitted the work takes it, by blocking ([`Completion::wait`],
 //! [`Completion::wait_timeout`]) or by polling ([`Completion::poll_take`]),
@@ -16,18 +17,20 @@
 //! state word with a bit per party and an argument per pair of them; a
 //! `Mutex` plus a `Condvar` needs one rule, and costs an uncontended lock
 //! per operation, which is noise next to the thread wakeups around it. The
-//! loom model checks the rule, with loom's own mutex and condition
+//! loom model checks the rules, with loom's own mutex and condition
 //! variable standing in for std's.
 //!
 //! # Rules
 //!
 //! 1. Every field is read and written under the lock only.
-//! 2. `complete` happens once: it stores the value and takes every waiter
-//!    (the waker, the callbacks) out under the lock, then wakes and calls
-//!    them *after* releasing it. A callback or a waker can therefore do
-//!    anything, including touching this cell, without deadlock.
+//! 2. `complete` succeeds once, the first time: the cell is then
+//!    *resolved* (its slot leaves `Empty`). It decides under the lock whom
+//!    to wake and call, and wakes the async waiter, notifies blocked threads
+//!    and calls the callbacks only *after* releasing it. A callback or a
+//!    waker can therefore do anything, including touching this cell,
+//!    without deadlock.
 //! 3. Blocked threads wait on the condition variable in a loop that
-//!    re-checks `complete`; `complete` notifies only if one is blocked (a
+//!    re-checks the slot; `complete` notifies only if one is blocked (a
 //!    notification without a waiter is a wasted system call). It decides
 //!    under the lock, after storing the value, and notifies after releasing
 //!    the lock: a thread notified while the lock is held wakes only to block
@@ -35,11 +38,13 @@
 //!    switch on every round trip. A thread that blocks after the decision
 //!    finds the value when it re-checks.
 //! 4. A callback registered before completion runs on the completing
-//!    thread, after the value is stored; while those run (the value is lent
-//!    to them), a newly registered one joins them there; one registered
-//!    once they are done runs at once, on the registering thread. Either
-//!    way, exactly once. The cell *is complete* from that moment: value
-//!    stored, callbacks done.
+//!    thread, on the value lent to it out of the cell (the slot says
+//!    `Lent`); a callback registered while those run joins them there. Once
+//!    none is left, the value is stored, and only then are blocked threads
+//!    notified and the async waiter woken. A callback registered after that
+//!    runs at once, on the registering thread, on the value lent again.
+//!    Either way, exactly once. The cell *is complete* once the value is
+//!    stored with no callback left to run.
 //! 5. The value is taken at most once; waiting after it was taken is a bug
 //!    of the caller, and panics.
 //! 6. A producer that may be cancelled before it begins (a blocking job)
@@ -132,11 +137,11 @@ struct State<T> {
 ///   Lent ------ callbacks done --------+  Lent (then back to Ready)
 /// ```
 enum Slot<T> {
-    /// Not complete yet.
+    /// Not resolved yet.
     Empty,
     /// Complete, and waiting to be taken.
     Ready(T),
-    /// Complete, and out of the cell while callbacks look at it (rule 2);
+    /// Resolved, and out of the cell while callbacks look at it (rule 4);
     /// waiters wait for it to come back.
     Lent,
     /// Taken by a waiter.
@@ -169,8 +174,9 @@ impl<T> Completion<T> {
         }
     }
 
-    /// Stores `value` and releases every waiter. Returns the value back if
-    /// the cell was already complete (rule 2: once).
+    /// Stores `value` and releases every waiter, once the callbacks have run
+    /// on it. Returns the value back if the cell was already resolved (rule
+    /// 2: once).
     ///
     /// # Examples
     ///
@@ -218,8 +224,8 @@ impl<T> Completion<T> {
         }
     }
 
-    /// Puts `value` in the cell and wakes whoever waits for it, the async
-    /// waiter after the lock is released.
+    /// Puts `value` in the cell and releases whoever waits for it: blocked
+    /// threads and the async waiter, after the lock is released (rule 3).
     #[cfg_attr(
         tether_mutant = "completion_notify_before_store",
         allow(unreachable_code, unused_mut)
@@ -264,7 +270,7 @@ impl<T> Completion<T> {
     }
 
     /// The producer says it is beginning the work. Returns false if the
-    /// cell is already complete (cancelled, say): the work need not be done.
+    /// cell is already resolved (cancelled, say): the work need not be done.
     ///
     /// # Examples
     ///

@@ -1,4 +1,6 @@
-//! A statistic one thread writes and any thread reads.
+//! Numbers shared across threads: a statistic one thread writes and any
+//! thread reads ([`Counter`]), and a source of unique numbers
+//! ([`Sequence`]).
 //!
 //! # Examples
 //!
@@ -20,8 +22,8 @@ use crate::sync::Ordering::Relaxed;
 
 /// A monotonic count with a single writer, readable from any thread.
 ///
-/// The loop counts its iterations and polls here, so that a `Handle` on
-/// another thread can report them. Since only the loop thread ever writes,
+/// The loop counts its iterations, polls and task runs here, so that a
+/// `Handle` on another thread can report them. Since only the loop thread ever writes,
 /// an increment is a plain load and store, not a read-modify-write: it costs
 /// what a local variable costs, and loses nothing because nobody else
 /// stores. Readers get some recent value (Relaxed): a statistic, never a

@@ -13,11 +13,11 @@
 //! | [`task_state`] | wakes, cancels and references of one task | one state word of flags and a reference count |
 //! | [`completion`] | the outcome of work done for another thread | a mutex and a condition variable, callbacks run outside the lock |
 //! | [`blocking`] | jobs for threads that may block | a queue, a thread count and chosen sleepers under one mutex |
-//! | [`counter`] | the loop's statistics | one writer, relaxed readers |
+//! | [`counter`] | the loop's statistics, and task ids | one writer and relaxed readers; a relaxed `fetch_add` |
 //!
-//! The crate knows nothing of the reactor or of futures: it is generic over
-//! how the loop is woken ([`Notify`]), so that the loom models can supply a
-//! fake wakeup that loom can see.
+//! The crate knows nothing of the reactor or of the executor: it is generic
+//! over how the loop is woken ([`Notify`]), so that the loom models can
+//! supply a fake wakeup that loom can see.
 //!
 //! Start reading at [`inject`]: its essay is the heart of the cross-thread
 //! design.

@@ -13,10 +13,10 @@
 //!
 //! | bit             | set when | cleared when |
 //! |-----------------|----------|--------------|
-//! | `SCHEDULED`     | a wake or a cancel finds the task not yet scheduled | the loop takes the task out of a queue to run it |
-//! | `RUNNING`       | the loop starts a run (poll, or drop of a cancelled future) | the run ends |
-//! | `COMPLETE`      | the future is gone: it returned, panicked or was dropped by a cancel | never |
-//! | `CANCELLED`     | cancel was requested and the task was not complete | never |
+//! | `SCHEDULED`     | a wake or a cancel finds the task not yet scheduled | the loop takes the task out of a queue to run it (a task that completes, or is claimed at shutdown, may keep it: `COMPLETE` makes it moot) |
+//! | `RUNNING`       | the loop starts a run (poll, or drop of a cancelled future), or claims the task at shutdown | the run ends |
+//! | `COMPLETE`      | the future is gone: it returned, panicked or was dropped by a cancel or at shutdown | never |
+//! | `CANCELLED`     | cancel was requested and the task was not complete, or the loop claimed it at shutdown | never |
 //! | `JOIN_INTEREST` | from spawn, while a `JoinHandle` wants the output | the `JoinHandle` is dropped |
 //!
 //! The upper bits, from `REF_ONE` up, count references to the allocation.
@@ -25,7 +25,7 @@
 //! the ready queue when the run ends. `COMPLETE` excludes `RUNNING`.
 //!
 //! ```text
-//!            wake or cancel: Submit (a new queue reference)
+//!            wake or cancel: Submit (the queue entry's reference)
 //!    +------+ --------------------------------------> +-----------+
 //!    | idle |                                         | SCHEDULED | in the ready queue
 //!    +------+ <-----------+                           +-----------+ or the injection queue
@@ -43,6 +43,11 @@
 //!                                                     +----------+
 //! ```
 //!
+//! One arrow is left out: at shutdown, `transition_to_running_for_shutdown`
+//! takes a task that is not complete from idle or `SCHEDULED` straight to
+//! `RUNNING | CANCELLED`, so that the loop can drop its future, and
+//! `transition_to_complete` ends that run as any other.
+//!
 //! # Rules
 //!
 //! 1. Only the loop thread sets or clears `RUNNING`, writes `COMPLETE` or
@@ -57,18 +62,21 @@
 //!    the task runs once more, not twice and not zero times.
 //! 4. The future, the output and the join waker are touched only by the loop
 //!    thread: while `RUNNING`, by the run; otherwise, by the loop between
-//!    runs. The future is dropped on the loop thread, always.
+//!    runs. Once the loop has the task, its future is dropped on the loop
+//!    thread, always. (A task the loop never received, because its queue
+//!    was closed, goes back to its submitter, future and all.)
 //! 5. References: the `JoinHandle`, the loop's list of live tasks, each queue
-//!    entry, each `Waker`, and the current run hold one each. The holder whose
-//!    release brings the count to zero frees the allocation; by then rule 4
-//!    has left only data that may be freed on any thread.
+//!    entry, each `Waker`, and the current run hold one each; a run holds the
+//!    reference its queue entry held. The holder whose release brings the
+//!    count to zero frees the allocation; by then rule 4 has left only data
+//!    that may be freed on any thread.
 //! 6. Every wake of a task that is not complete writes the word, even when
 //!    it changes nothing (a task already queued gets its own value written
 //!    back). The write is a Release, and the loop's `transition_to_running`
 //!    an Acquire, so whatever a thread did before `wake` is visible to the
 //!    poll that follows. A wake that only loaded the word would promise a
-//!    poll without promising that the poll sees why it was woken. The loom
-//!    model found that: its first version of this module did so.
+//!    poll without promising that the poll sees why it was woken: loom finds
+//!    that bug (the seeded `task_wake_no_publish`).
 //!
 //! # The model
 //!
@@ -119,7 +127,7 @@ const COMPLETE: usize = 1 << 2;
 const CANCELLED: usize = 1 << 3;
 /// A `JoinHandle` exists and wants the output.
 const JOIN_INTEREST: usize = 1 << 4;
-/// The reference count occupies the bits from here up.
+/// The reference count occupies the bits from here up (bit 5 is spare).
 const REF_SHIFT: u32 = 6;
 /// One reference.
 const REF_ONE: usize = 1 << REF_SHIFT;
@@ -598,7 +606,9 @@ impl TaskState {
     /// assert_eq!(state.transition_to_scheduled_by_ref(), TransitionToScheduled::DoNothing);
     /// ```
     pub fn transition_to_complete(&self) -> Snapshot {
-        // Release: pairs with the Acquire of anyone who later loads COMPLETE.
+        // AcqRel, like every transition (see `update`); its Release half
+        // pairs with the Acquire of anyone who later loads COMPLETE, so that
+        // they see what the run wrote.
         let prev = self.val.fetch_xor(RUNNING | COMPLETE, AcqRel);
         debug_assert!(prev & RUNNING != 0 && prev & COMPLETE == 0);
         Snapshot(prev)
