@@ -118,36 +118,33 @@
 //!
 //! # Examples
 //!
-//! The loop parks, a producer thread pushes and writes the wakeup, the
-//! loop wakes and drains.
+//! The examples of this module stand `Eventfd`, a test double, in for the
+//! reactor's wakeup: like an eventfd, it remembers a write made before the
+//! loop sleeps on it, and it counts the writes. (It is built in a hidden
+//! line; `notify`'s example shows how such a notifier is written.)
+//!
+//! The loop parks and sleeps; a producer thread pushes and writes the
+//! wakeup; the loop wakes and drains.
 //!
 //! ```
 //! use std::sync::Arc;
-//! use std::sync::atomic::{AtomicUsize, Ordering};
 //! use tether_bridge::inject::{Inject, TransitionToParked};
-//! use tether_bridge::notify::Notify;
+//! # use tether_bridge::test_double::Eventfd;
 //!
-//! /// Stands in for the reactor's eventfd: counts the writes.
-//! struct Eventfd(AtomicUsize);
-//! impl Notify for Eventfd {
-//!     fn notify(&self) {
-//!         self.0.fetch_add(1, Ordering::Relaxed);
-//!     }
-//! }
-//!
-//! let inject = Arc::new(Inject::new(Eventfd(AtomicUsize::new(0))));
+//! let inject = Arc::new(Inject::new(Eventfd::new()));
 //! assert_eq!(inject.transition_to_parked(), TransitionToParked::Sleep);
 //! let producer = {
 //!     let inject = inject.clone();
 //!     std::thread::spawn(move || inject.push("job").unwrap())
 //! };
-//! producer.join().unwrap();
-//! assert_eq!(inject.notifier().0.load(Ordering::Relaxed), 1);
-//!
+//! // The reactor's sleep: it ends when the producer writes the wakeup.
+//! inject.notifier().sleep();
 //! inject.transition_to_awake();
 //! let mut items = Vec::new();
 //! assert_eq!(inject.drain(|item| items.push(item)), 1);
 //! assert_eq!(items, ["job"]);
+//! producer.join().unwrap();
+//! assert_eq!(inject.wakeup_writes(), 1);
 //! ```
 
 use concurrent_queue::ConcurrentQueue;
@@ -179,13 +176,11 @@ const PARKED: u8 = 2;
 ///
 /// ```
 /// use std::sync::Arc;
-/// # use tether_bridge::{Inject, Notify};
-/// # struct Eventfd;
-/// # impl Notify for Eventfd {
-/// #     fn notify(&self) {}
-/// # }
+/// use tether_bridge::{Inject, Notify};
+/// # use tether_bridge::test_double::Eventfd;
 ///
-/// let inject = Arc::new(Inject::new(Eventfd));
+/// let inject = Arc::new(Inject::new(Eventfd::new()));
+/// assert!(!inject.is_notified() && !inject.is_closed());
 /// let producers: Vec<_> = (0..3)
 ///     .map(|i| {
 ///         let inject = inject.clone();
@@ -195,11 +190,23 @@ const PARKED: u8 = 2;
 /// for producer in producers {
 ///     producer.join().unwrap();
 /// }
+/// // Announced, but the loop was awake: nobody wrote the wakeup.
+/// assert!(inject.is_notified());
+/// assert_eq!(inject.wakeup_writes(), 0);
 /// let mut items = Vec::new();
 /// assert_eq!(inject.drain(|item| items.push(item)), 3);
 /// items.sort();
 /// assert_eq!(items, [0, 1, 2]);
+/// assert!(!inject.is_notified());
+///
+/// // The loop may write the wakeup itself; only producers' writes count.
+/// inject.notifier().notify();
+/// assert_eq!(inject.notifier().writes(), 1);
 /// assert_eq!(inject.wakeup_writes(), 0);
+///
+/// // At shutdown.
+/// assert_eq!(inject.close(drop), 0);
+/// assert!(inject.is_closed());
 /// ```
 pub struct Inject<T, N> {
     /// The items, in the order their pushes took effect.
@@ -218,12 +225,10 @@ pub struct Inject<T, N> {
 /// # Examples
 ///
 /// ```
-/// # use tether_bridge::{Inject, Notify, TransitionToParked};
-/// # struct Eventfd;
-/// # impl Notify for Eventfd {
-/// #     fn notify(&self) {}
-/// # }
-/// let inject = Inject::new(Eventfd);
+/// use tether_bridge::{Inject, TransitionToParked};
+/// # use tether_bridge::test_double::Eventfd;
+///
+/// let inject = Inject::new(Eventfd::new());
 /// // Nothing announced: the loop may block.
 /// assert_eq!(inject.transition_to_parked(), TransitionToParked::Sleep);
 /// inject.transition_to_awake();
@@ -268,21 +273,8 @@ pub fn new_queue<T>() -> ConcurrentQueue<T> {
 }
 
 impl<T, N: Notify> Inject<T, N> {
-    /// Creates an empty, open queue that wakes the loop through `notifier`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use tether_bridge::{Inject, Notify};
-    /// # struct Eventfd;
-    /// # impl Notify for Eventfd {
-    /// #     fn notify(&self) {}
-    /// # }
-    /// let inject = Inject::<u32, _>::new(Eventfd);
-    /// assert!(!inject.is_closed());
-    /// assert!(!inject.is_notified());
-    /// assert_eq!(inject.drain(drop), 0);
-    /// ```
+    /// Creates an empty, open queue that wakes the loop through `notifier`;
+    /// shown in [`Inject`'s example](Inject#examples).
     pub fn new(notifier: N) -> Self {
         Self {
             queue: new_queue(),
@@ -297,12 +289,10 @@ impl<T, N: Notify> Inject<T, N> {
     /// # Examples
     ///
     /// ```
-    /// # use tether_bridge::{Inject, Notify, TransitionToParked};
-    /// # struct Eventfd;
-    /// # impl Notify for Eventfd {
-    /// #     fn notify(&self) {}
-    /// # }
-    /// let inject = Inject::new(Eventfd);
+    /// use tether_bridge::{Inject, TransitionToParked};
+    /// # use tether_bridge::test_double::Eventfd;
+    ///
+    /// let inject = Inject::new(Eventfd::new());
     /// assert_eq!(inject.transition_to_parked(), TransitionToParked::Sleep);
     /// inject.push("a").unwrap(); // finds the loop parked: writes the wakeup
     /// inject.push("b").unwrap(); // already announced: no second write
@@ -331,27 +321,12 @@ impl<T, N: Notify> Inject<T, N> {
         Ok(())
     }
 
-    /// Whether a producer announced an item the loop has not drained yet.
+    /// Whether a producer announced an item the loop has not drained yet;
+    /// shown in [`Inject`'s example](Inject#examples).
     ///
     /// A hint for deciding whether to sleep at all: it may miss an
     /// announcement made a moment ago, which `transition_to_parked` then
     /// catches.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use tether_bridge::{Inject, Notify};
-    /// # struct Eventfd;
-    /// # impl Notify for Eventfd {
-    /// #     fn notify(&self) {}
-    /// # }
-    /// let inject = Inject::new(Eventfd);
-    /// assert!(!inject.is_notified());
-    /// inject.push(1).unwrap();
-    /// assert!(inject.is_notified());
-    /// assert_eq!(inject.drain(drop), 1);
-    /// assert!(!inject.is_notified());
-    /// ```
     pub fn is_notified(&self) -> bool {
         self.state.load(Relaxed) == NOTIFIED
     }
@@ -361,12 +336,10 @@ impl<T, N: Notify> Inject<T, N> {
     /// # Examples
     ///
     /// ```
-    /// # use tether_bridge::{Inject, Notify, TransitionToParked};
-    /// # struct Eventfd;
-    /// # impl Notify for Eventfd {
-    /// #     fn notify(&self) {}
-    /// # }
-    /// let inject = Inject::new(Eventfd);
+    /// use tether_bridge::{Inject, TransitionToParked};
+    /// # use tether_bridge::test_double::Eventfd;
+    ///
+    /// let inject = Inject::new(Eventfd::new());
     /// assert_eq!(inject.transition_to_parked(), TransitionToParked::Sleep);
     /// // While the loop sleeps, a producer pushes, and writes the wakeup.
     /// inject.push(1).unwrap();
@@ -399,12 +372,10 @@ impl<T, N: Notify> Inject<T, N> {
     /// # Examples
     ///
     /// ```
-    /// # use tether_bridge::{Inject, Notify, TransitionToParked};
-    /// # struct Eventfd;
-    /// # impl Notify for Eventfd {
-    /// #     fn notify(&self) {}
-    /// # }
-    /// let inject = Inject::new(Eventfd);
+    /// use tether_bridge::{Inject, TransitionToParked};
+    /// # use tether_bridge::test_double::Eventfd;
+    ///
+    /// let inject = Inject::new(Eventfd::new());
     /// assert_eq!(inject.transition_to_parked(), TransitionToParked::Sleep);
     /// // The sleep ends on its own (a timer), and the loop says so.
     /// inject.transition_to_awake();
@@ -428,12 +399,10 @@ impl<T, N: Notify> Inject<T, N> {
     /// # Examples
     ///
     /// ```
-    /// # use tether_bridge::{Inject, Notify};
-    /// # struct Eventfd;
-    /// # impl Notify for Eventfd {
-    /// #     fn notify(&self) {}
-    /// # }
-    /// let inject = Inject::new(Eventfd);
+    /// use tether_bridge::Inject;
+    /// # use tether_bridge::test_double::Eventfd;
+    ///
+    /// let inject = Inject::new(Eventfd::new());
     /// for item in ["a", "b", "c"] {
     ///     inject.push(item).unwrap();
     /// }
@@ -474,12 +443,10 @@ impl<T, N: Notify> Inject<T, N> {
     /// # Examples
     ///
     /// ```
-    /// # use tether_bridge::{Inject, Notify};
-    /// # struct Eventfd;
-    /// # impl Notify for Eventfd {
-    /// #     fn notify(&self) {}
-    /// # }
-    /// let inject = Inject::new(Eventfd);
+    /// use tether_bridge::Inject;
+    /// # use tether_bridge::test_double::Eventfd;
+    ///
+    /// let inject = Inject::new(Eventfd::new());
     /// inject.push(1).unwrap();
     /// inject.push(2).unwrap();
     /// let mut left = Vec::new();
@@ -512,76 +479,23 @@ impl<T, N: Notify> Inject<T, N> {
         moved
     }
 
-    /// Whether [`close`](Inject::close) has been called.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use tether_bridge::{Inject, Notify};
-    /// # struct Eventfd;
-    /// # impl Notify for Eventfd {
-    /// #     fn notify(&self) {}
-    /// # }
-    /// let inject = Inject::<u32, _>::new(Eventfd);
-    /// assert!(!inject.is_closed());
-    /// inject.close(drop);
-    /// assert!(inject.is_closed());
-    /// ```
+    /// Whether [`close`](Inject::close) has been called; shown in
+    /// [`Inject`'s example](Inject#examples).
     pub fn is_closed(&self) -> bool {
         self.queue.is_closed()
     }
 
     /// The notifier: the loop may write the wakeup itself, or, where the
-    /// notifier is a fake (the loom models), sleep on it.
-    ///
-    /// # Examples
-    ///
-    /// The loop ends its own next sleep, with nothing pushed.
-    ///
-    /// ```
-    /// # use std::sync::atomic::{AtomicUsize, Ordering};
-    /// # use tether_bridge::{Inject, Notify};
-    /// # struct Eventfd(AtomicUsize);
-    /// # impl Notify for Eventfd {
-    /// #     fn notify(&self) {
-    /// #         self.0.fetch_add(1, Ordering::Relaxed);
-    /// #     }
-    /// # }
-    /// # impl Eventfd {
-    /// #     fn writes(&self) -> usize {
-    /// #         self.0.load(Ordering::Relaxed)
-    /// #     }
-    /// # }
-    /// let inject = Inject::<u32, _>::new(Eventfd(AtomicUsize::new(0)));
-    /// inject.notifier().notify();
-    /// assert_eq!(inject.notifier().writes(), 1);
-    /// assert_eq!(inject.wakeup_writes(), 0); // counts only the producers' writes
-    /// ```
+    /// notifier is a fake (the loom models, these examples), sleep on it.
+    /// Shown in [`Inject`'s example](Inject#examples).
     pub fn notifier(&self) -> &N {
         &self.notifier
     }
 
-    /// How many wakeup writes producers have made so far; a write the loop
-    /// makes itself through [`notifier`](Inject::notifier) is not counted.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use tether_bridge::{Inject, Notify, TransitionToParked};
-    /// # struct Eventfd;
-    /// # impl Notify for Eventfd {
-    /// #     fn notify(&self) {}
-    /// # }
-    /// let inject = Inject::new(Eventfd);
-    /// for _ in 0..2 {
-    ///     assert_eq!(inject.transition_to_parked(), TransitionToParked::Sleep);
-    ///     inject.push(1).unwrap();
-    ///     inject.push(2).unwrap();
-    ///     inject.transition_to_awake();
-    ///     assert_eq!(inject.drain(drop), 2);
-    /// }
-    /// assert_eq!(inject.wakeup_writes(), 2); // one per sleep, not one per push
-    /// ```
+    /// How many wakeup writes producers have made so far, at most one per
+    /// sleep; a write the loop makes itself through
+    /// [`notifier`](Inject::notifier) is not counted. Shown in
+    /// [`Inject`'s example](Inject#examples).
     pub fn wakeup_writes(&self) -> u64 {
         self.wakeup_writes.load(Relaxed)
     }

@@ -59,6 +59,12 @@ pub mod notify;
 pub mod sync;
 pub mod task_state;
 
+// The examples' stand-in for the reactor's wakeup; not part of the API
+// (`test_double.rs` says why it is public at all).
+#[cfg(not(loom))]
+#[doc(hidden)]
+pub mod test_double;
+
 pub use blocking::{BlockingPool, Job, PoolConfig, ShutdownReport};
 pub use closed::Closed;
 pub use completion::Completion;

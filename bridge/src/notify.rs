@@ -88,35 +88,14 @@
 ///     inject.push(item).unwrap();
 /// }
 /// assert_eq!(inject.notifier().0.load(Ordering::Relaxed), 1);
+/// // The loop may also call `notify` itself, to end its own next sleep.
+/// inject.notifier().notify();
+/// assert_eq!(inject.notifier().0.load(Ordering::Relaxed), 2);
 /// ```
 pub trait Notify: Send + Sync {
-    /// Makes the loop's current or next sleep return.
+    /// Makes the loop's current or next sleep return; shown in
+    /// [`Notify`'s example](Notify#examples).
     ///
     /// Called at most once per sleep of the loop by [`Inject`](crate::Inject).
-    ///
-    /// # Examples
-    ///
-    /// A producer pushes after the loop announced its sleep, before the loop
-    /// enters the system call: the write must be remembered for that call.
-    ///
-    /// ```
-    /// use std::sync::Mutex;
-    /// use tether_bridge::{Inject, Notify, TransitionToParked};
-    ///
-    /// /// A write is remembered until the next sleep consumes it.
-    /// #[derive(Default)]
-    /// struct Eventfd(Mutex<bool>);
-    /// impl Notify for Eventfd {
-    ///     fn notify(&self) {
-    ///         *self.0.lock().unwrap() = true;
-    ///     }
-    /// }
-    ///
-    /// let inject = Inject::new(Eventfd::default());
-    /// assert_eq!(inject.transition_to_parked(), TransitionToParked::Sleep);
-    /// inject.push(1).unwrap();
-    /// // The sleep the loop now enters finds the write and returns at once.
-    /// assert!(*inject.notifier().0.lock().unwrap());
-    /// ```
     fn notify(&self);
 }
