@@ -145,9 +145,13 @@ const MAX_REFS: usize = (isize::MAX as usize) >> REF_SHIFT;
 /// use std::sync::Arc;
 /// use tether_bridge::{Initial, TaskState, TransitionToScheduled};
 ///
-/// // Idle, held by the task list and by wakers on four threads.
-/// let initial = Initial { refs: 5, scheduled: false, join_interest: false };
+/// // Idle, held by the task list; then by a waker for each thread too.
+/// let initial = Initial { refs: 1, scheduled: false, join_interest: false };
 /// let state = Arc::new(TaskState::new(initial));
+/// for _ in 0..4 {
+///     state.ref_inc();
+/// }
+/// assert_eq!(state.load().ref_count(), 5);
 /// let wakers: Vec<_> = (0..4)
 ///     .map(|_| {
 ///         let state = state.clone();
@@ -192,16 +196,27 @@ pub struct Initial {
 ///
 /// # Examples
 ///
-/// ```
-/// use tether_bridge::{Initial, TaskState, TransitionToRunning};
+/// A spawned task through one run, which a wake interrupts and which
+/// completes.
 ///
-/// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: false });
+/// ```
+/// use tether_bridge::{Initial, TaskState, TransitionToRunning, TransitionToScheduled};
+///
+/// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: true });
 /// let queued = state.load();
+/// assert!(queued.is_scheduled() && !queued.is_running() && queued.has_join_interest());
+/// assert_eq!(queued.ref_count(), 2);
 /// assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
 /// let running = state.load();
 /// assert!(running.is_running() && !running.is_scheduled());
+/// // Woken during the run: scheduled again while it still runs.
+/// assert_eq!(state.transition_to_scheduled_by_ref(), TransitionToScheduled::DoNothing);
+/// assert!(state.load().is_scheduled() && state.load().is_running());
+/// let _ = state.transition_to_complete();
+/// let complete = state.load();
+/// assert!(complete.is_complete() && !complete.is_running() && !complete.is_cancelled());
 /// // A snapshot is a copy: it does not follow the word.
-/// assert!(queued.is_scheduled() && !queued.is_running());
+/// assert!(queued.is_scheduled() && !queued.is_complete());
 /// assert_ne!(queued, running);
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -318,7 +333,7 @@ pub enum TransitionToIdle {
 /// // Idle, held by the task list and the JoinHandle.
 /// let state = TaskState::new(Initial { refs: 2, scheduled: false, join_interest: true });
 /// assert_eq!(state.transition_to_cancelled(), TransitionToCancelled::Submit);
-/// assert!(state.load().is_scheduled());
+/// assert!(state.load().is_scheduled() && state.load().is_cancelled());
 /// assert_eq!(state.load().ref_count(), 3); // the queue entry's
 /// // Cancelled already: a second cancel changes nothing.
 /// assert_eq!(state.transition_to_cancelled(), TransitionToCancelled::TooLate);
@@ -338,19 +353,13 @@ pub enum TransitionToCancelled {
 // ===== impl TaskState =====
 
 impl TaskState {
-    /// A new state word.
+    /// A new state word, as `initial` describes it; shown in
+    /// [`TaskState`'s example](TaskState#examples).
     ///
-    /// # Examples
+    /// # Panics
     ///
-    /// ```
-    /// use tether_bridge::{Initial, TaskState};
-    ///
-    /// // A task nobody joins, not queued yet: the task list holds it.
-    /// let state = TaskState::new(Initial { refs: 1, scheduled: false, join_interest: false });
-    /// let s = state.load();
-    /// assert!(!s.is_scheduled() && !s.has_join_interest());
-    /// assert_eq!(s.ref_count(), 1);
-    /// ```
+    /// Panics if `initial.refs` is more than the reference count can hold
+    /// (`isize::MAX >> 6`).
     pub fn new(initial: Initial) -> Self {
         assert!(initial.refs <= MAX_REFS, "too many initial references");
         let mut val = initial.refs << REF_SHIFT;
@@ -365,19 +374,10 @@ impl TaskState {
         }
     }
 
-    /// The current value. Acquire: pairs with the Release in every
-    /// transition, so the loop sees what was written before a completion.
+    /// The current value; shown in [`TaskState`'s example](TaskState#examples).
     ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_bridge::{Initial, TaskState, TransitionToCancelled};
-    ///
-    /// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: false });
-    /// assert!(!state.load().is_cancelled());
-    /// assert_eq!(state.transition_to_cancelled(), TransitionToCancelled::Requested);
-    /// assert!(state.load().is_cancelled());
-    /// ```
+    /// Acquire: pairs with the Release in every transition, so the loop sees
+    /// what was written before a completion.
     pub fn load(&self) -> Snapshot {
         Snapshot(self.val.load(Acquire))
     }
@@ -682,17 +682,8 @@ impl TaskState {
         Snapshot(self.val.fetch_and(!JOIN_INTEREST, AcqRel))
     }
 
-    /// Takes one more reference (`Waker::clone`). Any thread.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_bridge::{Initial, TaskState};
-    ///
-    /// let state = TaskState::new(Initial { refs: 1, scheduled: false, join_interest: false });
-    /// state.ref_inc();
-    /// assert_eq!(state.load().ref_count(), 2);
-    /// ```
+    /// Takes one more reference (`Waker::clone`). Any thread. Shown in
+    /// [`TaskState`'s example](TaskState#examples).
     pub fn ref_inc(&self) {
         // Relaxed, as in `Arc::clone`: the new reference is made from an
         // existing one, which already keeps the task alive.
@@ -775,103 +766,38 @@ impl std::fmt::Debug for TaskState {
 // ===== impl Snapshot =====
 
 impl Snapshot {
-    /// In a queue, or woken during the current run.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_bridge::{Initial, TaskState, TransitionToRunning, TransitionToScheduled};
-    ///
-    /// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: false });
-    /// assert!(state.load().is_scheduled());
-    /// assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
-    /// assert!(!state.load().is_scheduled());
-    /// assert_eq!(state.transition_to_scheduled_by_ref(), TransitionToScheduled::DoNothing);
-    /// assert!(state.load().is_scheduled()); // woken during the run
-    /// ```
+    /// In a queue, or woken during the current run; shown in
+    /// [`Snapshot`'s example](Snapshot#examples).
     pub fn is_scheduled(self) -> bool {
         self.0 & SCHEDULED != 0
     }
 
-    /// The loop is running the task.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_bridge::{Initial, TaskState, TransitionToIdle, TransitionToRunning};
-    ///
-    /// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: false });
-    /// assert!(!state.load().is_running());
-    /// assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
-    /// assert!(state.load().is_running());
-    /// assert_eq!(state.transition_to_idle(), TransitionToIdle::Idle);
-    /// assert!(!state.load().is_running());
-    /// ```
+    /// The loop is running the task; shown in
+    /// [`Snapshot`'s example](Snapshot#examples).
     pub fn is_running(self) -> bool {
         self.0 & RUNNING != 0
     }
 
-    /// The future is gone.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_bridge::{Initial, TaskState, TransitionToRunning};
-    ///
-    /// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: false });
-    /// assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
-    /// assert!(!state.load().is_complete());
-    /// let _ = state.transition_to_complete();
-    /// assert!(state.load().is_complete());
-    /// ```
+    /// The future is gone; shown in
+    /// [`Snapshot`'s example](Snapshot#examples).
     pub fn is_complete(self) -> bool {
         self.0 & COMPLETE != 0
     }
 
-    /// Cancellation was requested.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_bridge::{Initial, TaskState, TransitionToCancelled};
-    ///
-    /// let state = TaskState::new(Initial { refs: 1, scheduled: false, join_interest: false });
-    /// assert!(!state.load().is_cancelled());
-    /// assert_eq!(state.transition_to_cancelled(), TransitionToCancelled::Submit);
-    /// assert!(state.load().is_cancelled());
-    /// ```
+    /// Cancellation was requested; shown in
+    /// [`Snapshot`'s example](Snapshot#examples).
     pub fn is_cancelled(self) -> bool {
         self.0 & CANCELLED != 0
     }
 
-    /// A `JoinHandle` wants the output.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_bridge::{Initial, TaskState};
-    ///
-    /// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: true });
-    /// assert!(state.load().has_join_interest());
-    /// let _ = state.unset_join_interest(); // the JoinHandle is dropped
-    /// assert!(!state.load().has_join_interest());
-    /// ```
+    /// A `JoinHandle` wants the output; shown in
+    /// [`Snapshot`'s example](Snapshot#examples).
     pub fn has_join_interest(self) -> bool {
         self.0 & JOIN_INTEREST != 0
     }
 
-    /// How many references exist.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_bridge::{Initial, TaskState};
-    ///
-    /// let state = TaskState::new(Initial { refs: 3, scheduled: true, join_interest: true });
-    /// assert_eq!(state.load().ref_count(), 3);
-    /// state.ref_inc(); // a waker is cloned
-    /// assert_eq!(state.load().ref_count(), 4);
-    /// ```
+    /// How many references exist; shown in
+    /// [`Snapshot`'s example](Snapshot#examples).
     pub fn ref_count(self) -> usize {
         self.0 >> REF_SHIFT
     }
