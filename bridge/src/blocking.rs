@@ -137,18 +137,21 @@ pub struct PoolConfig {
 ///
 /// # Examples
 ///
-/// A clone submits to the same pool, from any thread.
+/// A clone submits to the same pool, from any thread; the pool starts a
+/// thread for the job, which stays until its keep-alive runs out or the
+/// pool shuts down.
 ///
 /// ```
 /// use std::sync::mpsc;
-/// # use std::time::Duration;
-/// # use tether_bridge::{BlockingPool, PoolConfig};
-/// # let pool = BlockingPool::new(PoolConfig {
-/// #     max_threads: None,
-/// #     keep_alive: Duration::from_secs(60),
-/// #     thread_name: "tether-blocking".into(),
-/// # });
+/// use std::time::Duration;
+/// use tether_bridge::{BlockingPool, PoolConfig};
 ///
+/// let pool = BlockingPool::new(PoolConfig {
+///     max_threads: None,
+///     keep_alive: Duration::from_secs(60),
+///     thread_name: "tether-blocking".into(),
+/// });
+/// assert_eq!(pool.threads(), 0); // none until a job needs one
 /// let (tx, rx) = mpsc::channel();
 /// let clone = pool.clone();
 /// let submitter = std::thread::spawn(move || {
@@ -156,8 +159,9 @@ pub struct PoolConfig {
 /// });
 /// submitter.join().unwrap();
 /// assert_eq!(rx.recv(), Ok("from a clone"));
-/// assert_eq!(pool.threads(), 1);
-/// # pool.shutdown(Duration::from_secs(10));
+/// assert_eq!(pool.threads(), 1); // idle now, until its keep-alive runs out
+/// pool.shutdown(Duration::from_secs(10));
+/// assert_eq!(pool.threads(), 0);
 /// ```
 #[derive(Clone)]
 pub struct BlockingPool {
@@ -249,21 +253,8 @@ pub struct ShutdownReport {
 }
 
 impl BlockingPool {
-    /// A pool with no thread yet.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use tether_bridge::{BlockingPool, PoolConfig};
-    ///
-    /// let pool = BlockingPool::new(PoolConfig {
-    ///     max_threads: None,
-    ///     keep_alive: Duration::from_secs(60),
-    ///     thread_name: "tether-blocking".into(),
-    /// });
-    /// assert_eq!(pool.threads(), 0);
-    /// ```
+    /// A pool with no thread yet; shown in
+    /// [`BlockingPool`'s example](BlockingPool#examples).
     pub fn new(config: PoolConfig) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -424,28 +415,8 @@ impl BlockingPool {
         (queued, report)
     }
 
-    /// Threads alive now (for tests and metrics).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::sync::mpsc;
-    /// # use std::time::Duration;
-    /// # use tether_bridge::{BlockingPool, PoolConfig};
-    /// # let pool = BlockingPool::new(PoolConfig {
-    /// #     max_threads: None,
-    /// #     keep_alive: Duration::from_secs(60),
-    /// #     thread_name: "tether-blocking".into(),
-    /// # });
-    ///
-    /// assert_eq!(pool.threads(), 0);
-    /// let (tx, rx) = mpsc::channel();
-    /// pool.spawn(Box::new(move || tx.send(()).unwrap())).unwrap();
-    /// rx.recv().unwrap();
-    /// assert_eq!(pool.threads(), 1); // idle now, until its keep-alive runs out
-    /// pool.shutdown(Duration::from_secs(10));
-    /// assert_eq!(pool.threads(), 0);
-    /// ```
+    /// Threads in the pool now, running a job or idle (for tests and
+    /// metrics); shown in [`BlockingPool`'s example](BlockingPool#examples).
     pub fn threads(&self) -> usize {
         lock(&self.inner.state).threads
     }

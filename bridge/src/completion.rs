@@ -94,6 +94,7 @@ type Callback<T> = Box<dyn FnOnce(&T) + Send>;
 /// use tether_bridge::Completion;
 ///
 /// let cell = Arc::new(Completion::new());
+/// assert!(!cell.is_resolved());
 /// let (tx, rx) = mpsc::channel();
 /// cell.on_complete(move |value: &u32| tx.send(*value).unwrap());
 /// let producer = {
@@ -102,6 +103,7 @@ type Callback<T> = Box<dyn FnOnce(&T) + Send>;
 /// };
 /// assert_eq!(cell.wait(), 7);
 /// assert_eq!(rx.recv(), Ok(7));
+/// assert!(cell.is_resolved());
 /// producer.join().unwrap();
 /// ```
 pub struct Completion<T> {
@@ -149,18 +151,7 @@ enum Slot<T> {
 }
 
 impl<T> Completion<T> {
-    /// An empty cell.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use tether_bridge::Completion;
-    ///
-    /// let cell = Completion::<u32>::new();
-    /// assert!(!cell.is_resolved());
-    /// assert_eq!(cell.wait_timeout(Duration::ZERO), None);
-    /// ```
+    /// An empty cell; shown in [`Completion`'s example](Completion#examples).
     pub fn new() -> Self {
         Self {
             state: Mutex::new(State {
@@ -338,30 +329,19 @@ impl<T> Completion<T> {
     /// cell.on_complete(move |_: &u32| {
     ///     tx.send((inside.is_resolved(), inside.is_complete())).unwrap();
     /// });
-    /// assert!(!cell.is_complete());
+    /// assert!(!cell.is_resolved() && !cell.is_complete());
     /// cell.complete(1).unwrap();
     /// // While its callbacks ran, the cell was resolved but not complete yet.
     /// assert_eq!(rx.recv(), Ok((true, false)));
-    /// assert!(cell.is_complete());
+    /// assert!(cell.is_resolved() && cell.is_complete());
     /// ```
     pub fn is_complete(&self) -> bool {
         matches!(lock(&self.state).slot, Slot::Ready(_) | Slot::Taken)
     }
 
-    /// Whether `complete` has happened, its callbacks perhaps still
-    /// running: too late to cancel.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_bridge::Completion;
-    ///
-    /// let cell = Completion::new();
-    /// assert!(!cell.is_resolved());
-    /// cell.complete("done").unwrap();
-    /// assert!(cell.is_resolved());
-    /// assert_eq!(cell.cancel_unstarted("cancelled"), Err("cancelled"));
-    /// ```
+    /// Whether `complete` has happened, its callbacks perhaps still running
+    /// (unlike [`is_complete`](Completion::is_complete)): too late to
+    /// cancel. Shown in [`Completion`'s example](Completion#examples).
     pub fn is_resolved(&self) -> bool {
         !matches!(lock(&self.state).slot, Slot::Empty)
     }

@@ -91,22 +91,11 @@ pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// Starts a thread named `name` (a loom thread under loom, which has no
-/// names).
+/// names); shown in [`ThreadHandle`'s example](ThreadHandle#examples).
 ///
-/// # Examples
+/// # Errors
 ///
-/// ```
-/// use std::sync::mpsc;
-/// use tether_bridge::sync::spawn_named;
-///
-/// let (tx, rx) = mpsc::channel();
-/// let handle = spawn_named("tether-worker".into(), move || {
-///     tx.send(std::thread::current().name().map(String::from)).unwrap();
-/// })
-/// .unwrap();
-/// assert_eq!(rx.recv().unwrap().as_deref(), Some("tether-worker"));
-/// handle.join().unwrap();
-/// ```
+/// Fails if the OS refuses a new thread (never under loom).
 pub fn spawn_named<F: FnOnce() + Send + 'static>(
     name: String,
     f: F,
@@ -139,10 +128,24 @@ pub fn spawn_named<F: FnOnce() + Send + 'static>(
 /// use tether_bridge::sync::spawn_named;
 ///
 /// let (release, wait) = mpsc::channel::<()>();
-/// let handle = spawn_named("waiter".into(), move || wait.recv().unwrap()).unwrap();
-/// assert!(!handle.is_finished()); // still waiting for `release`
+/// let (name_tx, name) = mpsc::channel();
+/// let waiter = spawn_named("waiter".into(), move || {
+///     name_tx.send(std::thread::current().name().map(String::from)).unwrap();
+///     wait.recv().unwrap();
+/// })
+/// .unwrap();
+/// assert_eq!(name.recv().unwrap().as_deref(), Some("waiter"));
+/// assert!(!waiter.is_finished()); // still waiting for `release`
 /// release.send(()).unwrap();
-/// assert!(handle.join().is_ok());
+/// while !waiter.is_finished() {
+///     std::thread::yield_now();
+/// }
+/// assert!(waiter.join().is_ok());
+///
+/// // A thread that panicked: `join` hands back the panic's payload.
+/// let failed = spawn_named("failed".into(), || panic!("boom")).unwrap();
+/// let payload = failed.join().unwrap_err();
+/// assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
 /// ```
 #[derive(Debug)]
 pub struct ThreadHandle {
@@ -156,23 +159,8 @@ pub struct ThreadHandle {
 }
 
 impl ThreadHandle {
-    /// Whether the thread has returned from its function.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::sync::mpsc;
-    /// use tether_bridge::sync::spawn_named;
-    ///
-    /// let (release, wait) = mpsc::channel::<()>();
-    /// let handle = spawn_named("waiter".into(), move || wait.recv().unwrap()).unwrap();
-    /// assert!(!handle.is_finished());
-    /// release.send(()).unwrap();
-    /// while !handle.is_finished() {
-    ///     std::thread::yield_now();
-    /// }
-    /// handle.join().unwrap();
-    /// ```
+    /// Whether the thread has returned from its function; shown in
+    /// [`ThreadHandle`'s example](ThreadHandle#examples).
     pub fn is_finished(&self) -> bool {
         #[cfg(not(loom))]
         return self.inner.is_finished();
@@ -180,20 +168,12 @@ impl ThreadHandle {
         return self.finished.load(Ordering::Acquire) == 1;
     }
 
-    /// Waits for the thread to end. An `Err` holds the payload of the
-    /// thread's panic.
+    /// Waits for the thread to end; shown in
+    /// [`ThreadHandle`'s example](ThreadHandle#examples).
     ///
-    /// # Examples
+    /// # Errors
     ///
-    /// ```
-    /// use tether_bridge::sync::spawn_named;
-    ///
-    /// let fine = spawn_named("fine".into(), || {}).unwrap();
-    /// assert!(fine.join().is_ok());
-    /// let failed = spawn_named("failed".into(), || panic!("boom")).unwrap();
-    /// let payload = failed.join().unwrap_err();
-    /// assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
-    /// ```
+    /// If the thread panicked, the `Err` holds the payload of its panic.
     pub fn join(self) -> std::thread::Result<()> {
         self.inner.join()
     }
@@ -276,53 +256,20 @@ pub struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
 
 #[cfg(not(loom))]
 impl<T> UnsafeCell<T> {
-    /// Wraps `value`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_bridge::sync::UnsafeCell;
-    ///
-    /// let cell = UnsafeCell::new(String::from("tether"));
-    /// // SAFETY: nothing writes to `cell` while this reads.
-    /// assert_eq!(cell.with(|p| unsafe { (&*p).len() }), 6);
-    /// ```
+    /// Wraps `value`; shown in [`UnsafeCell`'s example](UnsafeCell#examples).
     pub const fn new(value: T) -> Self {
         Self(std::cell::UnsafeCell::new(value))
     }
 
     /// Reads through a shared pointer; under loom, the access is recorded as
-    /// a read.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_bridge::sync::UnsafeCell;
-    ///
-    /// let cell = UnsafeCell::new([1, 2, 3]);
-    /// // SAFETY: nothing writes to `cell` while this reads.
-    /// let sum: i32 = cell.with(|p| unsafe { (&*p).iter().sum() });
-    /// assert_eq!(sum, 6);
-    /// ```
+    /// a read. Shown in [`UnsafeCell`'s example](UnsafeCell#examples).
     #[inline]
     pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
         f(self.0.get())
     }
 
     /// Writes through a unique pointer; under loom, the access is recorded
-    /// as a write.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_bridge::sync::UnsafeCell;
-    ///
-    /// let cell = UnsafeCell::new(Vec::new());
-    /// // SAFETY: no other access to `cell` runs while this one does.
-    /// cell.with_mut(|p| unsafe { (&mut *p).push("written") });
-    /// // SAFETY: as above.
-    /// assert_eq!(cell.with(|p| unsafe { (*p).clone() }), ["written"]);
-    /// ```
+    /// as a write. Shown in [`UnsafeCell`'s example](UnsafeCell#examples).
     #[inline]
     pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
         f(self.0.get())
