@@ -159,8 +159,13 @@ pub struct PoolConfig {
 /// });
 /// submitter.join().unwrap();
 /// assert_eq!(rx.recv(), Ok("from a clone"));
-/// assert_eq!(pool.threads(), 1); // idle now, until its keep-alive runs out
-/// pool.shutdown(Duration::from_secs(10));
+/// // Give the thread a moment to go idle: it sleeps until its keep-alive
+/// // runs out...
+/// std::thread::sleep(Duration::from_millis(50));
+/// assert_eq!(pool.threads(), 1);
+/// // ...or until shutdown wakes it, and then it leaves at once.
+/// let (_, report) = pool.shutdown(Duration::from_secs(10));
+/// assert_eq!(report.still_running, 0);
 /// assert_eq!(pool.threads(), 0);
 /// ```
 #[derive(Clone)]
