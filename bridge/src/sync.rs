@@ -18,8 +18,10 @@
 //!   `loom::thread::yield_now` under loom: a loop that waits for another
 //!   thread must yield to loom, or loom sees a thread that never lets the
 //!   others run and aborts the model. The bridge itself has no such loop:
-//!   its compare-exchange loops retry only after another thread changed the
-//!   word, and its waits block on a condition variable;
+//!   its compare-exchange loops retry because the word changed under them
+//!   (or, on real hardware, a weak compare-exchange failed spuriously),
+//!   never to wait for another thread, and its waits block on a condition
+//!   variable;
 //! - [`lock`] and [`spawn_named`] paper over what the two disagree on
 //!   (std's mutex can be poisoned, loom's cannot; loom's threads have no
 //!   names), and [`ThreadHandle`] offers `is_finished`, which loom's handles
@@ -112,6 +114,8 @@ pub fn spawn_named<F: FnOnce() + Send + 'static>(
         let done = finished.clone();
         let inner = loom::thread::spawn(move || {
             f();
+            // Release: pairs with the Acquire in `is_finished`, so that
+            // whoever sees the flag also sees everything `f` did.
             done.store(1, Ordering::Release);
         });
         Ok(ThreadHandle { inner, finished })
@@ -165,6 +169,7 @@ impl ThreadHandle {
         #[cfg(not(loom))]
         return self.inner.is_finished();
         #[cfg(loom)]
+        // Acquire: pairs with the thread's Release store of the flag.
         return self.finished.load(Ordering::Acquire) == 1;
     }
 

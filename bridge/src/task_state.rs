@@ -679,6 +679,10 @@ impl TaskState {
     /// assert_eq!(state.load().ref_count(), 2);
     /// ```
     pub fn unset_join_interest(&self) -> Snapshot {
+        // AcqRel, like every transition (see `update`). The output and this
+        // bit are the loop thread's alone (rules 1 and 4), so no other
+        // thread's writes need to be seen here; the references, not this
+        // bit, order the free (`ref_dec`).
         Snapshot(self.val.fetch_and(!JOIN_INTEREST, AcqRel))
     }
 
@@ -726,6 +730,10 @@ impl TaskState {
     /// Applies `f` atomically: `f` sees the current value and returns the new
     /// one, or `None` to leave it unchanged. `f` may run several times.
     fn update(&self, mut f: impl FnMut(usize) -> Option<usize>) {
+        // Acquire, here and on a failed compare-exchange: `f` may decide on
+        // this value without writing (a wake of a complete task, a cancel
+        // that is too late), and must then see what the transition that
+        // wrote it published.
         let mut current = self.val.load(Acquire);
         while let Some(next) = f(current) {
             // AcqRel: every transition both publishes what its thread did

@@ -59,6 +59,9 @@ enum Outcome {
 struct ModelTask {
     state: TaskState,
     /// Entries of this task in the ready queue: 0 or 1, or the model fails.
+    /// AcqRel and Acquire, because the real queues' push and pop
+    /// synchronize: the loop that takes the entry sees what the submitter
+    /// did before it pushed.
     queued: AtomicUsize,
     /// Written by the loop when a submit from another thread queues the
     /// task, as the injection queue's wakeup would be.
