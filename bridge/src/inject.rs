@@ -2,11 +2,13 @@
 //!
 //! Any thread may push an item (a task to schedule, a message for the loop)
 //! into an [`Inject`]; only the loop thread takes items out. The queue itself
-//! is `concurrent_queue::ConcurrentQueue`, lock-free and unbounded. What this
-//! module adds is the part no queue can do alone: making sure a loop that is
-//! asleep in the reactor wakes up for the item, while writing the wakeup file
-//! descriptor as rarely as possible, because each write is a system call and
-//! each needless one also costs the loop a needless trip through the kernel.
+//! is `concurrent_queue::ConcurrentQueue`: unbounded, and without a lock (a
+//! pop may spin for a moment while a producer finishes writing the slot it
+//! claimed). What this module adds is the part no queue can do alone: making
+//! sure a loop that is asleep in the reactor wakes up for the item, while
+//! writing the wakeup as rarely as possible, because each write is a system
+//! call and each needless one also costs the loop a needless trip through
+//! the kernel.
 //!
 //! # The state word
 //!
@@ -53,11 +55,11 @@
 //! push of item X. The loop's read-modify-writes on the word and S are all
 //! ordered in the word's modification order, so one of three things holds:
 //!
-//! 1. S comes before some drain's swap D. D is an Acquire read-modify-write
-//!    and S a Release one, and every write between them is a producer's swap
-//!    (a read-modify-write, so it continues S's release sequence): D
-//!    synchronizes with S, the push of X happens before D, and the pops that
-//!    follow D find X, unless an earlier drain already took it.
+//! 1. S comes before some drain's swap; let D be the first. D is an Acquire
+//!    read-modify-write and S a Release one, and every write between them is
+//!    a producer's swap (a read-modify-write, so it continues S's release
+//!    sequence): D synchronizes with S, the push of X happens before D, and
+//!    the pops that follow D find X, unless an earlier drain already took it.
 //! 2. S comes after the last drain's swap, and before the loop's next
 //!    attempt to park. That compare-exchange then finds `NOTIFIED`, the loop
 //!    does not sleep (rule 3), and its next drain is case 1.
@@ -72,16 +74,17 @@
 //! compare-exchange, which always reads the latest value, finds `NOTIFIED`.
 //!
 //! A rule-5 drain stops at the length it read after its swap. An item that
-//! length did not count belongs to a producer whose swap came after the
-//! drain's swap (had it come before, case 1 says the length counted it): the
-//! word is `NOTIFIED` again, and the next iteration drains the item. So the
-//! bound never strands an item, and a producer faster than the loop cannot
-//! keep the drain, and with it the rest of the iteration, from finishing.
+//! length did not count, and no earlier drain took, belongs to a producer
+//! whose swap came after the drain's swap (had it come before, case 1 says
+//! the length counted it): the word is `NOTIFIED` again, and the next
+//! iteration drains the item. So the bound never strands an item, and a
+//! producer faster than the loop cannot keep the drain, and with it the
+//! rest of the iteration, from finishing.
 //!
 //! *At most one wakeup write per sleep.* A write needs a swap that finds
 //! `PARKED`, and leaves `NOTIFIED` behind. The word only returns to `PARKED`
-//! through the loop's next `EMPTY -> PARKED`, which needs a drain or a
-//! wake-up first: between two sleeps, at most one swap can find `PARKED`.
+//! through the loop's next `EMPTY -> PARKED`, which needs a drain's swap
+//! first: between two sleeps, at most one swap can find `PARKED`.
 //!
 //! The word is announced *before* the loop enters the system call, so a
 //! producer may write the wakeup between the announcement and the call. That
@@ -94,14 +97,15 @@
 //!
 //! The textbook alternative is a "sleeping" flag written by the loop, plus a
 //! re-check of the queue after writing it (Dekker's pattern: each side writes
-//! its location, then reads the other's). It is correct only with sequentially
-//! consistent orderings on both sides, which loom does not model (it treats
-//! `SeqCst` as `AcqRel`), so loom reports false lost wakeups and the protocol
-//! cannot be checked. Putting the whole handshake in one read-modify-write
-//! word, as tokio's `park` does, makes every decision depend on a single
+//! its location, then reads the other's). It is correct only with sequential
+//! consistency on both sides, and loom treats `SeqCst` loads, stores and
+//! read-modify-writes as `AcqRel` (it models only `fence(SeqCst)`), so
+//! written the usual way it makes loom report lost wakeups that cannot
+//! happen. Putting the whole handshake in one read-modify-write word, as
+//! tokio's `park` does, makes every decision depend on a single
 //! modification order, which is exactly what Acquire/Release can reason
-//! about. The shape is Vyukov's eventcount (D. Vyukov, "Eventcount",
-//! 1024cores.net), reduced to one sleeper.
+//! about, and loom can check. The shape is Vyukov's eventcount (D. Vyukov,
+//! "Eventcount", 1024cores.net), reduced to one sleeper.
 //!
 //! # The model
 //!

@@ -63,10 +63,13 @@ pub use loom::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering, fence};
 #[cfg(loom)]
 pub use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
 
-/// Locks `mutex`, ignoring poisoning. The bridge never runs user code while
-/// it holds one of its locks, so a poisoned lock only means that some other
-/// thread panicked between two of our own statements, and the data is as
-/// consistent as our code left it.
+/// Locks `mutex`, ignoring poisoning. The bridge runs no user code while it
+/// holds one of its locks (callbacks, jobs and wakes come after the unlock;
+/// the one exception is the drop of the waker that
+/// [`Completion::poll_take`](crate::Completion::poll_take) replaces), so a
+/// poisoned lock means that some other thread panicked between two of the
+/// bridge's own statements, or in that drop, and the data is as consistent
+/// as the bridge's code left it.
 ///
 /// # Examples
 ///

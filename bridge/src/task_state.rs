@@ -80,7 +80,7 @@
 //!
 //! # The model
 //!
-//! `loom-tests/tests/task_state.rs` wakes a task from several threads while
+//! `loom-tests/tests/task_state.rs` wakes a task from two threads while
 //! the loop runs it, and checks that it is queued at most once at any time
 //! and runs once more after every wake that happened during a run; races a
 //! remote wake and the dropping of its waker against completion and the
@@ -121,9 +121,11 @@ use crate::sync::fence;
 const SCHEDULED: usize = 1 << 0;
 /// The loop is running the task: polling it, or dropping a cancelled future.
 const RUNNING: usize = 1 << 1;
-/// The future is gone (returned, panicked, or dropped by cancel). Final.
+/// The future is gone (returned, panicked, or dropped by a cancel or at
+/// shutdown). Final.
 const COMPLETE: usize = 1 << 2;
-/// Cancellation was requested; the next run drops the future. Final.
+/// Cancellation was requested, or the loop claimed the task at shutdown;
+/// the next run drops the future. Final.
 const CANCELLED: usize = 1 << 3;
 /// A `JoinHandle` exists and wants the output.
 const JOIN_INTEREST: usize = 1 << 4;
