@@ -20,7 +20,8 @@
 //! supply a fake wakeup that loom can see.
 //!
 //! Start reading at [`inject`]: its essay is the heart of the cross-thread
-//! design.
+//! design. Where the bridge sits among tether's crates, and the rule it
+//! keeps, is in `docs/design.md`.
 //!
 //! # Examples
 //!

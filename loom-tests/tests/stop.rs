@@ -1,6 +1,6 @@
 //! Model: stopping a loop while other threads submit to it
-//! (`Handle::stop`, `LoopThread::on_stop` and the shutdown in
-//! `executor/src/core.rs`, over `bridge/src/inject.rs`).
+//! (`Handle::stop`, `LoopThread::on_stop` and the runtime's shutdown,
+//! `Core::shutdown`, over `bridge/src/inject.rs`).
 //!
 //! The executor's stop protocol, with the loop reduced to its handling of
 //! the injection queue. A stopper thread registers a stop callback
