@@ -17,17 +17,20 @@
 //!    one thread; after `shutdown` no job is queued, and none is taken.
 //! 2. `idle` counts threads asleep on the condition variable that nobody
 //!    has chosen yet. A submitter that finds one chooses it: it decrements
-//!    `idle`, increments `notified`, and signals. A woken thread takes work
-//!    only against a `notified` count, so a spurious or timed-out wake-up
-//!    never makes two threads think they were chosen, and a job never waits
-//!    while a thread could take it: it either has a chosen sleeper, a new
-//!    thread, or `max_threads` busy ones ahead of it.
+//!    `idle`, increments `notified`, and signals. A sleeper leaves its sleep
+//!    to look for work only against a `notified` count, so a spurious or
+//!    timed-out wake-up never makes two threads think they were chosen, and
+//!    a job never waits while a thread could take it: it either has a chosen
+//!    sleeper, a new thread, or `max_threads` busy ones ahead of it (or, if
+//!    the OS refused a new thread, at least one busy one; with none, `spawn`
+//!    hands the job back).
 //! 3. A thread whose keep-alive ran out exits only if nobody chose it
 //!    meanwhile (it checks `notified` first).
 //! 4. `shutdown` marks the pool closed, takes the queued jobs out (they are
-//!    dropped by the caller: they never start), wakes every sleeper, then
-//!    waits, at most `timeout`, for running jobs to end and every thread to
-//!    leave; the threads that left are joined.
+//!    handed to the caller, to drop: they never start), wakes every
+//!    sleeper, then waits, at most `timeout`, for running jobs to end and
+//!    every thread to leave. The threads that have finished by then are
+//!    joined; the others are left detached.
 //!
 //! # The model
 //!
@@ -120,9 +123,9 @@ pub type Job = Box<dyn FnOnce() + Send + 'static>;
 pub struct PoolConfig {
     /// The most threads that run at once; `None` for asyncio's default,
     /// `min(32, cores + 4)`. The default is worked out when the pool first
-    /// starts a thread, so that a program that never runs a blocking job
-    /// neither reads the CPU count (on Linux: the affinity mask and the
-    /// cgroup quota files) nor carries the code that does.
+    /// needs a thread, so that a program that never runs a blocking job
+    /// never reads the CPU count (on Linux: the affinity mask and the cgroup
+    /// quota files).
     pub max_threads: Option<NonZeroUsize>,
     /// How long an idle thread waits for work before it exits.
     pub keep_alive: Duration,
@@ -134,18 +137,21 @@ pub struct PoolConfig {
 ///
 /// # Examples
 ///
-/// A clone submits to the same pool, from any thread.
+/// A clone submits to the same pool, from any thread; the pool starts a
+/// thread for the job, which stays until its keep-alive runs out or the
+/// pool shuts down.
 ///
 /// ```
 /// use std::sync::mpsc;
-/// # use std::time::Duration;
-/// # use tether_bridge::{BlockingPool, PoolConfig};
-/// # let pool = BlockingPool::new(PoolConfig {
-/// #     max_threads: None,
-/// #     keep_alive: Duration::from_secs(60),
-/// #     thread_name: "tether-blocking".into(),
-/// # });
+/// use std::time::Duration;
+/// use tether_bridge::{BlockingPool, PoolConfig};
 ///
+/// let pool = BlockingPool::new(PoolConfig {
+///     max_threads: None,
+///     keep_alive: Duration::from_secs(60),
+///     thread_name: "tether-blocking".into(),
+/// });
+/// assert_eq!(pool.threads(), 0); // none until a job needs one
 /// let (tx, rx) = mpsc::channel();
 /// let clone = pool.clone();
 /// let submitter = std::thread::spawn(move || {
@@ -153,8 +159,14 @@ pub struct PoolConfig {
 /// });
 /// submitter.join().unwrap();
 /// assert_eq!(rx.recv(), Ok("from a clone"));
+/// // Give the thread a moment to go idle: it sleeps until its keep-alive
+/// // runs out...
+/// std::thread::sleep(Duration::from_millis(50));
 /// assert_eq!(pool.threads(), 1);
-/// # pool.shutdown(Duration::from_secs(10));
+/// // ...or until shutdown wakes it, and then it leaves at once.
+/// let (_, report) = pool.shutdown(Duration::from_secs(10));
+/// assert_eq!(report.still_running, 0);
+/// assert_eq!(pool.threads(), 0);
 /// ```
 #[derive(Clone)]
 pub struct BlockingPool {
@@ -237,28 +249,17 @@ impl PoolState {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShutdownReport {
-    /// Queued jobs that were dropped without running.
+    /// Queued jobs taken out unstarted: `shutdown` hands them back, and
+    /// they never run.
     pub dropped: usize,
-    /// Threads still running a job when the timeout ran out (left detached).
+    /// Threads that had not left the pool when the wait ended: still
+    /// running a job, or not yet out of their sleep (left detached).
     pub still_running: usize,
 }
 
 impl BlockingPool {
-    /// A pool with no thread yet.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use tether_bridge::{BlockingPool, PoolConfig};
-    ///
-    /// let pool = BlockingPool::new(PoolConfig {
-    ///     max_threads: None,
-    ///     keep_alive: Duration::from_secs(60),
-    ///     thread_name: "tether-blocking".into(),
-    /// });
-    /// assert_eq!(pool.threads(), 0);
-    /// ```
+    /// A pool with no thread yet; shown in
+    /// [`BlockingPool`'s example](BlockingPool#examples).
     pub fn new(config: PoolConfig) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -341,8 +342,8 @@ impl BlockingPool {
     }
 
     /// Stops the pool (rule 4): queued jobs are returned unstarted, running
-    /// ones get until `timeout` to finish, and the threads that leave in
-    /// time are joined. Idempotent.
+    /// ones get until `timeout` to finish, and the threads that have
+    /// finished by then are joined. Idempotent.
     ///
     /// # Examples
     ///
@@ -419,28 +420,8 @@ impl BlockingPool {
         (queued, report)
     }
 
-    /// Threads alive now (for tests and metrics).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::sync::mpsc;
-    /// # use std::time::Duration;
-    /// # use tether_bridge::{BlockingPool, PoolConfig};
-    /// # let pool = BlockingPool::new(PoolConfig {
-    /// #     max_threads: None,
-    /// #     keep_alive: Duration::from_secs(60),
-    /// #     thread_name: "tether-blocking".into(),
-    /// # });
-    ///
-    /// assert_eq!(pool.threads(), 0);
-    /// let (tx, rx) = mpsc::channel();
-    /// pool.spawn(Box::new(move || tx.send(()).unwrap())).unwrap();
-    /// rx.recv().unwrap();
-    /// assert_eq!(pool.threads(), 1); // idle now, until its keep-alive runs out
-    /// pool.shutdown(Duration::from_secs(10));
-    /// assert_eq!(pool.threads(), 0);
-    /// ```
+    /// Threads in the pool now, running a job or idle (for tests and
+    /// metrics); shown in [`BlockingPool`'s example](BlockingPool#examples).
     pub fn threads(&self) -> usize {
         lock(&self.inner.state).threads
     }
@@ -570,123 +551,4 @@ impl std::fmt::Debug for BlockingPool {
 }
 
 #[cfg(all(test, not(loom)))]
-mod tests {
-    use super::*;
-    use std::sync::mpsc;
-
-    fn pool(max_threads: usize, keep_alive: Duration) -> BlockingPool {
-        BlockingPool::new(PoolConfig {
-            max_threads: Some(NonZeroUsize::new(max_threads).expect("at least one thread")),
-            keep_alive,
-            thread_name: "tether-test-blocking".into(),
-        })
-    }
-
-    #[test]
-    fn jobs_beyond_the_limit_wait_in_fifo_order() {
-        let pool = pool(2, Duration::from_secs(10));
-        let (tx, rx) = mpsc::channel();
-        let (gate_tx, gate_rx) = mpsc::channel::<()>();
-        let gate_rx = Arc::new(std::sync::Mutex::new(gate_rx));
-        // Two jobs block both threads; the rest must queue, in order.
-        for i in 0..6 {
-            let (tx, gate_rx) = (tx.clone(), gate_rx.clone());
-            pool.spawn(Box::new(move || {
-                if i < 2 {
-                    gate_rx.lock().unwrap().recv().unwrap();
-                }
-                tx.send(i).unwrap();
-            }))
-            .unwrap();
-        }
-        assert_eq!(pool.threads(), 2);
-        gate_tx.send(()).unwrap();
-        gate_tx.send(()).unwrap();
-        let order: Vec<_> = (0..6).map(|_| rx.recv().unwrap()).collect();
-        // 0 and 1 finish in either order; the queued 2..6 in FIFO order.
-        let queued: Vec<_> = order.iter().copied().filter(|&i| i >= 2).collect();
-        assert_eq!(queued, [2, 3, 4, 5]);
-        pool.shutdown(Duration::from_secs(1));
-    }
-
-    #[test]
-    fn idle_threads_exit_after_the_keep_alive() {
-        let pool = pool(4, Duration::from_millis(20));
-        let (tx, rx) = mpsc::channel();
-        for _ in 0..3 {
-            let tx = tx.clone();
-            pool.spawn(Box::new(move || tx.send(()).unwrap())).unwrap();
-        }
-        for _ in 0..3 {
-            rx.recv().unwrap();
-        }
-        assert!(pool.threads() >= 1);
-        let start = Instant::now();
-        while pool.threads() > 0 {
-            assert!(
-                start.elapsed() < Duration::from_secs(5),
-                "idle threads did not exit"
-            );
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        // A new job starts a new thread.
-        pool.spawn(Box::new(move || tx.send(()).unwrap())).unwrap();
-        rx.recv().unwrap();
-        pool.shutdown(Duration::from_secs(1));
-    }
-
-    #[test]
-    fn shutdown_never_starts_queued_jobs_and_waits_for_running_ones() {
-        let pool = pool(1, Duration::from_secs(10));
-        let (started_tx, started_rx) = mpsc::channel();
-        let (finish_tx, finish_rx) = mpsc::channel::<()>();
-        pool.spawn(Box::new(move || {
-            started_tx.send(()).unwrap();
-            finish_rx.recv().unwrap();
-        }))
-        .unwrap();
-        started_rx.recv().unwrap();
-        let (ran_tx, ran_rx) = mpsc::channel();
-        pool.spawn(Box::new(move || ran_tx.send(()).unwrap()))
-            .unwrap();
-        let releaser = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(20));
-            finish_tx.send(()).unwrap();
-        });
-        let (queued, report) = pool.shutdown(Duration::from_secs(5));
-        assert_eq!(queued.len(), 1);
-        assert_eq!(
-            report,
-            ShutdownReport {
-                dropped: 1,
-                still_running: 0
-            }
-        );
-        drop(queued);
-        assert!(
-            ran_rx.try_recv().is_err(),
-            "a queued job ran after shutdown"
-        );
-        releaser.join().unwrap();
-        assert!(
-            pool.spawn(Box::new(|| {})).is_err(),
-            "a job was accepted after shutdown"
-        );
-    }
-
-    #[test]
-    fn shutdown_gives_up_on_a_job_that_outlives_the_timeout() {
-        let pool = pool(1, Duration::from_secs(10));
-        let (started_tx, started_rx) = mpsc::channel();
-        pool.spawn(Box::new(move || {
-            started_tx.send(()).unwrap();
-            std::thread::sleep(Duration::from_millis(300));
-        }))
-        .unwrap();
-        started_rx.recv().unwrap();
-        let start = Instant::now();
-        let (_, report) = pool.shutdown(Duration::from_millis(20));
-        assert!(start.elapsed() < Duration::from_millis(250));
-        assert_eq!(report.still_running, 1);
-    }
-}
+mod tests;

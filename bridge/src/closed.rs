@@ -3,14 +3,10 @@
 //! # Examples
 //!
 //! ```
-//! use tether_bridge::Closed;
-//! # use tether_bridge::{Inject, Notify};
-//! # struct Eventfd;
-//! # impl Notify for Eventfd {
-//! #     fn notify(&self) {}
-//! # }
+//! use tether_bridge::{Closed, Inject};
+//! # use tether_bridge::test_double::Eventfd;
 //!
-//! let inject = Inject::new(Eventfd);
+//! let inject = Inject::new(Eventfd::new());
 //! inject.close(drop);
 //! match inject.push(String::from("late")) {
 //!     Err(Closed(item)) => assert_eq!(item, "late"),
@@ -22,10 +18,13 @@ use std::fmt;
 
 /// The loop this was submitted to is closed; the submission is handed back.
 ///
-/// Returned by every operation that hands work to a loop from outside it
-/// (asyncio raises `RuntimeError: Event loop is closed` instead, and loses
-/// the callback). Nothing is dropped on the way: the closure or future is
-/// inside, so the caller can run it elsewhere, or drop it knowingly.
+/// Returned when work handed over from outside a loop finds it gone: by
+/// [`Inject::push`](crate::Inject::push) and
+/// [`BlockingPool::spawn`](crate::BlockingPool::spawn) here, and by the
+/// runtime's `Handle::call_soon` and `Handle::spawn` built on them (asyncio
+/// raises `RuntimeError: Event loop is closed` instead). Nothing is dropped
+/// on the way: the closure or future is inside, so the caller can run it
+/// elsewhere, or drop it knowingly.
 ///
 /// # Examples
 ///
@@ -34,7 +33,7 @@ use std::fmt;
 /// ```
 /// use std::sync::mpsc;
 /// use std::time::Duration;
-/// use tether_bridge::{BlockingPool, Closed, PoolConfig};
+/// # use tether_bridge::{BlockingPool, PoolConfig};
 /// # let pool = BlockingPool::new(PoolConfig {
 /// #     max_threads: None,
 /// #     keep_alive: Duration::from_secs(60),
@@ -44,8 +43,9 @@ use std::fmt;
 /// pool.shutdown(Duration::ZERO);
 /// let (tx, rx) = mpsc::channel();
 /// let err = pool.spawn(Box::new(move || tx.send("ran anyway").unwrap())).unwrap_err();
+/// assert_eq!(err.to_string(), "the loop is closed");
 /// assert_eq!(format!("{err:?}"), "Closed(..)"); // no `Debug` needed from a closure
-/// let Closed(job) = err;
+/// let job = err.into_inner(); // the same as `let Closed(job) = err;`
 /// job();
 /// assert_eq!(rx.recv(), Ok("ran anyway"));
 /// ```
@@ -53,22 +53,7 @@ use std::fmt;
 pub struct Closed<T>(pub T);
 
 impl<T> Closed<T> {
-    /// Takes the submission back.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use tether_bridge::{Inject, Notify};
-    /// # struct Eventfd;
-    /// # impl Notify for Eventfd {
-    /// #     fn notify(&self) {}
-    /// # }
-    /// let inject = Inject::new(Eventfd);
-    /// inject.close(drop);
-    /// let err = inject.push(7).unwrap_err();
-    /// assert_eq!(err.to_string(), "the loop is closed");
-    /// assert_eq!(err.into_inner(), 7);
-    /// ```
+    /// Takes the submission back; shown in [`Closed`'s example](Closed#examples).
     pub fn into_inner(self) -> T {
         self.0
     }

@@ -1,8 +1,9 @@
 //! The completion cell: one value, produced once on one thread, awaited
 //! from any other.
 //!
-//! This is the shared half of a `ThreadFuture` (asyncio's
-//! `concurrent.futures.Future`): the loop, or a blocking-pool thread,
+//! This is the shared half of a `ThreadFuture` (in Python, the
+//! `concurrent.futures.Future` that asyncio's `run_coroutine_threadsafe`
+//! returns): the loop, or a blocking-pool thread,
 //! completes the cell with the outcome of the work; the thread that
 //! submitted the work takes it, by blocking ([`Completion::wait`],
 //! [`Completion::wait_timeout`]) or by polling ([`Completion::poll_take`]),
@@ -16,18 +17,20 @@
 //! state word with a bit per party and an argument per pair of them; a
 //! `Mutex` plus a `Condvar` needs one rule, and costs an uncontended lock
 //! per operation, which is noise next to the thread wakeups around it. The
-//! loom model checks the rule, with loom's own mutex and condition
+//! loom model checks the rules, with loom's own mutex and condition
 //! variable standing in for std's.
 //!
 //! # Rules
 //!
 //! 1. Every field is read and written under the lock only.
-//! 2. `complete` happens once: it stores the value and takes every waiter
-//!    (the waker, the callbacks) out under the lock, then wakes and calls
-//!    them *after* releasing it. A callback or a waker can therefore do
-//!    anything, including touching this cell, without deadlock.
+//! 2. `complete` succeeds once, the first time: the cell is then
+//!    *resolved* (its slot leaves `Empty`). It decides under the lock whom
+//!    to wake and call, and wakes the async waiter, notifies blocked threads
+//!    and calls the callbacks only *after* releasing it. A callback or a
+//!    waker can therefore do anything, including touching this cell,
+//!    without deadlock.
 //! 3. Blocked threads wait on the condition variable in a loop that
-//!    re-checks `complete`; `complete` notifies only if one is blocked (a
+//!    re-checks the slot; `complete` notifies only if one is blocked (a
 //!    notification without a waiter is a wasted system call). It decides
 //!    under the lock, after storing the value, and notifies after releasing
 //!    the lock: a thread notified while the lock is held wakes only to block
@@ -35,11 +38,13 @@
 //!    switch on every round trip. A thread that blocks after the decision
 //!    finds the value when it re-checks.
 //! 4. A callback registered before completion runs on the completing
-//!    thread, after the value is stored; while those run (the value is lent
-//!    to them), a newly registered one joins them there; one registered
-//!    once they are done runs at once, on the registering thread. Either
-//!    way, exactly once. The cell *is complete* from that moment: value
-//!    stored, callbacks done.
+//!    thread, on the value lent to it out of the cell (the slot says
+//!    `Lent`); a callback registered while those run joins them there. Once
+//!    none is left, the value is stored, and only then are blocked threads
+//!    notified and the async waiter woken. A callback registered after that
+//!    runs at once, on the registering thread, on the value lent again.
+//!    Either way, exactly once. The cell *is complete* once the value is
+//!    stored with no callback left to run.
 //! 5. The value is taken at most once; waiting after it was taken is a bug
 //!    of the caller, and panics.
 //! 6. A producer that may be cancelled before it begins (a blocking job)
@@ -89,6 +94,7 @@ type Callback<T> = Box<dyn FnOnce(&T) + Send>;
 /// use tether_bridge::Completion;
 ///
 /// let cell = Arc::new(Completion::new());
+/// assert!(!cell.is_resolved());
 /// let (tx, rx) = mpsc::channel();
 /// cell.on_complete(move |value: &u32| tx.send(*value).unwrap());
 /// let producer = {
@@ -97,6 +103,7 @@ type Callback<T> = Box<dyn FnOnce(&T) + Send>;
 /// };
 /// assert_eq!(cell.wait(), 7);
 /// assert_eq!(rx.recv(), Ok(7));
+/// assert!(cell.is_resolved());
 /// producer.join().unwrap();
 /// ```
 pub struct Completion<T> {
@@ -132,11 +139,11 @@ struct State<T> {
 ///   Lent ------ callbacks done --------+  Lent (then back to Ready)
 /// ```
 enum Slot<T> {
-    /// Not complete yet.
+    /// Not resolved yet.
     Empty,
     /// Complete, and waiting to be taken.
     Ready(T),
-    /// Complete, and out of the cell while callbacks look at it (rule 2);
+    /// Resolved, and out of the cell while callbacks look at it (rule 4);
     /// waiters wait for it to come back.
     Lent,
     /// Taken by a waiter.
@@ -144,18 +151,7 @@ enum Slot<T> {
 }
 
 impl<T> Completion<T> {
-    /// An empty cell.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use tether_bridge::Completion;
-    ///
-    /// let cell = Completion::<u32>::new();
-    /// assert!(!cell.is_resolved());
-    /// assert_eq!(cell.wait_timeout(Duration::ZERO), None);
-    /// ```
+    /// An empty cell; shown in [`Completion`'s example](Completion#examples).
     pub fn new() -> Self {
         Self {
             state: Mutex::new(State {
@@ -169,8 +165,9 @@ impl<T> Completion<T> {
         }
     }
 
-    /// Stores `value` and releases every waiter. Returns the value back if
-    /// the cell was already complete (rule 2: once).
+    /// Stores `value` and releases every waiter, once the callbacks have run
+    /// on it. Returns the value back if the cell was already resolved (rule
+    /// 2: once).
     ///
     /// # Examples
     ///
@@ -218,8 +215,8 @@ impl<T> Completion<T> {
         }
     }
 
-    /// Puts `value` in the cell and wakes whoever waits for it, the async
-    /// waiter after the lock is released.
+    /// Puts `value` in the cell and releases whoever waits for it: blocked
+    /// threads and the async waiter, after the lock is released (rule 3).
     #[cfg_attr(
         tether_mutant = "completion_notify_before_store",
         allow(unreachable_code, unused_mut)
@@ -264,7 +261,7 @@ impl<T> Completion<T> {
     }
 
     /// The producer says it is beginning the work. Returns false if the
-    /// cell is already complete (cancelled, say): the work need not be done.
+    /// cell is already resolved (cancelled, say): the work need not be done.
     ///
     /// # Examples
     ///
@@ -332,30 +329,19 @@ impl<T> Completion<T> {
     /// cell.on_complete(move |_: &u32| {
     ///     tx.send((inside.is_resolved(), inside.is_complete())).unwrap();
     /// });
-    /// assert!(!cell.is_complete());
+    /// assert!(!cell.is_resolved() && !cell.is_complete());
     /// cell.complete(1).unwrap();
     /// // While its callbacks ran, the cell was resolved but not complete yet.
     /// assert_eq!(rx.recv(), Ok((true, false)));
-    /// assert!(cell.is_complete());
+    /// assert!(cell.is_resolved() && cell.is_complete());
     /// ```
     pub fn is_complete(&self) -> bool {
         matches!(lock(&self.state).slot, Slot::Ready(_) | Slot::Taken)
     }
 
-    /// Whether `complete` has happened, its callbacks perhaps still
-    /// running: too late to cancel.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_bridge::Completion;
-    ///
-    /// let cell = Completion::new();
-    /// assert!(!cell.is_resolved());
-    /// cell.complete("done").unwrap();
-    /// assert!(cell.is_resolved());
-    /// assert_eq!(cell.cancel_unstarted("cancelled"), Err("cancelled"));
-    /// ```
+    /// Whether `complete` has happened, its callbacks perhaps still running
+    /// (unlike [`is_complete`](Completion::is_complete)): too late to
+    /// cancel. Shown in [`Completion`'s example](Completion#examples).
     pub fn is_resolved(&self) -> bool {
         !matches!(lock(&self.state).slot, Slot::Empty)
     }
@@ -555,81 +541,4 @@ impl<T> std::fmt::Debug for Completion<T> {
 }
 
 #[cfg(all(test, not(loom)))]
-mod tests {
-    use super::*;
-    use std::sync::Arc;
-    use std::task::Waker;
-
-    #[test]
-    fn a_blocked_waiter_gets_the_value() {
-        let cell = Arc::new(Completion::new());
-        let waiter = {
-            let cell = cell.clone();
-            std::thread::spawn(move || cell.wait())
-        };
-        std::thread::sleep(Duration::from_millis(10));
-        cell.complete(7).unwrap();
-        assert_eq!(waiter.join().unwrap(), 7);
-    }
-
-    #[test]
-    fn a_timed_wait_times_out_and_leaves_the_cell_usable() {
-        let cell = Completion::new();
-        assert_eq!(cell.wait_timeout(Duration::from_millis(5)), None);
-        cell.complete("late").unwrap();
-        assert_eq!(cell.wait_timeout(Duration::from_secs(1)), Some("late"));
-    }
-
-    #[test]
-    fn complete_happens_once() {
-        let cell = Completion::new();
-        assert_eq!(cell.complete(1), Ok(()));
-        assert_eq!(cell.complete(2), Err(2));
-        assert_eq!(cell.wait(), 1);
-    }
-
-    #[test]
-    fn callbacks_run_once_before_or_after_completion_and_the_value_stays() {
-        let cell = Completion::new();
-        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let early = seen.clone();
-        cell.on_complete(move |v: &u32| early.lock().unwrap().push(("early", *v)));
-        cell.complete(3).unwrap();
-        let late = seen.clone();
-        cell.on_complete(move |v: &u32| late.lock().unwrap().push(("late", *v)));
-        assert_eq!(*seen.lock().unwrap(), [("early", 3), ("late", 3)]);
-        assert_eq!(cell.wait(), 3);
-    }
-
-    #[test]
-    fn poll_take_is_pending_then_ready() {
-        let cell = Completion::new();
-        let mut cx = Context::from_waker(Waker::noop());
-        assert!(cell.poll_take(&mut cx).is_pending());
-        cell.complete(9).unwrap();
-        assert_eq!(cell.poll_take(&mut cx), Poll::Ready(9));
-    }
-
-    #[test]
-    fn cancel_unstarted_wins_before_start_and_loses_after() {
-        let before = Completion::new();
-        assert_eq!(before.cancel_unstarted("cancelled"), Ok(()));
-        assert!(!before.start(), "a cancelled job must not start");
-        assert_eq!(before.wait(), "cancelled");
-
-        let after = Completion::new();
-        assert!(after.start());
-        assert_eq!(after.cancel_unstarted("cancelled"), Err("cancelled"));
-        after.complete("done").unwrap();
-        assert_eq!(after.wait(), "done");
-    }
-
-    #[test]
-    #[should_panic(expected = "taken twice")]
-    fn taking_twice_panics() {
-        let cell = Completion::new();
-        cell.complete(()).unwrap();
-        cell.wait();
-        cell.wait();
-    }
-}
+mod tests;

@@ -1,18 +1,29 @@
-//! A statistic one thread writes and any thread reads.
+//! Numbers shared across threads: a statistic one thread writes and any
+//! thread reads ([`Counter`]), and a source of unique numbers
+//! ([`Sequence`]).
 //!
 //! # Examples
 //!
+//! A loop thread counts its polls and numbers its tasks; another thread
+//! reads the count, and numbers a task of its own.
+//!
 //! ```
 //! use std::sync::Arc;
-//! use tether_bridge::counter::Counter;
+//! use tether_bridge::counter::{Counter, Sequence};
 //!
 //! let polls = Arc::new(Counter::new());
-//! let writer = {
-//!     let polls = polls.clone();
-//!     std::thread::spawn(move || (0..10).for_each(|_| polls.add(1)))
+//! let ids = Arc::new(Sequence::starting_at(1));
+//! let loop_thread = {
+//!     let (polls, ids) = (polls.clone(), ids.clone());
+//!     std::thread::spawn(move || {
+//!         polls.add(10);
+//!         ids.next()
+//!     })
 //! };
-//! writer.join().unwrap();
+//! let loop_id = loop_thread.join().unwrap();
 //! assert_eq!(polls.get(), 10);
+//! let other_id = ids.next();
+//! assert_ne!(loop_id, other_id);
 //! ```
 
 use crate::sync::AtomicU64;
@@ -20,12 +31,12 @@ use crate::sync::Ordering::Relaxed;
 
 /// A monotonic count with a single writer, readable from any thread.
 ///
-/// The loop counts its iterations and polls here, so that a `Handle` on
-/// another thread can report them. Since only the loop thread ever writes,
-/// an increment is a plain load and store, not a read-modify-write: it costs
-/// what a local variable costs, and loses nothing because nobody else
-/// stores. Readers get some recent value (Relaxed): a statistic, never a
-/// signal to synchronize on.
+/// The loop counts its iterations, polls and task runs here, so that a
+/// `Handle` on another thread can report them. Since only the loop thread
+/// ever writes, an increment is a plain load and store, not a
+/// read-modify-write: it costs what a plain variable in memory costs, and
+/// loses nothing because nobody else stores. Readers get some recent value
+/// (Relaxed): a statistic, never a signal to synchronize on.
 ///
 /// # Examples
 ///
@@ -36,7 +47,9 @@ use crate::sync::Ordering::Relaxed;
 /// use tether_bridge::Counter;
 ///
 /// let iterations = Arc::new(Counter::new());
-/// iterations.add(3);
+/// assert_eq!(iterations.get(), 0);
+/// iterations.add(2);
+/// iterations.add(1);
 /// let reader = {
 ///     let iterations = iterations.clone();
 ///     std::thread::spawn(move || iterations.get())
@@ -47,54 +60,21 @@ use crate::sync::Ordering::Relaxed;
 pub struct Counter(AtomicU64);
 
 impl Counter {
-    /// A counter at zero.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_bridge::Counter;
-    ///
-    /// assert_eq!(Counter::new().get(), 0);
-    /// assert_eq!(Counter::default().get(), 0);
-    /// ```
+    /// A counter at zero; shown in [`Counter`'s example](Counter#examples).
     pub fn new() -> Self {
         Self(AtomicU64::new(0))
     }
 
-    /// Adds `n`. Only the counter's single writer may call this.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_bridge::Counter;
-    ///
-    /// let polls = Counter::new();
-    /// polls.add(2);
-    /// polls.add(3);
-    /// assert_eq!(polls.get(), 5);
-    /// ```
+    /// Adds `n`; shown in [`Counter`'s example](Counter#examples). Only the
+    /// counter's single writer may call this: two writers can lose each
+    /// other's increments.
     #[inline]
     pub fn add(&self, n: u64) {
         self.0.store(self.0.load(Relaxed).wrapping_add(n), Relaxed);
     }
 
-    /// The count, as of recently. Any thread.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use tether_bridge::Counter;
-    ///
-    /// let polls = Arc::new(Counter::new());
-    /// polls.add(1);
-    /// let reader = {
-    ///     let polls = polls.clone();
-    ///     std::thread::spawn(move || polls.get())
-    /// };
-    /// assert_eq!(reader.join().unwrap(), 1);
-    /// assert_eq!(polls.get(), 1);
-    /// ```
+    /// The count, as of recently. Any thread. Shown in
+    /// [`Counter`'s example](Counter#examples).
     #[inline]
     pub fn get(&self) -> u64 {
         self.0.load(Relaxed)
@@ -136,30 +116,15 @@ impl Counter {
 pub struct Sequence(AtomicU64);
 
 impl Sequence {
-    /// A sequence whose first number is `first`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_bridge::Sequence;
-    ///
-    /// let ids = Sequence::starting_at(1);
-    /// assert_eq!(ids.next(), 1);
-    /// ```
+    /// A sequence whose first number is `first`; shown in
+    /// [`Sequence`'s example](Sequence#examples).
     pub fn starting_at(first: u64) -> Self {
         Self(AtomicU64::new(first))
     }
 
-    /// The next number; never the same twice (until 2^64 numbers).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_bridge::Sequence;
-    ///
-    /// let ids = Sequence::starting_at(5);
-    /// assert_eq!([ids.next(), ids.next(), ids.next()], [5, 6, 7]);
-    /// ```
+    /// The next number, one more than the last; never the same twice (until
+    /// 2^64 numbers, when it wraps around). Shown in
+    /// [`Sequence`'s example](Sequence#examples).
     #[inline]
     pub fn next(&self) -> u64 {
         self.0.fetch_add(1, Relaxed)

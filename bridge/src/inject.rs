@@ -2,11 +2,13 @@
 //!
 //! Any thread may push an item (a task to schedule, a message for the loop)
 //! into an [`Inject`]; only the loop thread takes items out. The queue itself
-//! is `concurrent_queue::ConcurrentQueue`, lock-free and unbounded. What this
-//! module adds is the part no queue can do alone: making sure a loop that is
-//! asleep in the reactor wakes up for the item, while writing the wakeup file
-//! descriptor as rarely as possible, because each write is a system call and
-//! each needless one also costs the loop a needless trip through the kernel.
+//! is `concurrent_queue::ConcurrentQueue`: unbounded, and without a lock (a
+//! pop may spin for a moment while a producer finishes writing the slot it
+//! claimed). What this module adds is the part no queue can do alone: making
+//! sure a loop that is asleep in the reactor wakes up for the item, while
+//! writing the wakeup as rarely as possible, because each write is a system
+//! call and each needless one also costs the loop a needless trip through
+//! the kernel.
 //!
 //! # The state word
 //!
@@ -43,8 +45,9 @@
 //!    PARKED`; if the word holds `NOTIFIED` instead, it does not sleep.
 //! 4. When the reactor returns, the loop compare-exchanges `PARKED -> EMPTY`.
 //!    If that fails, the word is `NOTIFIED`, and it stays so for the drain.
-//! 5. The drain swaps `EMPTY` into the word, then pops the items the queue
-//!    holds at that moment, and no more.
+//! 5. The drain first loads the word, and stops there unless it reads
+//!    `NOTIFIED`. Otherwise it swaps `EMPTY` into the word, then pops the
+//!    items the queue holds at that moment, and no more.
 //!
 //! # Why it is correct
 //!
@@ -52,31 +55,36 @@
 //! push of item X. The loop's read-modify-writes on the word and S are all
 //! ordered in the word's modification order, so one of three things holds:
 //!
-//! 1. S comes before some drain's swap D. D is an Acquire read-modify-write
-//!    and S a Release one, and every write between them is a producer's swap
-//!    (a read-modify-write, so it continues S's release sequence): D
-//!    synchronizes with S, the push of X happens before D, and the pops that
-//!    follow D find X, unless an earlier drain already took it.
-//! 2. S comes after the last drain, and before the loop's next attempt to
-//!    park. That compare-exchange then finds `NOTIFIED`, the loop does not
-//!    sleep (rule 3), and its next drain is case 1.
+//! 1. S comes before some drain's swap; let D be the first. D is an Acquire
+//!    read-modify-write and S a Release one, and every write between them is
+//!    a producer's swap (a read-modify-write, so it continues S's release
+//!    sequence): D synchronizes with S, the push of X happens before D, and
+//!    the pops that follow D find X, unless an earlier drain already took it.
+//! 2. S comes after the last drain's swap, and before the loop's next
+//!    attempt to park. That compare-exchange then finds `NOTIFIED`, the loop
+//!    does not sleep (rule 3), and its next drain is case 1.
 //! 3. S comes after the loop's successful `EMPTY -> PARKED`. S finds either
 //!    `PARKED`, and P writes the wakeup, or `NOTIFIED`, which only a producer
 //!    that found `PARKED` (and so wrote the wakeup) can have stored since the
 //!    park. Either way the sleep ends, and the loop's next drain is case 1
 //!    or, if S is later still, case 2.
 //!
-//! A rule-5 drain stops at the length it read after its swap. An item pushed
-//! later belongs to a producer whose swap either came before the drain's
-//! swap (then case 1 says the length counted it) or after it (then the word
-//! is `NOTIFIED` again and the next iteration drains it). So the bound never
-//! strands an item, and a producer faster than the loop cannot keep the
-//! drain, and with it the rest of the iteration, from finishing.
+//! The drain's first load (rule 5) is a plain one, and may read a stale
+//! value; then that drain does nothing, and a later one, or the loop's next
+//! compare-exchange, which always reads the latest value, finds `NOTIFIED`.
+//!
+//! A rule-5 drain stops at the length it read after its swap. An item that
+//! length did not count, and no earlier drain took, belongs to a producer
+//! whose swap came after the drain's swap (had it come before, case 1 says
+//! the length counted it): the word is `NOTIFIED` again, and the next
+//! iteration drains the item. So the bound never strands an item, and a
+//! producer faster than the loop cannot keep the drain, and with it the
+//! rest of the iteration, from finishing.
 //!
 //! *At most one wakeup write per sleep.* A write needs a swap that finds
 //! `PARKED`, and leaves `NOTIFIED` behind. The word only returns to `PARKED`
-//! through the loop's next `EMPTY -> PARKED`, which needs a drain or a
-//! wake-up first: between two sleeps, at most one swap can find `PARKED`.
+//! through the loop's next `EMPTY -> PARKED`, which needs a drain's swap
+//! first: between two sleeps, at most one swap can find `PARKED`.
 //!
 //! The word is announced *before* the loop enters the system call, so a
 //! producer may write the wakeup between the announcement and the call. That
@@ -89,58 +97,58 @@
 //!
 //! The textbook alternative is a "sleeping" flag written by the loop, plus a
 //! re-check of the queue after writing it (Dekker's pattern: each side writes
-//! its location, then reads the other's). It is correct only with sequentially
-//! consistent orderings on both sides, which loom does not model (it treats
-//! `SeqCst` as `AcqRel`), so loom reports false lost wakeups and the protocol
-//! cannot be checked. Putting the whole handshake in one read-modify-write
-//! word, as tokio's `park` does, makes every decision depend on a single
+//! its location, then reads the other's). It is correct only with sequential
+//! consistency on both sides, and loom treats `SeqCst` loads, stores and
+//! read-modify-writes as `AcqRel` (it models only `fence(SeqCst)`), so
+//! written the usual way it makes loom report lost wakeups that cannot
+//! happen. Putting the whole handshake in one read-modify-write word, as
+//! tokio's `park` does, makes every decision depend on a single
 //! modification order, which is exactly what Acquire/Release can reason
-//! about. The shape is Vyukov's eventcount (D. Vyukov, "Eventcount",
-//! 1024cores.net), reduced to one sleeper.
+//! about, and loom can check. The shape is Vyukov's eventcount (D. Vyukov,
+//! "Eventcount", 1024cores.net), reduced to one sleeper.
 //!
 //! # The model
 //!
 //! `loom-tests/tests/inject.rs` runs producers against a loop that parks,
 //! with [`Notify`] replaced by a loom-visible fake eventfd, and checks that
 //! every item is drained exactly once, that the loop never sleeps forever
-//! with an item queued, and that each sleep sees at most one wakeup write.
-//! `loom-tests/tests/queue.rs` checks the queue underneath, as
+//! with an item queued, that the producers wrote the wakeup no more often
+//! than the loop slept, that one producer's items come out in the order it
+//! pushed them, and that a push racing `close` is either drained or handed
+//! back. `loom-tests/tests/queue.rs` checks the queue underneath, as
 //! [`new_queue`] builds it, and `loom-tests/tests/stop.rs` the executor's
 //! stop and shutdown over this queue. The lines marked `MUTANT:` are the
 //! bugs those models are shown to catch (`loom-tests/mutants.sh`).
 //!
 //! # Examples
 //!
-//! The loop parks, a producer thread pushes and writes the wakeup, the
-//! loop wakes and drains.
+//! The examples of this module stand `Eventfd`, a test double, in for the
+//! reactor's wakeup: like an eventfd, it remembers a write made before the
+//! loop sleeps on it, and it counts the writes. (It is built in a hidden
+//! line; `notify`'s example shows how such a notifier is written.)
+//!
+//! The loop parks and sleeps; a producer thread pushes and writes the
+//! wakeup; the loop wakes and drains.
 //!
 //! ```
 //! use std::sync::Arc;
-//! use std::sync::atomic::{AtomicUsize, Ordering};
 //! use tether_bridge::inject::{Inject, TransitionToParked};
-//! use tether_bridge::notify::Notify;
+//! # use tether_bridge::test_double::Eventfd;
 //!
-//! /// Stands in for the reactor's eventfd: counts the writes.
-//! struct Eventfd(AtomicUsize);
-//! impl Notify for Eventfd {
-//!     fn notify(&self) {
-//!         self.0.fetch_add(1, Ordering::Relaxed);
-//!     }
-//! }
-//!
-//! let inject = Arc::new(Inject::new(Eventfd(AtomicUsize::new(0))));
+//! let inject = Arc::new(Inject::new(Eventfd::new()));
 //! assert_eq!(inject.transition_to_parked(), TransitionToParked::Sleep);
 //! let producer = {
 //!     let inject = inject.clone();
 //!     std::thread::spawn(move || inject.push("job").unwrap())
 //! };
-//! producer.join().unwrap();
-//! assert_eq!(inject.notifier().0.load(Ordering::Relaxed), 1);
-//!
+//! // The reactor's sleep: it ends when the producer writes the wakeup.
+//! inject.notifier().sleep();
 //! inject.transition_to_awake();
 //! let mut items = Vec::new();
 //! assert_eq!(inject.drain(|item| items.push(item)), 1);
 //! assert_eq!(items, ["job"]);
+//! producer.join().unwrap();
+//! assert_eq!(inject.wakeup_writes(), 1);
 //! ```
 
 use concurrent_queue::ConcurrentQueue;
@@ -172,13 +180,11 @@ const PARKED: u8 = 2;
 ///
 /// ```
 /// use std::sync::Arc;
-/// # use tether_bridge::{Inject, Notify};
-/// # struct Eventfd;
-/// # impl Notify for Eventfd {
-/// #     fn notify(&self) {}
-/// # }
+/// use tether_bridge::{Inject, Notify};
+/// # use tether_bridge::test_double::Eventfd;
 ///
-/// let inject = Arc::new(Inject::new(Eventfd));
+/// let inject = Arc::new(Inject::new(Eventfd::new()));
+/// assert!(!inject.is_notified() && !inject.is_closed());
 /// let producers: Vec<_> = (0..3)
 ///     .map(|i| {
 ///         let inject = inject.clone();
@@ -188,11 +194,23 @@ const PARKED: u8 = 2;
 /// for producer in producers {
 ///     producer.join().unwrap();
 /// }
+/// // Announced, but the loop was awake: nobody wrote the wakeup.
+/// assert!(inject.is_notified());
+/// assert_eq!(inject.wakeup_writes(), 0);
 /// let mut items = Vec::new();
 /// assert_eq!(inject.drain(|item| items.push(item)), 3);
 /// items.sort();
 /// assert_eq!(items, [0, 1, 2]);
+/// assert!(!inject.is_notified());
+///
+/// // The loop may write the wakeup itself; only producers' writes count.
+/// inject.notifier().notify();
+/// assert_eq!(inject.notifier().writes(), 1);
 /// assert_eq!(inject.wakeup_writes(), 0);
+///
+/// // At shutdown.
+/// assert_eq!(inject.close(drop), 0);
+/// assert!(inject.is_closed());
 /// ```
 pub struct Inject<T, N> {
     /// The items, in the order their pushes took effect.
@@ -201,7 +219,8 @@ pub struct Inject<T, N> {
     state: AtomicU8,
     /// Ends the loop's sleep; called only by the producer that finds `PARKED`.
     notifier: N,
-    /// How many times [`Notify::notify`] was called, for the runtime's metrics.
+    /// How many wakeup writes producers made (the calls of
+    /// [`Notify::notify`] in `push`), for the runtime's metrics.
     wakeup_writes: AtomicU64,
 }
 
@@ -210,12 +229,10 @@ pub struct Inject<T, N> {
 /// # Examples
 ///
 /// ```
-/// # use tether_bridge::{Inject, Notify, TransitionToParked};
-/// # struct Eventfd;
-/// # impl Notify for Eventfd {
-/// #     fn notify(&self) {}
-/// # }
-/// let inject = Inject::new(Eventfd);
+/// use tether_bridge::{Inject, TransitionToParked};
+/// # use tether_bridge::test_double::Eventfd;
+///
+/// let inject = Inject::new(Eventfd::new());
 /// // Nothing announced: the loop may block.
 /// assert_eq!(inject.transition_to_parked(), TransitionToParked::Sleep);
 /// inject.transition_to_awake();
@@ -260,21 +277,8 @@ pub fn new_queue<T>() -> ConcurrentQueue<T> {
 }
 
 impl<T, N: Notify> Inject<T, N> {
-    /// Creates an empty, open queue that wakes the loop through `notifier`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use tether_bridge::{Inject, Notify};
-    /// # struct Eventfd;
-    /// # impl Notify for Eventfd {
-    /// #     fn notify(&self) {}
-    /// # }
-    /// let inject = Inject::<u32, _>::new(Eventfd);
-    /// assert!(!inject.is_closed());
-    /// assert!(!inject.is_notified());
-    /// assert_eq!(inject.drain(drop), 0);
-    /// ```
+    /// Creates an empty, open queue that wakes the loop through `notifier`;
+    /// shown in [`Inject`'s example](Inject#examples).
     pub fn new(notifier: N) -> Self {
         Self {
             queue: new_queue(),
@@ -289,12 +293,10 @@ impl<T, N: Notify> Inject<T, N> {
     /// # Examples
     ///
     /// ```
-    /// # use tether_bridge::{Inject, Notify, TransitionToParked};
-    /// # struct Eventfd;
-    /// # impl Notify for Eventfd {
-    /// #     fn notify(&self) {}
-    /// # }
-    /// let inject = Inject::new(Eventfd);
+    /// use tether_bridge::{Inject, TransitionToParked};
+    /// # use tether_bridge::test_double::Eventfd;
+    ///
+    /// let inject = Inject::new(Eventfd::new());
     /// assert_eq!(inject.transition_to_parked(), TransitionToParked::Sleep);
     /// inject.push("a").unwrap(); // finds the loop parked: writes the wakeup
     /// inject.push("b").unwrap(); // already announced: no second write
@@ -306,8 +308,8 @@ impl<T, N: Notify> Inject<T, N> {
     /// After [`close`](Inject::close) the item is handed back in [`Closed`].
     pub fn push(&self, item: T) -> Result<(), Closed<T>> {
         // The queue is unbounded, so the only way a push fails is a closed
-        // queue; `close` then owns the items that made it in (rule 5 at
-        // shutdown), and this one goes back to the caller.
+        // queue; `close` then takes the items that made it in, and this one
+        // goes back to the caller.
         if let Err(err) = self.queue.push(item) {
             return Err(Closed(err.into_inner()));
         }
@@ -323,26 +325,12 @@ impl<T, N: Notify> Inject<T, N> {
         Ok(())
     }
 
-    /// Whether a producer announced an item the loop has not drained yet.
+    /// Whether a producer announced an item the loop has not drained yet;
+    /// shown in [`Inject`'s example](Inject#examples).
     ///
-    /// A hint for choosing the sleep timeout: it may miss an announcement
-    /// made a moment ago, which `transition_to_parked` then catches.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use tether_bridge::{Inject, Notify};
-    /// # struct Eventfd;
-    /// # impl Notify for Eventfd {
-    /// #     fn notify(&self) {}
-    /// # }
-    /// let inject = Inject::new(Eventfd);
-    /// assert!(!inject.is_notified());
-    /// inject.push(1).unwrap();
-    /// assert!(inject.is_notified());
-    /// assert_eq!(inject.drain(drop), 1);
-    /// assert!(!inject.is_notified());
-    /// ```
+    /// A hint for deciding whether to sleep at all: it may miss an
+    /// announcement made a moment ago, which `transition_to_parked` then
+    /// catches.
     pub fn is_notified(&self) -> bool {
         self.state.load(Relaxed) == NOTIFIED
     }
@@ -352,12 +340,10 @@ impl<T, N: Notify> Inject<T, N> {
     /// # Examples
     ///
     /// ```
-    /// # use tether_bridge::{Inject, Notify, TransitionToParked};
-    /// # struct Eventfd;
-    /// # impl Notify for Eventfd {
-    /// #     fn notify(&self) {}
-    /// # }
-    /// let inject = Inject::new(Eventfd);
+    /// use tether_bridge::{Inject, TransitionToParked};
+    /// # use tether_bridge::test_double::Eventfd;
+    ///
+    /// let inject = Inject::new(Eventfd::new());
     /// assert_eq!(inject.transition_to_parked(), TransitionToParked::Sleep);
     /// // While the loop sleeps, a producer pushes, and writes the wakeup.
     /// inject.push(1).unwrap();
@@ -390,12 +376,10 @@ impl<T, N: Notify> Inject<T, N> {
     /// # Examples
     ///
     /// ```
-    /// # use tether_bridge::{Inject, Notify, TransitionToParked};
-    /// # struct Eventfd;
-    /// # impl Notify for Eventfd {
-    /// #     fn notify(&self) {}
-    /// # }
-    /// let inject = Inject::new(Eventfd);
+    /// use tether_bridge::{Inject, TransitionToParked};
+    /// # use tether_bridge::test_double::Eventfd;
+    ///
+    /// let inject = Inject::new(Eventfd::new());
     /// assert_eq!(inject.transition_to_parked(), TransitionToParked::Sleep);
     /// // The sleep ends on its own (a timer), and the loop says so.
     /// inject.transition_to_awake();
@@ -412,18 +396,17 @@ impl<T, N: Notify> Inject<T, N> {
 
     /// Moves the announced items to `sink`, oldest first. Loop only.
     ///
-    /// Takes at most the items present when it starts (rule 5), so it always
-    /// finishes. Returns how many items it moved.
+    /// Takes at most the items the queue holds once it has taken the
+    /// announcement (rule 5), so it always finishes. Returns how many items
+    /// it moved.
     ///
     /// # Examples
     ///
     /// ```
-    /// # use tether_bridge::{Inject, Notify};
-    /// # struct Eventfd;
-    /// # impl Notify for Eventfd {
-    /// #     fn notify(&self) {}
-    /// # }
-    /// let inject = Inject::new(Eventfd);
+    /// use tether_bridge::Inject;
+    /// # use tether_bridge::test_double::Eventfd;
+    ///
+    /// let inject = Inject::new(Eventfd::new());
     /// for item in ["a", "b", "c"] {
     ///     inject.push(item).unwrap();
     /// }
@@ -464,12 +447,10 @@ impl<T, N: Notify> Inject<T, N> {
     /// # Examples
     ///
     /// ```
-    /// # use tether_bridge::{Inject, Notify};
-    /// # struct Eventfd;
-    /// # impl Notify for Eventfd {
-    /// #     fn notify(&self) {}
-    /// # }
-    /// let inject = Inject::new(Eventfd);
+    /// use tether_bridge::Inject;
+    /// # use tether_bridge::test_double::Eventfd;
+    ///
+    /// let inject = Inject::new(Eventfd::new());
     /// inject.push(1).unwrap();
     /// inject.push(2).unwrap();
     /// let mut left = Vec::new();
@@ -502,74 +483,23 @@ impl<T, N: Notify> Inject<T, N> {
         moved
     }
 
-    /// Whether [`close`](Inject::close) has been called.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use tether_bridge::{Inject, Notify};
-    /// # struct Eventfd;
-    /// # impl Notify for Eventfd {
-    /// #     fn notify(&self) {}
-    /// # }
-    /// let inject = Inject::<u32, _>::new(Eventfd);
-    /// assert!(!inject.is_closed());
-    /// inject.close(drop);
-    /// assert!(inject.is_closed());
-    /// ```
+    /// Whether [`close`](Inject::close) has been called; shown in
+    /// [`Inject`'s example](Inject#examples).
     pub fn is_closed(&self) -> bool {
         self.queue.is_closed()
     }
 
-    /// The notifier, for the loop's own use of the wakeup.
-    ///
-    /// # Examples
-    ///
-    /// The loop ends its own next sleep, with nothing pushed.
-    ///
-    /// ```
-    /// # use std::sync::atomic::{AtomicUsize, Ordering};
-    /// # use tether_bridge::{Inject, Notify};
-    /// # struct Eventfd(AtomicUsize);
-    /// # impl Notify for Eventfd {
-    /// #     fn notify(&self) {
-    /// #         self.0.fetch_add(1, Ordering::Relaxed);
-    /// #     }
-    /// # }
-    /// # impl Eventfd {
-    /// #     fn writes(&self) -> usize {
-    /// #         self.0.load(Ordering::Relaxed)
-    /// #     }
-    /// # }
-    /// let inject = Inject::<u32, _>::new(Eventfd(AtomicUsize::new(0)));
-    /// inject.notifier().notify();
-    /// assert_eq!(inject.notifier().writes(), 1);
-    /// assert_eq!(inject.wakeup_writes(), 0); // counts only the producers' writes
-    /// ```
+    /// The notifier: the loop may write the wakeup itself, or, where the
+    /// notifier is a fake (the loom models, these examples), sleep on it.
+    /// Shown in [`Inject`'s example](Inject#examples).
     pub fn notifier(&self) -> &N {
         &self.notifier
     }
 
-    /// How many wakeup writes producers have made so far.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use tether_bridge::{Inject, Notify, TransitionToParked};
-    /// # struct Eventfd;
-    /// # impl Notify for Eventfd {
-    /// #     fn notify(&self) {}
-    /// # }
-    /// let inject = Inject::new(Eventfd);
-    /// for _ in 0..2 {
-    ///     assert_eq!(inject.transition_to_parked(), TransitionToParked::Sleep);
-    ///     inject.push(1).unwrap();
-    ///     inject.push(2).unwrap();
-    ///     inject.transition_to_awake();
-    ///     assert_eq!(inject.drain(drop), 2);
-    /// }
-    /// assert_eq!(inject.wakeup_writes(), 2); // one per sleep, not one per push
-    /// ```
+    /// How many wakeup writes producers have made so far, at most one per
+    /// sleep; a write the loop makes itself through
+    /// [`notifier`](Inject::notifier) is not counted. Shown in
+    /// [`Inject`'s example](Inject#examples).
     pub fn wakeup_writes(&self) -> u64 {
         self.wakeup_writes.load(Relaxed)
     }

@@ -9,18 +9,19 @@
 //!
 //! | module | what crosses threads | protocol |
 //! |--------|----------------------|----------|
-//! | [`inject`] | items for the loop, and the wakeup of a sleeping loop | a lock-free queue plus one state word (EMPTY / NOTIFIED / PARKED) |
+//! | [`inject`] | items for the loop, and the wakeup of a sleeping loop | a queue without locks, plus one state word (EMPTY / NOTIFIED / PARKED) |
 //! | [`task_state`] | wakes, cancels and references of one task | one state word of flags and a reference count |
 //! | [`completion`] | the outcome of work done for another thread | a mutex and a condition variable, callbacks run outside the lock |
 //! | [`blocking`] | jobs for threads that may block | a queue, a thread count and chosen sleepers under one mutex |
-//! | [`counter`] | the loop's statistics | one writer, relaxed readers |
+//! | [`counter`] | the loop's statistics, and task ids | one writer and relaxed readers; a relaxed `fetch_add` |
 //!
-//! The crate knows nothing of the reactor or of futures: it is generic over
-//! how the loop is woken ([`Notify`]), so that the loom models can supply a
-//! fake wakeup that loom can see.
+//! The crate knows nothing of the reactor or of the executor: it is generic
+//! over how the loop is woken ([`Notify`]), so that the loom models can
+//! supply a fake wakeup that loom can see.
 //!
 //! Start reading at [`inject`]: its essay is the heart of the cross-thread
-//! design.
+//! design. Where the bridge sits among tether's crates, and the rule it
+//! keeps, is in `docs/design.md`.
 //!
 //! # Examples
 //!
@@ -58,6 +59,12 @@ pub mod inject;
 pub mod notify;
 pub mod sync;
 pub mod task_state;
+
+// The examples' stand-in for the reactor's wakeup; not part of the API
+// (`test_double.rs` says why it is public at all).
+#[cfg(not(loom))]
+#[doc(hidden)]
+pub mod test_double;
 
 pub use blocking::{BlockingPool, Job, PoolConfig, ShutdownReport};
 pub use closed::Closed;

@@ -1,13 +1,14 @@
 //! How another thread ends the loop's sleep.
 //!
 //! The loop sleeps inside the reactor, in one system call (`epoll_wait`,
-//! `kevent`, `poll`). The only way another thread can end that call early is
-//! to make a file descriptor the reactor watches ready: an eventfd on Linux, a
-//! pipe or `EVFILT_USER` elsewhere. Loom cannot see a system call, so the
-//! bridge never names one: it is generic over [`Notify`], the runtime supplies
-//! the reactor's wakeup, and the loom models supply a fake built from loom's
-//! own primitives that behaves like an eventfd (a write before the sleep makes
-//! the sleep return at once; several writes before it are one wakeup).
+//! `kevent`, `poll`). Another thread ends that call early by making the
+//! poller report an event: a write to an eventfd on Linux; elsewhere the
+//! poller's own notifier, an `EVFILT_USER` event on kqueue or a pipe. Loom
+//! cannot see a system call, so the bridge never names one: it is generic
+//! over [`Notify`], the runtime supplies the reactor's wakeup, and the loom
+//! models supply a fake built from loom's own primitives that behaves like
+//! an eventfd (a write before the sleep makes the sleep return at once;
+//! several writes before it are one wakeup).
 //!
 //! # Examples
 //!
@@ -59,11 +60,11 @@
 
 /// Ends the loop's current sleep, or the next one if it is not asleep.
 ///
-/// Implementations must behave like a level-triggered eventfd: a call made
-/// while the loop is not yet sleeping is remembered, so the next sleep
-/// returns at once. [`Inject`](crate::Inject) relies on that: it announces
-/// the sleep *before* the loop enters the system call, so a producer may
-/// call `notify` in between.
+/// Implementations must remember a call made while the loop is not yet
+/// sleeping, so that the next sleep returns at once, as a write to an
+/// eventfd the poller watches does. [`Inject`](crate::Inject) relies on
+/// that: it announces the sleep *before* the loop enters the system call, so
+/// a producer may call `notify` in between.
 ///
 /// # Examples
 ///
@@ -87,35 +88,14 @@
 ///     inject.push(item).unwrap();
 /// }
 /// assert_eq!(inject.notifier().0.load(Ordering::Relaxed), 1);
+/// // The loop may also call `notify` itself, to end its own next sleep.
+/// inject.notifier().notify();
+/// assert_eq!(inject.notifier().0.load(Ordering::Relaxed), 2);
 /// ```
 pub trait Notify: Send + Sync {
-    /// Makes the loop's current or next sleep return.
+    /// Makes the loop's current or next sleep return; shown in
+    /// [`Notify`'s example](Notify#examples).
     ///
     /// Called at most once per sleep of the loop by [`Inject`](crate::Inject).
-    ///
-    /// # Examples
-    ///
-    /// A producer pushes after the loop announced its sleep, before the loop
-    /// enters the system call: the write must be remembered for that call.
-    ///
-    /// ```
-    /// use std::sync::Mutex;
-    /// use tether_bridge::{Inject, Notify, TransitionToParked};
-    ///
-    /// /// A write is remembered until the next sleep consumes it.
-    /// #[derive(Default)]
-    /// struct Eventfd(Mutex<bool>);
-    /// impl Notify for Eventfd {
-    ///     fn notify(&self) {
-    ///         *self.0.lock().unwrap() = true;
-    ///     }
-    /// }
-    ///
-    /// let inject = Inject::new(Eventfd::default());
-    /// assert_eq!(inject.transition_to_parked(), TransitionToParked::Sleep);
-    /// inject.push(1).unwrap();
-    /// // The sleep the loop now enters finds the write and returns at once.
-    /// assert!(*inject.notifier().0.lock().unwrap());
-    /// ```
     fn notify(&self);
 }

@@ -3,20 +3,29 @@
 //! Every atomic and every cross-thread cell in `tether-bridge` comes from this
 //! module, never from `std` directly. In a normal build these are the `std`
 //! types; built with `RUSTFLAGS="--cfg loom"` they are loom's, which record
-//! every access so that loom can run a model under every interleaving the C++
-//! memory model allows (see `loom-tests/`). Code written against this module
-//! compiles unchanged in both builds, which is what lets the loom models check
-//! the very code the runtime runs.
+//! every access so that loom can run a model under every interleaving of its
+//! threads, and the weak-memory outcomes of the C++ memory model that loom
+//! implements (`loom-tests/README.md` says which it does not). Code written
+//! against this module compiles unchanged in both builds, which is what lets
+//! the loom models check the very code the runtime runs.
 //!
 //! Shims make the `std` side speak loom's API:
 //! - [`UnsafeCell`] offers `with` / `with_mut` (closures receiving a raw
-//!   pointer) instead of `get`, because that is the only access loom's cell can
-//!   track;
+//!   pointer) instead of `get`: loom's cell must know where an access begins
+//!   and ends, which a closure marks, and its `get` returns a guard, not a
+//!   raw pointer;
 //! - [`spin_yield`] is `std::hint::spin_loop` in a normal build and
-//!   `loom::thread::yield_now` under loom: a retry loop must yield to loom, or
-//!   loom sees a thread that never lets the others run and aborts the model;
+//!   `loom::thread::yield_now` under loom: a loop that waits for another
+//!   thread must yield to loom, or loom sees a thread that never lets the
+//!   others run and aborts the model. The bridge itself has no such loop:
+//!   its compare-exchange loops retry because the word changed under them
+//!   (or, on real hardware, a weak compare-exchange failed spuriously),
+//!   never to wait for another thread, and its waits block on a condition
+//!   variable;
 //! - [`lock`] and [`spawn_named`] paper over what the two disagree on
-//!   (poisoning, thread names).
+//!   (std's mutex can be poisoned, loom's cannot; loom's threads have no
+//!   names), and [`ThreadHandle`] offers `is_finished`, which loom's handles
+//!   lack.
 //!
 //! One difference cannot be papered over: loom's `Condvar::wait_timeout`
 //! never times out. A model therefore checks the paths where the wait ends
@@ -54,10 +63,13 @@ pub use loom::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering, fence};
 #[cfg(loom)]
 pub use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
 
-/// Locks `mutex`, ignoring poisoning. The bridge never runs user code while
-/// it holds one of its locks, so a poisoned lock only means that some other
-/// thread panicked between two of our own statements, and the data is as
-/// consistent as our code left it.
+/// Locks `mutex`, ignoring poisoning. The bridge runs no user code while it
+/// holds one of its locks (callbacks, jobs and wakes come after the unlock;
+/// the one exception is the drop of the waker that
+/// [`Completion::poll_take`](crate::Completion::poll_take) replaces), so a
+/// poisoned lock means that some other thread panicked between two of the
+/// bridge's own statements, or in that drop, and the data is as consistent
+/// as the bridge's code left it.
 ///
 /// # Examples
 ///
@@ -84,22 +96,11 @@ pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// Starts a thread named `name` (a loom thread under loom, which has no
-/// names).
+/// names); shown in [`ThreadHandle`'s example](ThreadHandle#examples).
 ///
-/// # Examples
+/// # Errors
 ///
-/// ```
-/// use std::sync::mpsc;
-/// use tether_bridge::sync::spawn_named;
-///
-/// let (tx, rx) = mpsc::channel();
-/// let handle = spawn_named("tether-worker".into(), move || {
-///     tx.send(std::thread::current().name().map(String::from)).unwrap();
-/// })
-/// .unwrap();
-/// assert_eq!(rx.recv().unwrap().as_deref(), Some("tether-worker"));
-/// handle.join().unwrap();
-/// ```
+/// Fails if the OS refuses a new thread (never under loom).
 pub fn spawn_named<F: FnOnce() + Send + 'static>(
     name: String,
     f: F,
@@ -116,6 +117,8 @@ pub fn spawn_named<F: FnOnce() + Send + 'static>(
         let done = finished.clone();
         let inner = loom::thread::spawn(move || {
             f();
+            // Release: pairs with the Acquire in `is_finished`, so that
+            // whoever sees the flag also sees everything `f` did.
             done.store(1, Ordering::Release);
         });
         Ok(ThreadHandle { inner, finished })
@@ -132,10 +135,24 @@ pub fn spawn_named<F: FnOnce() + Send + 'static>(
 /// use tether_bridge::sync::spawn_named;
 ///
 /// let (release, wait) = mpsc::channel::<()>();
-/// let handle = spawn_named("waiter".into(), move || wait.recv().unwrap()).unwrap();
-/// assert!(!handle.is_finished()); // still waiting for `release`
+/// let (name_tx, name) = mpsc::channel();
+/// let waiter = spawn_named("waiter".into(), move || {
+///     name_tx.send(std::thread::current().name().map(String::from)).unwrap();
+///     wait.recv().unwrap();
+/// })
+/// .unwrap();
+/// assert_eq!(name.recv().unwrap().as_deref(), Some("waiter"));
+/// assert!(!waiter.is_finished()); // still waiting for `release`
 /// release.send(()).unwrap();
-/// assert!(handle.join().is_ok());
+/// while !waiter.is_finished() {
+///     std::thread::yield_now();
+/// }
+/// assert!(waiter.join().is_ok());
+///
+/// // A thread that panicked: `join` hands back the panic's payload.
+/// let failed = spawn_named("failed".into(), || panic!("boom")).unwrap();
+/// let payload = failed.join().unwrap_err();
+/// assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
 /// ```
 #[derive(Debug)]
 pub struct ThreadHandle {
@@ -149,44 +166,22 @@ pub struct ThreadHandle {
 }
 
 impl ThreadHandle {
-    /// Whether the thread has returned from its function.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::sync::mpsc;
-    /// use tether_bridge::sync::spawn_named;
-    ///
-    /// let (release, wait) = mpsc::channel::<()>();
-    /// let handle = spawn_named("waiter".into(), move || wait.recv().unwrap()).unwrap();
-    /// assert!(!handle.is_finished());
-    /// release.send(()).unwrap();
-    /// while !handle.is_finished() {
-    ///     std::thread::yield_now();
-    /// }
-    /// handle.join().unwrap();
-    /// ```
+    /// Whether the thread has returned from its function; shown in
+    /// [`ThreadHandle`'s example](ThreadHandle#examples).
     pub fn is_finished(&self) -> bool {
         #[cfg(not(loom))]
         return self.inner.is_finished();
         #[cfg(loom)]
+        // Acquire: pairs with the thread's Release store of the flag.
         return self.finished.load(Ordering::Acquire) == 1;
     }
 
-    /// Waits for the thread to end. An `Err` holds the payload of the
-    /// thread's panic.
+    /// Waits for the thread to end; shown in
+    /// [`ThreadHandle`'s example](ThreadHandle#examples).
     ///
-    /// # Examples
+    /// # Errors
     ///
-    /// ```
-    /// use tether_bridge::sync::spawn_named;
-    ///
-    /// let fine = spawn_named("fine".into(), || {}).unwrap();
-    /// assert!(fine.join().is_ok());
-    /// let failed = spawn_named("failed".into(), || panic!("boom")).unwrap();
-    /// let payload = failed.join().unwrap_err();
-    /// assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
-    /// ```
+    /// If the thread panicked, the `Err` holds the payload of its panic.
     pub fn join(self) -> std::thread::Result<()> {
         self.inner.join()
     }
@@ -269,51 +264,20 @@ pub struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
 
 #[cfg(not(loom))]
 impl<T> UnsafeCell<T> {
-    /// Wraps `value`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_bridge::sync::UnsafeCell;
-    ///
-    /// let cell = UnsafeCell::new(String::from("tether"));
-    /// // SAFETY: nothing writes to `cell` while this reads.
-    /// assert_eq!(cell.with(|p| unsafe { (&*p).len() }), 6);
-    /// ```
+    /// Wraps `value`; shown in [`UnsafeCell`'s example](UnsafeCell#examples).
     pub const fn new(value: T) -> Self {
         Self(std::cell::UnsafeCell::new(value))
     }
 
-    /// Reads through a shared pointer; loom records a read.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_bridge::sync::UnsafeCell;
-    ///
-    /// let cell = UnsafeCell::new([1, 2, 3]);
-    /// // SAFETY: nothing writes to `cell` while this reads.
-    /// let sum: i32 = cell.with(|p| unsafe { (&*p).iter().sum() });
-    /// assert_eq!(sum, 6);
-    /// ```
+    /// Reads through a shared pointer; under loom, the access is recorded as
+    /// a read. Shown in [`UnsafeCell`'s example](UnsafeCell#examples).
     #[inline]
     pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
         f(self.0.get())
     }
 
-    /// Writes through a unique pointer; loom records a write.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_bridge::sync::UnsafeCell;
-    ///
-    /// let cell = UnsafeCell::new(Vec::new());
-    /// // SAFETY: no other access to `cell` runs while this one does.
-    /// cell.with_mut(|p| unsafe { (&mut *p).push("written") });
-    /// // SAFETY: as above.
-    /// assert_eq!(cell.with(|p| unsafe { (*p).clone() }), ["written"]);
-    /// ```
+    /// Writes through a unique pointer; under loom, the access is recorded
+    /// as a write. Shown in [`UnsafeCell`'s example](UnsafeCell#examples).
     #[inline]
     pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
         f(self.0.get())

@@ -13,10 +13,10 @@
 //!
 //! | bit             | set when | cleared when |
 //! |-----------------|----------|--------------|
-//! | `SCHEDULED`     | a wake or a cancel finds the task not yet scheduled | the loop takes the task out of a queue to run it |
-//! | `RUNNING`       | the loop starts a run (poll, or drop of a cancelled future) | the run ends |
-//! | `COMPLETE`      | the future is gone: it returned, panicked or was dropped by a cancel | never |
-//! | `CANCELLED`     | cancel was requested and the task was not complete | never |
+//! | `SCHEDULED`     | a wake or a cancel finds the task not yet scheduled | the loop takes the task out of a queue to run it (a task that completes, or is claimed at shutdown, may keep it: `COMPLETE` makes it moot) |
+//! | `RUNNING`       | the loop starts a run (poll, or drop of a cancelled future), or claims the task at shutdown | the run ends |
+//! | `COMPLETE`      | the future is gone: it returned, panicked or was dropped by a cancel or at shutdown | never |
+//! | `CANCELLED`     | cancel was requested and the task was not complete, or the loop claimed it at shutdown | never |
 //! | `JOIN_INTEREST` | from spawn, while a `JoinHandle` wants the output | the `JoinHandle` is dropped |
 //!
 //! The upper bits, from `REF_ONE` up, count references to the allocation.
@@ -25,7 +25,7 @@
 //! the ready queue when the run ends. `COMPLETE` excludes `RUNNING`.
 //!
 //! ```text
-//!            wake or cancel: Submit (a new queue reference)
+//!            wake or cancel: Submit (the queue entry's reference)
 //!    +------+ --------------------------------------> +-----------+
 //!    | idle |                                         | SCHEDULED | in the ready queue
 //!    +------+ <-----------+                           +-----------+ or the injection queue
@@ -43,6 +43,11 @@
 //!                                                     +----------+
 //! ```
 //!
+//! One arrow is left out: at shutdown, `transition_to_running_for_shutdown`
+//! takes a task that is not complete from idle or `SCHEDULED` straight to
+//! `RUNNING | CANCELLED`, so that the loop can drop its future, and
+//! `transition_to_complete` ends that run as any other.
+//!
 //! # Rules
 //!
 //! 1. Only the loop thread sets or clears `RUNNING`, writes `COMPLETE` or
@@ -57,22 +62,25 @@
 //!    the task runs once more, not twice and not zero times.
 //! 4. The future, the output and the join waker are touched only by the loop
 //!    thread: while `RUNNING`, by the run; otherwise, by the loop between
-//!    runs. The future is dropped on the loop thread, always.
+//!    runs. Once the loop has the task, its future is dropped on the loop
+//!    thread, always. (A task the loop never received, because its queue
+//!    was closed, goes back to its submitter, future and all.)
 //! 5. References: the `JoinHandle`, the loop's list of live tasks, each queue
-//!    entry, each `Waker`, and the current run hold one each. The holder whose
-//!    release brings the count to zero frees the allocation; by then rule 4
-//!    has left only data that may be freed on any thread.
+//!    entry, each `Waker`, and the current run hold one each; a run holds the
+//!    reference its queue entry held. The holder whose release brings the
+//!    count to zero frees the allocation; by then rule 4 has left only data
+//!    that may be freed on any thread.
 //! 6. Every wake of a task that is not complete writes the word, even when
 //!    it changes nothing (a task already queued gets its own value written
 //!    back). The write is a Release, and the loop's `transition_to_running`
 //!    an Acquire, so whatever a thread did before `wake` is visible to the
 //!    poll that follows. A wake that only loaded the word would promise a
-//!    poll without promising that the poll sees why it was woken. The loom
-//!    model found that: its first version of this module did so.
+//!    poll without promising that the poll sees why it was woken: loom finds
+//!    that bug (the seeded `task_wake_no_publish`).
 //!
 //! # The model
 //!
-//! `loom-tests/tests/task_state.rs` wakes a task from several threads while
+//! `loom-tests/tests/task_state.rs` wakes a task from two threads while
 //! the loop runs it, and checks that it is queued at most once at any time
 //! and runs once more after every wake that happened during a run; races a
 //! remote wake and the dropping of its waker against completion and the
@@ -113,13 +121,15 @@ use crate::sync::fence;
 const SCHEDULED: usize = 1 << 0;
 /// The loop is running the task: polling it, or dropping a cancelled future.
 const RUNNING: usize = 1 << 1;
-/// The future is gone (returned, panicked, or dropped by cancel). Final.
+/// The future is gone (returned, panicked, or dropped by a cancel or at
+/// shutdown). Final.
 const COMPLETE: usize = 1 << 2;
-/// Cancellation was requested; the next run drops the future. Final.
+/// Cancellation was requested, or the loop claimed the task at shutdown;
+/// the next run drops the future. Final.
 const CANCELLED: usize = 1 << 3;
 /// A `JoinHandle` exists and wants the output.
 const JOIN_INTEREST: usize = 1 << 4;
-/// The reference count occupies the bits from here up.
+/// The reference count occupies the bits from here up (bit 5 is spare).
 const REF_SHIFT: u32 = 6;
 /// One reference.
 const REF_ONE: usize = 1 << REF_SHIFT;
@@ -137,9 +147,13 @@ const MAX_REFS: usize = (isize::MAX as usize) >> REF_SHIFT;
 /// use std::sync::Arc;
 /// use tether_bridge::{Initial, TaskState, TransitionToScheduled};
 ///
-/// // Idle, held by the task list and by wakers on four threads.
-/// let initial = Initial { refs: 5, scheduled: false, join_interest: false };
+/// // Idle, held by the task list; then by a waker for each thread too.
+/// let initial = Initial { refs: 1, scheduled: false, join_interest: false };
 /// let state = Arc::new(TaskState::new(initial));
+/// for _ in 0..4 {
+///     state.ref_inc();
+/// }
+/// assert_eq!(state.load().ref_count(), 5);
 /// let wakers: Vec<_> = (0..4)
 ///     .map(|_| {
 ///         let state = state.clone();
@@ -184,16 +198,27 @@ pub struct Initial {
 ///
 /// # Examples
 ///
-/// ```
-/// use tether_bridge::{Initial, TaskState, TransitionToRunning};
+/// A spawned task through one run, which a wake interrupts and which
+/// completes.
 ///
-/// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: false });
+/// ```
+/// use tether_bridge::{Initial, TaskState, TransitionToRunning, TransitionToScheduled};
+///
+/// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: true });
 /// let queued = state.load();
+/// assert!(queued.is_scheduled() && !queued.is_running() && queued.has_join_interest());
+/// assert_eq!(queued.ref_count(), 2);
 /// assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
 /// let running = state.load();
 /// assert!(running.is_running() && !running.is_scheduled());
+/// // Woken during the run: scheduled again while it still runs.
+/// assert_eq!(state.transition_to_scheduled_by_ref(), TransitionToScheduled::DoNothing);
+/// assert!(state.load().is_scheduled() && state.load().is_running());
+/// let _ = state.transition_to_complete();
+/// let complete = state.load();
+/// assert!(complete.is_complete() && !complete.is_running() && !complete.is_cancelled());
 /// // A snapshot is a copy: it does not follow the word.
-/// assert!(queued.is_scheduled() && !queued.is_running());
+/// assert!(queued.is_scheduled() && !queued.is_complete());
 /// assert_ne!(queued, running);
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -310,7 +335,7 @@ pub enum TransitionToIdle {
 /// // Idle, held by the task list and the JoinHandle.
 /// let state = TaskState::new(Initial { refs: 2, scheduled: false, join_interest: true });
 /// assert_eq!(state.transition_to_cancelled(), TransitionToCancelled::Submit);
-/// assert!(state.load().is_scheduled());
+/// assert!(state.load().is_scheduled() && state.load().is_cancelled());
 /// assert_eq!(state.load().ref_count(), 3); // the queue entry's
 /// // Cancelled already: a second cancel changes nothing.
 /// assert_eq!(state.transition_to_cancelled(), TransitionToCancelled::TooLate);
@@ -330,19 +355,13 @@ pub enum TransitionToCancelled {
 // ===== impl TaskState =====
 
 impl TaskState {
-    /// A new state word.
+    /// A new state word, as `initial` describes it; shown in
+    /// [`TaskState`'s example](TaskState#examples).
     ///
-    /// # Examples
+    /// # Panics
     ///
-    /// ```
-    /// use tether_bridge::{Initial, TaskState};
-    ///
-    /// // A task nobody joins, not queued yet: the task list holds it.
-    /// let state = TaskState::new(Initial { refs: 1, scheduled: false, join_interest: false });
-    /// let s = state.load();
-    /// assert!(!s.is_scheduled() && !s.has_join_interest());
-    /// assert_eq!(s.ref_count(), 1);
-    /// ```
+    /// Panics if `initial.refs` is more than the reference count can hold
+    /// (`isize::MAX >> 6`).
     pub fn new(initial: Initial) -> Self {
         assert!(initial.refs <= MAX_REFS, "too many initial references");
         let mut val = initial.refs << REF_SHIFT;
@@ -357,19 +376,10 @@ impl TaskState {
         }
     }
 
-    /// The current value. Acquire: pairs with the Release in every
-    /// transition, so the loop sees what was written before a completion.
+    /// The current value; shown in [`TaskState`'s example](TaskState#examples).
     ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_bridge::{Initial, TaskState, TransitionToCancelled};
-    ///
-    /// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: false });
-    /// assert!(!state.load().is_cancelled());
-    /// assert_eq!(state.transition_to_cancelled(), TransitionToCancelled::Requested);
-    /// assert!(state.load().is_cancelled());
-    /// ```
+    /// Acquire: pairs with the Release in every transition, so the loop sees
+    /// what was written before a completion.
     pub fn load(&self) -> Snapshot {
         Snapshot(self.val.load(Acquire))
     }
@@ -598,7 +608,9 @@ impl TaskState {
     /// assert_eq!(state.transition_to_scheduled_by_ref(), TransitionToScheduled::DoNothing);
     /// ```
     pub fn transition_to_complete(&self) -> Snapshot {
-        // Release: pairs with the Acquire of anyone who later loads COMPLETE.
+        // AcqRel, like every transition (see `update`); its Release half
+        // pairs with the Acquire of anyone who later loads COMPLETE, so that
+        // they see what the run wrote.
         let prev = self.val.fetch_xor(RUNNING | COMPLETE, AcqRel);
         debug_assert!(prev & RUNNING != 0 && prev & COMPLETE == 0);
         Snapshot(prev)
@@ -669,20 +681,15 @@ impl TaskState {
     /// assert_eq!(state.load().ref_count(), 2);
     /// ```
     pub fn unset_join_interest(&self) -> Snapshot {
+        // AcqRel, like every transition (see `update`). The output and this
+        // bit are the loop thread's alone (rules 1 and 4), so no other
+        // thread's writes need to be seen here; the references, not this
+        // bit, order the free (`ref_dec`).
         Snapshot(self.val.fetch_and(!JOIN_INTEREST, AcqRel))
     }
 
-    /// Takes one more reference (`Waker::clone`). Any thread.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_bridge::{Initial, TaskState};
-    ///
-    /// let state = TaskState::new(Initial { refs: 1, scheduled: false, join_interest: false });
-    /// state.ref_inc();
-    /// assert_eq!(state.load().ref_count(), 2);
-    /// ```
+    /// Takes one more reference (`Waker::clone`). Any thread. Shown in
+    /// [`TaskState`'s example](TaskState#examples).
     pub fn ref_inc(&self) {
         // Relaxed, as in `Arc::clone`: the new reference is made from an
         // existing one, which already keeps the task alive.
@@ -725,6 +732,10 @@ impl TaskState {
     /// Applies `f` atomically: `f` sees the current value and returns the new
     /// one, or `None` to leave it unchanged. `f` may run several times.
     fn update(&self, mut f: impl FnMut(usize) -> Option<usize>) {
+        // Acquire, here and on a failed compare-exchange: `f` may decide on
+        // this value without writing (a wake of a complete task, a cancel
+        // that is too late), and must then see what the transition that
+        // wrote it published.
         let mut current = self.val.load(Acquire);
         while let Some(next) = f(current) {
             // AcqRel: every transition both publishes what its thread did
@@ -765,103 +776,38 @@ impl std::fmt::Debug for TaskState {
 // ===== impl Snapshot =====
 
 impl Snapshot {
-    /// In a queue, or woken during the current run.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_bridge::{Initial, TaskState, TransitionToRunning, TransitionToScheduled};
-    ///
-    /// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: false });
-    /// assert!(state.load().is_scheduled());
-    /// assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
-    /// assert!(!state.load().is_scheduled());
-    /// assert_eq!(state.transition_to_scheduled_by_ref(), TransitionToScheduled::DoNothing);
-    /// assert!(state.load().is_scheduled()); // woken during the run
-    /// ```
+    /// In a queue, or woken during the current run; shown in
+    /// [`Snapshot`'s example](Snapshot#examples).
     pub fn is_scheduled(self) -> bool {
         self.0 & SCHEDULED != 0
     }
 
-    /// The loop is running the task.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_bridge::{Initial, TaskState, TransitionToIdle, TransitionToRunning};
-    ///
-    /// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: false });
-    /// assert!(!state.load().is_running());
-    /// assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
-    /// assert!(state.load().is_running());
-    /// assert_eq!(state.transition_to_idle(), TransitionToIdle::Idle);
-    /// assert!(!state.load().is_running());
-    /// ```
+    /// The loop is running the task; shown in
+    /// [`Snapshot`'s example](Snapshot#examples).
     pub fn is_running(self) -> bool {
         self.0 & RUNNING != 0
     }
 
-    /// The future is gone.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_bridge::{Initial, TaskState, TransitionToRunning};
-    ///
-    /// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: false });
-    /// assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
-    /// assert!(!state.load().is_complete());
-    /// let _ = state.transition_to_complete();
-    /// assert!(state.load().is_complete());
-    /// ```
+    /// The future is gone; shown in
+    /// [`Snapshot`'s example](Snapshot#examples).
     pub fn is_complete(self) -> bool {
         self.0 & COMPLETE != 0
     }
 
-    /// Cancellation was requested.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_bridge::{Initial, TaskState, TransitionToCancelled};
-    ///
-    /// let state = TaskState::new(Initial { refs: 1, scheduled: false, join_interest: false });
-    /// assert!(!state.load().is_cancelled());
-    /// assert_eq!(state.transition_to_cancelled(), TransitionToCancelled::Submit);
-    /// assert!(state.load().is_cancelled());
-    /// ```
+    /// Cancellation was requested; shown in
+    /// [`Snapshot`'s example](Snapshot#examples).
     pub fn is_cancelled(self) -> bool {
         self.0 & CANCELLED != 0
     }
 
-    /// A `JoinHandle` wants the output.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_bridge::{Initial, TaskState};
-    ///
-    /// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: true });
-    /// assert!(state.load().has_join_interest());
-    /// let _ = state.unset_join_interest(); // the JoinHandle is dropped
-    /// assert!(!state.load().has_join_interest());
-    /// ```
+    /// A `JoinHandle` wants the output; shown in
+    /// [`Snapshot`'s example](Snapshot#examples).
     pub fn has_join_interest(self) -> bool {
         self.0 & JOIN_INTEREST != 0
     }
 
-    /// How many references exist.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use tether_bridge::{Initial, TaskState};
-    ///
-    /// let state = TaskState::new(Initial { refs: 3, scheduled: true, join_interest: true });
-    /// assert_eq!(state.load().ref_count(), 3);
-    /// state.ref_inc(); // a waker is cloned
-    /// assert_eq!(state.load().ref_count(), 4);
-    /// ```
+    /// How many references exist; shown in
+    /// [`Snapshot`'s example](Snapshot#examples).
     pub fn ref_count(self) -> usize {
         self.0 >> REF_SHIFT
     }
@@ -881,101 +827,4 @@ impl std::fmt::Debug for Snapshot {
 }
 
 #[cfg(all(test, not(loom)))]
-mod tests {
-    use super::*;
-
-    fn spawned() -> TaskState {
-        // As `spawn` makes it: queued, joined, three references (the
-        // JoinHandle, the task list, the queue entry).
-        TaskState::new(Initial {
-            refs: 3,
-            scheduled: true,
-            join_interest: true,
-        })
-    }
-
-    #[test]
-    fn wake_of_a_queued_task_does_nothing() {
-        let state = spawned();
-        assert_eq!(
-            state.transition_to_scheduled_by_ref(),
-            TransitionToScheduled::DoNothing
-        );
-        assert_eq!(state.load().ref_count(), 3);
-    }
-
-    #[test]
-    fn wake_during_a_run_resubmits_exactly_once() {
-        let state = spawned();
-        assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
-        for _ in 0..3 {
-            assert_eq!(
-                state.transition_to_scheduled_by_ref(),
-                TransitionToScheduled::DoNothing
-            );
-        }
-        assert_eq!(state.transition_to_idle(), TransitionToIdle::Resubmit);
-        assert!(state.load().is_scheduled());
-        // The run's reference went back to the queue: still three.
-        assert_eq!(state.load().ref_count(), 3);
-    }
-
-    #[test]
-    fn wake_of_an_idle_task_submits_with_a_new_reference() {
-        let state = spawned();
-        let _ = state.transition_to_running();
-        assert_eq!(state.transition_to_idle(), TransitionToIdle::Idle);
-        assert_eq!(state.load().ref_count(), 2);
-        assert_eq!(
-            state.transition_to_scheduled_by_ref(),
-            TransitionToScheduled::Submit
-        );
-        assert_eq!(state.load().ref_count(), 3);
-        assert_eq!(
-            state.transition_to_scheduled_by_ref(),
-            TransitionToScheduled::DoNothing
-        );
-    }
-
-    #[test]
-    fn wake_by_val_of_a_complete_task_releases_and_may_free() {
-        let state = TaskState::new(Initial {
-            refs: 2,
-            scheduled: true,
-            join_interest: false,
-        });
-        let _ = state.transition_to_running();
-        let _ = state.transition_to_complete();
-        assert!(!state.ref_dec()); // the run's reference
-        assert_eq!(
-            state.transition_to_scheduled_by_val(),
-            TransitionToScheduledByVal::Dealloc
-        );
-    }
-
-    #[test]
-    fn cancel_of_a_running_task_requests_a_next_run() {
-        let state = spawned();
-        let _ = state.transition_to_running();
-        assert_eq!(
-            state.transition_to_cancelled(),
-            TransitionToCancelled::Requested
-        );
-        assert_eq!(state.transition_to_idle(), TransitionToIdle::Resubmit);
-        assert_eq!(state.transition_to_running(), TransitionToRunning::Cancel);
-        let _ = state.transition_to_complete();
-        assert_eq!(
-            state.transition_to_cancelled(),
-            TransitionToCancelled::TooLate
-        );
-    }
-
-    #[test]
-    fn shutdown_claims_a_queued_task_but_not_a_complete_one() {
-        let state = spawned();
-        assert!(state.transition_to_running_for_shutdown());
-        let _ = state.transition_to_complete();
-        assert!(state.load().is_complete());
-        assert!(!state.transition_to_running_for_shutdown());
-    }
-}
+mod tests;

@@ -19,8 +19,8 @@
 //!     cargo test -p tether-loom-tests --release
 //! ```
 //!
-//! and see `loom-tests/README.md` for the seeded bugs, the deeper run and
-//! how to read a failure.
+//! and see `loom-tests/README.md` for the seeded bugs, the deeper run, what
+//! each kind of failure means and what loom cannot see.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -165,7 +165,10 @@ impl LoomWaker {
         (std::task::Waker::from(this.clone()), this)
     }
 
-    /// Blocks until the waker was woken (once per wake).
+    /// Blocks until the waker is woken, or returns at once if it was woken
+    /// since the last sleep. As with [`FakeEventfd::sleep`], several wakes
+    /// before a sleep end only that one, and a sleep may also end for no
+    /// reason: re-check what you wait for.
     pub fn sleep(&self) {
         self.0.sleep();
     }

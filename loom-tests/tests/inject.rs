@@ -1,16 +1,23 @@
 //! Model: the injection queue and its sleep/notify handshake
 //! (`bridge/src/inject.rs`).
 //!
-//! Two producer threads each push one item while the loop thread runs the
-//! loop's own sequence: drain; if nothing is left to wait for, stop;
-//! otherwise announce the sleep (`transition_to_parked`), sleep on the fake
-//! eventfd if told to, announce the wake (`transition_to_awake`), repeat.
+//! Producer threads push while the loop thread runs the loop's own
+//! sequence: drain; if nothing is left to wait for, stop; otherwise
+//! announce the sleep (`transition_to_parked`), sleep on the fake eventfd
+//! if told to, announce the wake (`transition_to_awake`), repeat. In the
+//! first model two producers push one item each; in the second one
+//! producer pushes two; in the third a producer pushes while the loop
+//! closes the queue.
 //!
-//! What it proves, over every interleaving within the bound:
+//! What they prove, over every interleaving within the bound:
 //! - no lost wakeup: the loop never sleeps while an item waits with nobody
 //!   left to write the wakeup (loom reports such a run as a deadlock);
 //! - every pushed item is drained exactly once;
-//! - at most one wakeup write per sleep (writes <= sleeps).
+//! - at most one wakeup write per sleep, counted over the run (writes <=
+//!   sleeps);
+//! - one producer's items are drained in the order it pushed them;
+//! - a push racing `close` is either drained by the close or handed back
+//!   to its producer, never both and never neither.
 //!
 //! Seeded bugs it catches (`loom-tests/README.md` has the table):
 //! `inject_park_store` (announcing the sleep with a plain store of PARKED

@@ -1,11 +1,12 @@
 //! Model: stopping a loop while other threads submit to it
-//! (`Handle::stop`, `LoopThread::on_stop` and the shutdown in
-//! `executor/src/core.rs`, over `bridge/src/inject.rs`).
+//! (`Handle::stop`, `LoopThread::on_stop` and the runtime's shutdown,
+//! `Core::shutdown`, over `bridge/src/inject.rs`).
 //!
 //! The executor's stop protocol, with the loop reduced to its handling of
-//! the injection queue. A stopper thread registers a stop callback and
-//! pushes `Stop`, as `LoopThread::stop` does; a submitter thread pushes a
-//! callback for the loop and then a stop callback of its own. The loop
+//! the injection queue. A stopper thread registers a stop callback
+//! (`LoopThread::on_stop`) and pushes `Stop` (`LoopThread::stop`, through
+//! `Handle::stop`); a submitter thread pushes a callback for the loop
+//! (`Handle::call_soon`) and then a stop callback of its own. The loop
 //! drains and sleeps until it sees `Stop`, runs the stop callbacks, then
 //! shuts down: it closes the queue, taking what got in before the close
 //! (`Core::shutdown`), and runs the stop callbacks that came with it.
@@ -38,7 +39,8 @@ use tether_loom_tests::{Bound, FakeEventfd, model, thread};
 
 /// What other threads send the loop, as the executor's `Injected`.
 enum Message {
-    /// A callback for the loop to run (`call_soon_threadsafe`).
+    /// A callback for the loop to run (`Handle::call_soon`, asyncio's
+    /// `call_soon_threadsafe`).
     Work(Box<dyn FnOnce() + Send>),
     /// `Handle::stop`.
     Stop,
@@ -118,7 +120,7 @@ fn submissions_racing_a_stop_run_once_or_come_back_and_stop_callbacks_run_once()
                 let _ = inject.push(Message::Stop);
             })
         };
-        // `call_soon_threadsafe`, then `on_stop`, racing the stop.
+        // `Handle::call_soon`, then `on_stop`, racing the stop.
         let submitter = {
             let (inject, work, runs) = (inject.clone(), work_runs.clone(), stop_runs[1].clone());
             thread::spawn(move || {

@@ -21,8 +21,9 @@
 //!   last reference, and that free happens after every use of the task on
 //!   every other thread (loom reports a data race on the output cell
 //!   otherwise);
-//! - the reference count never leaks (the free happens) and never
-//!   underflows.
+//! - the reference count balances: the free happens, so no reference
+//!   leaks (the first model also checks the count itself before the last
+//!   release).
 //!
 //! Seeded bugs it catches (`loom-tests/README.md` has the table):
 //! `task_late_clear`, `task_submit_while_running`, `task_wake_no_publish`,
@@ -58,6 +59,9 @@ enum Outcome {
 struct ModelTask {
     state: TaskState,
     /// Entries of this task in the ready queue: 0 or 1, or the model fails.
+    /// AcqRel and Acquire, because the real queues' push and pop
+    /// synchronize: the loop that takes the entry sees what the submitter
+    /// did before it pushed.
     queued: AtomicUsize,
     /// Written by the loop when a submit from another thread queues the
     /// task, as the injection queue's wakeup would be.

@@ -1,0 +1,99 @@
+//! Unit tests of the task state word: single-threaded walks through the
+//! transitions (the races are `loom-tests/tests/task_state.rs`'s).
+
+use super::*;
+
+fn spawned() -> TaskState {
+    // As `spawn` makes it: queued, joined, three references (the
+    // JoinHandle, the task list, the queue entry).
+    TaskState::new(Initial {
+        refs: 3,
+        scheduled: true,
+        join_interest: true,
+    })
+}
+
+#[test]
+fn wake_of_a_queued_task_does_nothing() {
+    let state = spawned();
+    assert_eq!(
+        state.transition_to_scheduled_by_ref(),
+        TransitionToScheduled::DoNothing
+    );
+    assert_eq!(state.load().ref_count(), 3);
+}
+
+#[test]
+fn wake_during_a_run_resubmits_exactly_once() {
+    let state = spawned();
+    assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
+    for _ in 0..3 {
+        assert_eq!(
+            state.transition_to_scheduled_by_ref(),
+            TransitionToScheduled::DoNothing
+        );
+    }
+    assert_eq!(state.transition_to_idle(), TransitionToIdle::Resubmit);
+    assert!(state.load().is_scheduled());
+    // The run's reference went back to the queue: still three.
+    assert_eq!(state.load().ref_count(), 3);
+}
+
+#[test]
+fn wake_of_an_idle_task_submits_with_a_new_reference() {
+    let state = spawned();
+    let _ = state.transition_to_running();
+    assert_eq!(state.transition_to_idle(), TransitionToIdle::Idle);
+    assert_eq!(state.load().ref_count(), 2);
+    assert_eq!(
+        state.transition_to_scheduled_by_ref(),
+        TransitionToScheduled::Submit
+    );
+    assert_eq!(state.load().ref_count(), 3);
+    assert_eq!(
+        state.transition_to_scheduled_by_ref(),
+        TransitionToScheduled::DoNothing
+    );
+}
+
+#[test]
+fn wake_by_val_of_a_complete_task_releases_and_may_free() {
+    let state = TaskState::new(Initial {
+        refs: 2,
+        scheduled: true,
+        join_interest: false,
+    });
+    let _ = state.transition_to_running();
+    let _ = state.transition_to_complete();
+    assert!(!state.ref_dec()); // the run's reference
+    assert_eq!(
+        state.transition_to_scheduled_by_val(),
+        TransitionToScheduledByVal::Dealloc
+    );
+}
+
+#[test]
+fn cancel_of_a_running_task_requests_a_next_run() {
+    let state = spawned();
+    let _ = state.transition_to_running();
+    assert_eq!(
+        state.transition_to_cancelled(),
+        TransitionToCancelled::Requested
+    );
+    assert_eq!(state.transition_to_idle(), TransitionToIdle::Resubmit);
+    assert_eq!(state.transition_to_running(), TransitionToRunning::Cancel);
+    let _ = state.transition_to_complete();
+    assert_eq!(
+        state.transition_to_cancelled(),
+        TransitionToCancelled::TooLate
+    );
+}
+
+#[test]
+fn shutdown_claims_a_queued_task_but_not_a_complete_one() {
+    let state = spawned();
+    assert!(state.transition_to_running_for_shutdown());
+    let _ = state.transition_to_complete();
+    assert!(state.load().is_complete());
+    assert!(!state.transition_to_running_for_shutdown());
+}
