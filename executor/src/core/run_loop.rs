@@ -7,7 +7,7 @@
 //!  any other thread           | loop thread: one iteration (Core::run_once)
 //!  wake / spawn / stop        | 1. busy?  ready queue or injection queue non-empty
 //!    +-push-> injection queue | 2. park:  busy -> poll without blocking, but only
-//!    +-write-> wakeup fd -----|-----+        once POLL_INTERVAL tasks ran since
+//!    +-write-> wakeup --------|-----+        once POLL_INTERVAL tasks ran since
 //!      (once per sleep)       |     |        the last poll; idle -> announce the
 //!                             |     v        sleep, block until the next timer
 //!                             |  3. I/O ready        -> wake tasks ------+
