@@ -312,6 +312,7 @@ impl SourceTable {
     }
 
     /// Whether the poller watches any source, in any direction.
+    #[inline]
     pub(crate) fn has_armed(&self) -> bool {
         self.armed > 0
     }
