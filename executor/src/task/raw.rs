@@ -495,6 +495,7 @@ impl TaskRef {
 
     /// The state word, for reading: what the task is doing, and whether a
     /// `JoinHandle` wants its output.
+    #[inline]
     pub(crate) fn snapshot(&self) -> Snapshot {
         self.state().load()
     }
@@ -591,6 +592,7 @@ impl TaskRef {
     }
 
     /// Requests cancellation; see [`CancelRequest`].
+    #[inline]
     pub(crate) fn transition_to_cancelled(&self) -> CancelRequest {
         match self.state().transition_to_cancelled() {
             TransitionToCancelled::Submit => CancelRequest::Submit(TaskRef { ptr: self.ptr }),
@@ -627,12 +629,14 @@ impl TaskRef {
     }
 
     /// Marks the task complete, after its future was dropped.
+    #[inline]
     pub(crate) fn transition_to_complete(&self) {
         let _ = self.state().transition_to_complete();
     }
 
     /// The `JoinHandle` is gone: nobody will take the output. Returns the
     /// state before.
+    #[inline]
     pub(crate) fn unset_join_interest(&self) -> Snapshot {
         self.state().unset_join_interest()
     }
