@@ -34,8 +34,9 @@
 //!
 //! # The model
 //!
-//! `loom-tests/tests/blocking.rs` races submissions against each other,
-//! against an idle thread's keep-alive running out, and against shutdown:
+//! `loom-tests/tests/blocking.rs` races a submission against a pool thread
+//! that is finishing its job or whose keep-alive runs out, and submissions
+//! against shutdown:
 //! every job runs exactly once or is handed back / dropped unstarted, and
 //! shutdown returns. Loom's `wait_timeout` never times out, so under loom
 //! the keep-alive clock belongs to the model: a wait counts as timed out

@@ -18,7 +18,9 @@ use std::fmt;
 
 /// The loop this was submitted to is closed; the submission is handed back.
 ///
-/// Returned when work handed over from outside a loop finds it gone: by
+/// Returned when work handed over from outside a loop finds it gone (or,
+/// from `BlockingPool::spawn`, when the OS refused the thread that would
+/// run it): by
 /// [`Inject::push`](crate::Inject::push) and
 /// [`BlockingPool::spawn`](crate::BlockingPool::spawn) here, and by the
 /// runtime's `Handle::call_soon` and `Handle::spawn` built on them (asyncio

@@ -42,8 +42,9 @@
 //!    `Lent`); a callback registered while those run joins them there. Once
 //!    none is left, the value is stored, and only then are blocked threads
 //!    notified and the async waiter woken. A callback registered after that
-//!    runs at once, on the registering thread, on the value lent again.
-//!    Either way, exactly once. The cell *is complete* once the value is
+//!    runs at once, on the registering thread, on the value lent again;
+//!    unless another late callback has the value lent out already, and
+//!    then it runs on that thread, right after. Either way, exactly once. The cell *is complete* once the value is
 //!    stored with no callback left to run.
 //! 5. The value is taken at most once; waiting after it was taken is a bug
 //!    of the caller, and panics.
@@ -315,7 +316,8 @@ impl<T> Completion<T> {
     }
 
     /// Whether the value is stored and its callbacks have run (rule 4):
-    /// from then on, `on_complete` runs callbacks at once, here.
+    /// from then on, `on_complete` runs callbacks at once (on this thread,
+    /// unless another late callback has the value lent out).
     ///
     /// # Examples
     ///
@@ -468,8 +470,9 @@ impl<T> Completion<T> {
     }
 
     /// Calls `callback` with the value once it is there: now, on this
-    /// thread, if it already is; otherwise on the thread that completes the
-    /// cell (rule 4).
+    /// thread, if it already is (or right after, on the thread of another
+    /// late callback that has it lent out); otherwise on the thread that
+    /// completes the cell (rule 4).
     ///
     /// # Examples
     ///

@@ -63,15 +63,18 @@
 //! 2. S comes after the last drain's swap, and before the loop's next
 //!    attempt to park. That compare-exchange then finds `NOTIFIED`, the loop
 //!    does not sleep (rule 3), and its next drain is case 1.
-//! 3. S comes after the loop's successful `EMPTY -> PARKED`. S finds either
-//!    `PARKED`, and P writes the wakeup, or `NOTIFIED`, which only a producer
-//!    that found `PARKED` (and so wrote the wakeup) can have stored since the
-//!    park. Either way the sleep ends, and the loop's next drain is case 1
-//!    or, if S is later still, case 2.
+//! 3. S comes after the loop's successful `EMPTY -> PARKED` and before its
+//!    `PARKED -> EMPTY` (rule 4). S finds either `PARKED`, and P writes the
+//!    wakeup, or `NOTIFIED`, which only a producer that found `PARKED` (and
+//!    so wrote the wakeup) can have stored since the park. Either way the
+//!    sleep ends, and the loop's next drain is case 1. An S after rule 4's
+//!    store finds `EMPTY` while the loop is awake, and falls under case 1
+//!    or 2.
 //!
 //! The drain's first load (rule 5) is a plain one, and may read a stale
-//! value; then that drain does nothing, and a later one, or the loop's next
-//! compare-exchange, which always reads the latest value, finds `NOTIFIED`.
+//! value; then that drain does nothing, and a later one finds `NOTIFIED`,
+//! as does the loop's next compare-exchange, which cannot succeed over a
+//! `NOTIFIED` (a compare-exchange that succeeds reads the latest value).
 //!
 //! A rule-5 drain stops at the length it read after its swap. An item that
 //! length did not count, and no earlier drain took, belongs to a producer

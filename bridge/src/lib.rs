@@ -4,8 +4,9 @@
 //! loop work and wake its tasks. The state those threads touch together is
 //! small, and all of it lives here, so that it can be read in one place and
 //! checked in one place: every type in this crate is written against
-//! [`sync`], and `loom-tests/` runs each protocol under loom, which tries
-//! every interleaving of its threads.
+//! [`sync`], and `loom-tests/` runs each protocol but the counters under
+//! loom, which tries every interleaving of its threads within each model's
+//! bound.
 //!
 //! | module | what crosses threads | protocol |
 //! |--------|----------------------|----------|

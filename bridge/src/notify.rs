@@ -3,7 +3,8 @@
 //! The loop sleeps inside the reactor, in one system call (`epoll_wait`,
 //! `kevent`, `poll`). Another thread ends that call early by making the
 //! poller report an event: a write to an eventfd on Linux; elsewhere the
-//! poller's own notifier, an `EVFILT_USER` event on kqueue or a pipe. Loom
+//! poller's own notifier: an `EVFILT_USER` event on kqueue, a `port_send`
+//! event on event ports, or a pipe or socket pair. Loom
 //! cannot see a system call, so the bridge never names one: it is generic
 //! over [`Notify`], the runtime supplies the reactor's wakeup, and the loom
 //! models supply a fake built from loom's own primitives that behaves like

@@ -65,8 +65,8 @@ pub use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 /// Locks `mutex`, ignoring poisoning. The bridge runs no user code while it
 /// holds one of its locks (callbacks, jobs and wakes come after the unlock;
-/// the one exception is the drop of the waker that
-/// [`Completion::poll_take`](crate::Completion::poll_take) replaces), so a
+/// the exceptions are the clone of the new waker and the drop of the old
+/// one in [`Completion::poll_take`](crate::Completion::poll_take)), so a
 /// poisoned lock means that some other thread panicked between two of the
 /// bridge's own statements, or in that drop, and the data is as consistent
 /// as the bridge's code left it.

@@ -53,8 +53,9 @@
 //! 1. Only the loop thread sets or clears `RUNNING`, writes `COMPLETE` or
 //!    touches `JOIN_INTEREST`; any thread may set `SCHEDULED` or
 //!    `CANCELLED`, and take or drop a reference.
-//! 2. Whoever moves the task from idle to `SCHEDULED` takes a reference for
-//!    the queue entry and must push the task into a queue (`Submit`). Every
+//! 2. Whoever moves the task from idle to `SCHEDULED` gives the queue entry
+//!    a reference (a new one, or a by-value waker's own) and must push the
+//!    task into a queue (`Submit`). Every
 //!    other wake only sets a bit, or does nothing; so a task is in at most
 //!    one queue, at most once.
 //! 3. The loop clears `SCHEDULED` in the same step that sets `RUNNING`, so

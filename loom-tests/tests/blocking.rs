@@ -1,7 +1,7 @@
 //! Model: the blocking pool (`bridge/src/blocking.rs`).
 //!
-//! Submitters race each other, an idle thread whose keep-alive runs out,
-//! and the pool's shutdown. A job marks a counter when it runs and writes a
+//! A submission races a pool thread that is finishing its job or whose
+//! keep-alive runs out, and submissions race the pool's shutdown. A job marks a counter when it runs and writes a
 //! fake eventfd, so that the model's main thread can sleep until the jobs
 //! it expects have run; a job can also come back unstarted, from `spawn`
 //! (the pool was shut down first) or from `shutdown` (it was queued).

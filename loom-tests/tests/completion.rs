@@ -26,8 +26,9 @@
 //! `completion_wake_only_if_blocked`.
 //!
 //! Bound: every model is explored whole. The cell does everything under
-//! one lock, and loom treats a critical section as one step, so even three
-//! threads leave only tens of interleavings.
+//! one lock, and its critical sections contain no other operation loom
+//! sees, so each is one step, and even three threads leave only tens of
+//! interleavings.
 
 use std::task::{Context, Poll};
 use std::time::Duration;

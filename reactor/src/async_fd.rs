@@ -180,11 +180,13 @@ impl<T: AsFd> Async<T> {
         io
     }
 
-    /// Waits for the next readability event. Any number of tasks may wait;
-    /// one event wakes them all.
+    /// Waits until the fd is readable. Any number of tasks may wait; one
+    /// event wakes them all.
     ///
     /// Meant for after an operation returned `WouldBlock`; if the fd is
-    /// readable already, this completes at the loop's next iteration.
+    /// readable already, this completes after the loop's next poll of the
+    /// reactor (at once if the loop is idle, and within `POLL_INTERVAL`
+    /// task runs while it is busy).
     ///
     /// # Examples
     ///

@@ -1,7 +1,7 @@
 //! The reactor: the poller, the registered sources, and the timers.
 //!
 //! One [`Reactor`] belongs to one loop thread. The loop asks it two
-//! questions each iteration: "what became ready?" ([`Reactor::react`], steps
+//! questions: "what became ready?" ([`Reactor::react`], steps
 //! 2 and 3 of the loop) and "which timers expired?" ([`Reactor::fire_timers`],
 //! step 5). The answer to both is the same: it wakes the
 //! [`Waker`]s that were waiting for that event. The reactor never sees a
@@ -46,7 +46,7 @@
 //!
 //! Where the poller can (epoll, kqueue), a source is registered
 //! edge-triggered for both directions, once: the poller reports each change
-//! to ready, and waiting costs no system call. No readiness is lost, because
+//! to ready, and a wait that follows a `WouldBlock` costs no system call. No readiness is lost, because
 //! a wait that relies on an edge follows an operation that returned
 //! `WouldBlock`: whatever arrives after it is a change, and the kernel keeps
 //! the event until the reactor's next wait. Where the poller cannot (event
@@ -126,7 +126,7 @@ pub struct Reactor {
     sources: RefCell<SourceTable>,
     /// Buffer for the poller's events, reused by every `react`.
     events: RefCell<Events>,
-    /// How many times `react` has returned from the poller. Readiness
+    /// How many of `react`'s waits in the poller succeeded. Readiness
     /// futures compare against it to tell a new event from an old one.
     tick: Cell<u64>,
     /// The timer wheel and its clock.
@@ -213,9 +213,9 @@ impl Reactor {
     /// # Errors
     ///
     /// Fails if the OS refuses a file descriptor the poller or the wakeup
-    /// needs (on Linux an epoll instance, a timerfd and an eventfd for the
-    /// poller, and the wakeup's own eventfd), for example when the process
-    /// has run out of them.
+    /// needs (on Linux an epoll instance, the poller's notifier (an
+    /// eventfd, or a pipe if that fails), and the wakeup's own eventfd),
+    /// for example when the process has run out of them.
     ///
     /// # Examples
     ///
@@ -307,7 +307,8 @@ impl Reactor {
         self.wakeup.clone()
     }
 
-    /// How many times [`react`](Reactor::react) has returned, shown in
+    /// How many of [`react`](Reactor::react)'s waits in the poller
+    /// succeeded, shown in
     /// [`Deadline`'s example](Deadline#examples).
     pub fn tick(&self) -> u64 {
         self.tick.get()
@@ -403,9 +404,10 @@ impl Reactor {
 
     /// Whether the poller watches any source at all.
     ///
-    /// While it does not, a non-blocking poll can return nothing: no source
-    /// can report readiness, and the wakeup is only written while the loop
-    /// sleeps (`tether_bridge::inject`), so the busy loop skips such polls.
+    /// While it does not, a non-blocking poll can report no source, and what
+    /// it could report of the wakeup (written only by a producer that found
+    /// the loop parked, `tether_bridge::inject`) the loop learns from the
+    /// injection queue anyway; so the busy loop skips such polls.
     ///
     /// # Examples
     ///
@@ -427,7 +429,8 @@ impl Reactor {
     ///     let mut readable = pin!(a.readable());
     ///     let mut cx = Context::from_waker(Waker::noop());
     ///     assert!(readable.as_mut().poll(&mut cx).is_pending());
-    ///     // Somebody waits for `a`: the poller watches it.
+    ///     // Registered (edge-triggered) or waited on (oneshot): the poller
+    ///     // watches it.
     ///     assert!(reactor.has_armed_sources());
     /// }
     /// // `a` is gone, and with it the only source.
@@ -444,7 +447,8 @@ impl Reactor {
     /// Step 5 of the loop: records `now` as the loop's clock reading
     /// (unless an earlier call recorded a later one), and wakes the waker
     /// of every timer whose deadline, rounded up to the wheel's 1 ms tick,
-    /// is at or before it, in deadline order, then insertion order. Returns
+    /// is at or before it, in order of their deadline ticks, then insertion
+    /// order. Returns
     /// how many fired.
     ///
     /// # Examples
@@ -487,7 +491,9 @@ impl Reactor {
     }
 
     /// The loop's latest clock reading, as given to
-    /// [`fire_timers`](Reactor::fire_timers): never ahead of the real clock,
+    /// [`fire_timers`](Reactor::fire_timers): never ahead of the real clock
+    /// as long as `fire_timers` is given clock readings, as the executor
+    /// does,
     /// and as fresh as the last iteration that had a timer pending. A
     /// deadline at or before it has certainly passed, which lets a timer's
     /// first poll decide without reading the clock again.
@@ -517,7 +523,8 @@ impl Reactor {
 
     /// When the loop next needs to run [`fire_timers`](Reactor::fire_timers):
     /// no later than the earliest timer's deadline rounded up to the wheel's
-    /// 1 ms tick. `None` if no timer is set.
+    /// 1 ms tick. `None` if no timer is set, or if the next one lies beyond
+    /// what an `Instant` can hold.
     ///
     /// # Examples
     ///

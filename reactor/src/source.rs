@@ -43,10 +43,12 @@
 //! event; `crate::source_table` argues why none is lost, in either of the
 //! poller's modes. [`Registration::readable`] and
 //! [`writable`](Registration::writable) may be awaited at any time: on an
-//! fd that is ready already they complete at the loop's next iteration.
+//! fd that is ready already they complete after the loop's next poll of
+//! the reactor (at once if the loop is idle, and within `POLL_INTERVAL`
+//! task runs while it is busy).
 //!
-//! `poll_wait` never answers `Ready`: its caller retries the operation when
-//! woken, and if that blocks again, waits again. The futures need a way to
+//! `poll_wait` answers `Ready` only with an error: its caller retries the
+//! operation when woken, and if that blocks again, waits again. The futures need a way to
 //! tell a new event from an old one, because they are polled again after
 //! the wake: the reactor counts its returns from the poller
 //! ([`Reactor::tick`]), an event stamps its direction with that count, and

@@ -7,7 +7,7 @@
 //! it. Two modules use the table, and this one imports neither:
 //!
 //! - `crate::reactor` owns it, and hands it every event the poller
-//!   returns ([`SourceTable::deliver`]);
+//!   returns for a source ([`SourceTable::deliver`]);
 //! - `crate::source`, the public side (`Registration`, `Readiness`), inserts
 //!   and removes sources and adds and removes waiters.
 //!
@@ -15,7 +15,8 @@
 //!
 //! On epoll and kqueue a source is registered once, edge-triggered, for
 //! both directions: the poller reports each change to ready and is never
-//! re-armed, so waiting costs no system call. Event ports (illumos,
+//! re-armed for a wait that follows a `WouldBlock`, which therefore costs
+//! no system call. Event ports (illumos,
 //! Solaris) and `polling`'s `poll(2)` backend cannot do edges; there a
 //! source is registered oneshot, watching nothing, and re-armed with one
 //! `modify` whenever a direction gains a waiter the poller does not watch,
@@ -50,7 +51,8 @@
 //! # Keys and stale events
 //!
 //! The key the poller returns with an event is a [`SourceKey`]: the slab
-//! index plus a generation number that is new for each registration. Slab
+//! index plus a generation number that differs from those of the previous
+//! registrations (it wraps after 2^16 of them on 64-bit targets). Slab
 //! indices are reused as soon as a source is dropped; the generation makes
 //! an event meant for the old source miss the new one instead of waking it
 //! for readiness it never had.
@@ -209,7 +211,7 @@ impl SourceTable {
     /// # Errors
     ///
     /// The poller's refusal (for example a regular file on epoll), or
-    /// `OutOfMemory` once every index below `MAX_INDEX` is taken.
+    /// `OutOfMemory` once every index up to `MAX_INDEX` is taken.
     pub(crate) unsafe fn insert(&mut self, poller: &Poller, fd: RawFd) -> io::Result<SourceKey> {
         let entry = self.sources.vacant_entry();
         if entry.key() > MAX_INDEX {

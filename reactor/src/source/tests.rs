@@ -37,7 +37,8 @@ struct Fixture {
 }
 
 impl Fixture {
-    /// Sources as the platform registers them: edge-triggered here.
+    /// Sources as the platform registers them: edge-triggered on epoll and
+    /// kqueue, which the assertion checks.
     fn new() -> Self {
         let fixture = Self::with(Reactor::new().unwrap());
         assert!(

@@ -60,8 +60,8 @@ pub fn interval(period: Duration) -> Interval {
 /// ```
 pub fn interval_at(start: Instant, period: Duration) -> Interval {
     // A start that has come is a tick on the first poll. A sleep until it
-    // would come one iteration late: it compares with the loop's last clock
-    // reading, which is older than `start`.
+    // could come up to a tick late, if the loop's last clock reading is
+    // older than `start`.
     let sleep = if start <= Instant::now() {
         Sleep::elapsed_at(start)
     } else {

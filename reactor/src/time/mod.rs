@@ -36,7 +36,8 @@
 //!   ready at once never arms one.
 //! - **Any duration.** A zero `sleep` completes on its first poll, and so
 //!   does a deadline at or before the loop's latest clock reading; one that
-//!   passed only since then completes in the next iteration. A duration too
+//!   passed only since then arms a timer, which fires once the clock
+//!   reaches the deadline's 1 ms tick (at most one tick later). A duration too
 //!   large for an `Instant` (`Duration::MAX`) never elapses and arms no
 //!   timer. Nothing overflows or panics.
 //! - **One clock read.** `sleep` reads the clock once, to fix its deadline;

@@ -47,8 +47,9 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// asyncio: `await asyncio.sleep(deadline - loop.time())`.
 ///
 /// A deadline at or before the loop's latest clock reading completes on the
-/// first poll. One that passed only since then arms a timer that is already
-/// due, and completes in the loop's next iteration.
+/// first poll. One that passed only since then arms a timer, which fires
+/// once the clock reaches the deadline's 1 ms tick (at most one tick
+/// later).
 ///
 /// # Examples
 ///
@@ -241,7 +242,8 @@ impl Future for Sleep {
                 );
                 // The loop's last clock reading, not a fresh one: it is never
                 // ahead of the clock, so `Ready` here is never early, and a
-                // deadline between it and now simply fires next iteration.
+                // deadline between it and now arms a timer, which fires
+                // once the clock reaches the deadline's tick.
                 if deadline <= reactor.now() {
                     this.state = State::Done;
                     return Poll::Ready(());

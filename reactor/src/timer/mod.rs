@@ -72,8 +72,8 @@ impl Timers {
         }
     }
 
-    /// Moves the waker of every timer due at `now` to `to_wake`, in
-    /// deadline order, then insertion order.
+    /// Moves the waker of every timer due at `now` to `to_wake`, in order
+    /// of their deadline ticks, then insertion order.
     pub(crate) fn expire(&mut self, now: Instant, to_wake: &mut Vec<Waker>) {
         let now = self.tick_at_or_before(now);
         while let Some((_, waker)) = self.wheel.poll(now) {
@@ -81,8 +81,9 @@ impl Timers {
         }
     }
 
-    /// No later than the earliest deadline; `None` if no timer is pending or
-    /// the next one lies beyond what an `Instant` can represent.
+    /// No later than the earliest deadline rounded up to its tick; `None` if
+    /// no timer is pending or the next one lies beyond what an `Instant`
+    /// can represent.
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
         // The loop asks every iteration; with no timer, one comparison.
         if self.wheel.is_empty() {

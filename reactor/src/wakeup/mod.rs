@@ -37,9 +37,10 @@
 //! the poller has no edge-triggered mode (event ports, `poll(2)`), an fd of
 //! tether's own would need a read and a re-arm per wakeup, the variant that
 //! was slowest on Linux; `notify` there is a `port_send` user event, or a
-//! pipe that `polling` drains on every wait anyway. On kqueue, `notify` is
-//! an `EVFILT_USER` event, with no fd at all (Apple's systems, FreeBSD,
-//! DragonFly), or a pipe (NetBSD, OpenBSD). None of these platforms was
+//! pipe that `polling` reads when it fires. On kqueue, `notify` is an
+//! `EVFILT_USER` event, with no fd at all (Apple's systems, FreeBSD,
+//! DragonFly), or a socket pair that `polling` drains on every wait
+//! (NetBSD, OpenBSD). None of these platforms was
 //! measured: the figures above are Linux's. The same fallback serves a
 //! Linux build whose poller lacks edge-triggered mode (`polling` builds its
 //! `poll(2)` backend on Linux only under a cfg of its own, for testing).

@@ -3,9 +3,10 @@
 //!
 //! What that does depends on the backend: an `EVFILT_USER` event on most
 //! kqueue systems and a `port_send` user event on event ports, neither of
-//! which needs a file descriptor; a pipe on the other kqueue systems and on
-//! the `poll(2)` backend, which `polling` drains on every wait anyway. The
-//! parent module lists which system gets which.
+//! which needs a file descriptor; a socket pair on the other kqueue
+//! systems, which `polling` drains on every wait, and a pipe on the
+//! `poll(2)` backend, which it reads when it fires. The parent module lists
+//! which system gets which.
 
 use std::sync::Arc;
 
@@ -26,8 +27,9 @@ impl Notify {
     }
 
     pub(super) fn wake(&self) {
-        // Fails only if the poller's own notifier is gone, which the `Arc`
-        // rules out.
+        // An error (the OS refusing the notification) cannot be reported to
+        // anyone: the caller is a producer that has already queued its
+        // item, so it is dropped.
         let _ = self.poller.notify();
     }
 }
