@@ -93,7 +93,10 @@ fn measure(path: fn(u64), n: u64) {
 
 fn main() {
     // `cargo bench` passes `--bench`; the rest is a path and a count.
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let only = args.first().map(String::as_str);
     let n: u64 = match args.get(1) {
         Some(n) => n.parse().expect("the count is a whole number"),
