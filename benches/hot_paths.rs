@@ -37,8 +37,11 @@ use std::time::{Duration, Instant};
 
 use common::{Baton, player, poll_once};
 
+/// A hot path, run `n` times.
+type Path = fn(u64);
+
 /// Every path, by name.
-const PATHS: [(&str, fn(u64)); 4] = [
+const PATHS: [(&str, Path); 4] = [
     ("hop", hop),
     ("spawn", spawn),
     ("remote_call", remote_call),
@@ -87,7 +90,7 @@ fn timer(n: u64) {
 
 /// Runs `path` `n` times; what callgrind's `--toggle-collect` counts.
 #[inline(never)]
-fn measure(path: fn(u64), n: u64) {
+fn measure(path: Path, n: u64) {
     path(n);
 }
 
