@@ -223,9 +223,7 @@ fn the_shutdown_timeout_bounds_the_wait_for_a_stuck_job() {
         .build()
         .unwrap();
     rt.block_on(async {
-        drop(tether::spawn_blocking(|| {
-            thread::sleep(Duration::from_millis(500))
-        }));
+        tether::spawn_blocking(|| thread::sleep(Duration::from_millis(500))).detach();
         tether::time::sleep(Duration::from_millis(5)).await;
     });
     let start = Instant::now();
@@ -235,4 +233,42 @@ fn the_shutdown_timeout_bounds_the_wait_for_a_stuck_job() {
         "shutdown waited {:?}",
         start.elapsed()
     );
+}
+
+#[test]
+fn dropping_the_handle_of_a_queued_job_cancels_it() {
+    let rt = runtime(1);
+    let ran = Arc::new(Mutex::new(Vec::new()));
+    rt.block_on(async {
+        let (ran_a, ran_b) = (ran.clone(), ran.clone());
+        let running = tether::spawn_blocking(move || {
+            thread::sleep(Duration::from_millis(30));
+            ran_a.lock().unwrap().push("running");
+        });
+        let queued = tether::spawn_blocking(move || ran_b.lock().unwrap().push("queued"));
+        tether::time::sleep(Duration::from_millis(5)).await;
+        drop(queued);
+        running.await.unwrap();
+        // The only thread is free: a job still queued would run now.
+        tether::spawn_blocking(|| ()).await.unwrap();
+    });
+    assert_eq!(*ran.lock().unwrap(), ["running"]);
+}
+
+#[test]
+fn a_detached_queued_job_runs() {
+    let rt = runtime(1);
+    let ran = Arc::new(Mutex::new(Vec::new()));
+    rt.block_on(async {
+        let (ran_a, ran_b) = (ran.clone(), ran.clone());
+        let running = tether::spawn_blocking(move || {
+            thread::sleep(Duration::from_millis(30));
+            ran_a.lock().unwrap().push("running");
+        });
+        tether::spawn_blocking(move || ran_b.lock().unwrap().push("detached")).detach();
+        running.await.unwrap();
+        // FIFO: the detached job ran before this one.
+        tether::spawn_blocking(|| ()).await.unwrap();
+    });
+    assert_eq!(*ran.lock().unwrap(), ["running", "detached"]);
 }

@@ -346,3 +346,51 @@ fn waiting_on_the_loop_thread_panics_instead_of_hanging() {
     // Not even inside block_on: this thread is the only one that runs it.
     let _ = task.wait();
 }
+
+/// Sets its flag when dropped; `Send`, for futures handed to a loop.
+struct SetsOnDrop(Arc<Mutex<bool>>);
+
+impl Drop for SetsOnDrop {
+    fn drop(&mut self) {
+        *self.0.lock().unwrap() = true;
+    }
+}
+
+/// A `ThreadFuture` resolves as cancelled only after the task's future was
+/// dropped on its loop: a thread that sees `Cancelled` knows the future's
+/// destructors ran, before the first poll or at a suspension point.
+#[test]
+fn a_thread_that_sees_cancelled_knows_the_future_was_dropped() {
+    // Cancelled before the loop ever polled it.
+    let rt = Runtime::new().unwrap();
+    let dropped = Arc::new(Mutex::new(false));
+    let guard = SetsOnDrop(dropped.clone());
+    let task = rt
+        .handle()
+        .spawn(async move {
+            let _guard = guard;
+            std::future::pending::<()>().await
+        })
+        .unwrap();
+    assert!(task.cancel());
+    rt.block_on(tether::yield_now());
+    assert!(task.wait().unwrap_err().is_cancelled());
+    assert!(*dropped.lock().unwrap());
+
+    // Cancelled from another thread while it waits on its loop.
+    let lt = LoopThread::new().unwrap();
+    let dropped = Arc::new(Mutex::new(false));
+    let guard = SetsOnDrop(dropped.clone());
+    let (polled, has_been_polled) = std::sync::mpsc::channel();
+    let task = lt
+        .spawn(async move {
+            let _guard = guard;
+            polled.send(()).unwrap();
+            std::future::pending::<()>().await
+        })
+        .unwrap();
+    has_been_polled.recv().unwrap();
+    assert!(task.cancel());
+    assert!(task.wait().unwrap_err().is_cancelled());
+    assert!(*dropped.lock().unwrap());
+}

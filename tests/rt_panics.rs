@@ -118,3 +118,107 @@ fn the_default_handler_prints_one_line_naming_the_task() {
         "stderr was:\n{stderr}"
     );
 }
+
+// ===== panics nobody read =====
+
+/// What an exception handler saw: the report's line, and whether it named
+/// a blocking job.
+type Lines = Rc<RefCell<Vec<String>>>;
+
+fn runtime_reporting_lines(lines: &Lines) -> Runtime {
+    let lines = lines.clone();
+    Runtime::builder()
+        .max_blocking_threads(1)
+        .on_exception(move |e| lines.borrow_mut().push(e.to_string()))
+        .build()
+        .unwrap()
+}
+
+/// Runs the loop until `lines` holds something, for up to ten seconds.
+async fn until_reported(lines: &Lines) {
+    for _ in 0..10_000 {
+        if !lines.borrow().is_empty() {
+            return;
+        }
+        tether::time::sleep(Duration::from_millis(1)).await;
+    }
+    panic!("nothing reached the exception handler");
+}
+
+#[test]
+fn a_panic_a_join_handle_held_but_dropped_unread_reaches_the_handler() {
+    let lines = Lines::default();
+    let rt = runtime_reporting_lines(&lines);
+    rt.block_on(async {
+        let task = tether::spawn(async { panic!("never read") });
+        tether::yield_now().await;
+        assert!(task.is_finished());
+        assert!(lines.borrow().is_empty(), "nobody has dropped it yet");
+        drop(task);
+    });
+    assert_eq!(*lines.borrow(), ["task 1 panicked: never read"]);
+}
+
+#[test]
+fn a_panic_of_a_detached_blocking_job_reaches_the_handler() {
+    let lines = Lines::default();
+    let rt = runtime_reporting_lines(&lines);
+    rt.block_on(async {
+        tether::spawn_blocking(|| panic!("detached job")).detach();
+        until_reported(&lines).await;
+    });
+    assert_eq!(*lines.borrow(), ["blocking job panicked: detached job"]);
+}
+
+#[test]
+fn a_panic_of_a_started_blocking_job_whose_future_was_dropped_reaches_the_handler() {
+    let lines = Lines::default();
+    let rt = runtime_reporting_lines(&lines);
+    rt.block_on(async {
+        let (started, has_started) = std::sync::mpsc::channel();
+        let (go, gate) = std::sync::mpsc::channel::<()>();
+        let job = tether::spawn_blocking(move || {
+            started.send(()).unwrap();
+            gate.recv().unwrap();
+            panic!("dropped while running");
+        });
+        while has_started.try_recv().is_err() {
+            tether::time::sleep(Duration::from_millis(1)).await;
+        }
+        drop(job);
+        go.send(()).unwrap();
+        until_reported(&lines).await;
+    });
+    assert_eq!(
+        *lines.borrow(),
+        ["blocking job panicked: dropped while running"]
+    );
+}
+
+#[test]
+fn a_panic_of_a_finished_blocking_job_whose_future_was_dropped_unread_reaches_the_handler() {
+    let lines = Lines::default();
+    let rt = runtime_reporting_lines(&lines);
+    rt.block_on(async {
+        let job = tether::spawn_blocking(|| panic!("done, never read"));
+        while !job.is_done() {
+            tether::time::sleep(Duration::from_millis(1)).await;
+        }
+        drop(job);
+        until_reported(&lines).await;
+    });
+    assert_eq!(*lines.borrow(), ["blocking job panicked: done, never read"]);
+}
+
+#[test]
+fn a_blocking_job_panic_that_was_read_does_not_reach_the_handler() {
+    let lines = Lines::default();
+    let rt = runtime_reporting_lines(&lines);
+    rt.block_on(async {
+        let error = tether::spawn_blocking(|| panic!("read")).await.unwrap_err();
+        assert_eq!(error.panic_message(), Some("read"));
+        // Time for a report that should not come.
+        tether::time::sleep(Duration::from_millis(20)).await;
+    });
+    assert!(lines.borrow().is_empty(), "{:?}", lines.borrow());
+}

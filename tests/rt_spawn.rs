@@ -207,3 +207,26 @@ fn the_panic_payload_can_be_taken_back() {
     let payload = err.into_panic();
     assert_eq!(payload.downcast_ref::<u32>(), Some(&42));
 }
+
+/// A task's `Cancelled` is published after its future was dropped: whoever
+/// sees it knows the future's destructors ran, whether the cancel came
+/// before the first poll or at a suspension point.
+#[test]
+fn cancelled_is_seen_only_after_the_future_was_dropped() {
+    tether::run(async {
+        for polled_first in [false, true] {
+            let dropped = support::Dropped::default();
+            let guard = dropped.guard();
+            let task = tether::spawn(async move {
+                let _guard = guard;
+                std::future::pending::<()>().await
+            });
+            if polled_first {
+                tether::yield_now().await;
+            }
+            assert!(task.cancel());
+            assert!(task.await.unwrap_err().is_cancelled());
+            assert!(dropped.get(), "polled first: {polled_first}");
+        }
+    });
+}

@@ -67,6 +67,10 @@ pub enum TaskKind {
     /// The stand-in task of a `block_on`: each of its runs polls the future
     /// `block_on` was given, which is not a task of its own.
     BlockOn,
+    /// A job of [`spawn_blocking`](crate::spawn_blocking), which runs on a
+    /// thread of the blocking pool and is no task of the loop. Only the
+    /// exception handler names one, when its panic was never read.
+    Blocking,
 }
 
 impl fmt::Display for TaskKind {
@@ -75,6 +79,7 @@ impl fmt::Display for TaskKind {
             TaskKind::Task => "task",
             TaskKind::Callback => "callback",
             TaskKind::BlockOn => "block_on",
+            TaskKind::Blocking => "blocking job",
         })
     }
 }

@@ -9,9 +9,12 @@ use crate::id::{TaskId, TaskKind};
 pub(crate) type ExceptionHandler = Box<dyn Fn(&Exception<'_>)>;
 
 /// A panic that no `JoinHandle` will report: in a detached task (its
-/// `JoinHandle` was dropped before it panicked), in a task submitted from
-/// another thread (its `ThreadFuture` gets the panic too), in a callback,
-/// or in a destructor the loop ran.
+/// `JoinHandle` was dropped before it panicked), in a task whose
+/// `JoinHandle` held the panic but was dropped unread, in a task submitted
+/// from another thread (its `ThreadFuture` gets the panic too), in a
+/// blocking job whose `ThreadFuture` was dropped or detached unread, in a
+/// callback, or in a destructor the loop ran. Every panic reaches either
+/// the code that waits for the work or this handler; none is lost.
 ///
 /// asyncio: the `context` dict handed to the loop's exception handler.
 ///
@@ -21,6 +24,7 @@ pub(crate) type ExceptionHandler = Box<dyn Fn(&Exception<'_>)>;
 /// use std::cell::RefCell;
 /// use std::rc::Rc;
 /// use tether::Exception;
+/// use tether::task::TaskKind;
 ///
 /// #[derive(Debug, Clone, Copy, PartialEq)]
 /// struct Errno(i32);
@@ -30,6 +34,7 @@ pub(crate) type ExceptionHandler = Box<dyn Fn(&Exception<'_>)>;
 /// let rt = tether::Runtime::builder()
 ///     .on_exception(move |exception: &Exception<'_>| {
 ///         let (id, callback) = (exception.task_id(), exception.is_callback());
+///         assert_eq!(callback, exception.kind() == TaskKind::Callback);
 ///         let message = exception.message().map(str::to_owned);
 ///         let errno = exception.payload().downcast_ref::<Errno>().copied();
 ///         exceptions.borrow_mut().push((exception.to_string(), id, callback, message, errno));
@@ -88,9 +93,17 @@ impl<'a> Exception<'a> {
     ///
     /// `None` for a closure that never was a task: a callback sent from
     /// another thread with [`Handle::call_soon`](crate::Handle::call_soon),
-    /// a stop callback, or a `ThreadFuture`'s done callback.
+    /// a stop callback, a `ThreadFuture`'s done callback, or a blocking
+    /// job.
     pub fn task_id(&self) -> Option<TaskId> {
         self.task
+    }
+
+    /// What panicked: a task, a callback, the `block_on` future, or a
+    /// blocking job ([`TaskKind`]). Shown in
+    /// [`Exception`'s example](Exception#examples).
+    pub fn kind(&self) -> TaskKind {
+        self.kind
     }
 
     /// Whether the panic happened in a callback (`call_soon` and friends)
@@ -117,6 +130,7 @@ impl fmt::Display for Exception<'_> {
         let what = match self.kind {
             TaskKind::Callback => "callback",
             TaskKind::Task | TaskKind::BlockOn => "task",
+            TaskKind::Blocking => "blocking job",
         };
         f.write_str(what)?;
         if let Some(id) = self.task {

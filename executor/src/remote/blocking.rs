@@ -17,8 +17,18 @@ use crate::task::JoinError;
 ///
 /// The pool runs at most [`Builder::max_blocking_threads`] jobs at once;
 /// more wait in FIFO order. A panic in `f` becomes
-/// [`JoinError::Panicked`]. Dropping the `ThreadFuture` does not stop the
-/// job; [`ThreadFuture::cancel`] stops it only if it has not started yet.
+/// [`JoinError::Panicked`]; if nobody reads it (the `ThreadFuture` was
+/// dropped or detached), it goes to the loop's exception handler.
+///
+/// Dropping the `ThreadFuture` of a job that has not started cancels it,
+/// as asyncio cancels a queued `run_in_executor` job whose awaiting task
+/// is cancelled: it never runs. A job that has started runs to completion.
+/// [`ThreadFuture::detach`] lets a job run without anyone waiting for it,
+/// and [`ThreadFuture::cancel`] cancels it only if it has not started. (A
+/// `ThreadFuture` of [`Handle::spawn`](crate::Handle::spawn) differs:
+/// dropping it detaches the task, as with asyncio's
+/// `run_coroutine_threadsafe`.)
+///
 /// When the runtime shuts down, queued jobs never start (they resolve as
 /// [`JoinError::Cancelled`]), and running ones get
 /// [`Builder::shutdown_timeout`] to finish.
@@ -45,7 +55,9 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    let Some(pool) = core::with_core(|core| core.blocking_pool().clone()) else {
+    let Some((pool, shared)) =
+        core::with_core(|core| (core.blocking_pool().clone(), core.shared().clone()))
+    else {
         panic!(
             "tether::spawn_blocking called on a thread with no running tether loop; call it \
              from inside Runtime::block_on, tether::run or a task"
@@ -64,7 +76,7 @@ where
     // Refused only if the pool is shut down, or the OS refused its first
     // thread: the job is dropped, and its guard resolves it as cancelled.
     let _ = pool.spawn(job);
-    ThreadFuture::for_job(completion)
+    ThreadFuture::for_job(completion, shared)
 }
 
 /// Resolves a job's `ThreadFuture` as cancelled if the job is dropped

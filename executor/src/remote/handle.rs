@@ -142,6 +142,11 @@ impl Handle {
     /// the loop goes on. At shutdown, the `ThreadFuture` of a task that did
     /// not finish resolves as [`JoinError::Cancelled`].
     ///
+    /// Dropping the `ThreadFuture` detaches the task, which runs on, as
+    /// with asyncio's `run_coroutine_threadsafe`; to stop it, call
+    /// [`ThreadFuture::cancel`]. (A job of [`spawn_blocking`](crate::spawn_blocking)
+    /// differs: dropping its `ThreadFuture` before it starts cancels it.)
+    ///
     /// tether's timers and I/O types belong to the loop that runs them and
     /// are not `Send`: a future that uses them is built on the loop, with
     /// [`spawn_with`](Handle::spawn_with).

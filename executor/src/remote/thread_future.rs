@@ -3,16 +3,18 @@
 
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::thread::ThreadId;
 use std::time::Duration;
 
 use tether_bridge::Completion;
 
-use crate::core;
+use crate::core::{self, Injected, RemoteCall, Shared};
 use crate::id::{TaskId, TaskKind};
+use crate::observe::{Exception, default_handler};
 use crate::task::{self, JoinError, TaskRef};
 
 /// The outcome a `ThreadFuture` waits for.
@@ -31,8 +33,14 @@ pub(crate) type Outcome<T> = Result<T, JoinError>;
 /// `Future + Send`, so another tether loop, tokio, or
 /// `futures::executor::block_on` can await it.
 ///
-/// Dropping it does not stop the work: a task keeps running on its loop, a
-/// blocking job on its thread.
+/// Dropping it detaches a task, which keeps running on its loop, as
+/// asyncio's `run_coroutine_threadsafe` future does. A blocking job that
+/// has not started yet is cancelled instead, as asyncio cancels a queued
+/// `run_in_executor` job whose awaiting task is cancelled: it never runs
+/// (the pool skips it when its turn comes, and drops it then). A job that
+/// has started runs to completion. [`detach`](ThreadFuture::detach) lets a
+/// queued job run all the same. Either way a panic nobody reads goes to
+/// the exception handler of the job's loop.
 ///
 /// # Panics
 ///
@@ -75,7 +83,7 @@ pub(crate) type Outcome<T> = Result<T, JoinError>;
 /// # Ok(())
 /// # }
 /// ```
-#[must_use = "the result is lost if the ThreadFuture is dropped"]
+#[must_use = "dropping a ThreadFuture loses its result, and cancels a blocking job not yet started"]
 pub struct ThreadFuture<T> {
     /// Where the result arrives.
     completion: Arc<Completion<Outcome<T>>>,
@@ -93,7 +101,26 @@ enum Work {
         loop_thread: ThreadId,
     },
     /// A job of the blocking pool.
-    Job,
+    Job {
+        /// What to do if the `ThreadFuture` goes without taking the
+        /// outcome; `None` once it took it.
+        unread: Option<Unread>,
+    },
+}
+
+/// What a job's `ThreadFuture` does if it goes unread: cancel the job if it
+/// has not started (unless detached), and see that a panic reaches the
+/// loop's exception handler. Made where the outcome's type is known to be
+/// `Send`, which the `ThreadFuture`'s `Drop` cannot ask for.
+type Unread = Box<dyn FnOnce(Gone) + Send + Sync>;
+
+/// How a job's `ThreadFuture` went.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Gone {
+    /// Dropped: a job not started yet is cancelled.
+    Dropped,
+    /// Detached: the job runs all the same.
+    Detached,
 }
 
 impl<T> ThreadFuture<T> {
@@ -108,10 +135,42 @@ impl<T> ThreadFuture<T> {
         }
     }
 
-    pub(crate) fn for_job(completion: Arc<Completion<Outcome<T>>>) -> Self {
+    /// The `ThreadFuture` of a blocking job; an unread panic of it goes to
+    /// the exception handler of the loop `shared` belongs to.
+    pub(crate) fn for_job(completion: Arc<Completion<Outcome<T>>>, shared: Arc<Shared>) -> Self
+    where
+        T: Send + 'static,
+    {
+        let cell = completion.clone();
+        let unread: Unread = Box::new(move |gone| {
+            // Not started: it never will be.
+            if gone == Gone::Dropped && cell.cancel_unstarted(Err(JoinError::Cancelled)).is_ok() {
+                return;
+            }
+            // Started, or done: nobody will read the outcome. A task of the
+            // loop waits for it, to show a panic to the exception handler;
+            // a closed loop hands the call back, and dropping it leaves the
+            // report to the watcher's fallback.
+            let watch = WatchPanic { cell: Some(cell) };
+            let spawn_watch = move || {
+                core::with_core(|core| {
+                    drop(core.spawn(watch, TaskKind::Blocking, Location::caller()))
+                });
+            };
+            let _ = shared.push(Injected::Call(RemoteCall::new(spawn_watch)));
+        });
         Self {
             completion,
-            work: Work::Job,
+            work: Work::Job {
+                unread: Some(unread),
+            },
+        }
+    }
+
+    /// The outcome was taken: nothing is left to do when this goes.
+    fn mark_read(&mut self) {
+        if let Work::Job { unread } = &mut self.work {
+            *unread = None;
         }
     }
 
@@ -122,7 +181,7 @@ impl<T> ThreadFuture<T> {
     pub fn task_id(&self) -> Option<TaskId> {
         match &self.work {
             Work::Task { task, .. } => Some(task.id()),
-            Work::Job => None,
+            Work::Job { .. } => None,
         }
     }
 
@@ -155,9 +214,11 @@ impl<T> ThreadFuture<T> {
     /// # }
     /// ```
     #[track_caller]
-    pub fn wait(self) -> Result<T, JoinError> {
+    pub fn wait(mut self) -> Result<T, JoinError> {
         self.refuse_to_deadlock("wait");
-        self.completion.wait()
+        let outcome = self.completion.wait();
+        self.mark_read();
+        outcome
     }
 
     /// Blocks this thread until the result is there, or `timeout` has
@@ -187,10 +248,13 @@ impl<T> ThreadFuture<T> {
     /// # }
     /// ```
     #[track_caller]
-    pub fn wait_timeout(self, timeout: Duration) -> Result<Result<T, JoinError>, Self> {
+    pub fn wait_timeout(mut self, timeout: Duration) -> Result<Result<T, JoinError>, Self> {
         self.refuse_to_deadlock("wait_timeout");
         match self.completion.wait_timeout(timeout) {
-            Some(outcome) => Ok(outcome),
+            Some(outcome) => {
+                self.mark_read();
+                Ok(outcome)
+            }
             None => Err(self),
         }
     }
@@ -202,8 +266,11 @@ impl<T> ThreadFuture<T> {
     /// A task is cancelled on its loop at its next suspension point (a
     /// task in the middle of a poll finishes that poll first, and keeps
     /// its output if it completes in it); waiters then see
-    /// [`JoinError::Cancelled`]. A blocking job can only be cancelled before
-    /// it starts: once it runs, this returns false and the job goes on.
+    /// [`JoinError::Cancelled`], and only after the task's future was
+    /// dropped on its loop: a thread that sees `Cancelled` knows the
+    /// future's destructors have run. A blocking job can only be cancelled
+    /// before it starts: once it runs, this returns false and the job goes
+    /// on.
     ///
     /// # Examples
     ///
@@ -231,10 +298,41 @@ impl<T> ThreadFuture<T> {
         }
         match &self.work {
             Work::Task { task, .. } => task::cancel(task),
-            Work::Job => self
+            Work::Job { .. } => self
                 .completion
                 .cancel_unstarted(Err(JoinError::Cancelled))
                 .is_ok(),
+        }
+    }
+
+    /// Lets the work go on without anyone waiting for it: a task keeps
+    /// running, as it does when its `ThreadFuture` is dropped; a blocking
+    /// job runs even if it has not started yet, where dropping would cancel
+    /// it. A panic of the work goes to the exception handler of its loop.
+    ///
+    /// asyncio: a `run_in_executor` future nobody awaits (fire and forget).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// # fn main() -> std::io::Result<()> {
+    /// let rt = tether::Runtime::new()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// rt.block_on(async move {
+    ///     // Dropped unstarted, a job is cancelled; detached, it runs.
+    ///     tether::spawn_blocking(move || tx.send("ran").unwrap()).detach();
+    /// });
+    /// // The pool runs it while the runtime lives, loop running or not.
+    /// assert_eq!(rx.recv().unwrap(), "ran");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn detach(mut self) {
+        if let Work::Job { unread } = &mut self.work {
+            if let Some(unread) = unread.take() {
+                unread(Gone::Detached);
+            }
         }
     }
 
@@ -300,7 +398,60 @@ impl<T> Future for ThreadFuture<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.completion.poll_take(cx)
+        let this = self.get_mut();
+        let outcome = ready!(this.completion.poll_take(cx));
+        this.mark_read();
+        Poll::Ready(outcome)
+    }
+}
+
+impl<T> Drop for ThreadFuture<T> {
+    fn drop(&mut self) {
+        if let Work::Job { unread } = &mut self.work {
+            if let Some(unread) = unread.take() {
+                unread(Gone::Dropped);
+            }
+        }
+    }
+}
+
+/// A task of the loop that waits for the outcome of a blocking job whose
+/// `ThreadFuture` went unread, and shows a panic in it to the loop's
+/// exception handler. Dropped before the outcome came (its loop shut down
+/// first, or never took it), it leaves the report to the default handler
+/// (stderr), on whichever thread the outcome arrives: a panic is never lost.
+struct WatchPanic<T: Send + 'static> {
+    /// The job's cell; `None` once its outcome was taken.
+    cell: Option<Arc<Completion<Outcome<T>>>>,
+}
+
+impl<T: Send + 'static> Future for WatchPanic<T> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        let cell = this
+            .cell
+            .as_ref()
+            .expect("a WatchPanic polled after it finished");
+        let outcome = ready!(cell.poll_take(cx));
+        this.cell = None;
+        if let Err(JoinError::Panicked(panic)) = outcome {
+            core::report_panic(None, TaskKind::Blocking, &*panic);
+        }
+        Poll::Ready(())
+    }
+}
+
+impl<T: Send + 'static> Drop for WatchPanic<T> {
+    fn drop(&mut self) {
+        if let Some(cell) = self.cell.take() {
+            cell.on_complete(|outcome| {
+                if let Err(JoinError::Panicked(panic)) = outcome {
+                    default_handler(&Exception::new(None, TaskKind::Blocking, &**panic));
+                }
+            });
+        }
     }
 }
 
@@ -308,7 +459,7 @@ impl<T> fmt::Debug for ThreadFuture<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let work = match &self.work {
             Work::Task { task, .. } => format!("task {}", task.id()),
-            Work::Job => "blocking job".to_owned(),
+            Work::Job { .. } => "blocking job".to_owned(),
         };
         f.debug_struct("ThreadFuture")
             .field("work", &work)

@@ -19,7 +19,9 @@ use crate::observe::panic_message;
 /// Awaiting it gives the task's output, or a [`JoinError`] if the task was
 /// cancelled or panicked. Dropping it *detaches* the task, which runs on;
 /// a panic of a detached task goes to the runtime's exception handler
-/// ([`Builder::on_exception`](crate::Builder::on_exception)).
+/// ([`Builder::on_exception`](crate::Builder::on_exception)), and so does
+/// a panic the handle held but was dropped without reading (asyncio's
+/// "Task exception was never retrieved").
 ///
 /// # Examples
 ///
@@ -96,6 +98,12 @@ impl<T> JoinHandle<T> {
     /// Returns false if the task had already finished or been cancelled.
     /// A task that finishes during the poll that is running when `cancel` is
     /// called keeps its output.
+    ///
+    /// The `Cancelled` comes after the cleanup: the future is dropped, with
+    /// every destructor it holds, before the task is marked complete, so
+    /// whoever sees `Cancelled` knows the future's destructors have run.
+    /// (asyncio cannot promise this: its cancelled task runs its cleanup
+    /// after `CancelledError` is raised in it.)
     ///
     /// asyncio: `Task.cancel()`.
     ///

@@ -30,7 +30,9 @@
 //! `ThreadFuture`, for a task submitted from another thread; or nowhere
 //! (a detached task or a callback). A panic that no `JoinHandle` will see
 //! is shown to the loop's exception handler, by reference, through the
-//! `Report` the run passes in; a sink then receives it too.
+//! `Report` the run passes in; a sink then receives it too. A panic stored
+//! for a `JoinHandle` that is then dropped unread is shown to it when the
+//! handle drops the output.
 //!
 //! # Safety
 //!
@@ -151,7 +153,7 @@ struct Vtable {
     cancel: unsafe fn(NonNull<Header>, Report<'_>),
     /// Moves the output to `*out`, an `Option<Result<F::Output, JoinError>>`.
     take_output: unsafe fn(NonNull<Header>, out: *mut ()),
-    /// Drops an output nobody will take.
+    /// Drops an output nobody will take; a panic in it goes to the report.
     drop_output: unsafe fn(NonNull<Header>, Report<'_>),
     /// Frees the allocation. Any thread (rule 5).
     dealloc: unsafe fn(NonNull<Header>),
@@ -464,6 +466,10 @@ impl<F: Future> TaskCell<F> {
         let cell = unsafe { Self::from_header(ptr) };
         // SAFETY: loop thread, between runs: no other borrow of the stage.
         let stage = unsafe { cell.stage() };
+        // A panic the `JoinHandle` never read: nobody else will see it.
+        if let Stage::Finished(Err(JoinError::Panicked(panic))) = stage {
+            report(&**panic);
+        }
         if let Err(panic) = catch_unwind(AssertUnwindSafe(|| *stage = Stage::Consumed)) {
             report(&*panic);
             drop_quietly(panic);
