@@ -148,6 +148,7 @@ pub mod task {
     //! | [`as_completed`] | `asyncio.as_completed` |
     //! | [`JoinHandle`], [`JoinError`], [`TaskId`] | `asyncio.Task`, `CancelledError` |
     //! | [`Builder::name`] | `create_task(coro, name=...)` |
+    //! | [`current`] → [`CurrentTask`] | `asyncio.current_task()` |
     //! | [`TaskInfo`], [`TaskStatus`], from [`Handle::dump`](crate::Handle::dump) | `asyncio.all_tasks()` |
     //!
     //! # Examples
@@ -180,8 +181,8 @@ pub mod task {
 
     pub use tether_executor::TaskBuilder as Builder;
     pub use tether_executor::{
-        AsCompleted, Failure, GroupError, JoinError, JoinHandle, TaskGroup, TaskId, TaskInfo,
-        TaskKind, TaskStatus, as_completed, join_all, race, select,
+        AsCompleted, CurrentTask, Failure, GroupError, JoinError, JoinHandle, TaskGroup, TaskId,
+        TaskInfo, TaskKind, TaskStatus, as_completed, current, join_all, race, select,
     };
 }
 #[doc(inline)]

@@ -4,6 +4,7 @@ mod support;
 
 use std::cell::Cell;
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use support::Log;
@@ -229,4 +230,46 @@ fn cancelled_is_seen_only_after_the_future_was_dropped() {
             assert!(dropped.get(), "polled first: {polled_first}");
         }
     });
+}
+
+/// `task::current` names the task being polled: a spawned one, with its
+/// name; the `block_on` future, as task 0; nothing in a callback, in a
+/// callback sent through a `Handle`, or outside the loop.
+#[test]
+fn current_names_the_task_being_polled() {
+    let rt = Runtime::new().unwrap();
+    assert!(tether::task::current().is_none());
+    rt.block_on(async {
+        let main = tether::task::current().unwrap();
+        assert_eq!((main.id().to_string(), main.name()), ("0".to_owned(), None));
+
+        let named = tether::task::Builder::new().name("worker").spawn(async {
+            let me = tether::task::current().unwrap();
+            (me.id(), me.name().map(str::to_owned))
+        });
+        let id = named.id();
+        assert_eq!(named.await.unwrap(), (id, Some("worker".to_owned())));
+        let unnamed = tether::spawn(async { tether::task::current().unwrap().name().is_none() });
+        assert!(unnamed.await.unwrap());
+
+        let in_callbacks = Arc::new(Mutex::new(Vec::new()));
+        let (local, remote) = (in_callbacks.clone(), in_callbacks.clone());
+        tether::call_soon(move || {
+            local
+                .lock()
+                .unwrap()
+                .push(tether::task::current().is_some())
+        });
+        tether::Handle::current()
+            .call_soon(move || {
+                remote
+                    .lock()
+                    .unwrap()
+                    .push(tether::task::current().is_some())
+            })
+            .unwrap();
+        tether::time::sleep(Duration::from_millis(1)).await;
+        assert_eq!(*in_callbacks.lock().unwrap(), [false, false]);
+    });
+    assert!(tether::task::current().is_none());
 }

@@ -73,7 +73,8 @@ mod toolkit;
 
 pub use id::{TaskId, TaskKind};
 pub use local::{
-    CallbackHandle, TaskBuilder, YieldNow, call_at, call_later, call_soon, spawn, yield_now,
+    CallbackHandle, CurrentTask, TaskBuilder, YieldNow, call_at, call_later, call_soon, current,
+    spawn, yield_now,
 };
 pub use observe::{Dump, DumpError, Exception, Metrics, SlowCallback, TaskInfo, TaskStatus};
 pub use remote::{BlockOnError, Handle, ThreadFuture, spawn_blocking};

@@ -83,8 +83,11 @@ pub(crate) struct Core {
     /// The stand-in task of `block_on` ran: poll the `block_on` future.
     main_woken: Cell<bool>,
     /// The `block_on` future is being polled: its stand-in counts as
-    /// running, in a dump.
+    /// running, in a dump, and is the current task.
     main_running: Cell<bool>,
+    /// The task being run now (polled, or its future dropped), with its
+    /// kind; `None` between runs.
+    running: Cell<Option<(TaskId, TaskKind)>>,
     /// Called when `run_forever` returns because of a stop.
     on_stop: RefCell<Vec<Box<dyn FnOnce()>>>,
     /// How long shutdown waits for running blocking jobs.
@@ -110,6 +113,7 @@ impl Core {
             stop_requested: Cell::new(false),
             main_woken: Cell::new(false),
             main_running: Cell::new(false),
+            running: Cell::new(None),
             on_stop: RefCell::new(Vec::new()),
             shutdown_timeout,
         }
@@ -248,7 +252,9 @@ impl Core {
         match entry {
             Runnable::Task(task) => {
                 self.tasks.count_run(&task, stamp);
+                self.running.set(Some((task.id(), task.header().kind)));
                 task.run(self);
+                self.running.set(None);
                 if self.main_woken.take() {
                     let _running = Raised::raise(&self.main_running);
                     main();
@@ -298,6 +304,19 @@ impl Core {
     /// reference.
     pub(crate) fn unlist(&self, task: &TaskRef) {
         self.tasks.remove(task);
+    }
+
+    /// The task whose future is being polled, and its name: a spawned task,
+    /// or the `block_on` future (task 0); `None` in a callback, or between
+    /// runs.
+    pub(crate) fn current_task(&self) -> Option<(TaskId, Option<Rc<str>>)> {
+        if self.main_running.get() {
+            return Some((TaskId(0), None));
+        }
+        match self.running.get()? {
+            (id, TaskKind::Task) => Some((id, self.tasks.name(id))),
+            _ => None,
+        }
     }
 
     /// The live tasks, as [`Handle::dump`](crate::Handle::dump) shows them.

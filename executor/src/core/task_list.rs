@@ -76,6 +76,11 @@ impl TaskList {
         self.names.borrow_mut().insert(id, name);
     }
 
+    /// A live task's name, if it was given one.
+    pub(super) fn name(&self, id: TaskId) -> Option<Rc<str>> {
+        self.names.borrow().get(&id).cloned()
+    }
+
     /// Takes a finished task's name out of the map (most have none).
     fn forget_name(&self, id: TaskId) -> Option<Rc<str>> {
         let mut names = self.names.borrow_mut();

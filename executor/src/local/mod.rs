@@ -6,7 +6,8 @@
 //!   on another thread;
 //! - `callback`: [`call_soon`], [`call_later`], [`call_at`], a closure run
 //!   once, as a task;
-//! - `yield_now`: [`yield_now()`], which lets the rest of the loop run.
+//! - `yield_now`: [`yield_now()`], which lets the rest of the loop run;
+//! - `current`: [`current()`], the task being polled.
 //!
 //! `spawn`, `TaskBuilder::spawn` and the callbacks find the loop through
 //! the thread-local current loop (`core/context.rs`), and panic, saying
@@ -16,11 +17,13 @@
 //! and `id`.
 
 mod callback;
+mod current;
 mod spawn;
 mod task_builder;
 mod yield_now;
 
 pub use callback::{CallbackHandle, call_at, call_later, call_soon};
+pub use current::{CurrentTask, current};
 pub use spawn::spawn;
 pub(crate) use spawn::spawn_here;
 pub use task_builder::TaskBuilder;
