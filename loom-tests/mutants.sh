@@ -42,6 +42,7 @@ ROWS=(
     "completion completion_notify_before_store"
     "completion completion_cancel_two_locks"
     "completion completion_wake_only_if_blocked"
+    "completion completion_check_then_store"
     "blocking pool_uncounted_sleeper"
     "blocking pool_exit_ignores_notified"
     "blocking pool_shutdown_no_wake"

@@ -106,6 +106,7 @@
 //! | [`Handle::call_soon`] | `loop.call_soon_threadsafe` |
 //! | [`Handle::spawn`], [`Handle::spawn_with`] → [`ThreadFuture`] | `run_coroutine_threadsafe` → `concurrent.futures.Future` |
 //! | [`Handle::block_on`] | `run_coroutine_threadsafe(...).result()` |
+//! | [`Completer::pair`] → [`ThreadFuture`] | `loop.create_future()` + `set_result` from a thread, `wrap_future` |
 //! | [`spawn_blocking`] | `loop.run_in_executor(None, f)`, `asyncio.to_thread` |
 //! | [`LoopThread`] | a loop in a background thread (the "EventThread" pattern) |
 //!
@@ -124,8 +125,8 @@
 #![doc(test(attr(deny(warnings))))]
 
 pub use tether_executor::{
-    BlockOnError, Builder, CallbackHandle, Closed, Dump, DumpError, Exception, Handle, JoinError,
-    JoinHandle, LoopThread, LoopThreadBuilder, Metrics, Runtime, SlowCallback, TaskId,
+    BlockOnError, Builder, CallbackHandle, Closed, Completer, Dump, DumpError, Exception, Handle,
+    JoinError, JoinHandle, LoopThread, LoopThreadBuilder, Metrics, Runtime, SlowCallback, TaskId,
     ThreadFuture, YieldNow, call_at, call_later, call_soon, run, spawn, spawn_blocking, yield_now,
 };
 

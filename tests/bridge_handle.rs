@@ -394,3 +394,31 @@ fn a_thread_that_sees_cancelled_knows_the_future_was_dropped() {
     assert!(task.wait().unwrap_err().is_cancelled());
     assert!(*dropped.lock().unwrap());
 }
+
+/// A `ThreadFuture` is `Send + Sync`, as asyncio's `concurrent.futures`
+/// future and tokio's `JoinHandle` are: threads can share one, cancelling
+/// and watching it at once.
+#[test]
+fn a_thread_future_is_send_and_sync_and_can_be_shared() {
+    fn assert_traits<T: Send + Sync>() {}
+    assert_traits::<tether::ThreadFuture<i32>>();
+
+    let lt = LoopThread::new().unwrap();
+    let task = Arc::new(lt.spawn(std::future::pending::<()>()).unwrap());
+    let watcher = {
+        let task = task.clone();
+        thread::spawn(move || {
+            let (tx, rx) = std::sync::mpsc::channel();
+            task.on_done(move |outcome| tx.send(outcome.is_err()).unwrap());
+            rx.recv().unwrap()
+        })
+    };
+    let canceller = {
+        let task = task.clone();
+        thread::spawn(move || task.cancel())
+    };
+    assert!(canceller.join().unwrap());
+    assert!(watcher.join().unwrap(), "the watcher saw the cancellation");
+    let task = Arc::try_unwrap(task).ok().unwrap();
+    assert!(task.wait().unwrap_err().is_cancelled());
+}

@@ -181,6 +181,17 @@ impl<T> Completion<T> {
     /// assert_eq!(cell.wait(), 1);
     /// ```
     pub fn complete(&self, value: T) -> Result<(), T> {
+        // MUTANT: decide under one lock, store under another: a second
+        // completer slips in between, and both believe they completed it.
+        #[cfg(tether_mutant = "completion_check_then_store")]
+        return {
+            if !matches!(lock(&self.state).slot, Slot::Empty) {
+                return Err(value);
+            }
+            let mut state = lock(&self.state);
+            state.slot = Slot::Empty;
+            self.complete_locked(state, value)
+        };
         self.complete_locked(lock(&self.state), value)
     }
 

@@ -77,7 +77,7 @@ pub use local::{
     spawn, yield_now,
 };
 pub use observe::{Dump, DumpError, Exception, Metrics, SlowCallback, TaskInfo, TaskStatus};
-pub use remote::{BlockOnError, Handle, ThreadFuture, spawn_blocking};
+pub use remote::{BlockOnError, Completer, Handle, ThreadFuture, spawn_blocking};
 pub use runtime::{Builder, LoopThread, LoopThreadBuilder, Runtime, run};
 pub use task::{JoinError, JoinHandle};
 pub use tether_bridge::Closed;

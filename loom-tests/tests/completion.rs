@@ -3,8 +3,11 @@
 //!
 //! A completer races, in turn, a thread blocked in `wait`, an async waiter
 //! polling with a waker, a thread registering a done callback, the
-//! waiting side dropping its share, and a `cancel` of work that may or may
-//! not have started, awaited with a timed wait. As through a
+//! waiting side dropping its share, a `cancel` of work that may or may
+//! not have started, awaited with a timed wait, and a canceller that
+//! resolves the cell while another thread waits (a `ThreadFuture` is
+//! `Sync`, so two threads may cancel and wait on one at once; a
+//! `Completer` and a `cancel` race to resolve one). As through a
 //! `ThreadFuture`, whose owner registers callbacks with `&self` and takes
 //! the value by consuming it, taking never races a registration.
 //!
@@ -16,6 +19,8 @@
 //! - a cancel succeeds exactly when the work never starts: work that ran
 //!   delivers its value, and a cancel that succeeded delivers the
 //!   cancellation;
+//! - of two threads that resolve the cell, exactly one succeeds, the other
+//!   gets its value back, and the waiter sees the winner's;
 //! - nothing leaks (loom fails a model that ends with a loom `Arc` alive).
 //!
 //! Loom's `Condvar::wait_timeout` never times out, so the timed wait is
@@ -23,7 +28,7 @@
 //!
 //! Seeded bugs it catches (`loom-tests/README.md` has the table):
 //! `completion_notify_before_store`, `completion_cancel_two_locks`,
-//! `completion_wake_only_if_blocked`.
+//! `completion_wake_only_if_blocked`, `completion_check_then_store`.
 //!
 //! Bound: every model is explored whole. The cell does everything under
 //! one lock, and its critical sections contain no other operation loom
@@ -150,5 +155,28 @@ fn a_cancel_racing_the_start_of_the_work_wins_exactly_when_the_work_never_runs()
             other => panic!("cancelled, ran and outcome disagree: {other:?}"),
         }
         assert_eq!(calls.load(SeqCst), 1, "the done callback did not run once");
+    });
+}
+
+#[test]
+fn a_completer_and_a_canceller_race_and_the_waiter_sees_the_one_that_won() {
+    model(Bound::Exhaustive, || {
+        let cell = Arc::new(Completion::<Result<u32, &str>>::new());
+        // `Completer::complete` from one thread, `ThreadFuture::cancel`
+        // from another, while a third waits.
+        let completer = {
+            let cell = cell.clone();
+            thread::spawn(move || cell.complete(Ok(5)).is_ok())
+        };
+        let canceller = {
+            let cell = cell.clone();
+            thread::spawn(move || cell.complete(Err("cancelled")).is_ok())
+        };
+        let outcome = cell.wait();
+        let (completed, cancelled) = (completer.join().unwrap(), canceller.join().unwrap());
+        match (completed, cancelled, outcome) {
+            (true, false, Ok(5)) | (false, true, Err("cancelled")) => {}
+            other => panic!("completed, cancelled and outcome disagree: {other:?}"),
+        }
     });
 }

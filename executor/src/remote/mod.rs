@@ -7,7 +7,9 @@
 //!   from another thread or of a blocking job, waited for or awaited on
 //!   any thread;
 //! - `blocking`: [`spawn_blocking`], which hands a closure to the blocking
-//!   pool's threads.
+//!   pool's threads;
+//! - `completer`: [`Completer`], the completing half of a `ThreadFuture`
+//!   that code on any thread sets.
 //!
 //! Other threads reach the loop only through its shared half
 //! (`core::Shared`), whose cross-thread state is `tether_bridge`'s; the
@@ -17,9 +19,11 @@
 //! `observe` and `id`.
 
 mod blocking;
+mod completer;
 mod handle;
 mod thread_future;
 
 pub use blocking::spawn_blocking;
+pub use completer::Completer;
 pub use handle::{BlockOnError, Handle};
 pub use thread_future::ThreadFuture;

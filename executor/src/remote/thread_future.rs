@@ -15,7 +15,7 @@ use tether_bridge::Completion;
 use crate::core::{self, Injected, RemoteCall, Shared};
 use crate::id::{TaskId, TaskKind};
 use crate::observe::{Exception, default_handler};
-use crate::task::{self, JoinError, TaskRef};
+use crate::task::{JoinError, SharedTaskRef, TaskRef};
 
 /// The outcome a `ThreadFuture` waits for.
 pub(crate) type Outcome<T> = Result<T, JoinError>;
@@ -26,12 +26,14 @@ pub(crate) type Outcome<T> = Result<T, JoinError>;
 /// `run_in_executor` return it.
 ///
 /// Made by [`Handle::spawn`](crate::Handle::spawn),
-/// [`Handle::spawn_with`](crate::Handle::spawn_with) and
-/// [`spawn_blocking`](crate::spawn_blocking). It can be waited on by
+/// [`Handle::spawn_with`](crate::Handle::spawn_with),
+/// [`spawn_blocking`](crate::spawn_blocking) and
+/// [`Completer::pair`](crate::Completer::pair). It can be waited on by
 /// blocking ([`wait`](ThreadFuture::wait),
 /// [`wait_timeout`](ThreadFuture::wait_timeout)), or awaited: it is a
-/// `Future + Send`, so another tether loop, tokio, or
-/// `futures::executor::block_on` can await it.
+/// `Future + Send + Sync`, so another tether loop, tokio, or
+/// `futures::executor::block_on` can await it, and threads can share one
+/// (to cancel it, or register done callbacks).
 ///
 /// Dropping it detaches a task, which keeps running on its loop, as
 /// asyncio's `run_coroutine_threadsafe` future does. A blocking job that
@@ -96,10 +98,12 @@ enum Work {
     /// A task on a loop.
     Task {
         /// The task, to cancel it.
-        task: TaskRef,
+        task: SharedTaskRef,
         /// The thread of its loop: blocking there would never end.
         loop_thread: ThreadId,
     },
+    /// A value some thread sets through a [`Completer`](crate::Completer).
+    Completer,
     /// A job of the blocking pool.
     Job {
         /// What to do if the `ThreadFuture` goes without taking the
@@ -131,7 +135,18 @@ impl<T> ThreadFuture<T> {
     ) -> Self {
         Self {
             completion,
-            work: Work::Task { task, loop_thread },
+            work: Work::Task {
+                task: SharedTaskRef::new(task),
+                loop_thread,
+            },
+        }
+    }
+
+    /// The `ThreadFuture` a [`Completer`](crate::Completer) completes.
+    pub(crate) fn for_completer(completion: Arc<Completion<Outcome<T>>>) -> Self {
+        Self {
+            completion,
+            work: Work::Completer,
         }
     }
 
@@ -181,7 +196,7 @@ impl<T> ThreadFuture<T> {
     pub fn task_id(&self) -> Option<TaskId> {
         match &self.work {
             Work::Task { task, .. } => Some(task.id()),
-            Work::Job { .. } => None,
+            Work::Completer | Work::Job { .. } => None,
         }
     }
 
@@ -297,7 +312,9 @@ impl<T> ThreadFuture<T> {
             return false;
         }
         match &self.work {
-            Work::Task { task, .. } => task::cancel(task),
+            Work::Task { task, .. } => task.cancel(),
+            // The completer sees it, and gets its value back.
+            Work::Completer => self.completion.complete(Err(JoinError::Cancelled)).is_ok(),
             Work::Job { .. } => self
                 .completion
                 .cancel_unstarted(Err(JoinError::Cancelled))
@@ -459,6 +476,7 @@ impl<T> fmt::Debug for ThreadFuture<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let work = match &self.work {
             Work::Task { task, .. } => format!("task {}", task.id()),
+            Work::Completer => "completer".to_owned(),
             Work::Job { .. } => "blocking job".to_owned(),
         };
         f.debug_struct("ThreadFuture")

@@ -100,7 +100,9 @@ use tether_bridge::TransitionToRunning;
 
 pub use join::{JoinError, JoinHandle};
 pub(crate) use maker::Maker;
-pub(crate) use raw::{JoinRef, TaskRef, Unsubmitted, allocate, allocate_maker, allocate_send};
+pub(crate) use raw::{
+    JoinRef, SharedTaskRef, TaskRef, Unsubmitted, allocate, allocate_maker, allocate_send,
+};
 
 use crate::core::{self, Core, Injected};
 use raw::CancelRequest;

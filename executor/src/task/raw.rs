@@ -179,6 +179,33 @@ pub(crate) struct JoinRef<T> {
 // holds nothing `!Send`. The `!Send` parts are reached only on the loop.
 unsafe impl Send for TaskRef {}
 
+/// A reference to a task that threads may share: through `&` it offers
+/// only the id and a cancellation request, what rule 3 lets any thread do.
+/// What a `ThreadFuture` holds, so that it can be `Sync`.
+pub(crate) struct SharedTaskRef(TaskRef);
+
+// SAFETY: rule 3. `&SharedTaskRef` reaches the task only through `id`,
+// which reads a field that never changes, and `cancel`, which changes the
+// state word (atomic) and queues the task as a wake from another thread
+// does; neither touches the loop-only fields (`stage`, `join_waker`,
+// `list_key`), so sharing it between threads is as safe as sending it.
+unsafe impl Sync for SharedTaskRef {}
+
+impl SharedTaskRef {
+    pub(crate) fn new(task: TaskRef) -> Self {
+        Self(task)
+    }
+
+    pub(crate) fn id(&self) -> TaskId {
+        self.0.id()
+    }
+
+    /// Requests cancellation; see [`super::cancel`].
+    pub(crate) fn cancel(&self) -> bool {
+        super::cancel(&self.0)
+    }
+}
+
 // ===== allocation =====
 
 /// Allocates a task running `future`, on the loop thread, returning the
