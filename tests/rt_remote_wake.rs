@@ -77,3 +77,61 @@ fn many_threads_waking_many_tasks_lose_nothing() {
     });
     assert_eq!(finished, THREADS * TASKS_PER_THREAD);
 }
+
+// ===== one FIFO across threads =====
+
+type Log = std::sync::Arc<std::sync::Mutex<Vec<&'static str>>>;
+
+/// Submits a callback that logs `what`, from another thread, and waits for
+/// that thread to end: the submission happens before whatever follows.
+fn call_soon_from_a_thread(handle: tether::Handle, log: &Log, what: &'static str) {
+    let log = log.clone();
+    std::thread::spawn(move || {
+        handle
+            .call_soon(move || log.lock().unwrap().push(what))
+            .unwrap()
+    })
+    .join()
+    .unwrap();
+}
+
+/// Work another thread submitted before a local submission, in
+/// happens-before order (here, the thread was joined), runs before it, as
+/// in asyncio's one ready queue: whether the local one is a spawn, a
+/// callback or a wake.
+#[test]
+fn work_submitted_before_a_local_submission_runs_before_it() {
+    // A spawn on the loop's thread, outside the loop.
+    let rt = tether::Runtime::new().unwrap();
+    let log = Log::default();
+    call_soon_from_a_thread(rt.handle(), &log, "remote");
+    let local = log.clone();
+    let task = rt.spawn(async move { local.lock().unwrap().push("spawned") });
+    rt.block_on(task).unwrap();
+    assert_eq!(*log.lock().unwrap(), ["remote", "spawned"]);
+
+    // A callback, then a wake, inside the loop.
+    let log = Log::default();
+    rt.block_on(async {
+        call_soon_from_a_thread(tether::Handle::current(), &log, "remote");
+        let local = log.clone();
+        tether::call_soon(move || local.lock().unwrap().push("callback"));
+        tether::yield_now().await;
+        tether::yield_now().await;
+
+        let event = std::rc::Rc::new(tether::sync::Event::new());
+        let (waiter, set) = (log.clone(), event.clone());
+        let task = tether::spawn(async move {
+            set.wait().await;
+            waiter.lock().unwrap().push("woken");
+        });
+        tether::yield_now().await; // the task waits for the event
+        call_soon_from_a_thread(tether::Handle::current(), &log, "remote again");
+        event.set(); // a local wake
+        task.await.unwrap();
+    });
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["remote", "callback", "remote again", "woken"]
+    );
+}

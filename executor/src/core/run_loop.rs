@@ -15,13 +15,31 @@
 //!                             |  5. timers due (one clock read)  -> wake +     (FIFO)
 //!                             |  6. run exactly the tasks queued before step 6;
 //!                             |     what they wake waits for the next iteration
+//!                             |
+//!                             |  any local submission (spawn, call_soon, a wake
+//!                             |  on the loop), at any step: first step 4, then
+//!                             |  the ready queue, so that what other threads
+//!                             |  sent before it runs before it
 //! ```
 //!
 //! Steps 2 and 3 are [`Reactor::react`](tether_reactor::Reactor::react),
-//! step 4 is `tether_bridge::Inject::drain`, step 5 is
-//! [`Reactor::fire_timers`](tether_reactor::Reactor::fire_timers), step 6 is
-//! the loop over a snapshot of the `ReadyQueue` (`ready_queue.rs`) at the
-//! end of `run_once`.
+//! step 4 is `tether_bridge::Inject::drain` (`Core::take_injected`), step
+//! 5 is [`Reactor::fire_timers`](tether_reactor::Reactor::fire_timers),
+//! step 6 is the loop over a snapshot of the `ReadyQueue`
+//! (`ready_queue.rs`) at the end of `run_once`.
+//!
+//! # One queue, as far as anyone can tell
+//!
+//! asyncio has one ready queue: a callback that another thread submitted
+//! with `call_soon_threadsafe` before the loop thread calls `call_soon` runs
+//! first. tether has two doors, the injection queue for other threads and
+//! the ready queue for the loop's own thread, and keeps the same order by
+//! having every local submission take step 4 first: it drains the
+//! injection queue into the ready queue, then queues itself. A submission
+//! from another thread that happened before the local one (the thread was
+//! joined, or sent a message the loop thread received) is visible to the
+//! drain's first load, so it is queued first. When nothing was sent, that
+//! load is all a local submission pays.
 //!
 //! # Why the snapshot
 //!
@@ -92,8 +110,7 @@ impl Core {
         self.poll_reactor();
 
         // Step 4: what other threads sent.
-        let drained = self.shared.inject.drain(|item| self.accept(item));
-        counters.submissions.add(drained as u64);
+        self.take_injected();
 
         // Step 5: timers. The clock is read only if one is pending; the
         // reactor keeps the reading for the timers armed in step 6.

@@ -93,8 +93,10 @@ impl Handle {
     ///
     /// asyncio: `loop.call_soon_threadsafe(callback)`.
     ///
-    /// Callbacks from one thread run in the order they were submitted. A
-    /// panic in `f` goes to the loop's exception handler. Once `Ok`, `f`
+    /// Callbacks from one thread run in the order they were submitted, and
+    /// before any work the loop thread submits after this call (in
+    /// happens-before order: once this thread was joined, say). A panic in
+    /// `f` goes to the loop's exception handler. Once `Ok`, `f`
     /// runs exactly once: if the loop shuts down first, it runs during the
     /// shutdown.
     ///
