@@ -3,11 +3,18 @@
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
-use super::wait_list::{Turn, WaitList, WaiterKey};
+use super::wait_list::WaitList;
+
+mod error;
+mod get;
+mod join;
+mod put;
+
+pub use error::{Full, TaskDoneError};
+pub use get::Get;
+pub use join::Join;
+pub use put::Put;
 
 /// A first-in, first-out queue of items between the loop's tasks.
 ///
@@ -89,30 +96,6 @@ struct State<T> {
     putters: WaitList,
 }
 
-/// The item a full queue did not take, handed back by [`Queue::try_put`].
-///
-/// # Examples
-///
-/// ```
-/// use tether::sync::{Full, Queue};
-///
-/// let queue = Queue::bounded(1);
-/// queue.try_put("first").unwrap();
-/// let Full(item) = queue.try_put("second").unwrap_err();
-/// assert_eq!(item, "second"); // handed back
-/// assert_eq!(Full(item).to_string(), "the queue is full");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Full<T>(pub T);
-
-impl<T> fmt::Display for Full<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the queue is full")
-    }
-}
-
-impl<T: fmt::Debug> std::error::Error for Full<T> {}
-
 impl<T> Queue<T> {
     /// A queue with no limit: `put` never waits. Shown in
     /// [`Queue`'s example](Queue#examples).
@@ -178,11 +161,7 @@ impl<T> Queue<T> {
     /// });
     /// ```
     pub fn put(&self, item: T) -> Put<'_, T> {
-        Put {
-            queue: self,
-            item: Some(item),
-            key: None,
-        }
+        Put::new(self, item)
     }
 
     /// Takes the item at the front, waiting while the queue is empty.
@@ -206,10 +185,7 @@ impl<T> Queue<T> {
     /// });
     /// ```
     pub fn get(&self) -> Get<'_, T> {
-        Get {
-            queue: self,
-            key: None,
-        }
+        Get::new(self)
     }
 
     /// Puts `item` at the back if there is room and no task is waiting to
@@ -358,10 +334,7 @@ impl<T> Queue<T> {
     /// });
     /// ```
     pub fn join(&self) -> Join<'_, T> {
-        Join {
-            queue: self,
-            key: None,
-        }
+        Join::new(self)
     }
 
     fn is_full_now(&self, state: &State<T>) -> bool {
@@ -386,232 +359,6 @@ impl<T> fmt::Debug for Queue<T> {
             .field("len", &self.len())
             .field("unfinished", &self.state.borrow().unfinished)
             .field("capacity", &self.capacity)
-            .finish_non_exhaustive()
-    }
-}
-
-/// The future of [`Queue::put`].
-///
-/// # Examples
-///
-/// ```
-/// use std::time::Duration;
-/// use tether::sync::{Put, Queue};
-/// use tether::time::timeout;
-///
-/// tether::run(async {
-///     let queue = Queue::bounded(1);
-///     queue.put(1).await;
-///     let put: Put<'_, i32> = queue.put(2);
-///     // Full: the put gives up with the timeout, and its item is dropped.
-///     assert!(timeout(Duration::from_millis(1), put).await.is_err());
-///     assert_eq!(queue.len(), 1);
-/// });
-/// ```
-#[must_use = "futures do nothing unless polled"]
-pub struct Put<'a, T> {
-    /// Where the item goes.
-    queue: &'a Queue<T>,
-    /// The item, until it is in the queue.
-    item: Option<T>,
-    /// Where this put stands in the line of putters, once it is in it.
-    key: Option<WaiterKey>,
-}
-
-// The item is never pinned: it moves into the queue.
-impl<T> Unpin for Put<'_, T> {}
-
-impl<T> Future for Put<'_, T> {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
-        let queue = this.queue;
-        let mut state = queue.state.borrow_mut();
-        let turn = state.putters.turn(&mut this.key, cx.waker());
-        if turn == Turn::Waiting {
-            return Poll::Pending;
-        }
-        let first_in_line = turn == Turn::Notified || state.putters.is_empty();
-        if !first_in_line || queue.is_full_now(&state) {
-            // Others were waiting first, or no room (even for one told
-            // there was: another task took it).
-            this.key = Some(state.putters.rejoin(turn, cx.waker()));
-            return Poll::Pending;
-        }
-        let item = this
-            .item
-            .take()
-            .expect("a Put is not polled after it finished");
-        state.push(item);
-        Poll::Ready(())
-    }
-}
-
-impl<T> Drop for Put<'_, T> {
-    fn drop(&mut self) {
-        let Some(key) = self.key else { return };
-        let mut state = self.queue.state.borrow_mut();
-        if state.putters.remove(key) && !self.queue.is_full_now(&state) {
-            // Told there was room, and leaving without using it: tell the
-            // next putter.
-            state.putters.notify_one();
-        }
-    }
-}
-
-impl<T> fmt::Debug for Put<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Put")
-            .field("done", &self.item.is_none())
-            .finish_non_exhaustive()
-    }
-}
-
-/// The future of [`Queue::get`].
-///
-/// # Examples
-///
-/// ```
-/// use std::time::Duration;
-/// use tether::sync::{Get, Queue};
-/// use tether::time::timeout;
-///
-/// tether::run(async {
-///     let queue = Queue::unbounded();
-///     let get: Get<'_, i32> = queue.get();
-///     // Empty: the get gives up with the timeout, and loses nothing.
-///     assert!(timeout(Duration::from_millis(1), get).await.is_err());
-///     queue.put(7).await;
-///     assert_eq!(queue.get().await, 7);
-/// });
-/// ```
-#[must_use = "futures do nothing unless polled"]
-pub struct Get<'a, T> {
-    /// Where the item comes from.
-    queue: &'a Queue<T>,
-    /// Where this get stands in the line of getters, once it is in it.
-    key: Option<WaiterKey>,
-}
-
-impl<T> Future for Get<'_, T> {
-    type Output = T;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        let this = &mut *self;
-        let mut state = this.queue.state.borrow_mut();
-        let turn = state.getters.turn(&mut this.key, cx.waker());
-        if turn == Turn::Waiting {
-            return Poll::Pending;
-        }
-        let first_in_line = turn == Turn::Notified || state.getters.is_empty();
-        if first_in_line {
-            if let Some(item) = state.items.pop_front() {
-                state.putters.notify_one();
-                return Poll::Ready(item);
-            }
-        }
-        // Others were waiting first, or no item (even for one told there
-        // was: another task took it).
-        this.key = Some(state.getters.rejoin(turn, cx.waker()));
-        Poll::Pending
-    }
-}
-
-impl<T> Drop for Get<'_, T> {
-    fn drop(&mut self) {
-        let Some(key) = self.key else { return };
-        let mut state = self.queue.state.borrow_mut();
-        if state.getters.remove(key) && !state.items.is_empty() {
-            // Told there was an item, and leaving without taking it: tell
-            // the next getter.
-            state.getters.notify_one();
-        }
-    }
-}
-
-impl<T> fmt::Debug for Get<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Get").finish_non_exhaustive()
-    }
-}
-
-/// The error of [`Queue::task_done`] called more times than items were
-/// put.
-///
-/// # Examples
-///
-/// ```
-/// use tether::sync::{Queue, TaskDoneError};
-///
-/// let queue: Queue<u8> = Queue::unbounded();
-/// assert_eq!(queue.task_done(), Err(TaskDoneError));
-/// assert_eq!(
-///     TaskDoneError.to_string(),
-///     "Queue::task_done called more times than items were put"
-/// );
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TaskDoneError;
-
-impl fmt::Display for TaskDoneError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Queue::task_done called more times than items were put")
-    }
-}
-
-impl std::error::Error for TaskDoneError {}
-
-/// The future of [`Queue::join`].
-///
-/// # Examples
-///
-/// ```
-/// use tether::sync::{Join, Queue};
-///
-/// tether::run(async {
-///     let queue = Queue::unbounded();
-///     queue.put(1).await;
-///     queue.get().await;
-///     let join: Join<'_, i32> = queue.join();
-///     queue.task_done().unwrap();
-///     join.await;
-/// });
-/// ```
-#[must_use = "futures do nothing unless polled"]
-pub struct Join<'a, T> {
-    /// The queue waited on.
-    queue: &'a Queue<T>,
-    /// Its place among the joiners, once it waits.
-    key: Option<WaiterKey>,
-}
-
-impl<T> Future for Join<'_, T> {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
-        let state = &mut *this.queue.state.borrow_mut();
-        let done = state.unfinished == 0;
-        state
-            .joiners
-            .poll_all_notified(&mut this.key, cx.waker(), done)
-    }
-}
-
-impl<T> Drop for Join<'_, T> {
-    fn drop(&mut self) {
-        if let Some(key) = self.key {
-            // Every joiner is notified at once: nothing to pass on.
-            self.queue.state.borrow_mut().joiners.remove(key);
-        }
-    }
-}
-
-impl<T> fmt::Debug for Join<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Join")
-            .field("waiting", &self.key.is_some())
             .finish_non_exhaustive()
     }
 }
