@@ -11,7 +11,7 @@ mod get;
 mod join;
 mod put;
 
-pub use error::{Full, TaskDoneError};
+pub use error::{GetError, PutError, TaskDoneError, TryGetError, TryPutError};
 pub use get::Get;
 pub use join::Join;
 pub use put::Put;
@@ -28,6 +28,12 @@ pub use put::Put;
 /// The queue also counts the items put and not yet marked done with
 /// [`task_done`](Queue::task_done), so that [`join`](Queue::join) can wait
 /// until every item has been handled, not only taken.
+///
+/// [`shutdown`](Queue::shutdown) says that no more items will come: `put`
+/// fails from then on, and `get` fails once the items left are taken, so
+/// that consumers written as `while let Ok(item) = queue.get().await` end.
+/// [`shutdown_immediate`](Queue::shutdown_immediate) also takes out the
+/// items left, so that `get` fails at once.
 ///
 /// Cancellation-safe on both sides: an item stays in the queue until a
 /// `get` returns it, so a getter dropped at any point loses nothing, and a
@@ -50,20 +56,22 @@ pub use put::Put;
 ///         let queue = queue.clone();
 ///         async move {
 ///             for i in 0..5 {
-///                 queue.put(i).await; // waits while two are queued
+///                 queue.put(i).await.unwrap(); // waits while two are queued
 ///             }
+///             queue.shutdown(); // no more items
 ///         }
 ///     });
 ///     tether::yield_now().await;
 ///     assert_eq!(queue.len(), 2); // the producer waits for room
 ///     assert!(queue.is_full());
 ///     let mut got = Vec::new();
-///     for _ in 0..5 {
-///         got.push(queue.get().await);
+///     while let Ok(item) = queue.get().await {
+///         got.push(item);
 ///     }
+///     // Ends once the producer shut the queue down and the items are taken.
 ///     producer.await.unwrap();
 ///     assert_eq!(got, [0, 1, 2, 3, 4]);
-///     assert!(queue.is_empty());
+///     assert!(queue.is_empty() && queue.is_shut_down());
 ///
 ///     // An unbounded queue is never full: `put` never waits.
 ///     let backlog = Queue::unbounded();
@@ -82,6 +90,12 @@ pub struct Queue<T> {
 }
 
 /// A [`Queue`]'s items and lines.
+///
+/// # Invariant
+///
+/// Once `shut_down` is set, `putters` and `getters` stay empty: `shutdown`
+/// notifies everyone in them, and no `put` or `get` joins them after it
+/// (a `put` fails at once, a `get` takes an item or fails).
 struct State<T> {
     /// Items put and not yet marked done with `task_done`: the queued
     /// items, and those taken and still being handled.
@@ -94,6 +108,8 @@ struct State<T> {
     getters: WaitList,
     /// Tasks waiting for room; a notified one goes on to put its item.
     putters: WaitList,
+    /// Set by `shutdown`, never cleared: no item is put from then on.
+    shut_down: bool,
 }
 
 impl<T> Queue<T> {
@@ -134,30 +150,40 @@ impl<T> Queue<T> {
                 items: VecDeque::new(),
                 getters: WaitList::default(),
                 putters: WaitList::default(),
+                shut_down: false,
             }),
         }
     }
 
     /// Puts `item` at the back, waiting while the queue is full.
     ///
+    /// # Errors
+    ///
+    /// [`PutError`], with the item, if the queue is shut down: at once if
+    /// it already was, or when [`shutdown`](Queue::shutdown) is called
+    /// while this put waits for room.
+    ///
     /// # Examples
     ///
     /// ```
     /// use std::rc::Rc;
-    /// use tether::sync::Queue;
+    /// use tether::sync::{PutError, Queue};
     ///
     /// tether::run(async {
     ///     let queue = Rc::new(Queue::bounded(1));
-    ///     queue.put("a").await;
+    ///     queue.put("a").await.unwrap();
     ///     let putter = tether::spawn({
     ///         let queue = queue.clone();
     ///         async move { queue.put("b").await }
     ///     });
     ///     tether::yield_now().await;
     ///     assert!(!putter.is_finished()); // full: it waits
-    ///     assert_eq!(queue.get().await, "a");
-    ///     putter.await.unwrap();
-    ///     assert_eq!(queue.get().await, "b");
+    ///     assert_eq!(queue.get().await, Ok("a"));
+    ///     putter.await.unwrap().unwrap();
+    ///     assert_eq!(queue.get().await, Ok("b"));
+    ///
+    ///     queue.shutdown();
+    ///     assert_eq!(queue.put("c").await, Err(PutError("c"))); // handed back
     /// });
     /// ```
     pub fn put(&self, item: T) -> Put<'_, T> {
@@ -166,11 +192,19 @@ impl<T> Queue<T> {
 
     /// Takes the item at the front, waiting while the queue is empty.
     ///
+    /// # Errors
+    ///
+    /// [`GetError`] if the queue is shut down and holds no item: at once if
+    /// it already was, or when [`shutdown`](Queue::shutdown) is called
+    /// while this get waits. Until the queue is empty, a shut-down queue
+    /// still hands out its items (unless
+    /// [`shutdown_immediate`](Queue::shutdown_immediate) took them out).
+    ///
     /// # Examples
     ///
     /// ```
     /// use std::rc::Rc;
-    /// use tether::sync::Queue;
+    /// use tether::sync::{GetError, Queue};
     ///
     /// tether::run(async {
     ///     let jobs = Rc::new(Queue::unbounded());
@@ -180,35 +214,49 @@ impl<T> Queue<T> {
     ///     });
     ///     tether::yield_now().await;
     ///     assert!(!getter.is_finished()); // empty: it waits
-    ///     jobs.put("job").await;
-    ///     assert_eq!(getter.await.unwrap(), "job");
+    ///     jobs.put("job").await.unwrap();
+    ///     assert_eq!(getter.await.unwrap(), Ok("job"));
+    ///
+    ///     jobs.put("last").await.unwrap();
+    ///     jobs.shutdown();
+    ///     assert_eq!(jobs.get().await, Ok("last")); // what was queued first
+    ///     assert_eq!(jobs.get().await, Err(GetError)); // then the error
     /// });
     /// ```
     pub fn get(&self) -> Get<'_, T> {
         Get::new(self)
     }
 
-    /// Puts `item` at the back if there is room and no task is waiting to
-    /// put; otherwise hands it back.
+    /// Puts `item` at the back if there is room, no task is waiting to put,
+    /// and the queue is not shut down; otherwise hands it back.
+    ///
+    /// asyncio: `Queue.put_nowait(item)`.
     ///
     /// # Errors
     ///
-    /// [`Full`], with the item, if the queue is full.
+    /// [`TryPutError::ShutDown`] if the queue is shut down, else
+    /// [`TryPutError::Full`] if it is full or other tasks wait to put;
+    /// either holds the item.
     ///
     /// # Examples
     ///
     /// ```
-    /// use tether::sync::{Full, Queue};
+    /// use tether::sync::{Queue, TryPutError};
     ///
     /// let queue = Queue::bounded(1);
     /// assert_eq!(queue.try_put(1), Ok(()));
-    /// assert_eq!(queue.try_put(2), Err(Full(2)));
-    /// assert_eq!(queue.try_get(), Some(1));
+    /// assert_eq!(queue.try_put(2), Err(TryPutError::Full(2)));
+    /// assert_eq!(queue.try_get(), Ok(1));
+    /// queue.shutdown();
+    /// assert_eq!(queue.try_put(3), Err(TryPutError::ShutDown(3)));
     /// ```
-    pub fn try_put(&self, item: T) -> Result<(), Full<T>> {
+    pub fn try_put(&self, item: T) -> Result<(), TryPutError<T>> {
         let mut state = self.state.borrow_mut();
+        if state.shut_down {
+            return Err(TryPutError::ShutDown(item));
+        }
         if self.is_full_now(&state) || !state.putters.is_empty() {
-            return Err(Full(item));
+            return Err(TryPutError::Full(item));
         }
         state.push(item);
         Ok(())
@@ -216,20 +264,38 @@ impl<T> Queue<T> {
 
     /// Takes the item at the front, if there is one.
     ///
+    /// asyncio: `Queue.get_nowait()`.
+    ///
+    /// # Errors
+    ///
+    /// [`TryGetError::Empty`] if the queue holds no item,
+    /// [`TryGetError::ShutDown`] if it holds none and is shut down: no item
+    /// will come.
+    ///
     /// # Examples
     ///
     /// ```
-    /// let queue = tether::sync::Queue::unbounded();
-    /// assert_eq!(queue.try_get(), None);
+    /// use tether::sync::{Queue, TryGetError};
+    ///
+    /// let queue = Queue::unbounded();
+    /// assert_eq!(queue.try_get(), Err(TryGetError::Empty));
     /// queue.try_put("a").unwrap();
     /// queue.try_put("b").unwrap();
-    /// assert_eq!(queue.try_get(), Some("a")); // first in, first out
+    /// assert_eq!(queue.try_get(), Ok("a")); // first in, first out
+    /// queue.shutdown();
+    /// assert_eq!(queue.try_get(), Ok("b"));
+    /// assert_eq!(queue.try_get(), Err(TryGetError::ShutDown));
     /// ```
-    pub fn try_get(&self) -> Option<T> {
+    pub fn try_get(&self) -> Result<T, TryGetError> {
         let mut state = self.state.borrow_mut();
-        let item = state.items.pop_front()?;
-        state.putters.notify_one();
-        Some(item)
+        match state.items.pop_front() {
+            Some(item) => {
+                state.putters.notify_one();
+                Ok(item)
+            }
+            None if state.shut_down => Err(TryGetError::ShutDown),
+            None => Err(TryGetError::Empty),
+        }
     }
 
     /// The items in the queue now. Shown in [`Queue`'s example](Queue#examples).
@@ -253,12 +319,144 @@ impl<T> Queue<T> {
         self.capacity
     }
 
+    /// Whether [`shutdown`](Queue::shutdown) or
+    /// [`shutdown_immediate`](Queue::shutdown_immediate) was called. Shown
+    /// in [`Queue`'s example](Queue#examples).
+    pub fn is_shut_down(&self) -> bool {
+        self.state.borrow().shut_down
+    }
+
+    /// Shuts the queue down: it takes no more items, and hands out those it
+    /// holds.
+    ///
+    /// asyncio: `Queue.shutdown()` (Python 3.13).
+    ///
+    /// From then on, [`put`](Queue::put) and [`try_put`](Queue::try_put)
+    /// fail at once and hand their item back, and the tasks waiting in
+    /// `put` for room are woken and fail the same way. [`get`](Queue::get)
+    /// and [`try_get`](Queue::try_get) go on returning the items still
+    /// queued, then fail: a consumer's `while let Ok(item) =
+    /// queue.get().await` loop ends once the queue is drained. The tasks
+    /// waiting in `get` are woken: each takes an item if one is left, and
+    /// fails if not.
+    ///
+    /// [`task_done`](Queue::task_done) and [`join`](Queue::join) work as
+    /// before: `join` waits until every item put has been marked done,
+    /// those taken after the shutdown included. Calling `shutdown` again
+    /// does nothing.
+    ///
+    /// # Examples
+    ///
+    /// A producer ends the consumers' loops by shutting the queue down, and
+    /// waits until they have handled what they took:
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    /// use tether::sync::Queue;
+    ///
+    /// tether::run(async {
+    ///     let jobs = Rc::new(Queue::bounded(2));
+    ///     let done = Rc::new(RefCell::new(Vec::new()));
+    ///     let consumers: Vec<_> = (0..2)
+    ///         .map(|_| {
+    ///             let (jobs, done) = (jobs.clone(), done.clone());
+    ///             tether::spawn(async move {
+    ///                 // Ends when the queue is shut down and drained.
+    ///                 while let Ok(job) = jobs.get().await {
+    ///                     tether::yield_now().await; // the work
+    ///                     done.borrow_mut().push(job);
+    ///                     jobs.task_done().unwrap();
+    ///                 }
+    ///             })
+    ///         })
+    ///         .collect();
+    ///     for job in 1..=5 {
+    ///         jobs.put(job).await.unwrap();
+    ///     }
+    ///     jobs.shutdown();
+    ///     assert!(jobs.try_put(6).is_err()); // no more items
+    ///     jobs.join().await; // every job put was handled
+    ///     tether::task::join_all(consumers).await;
+    ///     done.borrow_mut().sort();
+    ///     assert_eq!(*done.borrow(), [1, 2, 3, 4, 5]);
+    /// });
+    /// ```
+    pub fn shutdown(&self) {
+        let mut state = self.state.borrow_mut();
+        state.shut_down = true;
+        // Every waiter goes on and sees the shutdown: putters fail, getters
+        // take what is left or fail. This empties both lines for good (the
+        // invariant on `State`).
+        state.putters.notify_all();
+        state.getters.notify_all();
+    }
+
+    /// Shuts the queue down and takes out the items it holds: `get` fails
+    /// at once too.
+    ///
+    /// asyncio: `Queue.shutdown(immediate=True)` (Python 3.13).
+    ///
+    /// Does what [`shutdown`](Queue::shutdown) does, and takes every item
+    /// still queued out, returning them oldest first (asyncio drops them;
+    /// dropping the `Vec` does the same). Each counts as done, as if
+    /// [`task_done`](Queue::task_done) had been called for it, so that
+    /// tasks waiting in [`join`](Queue::join) go on once the items taken
+    /// before are marked done too: at once if none is still being handled.
+    /// The tasks waiting in `get` fail. Calling it again, or after
+    /// `shutdown`, takes out what is left.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use tether::sync::{GetError, Queue};
+    ///
+    /// tether::run(async {
+    ///     let jobs = Rc::new(Queue::unbounded());
+    ///     for job in ["a", "b", "c"] {
+    ///         jobs.put(job).await.unwrap();
+    ///     }
+    ///     let waiting = tether::spawn({
+    ///         let jobs = jobs.clone();
+    ///         async move { jobs.join().await }
+    ///     });
+    ///     tether::yield_now().await;
+    ///     assert!(!waiting.is_finished()); // three jobs unfinished
+    ///
+    ///     // Stop now: the jobs not started come back, and count as done.
+    ///     let dropped = jobs.shutdown_immediate();
+    ///     assert_eq!(dropped, ["a", "b", "c"]);
+    ///     waiting.await.unwrap(); // join returned
+    ///     assert_eq!(jobs.get().await, Err(GetError));
+    /// });
+    /// ```
+    pub fn shutdown_immediate(&self) -> Vec<T> {
+        let items = {
+            let mut state = self.state.borrow_mut();
+            let items = std::mem::take(&mut state.items);
+            // `task_done` may have been called for an item still queued
+            // (it counts items put, not items taken): never go below zero.
+            state.unfinished = state.unfinished.saturating_sub(items.len());
+            if state.unfinished == 0 {
+                state.joiners.notify_all();
+            }
+            items
+        };
+        // With the queue empty, the waiting getters fail.
+        self.shutdown();
+        // Returned rather than dropped here, where the state is borrowed:
+        // an item's destructor may use the queue.
+        items.into()
+    }
+
     /// Marks one item taken from the queue as handled.
     ///
     /// asyncio: `Queue.task_done()`. Every [`put`](Queue::put) (or
     /// [`try_put`](Queue::try_put)) counts one unfinished item; each call
     /// here counts one off. When none is left, every task waiting in
-    /// [`join`](Queue::join) goes on.
+    /// [`join`](Queue::join) goes on. It works the same on a shut-down
+    /// queue.
     ///
     /// # Errors
     ///
@@ -273,8 +471,8 @@ impl<T> Queue<T> {
     ///
     /// tether::run(async {
     ///     let queue = Queue::unbounded();
-    ///     queue.put("job").await;
-    ///     let job = queue.get().await;
+    ///     queue.put("job").await.unwrap();
+    ///     let job = queue.get().await.unwrap();
     ///     assert_eq!(job, "job");
     ///     assert!(queue.task_done().is_ok());
     ///     assert!(queue.task_done().is_err(), "one put, one task_done");
@@ -296,6 +494,8 @@ impl<T> Queue<T> {
     /// task woken because the count reached zero returns even if an item
     /// was put again before it ran, as in asyncio. Dropping the future
     /// while it waits is safe: it only leaves the line.
+    /// [`shutdown_immediate`](Queue::shutdown_immediate) counts the items
+    /// it takes out as done.
     ///
     /// # Examples
     ///
@@ -314,8 +514,7 @@ impl<T> Queue<T> {
     ///         .map(|_| {
     ///             let (jobs, handled) = (jobs.clone(), handled.clone());
     ///             tether::spawn(async move {
-    ///                 loop {
-    ///                     let job: u32 = jobs.get().await;
+    ///                 while let Ok(job) = jobs.get().await {
     ///                     tether::yield_now().await; // the work
     ///                     handled.set(handled.get() + job);
     ///                     jobs.task_done().unwrap();
@@ -324,13 +523,12 @@ impl<T> Queue<T> {
     ///         })
     ///         .collect();
     ///     for job in 1..=10 {
-    ///         jobs.put(job).await;
+    ///         jobs.put(job).await.unwrap();
     ///     }
     ///     jobs.join().await;
     ///     assert_eq!(handled.get(), 55);
-    ///     for worker in workers {
-    ///         worker.cancel();
-    ///     }
+    ///     jobs.shutdown(); // the workers' loops end
+    ///     tether::task::join_all(workers).await;
     /// });
     /// ```
     pub fn join(&self) -> Join<'_, T> {
@@ -359,6 +557,7 @@ impl<T> fmt::Debug for Queue<T> {
             .field("len", &self.len())
             .field("unfinished", &self.state.borrow().unfinished)
             .field("capacity", &self.capacity)
+            .field("shut_down", &self.is_shut_down())
             .finish_non_exhaustive()
     }
 }

@@ -1,12 +1,13 @@
 //! `Get`: the future of [`Queue::get`], which waits in the line of
-//! getters while the queue is empty.
+//! getters while the queue is empty, and fails once it is empty and shut
+//! down.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::Queue;
+use super::{GetError, Queue};
 use crate::toolkit::sync::wait_list::{Turn, WaiterKey};
 
 /// The future of [`Queue::get`].
@@ -23,8 +24,8 @@ use crate::toolkit::sync::wait_list::{Turn, WaiterKey};
 ///     let get: Get<'_, i32> = queue.get();
 ///     // Empty: the get gives up with the timeout, and loses nothing.
 ///     assert!(timeout(Duration::from_millis(1), get).await.is_err());
-///     queue.put(7).await;
-///     assert_eq!(queue.get().await, 7);
+///     queue.put(7).await.unwrap();
+///     assert_eq!(queue.get().await, Ok(7));
 /// });
 /// ```
 #[must_use = "futures do nothing unless polled"]
@@ -43,9 +44,9 @@ impl<'a, T> Get<'a, T> {
 }
 
 impl<T> Future for Get<'_, T> {
-    type Output = T;
+    type Output = Result<T, GetError>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         let mut state = this.queue.state.borrow_mut();
         let turn = state.getters.turn(&mut this.key, cx.waker());
@@ -56,8 +57,12 @@ impl<T> Future for Get<'_, T> {
         if first_in_line {
             if let Some(item) = state.items.pop_front() {
                 state.putters.notify_one();
-                return Poll::Ready(item);
+                return Poll::Ready(Ok(item));
             }
+        }
+        if state.shut_down && state.items.is_empty() {
+            // Shut down and drained: no item will come.
+            return Poll::Ready(Err(GetError));
         }
         // Others were waiting first, or no item (even for one told there
         // was: another task took it).

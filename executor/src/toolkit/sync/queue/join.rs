@@ -18,8 +18,8 @@ use crate::toolkit::sync::wait_list::WaiterKey;
 ///
 /// tether::run(async {
 ///     let queue = Queue::unbounded();
-///     queue.put(1).await;
-///     queue.get().await;
+///     queue.put(1).await.unwrap();
+///     queue.get().await.unwrap();
 ///     let join: Join<'_, i32> = queue.join();
 ///     queue.task_done().unwrap();
 ///     join.await;

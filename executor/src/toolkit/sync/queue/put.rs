@@ -1,12 +1,12 @@
 //! `Put`: the future of [`Queue::put`], which waits in the line of
-//! putters while the queue is full.
+//! putters while the queue is full, and fails once it is shut down.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::Queue;
+use super::{PutError, Queue};
 use crate::toolkit::sync::wait_list::{Turn, WaiterKey};
 
 /// The future of [`Queue::put`].
@@ -20,7 +20,7 @@ use crate::toolkit::sync::wait_list::{Turn, WaiterKey};
 ///
 /// tether::run(async {
 ///     let queue = Queue::bounded(1);
-///     queue.put(1).await;
+///     queue.put(1).await.unwrap();
 ///     let put: Put<'_, i32> = queue.put(2);
 ///     // Full: the put gives up with the timeout, and its item is dropped.
 ///     assert!(timeout(Duration::from_millis(1), put).await.is_err());
@@ -46,21 +46,33 @@ impl<'a, T> Put<'a, T> {
             key: None,
         }
     }
+
+    /// The item, for the queue or for the error.
+    fn take_item(&mut self) -> T {
+        self.item
+            .take()
+            .expect("a Put is not polled after it finished")
+    }
 }
 
 // The item is never pinned: it moves into the queue.
 impl<T> Unpin for Put<'_, T> {}
 
 impl<T> Future for Put<'_, T> {
-    type Output = ();
+    type Output = Result<(), PutError<T>>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         let queue = this.queue;
         let mut state = queue.state.borrow_mut();
         let turn = state.putters.turn(&mut this.key, cx.waker());
         if turn == Turn::Waiting {
             return Poll::Pending;
+        }
+        if state.shut_down {
+            // Before the shutdown, or woken by it (it notifies every
+            // putter): either way the item comes back.
+            return Poll::Ready(Err(PutError(this.take_item())));
         }
         let first_in_line = turn == Turn::Notified || state.putters.is_empty();
         if !first_in_line || queue.is_full_now(&state) {
@@ -69,12 +81,8 @@ impl<T> Future for Put<'_, T> {
             this.key = Some(state.putters.rejoin(turn, cx.waker()));
             return Poll::Pending;
         }
-        let item = this
-            .item
-            .take()
-            .expect("a Put is not polled after it finished");
-        state.push(item);
-        Poll::Ready(())
+        state.push(this.take_item());
+        Poll::Ready(Ok(()))
     }
 }
 
