@@ -270,6 +270,36 @@ fn hyper_server_answers_pipelined_requests_and_echoes_a_body() {
 }
 
 #[test]
+fn hyper_server_echoes_a_body_up_to_its_limit_and_answers_413_past_it() {
+    let server = start("hyper_server");
+    let limit = 64 * 1024;
+    let stream = connect(&server);
+    let mut reader = BufReader::new(&stream);
+    let body = "e".repeat(limit);
+    (&stream)
+        .write_all(
+            format!("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: {limit}\r\n\r\n{body}")
+                .as_bytes(),
+        )
+        .unwrap();
+    let (head, echoed) = read_response(&mut reader);
+    assert!(head.starts_with("HTTP/1.1 200 OK"), "{head}");
+    assert!(echoed == body, "the echo of {limit} bytes differs");
+
+    // One byte more is refused from the head alone, before any of the body
+    // is read.
+    let too_long = limit + 1;
+    (&stream)
+        .write_all(
+            format!("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: {too_long}\r\n\r\n")
+                .as_bytes(),
+        )
+        .unwrap();
+    let (head, _) = read_response(&mut reader);
+    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
+}
+
+#[test]
 fn hyper_server_answers_curl() {
     let server = start("hyper_server");
     if !curl_gets_twice_on_one_connection(&server, "Hello from hyper on tether!\n") {
