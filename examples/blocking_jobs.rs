@@ -8,6 +8,11 @@
 //! ```text
 //! cargo run --release --example blocking_jobs
 //! ```
+//!
+//! The failing job's panic message, and a backtrace if `RUST_BACKTRACE` is
+//! set, appear on stderr: Rust's panic hook prints them when the job
+//! panics, before `spawn_blocking` catches the panic. The program says so
+//! first, so that the message does not read as a crash.
 
 use tether::JoinError;
 
@@ -55,10 +60,21 @@ pub fn run_scenario() -> Vec<Result<u64, JoinError>> {
 }
 
 fn main() {
-    for (n, outcome) in run_scenario().iter().enumerate() {
+    println!("{JOBS} jobs; job {FAILING} panics on purpose.");
+    println!(
+        "Its panic message below (and a backtrace, if RUST_BACKTRACE is set) is expected: \
+         the panic is caught and becomes job {FAILING}'s result."
+    );
+    let outcomes = run_scenario();
+    for (n, outcome) in outcomes.iter().enumerate() {
         match outcome {
             Ok(primes) => println!("job {n:2}: {primes} primes below {}", 10_000 * (n + 1)),
-            Err(err) => println!("job {n:2}: {err}"),
+            Err(err) => println!("job {n:2}: {err} (on purpose)"),
         }
     }
+    let panicked = outcomes.iter().filter(|outcome| outcome.is_err()).count();
+    println!(
+        "{} jobs gave a result and {panicked} panicked, as planned; the loop went on",
+        outcomes.len() - panicked
+    );
 }

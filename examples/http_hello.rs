@@ -1,6 +1,11 @@
 //! A minimal HTTP/1.1 server that says hello: keep-alive and pipelined
-//! requests on one connection, request bodies read and skipped, `HEAD`
-//! answered without a body, malformed requests answered with 400.
+//! requests on one connection, request bodies read and dropped as they
+//! arrive (never held whole), `HEAD` answered without a body, malformed
+//! requests answered with 400 (a `Content-Length` too large for a `u64`
+//! among them), a body longer than `MAX_BODY` with 413.
+//!
+//! What a connection buffers is bounded: the request head, up to
+//! `MAX_HEAD` bytes (past it, 431), plus one read.
 //!
 //! ```text
 //! cargo run --release --example http_hello -- 8080   # port 0: any free port
@@ -16,6 +21,11 @@ use tether::net::{TcpListener, TcpStream};
 const HELLO: &str = "Hello from tether!\n";
 /// The largest request head accepted (request line and headers).
 const MAX_HEAD: usize = 16 * 1024;
+/// The longest request body accepted. Bodies are dropped as they are
+/// read, so this bounds time spent reading, not memory.
+const MAX_BODY: usize = 1024 * 1024;
+/// The most bytes one read takes from the socket.
+const READ_CHUNK: usize = 4096;
 
 fn main() -> io::Result<()> {
     let port = port_from_args()?;
@@ -46,14 +56,18 @@ struct Request {
     head_only: bool,
     /// Whether the connection stays open after the response.
     keep_alive: bool,
-    /// Bytes of body that follow the head.
-    body_len: usize,
+    /// Bytes of body that follow the head: a `u64`, as a client may
+    /// announce more than a `usize` holds.
+    body_len: u64,
 }
 
 /// Serves the requests of one connection, one after the other.
 async fn serve(stream: TcpStream) -> io::Result<()> {
     stream.set_nodelay(true)?;
-    let mut buf = Vec::with_capacity(4096);
+    // What was read and not handled yet: a request head, or the start of
+    // one. It grows only while a head is incomplete and under MAX_HEAD,
+    // so it never holds more than MAX_HEAD + READ_CHUNK bytes.
+    let mut buf = Vec::with_capacity(READ_CHUNK);
     loop {
         // Read until the head is complete.
         let head_len = loop {
@@ -70,13 +84,20 @@ async fn serve(stream: TcpStream) -> io::Result<()> {
         let Some(request) = parse(&buf[..head_len]) else {
             return respond_and_close(&stream, "400 Bad Request").await;
         };
-        // Skip the body, if any.
-        while buf.len() < head_len + request.body_len {
-            if !read_more(&stream, &mut buf).await? {
-                return Ok(());
-            }
+        // A body too long to be worth skipping is refused from the head.
+        if request.body_len > MAX_BODY as u64 {
+            return respond_and_close(&stream, "413 Content Too Large").await;
         }
-        buf.drain(..head_len + request.body_len);
+        let body_len = request.body_len as usize; // at most MAX_BODY
+        // Skip the body, if any: drop the part already read, then read the
+        // rest and drop it as it comes. What follows it (a pipelined
+        // request) stays in `buf`.
+        buf.drain(..head_len);
+        let read_already = body_len.min(buf.len());
+        buf.drain(..read_already);
+        if !skip(&stream, body_len - read_already).await? {
+            return Ok(()); // the client is done
+        }
 
         let connection = if request.keep_alive {
             "keep-alive"
@@ -97,17 +118,33 @@ async fn serve(stream: TcpStream) -> io::Result<()> {
     }
 }
 
-/// Appends what the socket has to `buf`; false at end of file.
+/// Appends what the socket has, up to one chunk, to `buf`; false at end
+/// of file.
 async fn read_more(stream: &TcpStream, buf: &mut Vec<u8>) -> io::Result<bool> {
-    let mut chunk = [0; 4096];
+    let mut chunk = [0; READ_CHUNK];
     let n = stream.read(&mut chunk).await?;
     buf.extend_from_slice(&chunk[..n]);
     Ok(n > 0)
 }
 
+/// Reads `len` bytes and drops them, one chunk at a time, and not a byte
+/// more: the next request may follow. False if the client closed first.
+async fn skip(stream: &TcpStream, mut len: usize) -> io::Result<bool> {
+    let mut chunk = [0; READ_CHUNK];
+    while len > 0 {
+        let n = stream.read(&mut chunk[..len.min(READ_CHUNK)]).await?;
+        if n == 0 {
+            return Ok(false);
+        }
+        len -= n;
+    }
+    Ok(true)
+}
+
 /// Parses a request head; `None` if it is not an HTTP/1.x head this server
-/// handles (a bad request line, a header without `:`, a bad
-/// Content-Length, or any Transfer-Encoding).
+/// handles (a bad request line, a header without `:`, a Content-Length
+/// that is not digits alone, too large for a `u64`, or given twice with
+/// different values, or any Transfer-Encoding).
 fn parse(head: &[u8]) -> Option<Request> {
     let head = std::str::from_utf8(head).ok()?;
     let mut lines = head.split("\r\n");
@@ -122,7 +159,7 @@ fn parse(head: &[u8]) -> Option<Request> {
     };
     // HTTP/1.1 keeps the connection by default, HTTP/1.0 closes it.
     let mut keep_alive = http_1_1;
-    let mut body_len = 0;
+    let mut body_len = None;
     for line in lines.filter(|line| !line.is_empty()) {
         let (name, value) = line.split_once(':')?;
         let value = value.trim();
@@ -133,7 +170,11 @@ fn parse(head: &[u8]) -> Option<Request> {
                 keep_alive = true;
             }
         } else if name.eq_ignore_ascii_case("content-length") {
-            body_len = value.parse().ok()?;
+            let len = parse_content_length(value)?;
+            if body_len.is_some_and(|earlier| earlier != len) {
+                return None; // which one frames the body? (RFC 9112, 6.3)
+            }
+            body_len = Some(len);
         } else if name.eq_ignore_ascii_case("transfer-encoding") {
             // Chunked bodies are beyond this example.
             return None;
@@ -142,8 +183,18 @@ fn parse(head: &[u8]) -> Option<Request> {
     Some(Request {
         head_only: method == "HEAD",
         keep_alive,
-        body_len,
+        body_len: body_len.unwrap_or(0),
     })
+}
+
+/// A Content-Length's value: decimal digits and nothing else (`str::parse`
+/// would also take a leading `+`), in a `u64`; `None` otherwise, a number
+/// too large included.
+fn parse_content_length(value: &str) -> Option<u64> {
+    if value.is_empty() || !value.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    value.parse().ok()
 }
 
 /// Answers with an error status and closes.

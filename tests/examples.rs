@@ -4,6 +4,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 /// A running example, killed when dropped.
 struct Running {
@@ -174,6 +175,72 @@ fn http_hello_serves_keep_alive_and_pipelined_requests_on_one_connection() {
     assert!(answer.starts_with("HTTP/1.1 400 Bad Request"), "{answer}");
 }
 
+/// Connects to `server`, with reads that give up after 10 s instead of
+/// hanging the test.
+fn connect(server: &Running) -> TcpStream {
+    let stream = TcpStream::connect(&server.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream
+}
+
+#[test]
+fn http_hello_answers_400_to_a_bad_content_length_and_413_to_one_past_its_limit() {
+    let server = start("http_hello");
+    for (length, status) in [
+        // u64::MAX: the head's length plus this one overflowed.
+        (
+            "Content-Length: 18446744073709551615",
+            "413 Content Too Large",
+        ),
+        ("Content-Length: 1048577", "413 Content Too Large"),
+        ("Content-Length: 18446744073709551616", "400 Bad Request"),
+        ("Content-Length: +5", "400 Bad Request"),
+        ("Content-Length: 5, 5", "400 Bad Request"),
+        ("Content-Length: 5\r\nContent-Length: 6", "400 Bad Request"),
+    ] {
+        // The head alone: refused before any body is read.
+        let bad = connect(&server);
+        (&bad)
+            .write_all(format!("POST / HTTP/1.1\r\nHost: x\r\n{length}\r\n\r\n").as_bytes())
+            .unwrap();
+        let mut answer = String::new();
+        (&bad).read_to_string(&mut answer).unwrap();
+        let expected = format!("HTTP/1.1 {status}\r\n");
+        assert!(answer.starts_with(&expected), "{length}: {answer:?}");
+    }
+}
+
+#[test]
+fn http_hello_skips_a_large_body_and_answers_the_request_pipelined_after_it() {
+    let server = start("http_hello");
+    let stream = connect(&server);
+    let body_len = 1024 * 1024; // the longest accepted
+    let writer = {
+        let mut stream = stream.try_clone().unwrap();
+        std::thread::spawn(move || {
+            let head =
+                format!("POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: {body_len}\r\n\r\n");
+            stream.write_all(head.as_bytes()).unwrap();
+            // The body, then a second request right behind it.
+            let body: Vec<u8> = (0..body_len).map(|i| b'a' + (i % 26) as u8).collect();
+            stream.write_all(&body).unwrap();
+            stream
+                .write_all(b"GET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .unwrap();
+        })
+    };
+    let mut reader = BufReader::new(&stream);
+    for _ in 0..2 {
+        let (head, body) = read_response(&mut reader);
+        assert!(head.starts_with("HTTP/1.1 200 OK"), "{head}");
+        assert_eq!(body, "Hello from tether!\n");
+    }
+    writer.join().unwrap();
+    assert_closed(reader);
+}
+
 #[test]
 fn http_hello_answers_curl_on_one_kept_alive_connection() {
     let server = start("http_hello");
@@ -200,6 +267,36 @@ fn hyper_server_answers_pipelined_requests_and_echoes_a_body() {
     assert!(head.starts_with("HTTP/1.1 200 OK"), "{head}");
     assert_eq!(body, "ping");
     assert_closed(reader);
+}
+
+#[test]
+fn hyper_server_echoes_a_body_up_to_its_limit_and_answers_413_past_it() {
+    let server = start("hyper_server");
+    let limit = 64 * 1024;
+    let stream = connect(&server);
+    let mut reader = BufReader::new(&stream);
+    let body = "e".repeat(limit);
+    (&stream)
+        .write_all(
+            format!("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: {limit}\r\n\r\n{body}")
+                .as_bytes(),
+        )
+        .unwrap();
+    let (head, echoed) = read_response(&mut reader);
+    assert!(head.starts_with("HTTP/1.1 200 OK"), "{head}");
+    assert!(echoed == body, "the echo of {limit} bytes differs");
+
+    // One byte more is refused from the head alone, before any of the body
+    // is read.
+    let too_long = limit + 1;
+    (&stream)
+        .write_all(
+            format!("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: {too_long}\r\n\r\n")
+                .as_bytes(),
+        )
+        .unwrap();
+    let (head, _) = read_response(&mut reader);
+    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
 }
 
 #[test]

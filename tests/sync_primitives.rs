@@ -9,7 +9,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 use support::{Log, poll_once, within_10s};
-use tether::sync::{Event, Full, Mutex, Queue, Semaphore, TaskDoneError};
+use tether::sync::{Event, Mutex, Queue, Semaphore, TaskDoneError, TryPutError};
 
 // ===== Event =====
 
@@ -195,7 +195,7 @@ fn a_bounded_queue_makes_put_wait_while_full_and_keeps_fifo_order() {
             let (queue, log) = (queue.clone(), log.clone());
             async move {
                 for i in 0..4 {
-                    queue.put(i).await;
+                    queue.put(i).await.unwrap();
                     log.push(format!("put {i}"));
                 }
             }
@@ -204,17 +204,17 @@ fn a_bounded_queue_makes_put_wait_while_full_and_keeps_fifo_order() {
         // Two fit; the third put waits.
         assert_eq!(log.take(), ["put 0", "put 1"]);
         assert!(queue.is_full());
-        assert_eq!(queue.try_put(9), Err(Full(9)));
-        assert_eq!(queue.get().await, 0);
+        assert_eq!(queue.try_put(9), Err(TryPutError::Full(9)));
+        assert_eq!(queue.get().await, Ok(0));
         tether::yield_now().await;
         assert_eq!(log.take(), ["put 2"]);
         let mut got = Vec::new();
         for _ in 0..3 {
-            got.push(queue.get().await);
+            got.push(queue.get().await.unwrap());
         }
         producer.await.unwrap();
         assert_eq!(got, [1, 2, 3]);
-        assert!(queue.is_empty() && queue.try_get().is_none());
+        assert!(queue.is_empty() && queue.try_get().is_err());
     }));
 }
 
@@ -223,11 +223,11 @@ fn an_unbounded_queue_never_makes_put_wait() {
     tether::run(within_10s(async {
         let queue = Queue::unbounded();
         for i in 0..10_000 {
-            assert_eq!(poll_once(pin!(queue.put(i))).await, Poll::Ready(()));
+            assert_eq!(poll_once(pin!(queue.put(i))).await, Poll::Ready(Ok(())));
         }
         assert_eq!(queue.len(), 10_000);
         assert_eq!(queue.capacity(), None);
-        assert_eq!(queue.try_get(), Some(0));
+        assert_eq!(queue.try_get(), Ok(0));
     }));
 }
 
@@ -240,7 +240,7 @@ fn getters_are_served_in_the_order_they_came() {
             .map(|i| {
                 let (queue, log) = (queue.clone(), log.clone());
                 tether::spawn(async move {
-                    let item: &str = queue.get().await;
+                    let item: &str = queue.get().await.unwrap();
                     log.push(format!("getter {i} got {item}"));
                 })
             })
@@ -271,7 +271,7 @@ fn a_getter_cancelled_in_the_line_or_after_being_told_of_an_item_loses_nothing()
         drop(second); // leaves the line
         queue.try_put("item").unwrap(); // `first` is told of it...
         drop(first); // ...and cancelled before taking it
-        assert_eq!(third.await, "item");
+        assert_eq!(third.await, Ok("item"));
         assert!(queue.is_empty());
     }));
 }
@@ -285,10 +285,10 @@ fn a_putter_cancelled_after_being_told_of_room_lets_the_next_one_in() {
         let mut second = pin!(queue.put(2));
         assert!(poll_once(first.as_mut()).await.is_pending());
         assert!(poll_once(second.as_mut()).await.is_pending());
-        assert_eq!(queue.try_get(), Some(0)); // room: `first` is told...
+        assert_eq!(queue.try_get(), Ok(0)); // room: `first` is told...
         drop(first); // ...and cancelled: its item is dropped with it
-        second.await;
-        assert_eq!(queue.try_get(), Some(2));
+        second.await.unwrap();
+        assert_eq!(queue.try_get(), Ok(2));
         assert!(queue.is_empty());
     }));
 }
@@ -300,12 +300,12 @@ fn join_waits_until_every_item_put_is_marked_done_not_only_taken() {
     tether::run(within_10s(async {
         let queue = Queue::unbounded();
         assert_eq!(poll_once(pin!(queue.join())).await, Poll::Ready(()));
-        queue.put("a").await;
+        queue.put("a").await.unwrap();
         queue.try_put("b").unwrap();
         let mut join = pin!(queue.join());
         assert!(poll_once(join.as_mut()).await.is_pending());
-        queue.get().await;
-        queue.get().await;
+        queue.get().await.unwrap();
+        queue.get().await.unwrap();
         queue.task_done().unwrap();
         // Both taken, one still being handled.
         assert!(poll_once(join.as_mut()).await.is_pending());
@@ -320,7 +320,7 @@ fn task_done_more_times_than_items_were_put_is_an_error_that_changes_nothing() {
         let queue = Queue::bounded(2);
         assert_eq!(queue.task_done(), Err(TaskDoneError));
         // The count stayed at zero: one put needs one task_done again.
-        queue.put(1).await;
+        queue.put(1).await.unwrap();
         let mut join = pin!(queue.join());
         assert!(poll_once(join.as_mut()).await.is_pending());
         assert_eq!(queue.task_done(), Ok(()));
@@ -333,7 +333,7 @@ fn task_done_more_times_than_items_were_put_is_an_error_that_changes_nothing() {
 fn every_joiner_goes_on_and_a_cancelled_one_holds_nobody_up() {
     tether::run(within_10s(async {
         let queue = Rc::new(Queue::unbounded());
-        queue.put(()).await;
+        queue.put(()).await.unwrap();
         let log = Log::default();
         let joiners: Vec<_> = (0..3)
             .map(|i| {
@@ -361,7 +361,7 @@ fn every_joiner_goes_on_and_a_cancelled_one_holds_nobody_up() {
 fn a_joiner_woken_by_the_last_task_done_returns_even_if_an_item_comes_before_it_runs() {
     tether::run(within_10s(async {
         let queue = Rc::new(Queue::unbounded());
-        queue.put(1).await;
+        queue.put(1).await.unwrap();
         let joiner = tether::spawn({
             let queue = queue.clone();
             async move { queue.join().await }
@@ -369,7 +369,7 @@ fn a_joiner_woken_by_the_last_task_done_returns_even_if_an_item_comes_before_it_
         tether::yield_now().await;
         queue.try_get().unwrap();
         queue.task_done().unwrap();
-        queue.put(2).await; // before the joiner runs
+        queue.put(2).await.unwrap(); // before the joiner runs
         joiner.await.unwrap();
         assert_eq!(poll_once(pin!(queue.join())).await, Poll::Pending);
     }));

@@ -20,6 +20,11 @@
 //! waits never leaves another task waiting for a wakeup it swallowed (a
 //! dropped `put` drops its item, as in asyncio).
 //!
+//! A [`Queue`] can be shut down, as asyncio's can since Python 3.13
+//! (`Queue.shutdown`): `put` fails from then on and hands its item back,
+//! and `get` fails once the items left are taken, so a consumer's loop
+//! ends when its producer is done.
+//!
 //! # Examples
 //!
 //! ```
@@ -30,9 +35,19 @@
 //!     let inbox = Rc::new(Queue::unbounded());
 //!     let worker = tether::spawn({
 //!         let inbox = inbox.clone();
-//!         async move { inbox.get().await * 2 }
+//!         async move {
+//!             let mut sum = 0;
+//!             // Until the queue is shut down and drained.
+//!             while let Ok(n) = inbox.get().await {
+//!                 sum += n;
+//!             }
+//!             sum
+//!         }
 //!     });
-//!     inbox.put(21).await;
+//!     for n in [20, 22] {
+//!         inbox.put(n).await.unwrap();
+//!     }
+//!     inbox.shutdown();
 //!     assert_eq!(worker.await.unwrap(), 42);
 //! });
 //! ```
@@ -45,5 +60,7 @@ mod wait_list;
 
 pub use event::{Event, Wait};
 pub use mutex::{Mutex, MutexGuard};
-pub use queue::{Full, Get, Join, Put, Queue, TaskDoneError};
+pub use queue::{
+    Get, GetError, Join, Put, PutError, Queue, TaskDoneError, TryGetError, TryPutError,
+};
 pub use semaphore::{Acquire, Semaphore, SemaphorePermit};

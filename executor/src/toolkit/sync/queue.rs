@@ -3,11 +3,18 @@
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
-use super::wait_list::{Turn, WaitList, WaiterKey};
+use super::wait_list::WaitList;
+
+mod error;
+mod get;
+mod join;
+mod put;
+
+pub use error::{GetError, PutError, TaskDoneError, TryGetError, TryPutError};
+pub use get::Get;
+pub use join::Join;
+pub use put::Put;
 
 /// A first-in, first-out queue of items between the loop's tasks.
 ///
@@ -21,6 +28,12 @@ use super::wait_list::{Turn, WaitList, WaiterKey};
 /// The queue also counts the items put and not yet marked done with
 /// [`task_done`](Queue::task_done), so that [`join`](Queue::join) can wait
 /// until every item has been handled, not only taken.
+///
+/// [`shutdown`](Queue::shutdown) says that no more items will come: `put`
+/// fails from then on, and `get` fails once the items left are taken, so
+/// that consumers written as `while let Ok(item) = queue.get().await` end.
+/// [`shutdown_immediate`](Queue::shutdown_immediate) also takes out the
+/// items left, so that `get` fails at once.
 ///
 /// Cancellation-safe on both sides: an item stays in the queue until a
 /// `get` returns it, so a getter dropped at any point loses nothing, and a
@@ -43,20 +56,22 @@ use super::wait_list::{Turn, WaitList, WaiterKey};
 ///         let queue = queue.clone();
 ///         async move {
 ///             for i in 0..5 {
-///                 queue.put(i).await; // waits while two are queued
+///                 queue.put(i).await.unwrap(); // waits while two are queued
 ///             }
+///             queue.shutdown(); // no more items
 ///         }
 ///     });
 ///     tether::yield_now().await;
 ///     assert_eq!(queue.len(), 2); // the producer waits for room
 ///     assert!(queue.is_full());
 ///     let mut got = Vec::new();
-///     for _ in 0..5 {
-///         got.push(queue.get().await);
+///     while let Ok(item) = queue.get().await {
+///         got.push(item);
 ///     }
+///     // Ends once the producer shut the queue down and the items are taken.
 ///     producer.await.unwrap();
 ///     assert_eq!(got, [0, 1, 2, 3, 4]);
-///     assert!(queue.is_empty());
+///     assert!(queue.is_empty() && queue.is_shut_down());
 ///
 ///     // An unbounded queue is never full: `put` never waits.
 ///     let backlog = Queue::unbounded();
@@ -75,6 +90,12 @@ pub struct Queue<T> {
 }
 
 /// A [`Queue`]'s items and lines.
+///
+/// # Invariant
+///
+/// Once `shut_down` is set, `putters` and `getters` stay empty: `shutdown`
+/// notifies everyone in them, and no `put` or `get` joins them after it
+/// (a `put` fails at once, a `get` takes an item or fails).
 struct State<T> {
     /// Items put and not yet marked done with `task_done`: the queued
     /// items, and those taken and still being handled.
@@ -87,31 +108,9 @@ struct State<T> {
     getters: WaitList,
     /// Tasks waiting for room; a notified one goes on to put its item.
     putters: WaitList,
+    /// Set by `shutdown`, never cleared: no item is put from then on.
+    shut_down: bool,
 }
-
-/// The item a full queue did not take, handed back by [`Queue::try_put`].
-///
-/// # Examples
-///
-/// ```
-/// use tether::sync::{Full, Queue};
-///
-/// let queue = Queue::bounded(1);
-/// queue.try_put("first").unwrap();
-/// let Full(item) = queue.try_put("second").unwrap_err();
-/// assert_eq!(item, "second"); // handed back
-/// assert_eq!(Full(item).to_string(), "the queue is full");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Full<T>(pub T);
-
-impl<T> fmt::Display for Full<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the queue is full")
-    }
-}
-
-impl<T: fmt::Debug> std::error::Error for Full<T> {}
 
 impl<T> Queue<T> {
     /// A queue with no limit: `put` never waits. Shown in
@@ -151,47 +150,61 @@ impl<T> Queue<T> {
                 items: VecDeque::new(),
                 getters: WaitList::default(),
                 putters: WaitList::default(),
+                shut_down: false,
             }),
         }
     }
 
     /// Puts `item` at the back, waiting while the queue is full.
     ///
+    /// # Errors
+    ///
+    /// [`PutError`], with the item, if the queue is shut down: at once if
+    /// it already was, or when [`shutdown`](Queue::shutdown) is called
+    /// while this put waits for room.
+    ///
     /// # Examples
     ///
     /// ```
     /// use std::rc::Rc;
-    /// use tether::sync::Queue;
+    /// use tether::sync::{PutError, Queue};
     ///
     /// tether::run(async {
     ///     let queue = Rc::new(Queue::bounded(1));
-    ///     queue.put("a").await;
+    ///     queue.put("a").await.unwrap();
     ///     let putter = tether::spawn({
     ///         let queue = queue.clone();
     ///         async move { queue.put("b").await }
     ///     });
     ///     tether::yield_now().await;
     ///     assert!(!putter.is_finished()); // full: it waits
-    ///     assert_eq!(queue.get().await, "a");
-    ///     putter.await.unwrap();
-    ///     assert_eq!(queue.get().await, "b");
+    ///     assert_eq!(queue.get().await, Ok("a"));
+    ///     putter.await.unwrap().unwrap();
+    ///     assert_eq!(queue.get().await, Ok("b"));
+    ///
+    ///     queue.shutdown();
+    ///     assert_eq!(queue.put("c").await, Err(PutError("c"))); // handed back
     /// });
     /// ```
     pub fn put(&self, item: T) -> Put<'_, T> {
-        Put {
-            queue: self,
-            item: Some(item),
-            key: None,
-        }
+        Put::new(self, item)
     }
 
     /// Takes the item at the front, waiting while the queue is empty.
+    ///
+    /// # Errors
+    ///
+    /// [`GetError`] if the queue is shut down and holds no item: at once if
+    /// it already was, or when [`shutdown`](Queue::shutdown) is called
+    /// while this get waits. Until the queue is empty, a shut-down queue
+    /// still hands out its items (unless
+    /// [`shutdown_immediate`](Queue::shutdown_immediate) took them out).
     ///
     /// # Examples
     ///
     /// ```
     /// use std::rc::Rc;
-    /// use tether::sync::Queue;
+    /// use tether::sync::{GetError, Queue};
     ///
     /// tether::run(async {
     ///     let jobs = Rc::new(Queue::unbounded());
@@ -201,38 +214,49 @@ impl<T> Queue<T> {
     ///     });
     ///     tether::yield_now().await;
     ///     assert!(!getter.is_finished()); // empty: it waits
-    ///     jobs.put("job").await;
-    ///     assert_eq!(getter.await.unwrap(), "job");
+    ///     jobs.put("job").await.unwrap();
+    ///     assert_eq!(getter.await.unwrap(), Ok("job"));
+    ///
+    ///     jobs.put("last").await.unwrap();
+    ///     jobs.shutdown();
+    ///     assert_eq!(jobs.get().await, Ok("last")); // what was queued first
+    ///     assert_eq!(jobs.get().await, Err(GetError)); // then the error
     /// });
     /// ```
     pub fn get(&self) -> Get<'_, T> {
-        Get {
-            queue: self,
-            key: None,
-        }
+        Get::new(self)
     }
 
-    /// Puts `item` at the back if there is room and no task is waiting to
-    /// put; otherwise hands it back.
+    /// Puts `item` at the back if there is room, no task is waiting to put,
+    /// and the queue is not shut down; otherwise hands it back.
+    ///
+    /// asyncio: `Queue.put_nowait(item)`.
     ///
     /// # Errors
     ///
-    /// [`Full`], with the item, if the queue is full.
+    /// [`TryPutError::ShutDown`] if the queue is shut down, else
+    /// [`TryPutError::Full`] if it is full or other tasks wait to put;
+    /// either holds the item.
     ///
     /// # Examples
     ///
     /// ```
-    /// use tether::sync::{Full, Queue};
+    /// use tether::sync::{Queue, TryPutError};
     ///
     /// let queue = Queue::bounded(1);
     /// assert_eq!(queue.try_put(1), Ok(()));
-    /// assert_eq!(queue.try_put(2), Err(Full(2)));
-    /// assert_eq!(queue.try_get(), Some(1));
+    /// assert_eq!(queue.try_put(2), Err(TryPutError::Full(2)));
+    /// assert_eq!(queue.try_get(), Ok(1));
+    /// queue.shutdown();
+    /// assert_eq!(queue.try_put(3), Err(TryPutError::ShutDown(3)));
     /// ```
-    pub fn try_put(&self, item: T) -> Result<(), Full<T>> {
+    pub fn try_put(&self, item: T) -> Result<(), TryPutError<T>> {
         let mut state = self.state.borrow_mut();
+        if state.shut_down {
+            return Err(TryPutError::ShutDown(item));
+        }
         if self.is_full_now(&state) || !state.putters.is_empty() {
-            return Err(Full(item));
+            return Err(TryPutError::Full(item));
         }
         state.push(item);
         Ok(())
@@ -240,20 +264,38 @@ impl<T> Queue<T> {
 
     /// Takes the item at the front, if there is one.
     ///
+    /// asyncio: `Queue.get_nowait()`.
+    ///
+    /// # Errors
+    ///
+    /// [`TryGetError::Empty`] if the queue holds no item,
+    /// [`TryGetError::ShutDown`] if it holds none and is shut down: no item
+    /// will come.
+    ///
     /// # Examples
     ///
     /// ```
-    /// let queue = tether::sync::Queue::unbounded();
-    /// assert_eq!(queue.try_get(), None);
+    /// use tether::sync::{Queue, TryGetError};
+    ///
+    /// let queue = Queue::unbounded();
+    /// assert_eq!(queue.try_get(), Err(TryGetError::Empty));
     /// queue.try_put("a").unwrap();
     /// queue.try_put("b").unwrap();
-    /// assert_eq!(queue.try_get(), Some("a")); // first in, first out
+    /// assert_eq!(queue.try_get(), Ok("a")); // first in, first out
+    /// queue.shutdown();
+    /// assert_eq!(queue.try_get(), Ok("b"));
+    /// assert_eq!(queue.try_get(), Err(TryGetError::ShutDown));
     /// ```
-    pub fn try_get(&self) -> Option<T> {
+    pub fn try_get(&self) -> Result<T, TryGetError> {
         let mut state = self.state.borrow_mut();
-        let item = state.items.pop_front()?;
-        state.putters.notify_one();
-        Some(item)
+        match state.items.pop_front() {
+            Some(item) => {
+                state.putters.notify_one();
+                Ok(item)
+            }
+            None if state.shut_down => Err(TryGetError::ShutDown),
+            None => Err(TryGetError::Empty),
+        }
     }
 
     /// The items in the queue now. Shown in [`Queue`'s example](Queue#examples).
@@ -277,12 +319,144 @@ impl<T> Queue<T> {
         self.capacity
     }
 
+    /// Whether [`shutdown`](Queue::shutdown) or
+    /// [`shutdown_immediate`](Queue::shutdown_immediate) was called. Shown
+    /// in [`Queue`'s example](Queue#examples).
+    pub fn is_shut_down(&self) -> bool {
+        self.state.borrow().shut_down
+    }
+
+    /// Shuts the queue down: it takes no more items, and hands out those it
+    /// holds.
+    ///
+    /// asyncio: `Queue.shutdown()` (Python 3.13).
+    ///
+    /// From then on, [`put`](Queue::put) and [`try_put`](Queue::try_put)
+    /// fail at once and hand their item back, and the tasks waiting in
+    /// `put` for room are woken and fail the same way. [`get`](Queue::get)
+    /// and [`try_get`](Queue::try_get) go on returning the items still
+    /// queued, then fail: a consumer's `while let Ok(item) =
+    /// queue.get().await` loop ends once the queue is drained. The tasks
+    /// waiting in `get` are woken: each takes an item if one is left, and
+    /// fails if not.
+    ///
+    /// [`task_done`](Queue::task_done) and [`join`](Queue::join) work as
+    /// before: `join` waits until every item put has been marked done,
+    /// those taken after the shutdown included. Calling `shutdown` again
+    /// does nothing.
+    ///
+    /// # Examples
+    ///
+    /// A producer ends the consumers' loops by shutting the queue down, and
+    /// waits until they have handled what they took:
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    /// use tether::sync::Queue;
+    ///
+    /// tether::run(async {
+    ///     let jobs = Rc::new(Queue::bounded(2));
+    ///     let done = Rc::new(RefCell::new(Vec::new()));
+    ///     let consumers: Vec<_> = (0..2)
+    ///         .map(|_| {
+    ///             let (jobs, done) = (jobs.clone(), done.clone());
+    ///             tether::spawn(async move {
+    ///                 // Ends when the queue is shut down and drained.
+    ///                 while let Ok(job) = jobs.get().await {
+    ///                     tether::yield_now().await; // the work
+    ///                     done.borrow_mut().push(job);
+    ///                     jobs.task_done().unwrap();
+    ///                 }
+    ///             })
+    ///         })
+    ///         .collect();
+    ///     for job in 1..=5 {
+    ///         jobs.put(job).await.unwrap();
+    ///     }
+    ///     jobs.shutdown();
+    ///     assert!(jobs.try_put(6).is_err()); // no more items
+    ///     jobs.join().await; // every job put was handled
+    ///     tether::task::join_all(consumers).await;
+    ///     done.borrow_mut().sort();
+    ///     assert_eq!(*done.borrow(), [1, 2, 3, 4, 5]);
+    /// });
+    /// ```
+    pub fn shutdown(&self) {
+        let mut state = self.state.borrow_mut();
+        state.shut_down = true;
+        // Every waiter goes on and sees the shutdown: putters fail, getters
+        // take what is left or fail. This empties both lines for good (the
+        // invariant on `State`).
+        state.putters.notify_all();
+        state.getters.notify_all();
+    }
+
+    /// Shuts the queue down and takes out the items it holds: `get` fails
+    /// at once too.
+    ///
+    /// asyncio: `Queue.shutdown(immediate=True)` (Python 3.13).
+    ///
+    /// Does what [`shutdown`](Queue::shutdown) does, and takes every item
+    /// still queued out, returning them oldest first (asyncio drops them;
+    /// dropping the `Vec` does the same). Each counts as done, as if
+    /// [`task_done`](Queue::task_done) had been called for it, so that
+    /// tasks waiting in [`join`](Queue::join) go on once the items taken
+    /// before are marked done too: at once if none is still being handled.
+    /// The tasks waiting in `get` fail. Calling it again, or after
+    /// `shutdown`, takes out what is left.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use tether::sync::{GetError, Queue};
+    ///
+    /// tether::run(async {
+    ///     let jobs = Rc::new(Queue::unbounded());
+    ///     for job in ["a", "b", "c"] {
+    ///         jobs.put(job).await.unwrap();
+    ///     }
+    ///     let waiting = tether::spawn({
+    ///         let jobs = jobs.clone();
+    ///         async move { jobs.join().await }
+    ///     });
+    ///     tether::yield_now().await;
+    ///     assert!(!waiting.is_finished()); // three jobs unfinished
+    ///
+    ///     // Stop now: the jobs not started come back, and count as done.
+    ///     let dropped = jobs.shutdown_immediate();
+    ///     assert_eq!(dropped, ["a", "b", "c"]);
+    ///     waiting.await.unwrap(); // join returned
+    ///     assert_eq!(jobs.get().await, Err(GetError));
+    /// });
+    /// ```
+    pub fn shutdown_immediate(&self) -> Vec<T> {
+        let items = {
+            let mut state = self.state.borrow_mut();
+            let items = std::mem::take(&mut state.items);
+            // `task_done` may have been called for an item still queued
+            // (it counts items put, not items taken): never go below zero.
+            state.unfinished = state.unfinished.saturating_sub(items.len());
+            if state.unfinished == 0 {
+                state.joiners.notify_all();
+            }
+            items
+        };
+        // With the queue empty, the waiting getters fail.
+        self.shutdown();
+        // Returned rather than dropped here, where the state is borrowed:
+        // an item's destructor may use the queue.
+        items.into()
+    }
+
     /// Marks one item taken from the queue as handled.
     ///
     /// asyncio: `Queue.task_done()`. Every [`put`](Queue::put) (or
     /// [`try_put`](Queue::try_put)) counts one unfinished item; each call
     /// here counts one off. When none is left, every task waiting in
-    /// [`join`](Queue::join) goes on.
+    /// [`join`](Queue::join) goes on. It works the same on a shut-down
+    /// queue.
     ///
     /// # Errors
     ///
@@ -297,8 +471,8 @@ impl<T> Queue<T> {
     ///
     /// tether::run(async {
     ///     let queue = Queue::unbounded();
-    ///     queue.put("job").await;
-    ///     let job = queue.get().await;
+    ///     queue.put("job").await.unwrap();
+    ///     let job = queue.get().await.unwrap();
     ///     assert_eq!(job, "job");
     ///     assert!(queue.task_done().is_ok());
     ///     assert!(queue.task_done().is_err(), "one put, one task_done");
@@ -320,6 +494,8 @@ impl<T> Queue<T> {
     /// task woken because the count reached zero returns even if an item
     /// was put again before it ran, as in asyncio. Dropping the future
     /// while it waits is safe: it only leaves the line.
+    /// [`shutdown_immediate`](Queue::shutdown_immediate) counts the items
+    /// it takes out as done.
     ///
     /// # Examples
     ///
@@ -338,8 +514,7 @@ impl<T> Queue<T> {
     ///         .map(|_| {
     ///             let (jobs, handled) = (jobs.clone(), handled.clone());
     ///             tether::spawn(async move {
-    ///                 loop {
-    ///                     let job: u32 = jobs.get().await;
+    ///                 while let Ok(job) = jobs.get().await {
     ///                     tether::yield_now().await; // the work
     ///                     handled.set(handled.get() + job);
     ///                     jobs.task_done().unwrap();
@@ -348,20 +523,16 @@ impl<T> Queue<T> {
     ///         })
     ///         .collect();
     ///     for job in 1..=10 {
-    ///         jobs.put(job).await;
+    ///         jobs.put(job).await.unwrap();
     ///     }
     ///     jobs.join().await;
     ///     assert_eq!(handled.get(), 55);
-    ///     for worker in workers {
-    ///         worker.cancel();
-    ///     }
+    ///     jobs.shutdown(); // the workers' loops end
+    ///     tether::task::join_all(workers).await;
     /// });
     /// ```
     pub fn join(&self) -> Join<'_, T> {
-        Join {
-            queue: self,
-            key: None,
-        }
+        Join::new(self)
     }
 
     fn is_full_now(&self, state: &State<T>) -> bool {
@@ -386,232 +557,7 @@ impl<T> fmt::Debug for Queue<T> {
             .field("len", &self.len())
             .field("unfinished", &self.state.borrow().unfinished)
             .field("capacity", &self.capacity)
-            .finish_non_exhaustive()
-    }
-}
-
-/// The future of [`Queue::put`].
-///
-/// # Examples
-///
-/// ```
-/// use std::time::Duration;
-/// use tether::sync::{Put, Queue};
-/// use tether::time::timeout;
-///
-/// tether::run(async {
-///     let queue = Queue::bounded(1);
-///     queue.put(1).await;
-///     let put: Put<'_, i32> = queue.put(2);
-///     // Full: the put gives up with the timeout, and its item is dropped.
-///     assert!(timeout(Duration::from_millis(1), put).await.is_err());
-///     assert_eq!(queue.len(), 1);
-/// });
-/// ```
-#[must_use = "futures do nothing unless polled"]
-pub struct Put<'a, T> {
-    /// Where the item goes.
-    queue: &'a Queue<T>,
-    /// The item, until it is in the queue.
-    item: Option<T>,
-    /// Where this put stands in the line of putters, once it is in it.
-    key: Option<WaiterKey>,
-}
-
-// The item is never pinned: it moves into the queue.
-impl<T> Unpin for Put<'_, T> {}
-
-impl<T> Future for Put<'_, T> {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
-        let queue = this.queue;
-        let mut state = queue.state.borrow_mut();
-        let turn = state.putters.turn(&mut this.key, cx.waker());
-        if turn == Turn::Waiting {
-            return Poll::Pending;
-        }
-        let first_in_line = turn == Turn::Notified || state.putters.is_empty();
-        if !first_in_line || queue.is_full_now(&state) {
-            // Others were waiting first, or no room (even for one told
-            // there was: another task took it).
-            this.key = Some(state.putters.rejoin(turn, cx.waker()));
-            return Poll::Pending;
-        }
-        let item = this
-            .item
-            .take()
-            .expect("a Put is not polled after it finished");
-        state.push(item);
-        Poll::Ready(())
-    }
-}
-
-impl<T> Drop for Put<'_, T> {
-    fn drop(&mut self) {
-        let Some(key) = self.key else { return };
-        let mut state = self.queue.state.borrow_mut();
-        if state.putters.remove(key) && !self.queue.is_full_now(&state) {
-            // Told there was room, and leaving without using it: tell the
-            // next putter.
-            state.putters.notify_one();
-        }
-    }
-}
-
-impl<T> fmt::Debug for Put<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Put")
-            .field("done", &self.item.is_none())
-            .finish_non_exhaustive()
-    }
-}
-
-/// The future of [`Queue::get`].
-///
-/// # Examples
-///
-/// ```
-/// use std::time::Duration;
-/// use tether::sync::{Get, Queue};
-/// use tether::time::timeout;
-///
-/// tether::run(async {
-///     let queue = Queue::unbounded();
-///     let get: Get<'_, i32> = queue.get();
-///     // Empty: the get gives up with the timeout, and loses nothing.
-///     assert!(timeout(Duration::from_millis(1), get).await.is_err());
-///     queue.put(7).await;
-///     assert_eq!(queue.get().await, 7);
-/// });
-/// ```
-#[must_use = "futures do nothing unless polled"]
-pub struct Get<'a, T> {
-    /// Where the item comes from.
-    queue: &'a Queue<T>,
-    /// Where this get stands in the line of getters, once it is in it.
-    key: Option<WaiterKey>,
-}
-
-impl<T> Future for Get<'_, T> {
-    type Output = T;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        let this = &mut *self;
-        let mut state = this.queue.state.borrow_mut();
-        let turn = state.getters.turn(&mut this.key, cx.waker());
-        if turn == Turn::Waiting {
-            return Poll::Pending;
-        }
-        let first_in_line = turn == Turn::Notified || state.getters.is_empty();
-        if first_in_line {
-            if let Some(item) = state.items.pop_front() {
-                state.putters.notify_one();
-                return Poll::Ready(item);
-            }
-        }
-        // Others were waiting first, or no item (even for one told there
-        // was: another task took it).
-        this.key = Some(state.getters.rejoin(turn, cx.waker()));
-        Poll::Pending
-    }
-}
-
-impl<T> Drop for Get<'_, T> {
-    fn drop(&mut self) {
-        let Some(key) = self.key else { return };
-        let mut state = self.queue.state.borrow_mut();
-        if state.getters.remove(key) && !state.items.is_empty() {
-            // Told there was an item, and leaving without taking it: tell
-            // the next getter.
-            state.getters.notify_one();
-        }
-    }
-}
-
-impl<T> fmt::Debug for Get<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Get").finish_non_exhaustive()
-    }
-}
-
-/// The error of [`Queue::task_done`] called more times than items were
-/// put.
-///
-/// # Examples
-///
-/// ```
-/// use tether::sync::{Queue, TaskDoneError};
-///
-/// let queue: Queue<u8> = Queue::unbounded();
-/// assert_eq!(queue.task_done(), Err(TaskDoneError));
-/// assert_eq!(
-///     TaskDoneError.to_string(),
-///     "Queue::task_done called more times than items were put"
-/// );
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TaskDoneError;
-
-impl fmt::Display for TaskDoneError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Queue::task_done called more times than items were put")
-    }
-}
-
-impl std::error::Error for TaskDoneError {}
-
-/// The future of [`Queue::join`].
-///
-/// # Examples
-///
-/// ```
-/// use tether::sync::{Join, Queue};
-///
-/// tether::run(async {
-///     let queue = Queue::unbounded();
-///     queue.put(1).await;
-///     queue.get().await;
-///     let join: Join<'_, i32> = queue.join();
-///     queue.task_done().unwrap();
-///     join.await;
-/// });
-/// ```
-#[must_use = "futures do nothing unless polled"]
-pub struct Join<'a, T> {
-    /// The queue waited on.
-    queue: &'a Queue<T>,
-    /// Its place among the joiners, once it waits.
-    key: Option<WaiterKey>,
-}
-
-impl<T> Future for Join<'_, T> {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
-        let state = &mut *this.queue.state.borrow_mut();
-        let done = state.unfinished == 0;
-        state
-            .joiners
-            .poll_all_notified(&mut this.key, cx.waker(), done)
-    }
-}
-
-impl<T> Drop for Join<'_, T> {
-    fn drop(&mut self) {
-        if let Some(key) = self.key {
-            // Every joiner is notified at once: nothing to pass on.
-            self.queue.state.borrow_mut().joiners.remove(key);
-        }
-    }
-}
-
-impl<T> fmt::Debug for Join<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Join")
-            .field("waiting", &self.key.is_some())
+            .field("shut_down", &self.is_shut_down())
             .finish_non_exhaustive()
     }
 }
