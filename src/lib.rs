@@ -200,3 +200,9 @@ struct ReadmeDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/asyncio.md")]
 struct AsyncioGuideDoctests;
+
+/// Which tether types may cross threads (`tests/thread_affinity.md`):
+/// every snippet is compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../tests/thread_affinity.md")]
+struct ThreadAffinityDoctests;

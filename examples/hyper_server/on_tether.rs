@@ -8,7 +8,6 @@ use std::future::Future;
 use std::io;
 use std::net::Shutdown;
 use std::pin::Pin;
-use std::sync::{Mutex, PoisonError};
 use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
@@ -69,8 +68,8 @@ impl hyper::rt::Write for Io {
 /// hyper's timer, on tether's. hyper wants sleeps that are `Send + Sync`,
 /// and a tether `Sleep` belongs to its loop, so each one runs as a task of
 /// the loop, reached through the loop's `Handle`. hyper holds a
-/// `TimerSleep` around the task's `ThreadFuture` (which is `Send`; a
-/// `Mutex` makes it `Sync`). Dropping the `TimerSleep` cancels the task
+/// `TimerSleep` around the task's `ThreadFuture` (which is `Send + Sync`).
+/// Dropping the `TimerSleep` cancels the task
 /// (its `Drop` calls `ThreadFuture::cancel`: dropping a `ThreadFuture`
 /// alone leaves its task running), so a timeout that was not needed leaves
 /// no timer behind.
@@ -98,19 +97,18 @@ impl Timer for TetherTimer {
             .0
             .spawn_with(move || tether::time::sleep_until(deadline))
             .ok();
-        Box::pin(TimerSleep(Mutex::new(task)))
+        Box::pin(TimerSleep(task))
     }
 }
 
 /// One of [`TetherTimer`]'s sleeps: `None` if the loop was closed.
-struct TimerSleep(Mutex<Option<tether::ThreadFuture<()>>>);
+struct TimerSleep(Option<tether::ThreadFuture<()>>);
 
 impl Future for TimerSleep {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let task = self.0.get_mut().unwrap_or_else(PoisonError::into_inner);
-        match task {
+        match &mut self.0 {
             // Done, or cancelled because the loop is shutting down: either
             // way, the time is up.
             Some(task) => Pin::new(task).poll(cx).map(drop),
@@ -124,8 +122,7 @@ impl Sleep for TimerSleep {}
 
 impl Drop for TimerSleep {
     fn drop(&mut self) {
-        let task = self.0.get_mut().unwrap_or_else(PoisonError::into_inner);
-        if let Some(task) = task {
+        if let Some(task) = &self.0 {
             task.cancel();
         }
     }
