@@ -214,8 +214,15 @@ impl Core {
     pub(crate) fn run_forever(self: &Rc<Self>) {
         let _loop = context::enter_loop(self);
         let _reactor = self.reactor.enter();
-        while !self.stop_requested.take() {
+        // At least one iteration, as asyncio's `run_forever` runs one after
+        // a `stop()` made before it: a stop that arrived while the loop was
+        // not running (taken early by a local submission's drain) ends the
+        // loop after that iteration, not before it.
+        loop {
             self.run_once(&mut || {});
+            if self.stop_requested.take() {
+                break;
+            }
         }
         self.run_stop_callbacks();
     }

@@ -85,7 +85,9 @@ impl Runtime {
         self.core.block_on(future, Location::caller())
     }
 
-    /// Runs the loop until [`Handle::stop`] is called.
+    /// Runs the loop until [`Handle::stop`] is called. It runs at least one
+    /// iteration: a stop requested before it ends the loop after the first,
+    /// as in asyncio.
     ///
     /// asyncio: `loop.run_forever()`.
     ///
