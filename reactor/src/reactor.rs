@@ -447,9 +447,8 @@ impl Reactor {
     /// Step 5 of the loop: records `now` as the loop's clock reading
     /// (unless an earlier call recorded a later one), and wakes the waker
     /// of every timer whose deadline, rounded up to the wheel's 1 ms tick,
-    /// is at or before it, in order of their deadline ticks, then insertion
-    /// order. Returns
-    /// how many fired.
+    /// is at or before it, in order of their exact deadlines, then of
+    /// arming. Returns how many fired.
     ///
     /// # Examples
     ///

@@ -10,6 +10,35 @@
 //! - the wheel fires an entry when `now`'s tick reaches the deadline's tick,
 //!   so `now >= origin + tick ms >= deadline`: never before the deadline,
 //!   and at most one tick (plus the loop's own latency) after it.
+//!
+//! # Order
+//!
+//! Timers fire in order of their exact deadlines, and equal deadlines in
+//! the order they were armed, as asyncio's heap of timers hands them out
+//! (asyncio leaves ties undefined; tether keeps arming order). The wheel
+//! alone cannot give that order: it sorts by tick, and within a tick by
+//! insertion, so two timers 0.3 ms apart in one tick would fire in the
+//! order they were armed. So each timer keeps its exact deadline next to
+//! its waker, and [`Timers::expire`] refines the wheel's order:
+//!
+//! 1. it takes every timer due from the wheel: the batch comes in tick
+//!    order, and within a tick in arming order;
+//! 2. it sorts the batch by exact deadline, with a stable sort, so that
+//!    equal deadlines keep the wheel's arming order;
+//! 3. it hands the wakers on in that order.
+//!
+//! Rounding up keeps order (a later tick means a later deadline), so the
+//! sort only moves timers within a tick, and costs O(k log k) for a batch
+//! of `k`, nothing for one timer, and a single pass for a batch already in
+//! order (std's stable sort finds runs that are already sorted). Sorting here rather than in the wheel keeps the wheel's insert
+//! O(1): keeping each slot sorted by exact deadline would make every
+//! insert walk its slot.
+//!
+//! A batch is everything due at one `expire`, which the loop calls in step
+//! 5 of every iteration that has a timer pending. So among the timers
+//! armed before a given `expire`, an earlier deadline never fires after a
+//! later one: if the later one is due, so is the earlier, whose tick is no
+//! later.
 
 mod wheel;
 
@@ -29,13 +58,24 @@ const _: () = assert!(
     "a tick must divide a second"
 );
 
-/// The wheel, holding the waker of each pending timer, and its origin.
+/// The wheel, holding each pending timer, and its origin.
 #[derive(Debug)]
 pub(crate) struct Timers {
     /// Pending timers by deadline tick.
-    wheel: Wheel<Waker>,
+    wheel: Wheel<Timer>,
     /// The instant of tick 0.
     origin: Instant,
+    /// The timers of one `expire`, sorted there; kept for its allocation.
+    batch: Vec<Timer>,
+}
+
+/// One armed timer: what the wheel holds.
+#[derive(Debug)]
+struct Timer {
+    /// The exact deadline, which orders the timers of one tick.
+    deadline: Instant,
+    /// Woken when the timer fires.
+    waker: Waker,
 }
 
 impl Timers {
@@ -44,13 +84,14 @@ impl Timers {
         Self {
             wheel: Wheel::new(),
             origin,
+            batch: Vec::new(),
         }
     }
 
     /// Arms a timer that wakes `waker` at `deadline` (not before).
     pub(crate) fn insert(&mut self, deadline: Instant, waker: Waker) -> TimerKey {
         let tick = self.tick_at_or_after(deadline);
-        self.wheel.insert(tick, waker)
+        self.wheel.insert(tick, Timer { deadline, waker })
     }
 
     /// Disarms a timer. Returns false if it already fired (or was cancelled).
@@ -62,7 +103,7 @@ impl Timers {
     /// timer already fired, which is how a `Sleep` learns it is over.
     pub(crate) fn set_waker(&mut self, key: TimerKey, waker: &Waker) -> bool {
         match self.wheel.get_mut(key) {
-            Some(current) => {
+            Some(Timer { waker: current, .. }) => {
                 if !current.will_wake(waker) {
                     current.clone_from(waker);
                 }
@@ -73,12 +114,16 @@ impl Timers {
     }
 
     /// Moves the waker of every timer due at `now` to `to_wake`, in order
-    /// of their deadline ticks, then insertion order.
+    /// of their exact deadlines, then of arming (the module's "Order").
     pub(crate) fn expire(&mut self, now: Instant, to_wake: &mut Vec<Waker>) {
         let now = self.tick_at_or_before(now);
-        while let Some((_, waker)) = self.wheel.poll(now) {
-            to_wake.push(waker);
+        while let Some((_, timer)) = self.wheel.poll(now) {
+            self.batch.push(timer);
         }
+        // Stable: equal deadlines keep the wheel's order, which is arming
+        // order within a tick.
+        self.batch.sort_by_key(|timer| timer.deadline);
+        to_wake.extend(self.batch.drain(..).map(|timer| timer.waker));
     }
 
     /// No later than the earliest deadline rounded up to its tick; `None` if
@@ -128,7 +173,48 @@ impl Timers {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::task::Waker;
+    use std::sync::{Arc, Mutex};
+    use std::task::{Wake, Waker};
+
+    /// A waker that writes its name into a shared log when woken.
+    struct Named(char, Arc<Mutex<Vec<char>>>);
+
+    impl Wake for Named {
+        fn wake(self: Arc<Self>) {
+            self.1.lock().unwrap().push(self.0);
+        }
+    }
+
+    /// Arms one timer per (name, microseconds after the origin), in the
+    /// order given, expires them all at `now_us`, and returns the names in
+    /// the order their wakers came out.
+    fn fire_order(timers: &mut Timers, armed: &[(char, u64)], now_us: u64) -> Vec<char> {
+        let origin = timers.origin;
+        let log = Arc::new(Mutex::new(Vec::new()));
+        for &(name, us) in armed {
+            let waker = Waker::from(Arc::new(Named(name, log.clone())));
+            timers.insert(origin + Duration::from_micros(us), waker);
+        }
+        let mut woken = Vec::new();
+        timers.expire(origin + Duration::from_micros(now_us), &mut woken);
+        woken.into_iter().for_each(Waker::wake);
+        Arc::try_unwrap(log).unwrap().into_inner().unwrap()
+    }
+
+    #[test]
+    fn timers_of_one_tick_fire_by_deadline_then_arming_order() {
+        let mut timers = Timers::new(Instant::now());
+        // Ticks 3 (2 ms < deadline <= 3 ms) and 4, armed out of order.
+        let armed = [
+            ('d', 2_900),
+            ('e', 3_200),
+            ('a', 2_100),
+            ('c', 2_900),
+            ('b', 2_500),
+        ];
+        let order = fire_order(&mut timers, &armed, 4_000);
+        assert_eq!(order, ['a', 'b', 'd', 'c', 'e'], "armed {armed:?}");
+    }
 
     #[test]
     fn a_deadline_between_ticks_fires_at_the_next_tick() {

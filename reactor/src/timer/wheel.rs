@@ -91,6 +91,12 @@
 //! all at once from one earlier-ordered bucket, and direct inserts only
 //! after that, with later numbers. (The tests check every slot for it.)
 //!
+//! A tick is the wheel's resolution: it knows no finer deadline, so the
+//! entries of one tick come out in insertion order. The runtime's timers
+//! want the order of their exact deadlines; `Timers` (`timer/mod.rs`)
+//! keeps each one's exact deadline in the value and sorts every batch it
+//! takes from the wheel, which leaves `insert` O(1).
+//!
 //! # Beyond the top level
 //!
 //! A deadline that differs from `elapsed` above the 36 bits of the six
