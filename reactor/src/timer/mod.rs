@@ -34,12 +34,24 @@
 //! O(1): keeping each slot sorted by exact deadline would make every
 //! insert walk its slot.
 //!
+//! A timer armed with a deadline that has already passed is no exception.
+//! The wheel takes it as due at once (after what is due already, the
+//! wheel's own "Order"), the next `expire` hands it out, and the sort puts
+//! it in its deadline's place among the timers that expire with it: two
+//! late timers armed in the order `a` (1 ms ago), `b` (2 ms ago) fire `b`,
+//! `a`.
+//!
 //! A batch is everything due at one `expire`, which the loop calls in step
 //! 5 of every iteration that has a timer pending. So among the timers
 //! armed before a given `expire`, an earlier deadline never fires after a
 //! later one: if the later one is due, so is the earlier, whose tick is no
-//! later.
+//! later (a late one is due at once). This is asyncio's rule, where each
+//! iteration moves every timer whose deadline has passed from its heap to
+//! the ready queue, earliest first; a timer takes its place in that order
+//! when it is armed, which for a `Sleep` is its first poll.
 
+#[cfg(test)]
+mod tests;
 mod wheel;
 
 use std::task::Waker;
@@ -167,94 +179,5 @@ impl Timers {
                 .saturating_mul(TICKS_PER_SEC)
                 .saturating_add(part),
         )
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::{Arc, Mutex};
-    use std::task::{Wake, Waker};
-
-    /// A waker that writes its name into a shared log when woken.
-    struct Named(char, Arc<Mutex<Vec<char>>>);
-
-    impl Wake for Named {
-        fn wake(self: Arc<Self>) {
-            self.1.lock().unwrap().push(self.0);
-        }
-    }
-
-    /// Arms one timer per (name, microseconds after the origin), in the
-    /// order given, expires them all at `now_us`, and returns the names in
-    /// the order their wakers came out.
-    fn fire_order(timers: &mut Timers, armed: &[(char, u64)], now_us: u64) -> Vec<char> {
-        let origin = timers.origin;
-        let log = Arc::new(Mutex::new(Vec::new()));
-        for &(name, us) in armed {
-            let waker = Waker::from(Arc::new(Named(name, log.clone())));
-            timers.insert(origin + Duration::from_micros(us), waker);
-        }
-        let mut woken = Vec::new();
-        timers.expire(origin + Duration::from_micros(now_us), &mut woken);
-        woken.into_iter().for_each(Waker::wake);
-        Arc::try_unwrap(log).unwrap().into_inner().unwrap()
-    }
-
-    #[test]
-    fn timers_of_one_tick_fire_by_deadline_then_arming_order() {
-        let mut timers = Timers::new(Instant::now());
-        // Ticks 3 (2 ms < deadline <= 3 ms) and 4, armed out of order.
-        let armed = [
-            ('d', 2_900),
-            ('e', 3_200),
-            ('a', 2_100),
-            ('c', 2_900),
-            ('b', 2_500),
-        ];
-        let order = fire_order(&mut timers, &armed, 4_000);
-        assert_eq!(order, ['a', 'b', 'd', 'c', 'e'], "armed {armed:?}");
-    }
-
-    #[test]
-    fn a_deadline_between_ticks_fires_at_the_next_tick() {
-        let origin = Instant::now();
-        let mut timers = Timers::new(origin);
-        let deadline = origin + Duration::from_micros(2_500);
-        timers.insert(deadline, Waker::noop().clone());
-        let mut woken = Vec::new();
-        // 2.9 ms is before the deadline's tick (3): nothing.
-        timers.expire(origin + Duration::from_micros(2_900), &mut woken);
-        assert!(woken.is_empty(), "fired before its deadline");
-        timers.expire(origin + Duration::from_millis(3), &mut woken);
-        assert_eq!(woken.len(), 1);
-    }
-
-    #[test]
-    fn next_deadline_is_the_deadline_rounded_up_to_a_tick() {
-        let origin = Instant::now();
-        let mut timers = Timers::new(origin);
-        let deadline = origin + Duration::from_micros(10_300);
-        timers.insert(deadline, Waker::noop().clone());
-        let next = timers.next_deadline().unwrap();
-        // The loop sleeps until this instant: not before the deadline, and
-        // less than a tick after it.
-        assert!(
-            next >= deadline && next < deadline + TICK,
-            "{next:?} vs {deadline:?}"
-        );
-    }
-
-    #[test]
-    fn deadlines_past_the_representable_range_do_not_overflow() {
-        let origin = Instant::now();
-        let mut timers = Timers::new(origin);
-        let far = origin + Duration::from_secs(u32::MAX as u64 * 1000);
-        let key = timers.insert(far, Waker::noop().clone());
-        assert!(timers.next_deadline().is_some_and(|next| next <= far));
-        let mut woken = Vec::new();
-        timers.expire(origin + Duration::from_secs(3600), &mut woken);
-        assert!(woken.is_empty());
-        assert!(timers.cancel(key));
     }
 }
