@@ -22,21 +22,31 @@
 //! its waker, and [`Timers::expire`] refines the wheel's order:
 //!
 //! 1. it takes every timer due from the wheel: the batch comes in tick
-//!    order, and within a tick in arming order;
+//!    order (a late timer's tick, below, is the wheel's now when it was
+//!    armed), and within a tick in arming order;
 //! 2. it sorts the batch by exact deadline, with a stable sort, so that
 //!    equal deadlines keep the wheel's arming order;
 //! 3. it hands the wakers on in that order.
 //!
 //! Rounding up keeps order (a later tick means a later deadline), so the
-//! sort only moves timers within a tick, and costs O(k log k) for a batch
-//! of `k`, nothing for one timer, and a single pass for a batch already in
-//! order (std's stable sort finds runs that are already sorted). Sorting here rather than in the wheel keeps the wheel's insert
-//! O(1): keeping each slot sorted by exact deadline would make every
-//! insert walk its slot.
+//! sort only moves timers within a tick (and late ones among themselves,
+//! below). It costs O(k log k) for a batch of `k`, nothing for one timer,
+//! and a single pass for a batch already in order (std's stable sort finds
+//! the runs that are sorted already). Sorting here rather than in the
+//! wheel keeps the wheel's insert O(1): keeping each slot sorted by exact
+//! deadline would make every insert walk its slot.
+//!
+//! The exact deadline is kept as nanoseconds from the origin, an `i64`
+//! (negative before the origin: a deadline may precede the reactor), in 8
+//! bytes where an `Instant` takes 16, on every pending timer. It saturates
+//! some 292 years from the origin; deadlines past that tie, and keep the
+//! wheel's order, by tick and then arming.
 //!
 //! A timer armed with a deadline that has already passed is no exception.
-//! The wheel takes it as due at once (after what is due already, the
-//! wheel's own "Order"), the next `expire` hands it out, and the sort puts
+//! If its tick is one the wheel has reached (an earlier `expire` was given
+//! a later time), the wheel takes it as due at once, after what is due
+//! already (the wheel's own "Order"), and the next `expire` hands it out;
+//! if not, it waits for its tick like any other. Either way the sort puts
 //! it in its deadline's place among the timers that expire with it: two
 //! late timers armed in the order `a` (1 ms ago), `b` (2 ms ago) fire `b`,
 //! `a`.
@@ -45,10 +55,11 @@
 //! 5 of every iteration that has a timer pending. So among the timers
 //! armed before a given `expire`, an earlier deadline never fires after a
 //! later one: if the later one is due, so is the earlier, whose tick is no
-//! later (a late one is due at once). This is asyncio's rule, where each
-//! iteration moves every timer whose deadline has passed from its heap to
-//! the ready queue, earliest first; a timer takes its place in that order
-//! when it is armed, which for a `Sleep` is its first poll.
+//! later (a late one's tick, the wheel's now when it was armed, has been
+//! reached too). This is asyncio's rule, where each iteration moves every
+//! timer whose deadline has passed from its heap to the ready queue,
+//! earliest first; a timer takes its place in that order when it is
+//! armed, which for a `Sleep` is its first poll.
 
 #[cfg(test)]
 mod tests;
@@ -84,8 +95,9 @@ pub(crate) struct Timers {
 /// One armed timer: what the wheel holds.
 #[derive(Debug)]
 struct Timer {
-    /// The exact deadline, which orders the timers of one tick.
-    deadline: Instant,
+    /// The exact deadline, in nanoseconds from the origin, negative before
+    /// it (the module's "Order"), which orders the timers of one batch.
+    deadline: i64,
     /// Woken when the timer fires.
     waker: Waker,
 }
@@ -102,7 +114,13 @@ impl Timers {
 
     /// Arms a timer that wakes `waker` at `deadline` (not before).
     pub(crate) fn insert(&mut self, deadline: Instant, waker: Waker) -> TimerKey {
-        let tick = self.tick_at_or_after(deadline);
+        // One subtraction of instants gives both the tick and the exact
+        // deadline: each costs a few dozen instructions.
+        let (tick, deadline) = match deadline.checked_duration_since(self.origin) {
+            Some(since) => (tick_at_or_after(since), nanos(since)),
+            // A deadline before the reactor was made: due from tick 0.
+            None => (Tick(0), -nanos(self.origin.duration_since(deadline))),
+        };
         self.wheel.insert(tick, Timer { deadline, waker })
     }
 
@@ -128,7 +146,7 @@ impl Timers {
     /// Moves the waker of every timer due at `now` to `to_wake`, in order
     /// of their exact deadlines, then of arming (the module's "Order").
     pub(crate) fn expire(&mut self, now: Instant, to_wake: &mut Vec<Waker>) {
-        let now = self.tick_at_or_before(now);
+        let now = tick_at_or_before(now.saturating_duration_since(self.origin));
         while let Some((_, timer)) = self.wheel.poll(now) {
             self.batch.push(timer);
         }
@@ -154,30 +172,37 @@ impl Timers {
     pub(crate) fn len(&self) -> usize {
         self.wheel.len()
     }
+}
 
-    /// The first tick at or after `deadline`.
-    fn tick_at_or_after(&self, deadline: Instant) -> Tick {
-        let since = deadline.saturating_duration_since(self.origin);
-        // Milliseconds in u64 arithmetic: a u128 division of the nanosecond
-        // count would cost a library call on every timer armed.
-        let part = u64::from(since.subsec_nanos().div_ceil(NANOS_PER_TICK));
-        Tick(
-            since
-                .as_secs()
-                .saturating_mul(TICKS_PER_SEC)
-                .saturating_add(part),
-        )
-    }
+/// The first tick at or after `since` from the origin.
+fn tick_at_or_after(since: Duration) -> Tick {
+    // Milliseconds in u64 arithmetic: a u128 division of the nanosecond
+    // count would cost a library call on every timer armed.
+    let part = u64::from(since.subsec_nanos().div_ceil(NANOS_PER_TICK));
+    Tick(
+        since
+            .as_secs()
+            .saturating_mul(TICKS_PER_SEC)
+            .saturating_add(part),
+    )
+}
 
-    /// The last tick at or before `now`.
-    fn tick_at_or_before(&self, now: Instant) -> Tick {
-        let since = now.saturating_duration_since(self.origin);
-        let part = u64::from(since.subsec_nanos() / NANOS_PER_TICK);
-        Tick(
-            since
-                .as_secs()
-                .saturating_mul(TICKS_PER_SEC)
-                .saturating_add(part),
-        )
-    }
+/// The last tick at or before `since` from the origin.
+fn tick_at_or_before(since: Duration) -> Tick {
+    let part = u64::from(since.subsec_nanos() / NANOS_PER_TICK);
+    Tick(
+        since
+            .as_secs()
+            .saturating_mul(TICKS_PER_SEC)
+            .saturating_add(part),
+    )
+}
+
+/// `span` in nanoseconds, saturating at `i64::MAX` (some 292 years).
+fn nanos(span: Duration) -> i64 {
+    let nanos = span
+        .as_secs()
+        .saturating_mul(1_000_000_000)
+        .saturating_add(u64::from(span.subsec_nanos()));
+    i64::try_from(nanos).unwrap_or(i64::MAX)
 }

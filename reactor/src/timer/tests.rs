@@ -29,11 +29,14 @@ impl Fixture {
         }
     }
 
-    /// Arms one timer per (name, deadline), in the order given.
-    fn arm(&mut self, armed: &[(char, u64)]) {
+    /// Arms one timer per (name, deadline), in the order given; a
+    /// negative deadline lies before the origin.
+    fn arm(&mut self, armed: &[(char, i64)]) {
         for &(name, us) in armed {
             let waker = Waker::from(Arc::new(Named(name, self.log.clone())));
-            let deadline = self.timers.origin + Duration::from_micros(us);
+            let span = Duration::from_micros(us.unsigned_abs());
+            let origin = self.timers.origin;
+            let deadline = if us < 0 { origin - span } else { origin + span };
             self.timers.insert(deadline, waker);
         }
     }
@@ -77,6 +80,16 @@ fn late_timers_fire_at_the_next_expire_in_deadline_order() {
     assert_eq!(fixture.expire(10_000), ['a', 'b', 'c'], "armed {armed:?}");
     fixture.arm(&[('x', 9_000)]);
     assert_eq!(fixture.expire(11_000), ['x', 'y', 'z']);
+}
+
+#[test]
+fn deadlines_before_the_origin_keep_their_order() {
+    // A deadline may precede the reactor itself; all of these are in
+    // tick 0, and the exact deadlines still order them.
+    let mut fixture = Fixture::new();
+    let armed = [('c', -1_000), ('a', -3_000), ('d', 0), ('b', -2_000)];
+    fixture.arm(&armed);
+    assert_eq!(fixture.expire(0), ['a', 'b', 'c', 'd'], "armed {armed:?}");
 }
 
 #[test]
