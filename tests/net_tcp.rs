@@ -141,6 +141,36 @@ fn a_peer_reset_mid_read_is_an_error() {
     });
 }
 
+/// A client whose peer has reset the connection: `SO_LINGER` 0 makes the
+/// server's close send a reset instead of a FIN. Returns once the client
+/// has seen the reset, after which the OS calls the socket not connected.
+async fn reset_by_peer() -> TcpStream {
+    let (client, server) = connected_pair().await;
+    // rustix's `net` feature comes with tether-reactor's own use of it.
+    rustix::net::sockopt::set_socket_linger(&server, Some(Duration::ZERO)).unwrap();
+    drop(server);
+    let err = client.read(&mut [0; 1]).await.unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset, "{err}");
+    client
+}
+
+#[test]
+fn shutting_down_a_connection_the_peer_reset_succeeds() {
+    tether::run(async {
+        for how in [Shutdown::Write, Shutdown::Read, Shutdown::Both] {
+            let client = reset_by_peer().await;
+            let result = client.shutdown(how);
+            assert!(result.is_ok(), "shutdown({how:?}): {result:?}");
+        }
+        // What hyper's glue and `AsyncWriteExt::close` call: `poll_close`,
+        // on `&TcpStream` and on `TcpStream`.
+        let client = reset_by_peer().await;
+        (&client).close().await.unwrap();
+        let mut client = reset_by_peer().await;
+        client.close().await.unwrap();
+    });
+}
+
 #[test]
 fn one_task_reads_while_another_writes_the_same_socket() {
     tether::run(async {

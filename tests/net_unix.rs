@@ -3,7 +3,7 @@
 use std::net::Shutdown;
 use std::path::PathBuf;
 
-use futures_lite::AsyncReadExt;
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use tether::net::{UnixDatagram, UnixListener, UnixStream};
 
 /// A fresh directory for socket files, removed when dropped.
@@ -37,6 +37,26 @@ fn a_stream_pair_carries_data_both_ways_and_half_closes() {
         let mut rest = Vec::new();
         (&a).read_to_end(&mut rest).await.unwrap();
         assert_eq!(rest, b"pong");
+    });
+}
+
+#[test]
+fn shutting_down_a_stream_whose_peer_closed_succeeds() {
+    // Linux shuts a Unix stream down whatever its peer did; where the OS
+    // says `NotConnected` once the peer has closed (macOS and the BSDs
+    // may), tether takes it as done, as for a reset TCP connection
+    // (net_tcp.rs).
+    tether::run(async {
+        for how in [Shutdown::Write, Shutdown::Read, Shutdown::Both] {
+            let (a, b) = UnixStream::pair().unwrap();
+            drop(b);
+            assert_eq!(a.read(&mut [0; 1]).await.unwrap(), 0);
+            let result = a.shutdown(how);
+            assert!(result.is_ok(), "shutdown({how:?}): {result:?}");
+        }
+        let (mut a, b) = UnixStream::pair().unwrap();
+        drop(b);
+        a.close().await.unwrap();
     });
 }
 

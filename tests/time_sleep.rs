@@ -56,15 +56,28 @@ fn many_concurrent_sleeps_are_never_early() {
 }
 
 #[test]
-fn a_zero_or_past_sleep_completes_on_its_first_poll() {
+fn a_zero_sleep_completes_on_its_first_poll() {
     let rt = tether::Runtime::new().unwrap();
     rt.block_on(async {
         let mut cx = Context::from_waker(Waker::noop());
         assert!(pin!(sleep(Duration::ZERO)).poll(&mut cx).is_ready());
+    });
+}
+
+#[test]
+fn a_past_sleep_completes_in_the_next_timer_step() {
+    let rt = tether::Runtime::new().unwrap();
+    rt.block_on(async {
         let past = Instant::now()
             .checked_sub(Duration::from_secs(1))
             .unwrap_or_else(Instant::now);
-        assert!(pin!(sleep_until(past)).poll(&mut cx).is_ready());
+        let mut late = pin!(sleep_until(past));
+        // The first poll arms a timer that is due at once...
+        assert!(support::poll_once(late.as_mut()).await.is_pending());
+        // ...and the next iteration's timer step fires it, before this
+        // task runs again.
+        tether::yield_now().await;
+        assert!(support::poll_once(late.as_mut()).await.is_ready());
     });
 }
 

@@ -447,9 +447,8 @@ impl Reactor {
     /// Step 5 of the loop: records `now` as the loop's clock reading
     /// (unless an earlier call recorded a later one), and wakes the waker
     /// of every timer whose deadline, rounded up to the wheel's 1 ms tick,
-    /// is at or before it, in order of their deadline ticks, then insertion
-    /// order. Returns
-    /// how many fired.
+    /// is at or before it, in order of their exact deadlines, then of
+    /// arming. Returns how many fired.
     ///
     /// # Examples
     ///
@@ -493,10 +492,11 @@ impl Reactor {
     /// The loop's latest clock reading, as given to
     /// [`fire_timers`](Reactor::fire_timers): never ahead of the real clock
     /// as long as `fire_timers` is given clock readings, as the executor
-    /// does,
-    /// and as fresh as the last iteration that had a timer pending. A
-    /// deadline at or before it has certainly passed, which lets a timer's
-    /// first poll decide without reading the clock again.
+    /// does, and as fresh as the last iteration that had a timer pending.
+    /// A deadline at or before it has certainly passed. The timer wheel
+    /// keeps the same reading, rounded down to its 1 ms tick, as its own
+    /// now: a timer armed with a deadline at or before that is due at
+    /// once, in the next `fire_timers`.
     ///
     /// # Examples
     ///

@@ -53,6 +53,20 @@
 //! - **Connect.** A refused connection is `ConnectionRefused`. The connect
 //!   itself never blocks (std has no non-blocking connect; tether makes the
 //!   socket itself); resolving a hostname does, as the next section says.
+//! - **Shutting down a connection that is gone.** Once the peer has reset
+//!   a TCP connection, the socket is no longer connected, and `shutdown(2)`
+//!   says `NotConnected` whichever side it is asked to shut (macOS and the
+//!   BSDs say it in more cases, some after a plain close by the peer, and
+//!   for Unix streams too). The streams' `shutdown`, for every side, and
+//!   their `poll_close` take that as done and return `Ok`: what a shutdown
+//!   is for, no more traffic in that direction, holds already. As an error
+//!   it would only reach code that closes every connection the same way
+//!   (hyper's server logs "error shutting down connection" for each client
+//!   that went away abruptly); tokio's streams return `Ok` there too. The
+//!   OS reports a stream made `from_std` of a socket that never connected
+//!   the same way, so its shutdown is `Ok` too. Every other error still
+//!   comes back. ([`Async`]'s `poll_close` only flushes, and never shuts a
+//!   socket down.)
 //!
 //! # Name resolution
 //!
@@ -81,7 +95,7 @@ pub use unix::{UnixDatagram, UnixListener, UnixStream};
 
 use std::cell::Cell;
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
@@ -123,6 +137,22 @@ where
     Ok(())
 }
 
+/// Shuts down one side of a stream socket, or both. A connection that is
+/// gone already counts as shut down ("Faults" above).
+fn shutdown<T: AsFd>(io: &Async<T>, how: Shutdown) -> io::Result<()> {
+    use rustix::io::Errno;
+    use rustix::net::Shutdown as How;
+    let how = match how {
+        Shutdown::Read => How::Read,
+        Shutdown::Write => How::Write,
+        Shutdown::Both => How::Both,
+    };
+    match rustix::net::shutdown(io.get_ref(), how) {
+        Err(Errno::NOTCONN) => Ok(()),
+        result => Ok(result?),
+    }
+}
+
 /// Reads into `buf` without taking the bytes out of the socket.
 async fn peek<T: AsFd>(io: &Async<T>, buf: &mut [u8]) -> io::Result<usize> {
     use rustix::net::{RecvFlags, recv};
@@ -133,7 +163,8 @@ async fn peek<T: AsFd>(io: &Async<T>, buf: &mut [u8]) -> io::Result<usize> {
 /// `futures_io::{AsyncRead, AsyncWrite}` for a stream socket type `$ty`
 /// with an `inner: Async<_>` field and a `shutdown` method, for `&$ty` and
 /// for `$ty`. Writes go through `send` and `send_vectored` below (no
-/// `SIGPIPE`, see the module docs); close is a half-close.
+/// `SIGPIPE`, see the module docs); close is a half-close, and done on a
+/// connection that is gone already (the module docs' "Faults").
 #[cfg(feature = "futures")]
 macro_rules! stream_io {
     ($ty:ty) => {
@@ -190,7 +221,8 @@ macro_rules! stream_io {
                 std::task::Poll::Ready(Ok(()))
             }
 
-            /// Shuts the writing side down: the peer reads end of file.
+            /// Shuts the writing side down: the peer reads end of file. A
+            /// connection that is gone already counts as closed.
             fn poll_close(
                 self: std::pin::Pin<&mut Self>,
                 _: &mut std::task::Context<'_>,

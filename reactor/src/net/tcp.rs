@@ -421,6 +421,12 @@ impl TcpStream {
     /// Shuts down the reading side, the writing side (a half-close: the
     /// peer reads end of file), or both.
     ///
+    /// # Errors
+    ///
+    /// Returns what `shutdown(2)` reports, except that a connection the
+    /// peer has reset already counts as shut down: `NotConnected` becomes
+    /// `Ok` ([`net`](crate::net), "Faults").
+    ///
     /// # Examples
     ///
     /// ```
@@ -445,7 +451,7 @@ impl TcpStream {
     /// # }
     /// ```
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.inner.get_ref().shutdown(how)
+        super::shutdown(&self.inner, how)
     }
 
     /// The address of the peer, shown in

@@ -60,8 +60,7 @@ pub fn interval(period: Duration) -> Interval {
 /// ```
 pub fn interval_at(start: Instant, period: Duration) -> Interval {
     // A start that has come is a tick on the first poll. A sleep until it
-    // could come up to a tick late, if the loop's last clock reading is
-    // older than `start`.
+    // would arm a timer and wait for the loop's next timer step.
     let sleep = if start <= Instant::now() {
         Sleep::elapsed_at(start)
     } else {
@@ -220,6 +219,9 @@ impl Interval {
             scheduled.checked_add(self.period)
         };
         self.sleep = match next {
+            // A missed tick that `Burst` catches up on has come already: it
+            // is delivered at once, without waiting for a timer step.
+            Some(next) if next <= now => Sleep::elapsed_at(next),
             Some(next) => sleep_until(next),
             None => super::sleep::sleep(Duration::MAX),
         };

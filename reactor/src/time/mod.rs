@@ -30,19 +30,32 @@
 //! - **Never early.** A timer completes only once `Instant::now()` has
 //!   reached its deadline. It may be late by up to one tick of the wheel
 //!   (1 ms) plus however long the loop takes to come around.
-//! - **Registered on first poll.** Creating a [`Sleep`] touches nothing; the
-//!   first poll that finds the deadline in the future arms a timer, and
-//!   dropping the `Sleep` disarms it. A [`timeout`](fn@timeout) around a future that is
-//!   ready at once never arms one.
-//! - **Any duration.** A zero `sleep` completes on its first poll, and so
-//!   does a deadline at or before the loop's latest clock reading; one that
-//!   passed only since then arms a timer, which fires once the clock
-//!   reaches the deadline's 1 ms tick (at most one tick later). A duration too
-//!   large for an `Instant` (`Duration::MAX`) never elapses and arms no
-//!   timer. Nothing overflows or panics.
-//! - **One clock read.** `sleep` reads the clock once, to fix its deadline;
-//!   polls compare with the loop's own reading, taken once per iteration
-//!   while a timer is pending.
+//! - **Deadline order.** Each iteration's timer step (step 5 of the loop)
+//!   wakes every armed timer whose deadline, rounded up to its 1 ms tick,
+//!   the loop's clock has reached, in order of their exact deadlines, and
+//!   equal deadlines in the order they were armed. A timer armed after its
+//!   deadline has passed keeps the rule: it wakes in the first timer step
+//!   that comes after it was armed and has reached its tick (for a deadline
+//!   1 ms old or more, the very next one), in its deadline's place. So, as
+//!   in asyncio, which moves every timer that is due from its heap to the
+//!   ready queue, earliest first, timers that are due together wake
+//!   earliest deadline first (asyncio leaves ties undefined). A timer takes
+//!   its place when it is armed: at the first poll of its `Sleep`.
+//! - **Registered on first poll.** Creating a [`Sleep`] touches nothing; its
+//!   first poll arms a timer, even if the deadline has passed, and dropping
+//!   the `Sleep` disarms it. A [`timeout`](fn@timeout) around a future that
+//!   is ready at once never arms one.
+//! - **Any duration.** A zero `sleep` is over from the start: it completes
+//!   on its first poll, arms no timer, and takes no place in the order
+//!   above; so is an [`Interval`]'s tick whose time has come when it is
+//!   scheduled (the first, if its start has come, or a missed one that
+//!   `Burst` catches up on). A duration too large for an `Instant`
+//!   (`Duration::MAX`) never elapses and arms no timer. Nothing overflows
+//!   or panics.
+//! - **One clock read.** `sleep` reads the clock once, to fix its deadline
+//!   (`sleep_until` not at all); polls never read it. The wheel decides
+//!   against the loop's own reading, taken once per iteration while a
+//!   timer is pending.
 //! - **Loop thread.** Timers belong to the loop that polls them: a poll of
 //!   a `Sleep` that has to consult the loop (see [`Sleep`]'s panics) panics
 //!   outside a tether loop, with a message saying so.

@@ -14,9 +14,9 @@ use crate::timer::TimerKey;
 /// asyncio: `await asyncio.sleep(seconds)`.
 ///
 /// The deadline is fixed now, when `sleep` is called, not when the future is
-/// first polled. `Duration::ZERO` completes on the first poll;
-/// `Duration::MAX` never completes (and arms no timer). This reads the clock
-/// once; polling never does.
+/// first polled. `Duration::ZERO` is over from the start: it completes on
+/// the first poll and arms no timer. `Duration::MAX` never completes (and
+/// arms no timer either). This reads the clock once; polling never does.
 ///
 /// # Examples
 ///
@@ -46,20 +46,42 @@ pub fn sleep(duration: Duration) -> Sleep {
 ///
 /// asyncio: `await asyncio.sleep(deadline - loop.time())`.
 ///
-/// A deadline at or before the loop's latest clock reading completes on the
-/// first poll. One that passed only since then arms a timer, which fires
-/// once the clock reaches the deadline's 1 ms tick (at most one tick
-/// later).
+/// The first poll arms a timer even if the deadline has passed: the sleep
+/// then completes in a later timer step of the loop (the next one, for a
+/// deadline 1 ms old or more), in its deadline's place among the timers
+/// due then, so that sleeps complete in deadline order
+/// ([`time`](crate::time), "Guarantees").
 ///
 /// # Examples
 ///
 /// ```
+/// use std::cell::RefCell;
+/// use std::rc::Rc;
 /// use std::time::{Duration, Instant};
+///
+/// use tether::time::sleep_until;
 ///
 /// tether::run(async {
 ///     let deadline = Instant::now() + Duration::from_millis(5);
-///     tether::time::sleep_until(deadline).await;
+///     sleep_until(deadline).await;
 ///     assert!(Instant::now() >= deadline);
+///
+///     // Two deadlines that have passed: the earlier one ends first,
+///     // although its task was spawned second.
+///     let order = Rc::new(RefCell::new(Vec::new()));
+///     let now = Instant::now();
+///     let ends = |name, deadline| {
+///         let order = order.clone();
+///         tether::spawn(async move {
+///             sleep_until(deadline).await;
+///             order.borrow_mut().push(name);
+///         })
+///     };
+///     let a = ends("a", now - Duration::from_millis(1));
+///     let b = ends("b", now - Duration::from_millis(2));
+///     a.await.unwrap();
+///     b.await.unwrap();
+///     assert_eq!(*order.borrow(), ["b", "a"]);
 /// });
 /// ```
 pub fn sleep_until(deadline: Instant) -> Sleep {
@@ -77,7 +99,7 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 /// this thread: the first poll, and the first after a
 /// [`reset`](Sleep::reset), of any sleep but a zero [`sleep`] (over from the
 /// start) and one whose deadline lies beyond what an `Instant` holds (never
-/// over).
+/// over). A deadline that has passed is no exception: it arms a timer.
 ///
 /// # Examples
 ///
@@ -105,8 +127,8 @@ pub struct Sleep {
 enum State {
     /// Not polled yet (or reset): no timer.
     Unarmed,
-    /// A timer is in the wheel, from the first `Pending` until it fires or
-    /// the `Sleep` is dropped or reset.
+    /// A timer is in the wheel, from the first poll until it fires or the
+    /// `Sleep` is dropped or reset.
     Armed(ArmedTimer),
     /// The deadline has passed; every poll returns `Ready`.
     Done,
@@ -196,8 +218,9 @@ impl Sleep {
         self.state = State::Unarmed;
     }
 
-    /// A sleep until `deadline`, which has passed: over on its first poll,
-    /// without asking the loop.
+    /// A sleep until `deadline`, which has passed: over from the start,
+    /// like a zero [`sleep`], so its first poll completes without asking
+    /// the loop and it takes no place in the timers' order.
     pub(super) fn elapsed_at(deadline: Instant) -> Sleep {
         Sleep {
             deadline: Some(deadline),
@@ -240,14 +263,12 @@ impl Future for Sleep {
                     "tether: a Sleep was polled outside a tether loop; \
                      await it inside Runtime::block_on or a task",
                 );
-                // The loop's last clock reading, not a fresh one: it is never
-                // ahead of the clock, so `Ready` here is never early, and a
-                // deadline between it and now arms a timer, which fires
-                // once the clock reaches the deadline's tick.
-                if deadline <= reactor.now() {
-                    this.state = State::Done;
-                    return Poll::Ready(());
-                }
+                // Armed even if the deadline has passed: the wheel takes it
+                // as due at once, and the loop's next timer step wakes it in
+                // its deadline's place among the timers due then
+                // (`crate::timer`, "Order"). Completing here instead would
+                // let a late sleep polled first end before an earlier
+                // deadline polled after it.
                 let key = reactor
                     .timers()
                     .borrow_mut()

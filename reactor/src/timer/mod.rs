@@ -10,7 +10,59 @@
 //! - the wheel fires an entry when `now`'s tick reaches the deadline's tick,
 //!   so `now >= origin + tick ms >= deadline`: never before the deadline,
 //!   and at most one tick (plus the loop's own latency) after it.
+//!
+//! # Order
+//!
+//! Timers fire in order of their exact deadlines, and equal deadlines in
+//! the order they were armed, as asyncio's heap of timers hands them out
+//! (asyncio leaves ties undefined; tether keeps arming order). The wheel
+//! alone cannot give that order: it sorts by tick, and within a tick by
+//! insertion, so two timers 0.3 ms apart in one tick would fire in the
+//! order they were armed. So each timer keeps its exact deadline next to
+//! its waker, and [`Timers::expire`] refines the wheel's order:
+//!
+//! 1. it takes every timer due from the wheel: the batch comes in tick
+//!    order (a late timer's tick, below, is the wheel's now when it was
+//!    armed), and within a tick in arming order;
+//! 2. it sorts the batch by exact deadline, with a stable sort, so that
+//!    equal deadlines keep the wheel's arming order;
+//! 3. it hands the wakers on in that order.
+//!
+//! Rounding up keeps order (a later tick means a later deadline), so the
+//! sort only moves timers within a tick (and late ones among themselves,
+//! below). It costs O(k log k) for a batch of `k`, nothing for one timer,
+//! and a single pass for a batch already in order (std's stable sort finds
+//! the runs that are sorted already). Sorting here rather than in the
+//! wheel keeps the wheel's insert O(1): keeping each slot sorted by exact
+//! deadline would make every insert walk its slot.
+//!
+//! The exact deadline is kept as nanoseconds from the origin, an `i64`
+//! (negative before the origin: a deadline may precede the reactor), in 8
+//! bytes where an `Instant` takes 16, on every pending timer. It saturates
+//! some 292 years from the origin; deadlines past that tie, and keep the
+//! wheel's order, by tick and then arming.
+//!
+//! A timer armed with a deadline that has already passed is no exception.
+//! If its tick is one the wheel has reached (an earlier `expire` was given
+//! a later time), the wheel takes it as due at once, after what is due
+//! already (the wheel's own "Order"), and the next `expire` hands it out;
+//! if not, it waits for its tick like any other. Either way the sort puts
+//! it in its deadline's place among the timers that expire with it: two
+//! late timers armed in the order `a` (1 ms ago), `b` (2 ms ago) fire `b`,
+//! `a`.
+//!
+//! A batch is everything due at one `expire`, which the loop calls in step
+//! 5 of every iteration that has a timer pending. So among the timers
+//! armed before a given `expire`, an earlier deadline never fires after a
+//! later one: if the later one is due, so is the earlier, whose tick is no
+//! later (a late one's tick, the wheel's now when it was armed, has been
+//! reached too). This is asyncio's rule, where each iteration moves every
+//! timer whose deadline has passed from its heap to the ready queue,
+//! earliest first; a timer takes its place in that order when it is
+//! armed, which for a `Sleep` is its first poll.
 
+#[cfg(test)]
+mod tests;
 mod wheel;
 
 use std::task::Waker;
@@ -29,13 +81,25 @@ const _: () = assert!(
     "a tick must divide a second"
 );
 
-/// The wheel, holding the waker of each pending timer, and its origin.
+/// The wheel, holding each pending timer, and its origin.
 #[derive(Debug)]
 pub(crate) struct Timers {
     /// Pending timers by deadline tick.
-    wheel: Wheel<Waker>,
+    wheel: Wheel<Timer>,
     /// The instant of tick 0.
     origin: Instant,
+    /// The timers of one `expire`, sorted there; kept for its allocation.
+    batch: Vec<Timer>,
+}
+
+/// One armed timer: what the wheel holds.
+#[derive(Debug)]
+struct Timer {
+    /// The exact deadline, in nanoseconds from the origin, negative before
+    /// it (the module's "Order"), which orders the timers of one batch.
+    deadline: i64,
+    /// Woken when the timer fires.
+    waker: Waker,
 }
 
 impl Timers {
@@ -44,13 +108,20 @@ impl Timers {
         Self {
             wheel: Wheel::new(),
             origin,
+            batch: Vec::new(),
         }
     }
 
     /// Arms a timer that wakes `waker` at `deadline` (not before).
     pub(crate) fn insert(&mut self, deadline: Instant, waker: Waker) -> TimerKey {
-        let tick = self.tick_at_or_after(deadline);
-        self.wheel.insert(tick, waker)
+        // One subtraction of instants gives both the tick and the exact
+        // deadline: each costs a few dozen instructions.
+        let (tick, deadline) = match deadline.checked_duration_since(self.origin) {
+            Some(since) => (tick_at_or_after(since), nanos(since)),
+            // A deadline before the reactor was made: due from tick 0.
+            None => (Tick(0), -nanos(self.origin.duration_since(deadline))),
+        };
+        self.wheel.insert(tick, Timer { deadline, waker })
     }
 
     /// Disarms a timer. Returns false if it already fired (or was cancelled).
@@ -62,7 +133,7 @@ impl Timers {
     /// timer already fired, which is how a `Sleep` learns it is over.
     pub(crate) fn set_waker(&mut self, key: TimerKey, waker: &Waker) -> bool {
         match self.wheel.get_mut(key) {
-            Some(current) => {
+            Some(Timer { waker: current, .. }) => {
                 if !current.will_wake(waker) {
                     current.clone_from(waker);
                 }
@@ -73,12 +144,16 @@ impl Timers {
     }
 
     /// Moves the waker of every timer due at `now` to `to_wake`, in order
-    /// of their deadline ticks, then insertion order.
+    /// of their exact deadlines, then of arming (the module's "Order").
     pub(crate) fn expire(&mut self, now: Instant, to_wake: &mut Vec<Waker>) {
-        let now = self.tick_at_or_before(now);
-        while let Some((_, waker)) = self.wheel.poll(now) {
-            to_wake.push(waker);
+        let now = tick_at_or_before(now.saturating_duration_since(self.origin));
+        while let Some((_, timer)) = self.wheel.poll(now) {
+            self.batch.push(timer);
         }
+        // Stable: equal deadlines keep the wheel's order, which is arming
+        // order within a tick.
+        self.batch.sort_by_key(|timer| timer.deadline);
+        to_wake.extend(self.batch.drain(..).map(|timer| timer.waker));
     }
 
     /// No later than the earliest deadline rounded up to its tick; `None` if
@@ -97,78 +172,37 @@ impl Timers {
     pub(crate) fn len(&self) -> usize {
         self.wheel.len()
     }
-
-    /// The first tick at or after `deadline`.
-    fn tick_at_or_after(&self, deadline: Instant) -> Tick {
-        let since = deadline.saturating_duration_since(self.origin);
-        // Milliseconds in u64 arithmetic: a u128 division of the nanosecond
-        // count would cost a library call on every timer armed.
-        let part = u64::from(since.subsec_nanos().div_ceil(NANOS_PER_TICK));
-        Tick(
-            since
-                .as_secs()
-                .saturating_mul(TICKS_PER_SEC)
-                .saturating_add(part),
-        )
-    }
-
-    /// The last tick at or before `now`.
-    fn tick_at_or_before(&self, now: Instant) -> Tick {
-        let since = now.saturating_duration_since(self.origin);
-        let part = u64::from(since.subsec_nanos() / NANOS_PER_TICK);
-        Tick(
-            since
-                .as_secs()
-                .saturating_mul(TICKS_PER_SEC)
-                .saturating_add(part),
-        )
-    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::task::Waker;
+/// The first tick at or after `since` from the origin.
+fn tick_at_or_after(since: Duration) -> Tick {
+    // Milliseconds in u64 arithmetic: a u128 division of the nanosecond
+    // count would cost a library call on every timer armed.
+    let part = u64::from(since.subsec_nanos().div_ceil(NANOS_PER_TICK));
+    Tick(
+        since
+            .as_secs()
+            .saturating_mul(TICKS_PER_SEC)
+            .saturating_add(part),
+    )
+}
 
-    #[test]
-    fn a_deadline_between_ticks_fires_at_the_next_tick() {
-        let origin = Instant::now();
-        let mut timers = Timers::new(origin);
-        let deadline = origin + Duration::from_micros(2_500);
-        timers.insert(deadline, Waker::noop().clone());
-        let mut woken = Vec::new();
-        // 2.9 ms is before the deadline's tick (3): nothing.
-        timers.expire(origin + Duration::from_micros(2_900), &mut woken);
-        assert!(woken.is_empty(), "fired before its deadline");
-        timers.expire(origin + Duration::from_millis(3), &mut woken);
-        assert_eq!(woken.len(), 1);
-    }
+/// The last tick at or before `since` from the origin.
+fn tick_at_or_before(since: Duration) -> Tick {
+    let part = u64::from(since.subsec_nanos() / NANOS_PER_TICK);
+    Tick(
+        since
+            .as_secs()
+            .saturating_mul(TICKS_PER_SEC)
+            .saturating_add(part),
+    )
+}
 
-    #[test]
-    fn next_deadline_is_the_deadline_rounded_up_to_a_tick() {
-        let origin = Instant::now();
-        let mut timers = Timers::new(origin);
-        let deadline = origin + Duration::from_micros(10_300);
-        timers.insert(deadline, Waker::noop().clone());
-        let next = timers.next_deadline().unwrap();
-        // The loop sleeps until this instant: not before the deadline, and
-        // less than a tick after it.
-        assert!(
-            next >= deadline && next < deadline + TICK,
-            "{next:?} vs {deadline:?}"
-        );
-    }
-
-    #[test]
-    fn deadlines_past_the_representable_range_do_not_overflow() {
-        let origin = Instant::now();
-        let mut timers = Timers::new(origin);
-        let far = origin + Duration::from_secs(u32::MAX as u64 * 1000);
-        let key = timers.insert(far, Waker::noop().clone());
-        assert!(timers.next_deadline().is_some_and(|next| next <= far));
-        let mut woken = Vec::new();
-        timers.expire(origin + Duration::from_secs(3600), &mut woken);
-        assert!(woken.is_empty());
-        assert!(timers.cancel(key));
-    }
+/// `span` in nanoseconds, saturating at `i64::MAX` (some 292 years).
+fn nanos(span: Duration) -> i64 {
+    let nanos = span
+        .as_secs()
+        .saturating_mul(1_000_000_000)
+        .saturating_add(u64::from(span.subsec_nanos()));
+    i64::try_from(nanos).unwrap_or(i64::MAX)
 }

@@ -78,18 +78,35 @@
 //! # Order
 //!
 //! `poll` yields entries by deadline, and equal deadlines by insertion (a
-//! sequence number given by `insert`). The **due list** holds every entry
-//! whose deadline is at or before `elapsed`, sorted by (deadline, sequence
-//! number); `poll` drains it before it moves `elapsed` again. An entry is
-//! put into it by walking back from its tail, past the entries that sort
-//! after it. That walk is what keeps the order, whatever order entries
-//! arrive in: a past-due `insert` may overtake entries already due.
+//! sequence number given by `insert`). A deadline the wheel has already
+//! reached when the entry is inserted (at or before `elapsed`) counts as
+//! `elapsed` itself: the entry is due at once, and is stored, and reported
+//! by `poll`, with `elapsed` as its deadline. So a late entry comes after
+//! every entry already due, whatever its own deadline.
 //!
-//! Entries of one slot are in sequence order anyway, so emptying a slot
-//! into the due list walks nowhere: a level-`L` slot receives cascaded
-//! entries only at the instant `elapsed` enters its `64^(L+1)`-tick block,
-//! all at once from one earlier-ordered bucket, and direct inserts only
-//! after that, with later numbers. (The tests check every slot for it.)
+//! The **due list** holds the entries due at `elapsed`; `poll` drains it
+//! before it moves `elapsed` again, so all of them have `elapsed` as their
+//! deadline, and the list only has to keep insertion order. It does so by
+//! appending: an emptied slot is appended while the due list is empty,
+//! and late inserts come after, with later numbers. For that, the entries
+//! of one slot must be in sequence order, and they are: a level-`L` slot
+//! receives cascaded entries only at the instant `elapsed` enters its
+//! `64^(L+1)`-tick block, all at once from one earlier-ordered bucket, and
+//! direct inserts only after that, with later numbers. The overflow list
+//! is in sequence order too: inserts append to it, and when it is linked
+//! in again, the entries that stay are appended in their old order before
+//! any later insert. (The tests check every list.)
+//!
+//! Why late entries do not keep their own deadline: a due list sorted by
+//! deadline would have each late insert walk back past the entries that
+//! sort after it, O(k) per insert and O(k²) for `k` late inserts in
+//! reverse order. The wheel's job is to say what is due; a finer order
+//! among due entries is its user's. A tick is also the wheel's
+//! resolution, so the entries of one tick come out in insertion order.
+//! The runtime's timers want the order of their exact deadlines, late
+//! ones included: `Timers` (`timer/mod.rs`) keeps each timer's exact
+//! deadline in the value and sorts every batch it takes from the wheel,
+//! which leaves `insert` O(1).
 //!
 //! # Beyond the top level
 //!
@@ -111,11 +128,10 @@
 //! # Complexity
 //!
 //! `insert` and `cancel` are O(1): a slab slot and a doubly linked list
-//! (links are slab indices) per slot. The exception is a past-due `insert`
-//! whose deadline is earlier than entries already waiting in the due list,
-//! which walks back past them. `poll` costs O(levels) to find the next
-//! slot, and every entry moves down at most once per level (plus once per
-//! overflow visit), so O(1) amortized per entry fired.
+//! (links are slab indices) per slot, and a late insert is appended to the
+//! due list. `poll` costs O(levels) to find the next slot, and every entry
+//! moves down at most once per level (plus once per overflow visit), so
+//! O(1) amortized per entry fired.
 
 #[cfg(test)]
 mod tests;
@@ -159,7 +175,8 @@ pub(crate) struct TimerKey {
 ///   deadline and `elapsed`: the due list, a slot, or the overflow list.
 /// - Every occupied slot and the overflow bucket start after `elapsed`.
 /// - A level's `occupied` bit is set iff its slot's list is non-empty.
-/// - The due list is sorted by (deadline, sequence number).
+/// - Every entry of the due list has `elapsed` as its deadline, and the
+///   list is in sequence order.
 /// - `overflow_floor` is at most every overflow deadline, and `u64::MAX`
 ///   while the overflow list is empty.
 pub(crate) struct Wheel<T> {
@@ -167,7 +184,7 @@ pub(crate) struct Wheel<T> {
     entries: Slab<Entry<T>>,
     /// The six levels, finest first.
     levels: [Level; LEVELS],
-    /// Entries whose deadline is at or before `elapsed`, in firing order.
+    /// Entries due at `elapsed` (their deadline), in firing order.
     due: List,
     /// Entries whose deadline lies in a later epoch than `elapsed`.
     overflow: List,
@@ -185,7 +202,8 @@ pub(crate) struct Wheel<T> {
 struct Entry<T> {
     /// What the caller stored; handed back by `poll` or `cancel`.
     value: T,
-    /// The tick at which the entry is due.
+    /// The tick at which the entry is due: the deadline it was inserted
+    /// with, or `elapsed` then if that was later.
     deadline: Tick,
     /// Insertion order: breaks ties between equal deadlines.
     seq: u64,
@@ -282,13 +300,15 @@ impl<T> Wheel<T> {
     }
 
     /// Stores `value` until `deadline`. A deadline at or before
-    /// [`elapsed`](Self::elapsed) is allowed: the entry is due at once.
+    /// [`elapsed`](Self::elapsed) is allowed: the entry is due at once,
+    /// after the entries already due, with `elapsed` as its deadline (the
+    /// module's "Order").
     pub(crate) fn insert(&mut self, deadline: Tick, value: T) -> TimerKey {
         let seq = self.next_seq;
         self.next_seq += 1;
         let index = self.entries.insert(Entry {
             value,
-            deadline,
+            deadline: deadline.max(self.elapsed),
             seq,
             prev: None,
             next: None,
@@ -316,11 +336,11 @@ impl<T> Wheel<T> {
     /// When [`poll`](Self::poll) next has work to do; `None` iff empty.
     ///
     /// Never after the earliest deadline. It *is* the earliest deadline when
-    /// that entry is on level 0 or already due (then it is the entry's own
-    /// deadline, at or before `elapsed`: the caller must not sleep). Else it
-    /// is the start of the earliest slot, where entries cascade, or for the
-    /// overflow list the start of the floor's epoch. Progress: once `poll`
-    /// at this tick is drained, something fired or this moved later.
+    /// that entry is on level 0 or already due (then it is `elapsed`: the
+    /// caller must not sleep). Else it is the start of the earliest slot,
+    /// where entries cascade, or for the overflow list the start of the
+    /// floor's epoch. Progress: once `poll` at this tick is drained,
+    /// something fired or this moved later.
     pub(crate) fn next_deadline(&self) -> Option<Tick> {
         match self.due.head {
             Some(index) => Some(self.entries[index].deadline),
@@ -417,7 +437,7 @@ impl<T> Wheel<T> {
     fn link(&mut self, index: usize) {
         let deadline = self.entries[index].deadline;
         match place_of(deadline, self.elapsed) {
-            Place::Due => self.due.insert_in_order(&mut self.entries, index),
+            Place::Due => self.due.push_back(&mut self.entries, index),
             Place::Slot { level, slot } => {
                 let level = &mut self.levels[level];
                 level.occupied |= 1 << slot;
@@ -471,15 +491,6 @@ impl<T> fmt::Debug for Wheel<T> {
     }
 }
 
-// ===== impl Entry =====
-
-impl<T> Entry<T> {
-    /// The key the wheel's order sorts by: deadline, then insertion.
-    fn order(&self) -> (Tick, u64) {
-        (self.deadline, self.seq)
-    }
-}
-
 // ===== impl Level =====
 
 impl Level {
@@ -506,42 +517,13 @@ impl List {
 
     /// Appends an unlinked entry.
     fn push_back<T>(&mut self, entries: &mut Slab<Entry<T>>, index: usize) {
-        self.insert_after(entries, self.tail, index);
-    }
-
-    /// Inserts an unlinked entry after the last entry that sorts before it
-    /// by `Entry::order`, searching from the tail: new entries usually
-    /// sort last, so the walk usually stops at once.
-    fn insert_in_order<T>(&mut self, entries: &mut Slab<Entry<T>>, index: usize) {
-        let order = entries[index].order();
-        let mut after = self.tail;
-        while let Some(later) = after.filter(|&at| entries[at].order() > order) {
-            after = entries[later].prev;
-        }
-        self.insert_after(entries, after, index);
-    }
-
-    /// Inserts an unlinked entry after `after`, or at the front if `None`.
-    fn insert_after<T>(
-        &mut self,
-        entries: &mut Slab<Entry<T>>,
-        after: Option<usize>,
-        index: usize,
-    ) {
-        let following = match after {
-            Some(at) => entries[at].next,
-            None => self.head,
-        };
-        entries[index].prev = after;
-        entries[index].next = following;
-        match after {
+        entries[index].prev = self.tail;
+        entries[index].next = None;
+        match self.tail {
             Some(at) => entries[at].next = Some(index),
             None => self.head = Some(index),
         }
-        match following {
-            Some(at) => entries[at].prev = Some(index),
-            None => self.tail = Some(index),
-        }
+        self.tail = Some(index);
     }
 
     /// Unlinks an entry of this list, in O(1) thanks to the back links.

@@ -174,8 +174,15 @@ impl UnixStream {
 
     /// Shuts down the reading side, the writing side (a half-close), or
     /// both. Shown in [`UnixStream`'s example](UnixStream#examples).
+    ///
+    /// # Errors
+    ///
+    /// Returns what `shutdown(2)` reports, except `NotConnected`, which
+    /// says the connection is gone already and becomes `Ok`
+    /// ([`net`](crate::net), "Faults"). Linux never reports it for a Unix
+    /// stream; macOS and the BSDs may, once the peer has closed.
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.inner.get_ref().shutdown(how)
+        net::shutdown(&self.inner, how)
     }
 
     /// The address of the peer, shown in

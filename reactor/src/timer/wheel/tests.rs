@@ -13,7 +13,8 @@ fn drain<T>(wheel: &mut Wheel<T>, now: u64) -> Vec<(u64, T)> {
 }
 
 /// Walks every list and checks the invariants written on [`Wheel`], and that
-/// each slot's list is in sequence order (the module docs argue it is).
+/// each slot's list and the overflow list are in sequence order (the module
+/// docs argue they are).
 fn assert_invariants<T>(wheel: &Wheel<T>) {
     let mut seen = 0;
     let mut walk = |list: &List, place: Place| -> Vec<(Tick, u64)> {
@@ -24,7 +25,7 @@ fn assert_invariants<T>(wheel: &Wheel<T>) {
             let entry = &wheel.entries[index];
             assert_eq!(entry.prev, prev, "broken back link");
             assert_eq!(place_of(entry.deadline, wheel.elapsed), place);
-            orders.push(entry.order());
+            orders.push((entry.deadline, entry.seq));
             prev = Some(index);
             cursor = entry.next;
         }
@@ -33,7 +34,15 @@ fn assert_invariants<T>(wheel: &Wheel<T>) {
         orders
     };
     let due = walk(&wheel.due, Place::Due);
-    assert!(due.is_sorted(), "due list out of order: {due:?}");
+    assert!(
+        due.iter().all(|&(deadline, _)| deadline == wheel.elapsed),
+        "a due entry not at {:?}: {due:?}",
+        wheel.elapsed
+    );
+    assert!(
+        due.is_sorted_by_key(|&(_, seq)| seq),
+        "due list out of order: {due:?}"
+    );
     for (level, slots) in wheel.levels.iter().enumerate() {
         for (slot, list) in slots.slots.iter().enumerate() {
             let orders = walk(list, Place::Slot { level, slot });
@@ -50,6 +59,10 @@ fn assert_invariants<T>(wheel: &Wheel<T>) {
         overflow
             .iter()
             .all(|&(deadline, _)| wheel.overflow_floor <= deadline)
+    );
+    assert!(
+        overflow.is_sorted_by_key(|&(_, seq)| seq),
+        "overflow list out of order: {overflow:?}"
     );
     if overflow.is_empty() {
         assert_eq!(wheel.overflow_floor, Tick(u64::MAX));
@@ -83,16 +96,24 @@ fn equal_deadlines_fire_in_insertion_order() {
     wheel.insert(Tick(deadline), "direct");
     assert_invariants(&wheel);
 
-    // Mid-drain, past-due inserts sort among the due entries by deadline.
+    // Mid-drain, past-due inserts queue behind the entries already due,
+    // with the wheel's now as their deadline.
     assert_eq!(
         wheel.poll(Tick(deadline + 1)),
         Some((Tick(deadline), "early"))
     );
     wheel.insert(Tick(deadline), "late");
     wheel.insert(Tick(deadline - 1), "earlier");
+    assert_invariants(&wheel);
     let rest = drain(&mut wheel, deadline + 1);
-    let names: Vec<_> = rest.iter().map(|&(_, name)| name).collect();
-    assert_eq!(names, ["earlier", "middle", "direct", "late", "after"]);
+    let expected = [
+        (deadline, "middle"),
+        (deadline, "direct"),
+        (deadline, "late"),
+        (deadline, "earlier"),
+        (deadline + 1, "after"),
+    ];
+    assert_eq!(rest, expected);
 }
 
 #[test]
@@ -116,17 +137,18 @@ fn never_fires_before_deadline() {
 }
 
 #[test]
-fn past_due_insert_fires_on_next_poll() {
+fn past_due_inserts_fire_on_next_poll_in_insertion_order() {
     let mut wheel = Wheel::new();
     wheel.insert(Tick(500), "future");
     assert_eq!(drain(&mut wheel, 100), []);
     wheel.insert(Tick(100), "now");
     wheel.insert(Tick(50), "past");
     wheel.insert(Tick(0), "origin");
-    assert_eq!(wheel.next_deadline(), Some(Tick(0)));
+    // Each counts as due at the wheel's now, 100.
+    assert_eq!(wheel.next_deadline(), Some(Tick(100)));
     // A `now` before `elapsed` counts as `elapsed`: time never goes back.
     let fired = drain(&mut wheel, 7);
-    assert_eq!(fired, [(0, "origin"), (50, "past"), (100, "now")]);
+    assert_eq!(fired, [(100, "now"), (100, "past"), (100, "origin")]);
     assert_eq!(wheel.elapsed(), Tick(100));
     // 500 waits on level 1, in the slot that starts at 7 * 64.
     assert_eq!(wheel.next_deadline(), Some(Tick(448)));
@@ -212,7 +234,7 @@ fn huge_deadlines_do_not_overflow() {
     // At the end of time every deadline is past due, and still fires.
     wheel.insert(Tick(u64::MAX), 1);
     wheel.insert(Tick(3), 2);
-    assert_eq!(drain(&mut wheel, 0), [(3, 2), (u64::MAX, 1)]);
+    assert_eq!(drain(&mut wheel, 0), [(u64::MAX, 1), (u64::MAX, 2)]);
 }
 
 #[test]

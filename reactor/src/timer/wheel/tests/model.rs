@@ -1,7 +1,8 @@
 //! The wheel against a model: seeded random operations (inserts at every
 //! kind of deadline, cancels, lookups, polls at every kind of `now`,
 //! restarts near the end of time), each answer compared with a `BTreeMap`
-//! keyed by (deadline, insertion number), and the wheel's invariants
+//! keyed by (deadline, insertion number), where a deadline already reached
+//! at the insert counts as the wheel's now then, and the wheel's invariants
 //! checked along the way. A failure prints the seed and the step, which
 //! replay it exactly.
 
@@ -40,7 +41,8 @@ impl Rng {
 struct Handle {
     /// The wheel's key for it.
     key: TimerKey,
-    /// Its deadline.
+    /// Its deadline, as the wheel stores it: no earlier than the wheel's
+    /// now when it was inserted.
     deadline: Tick,
     /// The model's insertion number, also the first half of the value.
     seq: u64,
@@ -247,9 +249,15 @@ impl Run {
             Op::Insert { deadline } => {
                 let seq = self.next_seq;
                 self.next_seq += 1;
+                // A deadline already reached is due now, after what is due.
+                let stored = deadline.max(self.wheel.elapsed());
                 let key = self.wheel.insert(deadline, (seq, 0));
-                self.model.insert((deadline, seq), 0);
-                self.live.push(Handle { key, deadline, seq });
+                self.model.insert((stored, seq), 0);
+                self.live.push(Handle {
+                    key,
+                    deadline: stored,
+                    seq,
+                });
             }
             Op::Cancel { handle } => {
                 let payload = self.model.remove(&(handle.deadline, handle.seq));

@@ -1,0 +1,135 @@
+//! Tests of `Timers`: the rounding of instants to ticks, and the order in
+//! which timers fire.
+
+use super::*;
+use std::sync::{Arc, Mutex};
+use std::task::{Wake, Waker};
+
+/// A waker that writes its name into a shared log when woken.
+struct Named(char, Arc<Mutex<Vec<char>>>);
+
+impl Wake for Named {
+    fn wake(self: Arc<Self>) {
+        self.1.lock().unwrap().push(self.0);
+    }
+}
+
+/// Timers whose wakers log their names, with times in microseconds
+/// after the origin.
+struct Fixture {
+    timers: Timers,
+    log: Arc<Mutex<Vec<char>>>,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        Fixture {
+            timers: Timers::new(Instant::now()),
+            log: Arc::default(),
+        }
+    }
+
+    /// Arms one timer per (name, deadline), in the order given; a
+    /// negative deadline lies before the origin.
+    fn arm(&mut self, armed: &[(char, i64)]) {
+        for &(name, us) in armed {
+            let waker = Waker::from(Arc::new(Named(name, self.log.clone())));
+            let span = Duration::from_micros(us.unsigned_abs());
+            let origin = self.timers.origin;
+            let deadline = if us < 0 { origin - span } else { origin + span };
+            self.timers.insert(deadline, waker);
+        }
+    }
+
+    /// Expires the timers due at `now` and returns the names of those
+    /// that fired, in the order their wakers came out.
+    fn expire(&mut self, now: u64) -> Vec<char> {
+        let mut woken = Vec::new();
+        let now = self.timers.origin + Duration::from_micros(now);
+        self.timers.expire(now, &mut woken);
+        woken.into_iter().for_each(Waker::wake);
+        std::mem::take(&mut *self.log.lock().unwrap())
+    }
+}
+
+#[test]
+fn timers_of_one_tick_fire_by_deadline_then_arming_order() {
+    let mut fixture = Fixture::new();
+    // Ticks 3 (2 ms < deadline <= 3 ms) and 4, armed out of order.
+    let armed = [
+        ('d', 2_900),
+        ('e', 3_200),
+        ('a', 2_100),
+        ('c', 2_900),
+        ('b', 2_500),
+    ];
+    fixture.arm(&armed);
+    let order = fixture.expire(4_000);
+    assert_eq!(order, ['a', 'b', 'd', 'c', 'e'], "armed {armed:?}");
+}
+
+#[test]
+fn late_timers_fire_at_the_next_expire_in_deadline_order() {
+    let mut fixture = Fixture::new();
+    fixture.arm(&[('z', 10_500)]);
+    assert_eq!(fixture.expire(10_000), []);
+    // Armed after the wheel reached 10 ms: all but `y` have passed.
+    let armed = [('c', 5_000), ('a', 1_000), ('y', 10_200), ('b', 3_000)];
+    fixture.arm(&armed);
+    // Nothing has moved the clock: the late ones are due all the same.
+    assert_eq!(fixture.expire(10_000), ['a', 'b', 'c'], "armed {armed:?}");
+    fixture.arm(&[('x', 9_000)]);
+    assert_eq!(fixture.expire(11_000), ['x', 'y', 'z']);
+}
+
+#[test]
+fn deadlines_before_the_origin_keep_their_order() {
+    // A deadline may precede the reactor itself; all of these are in
+    // tick 0, and the exact deadlines still order them.
+    let mut fixture = Fixture::new();
+    let armed = [('c', -1_000), ('a', -3_000), ('d', 0), ('b', -2_000)];
+    fixture.arm(&armed);
+    assert_eq!(fixture.expire(0), ['a', 'b', 'c', 'd'], "armed {armed:?}");
+}
+
+#[test]
+fn a_deadline_between_ticks_fires_at_the_next_tick() {
+    let origin = Instant::now();
+    let mut timers = Timers::new(origin);
+    let deadline = origin + Duration::from_micros(2_500);
+    timers.insert(deadline, Waker::noop().clone());
+    let mut woken = Vec::new();
+    // 2.9 ms is before the deadline's tick (3): nothing.
+    timers.expire(origin + Duration::from_micros(2_900), &mut woken);
+    assert!(woken.is_empty(), "fired before its deadline");
+    timers.expire(origin + Duration::from_millis(3), &mut woken);
+    assert_eq!(woken.len(), 1);
+}
+
+#[test]
+fn next_deadline_is_the_deadline_rounded_up_to_a_tick() {
+    let origin = Instant::now();
+    let mut timers = Timers::new(origin);
+    let deadline = origin + Duration::from_micros(10_300);
+    timers.insert(deadline, Waker::noop().clone());
+    let next = timers.next_deadline().unwrap();
+    // The loop sleeps until this instant: not before the deadline, and
+    // less than a tick after it.
+    assert!(
+        next >= deadline && next < deadline + TICK,
+        "{next:?} vs {deadline:?}"
+    );
+}
+
+#[test]
+fn deadlines_past_the_representable_range_do_not_overflow() {
+    let origin = Instant::now();
+    let mut timers = Timers::new(origin);
+    let far = origin + Duration::from_secs(u32::MAX as u64 * 1000);
+    let key = timers.insert(far, Waker::noop().clone());
+    assert!(timers.next_deadline().is_some_and(|next| next <= far));
+    let mut woken = Vec::new();
+    timers.expire(origin + Duration::from_secs(3600), &mut woken);
+    assert!(woken.is_empty());
+    assert!(timers.cancel(key));
+}
