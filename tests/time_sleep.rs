@@ -152,3 +152,16 @@ fn a_dropped_sleep_disarms_its_timer() {
     // One park normally; a few more are allowed for wheel slot boundaries.
     assert!(parks <= 3, "{parks} parks");
 }
+
+/// `time::now` is the loop's clock (asyncio's `loop.time()`): `Instant`'s
+/// clock, read through the loop, never going back.
+#[test]
+fn now_reads_the_loop_clock_and_never_goes_back() {
+    tether::run(async {
+        let before = std::time::Instant::now();
+        let now = tether::time::now();
+        assert!(now >= before);
+        tether::time::sleep(std::time::Duration::from_millis(2)).await;
+        assert!(tether::time::now() >= now + std::time::Duration::from_millis(2));
+    });
+}

@@ -490,13 +490,14 @@ impl Reactor {
     }
 
     /// The loop's latest clock reading, as given to
-    /// [`fire_timers`](Reactor::fire_timers): never ahead of the real clock
-    /// as long as `fire_timers` is given clock readings, as the executor
-    /// does, and as fresh as the last iteration that had a timer pending.
-    /// A deadline at or before it has certainly passed. The timer wheel
-    /// keeps the same reading, rounded down to its 1 ms tick, as its own
-    /// now: a timer armed with a deadline at or before that is due at
-    /// once, in the next `fire_timers`.
+    /// [`fire_timers`](Reactor::fire_timers) or read by
+    /// [`time::now`](crate::time::now): never ahead of the real clock as
+    /// long as `fire_timers` is given clock readings, as the executor does,
+    /// and as fresh as the last iteration that had a timer pending, or the
+    /// last `time::now`. A deadline at or before it has certainly passed.
+    /// The timer wheel keeps the reading of the last `fire_timers`, rounded
+    /// down to its 1 ms tick, as its own now: a timer armed with a deadline
+    /// at or before that is due at once, in the next `fire_timers`.
     ///
     /// # Examples
     ///
@@ -519,6 +520,15 @@ impl Reactor {
     /// ```
     pub fn now(&self) -> Instant {
         self.now.get()
+    }
+
+    /// Reads the clock and keeps the reading as the loop's latest (what
+    /// [`now`](Reactor::now) returns from then on), unless it already has a
+    /// later one: [`time::now`](crate::time::now).
+    pub(crate) fn read_clock(&self) -> Instant {
+        let now = Instant::now().max(self.now.get());
+        self.now.set(now);
+        now
     }
 
     /// When the loop next needs to run [`fire_timers`](Reactor::fire_timers):

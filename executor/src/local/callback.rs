@@ -67,7 +67,9 @@ pub fn call_soon<F: FnOnce() + 'static>(f: F) -> CallbackHandle {
 ///
 /// asyncio: `loop.call_later(delay, callback)`.
 ///
-/// Callbacks due at the same tick run in the order they were scheduled.
+/// Callbacks run in deadline order, and equal deadlines in the order they
+/// were scheduled. The timer is armed when the callback's task first runs,
+/// in the loop's next run step.
 ///
 /// # Panics
 ///

@@ -8,6 +8,7 @@
 //! | [`sleep`](fn@sleep), [`sleep_until`] | `asyncio.sleep` |
 //! | [`timeout`](fn@timeout), [`timeout_at`] | `asyncio.wait_for`, `asyncio.timeout` |
 //! | [`interval`](fn@interval), [`interval_at`] | a `while True: ...; await asyncio.sleep(p)` loop, without the drift |
+//! | [`now`] | `loop.time()` |
 //!
 //! ```
 //! use std::future::pending;
@@ -60,10 +61,12 @@
 //!   a `Sleep` that has to consult the loop (see [`Sleep`]'s panics) panics
 //!   outside a tether loop, with a message saying so.
 
+mod clock;
 mod interval;
 mod sleep;
 mod timeout;
 
+pub use clock::now;
 pub use interval::{Interval, MissedTickBehavior, interval, interval_at};
 pub use sleep::{Sleep, sleep, sleep_until};
 pub use timeout::{Elapsed, timeout, timeout_at};
