@@ -346,9 +346,15 @@ impl<T> ThreadFuture<T> {
     /// # }
     /// ```
     pub fn detach(mut self) {
+        self.let_go(Gone::Detached);
+    }
+
+    /// This `ThreadFuture` goes without having taken the outcome: a job's
+    /// `Unread` decides what that means. Tasks and completers need nothing.
+    fn let_go(&mut self, gone: Gone) {
         if let Work::Job { unread } = &mut self.work {
             if let Some(unread) = unread.take() {
-                unread(Gone::Detached);
+                unread(gone);
             }
         }
     }
@@ -424,11 +430,7 @@ impl<T> Future for ThreadFuture<T> {
 
 impl<T> Drop for ThreadFuture<T> {
     fn drop(&mut self) {
-        if let Work::Job { unread } = &mut self.work {
-            if let Some(unread) = unread.take() {
-                unread(Gone::Dropped);
-            }
-        }
+        self.let_go(Gone::Dropped);
     }
 }
 

@@ -39,7 +39,7 @@
 //! | 6 | `core/shared.rs`: `LoopWakeup::notify` → `reactor/src/wakeup/mod.rs`: `Wakeup::wake` → `wakeup/eventfd.rs`: `Eventfd::wake` | one 8-byte `write` to `L`'s eventfd (on Linux; `polling`'s notifier elsewhere) |
 //! | 7 | on `L`: `core/run_loop.rs`: `Core::poll_reactor` → `Core::react` → `reactor/src/reactor.rs`: `Reactor::react` | the eventfd's edge ends `L`'s `epoll_wait`; `Reactor::dispatch` passes over the wakeup's event, whose only job was to end the wait |
 //! | 8 | `run_loop.rs`: `Core::poll_reactor` → `Inject::transition_to_awake` | `PARKED -> EMPTY` fails, because the word is `NOTIFIED`; it stays so for the drain |
-//! | 9 | `run_loop.rs`: `Core::run_once`, step 4 → `Inject::drain` → `core/mod.rs`: `Core::accept` | an Acquire swap writes `EMPTY` (it pairs with the swap of hop 4, so `W`'s push is visible), then the queued items are popped; `Injected::Task` goes to the back of the ready queue (`core/ready_queue.rs`: `ReadyQueue::push`) |
+//! | 9 | `run_loop.rs`: `Core::run_once`, step 4 → `core/mod.rs`: `Core::take_injected` → `Inject::drain` → `Core::accept` | an Acquire swap writes `EMPTY` (it pairs with the swap of hop 4, so `W`'s push is visible), then the queued items are popped; `Injected::Task` goes to the back of the ready queue (`core/ready_queue.rs`: `ReadyQueue::push`) |
 //! | 10 | `run_loop.rs`: `Core::run_once`, step 6 → `ReadyQueue::pop` → `core/mod.rs`: `Core::run` → `task/mod.rs`: [`TaskRef::run`] | in FIFO order, `T`'s turn comes; `transition_to_running` clears `SCHEDULED` and sets `RUNNING` in a compare-exchange whose Acquire pairs with hop 2's Release, so the poll sees whatever `W` did before it woke `T` |
 //! | 11 | `raw.rs`: `TaskRef::poll` → `TaskCell::poll`, through the vtable | `T`'s future is polled in place; it finds what `W` provided |
 //!
@@ -48,8 +48,10 @@
 //! puts `T` at the back of the ready queue. A wake on `L`'s own thread,
 //! inside the loop (a task waking another, a timer, an I/O event), takes a
 //! shorter path: hop 3 finds `L` current and `Core::schedule` pushes the
-//! entry into the ready queue; hops 4 to 9 never happen, and the only
-//! atomic operation is the state word's.
+//! entry into the ready queue, after the relaxed load with which every
+//! local submission first takes what other threads sent (step 4, see
+//! `core/run_loop.rs`, "One queue"); hops 4 to 9 never happen, and no
+//! atomic read-modify-write is made but the state word's.
 //!
 //! # The life of an I/O read that would block
 //!
@@ -126,8 +128,8 @@ pub(crate) fn wake_by_val(task: TaskRef) {
 /// Queues a task that a transition just scheduled; `task` is the queue
 /// entry's reference.
 fn schedule(task: TaskRef) {
-    // On the task's own loop, inside the loop: the ready queue, no atomics
-    // beyond the state word's.
+    // On the task's own loop, inside the loop: the ready queue, with no
+    // atomic read-modify-write beyond the state word's.
     let Err(task) = core::push_ready_if_local(task) else {
         return;
     };
