@@ -77,6 +77,7 @@ use std::time::{Duration, Instant};
 
 use polling::{Event, Events, Poller};
 
+use crate::net::{Lookup, Resolving};
 use crate::source_table::SourceTable;
 use crate::timer::Timers;
 use crate::wakeup::{WAKEUP_KEY, Wakeup};
@@ -137,7 +138,13 @@ pub struct Reactor {
     to_wake: RefCell<Vec<Waker>>,
     /// How other threads end `react`'s wait.
     wakeup: Wakeup,
+    /// Where host names are looked up (see [`Reactor::set_resolver`]);
+    /// `None` looks them up on the loop thread.
+    resolver: RefCell<Option<Rc<Resolver>>>,
 }
+
+/// A resolver: takes a lookup, returns the future of its answer.
+type Resolver = dyn Fn(Lookup) -> Resolving;
 
 /// How long [`Reactor::react`] may wait for an event.
 ///
@@ -257,6 +264,7 @@ impl Reactor {
             now: Cell::new(origin),
             to_wake: RefCell::new(Vec::new()),
             wakeup,
+            resolver: RefCell::new(None),
         }))
     }
 
@@ -299,6 +307,31 @@ impl Reactor {
     pub fn enter(self: &Rc<Self>) -> EnterGuard {
         let previous = CURRENT.with(|current| current.replace(Some(self.clone())));
         EnterGuard { previous }
+    }
+
+    /// Sets where the sockets of this reactor look host names up:
+    /// `resolver` gets each [`Lookup`] and returns a future, polled on the
+    /// loop, of its answer. Replaces the resolver set before.
+    ///
+    /// The system resolver blocks, so a resolver runs it on another thread;
+    /// the executor sets one that runs it on the loop's blocking pool. A
+    /// reactor with no resolver runs each lookup on its own thread, where
+    /// the socket asks for it, blocking it meanwhile, as std does. See
+    /// [the module docs of `net`](crate::net#name-resolution) and
+    /// [`Lookup`'s example](Lookup#examples).
+    pub fn set_resolver(&self, resolver: impl Fn(Lookup) -> Resolving + 'static) {
+        *self.resolver.borrow_mut() = Some(Rc::new(resolver));
+    }
+
+    /// The future of `lookup`'s answer, from the resolver, or, with none
+    /// set, the answer itself, looked up here.
+    pub(crate) fn resolve(&self, lookup: Lookup) -> Resolving {
+        // Cloned out, so that a resolver may use the reactor.
+        let resolver = self.resolver.borrow().clone();
+        match resolver {
+            Some(resolver) => resolver(lookup),
+            None => Box::pin(std::future::ready(lookup.run())),
+        }
     }
 
     /// A handle that wakes this reactor's `react` from any thread, shown in

@@ -129,11 +129,6 @@ impl Core {
         std::ptr::eq(&*self.shared, shared)
     }
 
-    /// The threads for blocking work.
-    pub(crate) fn blocking_pool(&self) -> &BlockingPool {
-        &self.shared.pool
-    }
-
     /// Creates a task for `future` and queues it. Its references: the one
     /// returned, the task list's, and the ready queue's. `spawned_at` is the
     /// caller of the public function that spawned it.

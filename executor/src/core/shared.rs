@@ -129,6 +129,11 @@ impl Shared {
         thread::current().id() == self.loop_thread
     }
 
+    /// The threads for blocking work.
+    pub(crate) fn blocking_pool(&self) -> &BlockingPool {
+        &self.pool
+    }
+
     /// Whether debug mode is on.
     pub(crate) fn is_debug(&self) -> bool {
         self.debug

@@ -15,6 +15,7 @@ use crate::observe::{
     DEFAULT_SLOW_CALLBACK, DebugMode, Exception, ExceptionHandler, SlowCallback,
     SlowCallbackHandler, debug_from_env, default_handler, default_slow_callback_handler,
 };
+use crate::remote::resolver;
 
 // ===== impl Runtime =====
 
@@ -402,7 +403,15 @@ impl Builder {
                 .unwrap_or_else(|| Box::new(default_slow_callback_handler));
             DebugMode::new(self.slow_callback_duration, on_slow_callback)
         });
-        let core = Core::new(reactor, on_exception, pool, self.shutdown_timeout, debug);
+        let core = Core::new(
+            reactor.clone(),
+            on_exception,
+            pool,
+            self.shutdown_timeout,
+            debug,
+        );
+        // Host names are looked up on the blocking pool, not on the loop.
+        reactor.set_resolver(resolver(core.shared()));
         Ok(Runtime::from_core(Rc::new(core)))
     }
 }

@@ -52,7 +52,8 @@
 //!   a success. (Go's `net/http` server does the same.)
 //! - **Connect.** A refused connection is `ConnectionRefused`. The connect
 //!   itself never blocks (std has no non-blocking connect; tether makes the
-//!   socket itself); resolving a hostname does, as the next section says.
+//!   socket itself), nor does resolving a host name, as the next section
+//!   says.
 //! - **Shutting down a connection that is gone.** Once the peer has reset
 //!   a TCP connection, the socket is no longer connected, and `shutdown(2)`
 //!   says `NotConnected` whichever side it is asked to shut (macOS and the
@@ -71,23 +72,31 @@
 //! # Name resolution
 //!
 //! `connect` and `bind`, and `UdpSocket::send_to` for its target, accept
-//! anything `ToSocketAddrs` accepts, and resolve it with std's
-//! `to_socket_addrs`, on the loop thread, before the first address is tried.
-//! An address that is already an IP costs nothing. A hostname goes to the
-//! system resolver, which blocks: while it reads the hosts file or waits
-//! for a DNS answer, nothing else on the loop runs (no task, timer or
-//! callback), for as long as the resolver takes, up to its own timeout when
-//! a server does not answer. It runs there because this crate has no other
-//! thread to give it to: the blocking pool belongs to the executor, which
-//! is built on this crate, not under it. A program that connects by name
-//! and cannot stall its loop resolves the name on the pool itself
-//! (`tether::spawn_blocking`) and passes the addresses it gets.
+//! a [`ToSocketAddrs`], tether's own: an address such as `"127.0.0.1:80"`
+//! or `(ip, port)` resolves on the spot, with no thread and no system
+//! call; a host name (`"example.com:80"`, `("localhost", 8080)`) goes to
+//! the system resolver, which blocks, so it is looked up on the loop's
+//! blocking pool (as asyncio's `getaddrinfo` runs in the default executor)
+//! while the loop runs on. The first address that works is used, in the
+//! order the resolver gives them. Why the trait is tether's own, and how
+//! this crate reaches a pool that belongs to the executor built on it, is
+//! in `net/addr.rs`.
+//!
+//! A lookup waiting in the pool's queue is taken out of it when the
+//! operation that asked for it is dropped (a `connect` under a `timeout`
+//! that expired); one that has begun runs to its end on its pool thread,
+//! since the system resolver cannot be interrupted. `send_to` resolves its
+//! target on every call, as std's does: a program sending many datagrams
+//! to a named host resolves it once and sends to the address.
 
 // The socket modules reach the macros below by path (`super::stream_io!`),
 // so these lines need not come after them.
+mod addr;
 mod tcp;
 mod udp;
 mod unix;
+
+pub use addr::{Lookup, Resolving, ToSocketAddrs};
 
 pub use tcp::{TcpListener, TcpStream};
 pub use udp::UdpSocket;
@@ -95,7 +104,7 @@ pub use unix::{UnixDatagram, UnixListener, UnixStream};
 
 use std::cell::Cell;
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+use std::net::{Shutdown, SocketAddr};
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
@@ -408,15 +417,15 @@ fn is_out_of_resources(err: &io::Error) -> bool {
 
 // ===== addresses =====
 
-/// Resolves `addrs` (blocking for a hostname; see the module docs) and runs
-/// `each` on every address until one succeeds.
+/// Resolves `addrs` (a host name off the loop; see the module docs) and
+/// runs `each` on every address until one succeeds.
 async fn try_each_addr<A, T, F>(addrs: A, mut each: impl FnMut(SocketAddr) -> F) -> io::Result<T>
 where
     A: ToSocketAddrs,
     F: std::future::Future<Output = io::Result<T>>,
 {
     let mut last_err = None;
-    for addr in addrs.to_socket_addrs()? {
+    for addr in addr::resolve(addrs).await? {
         match each(addr).await {
             Ok(value) => return Ok(value),
             Err(err) => last_err = Some(err),

@@ -1,13 +1,13 @@
 //! TCP: `TcpListener` and `TcpStream`.
 
 use std::io;
-use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+use std::net::{Shutdown, SocketAddr};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use rustix::io::Errno;
 use rustix::net::{AddressFamily, SocketFlags, SocketType};
 
-use super::{AcceptBackoff, try_each_addr};
+use super::{AcceptBackoff, ToSocketAddrs, try_each_addr};
 use crate::async_fd::Async;
 use crate::source::Readiness;
 

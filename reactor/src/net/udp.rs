@@ -1,10 +1,10 @@
 //! UDP: `UdpSocket`.
 
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::os::fd::{AsFd, BorrowedFd};
 
-use super::try_each_addr;
+use super::{ToSocketAddrs, try_each_addr};
 use crate::async_fd::Async;
 use crate::source::Readiness;
 
@@ -144,8 +144,9 @@ impl UdpSocket {
     /// # }
     /// ```
     pub async fn send_to(&self, buf: &[u8], target: impl ToSocketAddrs) -> io::Result<usize> {
-        let target = target
-            .to_socket_addrs()?
+        let target = super::addr::resolve(target)
+            .await?
+            .into_iter()
             .next()
             .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to send to"))?;
         self.inner

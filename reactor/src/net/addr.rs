@@ -1,0 +1,327 @@
+//! Addresses: which ones resolve on the spot, and which need the system
+//! resolver, off the loop.
+//!
+//! A socket address given as an IP and a port is an address already; a
+//! host name is not, and turning it into one means asking the system
+//! resolver (`getaddrinfo`), which blocks: it reads the hosts file, and may
+//! wait for a DNS server, up to its own timeout when none answers. On the
+//! loop thread that would stall every task, timer and callback of the loop
+//! for as long. asyncio's `getaddrinfo` runs in the loop's default
+//! executor for this reason; so does tokio's, in its blocking pool.
+//!
+//! std's `ToSocketAddrs` cannot tell the two apart before it runs: its
+//! `to_socket_addrs` is the blocking call. So the sockets take
+//! [`ToSocketAddrs`] of their own, a sealed trait implemented for the same
+//! types as std's, which answers at once with the addresses when they are
+//! literal, and otherwise with a [`Lookup`]: a host name and a port, to be
+//! resolved somewhere that may block.
+//!
+//! Where that is, this crate cannot say: the blocking pool belongs to the
+//! executor, which is built on this crate, not under it. So the reactor
+//! asks whoever runs the loop to give it a resolver
+//! ([`Reactor::set_resolver`]): a function that takes a `Lookup` and
+//! returns a future of its answer. The executor installs one that runs the
+//! lookup on the loop's blocking pool. A reactor driven without the
+//! executor, with no resolver set, runs the lookup where it is asked, on
+//! its own thread, as std would.
+//!
+//! A lookup costs a job on the pool: a thread hand-off there and a wakeup
+//! back. While it waits in the pool's queue, dropping the future that asked
+//! for it (a `connect` given up, or timed out) takes it out of the queue;
+//! once it runs, the system resolver cannot be interrupted, and it finishes
+//! on its pool thread with no one to read its answer.
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::pin::Pin;
+
+use crate::Reactor;
+
+/// Something that names one or more socket addresses: what `connect`,
+/// `bind` and `send_to` accept.
+///
+/// Implemented for the types std's `ToSocketAddrs` is implemented for:
+/// socket addresses (`SocketAddr`, `"127.0.0.1:80"`), an IP with a port
+/// (`(IpAddr, u16)`), a host and a port (`"example.com:80"`,
+/// `("example.com", 80)`), and a slice of addresses. Literal addresses
+/// resolve on the spot; a host name is looked up on the loop's blocking
+/// pool, so that the loop never waits for a DNS answer (see the [module
+/// docs](crate::net#name-resolution)). The trait is sealed: its one method
+/// is internal, so that the set of types stays the one above.
+///
+/// asyncio: the `host, port` arguments of `open_connection`, whose names
+/// `loop.getaddrinfo` resolves in the default executor.
+///
+/// # Examples
+///
+/// A name, looked up off the loop, and a literal address, not looked up at
+/// all:
+///
+/// ```
+/// use tether::net::{TcpListener, TcpStream};
+///
+/// # fn main() -> std::io::Result<()> {
+/// tether::run(async {
+///     let listener = TcpListener::bind(("localhost", 0)).await?;
+///     let port = listener.local_addr()?.port();
+///     let by_name = TcpStream::connect(("localhost", port)).await?;
+///     let by_addr = TcpStream::connect(listener.local_addr()?).await?;
+///     assert_eq!(by_name.peer_addr()?, by_addr.peer_addr()?);
+///     Ok(())
+/// })
+/// # }
+/// ```
+pub trait ToSocketAddrs: sealed::Resolve {}
+
+pub(crate) mod sealed {
+    /// The method behind [`ToSocketAddrs`](super::ToSocketAddrs), in a
+    /// module no one outside the crate can name, so that no other type can
+    /// implement it.
+    pub trait Resolve {
+        /// The addresses, when they are literal; otherwise the lookup to
+        /// run. Never blocks.
+        #[doc(hidden)]
+        fn resolve(&self) -> super::Resolution;
+    }
+}
+
+/// What an address resolves to without blocking.
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum Resolution {
+    /// The addresses, or why the input is no address.
+    Ready(io::Result<Vec<SocketAddr>>),
+    /// A host name the system resolver must look up.
+    Lookup(Lookup),
+}
+
+/// A host name and a port, for the system resolver to turn into addresses.
+///
+/// The reactor hands one to its resolver ([`Reactor::set_resolver`]),
+/// which runs it where blocking is harmless.
+///
+/// # Examples
+///
+/// A resolver that looks names up on a thread of its own, for a reactor
+/// driven by hand (a tether loop runs them on its blocking pool):
+///
+/// ```
+/// use tether_reactor::Reactor;
+/// use tether_reactor::net::Lookup;
+///
+/// # fn main() -> std::io::Result<()> {
+/// let reactor = Reactor::new()?;
+/// reactor.set_resolver(|lookup: Lookup| {
+///     assert_eq!((lookup.host(), lookup.port()), ("localhost", 80));
+///     let answer = std::thread::spawn(move || lookup.run()).join().unwrap();
+///     Box::pin(std::future::ready(answer))
+/// });
+/// # Ok(())
+/// # }
+/// ```
+pub struct Lookup {
+    /// The name to look up.
+    host: String,
+    /// The port every address it resolves to gets.
+    port: u16,
+}
+
+impl Lookup {
+    /// The host name to look up. Shown in [`Lookup`'s example](Lookup#examples).
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The port of every address the name resolves to. Shown in
+    /// [`Lookup`'s example](Lookup#examples).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Asks the system resolver, and blocks until it answers. Shown in
+    /// [`Lookup`'s example](Lookup#examples).
+    ///
+    /// # Errors
+    ///
+    /// The resolver's error when the name is unknown or the resolver fails.
+    pub fn run(self) -> io::Result<Vec<SocketAddr>> {
+        std::net::ToSocketAddrs::to_socket_addrs(&(self.host.as_str(), self.port))
+            .map(Iterator::collect)
+    }
+}
+
+impl fmt::Debug for Lookup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Lookup({}:{})", self.host, self.port)
+    }
+}
+
+/// The answer of a resolver to a [`Lookup`]: a future, run on the loop, of
+/// the addresses.
+pub type Resolving = Pin<Box<dyn Future<Output = io::Result<Vec<SocketAddr>>>>>;
+
+/// The addresses `addr` names: at once when they are literal, through the
+/// current reactor's resolver when a name must be looked up.
+pub(super) async fn resolve(addr: impl ToSocketAddrs) -> io::Result<Vec<SocketAddr>> {
+    match addr.resolve() {
+        Resolution::Ready(addrs) => addrs,
+        Resolution::Lookup(lookup) => {
+            let resolving = Reactor::current()
+                .expect("tether's sockets are used inside a running tether loop")
+                .resolve(lookup);
+            resolving.await
+        }
+    }
+}
+
+fn ready(addr: impl Into<SocketAddr>) -> Resolution {
+    Resolution::Ready(Ok(vec![addr.into()]))
+}
+
+/// A host and a port: resolved at once if the host is an IP, else looked up.
+fn host_and_port(host: &str, port: u16) -> Resolution {
+    match host.parse::<IpAddr>() {
+        Ok(ip) => ready((ip, port)),
+        Err(_) => Resolution::Lookup(Lookup {
+            host: host.to_owned(),
+            port,
+        }),
+    }
+}
+
+/// The types that are addresses already: each resolves to itself.
+macro_rules! literal {
+    ($($ty:ty),*) => {$(
+        impl ToSocketAddrs for $ty {}
+        impl sealed::Resolve for $ty {
+            fn resolve(&self) -> Resolution {
+                ready(*self)
+            }
+        }
+    )*};
+}
+
+literal!(
+    SocketAddr,
+    SocketAddrV4,
+    SocketAddrV6,
+    (IpAddr, u16),
+    (Ipv4Addr, u16),
+    (Ipv6Addr, u16)
+);
+
+impl ToSocketAddrs for (&str, u16) {}
+impl sealed::Resolve for (&str, u16) {
+    fn resolve(&self) -> Resolution {
+        host_and_port(self.0, self.1)
+    }
+}
+
+impl ToSocketAddrs for (String, u16) {}
+impl sealed::Resolve for (String, u16) {
+    fn resolve(&self) -> Resolution {
+        host_and_port(&self.0, self.1)
+    }
+}
+
+/// `"ip:port"`, `"[ipv6]:port"` or `"host:port"`, split as std splits it:
+/// at the last colon.
+impl ToSocketAddrs for str {}
+impl sealed::Resolve for str {
+    fn resolve(&self) -> Resolution {
+        if let Ok(addr) = self.parse::<SocketAddr>() {
+            return ready(addr);
+        }
+        let invalid =
+            |what| Resolution::Ready(Err(io::Error::new(io::ErrorKind::InvalidInput, what)));
+        let Some((host, port)) = self.rsplit_once(':') else {
+            return invalid("invalid socket address: no port");
+        };
+        match port.parse::<u16>() {
+            Ok(port) => host_and_port(host, port),
+            Err(_) => invalid("invalid port value"),
+        }
+    }
+}
+
+impl ToSocketAddrs for String {}
+impl sealed::Resolve for String {
+    fn resolve(&self) -> Resolution {
+        self.as_str().resolve()
+    }
+}
+
+impl ToSocketAddrs for [SocketAddr] {}
+impl sealed::Resolve for [SocketAddr] {
+    fn resolve(&self) -> Resolution {
+        Resolution::Ready(Ok(self.to_vec()))
+    }
+}
+
+impl<T: ToSocketAddrs + ?Sized> ToSocketAddrs for &T {}
+impl<T: ToSocketAddrs + ?Sized> sealed::Resolve for &T {
+    fn resolve(&self) -> Resolution {
+        (**self).resolve()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sealed::Resolve;
+    use super::*;
+
+    fn literal(addr: &(impl ToSocketAddrs + ?Sized)) -> Vec<SocketAddr> {
+        match addr.resolve() {
+            Resolution::Ready(addrs) => addrs.unwrap(),
+            Resolution::Lookup(lookup) => panic!("{lookup:?} was not literal"),
+        }
+    }
+
+    fn lookup(addr: &(impl ToSocketAddrs + ?Sized)) -> (String, u16) {
+        match addr.resolve() {
+            Resolution::Lookup(lookup) => (lookup.host, lookup.port),
+            Resolution::Ready(addrs) => panic!("{addrs:?} needed no lookup"),
+        }
+    }
+
+    #[test]
+    fn literal_addresses_resolve_without_a_lookup() {
+        let v4: SocketAddr = "127.0.0.1:80".parse().unwrap();
+        let v6: SocketAddr = "[::1]:443".parse().unwrap();
+        assert_eq!(literal("127.0.0.1:80"), [v4]);
+        assert_eq!(literal("[::1]:443"), [v6]);
+        assert_eq!(literal(&("127.0.0.1", 80)), [v4]);
+        assert_eq!(literal(&("::1", 443)), [v6]);
+        assert_eq!(literal(&(v4.ip(), 80)), [v4]);
+        assert_eq!(literal(&v6), [v6]);
+        assert_eq!(literal(&String::from("127.0.0.1:80")), [v4]);
+        assert_eq!(literal(&[v4, v6][..]), [v4, v6]);
+    }
+
+    #[test]
+    fn host_names_become_lookups() {
+        assert_eq!(lookup("localhost:80"), ("localhost".to_owned(), 80));
+        assert_eq!(
+            lookup(&("example.com", 443)),
+            ("example.com".to_owned(), 443)
+        );
+        assert_eq!(
+            lookup(&(String::from("example.com"), 1)),
+            ("example.com".to_owned(), 1)
+        );
+    }
+
+    #[test]
+    fn malformed_addresses_are_errors_at_once() {
+        for bad in ["localhost", "localhost:http", "127.0.0.1:65536"] {
+            match bad.resolve() {
+                Resolution::Ready(Err(err)) => {
+                    assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{bad}")
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+    }
+}
