@@ -24,7 +24,13 @@
 //!   the loop's drain and run of it; submitted from the loop's own thread
 //!   while the loop is not running, so that no other thread's timing
 //!   changes how many items each drain takes;
-//! - `timer`: a sleep polled once (its timer armed) and dropped (disarmed).
+//! - `timer`: a sleep polled once (its timer armed) and dropped (disarmed);
+//! - `call_at`: a timed callback whose deadline has passed, scheduled (its
+//!   task made, its timer armed), fired in the next timer step and run, in
+//!   batches of 1000;
+//! - `call_later_cancelled`: a timed callback scheduled and cancelled
+//!   before it is due (its task run once, to drop its future and disarm
+//!   the timer), in batches of 1000.
 
 #[allow(dead_code, reason = "the harness's other helpers are not used here")]
 #[path = "compare/src/common.rs"]
@@ -41,11 +47,13 @@ use common::{Baton, player, poll_once};
 type Path = fn(u64);
 
 /// Every path, by name.
-const PATHS: [(&str, Path); 4] = [
+const PATHS: [(&str, Path); 6] = [
     ("hop", hop),
     ("spawn", spawn),
     ("remote_call", remote_call),
     ("timer", timer),
+    ("call_at", call_at),
+    ("call_later_cancelled", call_later_cancelled),
 ];
 
 fn hop(n: u64) {
@@ -88,6 +96,34 @@ fn timer(n: u64) {
     });
 }
 
+fn call_at(n: u64) {
+    tether::run(async {
+        let due = Instant::now();
+        for _ in 0..n / 1000 {
+            let batch: Vec<_> = (0..1000).map(|_| tether::call_at(due, || ())).collect();
+            // Fired in the next timer step, run in the run step after it.
+            while !batch.iter().all(tether::CallbackHandle::is_finished) {
+                tether::yield_now().await;
+            }
+        }
+    });
+}
+
+fn call_later_cancelled(n: u64) {
+    tether::run(async {
+        for _ in 0..n / 1000 {
+            let batch: Vec<_> = (0..1000)
+                .map(|_| tether::call_later(Duration::from_secs(10), || ()))
+                .collect();
+            for callback in &batch {
+                assert!(callback.cancel());
+            }
+            // The cancelled tasks run (and finish) before this one resumes.
+            tether::yield_now().await;
+        }
+    });
+}
+
 /// Runs `path` `n` times; what callgrind's `--toggle-collect` counts.
 #[inline(never)]
 fn measure(path: Path, n: u64) {
@@ -108,7 +144,7 @@ fn main() {
     if let Some(name) = only {
         assert!(
             PATHS.iter().any(|(path, _)| *path == name),
-            "unknown path {name}; the paths are hop, spawn, remote_call and timer"
+            "unknown path {name}; the paths are hop, spawn, remote_call, timer, call_at and call_later_cancelled"
         );
     }
     for (name, path) in PATHS {

@@ -180,3 +180,55 @@ fn a_timer_armed_overdue_fires_in_its_place_among_timers_due_with_it() {
     });
     assert_eq!(log.take(), ["earlier", "later"]);
 }
+
+#[test]
+fn a_timed_callback_takes_its_place_among_the_timers_when_it_is_scheduled() {
+    // `x`, a sleep, is armed first. The loop is then held up past both
+    // deadlines, and `a`, due before `x`, is scheduled: armed at the call,
+    // as asyncio pushes it on its heap, it fires in the same timer step as
+    // `x`, first. (Armed at its task's first run instead, it would fire a
+    // step after `x`.)
+    let log = Log::default();
+    let inner = log.clone();
+    tether::run(async move {
+        let start = Instant::now();
+        let x = {
+            let log = inner.clone();
+            tether::spawn(async move {
+                sleep_until(start + Duration::from_millis(2)).await;
+                log.push("x");
+            })
+        };
+        // `x`'s task runs, and arms its timer, before this one resumes.
+        tether::yield_now().await;
+        std::thread::sleep(Duration::from_millis(5));
+        let log = inner.clone();
+        let a = tether::call_at(start + Duration::from_millis(1), move || log.push("a"));
+        within_10s(async {
+            x.await.unwrap();
+            all_finished(&[a]).await;
+        })
+        .await;
+    });
+    assert_eq!(log.take(), ["a", "x"]);
+}
+
+#[test]
+fn a_callback_due_now_keeps_its_fifo_place() {
+    // `call_later(0)` is `call_soon`, as in asyncio.
+    let log = Log::default();
+    let inner = log.clone();
+    tether::run(async move {
+        let push = |name| {
+            let log = inner.clone();
+            move || log.push(name)
+        };
+        let handles = [
+            tether::call_soon(push("a")),
+            tether::call_later(Duration::ZERO, push("b")),
+            tether::call_soon(push("c")),
+        ];
+        all_finished(&handles).await;
+    });
+    assert_eq!(log.take(), ["a", "b", "c"]);
+}

@@ -138,6 +138,52 @@ impl Core {
         kind: TaskKind,
         spawned_at: &'static Location<'static>,
     ) -> JoinRef<F::Output> {
+        let join = self.make_task(future, kind, spawned_at);
+        self.take_injected();
+        self.ready.push(join.task().clone());
+        join
+    }
+
+    /// Creates a task for `future` and gives it its first poll at once, here,
+    /// instead of queueing it; after that it runs when it is woken, like
+    /// any task. For a timed callback, whose first poll arms its timer:
+    /// armed at the call, its timer takes its deadline's place among the
+    /// timers at once (`local/callback.rs`). The caller makes sure that
+    /// poll cannot complete the future, which would run the rest of it
+    /// inside the caller's own run.
+    ///
+    /// The poll is the task's, as in a run step: the task is the current
+    /// one meanwhile (`task::current`), and a panic goes to the exception
+    /// handler. It is not counted as a run.
+    pub(crate) fn spawn_polled<F: Future + 'static>(
+        &self,
+        future: F,
+        kind: TaskKind,
+        spawned_at: &'static Location<'static>,
+    ) -> JoinRef<F::Output> {
+        // Made as if queued: the poll below takes the queue entry's place.
+        let join = self.make_task(future, kind, spawned_at);
+        // The caller may be a task, or the `block_on` future: it is not the
+        // current task while the new one is polled.
+        let outer = (
+            self.running.replace(Some((join.task().id(), kind))),
+            self.main_running.replace(false),
+        );
+        join.task().clone().run(self);
+        self.running.set(outer.0);
+        self.main_running.set(outer.1);
+        join
+    }
+
+    /// Allocates a task for `future` and lists it. It is made scheduled: the
+    /// caller queues it, or runs it at once.
+    #[inline]
+    fn make_task<F: Future + 'static>(
+        &self,
+        future: F,
+        kind: TaskKind,
+        spawned_at: &'static Location<'static>,
+    ) -> JoinRef<F::Output> {
         // The `block_on` stand-in is not the user's task: it is task 0, and
         // user tasks are numbered 1, 2, 3... in spawn order.
         let id = if kind == TaskKind::BlockOn {
@@ -157,8 +203,6 @@ impl Core {
             },
         );
         self.tasks.insert(join.task().clone(), spawned_at);
-        self.take_injected();
-        self.ready.push(join.task().clone());
         join
     }
 

@@ -4,9 +4,19 @@
 //! as one. tether turns it around: a callback is a task whose future calls
 //! the closure once, after a [`Sleep`] for the timed ones. So callbacks share
 //! the ready queue and its FIFO order with tasks, a timed callback's timer is
-//! an ordinary timer (armed on its first run, disarmed when it is
-//! cancelled), and a cancelled callback's memory goes the way of any task's.
-//! Each call costs one allocation, like a spawn.
+//! an ordinary timer (disarmed when it is cancelled), and a cancelled
+//! callback's memory goes the way of any task's. Each call costs one
+//! allocation, like a spawn.
+//!
+//! A timed callback's task is not queued at the call: asyncio pushes a
+//! `TimerHandle` on its heap within `call_at`, and tether arms the timer
+//! there too, by giving the task its first poll at once
+//! (`Core::spawn_polled`). That poll polls the `Sleep`, which arms the
+//! timer with the task's waker, whether or not the deadline has passed, so
+//! the timer takes its deadline's place among the others at the call, and
+//! the task joins the ready queue when the timer fires. Armed at the
+//! task's first run instead, a step later, an overdue callback would fire
+//! after a timer with a later deadline that fell due in between.
 //!
 //! A callback sent from another thread ([`Handle::call_soon`]) is the
 //! exception: it returns no handle, so nothing can cancel it, and it needs
@@ -29,7 +39,7 @@ use std::time::{Duration, Instant};
 
 use tether_reactor::time::{Sleep, sleep, sleep_until};
 
-use super::spawn_here;
+use super::{spawn_here, spawn_polled_here};
 use crate::id::{TaskId, TaskKind};
 use crate::task::{self, TaskRef};
 
@@ -68,8 +78,9 @@ pub fn call_soon<F: FnOnce() + 'static>(f: F) -> CallbackHandle {
 /// asyncio: `loop.call_later(delay, callback)`.
 ///
 /// Callbacks run in deadline order, and equal deadlines in the order they
-/// were scheduled. The timer is armed when the callback's task first runs,
-/// in the loop's next run step.
+/// were scheduled: the timer is armed here, at the call. A zero `delay` is
+/// a [`call_soon`]: the callback keeps its FIFO place among the callbacks
+/// and tasks already queued.
 ///
 /// # Panics
 ///
@@ -93,16 +104,23 @@ pub fn call_soon<F: FnOnce() + 'static>(f: F) -> CallbackHandle {
 /// ```
 #[track_caller]
 pub fn call_later<F: FnOnce() + 'static>(delay: Duration, f: F) -> CallbackHandle {
-    let call = TimedCall {
-        sleep: sleep(delay),
-        call: Call::new(f),
-    };
-    submit(call, "call_later")
+    if delay.is_zero() {
+        // Due now: a `call_soon`, which keeps its FIFO place. (Its sleep
+        // would complete at the first poll, which `submit_timed` gives at
+        // once, and call `f` inside the caller.)
+        return submit(Call::new(f), "call_later");
+    }
+    submit_timed(sleep(delay), f, "call_later")
 }
 
 /// Runs `f` on the loop thread at `deadline` (never sooner).
 ///
 /// asyncio: `loop.call_at(when, callback)`.
+///
+/// As with [`call_later`], the timer is armed at the call, in its
+/// deadline's place among the timers; a deadline that has passed fires in
+/// the loop's next timer step, before the timers due then whose deadlines
+/// are later.
 ///
 /// # Panics
 ///
@@ -122,16 +140,32 @@ pub fn call_later<F: FnOnce() + 'static>(delay: Duration, f: F) -> CallbackHandl
 /// ```
 #[track_caller]
 pub fn call_at<F: FnOnce() + 'static>(deadline: Instant, f: F) -> CallbackHandle {
-    let call = TimedCall {
-        sleep: sleep_until(deadline),
-        call: Call::new(f),
-    };
-    submit(call, "call_at")
+    submit_timed(sleep_until(deadline), f, "call_at")
 }
 
+/// Queues a callback task.
 #[track_caller]
 fn submit(callback: impl Future<Output = ()> + 'static, name: &str) -> CallbackHandle {
     let task = spawn_here(callback, TaskKind::Callback, None, name);
+    CallbackHandle {
+        task: task.into_task(),
+        _not_send: PhantomData,
+    }
+}
+
+/// Makes the task of a timed callback and arms its timer now: the task's
+/// first poll, given at once, polls `sleep`, which arms the timer with the
+/// task's waker, even for a deadline that has passed, and is pending
+/// (`sleep` is never zero here). The timer so takes its deadline's place
+/// among the timers at the call, as in asyncio's heap, and the task is
+/// queued only when the timer fires.
+#[track_caller]
+fn submit_timed<F: FnOnce() + 'static>(sleep: Sleep, f: F, name: &str) -> CallbackHandle {
+    let call = TimedCall {
+        sleep,
+        call: Call::new(f),
+    };
+    let task = spawn_polled_here(call, TaskKind::Callback, name);
     CallbackHandle {
         task: task.into_task(),
         _not_send: PhantomData,

@@ -25,6 +25,6 @@ mod yield_now;
 pub use callback::{CallbackHandle, call_at, call_later, call_soon};
 pub use current::{CurrentTask, current};
 pub use spawn::spawn;
-pub(crate) use spawn::spawn_here;
+pub(crate) use spawn::{spawn_here, spawn_polled_here};
 pub use task_builder::TaskBuilder;
 pub use yield_now::{YieldNow, yield_now};

@@ -48,19 +48,41 @@ pub(crate) fn spawn_here<F: Future + 'static>(
     what: &str,
 ) -> JoinRef<F::Output> {
     let spawned_at = Location::caller();
-    let spawned = core::with_core(|core| {
+    let task = core::with_core(|core| {
         let task = core.spawn(future, kind, spawned_at);
         if let Some(name) = name {
             core.set_name(task.task().id(), name);
         }
         task
     });
-    match spawned {
+    match task {
         Some(task) => task,
-        None => panic!(
-            "tether::{what} called on a thread with no running tether loop; call it from \
-             inside Runtime::block_on, tether::run or a task (or use Runtime::spawn on the \
-             runtime's own thread)"
-        ),
+        None => no_loop(what),
     }
+}
+
+/// Like [`spawn_here`], with the task's first poll at once
+/// (`Core::spawn_polled`), for a timed callback.
+#[track_caller]
+pub(crate) fn spawn_polled_here<F: Future + 'static>(
+    future: F,
+    kind: TaskKind,
+    what: &str,
+) -> JoinRef<F::Output> {
+    let spawned_at = Location::caller();
+    let task = core::with_core(|core| core.spawn_polled(future, kind, spawned_at));
+    match task {
+        Some(task) => task,
+        None => no_loop(what),
+    }
+}
+
+/// The panic of a spawn with no loop on this thread.
+#[track_caller]
+fn no_loop(what: &str) -> ! {
+    panic!(
+        "tether::{what} called on a thread with no running tether loop; call it from inside \
+         Runtime::block_on, tether::run or a task (or use Runtime::spawn on the runtime's own \
+         thread)"
+    )
 }
