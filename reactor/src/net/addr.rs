@@ -104,21 +104,34 @@ pub enum Resolution {
 ///
 /// # Examples
 ///
-/// A resolver that looks names up on a thread of its own, for a reactor
-/// driven by hand (a tether loop runs them on its blocking pool):
+/// A resolver that records what it is asked, then looks the name up on the
+/// loop's blocking pool, as the loop's own resolver does:
 ///
 /// ```
-/// use tether_reactor::Reactor;
-/// use tether_reactor::net::Lookup;
+/// use std::cell::RefCell;
+/// use std::io;
+/// use std::rc::Rc;
 ///
-/// # fn main() -> std::io::Result<()> {
-/// let reactor = Reactor::new()?;
-/// reactor.set_resolver(|lookup: Lookup| {
-///     assert_eq!((lookup.host(), lookup.port()), ("localhost", 80));
-///     let answer = std::thread::spawn(move || lookup.run()).join().unwrap();
-///     Box::pin(std::future::ready(answer))
-/// });
-/// # Ok(())
+/// use tether::net::{TcpListener, TcpStream};
+/// use tether_reactor::Reactor;
+/// use tether_reactor::net::{Lookup, Resolving};
+///
+/// # fn main() -> io::Result<()> {
+/// tether::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+///     let port = listener.local_addr()?.port();
+///     let asked = Rc::new(RefCell::new(Vec::new()));
+///     let log = asked.clone();
+///     Reactor::current().unwrap().set_resolver(move |lookup: Lookup| -> Resolving {
+///         log.borrow_mut().push((lookup.host().to_owned(), lookup.port()));
+///         let job = tether::spawn_blocking(move || lookup.run());
+///         Box::pin(async move { job.await.map_err(|err| io::Error::other(err.to_string()))? })
+///     });
+///     TcpStream::connect(("localhost", port)).await?;
+///     TcpStream::connect(("127.0.0.1", port)).await?; // literal: not asked
+///     assert_eq!(*asked.borrow(), [("localhost".to_owned(), port)]);
+///     Ok(())
+/// })
 /// # }
 /// ```
 pub struct Lookup {
@@ -159,7 +172,22 @@ impl fmt::Debug for Lookup {
 }
 
 /// The answer of a resolver to a [`Lookup`]: a future, run on the loop, of
-/// the addresses.
+/// the addresses. [`Lookup`'s example](Lookup#examples) makes one of a
+/// blocking-pool job.
+///
+/// # Examples
+///
+/// An answer known at once, as a resolver with a cache might give:
+///
+/// ```
+/// use std::net::SocketAddr;
+///
+/// use tether_reactor::net::Resolving;
+///
+/// let cached: SocketAddr = "127.0.0.1:80".parse().unwrap();
+/// let answer: Resolving = Box::pin(std::future::ready(Ok(vec![cached])));
+/// assert_eq!(tether::run(answer).unwrap(), [cached]);
+/// ```
 pub type Resolving = Pin<Box<dyn Future<Output = io::Result<Vec<SocketAddr>>>>>;
 
 /// The addresses `addr` names: at once when they are literal, through the
