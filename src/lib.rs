@@ -136,6 +136,9 @@ pub use tether_reactor::{Async, Readiness};
 pub use tether_executor::sync;
 #[doc(inline)]
 pub use tether_reactor::net;
+#[cfg(feature = "process")]
+#[doc(inline)]
+pub use tether_reactor::process;
 
 pub mod task {
     //! Tasks, and waiting for several at once.

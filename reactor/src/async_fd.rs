@@ -124,6 +124,12 @@ impl<T: AsFd> Async<T> {
         })
     }
 
+    /// The reactor the fd is registered with.
+    #[cfg(feature = "process")]
+    pub(crate) fn reactor(&self) -> &std::rc::Rc<crate::reactor::Reactor> {
+        self.registration.reactor()
+    }
+
     /// The I/O object.
     ///
     /// # Examples

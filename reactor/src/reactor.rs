@@ -77,6 +77,8 @@ use std::time::{Duration, Instant};
 
 use polling::{Event, Events, Poller};
 
+#[cfg(feature = "process")]
+use crate::process::Children;
 use crate::source_table::SourceTable;
 use crate::timer::Timers;
 use crate::wakeup::{WAKEUP_KEY, Wakeup};
@@ -137,6 +139,11 @@ pub struct Reactor {
     to_wake: RefCell<Vec<Waker>>,
     /// How other threads end `react`'s wait.
     wakeup: Wakeup,
+    /// The loop's children: how their exits are watched, probed on the
+    /// first spawn, and the orphans, children dropped before they were
+    /// reaped, which the reactor reaps itself (`crate::process`).
+    #[cfg(feature = "process")]
+    children: Children,
 }
 
 /// How long [`Reactor::react`] may wait for an event.
@@ -257,6 +264,8 @@ impl Reactor {
             now: Cell::new(origin),
             to_wake: RefCell::new(Vec::new()),
             wakeup,
+            #[cfg(feature = "process")]
+            children: Children::default(),
         }))
     }
 
@@ -373,6 +382,11 @@ impl Reactor {
         self.tick.set(tick);
         let mut to_wake = self.to_wake.take();
         self.dispatch(events.iter(), tick, &mut to_wake);
+        // The orphans' pidfds carry no waker to wake: the reactor looks
+        // their keys up among the events it just dispatched.
+        #[cfg(feature = "process")]
+        self.children
+            .reap_orphans(events.iter(), &self.sources, &self.poller);
         let count = events.len();
         drop(events);
         // No borrow is held from here on: a waker may do anything.
@@ -580,6 +594,12 @@ impl Reactor {
     pub(crate) fn sources(&self) -> &RefCell<SourceTable> {
         &self.sources
     }
+
+    /// The loop's children, for [`crate::process`].
+    #[cfg(feature = "process")]
+    pub(crate) fn children(&self) -> &Children {
+        &self.children
+    }
 }
 
 impl std::fmt::Debug for Reactor {
@@ -594,6 +614,8 @@ impl std::fmt::Debug for Reactor {
 
 impl Drop for Reactor {
     fn drop(&mut self) {
+        #[cfg(feature = "process")]
+        self.children.release(&self.sources, &self.poller);
         self.wakeup.deregister(&self.poller);
     }
 }
