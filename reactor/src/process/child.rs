@@ -90,33 +90,53 @@ enum State {
 
 impl Child {
     /// Watches `child`, just spawned by std, with `backend`; takes its
-    /// pipes. If that fails, the child is killed and reaped before the
-    /// error is returned, so that it leaves no zombie.
+    /// pipes.
+    ///
+    /// If the child is gone already, reaped by other code (`ESRCH` from
+    /// `pidfd_open`), the `Child` says so: its pipes still hold what it
+    /// wrote, and `wait` reports the lost status. If watching fails
+    /// otherwise, the child is killed and reaped before the error is
+    /// returned (at once if its pidfd could not be opened; by its loop if
+    /// a pipe could not be registered), so that it leaves no zombie.
     pub(crate) fn watch(
-        mut child: std::process::Child,
+        mut std_child: std::process::Child,
         backend: Backend,
         kill_on_drop: bool,
     ) -> io::Result<Child> {
-        let raw = i32::try_from(child.id()).expect("a pid fits in an i32");
+        let raw = i32::try_from(std_child.id()).expect("a pid fits in an i32");
         let pid = Pid::from_raw(raw).expect("a child's pid is positive");
-        let mut start = || -> io::Result<Child> {
-            let watch = ExitWatch::open(backend, pid)?;
-            Ok(Child {
-                stdin: child.stdin.take().map(ChildStdin::new).transpose()?,
-                stdout: child.stdout.take().map(ChildStdout::new).transpose()?,
-                stderr: child.stderr.take().map(ChildStderr::new).transpose()?,
-                pid,
-                state: State::Running(watch),
-                kill_on_drop,
-                killed: false,
-            })
+        let state = match ExitWatch::open(backend, pid) {
+            Ok(watch) => State::Running(watch),
+            Err(err) if err.raw_os_error() == Some(rustix::io::Errno::SRCH.raw_os_error()) => {
+                State::ReapedElsewhere
+            }
+            Err(err) => {
+                // Not reaped by this loop, so the pid is still this
+                // child's (unless other code reaps children, which is
+                // beyond what tether can guard); the wait after SIGKILL
+                // is short.
+                let _ = std_child.kill();
+                let _ = std_child.wait();
+                return Err(err);
+            }
         };
-        start().inspect_err(|_| {
-            // Not reaped yet, so the pid is still this child's: std's
-            // `kill` is safe, and the wait after SIGKILL is short.
-            let _ = child.kill();
-            let _ = child.wait();
-        })
+        let mut child = Child {
+            stdin: None,
+            stdout: None,
+            stderr: None,
+            pid,
+            state,
+            // Until the pipes are in: if one fails, dropping `child` kills
+            // it, and its loop reaps it, so a failed spawn leaves nothing
+            // running.
+            kill_on_drop: true,
+            killed: false,
+        };
+        child.stdin = std_child.stdin.take().map(ChildStdin::new).transpose()?;
+        child.stdout = std_child.stdout.take().map(ChildStdout::new).transpose()?;
+        child.stderr = std_child.stderr.take().map(ChildStderr::new).transpose()?;
+        child.kill_on_drop = kill_on_drop;
+        Ok(child)
     }
 
     /// The child's pid, until it is reaped; `None` after, when the number

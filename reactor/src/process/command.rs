@@ -464,7 +464,9 @@ impl Command {
     /// child (no pidfds: Linux before 5.3, a seccomp filter, not Linux),
     /// before anything is spawned. If the loop cannot watch a child it
     /// spawned (out of file descriptors for its pidfd), the child is killed
-    /// and reaped and the error returned.
+    /// and reaped and the error returned. A child that other code reaped
+    /// before the loop could watch it is no error here: its
+    /// [`wait`](Child::wait) reports the lost status.
     ///
     /// # Panics
     ///
