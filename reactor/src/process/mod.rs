@@ -92,17 +92,20 @@
 //!   `polling`), its timerfd and notifier, the wakeup's eventfd
 //!   (`EFD_CLOEXEC`), sockets (`SOCK_CLOEXEC`, in `net`), pidfds (always,
 //!   says `pidfd_open(2)`), and the pipes std makes for a child
-//!   (`pipe2(O_CLOEXEC)`, std's `sys/pipe/unix.rs`). Only the fds given
-//!   as the child's stdin, stdout and stderr cross the `exec`.
+//!   (`pipe2(O_CLOEXEC)`, in std's Unix pipe code). Of tether's fds,
+//!   only those given as the child's stdin, stdout and stderr cross the
+//!   `exec`.
 //! - **No blocked signal of the loop.** std leaves the child the spawning
-//!   thread's signal mask (since Rust 1.66, rust-lang/rust#101077;
-//!   `sys/process/unix/unix.rs`: "Inherit the signal mask from the parent
-//!   rather than resetting it"). tether empties the child's mask when the
-//!   loop's thread blocks anything (`signal_mask.rs`).
+//!   thread's signal mask (since 2022, rust-lang/rust#101077; its Unix
+//!   spawn code says "Inherit the signal mask from the parent rather than
+//!   resetting it", on both the `fork` and the `posix_spawn` path). tether
+//!   empties the child's mask when the loop's thread blocks anything
+//!   (`signal_mask.rs`).
 //! - **`SIGPIPE` at its default.** Rust programs ignore `SIGPIPE`; std
 //!   puts it back to the default in the child (`signal(SIGPIPE, SIG_DFL)`
-//!   after `fork`, `POSIX_SPAWN_SETSIGDEF` with `posix_spawn`), so
-//!   `yes | head` ends as a shell's would. Other signals the program set
+//!   after `fork`, `POSIX_SPAWN_SETSIGDEF` with `posix_spawn`; not in a
+//!   program built with nightly's `-Zon-broken-pipe`), so `yes | head`
+//!   ends as a shell's would. Other signals the program set
 //!   to `SIG_IGN` stay ignored across `exec`, as POSIX says; handlers are
 //!   reset to the default by the `exec` itself.
 //!

@@ -2,11 +2,12 @@
 //!
 //! A blocked signal stays blocked across `fork` and `exec`: a child
 //! started by a thread that blocks `SIGTERM` cannot be terminated until
-//! it unblocks it, which most programs never do. std let children inherit
-//! the mask on purpose since Rust 1.66 (rust-lang/rust#101077: `nohup`
-//! and its kind block signals for everything they start), and spawns with
-//! `posix_spawn` where it can, which is faster than `fork` and `exec`
-//! (the process module's "What spawning costs").
+//! it unblocks it, which most programs never do. std has let children
+//! inherit the spawning thread's mask on purpose since 2022
+//! (rust-lang/rust#101077: a program started with signals blocked, so
+//! that everything it starts has them blocked too, should pass them on),
+//! and spawns with `posix_spawn` where it can, which is faster than
+//! `fork` and `exec` (the process module's "What spawning costs").
 //!
 //! tether keeps both when it can, and gives the child an empty mask when
 //! the loop's thread blocks something: right before each spawn it reads
@@ -17,8 +18,8 @@
 //! it. The hook stays on the `Command` (std has no way to take one back),
 //! so its later spawns empty the mask too, whatever the thread's.
 //!
-//! So a program started under `nohup` keeps `SIGHUP` blocked in its
-//! children unless a tether loop also blocks something, and a signal the
+//! So a program started with a signal blocked passes it on blocked to its
+//! children unless its loop's thread blocks something, and a signal the
 //! loop blocks for its own reasons (a signal module that reads signals
 //! from a `signalfd` must block them) never reaches a child blocked.
 
