@@ -67,6 +67,14 @@
 //! the source table was borrowed would panic, and one that freed a slab slot
 //! mid-dispatch could let the next event of the batch reach the slot's new
 //! owner. The generation in each key guards against that too.
+//!
+//! # Sources without a waker
+//!
+//! With the `process` feature, the reactor also owns sources of its own:
+//! the pidfds of children whose `Child` was dropped before they were
+//! reaped. Nothing waits for them, so there is no waker to wake; after the
+//! dispatch, `react` looks the keys of the events up among these orphans
+//! and reaps those that exited (`process/watch/pidfd.rs`, "Orphans").
 
 use std::cell::{Cell, RefCell};
 use std::io;

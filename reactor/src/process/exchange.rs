@@ -76,8 +76,11 @@ pub(crate) struct Exchange<'a> {
 struct Drain {
     /// The pipe, until end of file; `None` if there is none.
     pipe: Option<Async<File>>,
-    /// What was read.
+    /// What was read, then zeros: a read fills the zeros after `filled`,
+    /// so each byte is zeroed once, however many reads find nothing.
     bytes: Vec<u8>,
+    /// How many of `bytes` were read.
+    filled: usize,
 }
 
 impl<'a> Exchange<'a> {
@@ -94,18 +97,18 @@ impl<'a> Exchange<'a> {
             input,
             stdout: Drain {
                 pipe: stdout,
-                bytes: Vec::new(),
+                ..Drain::default()
             },
             stderr: Drain {
                 pipe: stderr,
-                bytes: Vec::new(),
+                ..Drain::default()
             },
         }
     }
 
     /// What the child wrote to stdout and to stderr.
     pub(crate) fn into_outputs(self) -> (Vec<u8>, Vec<u8>) {
-        (self.stdout.bytes, self.stderr.bytes)
+        (self.stdout.into_bytes(), self.stderr.into_bytes())
     }
 
     /// Writes the input, then closes stdin.
@@ -142,27 +145,28 @@ impl Drain {
             let Some(pipe) = &self.pipe else {
                 return Poll::Ready(Ok(()));
             };
-            let start = self.bytes.len();
-            self.bytes.resize(start + CHUNK, 0);
-            let spare = &mut self.bytes[start..];
-            let read = pipe.poll_io(Direction::Read, cx, |mut pipe| pipe.read(spare));
-            let n = match &read {
-                Poll::Ready(Ok(n)) => *n,
-                _ => 0,
-            };
-            self.bytes.truncate(start + n);
-            match read {
+            if self.bytes.len() < self.filled + CHUNK {
+                self.bytes.resize(self.filled + CHUNK, 0);
+            }
+            let spare = &mut self.bytes[self.filled..];
+            match pipe.poll_io(Direction::Read, cx, |mut pipe| pipe.read(spare)) {
                 Poll::Ready(Ok(0)) => {
                     self.pipe = None;
                     return Poll::Ready(Ok(()));
                 }
-                Poll::Ready(Ok(_)) => {}
+                Poll::Ready(Ok(n)) => self.filled += n,
                 Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
                 Poll::Pending => return Poll::Pending,
             }
         }
         cx.waker().wake_by_ref();
         Poll::Pending
+    }
+
+    /// What was read.
+    fn into_bytes(mut self) -> Vec<u8> {
+        self.bytes.truncate(self.filled);
+        self.bytes
     }
 }
 
