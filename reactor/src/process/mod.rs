@@ -70,11 +70,12 @@
 //! the reap can kill a stranger, a race asyncio still has
 //! (cpython#127049). tether rules it out in three ways:
 //!
-//! 1. A child of this loop is reaped in one place, `Child::settle` (or by
-//!    the orphan list, once its `Child` is gone), which records its status
-//!    and closes its pidfd in the same step. Until then the pid cannot be
-//!    reused: an exited child that nobody reaped stays a zombie and keeps
-//!    its pid.
+//! 1. A child of this loop is reaped only by `waitpid(pid, WNOHANG)` in
+//!    `watch::try_reap`, called by its `Child` (`wait`, `try_wait`) while
+//!    it is unreaped, or by the orphan list once its `Child` is gone. The
+//!    `Child` records the status and closes the pidfd in the same step
+//!    (`Child::settle`). Until the reap the pid cannot be reused: an
+//!    exited child that nobody reaped stays a zombie and keeps its pid.
 //! 2. Signals go through the pidfd, which names the process, not the
 //!    number (`pidfd_send_signal`).
 //! 3. After the reap, [`Child::kill`] and its kind refuse with
