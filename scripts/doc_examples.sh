@@ -11,7 +11,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export CARGO_TARGET_DIR=target/doc-json
-for package in tether-bridge tether-reactor tether-executor tether; do
+for package in tether-bridge tether-executor; do
     cargo +nightly rustdoc -q -p "$package" --lib -- -Z unstable-options --output-format json
+done
+# With the features that are off by default, so that their items count.
+for package in tether-reactor tether; do
+    cargo +nightly rustdoc -q -p "$package" --lib --features process \
+        -- -Z unstable-options --output-format json
 done
 python3 scripts/doc_examples.py "$CARGO_TARGET_DIR/doc"

@@ -40,7 +40,7 @@
 //!
 //! | crate | rule: what lives there |
 //! |-------|------------------------|
-//! | `tether-reactor` | "when can something proceed": the poller (`polling`), the registered sources, the wakeup, the hierarchical timer wheel, and the I/O and time types ([`Async`], [`net`], [`time`]). Knows nothing of tasks, only wakers. |
+//! | `tether-reactor` | "when can something proceed": the poller (`polling`), the registered sources, the wakeup, the hierarchical timer wheel, and the I/O and time types ([`Async`], [`net`], [`time`], and `process` with its feature). Knows nothing of tasks, only wakers. |
 //! | `tether-bridge` | "what threads share": the injection queue with its sleep/notify handshake, the task state word, the completion cell behind [`ThreadFuture`], and the blocking pool. Every protocol there has a loom model in `loom-tests/`. |
 //! | `tether-executor` | "who runs next": tasks, the ready queue, the loop iteration, [`Runtime`], [`spawn`], [`JoinHandle`], callbacks, [`Handle`], [`ThreadFuture`], [`spawn_blocking`], [`LoopThread`]. Runs on the loop thread; touches shared state only through the bridge. |
 //! | `tether` (this crate) | the facade: re-exports, and this map. |
@@ -51,6 +51,7 @@
 //! |------|---------------|-----|
 //! | [`Runtime`], [`JoinHandle`], [`CallbackHandle`] | neither | they own or reach `!Send` futures and outputs |
 //! | [`Async`] and the [`net`] types | neither | registered with one loop's reactor |
+//! | `process::Child` and its pipes (`process` feature) | neither | its pidfd and pipes are registered with one loop's reactor |
 //! | [`Handle`] | both | submits callbacks and futures, stops the loop, reads its [`Metrics`], from anywhere |
 //! | [`ThreadFuture`] | `Send` | the result of submitted work, waited for or awaited on any thread |
 //! | [`LoopThread`] | `Send` | a loop on its own thread |
@@ -97,6 +98,7 @@
 //! | [`time::sleep`], [`time::timeout`], [`time::interval`] | `asyncio.sleep`, `wait_for` / `timeout` |
 //! | [`net::TcpListener`], [`net::TcpStream`], [`net::UdpSocket`], [`net::UnixListener`], [`net::UnixStream`], [`net::UnixDatagram`] | sockets on the selector loop: `create_server`, `open_connection`, `create_datagram_endpoint`... |
 //! | [`Async`] | `loop.add_reader` / `add_writer` on any fd |
+//! | `process::Command`, `process::Child` (the `process` feature) | `create_subprocess_exec` / `_shell`, `Process` |
 //! | [`Builder::on_exception`] | `loop.set_exception_handler` |
 //! | [`Builder::debug`], [`Builder::slow_callback_duration`] | `loop.set_debug`, `slow_callback_duration` |
 //! | [`Handle::dump`], [`task::Builder::name`] | `asyncio.all_tasks`, `create_task(name=...)` |
@@ -118,7 +120,15 @@
 //! (`crossbeam-utils`, `cfg-if`, `bitflags`...). With the `futures`
 //! feature, on by default, also `futures-core` and `futures-io`, whose
 //! `Stream`, `AsyncRead` and `AsyncWrite` tether's types implement.
-//! Nothing else.
+//! With the `process` feature, off by default, also `libc`, for the
+//! signal mask a child starts with. Nothing else.
+//!
+//! # Features
+//!
+//! - `futures` (on by default): the traits above.
+//! - `process` (off by default): `tether::process`, child processes on the
+//!   loop, watched through pidfds (Linux 5.3 or later); the essay of
+//!   `reactor/src/process/mod.rs` is its map.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -136,6 +146,9 @@ pub use tether_reactor::{Async, Readiness};
 pub use tether_executor::sync;
 #[doc(inline)]
 pub use tether_reactor::net;
+#[cfg(feature = "process")]
+#[doc(inline)]
+pub use tether_reactor::process;
 
 pub mod task {
     //! Tasks, and waiting for several at once.

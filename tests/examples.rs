@@ -1,4 +1,6 @@
-//! The network examples, run as programs and driven by real clients.
+//! The network examples, run as programs and driven by real clients, and
+//! `subprocess` (with the `process` feature), run on a command whose
+//! output comes in two bursts.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpStream};
@@ -23,6 +25,11 @@ impl Drop for Running {
 /// The path of a compiled example of this package, built (in the debug
 /// profile) if `cargo test` was asked for fewer targets than all.
 fn example(name: &str) -> PathBuf {
+    example_with_features(name, &[])
+}
+
+/// [`example`], for an example that needs `features` of this package.
+fn example_with_features(name: &str, features: &[&str]) -> PathBuf {
     let dir = std::env::current_exe()
         .unwrap()
         .parent()
@@ -35,6 +42,7 @@ fn example(name: &str) -> PathBuf {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
             .args(["build", "--example", name])
+            .args(features.iter().flat_map(|feature| ["--features", feature]))
             .status()
             .unwrap();
         assert!(status.success(), "could not build the example {name}");
@@ -339,4 +347,41 @@ fn curl_gets_twice_on_one_connection(server: &Running, body: &str) -> bool {
         "curl did not keep the connection:\n{trace}"
     );
     true
+}
+
+/// `subprocess` prints each line as the command prints it: the lines before
+/// a pause come out before it, stamped with their time, stdout and stderr
+/// both, and the exit code last.
+#[cfg(feature = "process")]
+#[test]
+fn subprocess_streams_each_line_as_the_command_prints_it() {
+    let output = Command::new(example_with_features("subprocess", &["process"]))
+        .arg("echo one; echo two >&2; sleep 0.3; printf 'three'; exit 5")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    // `   0.002 s out | one`: the time, the pipe, the line.
+    let lines: Vec<(f64, &str)> = stdout
+        .lines()
+        .filter_map(|line| {
+            let (time, rest) = line.trim_start().split_once(" s ")?;
+            Some((time.parse().ok()?, rest))
+        })
+        .collect();
+    let at = |wanted: &str| {
+        lines
+            .iter()
+            .find(|(_, line)| *line == wanted)
+            .unwrap_or_else(|| panic!("no {wanted:?} in:\n{stdout}"))
+            .0
+    };
+    let (one, two, three) = (at("out | one"), at("err | two"), at("out | three"));
+    assert!(
+        one < 0.25 && two < 0.25,
+        "buffered until the end:\n{stdout}"
+    );
+    assert!(three >= 0.3, "printed before the command did:\n{stdout}");
+    let last = stdout.lines().last().unwrap_or_default();
+    assert!(last.starts_with("exited with code 5 after"), "{stdout}");
 }

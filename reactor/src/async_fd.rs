@@ -124,6 +124,13 @@ impl<T: AsFd> Async<T> {
         })
     }
 
+    /// The reactor the fd is registered with: where a child's pidfd goes
+    /// when its `Child` is dropped (`process/watch/pidfd.rs`).
+    #[cfg(all(feature = "process", any(target_os = "linux", target_os = "android")))]
+    pub(crate) fn reactor(&self) -> &std::rc::Rc<crate::reactor::Reactor> {
+        self.registration.reactor()
+    }
+
     /// The I/O object.
     ///
     /// # Examples

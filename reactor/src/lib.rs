@@ -14,6 +14,7 @@
 //! | [`time`] | `sleep`, `timeout`, `interval`: the public face of the timers |
 //! | `async_fd` | [`Async<T>`](Async): any fd, driven by the reactor |
 //! | [`net`] | TCP, UDP and Unix sockets, built on `Async` |
+//! | `process` | child processes: spawn, pipes, exits, signals (the `process` feature, off by default) |
 //!
 //! The executor owns one [`Reactor`] per loop and makes it current on the
 //! loop thread ([`Reactor::enter`]). The time types find it there on their
@@ -44,7 +45,10 @@
 //! calls std lacks, such as a non-blocking connect), and with the `futures`
 //! feature `futures-core` and `futures-io` (`Stream` for
 //! [`time::Interval`], `AsyncRead` and `AsyncWrite` for [`Async`] and the
-//! stream sockets).
+//! stream sockets). The `process` feature adds rustix's `process` calls
+//! (`pidfd_open`, `pidfd_send_signal`, `waitpid`) and `libc`, for the one
+//! thing neither std nor rustix's stable API offers: reading and clearing
+//! a thread's signal mask (`process/signal_mask.rs`).
 //!
 //! # Unsafe code
 //!
@@ -54,7 +58,16 @@
 //! owning the fd and dropping the registration first); it passes the
 //! promise on to the source table's `insert`, and the table's three places
 //! that borrow the fd back from its number rely on it. The wakeup's eventfd
-//! makes the same promise for its own fd. Everything else is safe code.
+//! makes the same promise for its own fd.
+//!
+//! The `process` feature adds three kinds. The reactor's list of orphaned
+//! children registers their pidfds with the source table itself, keeping
+//! the same promise (`process/watch/pidfd.rs`, the invariant on
+//! `Orphan::pidfd`). `Command::pre_exec` passes std's `unsafe` hook
+//! through, with std's obligations, and tether installs one hook of its
+//! own, which empties the child's signal mask; that hook, and the reading
+//! of the loop thread's mask, are calls into `libc`
+//! (`process/signal_mask.rs`). Everything else is safe code.
 
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -62,6 +75,8 @@
 
 mod async_fd;
 pub mod net;
+#[cfg(feature = "process")]
+pub mod process;
 pub mod reactor;
 pub mod source;
 mod source_table;

@@ -67,6 +67,14 @@
 //! the source table was borrowed would panic, and one that freed a slab slot
 //! mid-dispatch could let the next event of the batch reach the slot's new
 //! owner. The generation in each key guards against that too.
+//!
+//! # Sources without a waker
+//!
+//! With the `process` feature, the reactor also owns sources of its own:
+//! the pidfds of children whose `Child` was dropped before they were
+//! reaped. Nothing waits for them, so there is no waker to wake; after the
+//! dispatch, `react` looks the keys of the events up among these orphans
+//! and reaps those that exited (`process/watch/pidfd.rs`, "Orphans").
 
 use std::cell::{Cell, RefCell};
 use std::io;
@@ -78,6 +86,8 @@ use std::time::{Duration, Instant};
 use polling::{Event, Events, Poller};
 
 use crate::net::{Lookup, Resolving};
+#[cfg(feature = "process")]
+use crate::process::Children;
 use crate::source_table::SourceTable;
 use crate::timer::Timers;
 use crate::wakeup::{WAKEUP_KEY, Wakeup};
@@ -141,6 +151,11 @@ pub struct Reactor {
     /// Where host names are looked up (see [`Reactor::set_resolver`]);
     /// `None` looks them up on the loop thread.
     resolver: RefCell<Option<Rc<Resolver>>>,
+    /// The loop's children: how their exits are watched, probed on the
+    /// first spawn, and the orphans, children dropped before they were
+    /// reaped, which the reactor reaps itself (`crate::process`).
+    #[cfg(feature = "process")]
+    children: Children,
 }
 
 /// A resolver: takes a lookup, returns the future of its answer.
@@ -265,6 +280,8 @@ impl Reactor {
             to_wake: RefCell::new(Vec::new()),
             wakeup,
             resolver: RefCell::new(None),
+            #[cfg(feature = "process")]
+            children: Children::default(),
         }))
     }
 
@@ -406,6 +423,11 @@ impl Reactor {
         self.tick.set(tick);
         let mut to_wake = self.to_wake.take();
         self.dispatch(events.iter(), tick, &mut to_wake);
+        // The orphans' pidfds carry no waker to wake: the reactor looks
+        // their keys up among the events it just dispatched.
+        #[cfg(feature = "process")]
+        self.children
+            .reap_orphans(events.iter(), &self.sources, &self.poller);
         let count = events.len();
         drop(events);
         // No borrow is held from here on: a waker may do anything.
@@ -613,6 +635,12 @@ impl Reactor {
     pub(crate) fn sources(&self) -> &RefCell<SourceTable> {
         &self.sources
     }
+
+    /// The loop's children, for [`crate::process`].
+    #[cfg(feature = "process")]
+    pub(crate) fn children(&self) -> &Children {
+        &self.children
+    }
 }
 
 impl std::fmt::Debug for Reactor {
@@ -627,6 +655,8 @@ impl std::fmt::Debug for Reactor {
 
 impl Drop for Reactor {
     fn drop(&mut self) {
+        #[cfg(feature = "process")]
+        self.children.release(&self.sources, &self.poller);
         self.wakeup.deregister(&self.poller);
     }
 }
