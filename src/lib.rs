@@ -126,7 +126,8 @@
 
 pub use tether_executor::{
     BlockOnError, Builder, CallbackHandle, Closed, Completer, Dump, DumpError, Exception, Handle,
-    JoinError, JoinHandle, LoopThread, LoopThreadBuilder, Metrics, Runtime, SlowCallback, TaskId,
+    JoinError, JoinHandle, LoopPool, LoopPoolBuilder, LoopReport, LoopState, LoopThread,
+    LoopThreadBuilder, Metrics, Runtime, Server, SlowCallback, Spreading, StopReport, TaskId,
     ThreadFuture, YieldNow, call_at, call_later, call_soon, run, spawn, spawn_blocking, yield_now,
 };
 

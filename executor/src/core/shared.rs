@@ -161,6 +161,13 @@ impl Shared {
         self.debug
     }
 
+    /// Work queued on the loop now: the ready queue as the loop last
+    /// published it, plus what other threads sent that it has not taken.
+    /// What a pool of loops adds to a loop's connections to weigh it.
+    pub(crate) fn queued(&self) -> u64 {
+        self.counters.ready.get() + self.inject.len() as u64
+    }
+
     /// The loop's counters so far.
     pub(crate) fn metrics(&self) -> Metrics {
         let counters = &self.counters;

@@ -192,6 +192,45 @@ impl LoopThread {
         }
     }
 
+    /// [`stop`](LoopThread::stop), handing back the loop thread's panic
+    /// instead of resuming it: for a supervisor (a
+    /// [`LoopPool`](crate::LoopPool)) that stops many loops and reports
+    /// each one's end.
+    ///
+    /// # Errors
+    ///
+    /// The loop thread's panic payload, if it panicked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let lt = tether::LoopThread::new()?;
+    /// assert!(!lt.is_finished());
+    /// lt.handle().stop(); // the loop ends; its thread follows
+    /// while !lt.is_finished() {
+    ///     std::thread::yield_now();
+    /// }
+    /// assert!(lt.try_stop().is_ok());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn try_stop(mut self) -> std::thread::Result<()> {
+        match self.stop_and_join() {
+            Some(panic) => Err(panic),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether the loop's thread has ended: its loop was stopped (through
+    /// any [`Handle`]) and shut down, or its thread panicked. Shown in
+    /// [`try_stop`'s example](LoopThread::try_stop#examples).
+    pub fn is_finished(&self) -> bool {
+        self.thread
+            .as_ref()
+            .is_none_or(thread::JoinHandle::is_finished)
+    }
+
     /// Asks the loop to stop and joins the thread; returns its panic.
     fn stop_and_join(&mut self) -> Option<Box<dyn std::any::Any + Send>> {
         self.handle.stop();

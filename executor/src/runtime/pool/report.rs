@@ -1,0 +1,82 @@
+//! What a pool says of its loops: each loop's state and load
+//! ([`LoopReport`]), and how a stop went ([`StopReport`]).
+
+use crate::observe::Metrics;
+
+/// Where a pool's loop is in its life.
+///
+/// # Examples
+///
+/// A loop stopped through its own handle leaves the pool running on the
+/// others:
+///
+/// ```
+/// use tether::{LoopPool, LoopState};
+/// # fn main() -> std::io::Result<()> {
+/// let pool = LoopPool::builder().loops(2).build()?;
+/// assert_eq!(pool.metrics()[1].state, LoopState::Running);
+/// pool.handle(1).unwrap().stop();
+/// while pool.metrics()[1].state != LoopState::Exited {
+///     std::thread::yield_now();
+/// }
+/// // New work goes to the loop that is left.
+/// let on = pool.spawn_next(|| async { std::thread::current().name().map(str::to_owned) });
+/// assert_eq!(on.unwrap().wait().unwrap().as_deref(), Some("tether-pool-0"));
+/// assert!(pool.stop().panicked.is_empty());
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoopState {
+    /// The loop takes work.
+    Running,
+    /// The loop refuses work (it was stopped, through the pool or through
+    /// its [`Handle`](crate::Handle)), and its thread is shutting it down.
+    Stopping,
+    /// The loop's thread has ended: it was stopped, or it panicked (the
+    /// pool's [`StopReport`] says which). The pool sends it no more work.
+    Exited,
+}
+
+/// One loop of a pool, as [`LoopPool::metrics`](crate::LoopPool::metrics)
+/// sees it: its state, its live connections, its load and its
+/// [`Metrics`]. Read from any thread, while the loop runs.
+///
+/// Shown in [`LoopPool::metrics`'s example](crate::LoopPool::metrics#examples).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LoopReport {
+    /// The loop's index in the pool.
+    pub index: usize,
+    /// The loop's name, which is its thread's too.
+    pub name: String,
+    /// Where the loop is in its life.
+    pub state: LoopState,
+    /// Connections the pool's servers handed this loop that are still
+    /// open.
+    pub connections: usize,
+    /// The figure the pool balances by: `connections`, plus the loop's
+    /// queued work (`metrics.ready + metrics.injected`); `None` once the
+    /// loop takes no work. [`LoopPool`](crate::LoopPool), "Load", says
+    /// why.
+    pub load: Option<u64>,
+    /// The loop's own counters and levels.
+    pub metrics: Metrics,
+}
+
+/// How a pool's stop went; returned by
+/// [`LoopPool::shutdown`](crate::LoopPool::shutdown) and
+/// [`LoopPool::stop`](crate::LoopPool::stop).
+///
+/// Shown in [`LoopPool::shutdown`'s example](crate::LoopPool::shutdown#examples).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StopReport {
+    /// Connections still open when the loops were stopped; their tasks
+    /// were dropped with their loops, which closed them. 0 when every
+    /// connection ended within the timeout.
+    pub unfinished_connections: usize,
+    /// The loops whose thread panicked, each with its index and the
+    /// panic's message (or `"non-string payload"`).
+    pub panicked: Vec<(usize, String)>,
+}
