@@ -38,11 +38,7 @@ fn eventually(what: &str, mut done: impl FnMut() -> bool) {
 fn each_loop_runs_on_its_own_named_thread() {
     let pool = LoopPool::builder().loops(3).name("rt").build().unwrap();
     for index in 0..3 {
-        let name = pool
-            .spawn_on(index, || thread_name())
-            .unwrap()
-            .wait()
-            .unwrap();
+        let name = pool.spawn_on(index, thread_name).unwrap().wait().unwrap();
         assert_eq!(name, format!("rt-{index}"));
         assert_eq!(pool.handle(index).unwrap().name(), Some(name.as_str()));
     }
@@ -61,7 +57,7 @@ fn spawn_on_a_loop_that_does_not_exist_says_so() {
 fn spawn_next_takes_turns_and_skips_a_loop_that_exited() {
     let pool = LoopPool::builder().loops(3).build().unwrap();
     let names: Vec<String> = (0..6)
-        .map(|_| pool.spawn_next(|| thread_name()).unwrap().wait().unwrap())
+        .map(|_| pool.spawn_next(thread_name).unwrap().wait().unwrap())
         .collect();
     for index in 0..3 {
         let on = names
@@ -75,7 +71,7 @@ fn spawn_next_takes_turns_and_skips_a_loop_that_exited() {
         pool.metrics()[1].state == LoopState::Exited
     });
     for _ in 0..6 {
-        let name = pool.spawn_next(|| thread_name()).unwrap().wait().unwrap();
+        let name = pool.spawn_next(thread_name).unwrap().wait().unwrap();
         assert_ne!(name, "tether-pool-1");
     }
     // The pool still stops, and a loop that merely exited is no panic.
@@ -141,7 +137,7 @@ fn spawn_least_loaded_goes_around_a_blocked_loop() {
     let release = block_loop(&pool, 0);
     let mut late = Vec::new();
     for _ in 0..30 {
-        let task = pool.spawn_least_loaded(|| thread_name()).unwrap();
+        let task = pool.spawn_least_loaded(thread_name).unwrap();
         match task.wait_timeout(Duration::from_millis(200)) {
             Ok(name) => assert_ne!(name.unwrap(), "tether-pool-0"),
             Err(waiting) => late.push(waiting),
