@@ -97,6 +97,7 @@ use crate::sync::{Arc, AtomicUsize, Mutex, lock};
 /// use tether_bridge::Spread;
 ///
 /// let spread = Arc::new(Spread::new(2, 2));
+/// assert_eq!((spread.loops(), spread.cap()), (2, 2));
 /// let even = |_: usize| Some(0); // every loop open, no extra weight
 /// let a = Spread::try_claim(&spread, even).unwrap();
 /// let b = Spread::try_claim(&spread, even).unwrap();
@@ -163,7 +164,8 @@ impl Spread {
         self.cap
     }
 
-    /// Live connections of loop `index`, as of now. Any thread.
+    /// Live connections of loop `index`, as of now. Any thread. Shown in
+    /// [`Spread`'s example](Spread#examples).
     ///
     /// # Panics
     ///

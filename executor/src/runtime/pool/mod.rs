@@ -563,6 +563,7 @@ impl LoopPool {
     /// }
     /// assert_eq!(pool.load(0), None);
     /// assert_eq!(pool.load(7), None);
+    /// assert_eq!(pool.least_loaded(), Some(1)); // the one loop left
     /// # Ok(())
     /// # }
     /// ```
@@ -576,8 +577,8 @@ impl LoopPool {
 
     /// The index of the loop with the lowest [load](self#load), taking
     /// turns among ties; `None` if every loop is closed. What
-    /// [`spawn_least_loaded`](LoopPool::spawn_least_loaded) uses, and shown
-    /// in its example.
+    /// [`spawn_least_loaded`](LoopPool::spawn_least_loaded) uses. Shown in
+    /// [`load`'s example](LoopPool::load#examples).
     pub fn least_loaded(&self) -> Option<usize> {
         let count = self.loops.len();
         let start = self.turn();
