@@ -756,14 +756,15 @@ impl LoopPool {
 
     /// Asks every loop to stop, then joins each; reports what was left.
     fn stop_loops(&mut self) -> StopReport {
-        // Each loop stops in its FIFO place, after the acceptors' cancels.
-        for target in &self.loops {
-            target.handle().stop();
-        }
+        // Counted before the stop: stopping drops the connections' tasks.
         let mut report = StopReport {
             unfinished_connections: self.spread.total(),
             panicked: Vec::new(),
         };
+        // Each loop stops in its FIFO place, after the acceptors' cancels.
+        for target in &self.loops {
+            target.handle().stop();
+        }
         for (index, target) in std::mem::take(&mut self.loops).into_iter().enumerate() {
             if let Err(panic) = target.try_stop() {
                 let message = panic_message(panic.as_ref()).unwrap_or("non-string payload");

@@ -72,7 +72,7 @@ pub struct LoopReport {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct StopReport {
-    /// Connections still open when the loops were stopped; their tasks
+    /// Connections still open when the loops were asked to stop; their tasks
     /// were dropped with their loops, which closed them. 0 when every
     /// connection ended within the timeout.
     pub unfinished_connections: usize,
