@@ -246,3 +246,22 @@ fn stop_accepting_closes_the_listener_and_keeps_open_connections() {
     let report = pool.shutdown(Duration::from_secs(5));
     assert_eq!(report.unfinished_connections, 0);
 }
+
+#[test]
+fn a_listener_per_loop_pauses_its_loop_at_the_cap() {
+    let pool = LoopPool::builder()
+        .loops(1)
+        .max_connections_per_loop(1)
+        .build()
+        .unwrap();
+    let server = pool
+        .serve(any_port(), Spreading::ReusePort, name_then_hold)
+        .unwrap();
+    let (name, first) = ask(server.local_addr(), Duration::from_secs(10)).unwrap();
+    assert_eq!(name, "tether-pool-0");
+    // The loop is at its cap: the second waits, unserved.
+    let second = ask(server.local_addr(), Duration::from_millis(300)).unwrap_err();
+    assert_eq!(pool.metrics()[0].connections, 1);
+    drop(first);
+    assert_eq!(answer_of(&second), "tether-pool-0");
+}
