@@ -97,7 +97,10 @@
 //! loops. A loop that stops, or whose thread ends, is reported as
 //! [`LoopState::Exited`], skipped from then on, and [`stop`](LoopPool::stop)
 //! still stops and joins every other loop, reporting a panicked one in its
-//! [`StopReport`].
+//! [`StopReport`]. (Nothing a program runs on a loop panics its thread:
+//! tasks, callbacks and handlers are caught. A loop's thread panics when
+//! the loop itself cannot go on, a poller that fails, say;
+//! `tests/rt_pool_panic.rs` breaks one to show the report.)
 //!
 //! # Stopping
 //!
