@@ -77,6 +77,24 @@
 //! then adds to it, instead of the compare-exchange of rule 1) and
 //! `spread_no_rescan` (an acceptor that pauses without the second scan of
 //! rule 3).
+//!
+//! # Examples
+//!
+//! A loop's count, taken by an acceptor and given back by the loop that
+//! served the connection:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use tether_bridge::spread::Spread;
+//!
+//! let spread = Arc::new(Spread::new(4, 100));
+//! // Loop 2 only (a listener of its own, say).
+//! let claim = Spread::try_claim(&spread, |index| (index == 2).then_some(0)).unwrap();
+//! assert_eq!((claim.index(), spread.count(2)), (2, 1));
+//! let serving_loop = std::thread::spawn(move || drop(claim));
+//! serving_loop.join().unwrap();
+//! assert_eq!(spread.total(), 0);
+//! ```
 
 use std::fmt;
 use std::task::{Context, Poll, Waker};
@@ -128,10 +146,24 @@ pub struct Spread {
 /// One live connection, counted on the loop [`index`](Claim::index); its
 /// drop counts it out.
 ///
-/// Made by [`Spread::try_claim`] and [`Spread::poll_claim`]; shown in
-/// [`Spread`'s example](Spread#examples). It is `Send`: it moves to the
-/// loop that serves the connection, and is dropped there when the
-/// connection ends.
+/// Made by [`Spread::try_claim`] and [`Spread::poll_claim`]. It is
+/// `Send`: it moves to the loop that serves the connection, and is dropped
+/// there when the connection ends.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use tether_bridge::{Claim, Spread};
+///
+/// let spread = Arc::new(Spread::new(2, 8));
+/// let claim: Claim = Spread::try_claim(&spread, |_| Some(0)).unwrap();
+/// let index = claim.index();
+/// assert_eq!(spread.count(index), 1);
+/// // The loop that serves the connection drops it when it ends.
+/// std::thread::spawn(move || drop(claim)).join().unwrap();
+/// assert_eq!(spread.count(index), 0);
+/// ```
 pub struct Claim {
     /// The counts it was taken from.
     spread: Arc<Spread>,

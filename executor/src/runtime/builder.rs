@@ -120,8 +120,17 @@ impl Builder {
     /// callback by this name, and [`Handle::name`](crate::Handle::name)
     /// gives it to any thread; a program that runs several loops tells
     /// them apart by it. A [`LoopPool`](crate::LoopPool) names each of its
-    /// loops. Default: no name. Shown in
-    /// [`SlowCallback::loop_name`'s example](crate::SlowCallback::loop_name#examples).
+    /// loops. Default: no name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let rt = tether::Runtime::builder().name("io-3").build()?;
+    /// assert_eq!(rt.handle().name(), Some("io-3"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into().into_boxed_str());
         self

@@ -33,6 +33,7 @@ use crate::remote::{Handle, ThreadFuture};
 /// let asker = std::thread::spawn(move || handle.block_on(async { 6 * 7 }).unwrap());
 /// assert_eq!(asker.join().unwrap(), 42);
 /// assert!(!worker.handle().is_closed());
+/// assert!(!worker.is_finished());
 /// worker.stop();
 /// # Ok(())
 /// # }
@@ -224,7 +225,7 @@ impl LoopThread {
 
     /// Whether the loop's thread has ended: its loop was stopped (through
     /// any [`Handle`]) and shut down, or its thread panicked. Shown in
-    /// [`try_stop`'s example](LoopThread::try_stop#examples).
+    /// [`LoopThread`'s example](LoopThread#examples).
     pub fn is_finished(&self) -> bool {
         self.thread
             .as_ref()

@@ -15,36 +15,9 @@
 //! the socket is the same either way: non-blocking and close-on-exec from
 //! the start.
 //!
-//! # Sharing a port: `SO_REUSEPORT`
-//!
-//! With `SO_REUSEPORT` set on every one of them before `bind`, several
-//! sockets of one user may listen on the same address and port. What the
-//! kernel then does with incoming connections depends on the OS:
-//!
-//! - **Linux** (3.9 and later) puts the listeners in one group and sends
-//!   each new connection to one of them, chosen by a hash of the
-//!   connection's addresses and ports: over many clients they get about
-//!   the same number, whatever each listener's load. Each listener has its
-//!   own queue of connections waiting to be accepted. When one of them is
-//!   closed, the connections waiting in its queue are **reset**, not
-//!   handed to the others (the client reads `ConnectionReset`), unless
-//!   the `net.ipv4.tcp_migrate_req` sysctl (Linux 5.14 and later, off by
-//!   default) is on, in which case the kernel moves them to another
-//!   listener of the group. `tests/net_socket.rs` checks whichever of the
-//!   two the machine is set for. A server that closes one listener of a
-//!   group, at shutdown say, should stop taking connections on it only
-//!   after it has accepted what its queue holds, or accept that those
-//!   clients see a reset.
-//! - **FreeBSD** accepts the bind but, for balancing, wants its own
-//!   `SO_REUSEPORT_LB`, which this type does not set; **macOS** and the
-//!   other BSDs accept the bind and do not spread connections evenly. The
-//!   option is there on every Unix, and a listener per loop still works,
-//!   but only Linux balances them.
-//!
-//! `SO_REUSEPORT` spreads by hash, not by load: a listener whose loop is
-//! busy or stuck gets its share all the same. The pool's other mode, one
-//! acceptor handing connections to the loop with the fewest, sees load
-//! (`tether::LoopPool`, "Spreading connections").
+//! What `SO_REUSEPORT` does on each OS, and what becomes of the
+//! connections waiting on a listener of a shared port that closes, is in
+//! [`TcpSocket`]'s docs, "Sharing a port".
 
 use std::io;
 use std::net::SocketAddr;
@@ -60,6 +33,37 @@ use crate::async_fd::Async;
 ///
 /// asyncio: the socket `loop.create_server(..., reuse_port=True,
 /// backlog=n)` makes before it listens.
+///
+/// # Sharing a port: `SO_REUSEPORT`
+///
+/// With `SO_REUSEPORT` set on every one of them before `bind`, several
+/// sockets of one user may listen on the same address and port. What the
+/// kernel then does with incoming connections depends on the OS:
+///
+/// - **Linux** (3.9 and later) puts the listeners in one group and sends
+///   each new connection to one of them, chosen by a hash of the
+///   connection's addresses and ports: over many clients they get about
+///   the same number, whatever each listener's load. Each listener has its
+///   own queue of connections waiting to be accepted. When one of them is
+///   closed, the connections waiting in its queue are **reset**, not
+///   handed to the others (the client reads `ConnectionReset`), unless
+///   the `net.ipv4.tcp_migrate_req` sysctl (Linux 5.14 and later, off by
+///   default) is on, in which case the kernel moves them to another
+///   listener of the group. `tests/net_socket.rs` checks whichever of the
+///   two the machine is set for. A server that closes one listener of a
+///   group, at shutdown say, should stop taking connections on it only
+///   after it has accepted what its queue holds, or accept that those
+///   clients see a reset.
+/// - **FreeBSD** accepts the bind but, for balancing, wants its own
+///   `SO_REUSEPORT_LB`, which this type does not set; **macOS** and the
+///   other BSDs accept the bind and do not spread connections evenly. The
+///   option is there on every Unix, and a listener per loop still works,
+///   but only Linux balances them.
+///
+/// `SO_REUSEPORT` spreads by hash, not by load: a listener whose loop is
+/// busy or stuck gets its share all the same. The pool's other mode, one
+/// acceptor handing connections to the loop with the fewest, sees load
+/// (`tether::LoopPool`, "Spreading connections").
 ///
 /// # Examples
 ///
@@ -81,14 +85,18 @@ use crate::async_fd::Async;
 ///     let second = TcpSocket::new_v4()?;
 ///     second.set_reuseport(true)?;
 ///     assert!(second.reuseport()?);
+///     assert!(!second.reuseaddr()?); // off unless asked for
 ///     second.bind(addr)?; // the same port: allowed by SO_REUSEPORT
 ///     let second = second.listen(128)?;
 ///     assert_eq!(second.local_addr()?, first.local_addr()?);
 ///
-///     // A client set up the same way, with Nagle's algorithm off before
-///     // the connection exists.
+///     // A client set up the same way, with Nagle's algorithm off and
+///     // bigger buffers before the connection exists.
 ///     let client = TcpSocket::new_v4()?;
 ///     client.set_nodelay(true)?;
+///     client.set_recv_buffer_size(256 * 1024)?;
+///     assert!(client.recv_buffer_size()? >= 256 * 1024);
+///     assert!(client.send_buffer_size()? > 0);
 ///     let client: TcpStream = client.connect(addr).await?;
 ///     assert!(client.nodelay()?);
 ///     Ok(())
@@ -201,7 +209,7 @@ impl TcpSocket {
     }
 
     /// Whether `SO_REUSEADDR` is set; shown in
-    /// [`set_reuseaddr`'s example](TcpSocket::set_reuseaddr#examples).
+    /// [`TcpSocket`'s example](TcpSocket#examples).
     ///
     /// # Errors
     ///
@@ -213,7 +221,7 @@ impl TcpSocket {
     /// Sets `SO_REUSEPORT`: several sockets, each with it set before
     /// `bind`, may listen on one address and port. Only Linux spreads
     /// connections among them (by a hash of each connection's addresses,
-    /// blind to load); the [module docs](self#sharing-a-port-so_reuseport)
+    /// blind to load); ["Sharing a port"](TcpSocket#sharing-a-port-so_reuseport)
     /// say what other systems do, and what becomes of the connections
     /// waiting on a listener that closes. Shown in
     /// [`TcpSocket`'s example](TcpSocket#examples).
@@ -288,7 +296,7 @@ impl TcpSocket {
     }
 
     /// The send buffer's size as the kernel set it; shown in
-    /// [`set_send_buffer_size`'s example](TcpSocket::set_send_buffer_size#examples).
+    /// [`TcpSocket`'s example](TcpSocket#examples).
     ///
     /// # Errors
     ///
@@ -300,7 +308,7 @@ impl TcpSocket {
     /// Asks for a receive buffer of `size` bytes (`SO_RCVBUF`), adjusted by
     /// the kernel as the send buffer is. Set before `connect` or `listen`,
     /// it also decides the TCP window scale of the connections. Shown in
-    /// [`set_send_buffer_size`'s example](TcpSocket::set_send_buffer_size#examples).
+    /// [`TcpSocket`'s example](TcpSocket#examples).
     ///
     /// # Errors
     ///
@@ -310,7 +318,7 @@ impl TcpSocket {
     }
 
     /// The receive buffer's size as the kernel set it; shown in
-    /// [`set_send_buffer_size`'s example](TcpSocket::set_send_buffer_size#examples).
+    /// [`TcpSocket`'s example](TcpSocket#examples).
     ///
     /// # Errors
     ///

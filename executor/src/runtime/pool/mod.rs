@@ -149,9 +149,20 @@ use serve::Bound;
 ///
 /// asyncio has no pool of loops: a program starts loops in threads and
 /// spreads work itself (`loop.create_server(..., reuse_port=True)` in each
-/// thread); this is that, run and balanced. The [module docs](self) say
-/// what is per loop and what is shared, how a loop is chosen, what its
-/// load is, and what contends at many cores.
+/// thread); this is that, run and balanced. `executor/src/runtime/pool/mod.rs`
+/// says what is per loop and what is shared, how a loop is chosen, and
+/// what contends at many cores; [`Spreading`] says how connections are
+/// spread.
+///
+/// # Load
+///
+/// A loop's load is its live connections (those the pool's servers
+/// handed it) plus its queued work: its ready queue as the loop last
+/// published it, and the submissions other threads sent that it has not
+/// taken ([`Metrics`](crate::Metrics)'s `ready` and `injected`). A loop
+/// that is busy shows; a loop stuck in one run shows more with every
+/// submission sent to it. Each figure is read from any thread without
+/// stopping the loop, and may be a few events old.
 ///
 /// # Examples
 ///
@@ -160,6 +171,7 @@ use serve::Bound;
 /// use std::rc::Rc;
 /// # fn main() -> std::io::Result<()> {
 /// let pool = tether::LoopPool::builder().loops(2).build()?;
+/// assert_eq!(pool.loops(), 2);
 ///
 /// // A future built on the chosen loop: an `Rc` need not be `Send`.
 /// let on_1 = pool.spawn_on(1, || {
@@ -169,6 +181,7 @@ use serve::Bound;
 /// assert_eq!(on_1.unwrap().wait().unwrap(), (Some("tether-pool-1".to_owned()), 1));
 ///
 /// // Least loaded: both are idle here, so either; both work.
+/// assert!(pool.least_loaded().is_some());
 /// let answer = pool.spawn_least_loaded(|| async { 6 * 7 }).unwrap();
 /// assert_eq!(answer.wait().unwrap(), 42);
 ///
@@ -213,7 +226,7 @@ impl LoopPool {
     }
 
     /// How many loops the pool has, running or not. Shown in
-    /// [`LoopPool::new`'s example](LoopPool::new#examples).
+    /// [`LoopPool`'s example](LoopPool#examples).
     pub fn loops(&self) -> usize {
         self.loops.len()
     }
@@ -314,7 +327,7 @@ impl LoopPool {
     }
 
     /// Runs the future `make` builds on the loop with the lowest
-    /// [load](self#load); loops that tie take turns.
+    /// [load](LoopPool#load); loops that tie take turns.
     ///
     /// # Errors
     ///
@@ -551,7 +564,7 @@ impl LoopPool {
         Ok(Server::new(addr, spreading, acceptors))
     }
 
-    /// Loop `index`'s [load](self#load): live connections plus queued
+    /// Loop `index`'s [load](LoopPool#load): live connections plus queued
     /// work; `None` if it takes no work (or there is no such loop).
     ///
     /// # Examples
@@ -578,10 +591,10 @@ impl LoopPool {
         Some(self.spread.count(index) as u64 + handle.shared().queued())
     }
 
-    /// The index of the loop with the lowest [load](self#load), taking
+    /// The index of the loop with the lowest [load](LoopPool#load), taking
     /// turns among ties; `None` if every loop is closed. What
     /// [`spawn_least_loaded`](LoopPool::spawn_least_loaded) uses. Shown in
-    /// [`load`'s example](LoopPool::load#examples).
+    /// [`LoopPool`'s example](LoopPool#examples).
     pub fn least_loaded(&self) -> Option<usize> {
         let count = self.loops.len();
         let start = self.turn();

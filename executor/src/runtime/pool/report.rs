@@ -42,7 +42,23 @@ pub enum LoopState {
 /// sees it: its state, its live connections, its load and its
 /// [`Metrics`]. Read from any thread, while the loop runs.
 ///
-/// Shown in [`LoopPool::metrics`'s example](crate::LoopPool::metrics#examples).
+/// # Examples
+///
+/// ```
+/// use tether::{LoopPool, LoopReport, LoopState};
+/// # fn main() -> std::io::Result<()> {
+/// let pool = LoopPool::builder().loops(2).name("io").build()?;
+/// let reports: Vec<LoopReport> = pool.metrics();
+/// let second = &reports[1];
+/// assert_eq!((second.index, second.name.as_str()), (1, "io-1"));
+/// assert_eq!(second.state, LoopState::Running);
+/// assert_eq!(second.connections, 0); // no server yet
+/// assert_eq!(second.load, Some(second.metrics.ready + second.metrics.injected));
+/// # Ok(())
+/// # }
+/// ```
+///
+/// [`LoopPool::metrics`](crate::LoopPool::metrics) shows a stuck loop.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LoopReport {
@@ -57,8 +73,8 @@ pub struct LoopReport {
     pub connections: usize,
     /// The figure the pool balances by: `connections`, plus the loop's
     /// queued work (`metrics.ready + metrics.injected`); `None` once the
-    /// loop takes no work. [`LoopPool`](crate::LoopPool), "Load", says
-    /// why.
+    /// loop takes no work. [`LoopPool`'s "Load"](crate::LoopPool#load)
+    /// says why.
     pub load: Option<u64>,
     /// The loop's own counters and levels.
     pub metrics: Metrics,
@@ -68,7 +84,29 @@ pub struct LoopReport {
 /// [`LoopPool::shutdown`](crate::LoopPool::shutdown) and
 /// [`LoopPool::stop`](crate::LoopPool::stop).
 ///
-/// Shown in [`LoopPool::shutdown`'s example](crate::LoopPool::shutdown#examples).
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use tether::{LoopPool, Spreading, StopReport};
+/// # fn main() -> std::io::Result<()> {
+/// let pool = LoopPool::builder().loops(2).build()?;
+/// let server = pool.serve("127.0.0.1:0".parse().unwrap(), Spreading::LeastLoaded, |stream, _| async move {
+///     let mut byte = [0];
+///     let _ = stream.read(&mut byte).await; // until the client closes
+/// })?;
+/// let _client = std::net::TcpStream::connect(server.local_addr())?;
+/// # while pool.metrics().iter().map(|r| r.connections).sum::<usize>() == 0 { std::thread::yield_now() }
+/// // The client never closes: the stop cuts its connection short.
+/// let report: StopReport = pool.shutdown(Duration::from_millis(20));
+/// assert_eq!(report.unfinished_connections, 1);
+/// assert!(report.panicked.is_empty());
+/// # Ok(())
+/// # }
+/// ```
+///
+/// [`LoopPool::shutdown`](crate::LoopPool::shutdown) shows a stop in which
+/// everything finished.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct StopReport {

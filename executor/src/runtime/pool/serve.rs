@@ -44,7 +44,26 @@ use crate::task::JoinHandle;
 ///
 /// # Examples
 ///
-/// See [`LoopPool::serve`](crate::LoopPool::serve).
+/// The same handler, served both ways; [`LoopPool::serve`](crate::LoopPool::serve)
+/// has more.
+///
+/// ```
+/// use std::io::Read;
+/// use tether::{LoopPool, Spreading};
+/// # fn main() -> std::io::Result<()> {
+/// let pool = LoopPool::builder().loops(2).build()?;
+/// for spreading in [Spreading::ReusePort, Spreading::LeastLoaded] {
+///     let server = pool.serve("127.0.0.1:0".parse().unwrap(), spreading, |stream, _| async move {
+///         let _ = stream.write_all(b"hi").await;
+///     })?;
+///     let mut answer = String::new();
+///     std::net::TcpStream::connect(server.local_addr())?.read_to_string(&mut answer)?;
+///     assert_eq!(answer, "hi");
+///     server.stop_accepting();
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Spreading {
     /// A listener on every loop, on one port, with `SO_REUSEPORT`: the
@@ -61,6 +80,34 @@ pub enum Spreading {
 ///
 /// Dropping it leaves the server running; [`stop_accepting`](Server::stop_accepting)
 /// or the pool's [`shutdown`](crate::LoopPool::shutdown) stops it.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::Read;
+/// use std::time::Duration;
+/// use tether::{LoopPool, Spreading};
+/// # fn main() -> std::io::Result<()> {
+/// let pool = LoopPool::builder().loops(2).build()?;
+/// let server = pool.serve("127.0.0.1:0".parse().unwrap(), Spreading::ReusePort, |stream, _| async move {
+///     let _ = stream.write_all(b"hi").await;
+/// })?;
+/// assert_eq!(server.spreading(), Spreading::ReusePort);
+/// assert_ne!(server.local_addr().port(), 0); // the port the OS picked
+/// let mut answer = String::new();
+/// std::net::TcpStream::connect(server.local_addr())?.read_to_string(&mut answer)?;
+/// assert_eq!(answer, "hi");
+///
+/// server.stop_accepting();
+/// // Each loop closes its listener at its next iteration.
+/// # let deadline = std::time::Instant::now() + Duration::from_secs(5);
+/// while std::net::TcpStream::connect(server.local_addr()).is_ok() {
+/// #   assert!(std::time::Instant::now() < deadline);
+///     std::thread::sleep(Duration::from_millis(1));
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct Server {
     /// The address its listeners are bound to.
@@ -86,13 +133,13 @@ impl Server {
 
     /// The address the server listens on: the port the OS picked, if it
     /// was asked for port 0. Shown in
-    /// [`LoopPool::serve`'s example](crate::LoopPool::serve#examples).
+    /// [`Server`'s example](Server#examples).
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
     }
 
     /// How it spreads connections. Shown in
-    /// [`LoopPool::serve`'s example](crate::LoopPool::serve#examples).
+    /// [`Server`'s example](Server#examples).
     pub fn spreading(&self) -> Spreading {
         self.spreading
     }
@@ -102,7 +149,7 @@ impl Server {
     /// run on. Under [`Spreading::ReusePort`], connections waiting in a
     /// closing listener's queue are reset (see
     /// [`TcpSocket`](tether_reactor::net::TcpSocket)). Shown in
-    /// [`LoopPool::serve`'s example](crate::LoopPool::serve#examples).
+    /// [`Server`'s example](Server#examples).
     pub fn stop_accepting(&self) {
         for acceptor in &self.acceptors {
             acceptor.cancel();
