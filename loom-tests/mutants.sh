@@ -46,6 +46,8 @@ ROWS=(
     "blocking pool_uncounted_sleeper"
     "blocking pool_exit_ignores_notified"
     "blocking pool_shutdown_no_wake"
+    "spread spread_check_then_add"
+    "spread spread_no_rescan"
 )
 # A run that takes longer than this has not caught its mutant.
 LIMIT=600

@@ -41,8 +41,8 @@
 //! | crate | rule: what lives there |
 //! |-------|------------------------|
 //! | `tether-reactor` | "when can something proceed": the poller (`polling`), the registered sources, the wakeup, the hierarchical timer wheel, and the I/O and time types ([`Async`], [`net`], [`time`], and `process` with its feature). Knows nothing of tasks, only wakers. |
-//! | `tether-bridge` | "what threads share": the injection queue with its sleep/notify handshake, the task state word, the completion cell behind [`ThreadFuture`], and the blocking pool. Every protocol there has a loom model in `loom-tests/`. |
-//! | `tether-executor` | "who runs next": tasks, the ready queue, the loop iteration, [`Runtime`], [`spawn`], [`JoinHandle`], callbacks, [`Handle`], [`ThreadFuture`], [`spawn_blocking`], [`LoopThread`]. Runs on the loop thread; touches shared state only through the bridge. |
+//! | `tether-bridge` | "what threads share": the injection queue with its sleep/notify handshake, the task state word, the completion cell behind [`ThreadFuture`], the blocking pool, and each pool loop's connection count under its cap. Every protocol there has a loom model in `loom-tests/`. |
+//! | `tether-executor` | "who runs next": tasks, the ready queue, the loop iteration, [`Runtime`], [`spawn`], [`JoinHandle`], callbacks, [`Handle`], [`ThreadFuture`], [`spawn_blocking`], [`LoopThread`], [`LoopPool`]. Runs on the loop thread; touches shared state only through the bridge. |
 //! | `tether` (this crate) | the facade: re-exports, and this map. |
 //!
 //! # What crosses threads
@@ -55,7 +55,63 @@
 //! | [`Handle`] | both | submits callbacks and futures, stops the loop, reads its [`Metrics`], from anywhere |
 //! | [`ThreadFuture`] | `Send` | the result of submitted work, waited for or awaited on any thread |
 //! | [`LoopThread`] | `Send` | a loop on its own thread |
+//! | [`LoopPool`], [`Server`] | both | many loops, each on its own thread; a server running on them |
 //! | task [`Waker`](std::task::Waker)s | both | a wake from another thread goes through the injection queue |
+//!
+//! # Many loops
+//!
+//! One loop uses one core. A [`LoopPool`] runs one loop per core (by
+//! default), each exactly the single-threaded loop it is alone: its own
+//! reactor, timers and blocking pool, no work stealing, so a task never
+//! leaves the loop it was spawned on. From any thread, work goes to a
+//! chosen loop, the next in turn, the least loaded, or every loop; a TCP
+//! server runs on all of them ([`LoopPool::serve`]), its connections
+//! spread by the kernel over a listener per loop, or handed one by one to
+//! the loop with the lowest load ([`Spreading`] says when to pick which).
+//! Every loop's state, connections, load and [`Metrics`] can be read from
+//! any thread, so a loop that is stuck shows; [`LoopPool::shutdown`]
+//! stops accepting, lets open connections end, and joins every thread.
+//! `examples/multi_loop_server.rs` serves hyper that way.
+//!
+//! Sockets, timers and the [`sync`] primitives belong to one loop. Loops
+//! talk in two ways. A task that needs work done on another loop asks it
+//! with [`Handle::spawn_with`] and awaits the [`ThreadFuture`]; a stream
+//! of messages goes through a channel whose ends are `Send`, awaited on
+//! each loop (`async-channel` here). `examples/cross_loop.rs` times both.
+//!
+//! ```
+//! # fn main() -> std::io::Result<()> {
+//! let pool = tether::LoopPool::builder().loops(2).build()?;
+//! let loop_1 = pool.handle(1).unwrap().clone();
+//!
+//! // A request: loop 0 asks loop 1, and awaits the answer.
+//! let asked = pool.spawn_on(0, move || async move {
+//!     let answer = loop_1.spawn_with(|| async { std::thread::current().name().unwrap().to_owned() });
+//!     answer.unwrap().await.unwrap()
+//! });
+//! assert_eq!(asked.unwrap().wait().unwrap(), "tether-pool-1");
+//!
+//! // A stream: loop 0 sends, loop 1 sums what arrives.
+//! let (tx, rx) = async_channel::unbounded::<u32>();
+//! let sum = pool.spawn_on(1, move || async move {
+//!     let mut sum = 0;
+//!     while let Ok(n) = rx.recv().await {
+//!         sum += n;
+//!     }
+//!     sum
+//! });
+//! let sent = pool.spawn_on(0, move || async move {
+//!     for n in 1..=10 {
+//!         tx.send(n).await.unwrap();
+//!     }
+//!     // Dropping `tx` closes the channel, which ends loop 1's `while`.
+//! });
+//! sent.unwrap().wait().unwrap();
+//! assert_eq!(sum.unwrap().wait().unwrap(), 55);
+//! assert!(pool.stop().panicked.is_empty());
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! # Where to start reading
 //!
@@ -111,12 +167,16 @@
 //! | [`Completer::pair`] → [`ThreadFuture`] | `loop.create_future()` + `set_result` from a thread, `wrap_future` |
 //! | [`spawn_blocking`] | `loop.run_in_executor(None, f)`, `asyncio.to_thread` |
 //! | [`LoopThread`] | a loop in a background thread (the "EventThread" pattern) |
+//! | [`LoopPool`] | loops in threads, one per core, run and balanced (asyncio has none: a program starts them itself) |
+//! | [`LoopPool::serve`], [`Spreading::ReusePort`], [`net::TcpSocket`] | `loop.create_server(..., reuse_port=True, backlog=n)` in each thread |
 //!
 //! # Dependencies
 //!
 //! At run time: `polling`, `slab`, `concurrent-queue` and `rustix`
 //! (already in the tree through `polling`: the eventfd, a non-blocking
-//! connect, writes that cannot raise `SIGPIPE`), and what they bring
+//! connect, writes that cannot raise `SIGPIPE`, socket options set before
+//! `listen`, and, on Linux and Android, pinning a pool's loops to cores
+//! with `sched_setaffinity`), and what they bring
 //! (`crossbeam-utils`, `cfg-if`, `bitflags`...). With the `futures`
 //! feature, on by default, also `futures-core` and `futures-io`, whose
 //! `Stream`, `AsyncRead` and `AsyncWrite` tether's types implement.
@@ -136,7 +196,8 @@
 
 pub use tether_executor::{
     BlockOnError, Builder, CallbackHandle, Closed, Completer, Dump, DumpError, Exception, Handle,
-    JoinError, JoinHandle, LoopThread, LoopThreadBuilder, Metrics, Runtime, SlowCallback, TaskId,
+    JoinError, JoinHandle, LoopPool, LoopPoolBuilder, LoopReport, LoopState, LoopThread,
+    LoopThreadBuilder, Metrics, Runtime, Server, SlowCallback, Spreading, StopReport, TaskId,
     ThreadFuture, YieldNow, call_at, call_later, call_soon, run, spawn, spawn_blocking, yield_now,
 };
 

@@ -52,13 +52,21 @@ fn example_with_features(name: &str, features: &[&str]) -> PathBuf {
 
 /// Starts the example on a free port and waits for its address.
 fn start(name: &str) -> Running {
+    start_with(name, &[], Stdio::inherit())
+}
+
+/// Starts the example on a free port, with more arguments and the given
+/// standard input, and waits for its address.
+fn start_with(name: &str, args: &[&str], stdin: Stdio) -> Running {
     let mut child = Command::new(example(name))
         .arg("0")
+        .args(args)
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
+    BufReader::new(child.stdout.as_mut().unwrap())
         .read_line(&mut line)
         .unwrap();
     let addr = line
@@ -384,4 +392,73 @@ fn subprocess_streams_each_line_as_the_command_prints_it() {
     assert!(three >= 0.3, "printed before the command did:\n{stdout}");
     let last = stdout.lines().last().unwrap_or_default();
     assert!(last.starts_with("exited with code 5 after"), "{stdout}");
+}
+
+/// GETs `/` on a kept-alive connection and returns the body, which names
+/// the loop that served it, with the connection still open.
+fn loop_serving(addr: &str) -> (String, TcpStream) {
+    let stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    (&stream)
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let (head, body) = read_response(&mut BufReader::new(&stream));
+    assert!(head.starts_with("HTTP/1.1 200 OK"), "{head}");
+    let name = body
+        .trim()
+        .strip_prefix("Hello from hyper on tether, loop ")
+        .and_then(|rest| rest.strip_suffix('!'))
+        .unwrap_or_else(|| panic!("unexpected greeting {body:?}"))
+        .to_owned();
+    (name, stream)
+}
+
+#[test]
+fn multi_loop_server_serves_on_every_loop_in_both_modes() {
+    for mode in ["--least-loaded", "--reuse-port"] {
+        let server = start_with("multi_loop_server", &[mode, "--loops", "2"], Stdio::null());
+        // Kept-alive connections, all open at once: each loop gets some.
+        let served: Vec<(String, TcpStream)> =
+            (0..24).map(|_| loop_serving(&server.addr)).collect();
+        for name in ["tether-pool-0", "tether-pool-1"] {
+            let count = served.iter().filter(|(n, _)| n == name).count();
+            assert!(count > 0, "{mode}: {name} served none");
+        }
+        if mode == "--least-loaded" {
+            // Long connections, spread by load: close to even (the
+            // queued work of a loop busy at the instant can tip a choice).
+            let on_0 = served.iter().filter(|(n, _)| n == "tether-pool-0").count();
+            assert!((8..=16).contains(&on_0), "{mode}: {on_0} of 24 on loop 0");
+        }
+    }
+}
+
+#[test]
+fn multi_loop_server_stops_gracefully_on_stop() {
+    let mut server = start_with("multi_loop_server", &["--loops", "2"], Stdio::piped());
+    let (_, open) = loop_serving(&server.addr);
+    // Let the open connection end: the client closes it after the stop.
+    let mut stdin = server.child.stdin.take().unwrap();
+    stdin.write_all(b"stats\nstop\n").unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    drop(open);
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let mut out = String::new();
+    server
+        .child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    assert!(out.contains("tether-pool-1 Running"), "{out}");
+    assert!(
+        out.contains("stopped; 0 connections cut short, 0 loops panicked"),
+        "{out}"
+    );
+    // Nothing listens any more.
+    assert!(TcpStream::connect(&server.addr).is_err());
 }

@@ -1,6 +1,6 @@
 //! Numbers shared across threads: a statistic one thread writes and any
-//! thread reads ([`Counter`]), and a source of unique numbers
-//! ([`Sequence`]).
+//! thread reads, counted up ([`Counter`]) or set ([`Gauge`]), and a source
+//! of unique numbers ([`Sequence`]).
 //!
 //! # Examples
 //!
@@ -75,6 +75,51 @@ impl Counter {
 
     /// The count, as of recently. Any thread. Shown in
     /// [`Counter`'s example](Counter#examples).
+    #[inline]
+    pub fn get(&self) -> u64 {
+        self.0.load(Relaxed)
+    }
+}
+
+/// A level with a single writer, readable from any thread: how many
+/// tasks are live, how many wait in the ready queue.
+///
+/// Like [`Counter`], a statistic: the loop thread stores, any thread loads
+/// some recent value (Relaxed), and nobody synchronizes on it.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use tether_bridge::Gauge;
+///
+/// let ready = Arc::new(Gauge::new());
+/// ready.set(7);
+/// ready.set(3); // levels go down as well as up
+/// let reader = {
+///     let ready = ready.clone();
+///     std::thread::spawn(move || ready.get())
+/// };
+/// assert_eq!(reader.join().unwrap(), 3);
+/// ```
+#[derive(Debug, Default)]
+pub struct Gauge(AtomicU64);
+
+impl Gauge {
+    /// A gauge at zero; shown in [`Gauge`'s example](Gauge#examples).
+    pub fn new() -> Self {
+        Self(AtomicU64::new(0))
+    }
+
+    /// Sets the level; only the gauge's single writer may call this.
+    /// Shown in [`Gauge`'s example](Gauge#examples).
+    #[inline]
+    pub fn set(&self, level: u64) {
+        self.0.store(level, Relaxed);
+    }
+
+    /// The level, as of recently. Any thread. Shown in
+    /// [`Gauge`'s example](Gauge#examples).
     #[inline]
     pub fn get(&self) -> u64 {
         self.0.load(Relaxed)

@@ -492,6 +492,44 @@ impl<T, N: Notify> Inject<T, N> {
         self.queue.is_closed()
     }
 
+    /// How many items wait in the queue now: pushed, not yet drained.
+    /// Any thread. A statistic (the pool of loops reads it as part of a
+    /// loop's load), exact only while nobody pushes or drains.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_bridge::Inject;
+    /// # use tether_bridge::test_double::Eventfd;
+    ///
+    /// let inject = Inject::new(Eventfd::new());
+    /// inject.push("a").unwrap();
+    /// inject.push("b").unwrap();
+    /// assert_eq!(inject.len(), 2);
+    /// inject.drain(|_| ());
+    /// assert_eq!(inject.len(), 0);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Whether no item waits; see [`len`](Inject::len).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_bridge::Inject;
+    /// # use tether_bridge::test_double::Eventfd;
+    ///
+    /// let inject = Inject::new(Eventfd::new());
+    /// assert!(inject.is_empty());
+    /// inject.push(1).unwrap();
+    /// assert!(!inject.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
     /// The notifier: the loop may write the wakeup itself, or, where the
     /// notifier is a fake (the loom models, these examples), sleep on it.
     /// Shown in [`Inject`'s example](Inject#examples).

@@ -14,7 +14,8 @@
 //! | [`task_state`] | wakes, cancels and references of one task | one state word of flags and a reference count |
 //! | [`completion`] | the outcome of work done for another thread | a mutex and a condition variable, callbacks run outside the lock |
 //! | [`blocking`] | jobs for threads that may block | a queue, a thread count and chosen sleepers under one mutex |
-//! | [`counter`] | the loop's statistics, and task ids | one writer and relaxed readers; a relaxed `fetch_add` |
+//! | [`spread`] | each loop's live connections, capped, and the acceptors paused at the cap | a compare-exchange per count, wakes from the cap under one mutex |
+//! | [`counter`] | the loop's statistics and levels, and task ids | one writer and relaxed readers; a relaxed `fetch_add` |
 //!
 //! The crate knows nothing of the reactor or of the executor: it is generic
 //! over how the loop is woken ([`Notify`]), so that the loom models can
@@ -58,6 +59,7 @@ pub mod completion;
 pub mod counter;
 pub mod inject;
 pub mod notify;
+pub mod spread;
 pub mod sync;
 pub mod task_state;
 
@@ -70,9 +72,10 @@ pub mod test_double;
 pub use blocking::{BlockingPool, Job, PoolConfig, ShutdownReport};
 pub use closed::Closed;
 pub use completion::Completion;
-pub use counter::{Counter, Sequence};
+pub use counter::{Counter, Gauge, Sequence};
 pub use inject::{Inject, TransitionToParked, new_queue};
 pub use notify::Notify;
+pub use spread::{Claim, Spread};
 pub use task_state::{
     Initial, Snapshot, TaskState, TransitionToCancelled, TransitionToIdle, TransitionToRunning,
     TransitionToScheduled, TransitionToScheduledByVal,

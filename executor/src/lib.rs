@@ -16,7 +16,7 @@
 //! | `task/` | a task: its allocation and waker (the only `unsafe` code), its wake, run and cancellation, [`JoinHandle`] |
 //! | `core/` | the loop core: the iteration, the ready queue, the task list, shutdown, the thread-local current loop, and the half other threads reach |
 //! | `remote/` | what other threads hold: [`Handle`], [`ThreadFuture`], and [`spawn_blocking`], whose work runs on other threads |
-//! | `runtime/` | owning a loop: [`Runtime`], [`Builder`], [`run`], [`LoopThread`] |
+//! | `runtime/` | owning a loop: [`Runtime`], [`Builder`], [`run`], [`LoopThread`]; owning many: [`LoopPool`] |
 //! | `local/` | what the loop's own thread calls: [`spawn()`], [`TaskBuilder`], [`call_soon`], [`call_later`], [`call_at`], [`yield_now()`] |
 //! | `toolkit/` | built on the public API alone: [`TaskGroup`], [`join_all`], [`select`], [`race`], [`as_completed`], and the loop-local [`sync`] primitives |
 //!
@@ -78,7 +78,10 @@ pub use local::{
 };
 pub use observe::{Dump, DumpError, Exception, Metrics, SlowCallback, TaskInfo, TaskStatus};
 pub use remote::{BlockOnError, Completer, Handle, ThreadFuture, spawn_blocking};
-pub use runtime::{Builder, LoopThread, LoopThreadBuilder, Runtime, run};
+pub use runtime::{
+    Builder, LoopPool, LoopPoolBuilder, LoopReport, LoopState, LoopThread, LoopThreadBuilder,
+    Runtime, Server, Spreading, StopReport, run,
+};
 pub use task::{JoinError, JoinHandle};
 pub use tether_bridge::Closed;
 pub use toolkit::{

@@ -101,9 +101,11 @@ impl Core {
         pool: BlockingPool,
         shutdown_timeout: Duration,
         debug: Option<DebugMode>,
+        name: Option<Box<str>>,
     ) -> Self {
+        let shared = Shared::new(reactor.wakeup(), pool, debug.is_some(), name);
         Self {
-            shared: Arc::new(Shared::new(reactor.wakeup(), pool, debug.is_some())),
+            shared: Arc::new(shared),
             reactor,
             ready: ReadyQueue::default(),
             tasks: TaskList::default(),
@@ -293,7 +295,9 @@ impl Core {
         self.run_untimed(entry, debug.stamp(started), main);
         let took = started.elapsed();
         if took >= debug.slow_callback_duration {
+            self.shared.counters.slow_callbacks.add(1);
             let slow = SlowCallback {
+                loop_name: self.shared.name(),
                 task: info.task,
                 kind: info.kind,
                 name: info.name.as_deref(),

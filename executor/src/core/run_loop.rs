@@ -118,8 +118,12 @@ impl Core {
             self.reactor.fire_timers(Instant::now());
         }
 
-        // Step 6: a snapshot of the ready queue.
+        // Step 6: a snapshot of the ready queue. Its length is published
+        // before and after, so that a loop stuck in a run shows, from any
+        // thread, the queue it is holding up.
         let snapshot = self.ready.len();
+        counters.ready.set(snapshot as u64);
+        counters.tasks.set(self.tasks.len() as u64);
         for _ in 0..snapshot {
             let Some(entry) = self.ready.pop() else { break };
             self.run(entry, main);
@@ -127,6 +131,8 @@ impl Core {
         self.runs_since_poll
             .set(self.runs_since_poll.get() + snapshot);
         counters.runs.add(snapshot as u64);
+        counters.ready.set(self.ready.len() as u64);
+        counters.tasks.set(self.tasks.len() as u64);
     }
 
     /// Steps 1 to 3: decide how long to wait, wait, wake what became ready.

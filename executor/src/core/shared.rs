@@ -12,7 +12,7 @@
 use std::panic::Location;
 use std::thread::{self, ThreadId};
 
-use tether_bridge::{BlockingPool, Closed, Counter, Inject, Notify, Sequence};
+use tether_bridge::{BlockingPool, Closed, Counter, Gauge, Inject, Notify, Sequence};
 use tether_reactor::Wakeup;
 
 use super::RemoteCall;
@@ -37,6 +37,10 @@ pub(crate) struct Shared {
     /// Debug mode is on: `Handle::call_soon` records where it was called.
     /// Set once, before any other thread sees this.
     pub(super) debug: bool,
+    /// The loop's name (`Builder::name`), for debug mode's reports and for
+    /// whoever holds a `Handle`. Set once, before any other thread sees
+    /// this.
+    pub(super) name: Option<Box<str>>,
 }
 
 /// What another thread can hand the loop.
@@ -86,11 +90,23 @@ pub(crate) struct LoopCounters {
     pub(super) submissions: Counter,
     /// Task runs (polls of a future, or drops of a cancelled one).
     pub(super) runs: Counter,
+    /// Runs that debug mode found slow.
+    pub(super) slow_callbacks: Counter,
+    /// Entries in the ready queue: set as a run step begins (what it will
+    /// run) and as it ends (what waits for the next one).
+    pub(super) ready: Gauge,
+    /// Live tasks, set when `ready` is.
+    pub(super) tasks: Gauge,
 }
 
 impl Shared {
     /// The shared state of a loop that runs on this thread.
-    pub(crate) fn new(wakeup: Wakeup, pool: BlockingPool, debug: bool) -> Self {
+    pub(crate) fn new(
+        wakeup: Wakeup,
+        pool: BlockingPool,
+        debug: bool,
+        name: Option<Box<str>>,
+    ) -> Self {
         Self {
             inject: Inject::new(LoopWakeup(wakeup)),
             counters: LoopCounters::default(),
@@ -99,6 +115,7 @@ impl Shared {
             loop_thread: thread::current().id(),
             pool,
             debug,
+            name,
         }
     }
 
@@ -134,9 +151,21 @@ impl Shared {
         &self.pool
     }
 
+    /// The loop's name, if its builder gave it one.
+    pub(crate) fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
     /// Whether debug mode is on.
     pub(crate) fn is_debug(&self) -> bool {
         self.debug
+    }
+
+    /// Work queued on the loop now: the ready queue as the loop last
+    /// published it, plus what other threads sent that it has not taken.
+    /// What a pool of loops adds to a loop's connections to weigh it.
+    pub(crate) fn queued(&self) -> u64 {
+        self.counters.ready.get() + self.inject.len() as u64
     }
 
     /// The loop's counters so far.
@@ -149,6 +178,10 @@ impl Shared {
             runs: counters.runs.get(),
             submissions: counters.submissions.get(),
             wakeup_writes: self.inject.wakeup_writes(),
+            slow_callbacks: counters.slow_callbacks.get(),
+            ready: counters.ready.get(),
+            injected: self.inject.len() as u64,
+            tasks: counters.tasks.get(),
         }
     }
 }

@@ -59,6 +59,8 @@ impl Core {
         }
         self.tasks.clear_names();
         self.ready.clear();
+        self.shared.counters.ready.set(0);
+        self.shared.counters.tasks.set(0);
         // Blocking jobs: queued ones never start (their `ThreadFuture`s
         // resolve as cancelled when they are dropped here); running ones
         // get until the timeout.

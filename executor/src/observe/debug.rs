@@ -135,6 +135,7 @@ impl Stamp {
 /// ```
 #[derive(Debug)]
 pub struct SlowCallback<'a> {
+    pub(crate) loop_name: Option<&'a str>,
     pub(crate) task: Option<TaskId>,
     pub(crate) kind: TaskKind,
     pub(crate) name: Option<&'a str>,
@@ -144,6 +145,34 @@ pub struct SlowCallback<'a> {
 }
 
 impl SlowCallback<'_> {
+    /// The name of the loop that ran it, if the loop has one
+    /// ([`Builder::name`](crate::Builder::name); a pool of loops names
+    /// each of its loops).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use std::time::Duration;
+    /// # fn main() -> std::io::Result<()> {
+    /// let (tx, rx) = mpsc::channel();
+    /// let rt = tether::Runtime::builder()
+    ///     .name("io-3")
+    ///     .debug(true)
+    ///     .slow_callback_duration(Duration::from_millis(1))
+    ///     .on_slow_callback(move |slow| tx.send(slow.to_string()).unwrap())
+    ///     .build()?;
+    /// rt.block_on(async { std::thread::sleep(Duration::from_millis(5)) });
+    /// let report = rx.try_recv().unwrap();
+    /// assert!(report.contains(r#"on loop "io-3""#), "{report}");
+    /// assert_eq!(rt.handle().metrics().slow_callbacks, 1);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn loop_name(&self) -> Option<&str> {
+        self.loop_name
+    }
+
     /// The task that ran; `None` for a callback sent from another thread
     /// with [`Handle::call_soon`](crate::Handle::call_soon), which is no
     /// task. Shown in [`SlowCallback`'s example](SlowCallback#examples).
@@ -183,8 +212,9 @@ impl SlowCallback<'_> {
 }
 
 impl fmt::Display for SlowCallback<'_> {
-    /// `task 7 "fetch" (spawned at src/main.rs:12:5) took 152.31ms in one
-    /// run, more than the 100ms slow_callback_duration`.
+    /// `task 7 "fetch" (spawned at src/main.rs:12:5) on loop "tether-pool-2"
+    /// took 152.31ms in one run, more than the 100ms
+    /// slow_callback_duration`; the loop is named if it has a name.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.kind, self.task) {
             (TaskKind::Callback, None) => f.write_str("a callback from another thread")?,
@@ -196,6 +226,9 @@ impl fmt::Display for SlowCallback<'_> {
         }
         if let Some(at) = self.spawned_at {
             write!(f, " (spawned at {at})")?;
+        }
+        if let Some(name) = self.loop_name {
+            write!(f, " on loop {name:?}")?;
         }
         write!(
             f,

@@ -1,14 +1,25 @@
-//! `Metrics`: what the loop has done so far, readable from any thread.
+//! `Metrics`: what the loop has done so far, and how much it holds now,
+//! readable from any thread.
 
-/// A snapshot of a loop's counters; see [`Handle::metrics`](crate::Handle::metrics).
+/// A snapshot of a loop's counters and levels; see
+/// [`Handle::metrics`](crate::Handle::metrics).
 ///
-/// Every field counts since the runtime was created and only grows. The
+/// The counters (`iterations` to `slow_callbacks`) count since the runtime
+/// was created and only grow. The levels (`ready`, `injected`, `tasks`)
+/// say how much the loop holds now, as the loop last published it. The
 /// values are read one by one, while the loop may be running, so they can
 /// be a few events apart from each other.
+///
+/// A loop stuck in one run (a task that blocks its thread) shows from any
+/// thread: `iterations` and `runs` stand still while `injected` grows with
+/// every wake and submission other threads send it, and `ready` still
+/// counts the run step it is stuck in. A [`LoopPool`](crate::LoopPool)
+/// reads these to find its least loaded loop.
 ///
 /// # Examples
 ///
 /// ```
+/// use std::time::Duration;
 /// # fn main() -> std::io::Result<()> {
 /// let lt = tether::LoopThread::new()?;
 /// let before: tether::Metrics = lt.handle().metrics();
@@ -16,6 +27,29 @@
 /// let after = lt.handle().metrics();
 /// // The spawn came through the injection queue.
 /// assert!(after.submissions > before.submissions);
+///
+/// // A task that blocks the loop's thread: what is sent meanwhile waits.
+/// let (release, held) = std::sync::mpsc::channel::<()>();
+/// let (started, blocking) = std::sync::mpsc::channel();
+/// lt.spawn(async move {
+///     started.send(()).unwrap();
+///     held.recv().unwrap()
+/// })
+/// .unwrap()
+/// .detach();
+/// blocking.recv().unwrap();
+/// let iterations = lt.handle().metrics().iterations;
+/// let waiting: Vec<_> = (0..3).map(|_| lt.spawn(async {}).unwrap()).collect();
+/// std::thread::sleep(Duration::from_millis(20));
+/// let stuck = lt.handle().metrics();
+/// assert_eq!(stuck.iterations, iterations); // no iteration goes by
+/// assert_eq!(stuck.injected, 3); // the three spawns wait
+/// assert_eq!(stuck.tasks, 1); // the blocker, counted as its run step began
+/// release.send(()).unwrap();
+/// for task in waiting {
+///     task.wait().unwrap();
+/// }
+/// assert_eq!(lt.handle().metrics().injected, 0);
 /// # Ok(())
 /// # }
 /// ```
@@ -42,4 +76,20 @@ pub struct Metrics {
     pub submissions: u64,
     /// Writes of the wakeup by other threads: at most one per park.
     pub wakeup_writes: u64,
+    /// Runs that took at least the loop's slow-callback duration. Counted
+    /// in debug mode only, which times every run
+    /// ([`Builder::debug`](crate::Builder::debug)); 0 outside it.
+    pub slow_callbacks: u64,
+    /// A level: tasks and callbacks in the ready queue, as the loop last
+    /// published it: as each run step begins (what the step will run) and
+    /// as it ends (what woke meanwhile, for the next step). asyncio:
+    /// `len(loop._ready)`.
+    pub ready: u64,
+    /// A level: items other threads have sent the loop (wakes, spawns,
+    /// callbacks) that it has not taken yet, counted now, at the read.
+    pub injected: u64,
+    /// A level: live tasks (spawned, not yet completed or dropped), as the
+    /// loop last published it, when `ready` was; the stand-in of a running
+    /// `block_on` among them; 0 once the loop has shut down.
+    pub tasks: u64,
 }

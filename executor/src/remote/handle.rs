@@ -512,11 +512,29 @@ impl Handle {
     pub fn metrics(&self) -> Metrics {
         self.shared.metrics()
     }
+
+    /// The loop's name, if its [`Builder::name`](crate::Builder::name) gave
+    /// it one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let rt = tether::Runtime::builder().name("io-1").build()?;
+    /// assert_eq!(rt.handle().name(), Some("io-1"));
+    /// assert_eq!(tether::Runtime::new()?.handle().name(), None);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.shared.name()
+    }
 }
 
 impl std::fmt::Debug for Handle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Handle")
+            .field("name", &self.name())
             .field("closed", &self.is_closed())
             .finish_non_exhaustive()
     }

@@ -94,6 +94,8 @@ pub struct Builder {
     slow_callback_duration: Duration,
     /// Debug mode's report; `None` for the default.
     on_slow_callback: Option<SlowCallbackHandler>,
+    /// The loop's name, if it has one.
+    name: Option<Box<str>>,
 }
 
 impl Builder {
@@ -110,7 +112,28 @@ impl Builder {
             debug: None,
             slow_callback_duration: DEFAULT_SLOW_CALLBACK,
             on_slow_callback: None,
+            name: None,
         }
+    }
+
+    /// Names the loop. Debug mode's reports say which loop ran a slow
+    /// callback by this name, and [`Handle::name`](crate::Handle::name)
+    /// gives it to any thread; a program that runs several loops tells
+    /// them apart by it. A [`LoopPool`](crate::LoopPool) names each of its
+    /// loops. Default: no name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let rt = tether::Runtime::builder().name("io-3").build()?;
+    /// assert_eq!(rt.handle().name(), Some("io-3"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into().into_boxed_str());
+        self
     }
 
     /// Turns debug mode on or off (default: on if the environment variable
@@ -409,6 +432,7 @@ impl Builder {
             pool,
             self.shutdown_timeout,
             debug,
+            self.name,
         );
         // Host names are looked up on the blocking pool, not on the loop.
         reactor.set_resolver(resolver(core.shared()));
@@ -432,6 +456,7 @@ impl std::fmt::Debug for Builder {
             .field("debug", &self.debug)
             .field("slow_callback_duration", &self.slow_callback_duration)
             .field("on_slow_callback", &self.on_slow_callback.is_some())
+            .field("name", &self.name)
             .finish()
     }
 }

@@ -33,6 +33,7 @@ use crate::remote::{Handle, ThreadFuture};
 /// let asker = std::thread::spawn(move || handle.block_on(async { 6 * 7 }).unwrap());
 /// assert_eq!(asker.join().unwrap(), 42);
 /// assert!(!worker.handle().is_closed());
+/// assert!(!worker.is_finished());
 /// worker.stop();
 /// # Ok(())
 /// # }
@@ -190,6 +191,45 @@ impl LoopThread {
         if let Some(panic) = self.stop_and_join() {
             std::panic::resume_unwind(panic);
         }
+    }
+
+    /// [`stop`](LoopThread::stop), handing back the loop thread's panic
+    /// instead of resuming it: for a supervisor (a
+    /// [`LoopPool`](crate::LoopPool)) that stops many loops and reports
+    /// each one's end.
+    ///
+    /// # Errors
+    ///
+    /// The loop thread's panic payload, if it panicked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let lt = tether::LoopThread::new()?;
+    /// assert!(!lt.is_finished());
+    /// lt.handle().stop(); // the loop ends; its thread follows
+    /// while !lt.is_finished() {
+    ///     std::thread::yield_now();
+    /// }
+    /// assert!(lt.try_stop().is_ok());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn try_stop(mut self) -> std::thread::Result<()> {
+        match self.stop_and_join() {
+            Some(panic) => Err(panic),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether the loop's thread has ended: its loop was stopped (through
+    /// any [`Handle`]) and shut down, or its thread panicked. Shown in
+    /// [`LoopThread`'s example](LoopThread#examples).
+    pub fn is_finished(&self) -> bool {
+        self.thread
+            .as_ref()
+            .is_none_or(thread::JoinHandle::is_finished)
     }
 
     /// Asks the loop to stop and joins the thread; returns its panic.

@@ -1,5 +1,6 @@
 //! Owning a loop: on this thread ([`Runtime`], [`run`]) or on a thread of
-//! its own ([`LoopThread`]), configured by a [`Builder`].
+//! its own ([`LoopThread`]), configured by a [`Builder`]; and owning many,
+//! one per core ([`LoopPool`], in `pool/`).
 //!
 //! A `Runtime` owns the loop core and runs it when asked (`block_on`,
 //! `run_forever`); dropping it shuts the loop down. A `LoopThread` is a
@@ -14,6 +15,7 @@
 
 mod builder;
 mod loop_thread;
+mod pool;
 #[expect(
     clippy::module_inception,
     reason = "the folder is the layer, `runtime.rs` the type it is named after"
@@ -22,4 +24,5 @@ mod runtime;
 
 pub use builder::Builder;
 pub use loop_thread::{LoopThread, LoopThreadBuilder};
+pub use pool::{LoopPool, LoopPoolBuilder, LoopReport, LoopState, Server, Spreading, StopReport};
 pub use runtime::{Runtime, run};

@@ -6,6 +6,7 @@
 //! | type | over | what it adds to std's type |
 //! |------|------|-----------------------------|
 //! | [`TcpListener`], [`TcpStream`] | `std::net` | async accept / connect / read / write, `futures_io` traits (`futures` feature) |
+//! | [`TcpSocket`] | a socket not yet listening or connected | options set before `listen` or `connect`: `SO_REUSEPORT`, the backlog, buffer sizes |
 //! | [`UdpSocket`] | `std::net` | async send / receive |
 //! | [`UnixListener`], [`UnixStream`], [`UnixDatagram`] | `std::os::unix::net` | the same, for Unix sockets |
 //!
@@ -92,12 +93,14 @@
 // The socket modules reach the macros below by path (`super::stream_io!`),
 // so these lines need not come after them.
 mod addr;
+mod socket;
 mod tcp;
 mod udp;
 mod unix;
 
 pub use addr::{Lookup, Resolving, ToSocketAddrs};
 
+pub use socket::TcpSocket;
 pub use tcp::{TcpListener, TcpStream};
 pub use udp::UdpSocket;
 pub use unix::{UnixDatagram, UnixListener, UnixStream};

@@ -4,10 +4,7 @@ use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
-use rustix::io::Errno;
-use rustix::net::{AddressFamily, SocketFlags, SocketType};
-
-use super::{AcceptBackoff, ToSocketAddrs, try_each_addr};
+use super::{AcceptBackoff, TcpSocket, ToSocketAddrs, try_each_addr};
 use crate::async_fd::Async;
 use crate::source::Readiness;
 
@@ -138,10 +135,14 @@ impl TcpListener {
     pub const BACKLOG: i32 = 1024;
 
     fn bind_addr(addr: SocketAddr) -> io::Result<TcpListener> {
-        let fd = stream_socket(addr)?;
-        rustix::net::sockopt::set_socket_reuseaddr(&fd, true)?;
-        rustix::net::bind(&fd, &addr)?;
-        rustix::net::listen(&fd, TcpListener::BACKLOG)?;
+        let socket = TcpSocket::for_addr(addr)?;
+        socket.set_reuseaddr(true)?;
+        socket.bind(addr)?;
+        socket.listen(TcpListener::BACKLOG.unsigned_abs())
+    }
+
+    /// Registers a socket that `TcpSocket::listen` made listen.
+    pub(super) fn from_listening_fd(fd: OwnedFd) -> io::Result<TcpListener> {
         Ok(TcpListener {
             inner: Async::new_nonblocking(std::net::TcpListener::from(fd))?,
             backoff: AcceptBackoff::default(),
@@ -184,6 +185,52 @@ impl TcpListener {
         self.backoff.record(&result);
         let (stream, addr) = result?;
         Ok((TcpStream::from_std(stream)?, addr))
+    }
+
+    /// Waits for a connection and accepts it as a std stream, registered
+    /// on no loop: for a connection that another loop will serve, which
+    /// registers it there with [`TcpStream::from_std`]. Accepting it as a
+    /// [`TcpStream`] and calling `into_std` would register it here and
+    /// take it off again, two system calls for nothing.
+    ///
+    /// The stream is in blocking mode, as `accept(2)` makes it;
+    /// `TcpStream::from_std` makes it non-blocking.
+    ///
+    /// # Errors
+    ///
+    /// As [`accept`](TcpListener::accept), with the same back-off after
+    /// running out of file descriptors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether::net::{TcpListener, TcpStream};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (accepted, peer) = listener.accept_std().await?;
+    ///     assert_eq!(peer, client.local_addr()?);
+    ///     // Another loop would do this; here it is the same one.
+    ///     let server = std::thread::spawn(move || {
+    ///         tether::run(async move {
+    ///             let server = TcpStream::from_std(accepted)?;
+    ///             server.write_all(b"hi").await
+    ///         })
+    ///     });
+    ///     let mut buf = [0; 2];
+    ///     client.read(&mut buf).await?;
+    ///     assert_eq!(&buf, b"hi");
+    ///     server.join().unwrap()
+    /// })
+    /// # }
+    /// ```
+    pub async fn accept_std(&self) -> io::Result<(std::net::TcpStream, SocketAddr)> {
+        self.backoff.wait().await;
+        let result = self.inner.read_with(|listener| listener.accept()).await;
+        self.backoff.record(&result);
+        result
     }
 
     /// The address it listens on, shown in
@@ -275,21 +322,15 @@ impl TcpStream {
         try_each_addr(addr, TcpStream::connect_addr).await
     }
 
-    /// Connects to one address, without blocking: a non-blocking socket's
-    /// `connect` answers `EINPROGRESS`, the socket becomes writable when the
-    /// handshake ends, and `SO_ERROR` then tells how it ended.
+    /// Connects to one address, without blocking (see
+    /// [`TcpSocket::connect`]).
     async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
-        let fd = stream_socket(addr)?;
-        let stream = Async::new_nonblocking(std::net::TcpStream::from(fd))?;
-        match rustix::net::connect(&stream, &addr) {
-            Ok(()) => {}
-            Err(Errno::INPROGRESS) => {
-                stream.writable().await?;
-                rustix::net::sockopt::socket_error(&stream)??;
-            }
-            Err(errno) => return Err(errno.into()),
-        }
-        Ok(TcpStream { inner: stream })
+        TcpSocket::for_addr(addr)?.connect(addr).await
+    }
+
+    /// A stream that `TcpSocket::connect` connected.
+    pub(super) fn from_connected(inner: Async<std::net::TcpStream>) -> TcpStream {
+        TcpStream { inner }
     }
 
     /// Reads into `buf`, waiting until at least one byte is there; `Ok(0)`
@@ -527,21 +568,3 @@ impl AsFd for TcpStream {
 super::stream_io!(TcpStream);
 super::std_conversions!(TcpListener, std::net::TcpListener);
 super::std_conversions!(TcpStream, std::net::TcpStream);
-
-/// A new TCP socket for `addr`'s family, non-blocking and close-on-exec
-/// from the start (no window in which another thread's fork and exec
-/// could pass it on to a new program).
-fn stream_socket(addr: SocketAddr) -> io::Result<OwnedFd> {
-    let family = if addr.is_ipv4() {
-        AddressFamily::INET
-    } else {
-        AddressFamily::INET6
-    };
-    let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
-    Ok(rustix::net::socket_with(
-        family,
-        SocketType::STREAM,
-        flags,
-        None,
-    )?)
-}
