@@ -46,6 +46,9 @@ ROWS=(
     "blocking pool_uncounted_sleeper"
     "blocking pool_exit_ignores_notified"
     "blocking pool_shutdown_no_wake"
+    "signal signal_unsubscribe_no_wait"
+    "signal signal_decide_on_load"
+    "signal signal_wake_before_count"
 )
 # A run that takes longer than this has not caught its mutant.
 LIMIT=600

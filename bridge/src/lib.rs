@@ -15,6 +15,7 @@
 //! | [`completion`] | the outcome of work done for another thread | a mutex and a condition variable, callbacks run outside the lock |
 //! | [`blocking`] | jobs for threads that may block | a queue, a thread count and chosen sleepers under one mutex |
 //! | [`counter`] | the loop's statistics, and task ids | one writer and relaxed readers; a relaxed `fetch_add` |
+//! | [`signal`] | the subscriptions a signal handler wakes, and their counts | one word per slot: owner and in-flight count, decided by one read-modify-write; a mutex for installing and restoring |
 //!
 //! The crate knows nothing of the reactor or of the executor: it is generic
 //! over how the loop is woken ([`Notify`]), so that the loom models can
@@ -58,6 +59,7 @@ pub mod completion;
 pub mod counter;
 pub mod inject;
 pub mod notify;
+pub mod signal;
 pub mod sync;
 pub mod task_state;
 
