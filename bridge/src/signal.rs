@@ -378,7 +378,10 @@ impl<S, const SLOTS: usize, const SIGNALS: usize> SignalTable<S, SLOTS, SIGNALS>
     /// `static`).
     #[cfg(not(loom))]
     pub const fn new() -> Self {
-        assert!(SIGNALS <= MAX_SIGNALS, "a slot word holds 8-bit signal numbers");
+        assert!(
+            SIGNALS <= MAX_SIGNALS,
+            "a slot word holds 8-bit signal numbers"
+        );
         Self {
             slots: [const { Slot::new() }; SLOTS],
             runs: [const { AtomicU64::new(0) }; SIGNALS],
@@ -389,7 +392,10 @@ impl<S, const SLOTS: usize, const SIGNALS: usize> SignalTable<S, SLOTS, SIGNALS>
     /// An empty table (loom's atomics cannot be made in a `const fn`).
     #[cfg(loom)]
     pub fn new() -> Self {
-        assert!(SIGNALS <= MAX_SIGNALS, "a slot word holds 8-bit signal numbers");
+        assert!(
+            SIGNALS <= MAX_SIGNALS,
+            "a slot word holds 8-bit signal numbers"
+        );
         Self {
             slots: std::array::from_fn(|_| Slot::new()),
             runs: std::array::from_fn(|_| AtomicU64::new(0)),
@@ -442,7 +448,9 @@ impl<S, const SLOTS: usize, const SIGNALS: usize> SignalTable<S, SLOTS, SIGNALS>
         }
         // Rule 8: the slot first, so that the first delivery after the
         // install finds it.
-        let subscription = self.claim(index as u64, token).ok_or(SubscribeError::Full)?;
+        let subscription = self
+            .claim(index as u64, token)
+            .ok_or(SubscribeError::Full)?;
         match &mut dispositions[index] {
             Some(installed) => installed.subscribers += 1,
             entry @ None => match install() {
@@ -539,9 +547,7 @@ impl<S, const SLOTS: usize, const SIGNALS: usize> SignalTable<S, SLOTS, SIGNALS>
         // Rule 3. The owner part is exactly ours (rule 1), so xor turns it
         // into CLOSING and leaves the in-flight count alone. Relaxed: the
         // wait below does the synchronizing.
-        let before = slot
-            .state
-            .fetch_xor(subscription.owner ^ CLOSING, Relaxed);
+        let before = slot.state.fetch_xor(subscription.owner ^ CLOSING, Relaxed);
         debug_assert_eq!(before & !IN_FLIGHT_MASK, subscription.owner);
         // MUTANT: return at once, while a handler may still write the token.
         #[cfg(not(tether_mutant = "signal_unsubscribe_no_wait"))]

@@ -14,6 +14,7 @@
 //! | [`time`] | `sleep`, `timeout`, `interval`: the public face of the timers |
 //! | `async_fd` | [`Async<T>`](Async): any fd, driven by the reactor |
 //! | [`net`] | TCP, UDP and Unix sockets, built on `Async` |
+//! | `signal` | Unix signals as futures (the `signal` feature): the handler, `sigaction`, and a wakeup fd per subscription |
 //!
 //! The executor owns one [`Reactor`] per loop and makes it current on the
 //! loop thread ([`Reactor::enter`]). The time types find it there on their
@@ -44,7 +45,9 @@
 //! calls std lacks, such as a non-blocking connect), and with the `futures`
 //! feature `futures-core` and `futures-io` (`Stream` for
 //! [`time::Interval`], `AsyncRead` and `AsyncWrite` for [`Async`] and the
-//! stream sockets).
+//! stream sockets). With the `signal` feature, `libc` (`sigaction`, which
+//! neither std nor rustix offers on a libc target, and `errno`) and
+//! `tether-bridge` (the table the signal handler shares with the loops).
 //!
 //! # Unsafe code
 //!
@@ -54,7 +57,11 @@
 //! owning the fd and dropping the registration first); it passes the
 //! promise on to the source table's `insert`, and the table's three places
 //! that borrow the fd back from its number rely on it. The wakeup's eventfd
-//! makes the same promise for its own fd. Everything else is safe code.
+//! makes the same promise for its own fd. With the `signal` feature,
+//! `signal/handler.rs` has the rest: the handler borrows a subscriber's fd
+//! by its number, which the signal table keeps open for it, and installs
+//! itself with `sigaction`; that file's docs argue each call. Everything
+//! else is safe code.
 
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -63,6 +70,8 @@
 mod async_fd;
 pub mod net;
 pub mod reactor;
+#[cfg(feature = "signal")]
+pub mod signal;
 pub mod source;
 mod source_table;
 pub mod time;

@@ -141,7 +141,10 @@ fn handlers_on_other_threads_never_wake_a_token_after_its_unsubscribe() {
         // subscription.
         let deadline = Instant::now() + Duration::from_secs(10);
         while table.take(&sub) == 0 {
-            assert!(Instant::now() < deadline, "round {token}: nothing delivered");
+            assert!(
+                Instant::now() < deadline,
+                "round {token}: nothing delivered"
+            );
             std::thread::yield_now();
         }
         table.unsubscribe(sub, drop);
