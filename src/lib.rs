@@ -40,8 +40,8 @@
 //!
 //! | crate | rule: what lives there |
 //! |-------|------------------------|
-//! | `tether-reactor` | "when can something proceed": the poller (`polling`), the registered sources, the wakeup, the hierarchical timer wheel, and the I/O and time types ([`Async`], [`net`], [`time`]). Knows nothing of tasks, only wakers. |
-//! | `tether-bridge` | "what threads share": the injection queue with its sleep/notify handshake, the task state word, the completion cell behind [`ThreadFuture`], and the blocking pool. Every protocol there has a loom model in `loom-tests/`. |
+//! | `tether-reactor` | "when can something proceed": the poller (`polling`), the registered sources, the wakeup, the hierarchical timer wheel, and the I/O and time types ([`Async`], [`net`], [`time`]); with the `signal` feature, the signal handler and `sigaction` (`signal`). Knows nothing of tasks, only wakers. |
+//! | `tether-bridge` | "what threads share": the injection queue with its sleep/notify handshake, the task state word, the completion cell behind [`ThreadFuture`], the blocking pool, and the table a signal handler shares with the loops. Every protocol there has a loom model in `loom-tests/`. |
 //! | `tether-executor` | "who runs next": tasks, the ready queue, the loop iteration, [`Runtime`], [`spawn`], [`JoinHandle`], callbacks, [`Handle`], [`ThreadFuture`], [`spawn_blocking`], [`LoopThread`]. Runs on the loop thread; touches shared state only through the bridge. |
 //! | `tether` (this crate) | the facade: re-exports, and this map. |
 //!
@@ -50,7 +50,7 @@
 //! | type | `Send`/`Sync` | why |
 //! |------|---------------|-----|
 //! | [`Runtime`], [`JoinHandle`], [`CallbackHandle`] | neither | they own or reach `!Send` futures and outputs |
-//! | [`Async`] and the [`net`] types | neither | registered with one loop's reactor |
+//! | [`Async`], the [`net`] types, `signal::Signal` | neither | registered with one loop's reactor |
 //! | [`Handle`] | both | submits callbacks and futures, stops the loop, reads its [`Metrics`], from anywhere |
 //! | [`ThreadFuture`] | `Send` | the result of submitted work, waited for or awaited on any thread |
 //! | [`LoopThread`] | `Send` | a loop on its own thread |
@@ -109,6 +109,7 @@
 //! | [`Completer::pair`] → [`ThreadFuture`] | `loop.create_future()` + `set_result` from a thread, `wrap_future` |
 //! | [`spawn_blocking`] | `loop.run_in_executor(None, f)`, `asyncio.to_thread` |
 //! | [`LoopThread`] | a loop in a background thread (the "EventThread" pattern) |
+//! | `add_signal_handler`, `remove_signal_handler`, `signal::Signal`, `signal::ctrl_c` (the `signal` feature) | `loop.add_signal_handler`, `remove_signal_handler` |
 //!
 //! # Dependencies
 //!
@@ -117,7 +118,8 @@
 //! connect, writes that cannot raise `SIGPIPE`), and what they bring
 //! (`crossbeam-utils`, `cfg-if`, `bitflags`...). With the `futures`
 //! feature, on by default, also `futures-core` and `futures-io`, whose
-//! `Stream`, `AsyncRead` and `AsyncWrite` tether's types implement.
+//! `Stream`, `AsyncRead` and `AsyncWrite` tether's types implement. With
+//! the `signal` feature, off by default, `libc` (`sigaction`, `errno`).
 //! Nothing else.
 
 #![deny(missing_docs)]
@@ -188,6 +190,60 @@ pub mod task {
 }
 #[doc(inline)]
 pub use tether_reactor::time;
+
+#[cfg(feature = "signal")]
+pub use tether_executor::{add_signal_handler, remove_signal_handler};
+
+#[cfg(feature = "signal")]
+pub mod signal {
+    //! Unix signals, for any loop on any thread (the `signal` feature).
+    //!
+    //! | tether | asyncio |
+    //! |--------|---------|
+    //! | [`add_signal_handler`](crate::add_signal_handler), [`remove_signal_handler`](crate::remove_signal_handler) | `loop.add_signal_handler`, `loop.remove_signal_handler` |
+    //! | [`Signal::new`], [`Signal::recv`] | the same, as a subscription to await |
+    //! | [`ctrl_c`] | `KeyboardInterrupt`, caught |
+    //!
+    //! Any number of loops, on any threads, may subscribe to one signal,
+    //! and each hears every delivery. The handler does only
+    //! async-signal-safe work: it counts the delivery and writes each
+    //! subscriber's eventfd, which its loop watches like any source. When a
+    //! signal's last subscriber in the process goes, its disposition from
+    //! before is put back, so a second Ctrl-C after a graceful shutdown
+    //! began kills the process as usual. `SIGKILL`, `SIGSTOP` and the fault
+    //! signals are refused with `InvalidInput`. The design, and the
+    //! decisions behind it, are in the docs of [`Signal`]'s module
+    //! (`reactor/src/signal/mod.rs`) and of the table the handler shares
+    //! with the loops (`bridge/src/signal.rs`).
+    //!
+    //! # Examples
+    //!
+    //! A server that stops on `SIGTERM` or Ctrl-C, whichever comes first.
+    //!
+    //! ```
+    //! use std::process::Command;
+    //! use tether::signal::{SIGINT, SIGTERM, Signal};
+    //!
+    //! # fn main() -> std::io::Result<()> {
+    //! tether::run(async {
+    //!     let stops = [Signal::new(SIGTERM)?, Signal::new(SIGINT)?];
+    //!     let server = tether::spawn(std::future::pending::<()>()); // serves
+    //!     let pid = std::process::id().to_string();
+    //!     Command::new("kill").args(["-TERM", &pid]).status()?;
+    //!     let waits = stops.iter().map(|stop| Box::pin(stop.recv()));
+    //!     let (received, index, _) = tether::task::select(waits).await;
+    //!     assert_eq!((received?, stops[index].number()), (1, SIGTERM));
+    //!     server.cancel(); // stop accepting, finish what is in flight...
+    //!     Ok(())
+    //! })
+    //! # }
+    //! ```
+
+    pub use tether_reactor::signal::{
+        SIGALRM, SIGCHLD, SIGCONT, SIGHUP, SIGINT, SIGPIPE, SIGQUIT, SIGTERM, SIGTSTP, SIGUSR1,
+        SIGUSR2, SIGWINCH, Signal, ctrl_c, handler_runs,
+    };
+}
 
 /// The README's example, compiled and run as a doctest so that it stays
 /// true.
