@@ -78,6 +78,10 @@
 //!    operation runs.
 //! 9. `loom-tests/`: the models that check 4 and 5, and the bugs they
 //!    catch.
+//! 10. With the `signal` feature: `reactor/src/signal/mod.rs`, one signal
+//!     followed from the kernel to the task, and `bridge/src/signal.rs`,
+//!     what a signal handler may share with the loops, and how a
+//!     subscriber lets go of an fd a handler may be about to write.
 //!
 //! # The API, next to asyncio
 //!

@@ -243,6 +243,17 @@ const MATCH_MASK: u64 = (1 << TOKEN_SHIFT) - 1 - IN_FLIGHT_MASK;
 
 /// The largest number of signal numbers a table can cover: the signal
 /// field of a slot word has 8 bits.
+///
+/// # Examples
+///
+/// ```
+/// use tether_bridge::signal::{MAX_SIGNALS, SignalTable};
+///
+/// // Every number that fits in a slot word.
+/// let table: SignalTable<(), 1, MAX_SIGNALS> = SignalTable::new();
+/// let sub = table.subscribe(255, 0, || Ok::<(), ()>(())).unwrap();
+/// table.unsubscribe(sub, drop);
+/// ```
 pub const MAX_SIGNALS: usize = 256;
 
 /// The subscriptions to signals of one process, shared by the signal
@@ -308,8 +319,20 @@ struct Installed<S> {
 /// Not `Clone`: its holder alone may remove it (rule 1). Forgetting it
 /// leaves the slot subscribed for good, so the handler keeps waking its
 /// token; the runtime keeps the token's fd with it, so the fd is leaked
-/// with it rather than closed under the handler. Shown in
-/// [`SignalTable`'s example](SignalTable#examples).
+/// with it rather than closed under the handler.
+///
+/// # Examples
+///
+/// ```
+/// use tether_bridge::signal::{SignalTable, Subscription};
+///
+/// let table: SignalTable<(), 2, 32> = SignalTable::new();
+/// let sub: Subscription = table.subscribe(10, 3, || Ok::<(), ()>(())).unwrap();
+/// assert_eq!((sub.signal(), sub.token()), (10, 3));
+/// table.deliver(10, |token| assert_eq!(token, 3));
+/// assert_eq!(table.take(&sub), 1);
+/// table.unsubscribe(sub, drop); // gives the slot back
+/// ```
 #[must_use = "a subscription must be given back with `unsubscribe`, or its slot is lost"]
 #[derive(Debug)]
 pub struct Subscription {
@@ -628,7 +651,7 @@ impl<S, const SLOTS: usize, const SIGNALS: usize> SignalTable<S, SLOTS, SIGNALS>
     /// Takes the deliveries counted for `subscription` since the last
     /// take: zero if there were none. The subscriber's loop calls it after
     /// consuming its fd's readiness (rule 5). Shown in
-    /// [`deliver`'s example](SignalTable::deliver#examples).
+    /// [`Subscription`'s example](Subscription#examples).
     pub fn take(&self, subscription: &Subscription) -> u64 {
         // Relaxed: a read-modify-write sees every count added before it in
         // the count's own modification order; the ordering with the
@@ -638,8 +661,18 @@ impl<S, const SLOTS: usize, const SIGNALS: usize> SignalTable<S, SLOTS, SIGNALS>
 
     /// How many times the handler ran for `signal` since the process
     /// started: a delivery the kernel merged with another before the
-    /// handler ran is not among them. Any thread. Shown in
-    /// [`deliver`'s example](SignalTable::deliver#examples).
+    /// handler ran is not among them. Any thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_bridge::signal::SignalTable;
+    ///
+    /// let table: SignalTable<(), 2, 32> = SignalTable::new();
+    /// table.deliver(4, |_| unreachable!("no subscriber")); // still a run
+    /// assert_eq!((table.runs(4), table.runs(5)), (1, 0));
+    /// assert_eq!(table.runs(32), 0); // outside the table
+    /// ```
     pub fn runs(&self, signal: i32) -> u64 {
         Self::index(signal).map_or(0, |index| self.runs[index].load(Relaxed))
     }

@@ -103,6 +103,7 @@
 //! it execs may wake the parent's loop once, for nothing.
 
 mod handler;
+mod numbers;
 mod wake_fd;
 
 use std::future::poll_fn;
@@ -115,34 +116,11 @@ use tether_bridge::signal::{SubscribeError, Subscription};
 use crate::reactor::Reactor;
 use crate::source::Direction;
 use handler::{SIGNALS, SLOTS, TABLE};
+pub use numbers::{
+    SIGALRM, SIGCHLD, SIGCONT, SIGHUP, SIGINT, SIGPIPE, SIGQUIT, SIGTERM, SIGTSTP, SIGUSR1,
+    SIGUSR2, SIGWINCH,
+};
 use wake_fd::{WakeFd, drain};
-
-/// Hangup: the controlling terminal closed; daemons take it as "reload".
-pub const SIGHUP: i32 = libc::SIGHUP;
-/// Interrupt: Ctrl-C in the terminal.
-pub const SIGINT: i32 = libc::SIGINT;
-/// Quit: Ctrl-\ in the terminal.
-pub const SIGQUIT: i32 = libc::SIGQUIT;
-/// Terminate: the polite request to exit (`kill`'s default, and what
-/// service managers send first).
-pub const SIGTERM: i32 = libc::SIGTERM;
-/// User-defined signal 1.
-pub const SIGUSR1: i32 = libc::SIGUSR1;
-/// User-defined signal 2.
-pub const SIGUSR2: i32 = libc::SIGUSR2;
-/// A timer set with `alarm` expired.
-pub const SIGALRM: i32 = libc::SIGALRM;
-/// A child process stopped or exited.
-pub const SIGCHLD: i32 = libc::SIGCHLD;
-/// A write to a pipe or socket whose reader is gone (Rust programs start
-/// with it ignored).
-pub const SIGPIPE: i32 = libc::SIGPIPE;
-/// The terminal window changed size.
-pub const SIGWINCH: i32 = libc::SIGWINCH;
-/// Continue, after a stop.
-pub const SIGCONT: i32 = libc::SIGCONT;
-/// Stop from the terminal: Ctrl-Z.
-pub const SIGTSTP: i32 = libc::SIGTSTP;
 
 /// A subscription of the current loop to one signal.
 ///
@@ -462,8 +440,27 @@ pub async fn ctrl_c() -> io::Result<()> {
 /// run. Every run counts for each subscription of the signal at that
 /// moment, so what [`Signal::recv`] returned, added up over a
 /// subscription, is the runs since it subscribed. Zero for a number tether
-/// cannot handle. Any thread. Shown in
-/// [`Signal::recv`'s example](Signal::recv#examples).
+/// cannot handle. Any thread.
+///
+/// # Examples
+///
+/// ```
+/// use std::process::Command;
+/// use tether_reactor::signal::{SIGUSR1, Signal, handler_runs};
+///
+/// # fn main() -> std::io::Result<()> {
+/// tether::run(async {
+///     let before = handler_runs(SIGUSR1);
+///     let usr1 = Signal::new(SIGUSR1)?;
+///     let pid = std::process::id().to_string();
+///     Command::new("kill").args(["-USR1", &pid]).status()?;
+///     assert_eq!(usr1.recv().await?, 1);
+///     assert_eq!(handler_runs(SIGUSR1), before + 1);
+///     assert_eq!(handler_runs(9), 0); // SIGKILL: never handled
+///     Ok(())
+/// })
+/// # }
+/// ```
 pub fn handler_runs(signal: i32) -> u64 {
     TABLE.runs(signal)
 }
