@@ -10,8 +10,10 @@ use std::time::{Duration, Instant};
 use tether::LoopThread;
 use tether::signal::{SIGUSR1, Signal};
 
-/// Waits until `loop_thread` has parked again since `parks_before`, then a
-/// little more, so that it sleeps in the poller.
+/// Waits until `loop_thread` has parked since it had parked `parks_before`
+/// times, then a little more, so that it sleeps in the poller. The count
+/// must be read before whatever makes the loop run and park again: it
+/// could park before a later read.
 fn wait_until_parked(loop_thread: &LoopThread, parks_before: u64) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while loop_thread.handle().metrics().parks <= parks_before {
@@ -27,6 +29,7 @@ fn wait_until_parked(loop_thread: &LoopThread, parks_before: u64) {
 #[test]
 fn a_signal_sent_while_the_loop_is_parked_wakes_it_and_reaches_the_subscriber() {
     let loop_thread = LoopThread::new().unwrap();
+    let parks = loop_thread.handle().metrics().parks;
     let (subscribed, is_subscribed) = mpsc::channel();
     let receiver = loop_thread
         .handle()
@@ -41,15 +44,16 @@ fn a_signal_sent_while_the_loop_is_parked_wakes_it_and_reaches_the_subscriber() 
         })
         .unwrap();
     let loop_pthread = is_subscribed.recv().unwrap() as libc::pthread_t;
-    let parks = loop_thread.handle().metrics().parks;
 
     // To the process: the kernel picks the thread.
     wait_until_parked(&loop_thread, parks);
+    // Parked, and nothing but the signal can wake it.
     let parks = loop_thread.handle().metrics().parks;
     // SAFETY: a plain system call on this process.
     assert_eq!(unsafe { libc::kill(libc::getpid(), SIGUSR1) }, 0);
 
-    // To the loop's thread, once it sleeps again.
+    // To the loop's thread, once it has woken for the first signal and
+    // sleeps again.
     wait_until_parked(&loop_thread, parks);
     // SAFETY: the loop thread lives until `loop_thread` is stopped below.
     assert_eq!(unsafe { libc::pthread_kill(loop_pthread, SIGUSR1) }, 0);
