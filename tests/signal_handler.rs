@@ -8,6 +8,7 @@ use std::io::ErrorKind;
 use std::rc::Rc;
 use std::time::Duration;
 
+use futures::StreamExt;
 use tether::Runtime;
 use tether::signal::{SIGUSR2, Signal};
 
@@ -64,7 +65,9 @@ fn a_handler_is_called_per_delivery_survives_its_panics_and_is_replaced_then_rem
         assert!(tether::remove_signal_handler(SIGUSR2));
         assert!(!tether::remove_signal_handler(SIGUSR2));
         raise_usr2();
-        assert_eq!(usr2.recv().await.unwrap(), 1);
+        // Through `futures`' `Stream`, this time.
+        let mut usr2 = usr2;
+        assert_eq!(usr2.next().await.unwrap().unwrap(), 1);
         tether::time::sleep(Duration::from_millis(20)).await;
         assert_eq!(log.borrow().len(), 3, "a removed handler was called");
     });

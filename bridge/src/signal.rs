@@ -119,10 +119,10 @@
 //! D, the handler's write happens before the load, and the close comes
 //! after the load. A handler whose increment came after F read `CLOSING`
 //! or a free slot, and writes nothing. Had the handler decided on its
-//! first load instead (check, then act), it could pass the check, be
-//! preempted while the unsubscriber flips, finds no handler in flight and
-//! closes, then increment and write: the seeded bug
-//! `signal_decide_on_load`.
+//! first load instead (check, then act), it could pass the check and be
+//! preempted; the unsubscriber would flip the slot, find no handler in
+//! flight and close the fd; then the handler would increment and write:
+//! the seeded bug `signal_decide_on_load`.
 //!
 //! *No delivery after the subscribe is lost.* A handler run that begins
 //! after `subscribe` returned loads a value no older than the claim
@@ -172,8 +172,8 @@
 //!
 //! # The model
 //!
-//! `loom-tests/tests/signal.rs` races an unsubscribe against a handler in
-//! flight, with the fd a loom cell that the close writes (so that a write
+//! `loom-tests/tests/signal.rs` races an unsubscribe against two handlers
+//! in flight, with the fd a loom cell that the close writes (so that a write
 //! not ordered before the close is a data race loom reports); races two
 //! handlers against a subscriber that waits on a fake eventfd, and checks
 //! that every delivery is counted and wakes it. The lines marked

@@ -7,8 +7,8 @@
 //! [`recv`](Signal::recv) completes once per wakeup and says how many
 //! deliveries of the signal it stands for. Any number of loops, on any
 //! threads, may subscribe to the same signal, and each receives every
-//! delivery; asyncio, by contrast, handles signals in the main thread's
-//! loop only, and a second loop that subscribes silently takes the
+//! delivery. asyncio, by contrast, handles signals on the main thread
+//! only, and a second loop there that adds a handler silently takes the
 //! signal from the first (`signal.set_wakeup_fd` is one per process).
 //!
 //! ```
@@ -67,7 +67,8 @@
 //! *No chaining.* While tether's handler is installed, a handler another
 //! library installed before it does not run: tether does not call it from
 //! its own. signal-hook's registry, which tokio and async-signal use,
-//! calls the previous handler after its own; asyncio and libuv do not. A
+//! chains to the handler it found installed, and calls it as well;
+//! asyncio and libuv do not. A
 //! foreign handler may not be async-signal-safe, may expect `SA_SIGINFO`
 //! arguments tether does not have, or may be the default action of the
 //! signal, which would defeat the subscriber (a `SIGTERM` handled by a
@@ -106,7 +107,6 @@ mod handler;
 mod numbers;
 mod wake_fd;
 
-use std::future::poll_fn;
 use std::io;
 use std::os::fd::OwnedFd;
 use std::task::{Context, Poll};
@@ -309,7 +309,12 @@ impl Signal {
     /// # }
     /// ```
     pub async fn recv(&self) -> io::Result<u64> {
-        poll_fn(|cx| self.poll_recv(cx)).await
+        // `read_with` waits with a future of its own, so that any number of
+        // tasks may wait at once; `poll_recv` keeps one waker.
+        self.wake_fd
+            .reader()
+            .read_with(|fd| self.try_take(fd))
+            .await
     }
 
     /// The poll form of [`recv`](Signal::recv): `Ready` with the count of
