@@ -48,6 +48,9 @@ ROWS=(
     "blocking pool_shutdown_no_wake"
     "spread spread_check_then_add"
     "spread spread_no_rescan"
+    "signal signal_unsubscribe_no_wait"
+    "signal signal_decide_on_load"
+    "signal signal_wake_before_count"
 )
 # A run that takes longer than this has not caught its mutant.
 LIMIT=600

@@ -40,8 +40,8 @@
 //!
 //! | crate | rule: what lives there |
 //! |-------|------------------------|
-//! | `tether-reactor` | "when can something proceed": the poller (`polling`), the registered sources, the wakeup, the hierarchical timer wheel, and the I/O and time types ([`Async`], [`net`], [`time`], and `process` with its feature). Knows nothing of tasks, only wakers. |
-//! | `tether-bridge` | "what threads share": the injection queue with its sleep/notify handshake, the task state word, the completion cell behind [`ThreadFuture`], the blocking pool, and each pool loop's connection count under its cap. Every protocol there has a loom model in `loom-tests/`. |
+//! | `tether-reactor` | "when can something proceed": the poller (`polling`), the registered sources, the wakeup, the hierarchical timer wheel, and the I/O and time types ([`Async`], [`net`], [`time`], and `process` with its feature); with the `signal` feature, the signal handler and `sigaction` (`signal`). Knows nothing of tasks, only wakers. |
+//! | `tether-bridge` | "what threads share": the injection queue with its sleep/notify handshake, the task state word, the completion cell behind [`ThreadFuture`], the blocking pool, each pool loop's connection count under its cap, and the table a signal handler shares with the loops. Every protocol there has a loom model in `loom-tests/`. |
 //! | `tether-executor` | "who runs next": tasks, the ready queue, the loop iteration, [`Runtime`], [`spawn`], [`JoinHandle`], callbacks, [`Handle`], [`ThreadFuture`], [`spawn_blocking`], [`LoopThread`], [`LoopPool`]. Runs on the loop thread; touches shared state only through the bridge. |
 //! | `tether` (this crate) | the facade: re-exports, and this map. |
 //!
@@ -50,7 +50,7 @@
 //! | type | `Send`/`Sync` | why |
 //! |------|---------------|-----|
 //! | [`Runtime`], [`JoinHandle`], [`CallbackHandle`] | neither | they own or reach `!Send` futures and outputs |
-//! | [`Async`] and the [`net`] types | neither | registered with one loop's reactor |
+//! | [`Async`], the [`net`] types, `signal::Signal` | neither | registered with one loop's reactor |
 //! | `process::Child` and its pipes (`process` feature) | neither | its pidfd and pipes are registered with one loop's reactor |
 //! | [`Handle`] | both | submits callbacks and futures, stops the loop, reads its [`Metrics`], from anywhere |
 //! | [`ThreadFuture`] | `Send` | the result of submitted work, waited for or awaited on any thread |
@@ -135,6 +135,10 @@
 //!    operation runs.
 //! 9. `loom-tests/`: the models that check 4 and 5, and the bugs they
 //!    catch.
+//! 10. With the `signal` feature: `reactor/src/signal/mod.rs`, one signal
+//!     followed from the kernel to the task, and `bridge/src/signal.rs`,
+//!     what a signal handler may share with the loops, and how a
+//!     subscriber lets go of an fd a handler may be about to write.
 //!
 //! # The API, next to asyncio
 //!
@@ -169,6 +173,7 @@
 //! | [`LoopThread`] | a loop in a background thread (the "EventThread" pattern) |
 //! | [`LoopPool`] | loops in threads, one per core, run and balanced (asyncio has none: a program starts them itself) |
 //! | [`LoopPool::serve`], [`Spreading::ReusePort`], [`net::TcpSocket`] | `loop.create_server(..., reuse_port=True, backlog=n)` in each thread |
+//! | `add_signal_handler`, `remove_signal_handler`, `signal::Signal`, `signal::ctrl_c` (the `signal` feature) | `loop.add_signal_handler`, `remove_signal_handler` |
 //!
 //! # Dependencies
 //!
@@ -181,7 +186,8 @@
 //! feature, on by default, also `futures-core` and `futures-io`, whose
 //! `Stream`, `AsyncRead` and `AsyncWrite` tether's types implement.
 //! With the `process` feature, off by default, also `libc`, for the
-//! signal mask a child starts with. Nothing else.
+//! signal mask a child starts with; with the `signal` feature, off by
+//! default, `libc` (`sigaction`, `errno`). Nothing else.
 //!
 //! # Features
 //!
@@ -189,6 +195,9 @@
 //! - `process` (off by default): `tether::process`, child processes on the
 //!   loop, watched through pidfds (Linux 5.3 or later); the essay of
 //!   `reactor/src/process/mod.rs` is its map.
+//! - `signal` (off by default): `tether::signal` (`Signal`, `ctrl_c`) and
+//!   `add_signal_handler` / `remove_signal_handler`, on any loop on any
+//!   thread; the essay of `reactor/src/signal/mod.rs` is its map.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -262,6 +271,60 @@ pub mod task {
 }
 #[doc(inline)]
 pub use tether_reactor::time;
+
+#[cfg(feature = "signal")]
+pub use tether_executor::{add_signal_handler, remove_signal_handler};
+
+#[cfg(feature = "signal")]
+pub mod signal {
+    //! Unix signals, for any loop on any thread (the `signal` feature).
+    //!
+    //! | tether | asyncio |
+    //! |--------|---------|
+    //! | [`add_signal_handler`](crate::add_signal_handler), [`remove_signal_handler`](crate::remove_signal_handler) | `loop.add_signal_handler`, `loop.remove_signal_handler` |
+    //! | [`Signal::new`], [`Signal::recv`] | the same, as a subscription to await |
+    //! | [`ctrl_c`] | `KeyboardInterrupt`, caught |
+    //!
+    //! Any number of loops, on any threads, may subscribe to one signal,
+    //! and each hears every delivery. The handler does only
+    //! async-signal-safe work: it counts the delivery and writes each
+    //! subscriber's eventfd, which its loop watches like any source. When a
+    //! signal's last subscriber in the process goes, its disposition from
+    //! before is put back, so a second Ctrl-C after a graceful shutdown
+    //! began kills the process as usual. `SIGKILL`, `SIGSTOP` and the fault
+    //! signals are refused with `InvalidInput`. The design, and the
+    //! decisions behind it, are in the docs of [`Signal`]'s module
+    //! (`reactor/src/signal/mod.rs`) and of the table the handler shares
+    //! with the loops (`bridge/src/signal.rs`).
+    //!
+    //! # Examples
+    //!
+    //! A server that stops on `SIGTERM` or Ctrl-C, whichever comes first.
+    //!
+    //! ```
+    //! use std::process::Command;
+    //! use tether::signal::{SIGINT, SIGTERM, Signal};
+    //!
+    //! # fn main() -> std::io::Result<()> {
+    //! tether::run(async {
+    //!     let stops = [Signal::new(SIGTERM)?, Signal::new(SIGINT)?];
+    //!     let server = tether::spawn(std::future::pending::<()>()); // serves
+    //!     let pid = std::process::id().to_string();
+    //!     Command::new("kill").args(["-TERM", &pid]).status()?;
+    //!     let waits = stops.iter().map(|stop| Box::pin(stop.recv()));
+    //!     let (received, index, _) = tether::task::select(waits).await;
+    //!     assert_eq!((received?, stops[index].number()), (1, SIGTERM));
+    //!     server.cancel(); // stop accepting, finish what is in flight...
+    //!     Ok(())
+    //! })
+    //! # }
+    //! ```
+
+    pub use tether_reactor::signal::{
+        SIGALRM, SIGCHLD, SIGCONT, SIGHUP, SIGINT, SIGPIPE, SIGQUIT, SIGTERM, SIGTSTP, SIGUSR1,
+        SIGUSR2, SIGWINCH, Signal, ctrl_c, handler_runs,
+    };
+}
 
 /// The README's example, compiled and run as a doctest so that it stays
 /// true.

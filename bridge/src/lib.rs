@@ -16,6 +16,7 @@
 //! | [`blocking`] | jobs for threads that may block | a queue, a thread count and chosen sleepers under one mutex |
 //! | [`spread`] | each loop's live connections, capped, and the acceptors paused at the cap | a compare-exchange per count, wakes from the cap under one mutex |
 //! | [`counter`] | the loop's statistics and levels, and task ids | one writer and relaxed readers; a relaxed `fetch_add` |
+//! | [`signal`] | the subscriptions a signal handler wakes, and their counts | one word per slot: owner and in-flight count, decided by one read-modify-write; a mutex for installing and restoring |
 //!
 //! The crate knows nothing of the reactor or of the executor: it is generic
 //! over how the loop is woken ([`Notify`]), so that the loom models can
@@ -59,6 +60,7 @@ pub mod completion;
 pub mod counter;
 pub mod inject;
 pub mod notify;
+pub mod signal;
 pub mod spread;
 pub mod sync;
 pub mod task_state;

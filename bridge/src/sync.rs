@@ -17,11 +17,16 @@
 //! - [`spin_yield`] is `std::hint::spin_loop` in a normal build and
 //!   `loom::thread::yield_now` under loom: a loop that waits for another
 //!   thread must yield to loom, or loom sees a thread that never lets the
-//!   others run and aborts the model. The bridge itself has no such loop:
+//!   others run and aborts the model. Most of the bridge has no such loop:
 //!   its compare-exchange loops retry because the word changed under them
 //!   (or, on real hardware, a weak compare-exchange failed spuriously),
 //!   never to wait for another thread, and its waits block on a condition
 //!   variable;
+//! - [`yield_thread`] is `std::thread::yield_now` in a normal build and
+//!   `loom::thread::yield_now` under loom: the one wait that can neither
+//!   block nor be told when to stop, because the thread it waits for is a
+//!   signal handler, which may not take a lock or signal a condition
+//!   variable (`signal.rs`, rule 3), gives the processor away on each turn;
 //! - [`lock`] and [`spawn_named`] paper over what the two disagree on
 //!   (std's mutex can be poisoned, loom's cannot; loom's threads have no
 //!   names), and [`ThreadHandle`] offers `is_finished`, which loom's handles
@@ -216,6 +221,35 @@ impl ThreadHandle {
 pub fn spin_yield() {
     #[cfg(not(loom))]
     std::hint::spin_loop();
+    #[cfg(loom)]
+    loom::thread::yield_now();
+}
+
+/// Gives the processor to another thread, or to loom, while this one waits
+/// for a thread that cannot notify it.
+///
+/// # Examples
+///
+/// A flag set by a thread that may not block (as a signal handler may
+/// not), waited for.
+///
+/// ```
+/// use tether_bridge::sync::{Arc, AtomicUsize, Ordering, yield_thread};
+///
+/// let done = Arc::new(AtomicUsize::new(0));
+/// let handler = {
+///     let done = done.clone();
+///     std::thread::spawn(move || done.store(1, Ordering::Release))
+/// };
+/// while done.load(Ordering::Acquire) == 0 {
+///     yield_thread();
+/// }
+/// handler.join().unwrap();
+/// ```
+#[inline]
+pub fn yield_thread() {
+    #[cfg(not(loom))]
+    std::thread::yield_now();
     #[cfg(loom)]
     loom::thread::yield_now();
 }

@@ -62,7 +62,8 @@ impl fmt::Display for TaskId {
 pub enum TaskKind {
     /// A future from `spawn`.
     Task,
-    /// A closure from `call_soon`, `call_later` or `call_at`.
+    /// A closure from `call_soon`, `call_later` or `call_at`, or the task
+    /// of a signal handler, which schedules its callback at each delivery.
     Callback,
     /// The stand-in task of a `block_on`: each of its runs polls the future
     /// `block_on` was given, which is not a task of its own.

@@ -17,7 +17,7 @@
 //! | `core/` | the loop core: the iteration, the ready queue, the task list, shutdown, the thread-local current loop, and the half other threads reach |
 //! | `remote/` | what other threads hold: [`Handle`], [`ThreadFuture`], and [`spawn_blocking`], whose work runs on other threads |
 //! | `runtime/` | owning a loop: [`Runtime`], [`Builder`], [`run`], [`LoopThread`]; owning many: [`LoopPool`] |
-//! | `local/` | what the loop's own thread calls: [`spawn()`], [`TaskBuilder`], [`call_soon`], [`call_later`], [`call_at`], [`yield_now()`] |
+//! | `local/` | what the loop's own thread calls: [`spawn()`], [`TaskBuilder`], [`call_soon`], [`call_later`], [`call_at`], [`yield_now()`], and with the `signal` feature `add_signal_handler`, `remove_signal_handler` |
 //! | `toolkit/` | built on the public API alone: [`TaskGroup`], [`join_all`], [`select`], [`race`], [`as_completed`], and the loop-local [`sync`] primitives |
 //!
 //! One import cycle is left, on purpose: `task/` and `core/` import each
@@ -76,6 +76,8 @@ pub use local::{
     CallbackHandle, CurrentTask, TaskBuilder, YieldNow, call_at, call_later, call_soon, current,
     spawn, yield_now,
 };
+#[cfg(feature = "signal")]
+pub use local::{add_signal_handler, remove_signal_handler};
 pub use observe::{Dump, DumpError, Exception, Metrics, SlowCallback, TaskInfo, TaskStatus};
 pub use remote::{BlockOnError, Completer, Handle, ThreadFuture, spawn_blocking};
 pub use runtime::{

@@ -15,6 +15,7 @@
 //! | `async_fd` | [`Async<T>`](Async): any fd, driven by the reactor |
 //! | [`net`] | TCP, UDP and Unix sockets, built on `Async` |
 //! | `process` | child processes: spawn, pipes, exits, signals (the `process` feature, off by default) |
+//! | `signal` | Unix signals as futures (the `signal` feature): the handler, `sigaction`, and a wakeup fd per subscription |
 //!
 //! The executor owns one [`Reactor`] per loop and makes it current on the
 //! loop thread ([`Reactor::enter`]). The time types find it there on their
@@ -49,6 +50,9 @@
 //! (`pidfd_open`, `pidfd_send_signal`, `waitpid`) and `libc`, for the one
 //! thing neither std nor rustix's stable API offers: reading and clearing
 //! a thread's signal mask (`process/signal_mask.rs`).
+//! With the `signal` feature, `libc` (`sigaction`, which neither std nor
+//! rustix offers on a libc target, and `errno`) and `tether-bridge` (the
+//! table the signal handler shares with the loops).
 //!
 //! # Unsafe code
 //!
@@ -67,7 +71,12 @@
 //! through, with std's obligations, and tether installs one hook of its
 //! own, which empties the child's signal mask; that hook, and the reading
 //! of the loop thread's mask, are calls into `libc`
-//! (`process/signal_mask.rs`). Everything else is safe code.
+//! (`process/signal_mask.rs`).
+//!
+//! With the `signal` feature, `signal/handler.rs` has the rest: the
+//! handler borrows a subscriber's fd by its number, which the signal table
+//! keeps open for it, and installs itself with `sigaction`; that file's
+//! docs argue each call. Everything else is safe code.
 
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -78,6 +87,8 @@ pub mod net;
 #[cfg(feature = "process")]
 pub mod process;
 pub mod reactor;
+#[cfg(feature = "signal")]
+pub mod signal;
 pub mod source;
 mod source_table;
 pub mod time;

@@ -15,6 +15,7 @@
 //! | `context.rs` | the thread-local current loop, and the guard against running two |
 //! | `shared.rs` | the half other threads reach: the injection queue, counters, ids, the blocking pool |
 //! | `remote_call.rs` | a closure from another thread, on its way to the ready queue |
+//! | `signal_handlers.rs` | the loop's signal handlers, by signal (the `signal` feature) |
 //!
 //! This file holds `Core` itself: spawning, taking what other threads
 //! sent, running one entry of the ready queue, reporting panics.
@@ -37,6 +38,7 @@ mod remote_call;
 mod run_loop;
 mod shared;
 mod shutdown;
+mod signal_handlers;
 mod task_list;
 
 use std::any::Any;
@@ -92,6 +94,9 @@ pub(crate) struct Core {
     on_stop: RefCell<Vec<Box<dyn FnOnce()>>>,
     /// How long shutdown waits for running blocking jobs.
     shutdown_timeout: Duration,
+    /// The handlers of `add_signal_handler`, by signal.
+    #[cfg(feature = "signal")]
+    signal_handlers: signal_handlers::SignalHandlers,
 }
 
 impl Core {
@@ -118,6 +123,8 @@ impl Core {
             running: Cell::new(None),
             on_stop: RefCell::new(Vec::new()),
             shutdown_timeout,
+            #[cfg(feature = "signal")]
+            signal_handlers: signal_handlers::SignalHandlers::default(),
         }
     }
 

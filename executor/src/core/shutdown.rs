@@ -1,6 +1,7 @@
 //! Shutdown: what dropping a [`Runtime`](crate::Runtime) does to its loop.
 //!
-//! In order: the injection queue closes (from then on, other threads get
+//! In order: the loop's signal handlers are removed (with the `signal`
+//! feature), the injection queue closes (from then on, other threads get
 //! their submissions back in `Closed`), what got in before is taken as in
 //! any iteration, the stop callbacks and the callbacks already queued run,
 //! and every live task's future is dropped here, on the loop thread, each
@@ -27,6 +28,9 @@ impl Core {
     pub(crate) fn shutdown(self: &Rc<Self>) {
         let _current = context::enter_for_shutdown(self);
         let _reactor = self.reactor.enter();
+        // Signal handlers go first, while nothing else has changed: each
+        // puts back its signal's disposition if it was the last subscriber.
+        self.remove_signal_handlers();
         // From now on other threads get their submissions back; what got in
         // before is taken as in any iteration.
         self.shared.inject.close(|item| self.accept(item));

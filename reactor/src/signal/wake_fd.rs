@@ -1,0 +1,106 @@
+//! The fd through which a signal handler wakes one subscriber's loop.
+//!
+//! On Linux and Android it is an eventfd: one fd, which the handler writes
+//! (each 8-byte write adds to its counter) and the loop reads (one read
+//! empties it). Elsewhere it is a pipe: the handler writes its write end,
+//! the loop drains its read end. Both are non-blocking, so the handler's
+//! write never waits, and close-on-exec, so a child process never inherits
+//! them.
+//!
+//! Either way the fd is only the wakeup, never the count: the table counts
+//! each delivery before the handler writes (`bridge/src/signal.rs`, rule
+//! 4). That is what makes a pipe safe under a storm of signals. A pipe
+//! holds some thousands of writes; once it is full, the handler's write
+//! fails with `EAGAIN` and is dropped, but the delivery was counted, and a
+//! full pipe is readable, so the loop comes, drains it and takes the whole
+//! count. Had the bytes been the count, as in a self-pipe that carries one
+//! byte per signal, a full pipe would drop deliveries silently. The
+//! eventfd's counter would not overflow before 2^64 - 2 writes; it is not
+//! the count either, so that both kinds behave the same.
+
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+
+use rustix::io::Errno;
+
+use crate::Async;
+
+/// One subscription's wakeup fd, registered with the current loop.
+pub(super) struct WakeFd {
+    /// The end the loop reads, registered with its reactor.
+    read: Async<OwnedFd>,
+    /// A pipe's write end; `None` for an eventfd, whose one fd is both.
+    write: Option<OwnedFd>,
+}
+
+impl WakeFd {
+    /// The wakeup of this platform: an eventfd.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub(super) fn new() -> io::Result<Self> {
+        use rustix::event::{EventfdFlags, eventfd};
+
+        let fd = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
+        Ok(Self {
+            read: Async::new_nonblocking(fd)?,
+            write: None,
+        })
+    }
+
+    /// The wakeup of this platform: a pipe.
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    pub(super) fn new() -> io::Result<Self> {
+        Self::pipe()
+    }
+
+    /// A pipe, both ends non-blocking and close-on-exec. Made with
+    /// `pipe(2)` and then `fcntl`, because macOS has no `pipe2`: another
+    /// thread that forks and execs in between could leak the ends into
+    /// its child.
+    #[cfg_attr(
+        all(any(target_os = "linux", target_os = "android"), not(test)),
+        expect(dead_code, reason = "the wakeup elsewhere; on Linux, its tests use it")
+    )]
+    pub(super) fn pipe() -> io::Result<Self> {
+        let (read, write) = rustix::pipe::pipe()?;
+        for end in [&read, &write] {
+            rustix::io::fcntl_setfd(end, rustix::io::FdFlags::CLOEXEC)?;
+            rustix::io::ioctl_fionbio(end, true)?;
+        }
+        Ok(Self {
+            read: Async::new_nonblocking(read)?,
+            write: Some(write),
+        })
+    }
+
+    /// The number of the fd the handler writes: the subscription's token.
+    pub(super) fn token(&self) -> u32 {
+        let fd = match &self.write {
+            Some(write) => write.as_fd(),
+            None => self.read.as_fd(),
+        };
+        // A valid fd is never negative.
+        fd.as_raw_fd() as u32
+    }
+
+    /// The end the loop reads.
+    pub(super) fn reader(&self) -> &Async<OwnedFd> {
+        &self.read
+    }
+}
+
+/// Consumes every wakeup written to `fd`, reading until it would block,
+/// so that waiting after it waits for the next write (rule 5).
+pub(super) fn drain(fd: &OwnedFd) -> io::Result<()> {
+    // Several of the handler's 8-byte writes at once, from a pipe; an
+    // eventfd answers any read of 8 bytes or more with its counter.
+    let mut buf = [0u8; 64];
+    loop {
+        match rustix::io::read(fd, &mut buf) {
+            // End of file cannot happen (the write end is ours), and would
+            // leave nothing to consume.
+            Ok(0) | Err(Errno::AGAIN) => return Ok(()),
+            Ok(_) | Err(Errno::INTR) => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! `examples/graceful_shutdown.rs`, run as a program and stopped by a real
+//! signal: it stops accepting, finishes the request in flight, closes the
+//! idle connection, and exits with status 0. A second signal during the
+//! drain kills it, as it would a program without a handler.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The example, killed when dropped if it is still running.
+struct Server {
+    child: Child,
+    stdout: BufReader<ChildStdout>,
+    addr: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Starts the example on a free port and waits for its address.
+    fn start() -> Server {
+        let mut child = Command::new(example("graceful_shutdown"))
+            .arg("0")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let addr = line
+            .split("listening on ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("the example printed {line:?}"))
+            .trim()
+            .to_owned();
+        Server {
+            child,
+            stdout,
+            addr,
+        }
+    }
+
+    /// Sends `signal` to the example.
+    fn signal(&self, signal: libc::c_int) {
+        // SAFETY: a plain system call on the child's pid.
+        let sent = unsafe { libc::kill(self.child.id() as libc::pid_t, signal) };
+        assert_eq!(sent, 0, "kill: {}", std::io::Error::last_os_error());
+    }
+
+    /// The next line the example prints.
+    fn line(&mut self) -> String {
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).unwrap();
+        line
+    }
+
+    /// Waits for the example to exit, for at most ten seconds.
+    fn wait(&mut self) -> std::process::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "the example did not exit");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn connect(&self) -> TcpStream {
+        let stream = TcpStream::connect(&self.addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        stream
+    }
+}
+
+/// The path of a compiled example of this package, built with the
+/// `signal` feature if `cargo test` was asked for fewer targets than all.
+fn example(name: &str) -> PathBuf {
+    let dir = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples");
+    let path = dir.join(name);
+    if !path.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--features", "signal", "--example", name])
+            .status()
+            .unwrap();
+        assert!(status.success(), "could not build the example {name}");
+    }
+    path
+}
+
+/// Reads one line from `stream`.
+fn read_line(reader: &mut BufReader<&TcpStream>) -> String {
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    line
+}
+
+/// Stops the example with `signal` while one request is in flight and
+/// another connection is idle, and checks every step of the shutdown.
+fn shuts_down_gracefully_on(signal: libc::c_int, name: &str) {
+    let mut server = Server::start();
+    let busy = server.connect();
+    let idle = server.connect();
+    let mut busy_reader = BufReader::new(&busy);
+    (&busy).write_all(b"5\n").unwrap();
+    assert_eq!(read_line(&mut busy_reader), "started: 5\n");
+    assert_eq!(read_line(&mut busy_reader), "done: 5\n");
+    // A request of 400 ms; once it has started, the signal.
+    (&busy).write_all(b"400\n").unwrap();
+    assert_eq!(read_line(&mut busy_reader), "started: 400\n");
+    let sent = Instant::now();
+    server.signal(signal);
+    assert_eq!(
+        server.line(),
+        format!("graceful_shutdown: {name}: stopped accepting\n")
+    );
+    // The listener is closed: a new connection is refused.
+    let refused = TcpStream::connect(&server.addr).unwrap_err();
+    assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused);
+    // The idle connection is closed without an answer.
+    let mut rest = Vec::new();
+    (&idle).read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty(), "the idle connection got {rest:?}");
+    // The request in flight is answered, then its connection closed.
+    assert_eq!(read_line(&mut busy_reader), "done: 400\n");
+    assert!(
+        sent.elapsed() < Duration::from_millis(400) + Duration::from_secs(5),
+        "the request took too long"
+    );
+    let mut rest = Vec::new();
+    busy_reader.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty(), "more after the last answer: {rest:?}");
+    assert_eq!(
+        server.line(),
+        "graceful_shutdown: done, 2 requests served\n"
+    );
+    let status = server.wait();
+    assert!(
+        status.success(),
+        "{name}: the example exited with {status:?}"
+    );
+}
+
+#[test]
+fn graceful_shutdown_finishes_the_request_in_flight_on_sigterm_and_exits_0() {
+    shuts_down_gracefully_on(libc::SIGTERM, "SIGTERM");
+}
+
+#[test]
+fn graceful_shutdown_finishes_the_request_in_flight_on_ctrl_c_and_exits_0() {
+    shuts_down_gracefully_on(libc::SIGINT, "SIGINT");
+}
+
+#[test]
+fn a_second_ctrl_c_during_the_drain_kills_graceful_shutdown() {
+    let mut server = Server::start();
+    let busy = server.connect();
+    let mut busy_reader = BufReader::new(&busy);
+    (&busy).write_all(b"10000\n").unwrap();
+    assert_eq!(read_line(&mut busy_reader), "started: 10000\n");
+    server.signal(libc::SIGINT);
+    assert_eq!(
+        server.line(),
+        "graceful_shutdown: SIGINT: stopped accepting\n"
+    );
+    // The handlers went before the line was printed.
+    server.signal(libc::SIGINT);
+    let status = server.wait();
+    assert_eq!(status.signal(), Some(libc::SIGINT), "{status:?}");
+}
