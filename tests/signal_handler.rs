@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use tether::Runtime;
-use tether::signal::{SIGUSR2, Signal};
+use tether::signal::{SIGUSR1, SIGUSR2, Signal};
 
 /// Sends `SIGUSR2` to this process.
 fn raise_usr2() {
@@ -103,5 +103,32 @@ fn a_refused_signal_gives_its_error_and_changes_nothing() {
         let err = Signal::new(100).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
         assert!(err.to_string().contains("signal 100"), "{err}");
+    });
+}
+
+#[test]
+fn deliveries_before_the_loop_gets_to_them_are_one_call_each_as_in_asyncio() {
+    // SIGUSR1: the other tests of this process use SIGUSR2, and a signal
+    // is heard by every subscriber in the process.
+    tether::run(async {
+        let calls = Rc::new(RefCell::new(Vec::new()));
+        let log = calls.clone();
+        tether::add_signal_handler(SIGUSR1, move || log.borrow_mut().push("call")).unwrap();
+        let runs_before = tether::signal::handler_runs(SIGUSR1);
+        // Two deliveries to this thread, each handled before `pthread_kill`
+        // returns (a signal a thread sends itself, unblocked, is), with no
+        // await between: the loop sees them in one wakeup.
+        for _ in 0..2 {
+            // SAFETY: a plain system call on this thread.
+            assert_eq!(
+                unsafe { libc::pthread_kill(libc::pthread_self(), SIGUSR1) },
+                0
+            );
+        }
+        assert_eq!(tether::signal::handler_runs(SIGUSR1) - runs_before, 2);
+        until_len(&calls, 2).await;
+        tether::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(calls.borrow().len(), 2);
+        assert!(tether::remove_signal_handler(SIGUSR1));
     });
 }

@@ -3,12 +3,15 @@
 //!
 //! A handler is built on the future form: a [`Signal`] subscription, kept
 //! in a shared cell, and a loop-local task that waits on it and, at each
-//! wakeup, schedules the callback with [`call_soon`]. So each call of the
-//! callback is a callback of the loop like any other: it runs in the ready
-//! queue's order, and a panic in it goes to the exception handler, while
-//! the handler stays installed (asyncio behaves the same). Several
-//! deliveries that arrive before the task runs are one wakeup, and one
-//! call, as in asyncio.
+//! wakeup, schedules the callback with [`call_soon`] once for each
+//! delivery the wakeup stands for. So each call of the callback is a
+//! callback of the loop like any other: it runs in the ready queue's
+//! order, and a panic in it goes to the exception handler, while the
+//! handler stays installed. asyncio behaves the same: its C handler writes
+//! a byte per run to the loop's wakeup socket, and the loop schedules one
+//! call per byte. (The kernel still merges deliveries of a standard signal
+//! that arrive before the handler runs: those are one run, and one call,
+//! in both.)
 //!
 //! The core keeps, for each signal with a handler on this loop, how to
 //! remove it (`core/signal_handlers.rs`): drop the subscription and cancel
@@ -37,9 +40,10 @@ use crate::task;
 ///
 /// asyncio: `loop.add_signal_handler(sig, callback)`.
 ///
-/// Each wakeup of the loop for the signal schedules one call, as
-/// [`call_soon`] does: several deliveries that arrive before the loop
-/// gets to them make one call. A panic in `callback` goes to the exception
+/// Each run of tether's signal handler, that is each delivery the kernel
+/// did not merge with another, schedules one call, as [`call_soon`] does,
+/// also when several arrive before the loop gets to them (as in asyncio).
+/// A panic in `callback` goes to the exception
 /// handler, and the handler stays installed. Other loops, on other
 /// threads, may have handlers for the same signal, or [`Signal`]s: each
 /// hears every delivery. The handler stays until
@@ -191,14 +195,29 @@ async fn watch<F: FnMut() + 'static>(
         .await;
         match received {
             None => return,
-            Some(Ok(_)) => {
-                let callback = callback.clone();
-                call_soon(move || (callback.borrow_mut())());
+            Some(Ok(deliveries)) => {
+                for _ in 0..deliveries {
+                    let callback = callback.clone();
+                    call_soon(move || (callback.borrow_mut())());
+                }
             }
             Some(Err(err)) => {
                 // Only the poller refusing the wakeup fd gets here. The
-                // handler cannot go on: say so where panics are reported.
-                call_soon(move || panic!("tether: the handler of signal {signal} stopped: {err}"));
+                // handler cannot go on. It is removed, so that the signal
+                // does not stay caught by a subscription nobody reads
+                // (its disposition from before comes back, if this was its
+                // last subscriber), and the error goes where panics are
+                // reported. This task is the signal's handler on this loop
+                // still: a replaced or removed one took the subscription
+                // first, and ended above.
+                if let Some(remove) =
+                    core::with_core(|core| core.take_signal_handler(signal)).flatten()
+                {
+                    remove();
+                }
+                call_soon(move || {
+                    panic!("tether: the handler of signal {signal} stopped, and was removed: {err}")
+                });
                 return;
             }
         }
