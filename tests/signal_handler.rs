@@ -120,10 +120,8 @@ fn deliveries_before_the_loop_gets_to_them_are_one_call_each_as_in_asyncio() {
         // await between: the loop sees them in one wakeup.
         for _ in 0..2 {
             // SAFETY: a plain system call on this thread.
-            assert_eq!(
-                unsafe { libc::pthread_kill(libc::pthread_self(), SIGUSR1) },
-                0
-            );
+            let sent = unsafe { libc::pthread_kill(libc::pthread_self(), SIGUSR1) };
+            assert_eq!(sent, 0);
         }
         assert_eq!(tether::signal::handler_runs(SIGUSR1) - runs_before, 2);
         until_len(&calls, 2).await;
