@@ -66,6 +66,32 @@ fn any_port() -> SocketAddr {
     "127.0.0.1:0".parse().unwrap()
 }
 
+/// How many connections wait to be accepted on the listening sockets of
+/// `addr` (an IPv4 address), from the kernel's table: a listening socket's
+/// receive queue, in `/proc/net/tcp`, is its accept queue.
+fn backlog_of(addr: SocketAddr) -> usize {
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap();
+    let SocketAddr::V4(v4) = addr else {
+        panic!("{addr} is not IPv4")
+    };
+    let local = format!(
+        "{:08X}:{:04X}",
+        u32::from_le_bytes(v4.ip().octets()),
+        v4.port()
+    );
+    table
+        .lines()
+        .skip(1)
+        .map(|line| line.split_whitespace().collect::<Vec<_>>())
+        // Columns: sl, local, remote, state (0A: listening), tx:rx queues.
+        .filter(|columns| columns[1] == local && columns[3] == "0A")
+        .map(|columns| {
+            let rx = columns[4].split_once(':').unwrap().1;
+            usize::from_str_radix(rx, 16).unwrap()
+        })
+        .sum()
+}
+
 /// Blocks loop `index`'s thread until the returned sender is used.
 fn block_loop(pool: &LoopPool, index: usize) -> mpsc::Sender<()> {
     let (release, held) = mpsc::channel::<()>();
@@ -197,6 +223,8 @@ fn accepting_pauses_while_every_loop_is_at_its_cap() {
     let third = ask(server.local_addr(), Duration::from_millis(300)).unwrap_err();
     let counted: Vec<usize> = pool.metrics().iter().map(|r| r.connections).collect();
     assert_eq!(counted, [1, 1]);
+    // It waits in the listener's backlog, not accepted and held uncounted.
+    assert_eq!(backlog_of(server.local_addr()), 1);
     // A connection ends: the third gets its place.
     drop(first_stream);
     assert_eq!(answer_of(&third), first);
@@ -262,6 +290,11 @@ fn a_listener_per_loop_pauses_its_loop_at_the_cap() {
     // The loop is at its cap: the second waits, unserved.
     let second = ask(server.local_addr(), Duration::from_millis(300)).unwrap_err();
     assert_eq!(pool.metrics()[0].connections, 1);
+    assert_eq!(
+        backlog_of(server.local_addr()),
+        1,
+        "accepted and held uncounted"
+    );
     drop(first);
     assert_eq!(answer_of(&second), "tether-pool-0");
 }

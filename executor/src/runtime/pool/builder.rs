@@ -100,6 +100,13 @@ impl LoopPoolBuilder {
     /// [`build`](LoopPoolBuilder::build) fails with `Unsupported` rather
     /// than run unpinned without saying so.
     ///
+    /// A child process spawned from a pinned loop's thread inherits its
+    /// one CPU, as the children of any pinned thread do, and so do its own
+    /// children: a program that runs child processes from a pinned loop
+    /// and wants them spread widens their mask in the child
+    /// (`sched_setaffinity` in a `pre_exec` hook), or spawns them from a
+    /// thread that is not pinned.
+    ///
     /// # Examples
     ///
     /// ```

@@ -201,14 +201,15 @@ pub(super) async fn accept_on_own_loop<H, F>(
     bound.report(listener.local_addr());
     let own_loop = |loop_index: usize| (loop_index == index).then_some(0);
     loop {
+        // At the cap, accepting pauses: the next clients wait in the
+        // listener's backlog.
+        wait_for_room(&spread, own_loop).await;
         // Out of file descriptors, say: `accept` backs off by itself, and
         // a connection that failed before it was accepted is the client's
         // to retry.
         let Ok((stream, peer)) = listener.accept().await else {
             continue;
         };
-        // At the cap, accepting pauses: the next clients wait in the
-        // listener's backlog.
         let claim = poll_fn(|cx| Spread::poll_claim(&spread, cx, own_loop)).await;
         spawn_here(serve_one(handler.clone(), stream, peer, claim));
     }
@@ -244,12 +245,14 @@ pub(super) async fn accept_for_every_loop<H, F>(
         })
     };
     loop {
+        // When every loop is at the cap, accepting pauses here until a
+        // connection ends; the next clients wait in the listener's backlog.
+        wait_for_room(&spread, weigh).await;
         // Accepted as a std socket, registered on no loop yet.
         let Ok((stream, peer)) = listener.accept_std().await else {
             continue;
         };
-        // The loop with the lowest load below the cap; when every loop is
-        // at the cap, accepting pauses here until a connection ends.
+        // The loop with the lowest load below the cap, weighed now.
         let claim = poll_fn(|cx| Spread::poll_claim(&spread, cx, weigh)).await;
         let target = claim.index();
         if target == index {
@@ -281,6 +284,17 @@ fn weigh(handle: &Handle) -> Option<u64> {
     } else {
         Some(handle.shared().queued())
     }
+}
+
+/// Waits until some loop `weigh` allows is below the cap, without taking
+/// the room: an acceptor waits here before its `accept`, so that at the cap
+/// new connections stay in the listener's backlog rather than in the
+/// acceptor's hands, uncounted. The claim made after the `accept` then
+/// finds the room, unless another server of the same pool took it in
+/// between (the pool's servers share the cap); that connection waits in
+/// the acceptor for the next room.
+async fn wait_for_room(spread: &Arc<Spread>, weigh: impl Fn(usize) -> Option<u64>) {
+    drop(poll_fn(|cx| Spread::poll_claim(spread, cx, &weigh)).await);
 }
 
 /// Serves one connection, counted by `claim` until the handler is done or
