@@ -51,6 +51,7 @@ ROWS=(
     "signal signal_unsubscribe_no_wait"
     "signal signal_decide_on_load"
     "signal signal_wake_before_count"
+    "signal signal_reuse_no_reset"
 )
 # A run that takes longer than this has not caught its mutant.
 LIMIT=600

@@ -582,6 +582,9 @@ impl<S, const SLOTS: usize, const SIGNALS: usize> SignalTable<S, SLOTS, SIGNALS>
         // Rule 6. A swap, not a store: every write to the table is a
         // read-modify-write. Relaxed, here and in the free: the mutex the
         // caller holds orders both before the next claim of the slot.
+        // MUTANT: leave the count of the subscription that left, for the
+        // next one to take.
+        #[cfg(not(tether_mutant = "signal_reuse_no_reset"))]
         slot.pending.swap(0, Relaxed);
         slot.state.fetch_and(!CLOSING, Relaxed);
     }

@@ -20,12 +20,18 @@
 //!   sleeps with a count left behind (rules 4 and 5): a lost wake leaves
 //!   it asleep forever, which loom reports as a deadlock;
 //! - the handler counts each of its runs, and the disposition saved by
-//!   the install is restored exactly once.
+//!   the install is restored exactly once;
+//! - a slot given up and taken again by a new subscription starts from
+//!   zero: the new one takes exactly the deliveries to its own token,
+//!   never a count the old one left (rule 6), while handlers race the
+//!   release and the claim.
 //!
 //! Seeded bugs it catches (`loom-tests/README.md` has the table):
 //! `signal_unsubscribe_no_wait` and `signal_decide_on_load` (a write to a
 //! closed fd), `signal_wake_before_count` (the subscriber consumes the
-//! wake, takes zero and sleeps with the count still to come).
+//! wake, takes zero and sleeps with the count still to come),
+//! `signal_reuse_no_reset` (the new subscription takes the old one's
+//! count).
 //!
 //! Bound: at most three preemptions, over three threads (the loop and two
 //! handlers): enough for a handler to be preempted between its load and
@@ -149,5 +155,47 @@ fn every_delivery_after_the_subscribe_is_counted_and_wakes_the_subscriber() {
         assert_eq!(table.runs(SIG), 2);
         assert_eq!(table.take(&sub), 0, "nothing counted twice");
         table.unsubscribe(sub, drop);
+    });
+}
+
+#[test]
+fn a_reused_slot_starts_from_zero_and_counts_only_its_own_deliveries() {
+    model(Bound::Preemptions(3), || {
+        // One slot: the second subscription must reuse the first's.
+        let table: Arc<SignalTable<(), 1, 4>> = Arc::new(SignalTable::new());
+        // How many wakes each token got: token 0 is the first
+        // subscription's, token 1 the second's.
+        let woken: Arc<[AtomicUsize; 2]> = Arc::new([AtomicUsize::new(0), AtomicUsize::new(0)]);
+        let first = table.subscribe(SIG, 0, || Ok::<(), ()>(())).unwrap();
+        // One delivery surely counted for the first, and left untaken.
+        table.deliver(SIG, |token| {
+            woken[token as usize].fetch_add(1, SeqCst);
+        });
+        // Two more runs of the handler, racing the release and the claim.
+        let handlers: Vec<_> = (0..2)
+            .map(|_| {
+                let (table, woken) = (table.clone(), woken.clone());
+                thread::spawn(move || {
+                    table.deliver(SIG, |token| {
+                        woken[token as usize].fetch_add(1, SeqCst);
+                    })
+                })
+            })
+            .collect();
+        table.unsubscribe(first, drop);
+        let second = table.subscribe(SIG, 1, || Ok::<(), ()>(())).unwrap();
+        for handler in handlers {
+            handler.join().unwrap();
+        }
+        let taken = table.take(&second);
+        assert_eq!(
+            taken as usize,
+            woken[1].load(SeqCst),
+            "the second subscription took {taken}, and was delivered {}",
+            woken[1].load(SeqCst)
+        );
+        assert!(woken[0].load(SeqCst) >= 1);
+        assert_eq!(table.runs(SIG), 3);
+        table.unsubscribe(second, drop);
     });
 }
