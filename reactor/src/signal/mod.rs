@@ -84,7 +84,13 @@
 //! interrupts on another thread (a blocking read in a `spawn_blocking`
 //! job) is restarted instead of failing with `EINTR`, which code that does
 //! not expect signals rarely retries. The loop does not need it: its wait
-//! in the poller ends with `EINTR` whatever the flag, and is retried.
+//! in the poller ends with `EINTR` whatever the flag, and is retried. For
+//! `SIGCHLD`, when the disposition tether replaces is `SIG_IGN` or has
+//! `SA_NOCLDWAIT`, tether's handler gets `SA_NOCLDWAIT` too: a program
+//! that ignores `SIGCHLD` has the kernel reap its children as they exit,
+//! and subscribing to the signal must not turn that off and leave every
+//! child of the program's other code a zombie. Linux still sends the
+//! signal with `SA_NOCLDWAIT` set, so the subscribers hear it.
 //!
 //! *How many.* The kernel keeps at most one pending instance of a standard
 //! signal per process: several sent before the handler runs are one run.
