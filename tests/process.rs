@@ -3,7 +3,8 @@
 //! inherits, on the backend the loop's probe picks (pidfds, on the Linux
 //! tether is tested on).
 //!
-//! The cases live in `support/process_cases.rs`.
+//! The cases live in `support/process_cases.rs`, which
+//! `tests/process_sigchld.rs` runs again on the `SIGCHLD` fallback.
 
 #[path = "support/process_cases.rs"]
 mod cases;

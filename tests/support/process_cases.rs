@@ -1,7 +1,10 @@
-//! The bodies of the child-process tests. A test binary includes this
-//! file as its `cases` module and calls [`every_case!`] once, which makes
-//! one `#[test]` per case below, and so runs the whole list;
-//! `tests/process.rs` runs each case in place.
+//! The bodies of the child-process tests, shared by the two binaries that
+//! run them: `tests/process.rs`, on the backend the loop's probe picks
+//! (pidfds, on the Linux tether is tested on), and
+//! `tests/process_sigchld.rs`, with `TETHER_PROCESS_WATCH=sigchld`, on the
+//! `SIGCHLD` fallback. Each binary includes this file as its `cases`
+//! module and calls [`every_case!`] once, which makes one `#[test]` per
+//! case below, so that both run the same list.
 //!
 //! Whether a child was reaped is read from `/proc/<pid>/stat`: a reaped
 //! child has no entry, an unreaped one (running, or a zombie) has one. A
@@ -30,6 +33,7 @@ macro_rules! every_case {
     ($run:ident) => {
         $crate::cases::every_case!(@each $run:
             two_hundred_children_spawned_at_once_are_all_reaped_with_their_exit_codes,
+            two_loops_on_two_threads_each_reap_only_their_own_children,
             a_child_killed_mid_output_ends_by_sigkill_and_its_pipe_reads_to_the_end,
             signals_reach_the_child_until_it_is_reaped_and_are_refused_after,
             output_with_input_moves_ten_megabytes_in_and_out_on_both_pipes_at_once,
@@ -58,6 +62,12 @@ macro_rules! every_case {
 }
 
 pub(crate) use every_case;
+
+/// Whether this process runs its loops on the `SIGCHLD` backend, as
+/// `tests/process_sigchld.rs` asks.
+pub fn on_sigchld_backend() -> bool {
+    std::env::var_os("TETHER_PROCESS_WATCH").is_some_and(|value| value == "sigchld")
+}
 
 /// Runs the test `name` of this binary alone in a child process, with
 /// `envs` added to its environment, and checks that it passed.
@@ -157,6 +167,32 @@ pub fn two_hundred_children_spawned_at_once_are_all_reaped_with_their_exit_codes
             assert_eq!(child.id(), None);
         }
     }));
+}
+
+pub fn two_loops_on_two_threads_each_reap_only_their_own_children() {
+    // Each loop spawns children while the other's exit; each must reap its
+    // own, with their codes, and none of the other's.
+    let loops: Vec<_> = (0..2)
+        .map(|which| {
+            std::thread::spawn(move || {
+                tether::run(within_10s(async move {
+                    for round in 0..20 {
+                        let code = which * 100 + round;
+                        let mut child =
+                            Command::shell(format!("sleep 0.0{}; exit {code}", round % 3))
+                                .spawn()
+                                .unwrap();
+                        let proc = Proc::of(&child);
+                        assert_eq!(child.wait().await.unwrap().code(), Some(code));
+                        assert_eq!(proc.state(), None, "child {proc:?} is left unreaped");
+                    }
+                }));
+            })
+        })
+        .collect();
+    for thread in loops {
+        thread.join().unwrap();
+    }
 }
 
 // ===== signals =====
@@ -489,7 +525,10 @@ pub fn a_child_inherits_no_descriptor_of_the_loop_and_no_blocked_signal() {
         ] {
             loop_fds.push(fd_target(&format!("/proc/self/fd/{fd}")));
         }
-        assert!(loop_fds.iter().any(|t| t.contains("pidfd")), "{loop_fds:?}");
+        // The pidfds are among them on the pidfd backend; on the SIGCHLD
+        // backend there are none, and the subscription's eventfd is.
+        let pidfds = loop_fds.iter().any(|t| t.contains("pidfd"));
+        assert_eq!(pidfds, !on_sigchld_backend(), "{loop_fds:?}");
         let in_child = fd_targets(&format!("/proc/{pid}/fd"));
         for target in &loop_fds {
             assert!(
