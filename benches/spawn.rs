@@ -14,12 +14,16 @@
 //!   uses `posix_spawn`, a `vfork`, where it can);
 //! - `tether`: `tether::process::Command::spawn` on a loop: std's spawn
 //!   plus `pidfd_open`, the pidfd's registration and a read of the
-//!   thread's signal mask;
+//!   thread's signal mask (on the SIGCHLD backend, the subscription to
+//!   `SIGCHLD` instead of the pidfd);
 //! - `tether, mask`: the loop's thread blocks `SIGUSR1`, so tether adds
 //!   its hook that empties the child's mask, and std takes the `fork`
 //!   path;
 //! - the last two again with 1 GiB of the parent's memory touched: `fork`
 //!   copies the page tables of the parent's memory, `vfork` does not.
+//!
+//! With `TETHER_PROCESS_WATCH=sigchld` in the environment, the tether
+//! cases run on the SIGCHLD backend instead of pidfds.
 //!
 //! The figures, and the decision they led to (spawning stays on the loop
 //! thread), are in `reactor/src/process/mod.rs`, "What spawning costs".

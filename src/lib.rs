@@ -51,7 +51,7 @@
 //! |------|---------------|-----|
 //! | [`Runtime`], [`JoinHandle`], [`CallbackHandle`] | neither | they own or reach `!Send` futures and outputs |
 //! | [`Async`], the [`net`] types, `signal::Signal` | neither | registered with one loop's reactor |
-//! | `process::Child` and its pipes (`process` feature) | neither | its pidfd and pipes are registered with one loop's reactor |
+//! | `process::Child` and its pipes (`process` feature) | neither | its pidfd (or its slot in the loop's `SIGCHLD` list) and its pipes are registered with one loop's reactor |
 //! | [`Handle`] | both | submits callbacks and futures, stops the loop, reads its [`Metrics`], from anywhere |
 //! | [`ThreadFuture`] | `Send` | the result of submitted work, waited for or awaited on any thread |
 //! | [`LoopThread`] | `Send` | a loop on its own thread |
@@ -186,15 +186,19 @@
 //! feature, on by default, also `futures-core` and `futures-io`, whose
 //! `Stream`, `AsyncRead` and `AsyncWrite` tether's types implement.
 //! With the `process` feature, off by default, also `libc`, for the
-//! signal mask a child starts with; with the `signal` feature, off by
+//! signal mask a child starts with and, where a loop watches its children
+//! through `SIGCHLD`, `sigaction`; with the `signal` feature, off by
 //! default, `libc` (`sigaction`, `errno`). Nothing else.
 //!
 //! # Features
 //!
 //! - `futures` (on by default): the traits above.
 //! - `process` (off by default): `tether::process`, child processes on the
-//!   loop, watched through pidfds (Linux 5.3 or later); the essay of
-//!   `reactor/src/process/mod.rs` is its map.
+//!   loop, watched through pidfds (Linux 5.3 or later), or elsewhere
+//!   through `SIGCHLD` (`TETHER_PROCESS_WATCH=sigchld` picks that even
+//!   where pidfds work); the essay of `reactor/src/process/mod.rs` is its
+//!   map. It carries the reactor's signal module, for that fallback, but
+//!   not `tether::signal`, which is the `signal` feature's.
 //! - `signal` (off by default): `tether::signal` (`Signal`, `ctrl_c`) and
 //!   `add_signal_handler` / `remove_signal_handler`, on any loop on any
 //!   thread; the essay of `reactor/src/signal/mod.rs` is its map.

@@ -15,7 +15,7 @@
 //! | `async_fd` | [`Async<T>`](Async): any fd, driven by the reactor |
 //! | [`net`] | TCP, UDP and Unix sockets, built on `Async` |
 //! | `process` | child processes: spawn, pipes, exits, signals (the `process` feature, off by default) |
-//! | `signal` | Unix signals as futures (the `signal` feature): the handler, `sigaction`, and a wakeup fd per subscription |
+//! | `signal` | Unix signals as futures (the `signal` feature, which `process` turns on): the handler, `sigaction`, and a wakeup fd per subscription, the reactor's own among them |
 //!
 //! The executor owns one [`Reactor`] per loop and makes it current on the
 //! loop thread ([`Reactor::enter`]). The time types find it there on their
@@ -47,9 +47,11 @@
 //! feature `futures-core` and `futures-io` (`Stream` for
 //! [`time::Interval`], `AsyncRead` and `AsyncWrite` for [`Async`] and the
 //! stream sockets). The `process` feature adds rustix's `process` calls
-//! (`pidfd_open`, `pidfd_send_signal`, `waitpid`) and `libc`, for the one
-//! thing neither std nor rustix's stable API offers: reading and clearing
-//! a thread's signal mask (`process/signal_mask.rs`).
+//! (`pidfd_open`, `pidfd_send_signal`, `waitpid`, `waitid`, `kill`) and
+//! `libc`, for the one thing neither std nor rustix's stable API offers:
+//! reading and clearing a thread's signal mask (`process/signal_mask.rs`);
+//! and it turns the `signal` feature on, for the loops that watch their
+//! children through `SIGCHLD`.
 //! With the `signal` feature, `libc` (`sigaction`, which neither std nor
 //! rustix offers on a libc target, and `errno`) and `tether-bridge` (the
 //! table the signal handler shares with the loops).
@@ -67,7 +69,9 @@
 //! The `process` feature adds three kinds. The reactor's list of orphaned
 //! children registers their pidfds with the source table itself, keeping
 //! the same promise (`process/watch/pidfd.rs`, the invariant on
-//! `Orphan::pidfd`). `Command::pre_exec` passes std's `unsafe` hook
+//! `Orphan::pidfd`), as does the reactor's own subscription to `SIGCHLD`
+//! for its wakeup fd (`signal/listener.rs`, the invariant on
+//! `Listener::pair`). `Command::pre_exec` passes std's `unsafe` hook
 //! through, with std's obligations, and tether installs one hook of its
 //! own, which empties the child's signal mask; that hook, and the reading
 //! of the loop thread's mask, are calls into `libc`

@@ -72,9 +72,13 @@
 //!
 //! With the `process` feature, the reactor also owns sources of its own:
 //! the pidfds of children whose `Child` was dropped before they were
-//! reaped. Nothing waits for them, so there is no waker to wake; after the
-//! dispatch, `react` looks the keys of the events up among these orphans
-//! and reaps those that exited (`process/watch/pidfd.rs`, "Orphans").
+//! reaped, and, on a loop that watches its children through `SIGCHLD`, the
+//! wakeup fd of its subscription to that signal. Nothing waits for them,
+//! so there is no waker to wake; after the dispatch, `react` looks the keys
+//! of the events up among them: it reaps the orphans that exited
+//! (`process/watch/pidfd.rs`, "Orphans"), and on a `SIGCHLD` re-checks
+//! every child of the loop, waking the tasks of those that exited with the
+//! rest of the dispatch's wakers (`process/watch/sigchld.rs`).
 
 use std::cell::{Cell, RefCell};
 use std::io;
@@ -423,11 +427,11 @@ impl Reactor {
         self.tick.set(tick);
         let mut to_wake = self.to_wake.take();
         self.dispatch(events.iter(), tick, &mut to_wake);
-        // The orphans' pidfds carry no waker to wake: the reactor looks
-        // their keys up among the events it just dispatched.
+        // The sources the reactor owns (its orphans' pidfds, its SIGCHLD
+        // subscription) carry no waker to wake: it looks their keys up
+        // among the events it just dispatched.
         #[cfg(feature = "process")]
-        self.children
-            .reap_orphans(events.iter(), &self.sources, &self.poller);
+        self.children.after_dispatch(self, &events, &mut to_wake);
         let count = events.len();
         drop(events);
         // No borrow is held from here on: a waker may do anything.
@@ -656,7 +660,7 @@ impl std::fmt::Debug for Reactor {
 impl Drop for Reactor {
     fn drop(&mut self) {
         #[cfg(feature = "process")]
-        self.children.release(&self.sources, &self.poller);
+        self.children.release(self);
         self.wakeup.deregister(&self.poller);
     }
 }

@@ -303,6 +303,20 @@ impl SourceTable {
         result
     }
 
+    /// Arms the poller for the readability of `key`'s source on behalf of
+    /// the reactor itself, which learns of the event by its key rather
+    /// than through a waker: the waiter is a waker that does nothing, there
+    /// only so that a oneshot poller is armed (edge-triggered, the source
+    /// is armed already). For the sources the reactor owns: its orphans'
+    /// pidfds and its own signal subscriptions (`crate::process`).
+    #[cfg(feature = "process")]
+    pub(crate) fn watch_readable(&mut self, poller: &Poller, key: SourceKey) -> io::Result<()> {
+        self.source_mut(key)
+            .direction(Direction::Read)
+            .set_poll_waiter(Waker::noop());
+        self.rearm(poller, key)
+    }
+
     /// Asks the poller, for an edge-triggered source, to report the fd's
     /// current readiness at its next wait, as a oneshot re-arm does.
     pub(crate) fn report_current(&self, poller: &Poller, key: SourceKey) -> io::Result<()> {

@@ -5,11 +5,14 @@ use std::io;
 use std::process::{ExitStatus, Output};
 use std::task::{Context, Poll, ready};
 
+use std::rc::Rc;
+
 use rustix::process::{Pid, Signal};
 
 use super::exchange::Exchange;
 use super::pipe::{ChildStderr, ChildStdin, ChildStdout};
-use super::watch::{Backend, Exit, ExitWatch, Reaped, reaped_elsewhere, try_reap};
+use super::watch::{Backend, Exit, ExitWatch, Reaped, reaped_elsewhere, refused_after_reap};
+use crate::reactor::Reactor;
 
 /// A child process spawned by [`Command::spawn`](super::Command::spawn):
 /// its pipes, its exit, and a way to signal it.
@@ -80,17 +83,21 @@ pub struct Child {
 /// Where a child is in its life, as its `Child` sees it.
 #[derive(Debug)]
 enum State {
-    /// Not reaped: the loop watches for its exit.
+    /// Not reaped when the `Child` last looked: the loop watches for its
+    /// exit. On the SIGCHLD backend the loop may reap it meanwhile, and
+    /// the watch then holds the exit (`ExitWatch::reaped`), which the
+    /// `Child` takes before it gives out the pid or sends a signal.
     Running(ExitWatch),
-    /// Reaped by this loop, with this status; its pidfd is closed.
+    /// Reaped by this loop, with this status; its exit watch is gone (its
+    /// pidfd closed, or its slot in the SIGCHLD list freed).
     Exited(ExitStatus),
     /// Reaped by other code; its status is lost.
     ReapedElsewhere,
 }
 
 impl Child {
-    /// Watches `child`, just spawned by std, with `backend`; takes its
-    /// pipes.
+    /// Watches `child`, just spawned by std on `reactor`'s loop, with
+    /// `backend`; takes its pipes.
     ///
     /// If the child is gone already, reaped by other code (`ESRCH` from
     /// `pidfd_open`), the `Child` says so: its pipes still hold what it
@@ -99,13 +106,14 @@ impl Child {
     /// returned (at once if its pidfd could not be opened; by its loop if
     /// a pipe could not be registered), so that it leaves no zombie.
     pub(crate) fn watch(
+        reactor: &Rc<Reactor>,
         mut std_child: std::process::Child,
         backend: Backend,
         kill_on_drop: bool,
     ) -> io::Result<Child> {
         let raw = i32::try_from(std_child.id()).expect("a pid fits in an i32");
         let pid = Pid::from_raw(raw).expect("a child's pid is positive");
-        let state = match ExitWatch::open(backend, pid) {
+        let state = match ExitWatch::open(reactor, backend, pid) {
             Ok(watch) => State::Running(watch),
             Err(err) if err.raw_os_error() == Some(rustix::io::Errno::SRCH.raw_os_error()) => {
                 State::ReapedElsewhere
@@ -146,9 +154,11 @@ impl Child {
     ///
     /// Shown in [`Child`'s example](Child#examples).
     pub fn id(&self) -> Option<u32> {
-        match self.state {
-            State::Running(_) => Some(self.pid.as_raw_nonzero().get().unsigned_abs()),
-            State::Exited(_) | State::ReapedElsewhere => None,
+        match &self.state {
+            State::Running(watch) if watch.reaped().is_none() => {
+                Some(self.pid.as_raw_nonzero().get().unsigned_abs())
+            }
+            State::Running(_) | State::Exited(_) | State::ReapedElsewhere => None,
         }
     }
 
@@ -240,7 +250,7 @@ impl Child {
     /// Fails if someone else reaped the child, and its status is lost.
     pub fn try_wait(&mut self) -> io::Result<Option<ExitStatus>> {
         let exit = match &self.state {
-            State::Running(_) => match try_reap(self.pid)? {
+            State::Running(watch) => match watch.try_exit(self.pid)? {
                 Reaped::Running => return Ok(None),
                 Reaped::Exited(exit) => exit,
             },
@@ -314,14 +324,19 @@ impl Child {
     ///
     /// asyncio: `Process.send_signal(signal)`.
     ///
-    /// On Linux the signal goes through the child's pidfd, which names the
+    /// Where the loop watches children through pidfds (Linux 5.3 and
+    /// later), the signal goes through the child's pidfd, which names the
     /// process and not its number, so it cannot reach another process.
+    /// On the SIGCHLD backend it goes by pid, once the loop has checked
+    /// that no other code reaped the child (the process module's "No pid
+    /// is reused under tether's feet").
     ///
     /// # Errors
     ///
     /// `InvalidInput` if `signal` names no signal (0, the real-time
     /// signals, out of range), or once the child is reaped (as
-    /// [`kill`](Child::kill)); otherwise what `pidfd_send_signal` says.
+    /// [`kill`](Child::kill)); otherwise what the OS says
+    /// (`pidfd_send_signal`, or `kill`).
     ///
     /// # Examples
     ///
@@ -362,19 +377,12 @@ impl Child {
     /// Sends `signal` while the child is unreaped; refuses after.
     fn signal(&mut self, signal: Signal) -> io::Result<()> {
         match &self.state {
-            State::Running(watch) => watch.send_signal(signal),
-            State::Exited(status) => Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!(
-                    "the child has exited ({status}) and was reaped: its pid may \
-                     name another process now, so no signal was sent"
-                ),
-            )),
-            State::ReapedElsewhere => Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "the child was reaped by other code: its pid may name another \
-                 process now, so no signal was sent",
-            )),
+            State::Running(watch) => match watch.reaped() {
+                None => watch.send_signal(signal),
+                Some(exit) => Err(refused_after_reap(exit)),
+            },
+            State::Exited(status) => Err(refused_after_reap(Exit::Status(*status))),
+            State::ReapedElsewhere => Err(refused_after_reap(Exit::ReapedElsewhere)),
         }
     }
 

@@ -460,9 +460,14 @@ impl Command {
     /// # Errors
     ///
     /// std's errors (`NotFound` for a program that does not exist, the
-    /// `pre_exec` hook's...), and `Unsupported` where tether cannot watch a
-    /// child (no pidfds: Linux before 5.3, a seccomp filter, not Linux),
-    /// before anything is spawned. If the loop cannot watch a child it
+    /// `pre_exec` hook's...). Before anything is spawned: `InvalidInput`
+    /// if the environment variable `TETHER_PROCESS_WATCH` holds a value
+    /// other than `sigchld` or `auto` (the process module's "How the loop
+    /// learns of an exit"); on a loop that watches its children through
+    /// `SIGCHLD` (no pidfds: Linux before 5.3, a seccomp filter, not Linux),
+    /// the errors of its subscription to the signal, made before its first
+    /// fork (out of file descriptors for the wakeup fd, the process's 256
+    /// signal subscriptions all taken). If the loop cannot watch a child it
     /// spawned (out of file descriptors for its pidfd), the child is killed
     /// and reaped and the error returned. A child that other code reaped
     /// before the loop could watch it is no error here: its
@@ -494,7 +499,9 @@ impl Command {
             "tether: a child process was spawned outside a tether loop; \
              spawn it inside Runtime::block_on or a task",
         );
-        let backend = reactor.children().backend()?;
+        // On the SIGCHLD backend this subscribes to SIGCHLD before the
+        // fork; if the spawn fails, `prepared`'s drop lets go of it.
+        let prepared = reactor.children().prepare(&reactor)?;
         if !self.unblocks_signals && signal_mask::thread_blocks_signals()? {
             // SAFETY: the hook only calls async-signal-safe functions and
             // allocates nothing (`signal_mask::unblock_all_in_child`).
@@ -502,7 +509,7 @@ impl Command {
             self.unblocks_signals = true;
         }
         let child = self.std.spawn()?;
-        Child::watch(child, backend, self.kill_on_drop)
+        Child::watch(&reactor, child, prepared.backend(), self.kill_on_drop)
     }
 
     /// Spawns the child with `defaults` for the streams not set.

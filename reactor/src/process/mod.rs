@@ -40,7 +40,7 @@
 //!
 //! | step | file, function | what happens |
 //! |------|----------------|--------------|
-//! | spawn | `command.rs`, `Command::spawn` | the loop's backend is probed (once per loop); if the thread blocks signals, a hook that empties the child's mask goes on the command; std's `spawn` runs `posix_spawn` (or `fork` and `exec`) and returns the pid and the pipes |
+//! | spawn | `command.rs`, `Command::spawn` | the loop's backend is probed (once per loop; on the SIGCHLD backend, the loop subscribes to `SIGCHLD` here if it has no child yet); if the thread blocks signals, a hook that empties the child's mask goes on the command; std's `spawn` runs `posix_spawn` (or `fork` and `exec`) and returns the pid and the pipes |
 //! | watch | `child.rs`, `Child::watch`; `watch/pidfd.rs`, `PidfdWatch::open` | `pidfd_open(pid)`; the pidfd and each pipe are registered with the reactor, as sources |
 //! | wait | `child.rs`, `Child::poll_wait`; `PidfdWatch::poll_exit` | `waitpid(pid, WNOHANG)`; while the child runs that is `WouldBlock`, and the task waits for the pidfd's readability, as a read waits for a socket's |
 //! | exit | the kernel; `reactor.rs`, `Reactor::react` | the child exits, its pidfd turns readable, the poller reports it, the task is woken |
@@ -48,20 +48,28 @@
 //!
 //! A `Child` dropped before the last two steps becomes an orphan: the
 //! reactor itself takes the pidfd and does the last two steps when the
-//! child exits (`watch/pidfd.rs`, "Orphans").
+//! child exits (`watch/pidfd.rs`, "Orphans"). The steps are those of the
+//! pidfd backend; the SIGCHLD backend's are in `watch/sigchld.rs`, "One
+//! exit, hop by hop".
 //!
 //! # How the loop learns of an exit
 //!
 //! On Linux 5.3 and later, through the child's pidfd, a file descriptor
 //! that turns readable when the process exits, registered with the reactor
 //! like any socket: no thread per child, no signal handler. Where
-//! `pidfd_open` is missing or refused, the fallback is `SIGCHLD` and then
-//! `waitpid(pid, WNOHANG)` for each child the loop owns; it needs the
-//! signal module and is not wired yet, so spawning there fails with
-//! `Unsupported` before anything is forked. The two backends, the one-time
-//! probe that picks one, and why tether never calls `waitpid(-1)`, are in
-//! `watch/mod.rs`; the pidfd backend in `watch/pidfd.rs`; the fallback's
-//! plan in `watch/sigchld.rs`.
+//! `pidfd_open` is missing or refused (an older kernel, a seccomp filter,
+//! another OS), the fallback is `SIGCHLD`, which the reactor hears through
+//! a subscription of its own to the signal module (`signal/listener.rs`),
+//! and then `waitpid(pid, WNOHANG)` for each child the loop owns: still no
+//! thread and no task, at the price of one `waitpid` per owned child per
+//! `SIGCHLD`, and of tether's `SIGCHLD` handler in the process while the
+//! loop has children. `TETHER_PROCESS_WATCH=sigchld` in the environment
+//! makes a loop take the fallback even where pidfds work, to run a program
+//! (or its tests) as it would run there. The two backends, the one-time
+//! probe that picks one, the variable, and why tether never calls
+//! `waitpid(-1)`, are in `watch/mod.rs`; the pidfd backend in
+//! `watch/pidfd.rs`; the fallback, and what it does when other code
+//! handles or ignores `SIGCHLD`, in `watch/sigchld.rs`.
 //!
 //! # No pid is reused under tether's feet
 //!
@@ -72,12 +80,18 @@
 //!
 //! 1. A child of this loop is reaped only by `waitpid(pid, WNOHANG)` in
 //!    `watch::try_reap`, called by its `Child` (`wait`, `try_wait`) while
-//!    it is unreaped, or by the orphan list once its `Child` is gone. The
+//!    it is unreaped, by the orphan list once its `Child` is gone, or, on
+//!    the SIGCHLD backend, by the re-check that each `SIGCHLD` starts. The
 //!    `Child` records the status and closes the pidfd in the same step
-//!    (`Child::settle`). Until the reap the pid cannot be reused: an
-//!    exited child that nobody reaped stays a zombie and keeps its pid.
+//!    (`Child::settle`); the re-check records it in the child's slot,
+//!    where the `Child` looks before it gives out the pid or signals.
+//!    Until the reap the pid cannot be reused: an exited child that nobody
+//!    reaped stays a zombie and keeps its pid.
 //! 2. Signals go through the pidfd, which names the process, not the
-//!    number (`pidfd_send_signal`).
+//!    number (`pidfd_send_signal`). The SIGCHLD backend has no pidfd and
+//!    signals by pid, which rule 1 keeps the child's until the reap; it
+//!    first asks, without reaping, whether other code reaped the child
+//!    (`watch/sigchld.rs`, "Signals by pid, never after the reap").
 //! 3. After the reap, [`Child::kill`] and its kind refuse with
 //!    `InvalidInput`, and [`Child::id`] returns `None`.
 //!
@@ -91,8 +105,10 @@
 //! - **No file descriptor of the loop.** Every fd tether opens is
 //!   close-on-exec: the poller (`epoll_create1(EPOLL_CLOEXEC)` in
 //!   `polling`), its timerfd and notifier, the wakeup's eventfd
-//!   (`EFD_CLOEXEC`), sockets (`SOCK_CLOEXEC`, in `net`), pidfds (always,
-//!   says `pidfd_open(2)`), and the pipes std makes for a child
+//!   (`EFD_CLOEXEC`), the eventfd of the SIGCHLD backend's subscription
+//!   (`EFD_CLOEXEC`, in `signal/wake_fd.rs`), sockets (`SOCK_CLOEXEC`, in
+//!   `net`), pidfds (always, says `pidfd_open(2)`), and the pipes std makes
+//!   for a child
 //!   (`pipe2(O_CLOEXEC)`, in std's Unix pipe code). Of tether's fds,
 //!   only those given as the child's stdin, stdout and stderr cross the
 //!   `exec`.
@@ -152,12 +168,23 @@
 //! large program that spawns often keeps to the `posix_spawn` path: no
 //! hook, no signal blocked on the loop's thread.
 //!
+//! On the SIGCHLD backend (the same benchmark with
+//! `TETHER_PROCESS_WATCH=sigchld`), each of those spawns also subscribes
+//! to `SIGCHLD`, since the loop has no other child then, and each reap
+//! lets go of the subscription; the medians did not move past the noise
+//! of a shared machine: a `spawn` of `true` blocked the loop for 102 to
+//! 104 µs, and took 570 µs from spawn to reaped, against 104 to 109 µs
+//! and 559 to 592 µs with pidfds (two runs of each).
+//!
 //! # Other systems
 //!
-//! Linux is the target. Elsewhere there is no pidfd, the probe picks the
-//! unwired SIGCHLD backend, and spawning fails with `Unsupported`. On
-//! macOS and the BSDs a kqueue backend could do what the pidfd does,
-//! with `EVFILT_PROC` (`polling::os::kqueue::Process`); `watch/no_pidfd.rs`
+//! Linux is the target, and the only system the tests run on. Elsewhere
+//! there is no pidfd, and the probe picks the SIGCHLD backend, which asks
+//! nothing of the OS that POSIX does not describe (`sigaction`, `waitpid`,
+//! `waitid`, `kill`; on OpenBSD, which has no `waitid`, a signal is not
+//! preceded by the check that other code did not reap the child). On
+//! macOS and the BSDs a kqueue backend could do what the pidfd does, with
+//! `EVFILT_PROC` (`polling::os::kqueue::Process`); `watch/no_pidfd.rs`
 //! says how it would fit.
 
 mod child;

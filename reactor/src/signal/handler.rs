@@ -10,6 +10,10 @@
 //!
 //! [`install`] and [`restore`] are the closures the table calls under its
 //! mutex when a signal gets its first subscriber or loses its last one.
+//! `install` keeps a program's choice to have the kernel reap its
+//! children: over a `SIGCHLD` that is ignored, or handled with
+//! `SA_NOCLDWAIT`, tether's handler gets `SA_NOCLDWAIT` (`mod.rs`,
+//! "Flags").
 //!
 //! # Unsafe code
 //!
@@ -85,6 +89,12 @@ pub(super) fn install(signal: c_int) -> io::Result<Disposition> {
     // number. No SA_NODEFER: a signal is blocked on its thread while its
     // handler runs there.
     action.sa_flags = libc::SA_RESTART;
+    // A program that ignores SIGCHLD has the kernel reap its children as
+    // they exit; subscribing to the signal must not change that, or every
+    // child of the program's other code would stay a zombie.
+    if signal == libc::SIGCHLD && kernel_reaps_children() {
+        action.sa_flags |= libc::SA_NOCLDWAIT;
+    }
     // SAFETY: `sa_mask` is a live, writable signal set.
     unsafe { libc::sigemptyset(&mut action.sa_mask) };
     // SAFETY: as above: a valid value, to be overwritten.
@@ -95,6 +105,20 @@ pub(super) fn install(signal: c_int) -> io::Result<Disposition> {
         return Err(io::Error::last_os_error());
     }
     Ok(Disposition(previous))
+}
+
+/// Whether the kernel reaps this process's children itself when they
+/// exit, leaving no zombie: `SIGCHLD` is set to `SIG_IGN`, or its handler
+/// was installed with `SA_NOCLDWAIT`.
+fn kernel_reaps_children() -> bool {
+    // SAFETY: as in `install`.
+    let mut current: libc::sigaction = unsafe { mem::zeroed() };
+    // SAFETY: a null new action only reads the current one into a live
+    // struct.
+    if unsafe { libc::sigaction(libc::SIGCHLD, ptr::null(), &mut current) } != 0 {
+        return false;
+    }
+    current.sa_sigaction == libc::SIG_IGN || current.sa_flags & libc::SA_NOCLDWAIT != 0
 }
 
 /// Puts `previous` back as the disposition of `signal`, unless something

@@ -84,7 +84,24 @@
 //! interrupts on another thread (a blocking read in a `spawn_blocking`
 //! job) is restarted instead of failing with `EINTR`, which code that does
 //! not expect signals rarely retries. The loop does not need it: its wait
-//! in the poller ends with `EINTR` whatever the flag, and is retried.
+//! in the poller ends with `EINTR` whatever the flag, and is retried. For
+//! `SIGCHLD`, when the disposition tether replaces is `SIG_IGN` or has
+//! `SA_NOCLDWAIT`, tether's handler gets `SA_NOCLDWAIT` too: a program
+//! that ignores `SIGCHLD` has the kernel reap its children as they exit,
+//! and subscribing to the signal must not turn that off and leave every
+//! child of the program's other code a zombie. Linux still sends the
+//! signal with `SA_NOCLDWAIT` set, so the subscribers hear it.
+//!
+//! *The reactor's own subscriptions.* A `Signal` is awaited by a task.
+//! The reactor itself subscribes, with no task behind it, when it watches
+//! child processes without pidfds: on every `SIGCHLD` it re-checks its
+//! children (`process/watch/sigchld.rs`). That subscription is a
+//! `Listener` (`listener.rs`): the same slot in the same table, whose
+//! wakeup fd is a source the reactor owns and recognizes by its key after
+//! each dispatch. It is one subscriber like any other: it counts among the
+//! 256, it may be the one that installs the handler or the last one that
+//! restores the disposition, and a program's own `Signal::new(SIGCHLD)`
+//! hears every delivery alongside it.
 //!
 //! *How many.* The kernel keeps at most one pending instance of a standard
 //! signal per process: several sent before the handler runs are one run.
@@ -104,6 +121,8 @@
 //! it execs may wake the parent's loop once, for nothing.
 
 mod handler;
+#[cfg(feature = "process")]
+pub(crate) mod listener;
 mod numbers;
 mod wake_fd;
 
@@ -234,23 +253,7 @@ impl Signal {
 
     /// Subscribes `wake_fd` to `signal`, which `check` accepted.
     fn subscribe(signal: i32, wake_fd: WakeFd) -> io::Result<Signal> {
-        let installed = TABLE.subscribe(signal, wake_fd.token(), || handler::install(signal));
-        let subscription = installed.map_err(|err| match err {
-            SubscribeError::Full => io::Error::new(
-                io::ErrorKind::OutOfMemory,
-                format!(
-                    "tether: {} has all {SLOTS} signal subscriptions of the process in use",
-                    name(signal)
-                ),
-            ),
-            SubscribeError::Install(err) => io::Error::new(
-                err.kind(),
-                format!(
-                    "tether: cannot install a handler for {}: {err}",
-                    name(signal)
-                ),
-            ),
-        })?;
+        let subscription = subscribe(signal, wake_fd.token())?;
         Ok(Signal {
             number: signal,
             subscription: Some(subscription),
@@ -374,8 +377,7 @@ impl Signal {
 impl Drop for Signal {
     fn drop(&mut self) {
         if let Some(subscription) = self.subscription.take() {
-            let number = self.number;
-            TABLE.unsubscribe(subscription, |previous| handler::restore(number, previous));
+            unsubscribe(self.number, subscription);
         }
         // Now the fields drop: the wakeup fd leaves the poller and closes,
         // and no handler can still write it (the table's rule 3).
@@ -468,6 +470,35 @@ pub async fn ctrl_c() -> io::Result<()> {
 /// ```
 pub fn handler_runs(signal: i32) -> u64 {
     TABLE.runs(signal)
+}
+
+/// Subscribes the fd numbered `token` to `signal`, which `check`
+/// accepted, installing tether's handler if it is the signal's first
+/// subscriber; the table's refusals become errors that say what happened.
+fn subscribe(signal: i32, token: u32) -> io::Result<Subscription> {
+    let installed = TABLE.subscribe(signal, token, || handler::install(signal));
+    installed.map_err(|err| match err {
+        SubscribeError::Full => io::Error::new(
+            io::ErrorKind::OutOfMemory,
+            format!(
+                "tether: {} has all {SLOTS} signal subscriptions of the process in use",
+                name(signal)
+            ),
+        ),
+        SubscribeError::Install(err) => io::Error::new(
+            err.kind(),
+            format!(
+                "tether: cannot install a handler for {}: {err}",
+                name(signal)
+            ),
+        ),
+    })
+}
+
+/// Takes `subscription` out of the table; if it was its signal's last
+/// subscriber, puts back the disposition tether's handler replaced.
+fn unsubscribe(signal: i32, subscription: Subscription) {
+    TABLE.unsubscribe(subscription, |previous| handler::restore(signal, previous));
 }
 
 /// Refuses a signal tether cannot handle, saying why.

@@ -9,6 +9,7 @@ use std::io::ErrorKind;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
+use super::wake_fd::WakePair;
 use super::*;
 use crate::{Deadline, Reactor};
 
@@ -65,7 +66,9 @@ fn a_full_wakeup_pipe_loses_no_delivery() {
     // Real-time signals are not sent here: the handler is called directly.
     let number = libc::SIGRTMIN() + 3;
     with_reactor(|reactor| {
-        let signal = Signal::subscribe(number, WakeFd::pipe().unwrap()).unwrap();
+        let signal =
+            Signal::subscribe(number, WakeFd::register(WakePair::pipe().unwrap()).unwrap())
+                .unwrap();
         assert!(poll_once(&signal).is_pending());
         // A Linux pipe holds 64 KiB: 8,192 of the handler's writes.
         let runs = 20_000;
@@ -86,7 +89,8 @@ fn the_handler_preserves_errno_and_wakes_every_subscriber() {
     let number = libc::SIGRTMIN() + 4;
     with_reactor(|_| {
         let eventfd = Signal::new(number).unwrap();
-        let pipe = Signal::subscribe(number, WakeFd::pipe().unwrap()).unwrap();
+        let pipe = Signal::subscribe(number, WakeFd::register(WakePair::pipe().unwrap()).unwrap())
+            .unwrap();
         let runs_before = handler_runs(number);
         // SAFETY: this thread's errno, set as a failed call would.
         unsafe { *handler::errno_location() = libc::EAGAIN };

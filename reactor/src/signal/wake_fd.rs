@@ -19,11 +19,21 @@
 //! the count either, so that both kinds behave the same.
 
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 
 use rustix::io::Errno;
 
 use crate::Async;
+
+/// A wakeup fd's ends, not registered with any reactor: what a
+/// [`WakeFd`] is made from, and what the reactor's own subscriptions keep
+/// (`listener.rs`), whose fd is a source of the reactor itself.
+pub(super) struct WakePair {
+    /// The end the loop reads: the eventfd itself, or a pipe's read end.
+    read: OwnedFd,
+    /// A pipe's write end; `None` for an eventfd, whose one fd is both.
+    write: Option<OwnedFd>,
+}
 
 /// One subscription's wakeup fd, registered with the current loop.
 pub(super) struct WakeFd {
@@ -33,7 +43,9 @@ pub(super) struct WakeFd {
     write: Option<OwnedFd>,
 }
 
-impl WakeFd {
+// ===== impl WakePair =====
+
+impl WakePair {
     /// The wakeup of this platform: an eventfd.
     #[cfg(any(target_os = "linux", target_os = "android"))]
     pub(super) fn new() -> io::Result<Self> {
@@ -41,7 +53,7 @@ impl WakeFd {
 
         let fd = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
         Ok(Self {
-            read: Async::new_nonblocking(fd)?,
+            read: fd,
             write: None,
         })
     }
@@ -67,25 +79,59 @@ impl WakeFd {
             rustix::io::ioctl_fionbio(end, true)?;
         }
         Ok(Self {
-            read: Async::new_nonblocking(read)?,
+            read,
             write: Some(write),
         })
     }
 
     /// The number of the fd the handler writes: the subscription's token.
+    /// Only the reactor's own subscriptions keep a pair (`listener.rs`,
+    /// the `process` feature); a `Signal` asks its `WakeFd`.
+    #[cfg(feature = "process")]
     pub(super) fn token(&self) -> u32 {
-        let fd = match &self.write {
-            Some(write) => write.as_fd(),
-            None => self.read.as_fd(),
-        };
-        // A valid fd is never negative.
-        fd.as_raw_fd() as u32
+        token(&self.read, self.write.as_ref())
+    }
+
+    /// The end the loop reads.
+    #[cfg(feature = "process")]
+    pub(super) fn read_end(&self) -> &OwnedFd {
+        &self.read
+    }
+}
+
+// ===== impl WakeFd =====
+
+impl WakeFd {
+    /// The wakeup of this platform, registered with the current loop.
+    pub(super) fn new() -> io::Result<Self> {
+        Self::register(WakePair::new()?)
+    }
+
+    /// Registers `pair`'s read end with the current loop.
+    pub(super) fn register(pair: WakePair) -> io::Result<Self> {
+        Ok(Self {
+            read: Async::new_nonblocking(pair.read)?,
+            write: pair.write,
+        })
+    }
+
+    /// The number of the fd the handler writes: the subscription's token.
+    pub(super) fn token(&self) -> u32 {
+        token(self.read.get_ref(), self.write.as_ref())
     }
 
     /// The end the loop reads.
     pub(super) fn reader(&self) -> &Async<OwnedFd> {
         &self.read
     }
+}
+
+/// The number of the fd a handler writes: the write end if there is one,
+/// else the one fd.
+fn token(read: &OwnedFd, write: Option<&OwnedFd>) -> u32 {
+    let fd = write.unwrap_or(read);
+    // A valid fd is never negative.
+    fd.as_raw_fd() as u32
 }
 
 /// Consumes every wakeup written to `fd`, reading until it would block,

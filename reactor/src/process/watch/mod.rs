@@ -3,12 +3,12 @@
 //!
 //! # Two backends, one probe
 //!
-//! | backend | how an exit is learned | how the child is reaped | how it is signalled | state |
-//! |---------|------------------------|-------------------------|---------------------|-------|
-//! | [`Backend::Pidfd`] (`pidfd.rs`) | the child's pidfd turns readable; the pidfd is a source in the reactor like any socket | `waitpid(pid, WNOHANG)` for that pid | `pidfd_send_signal` | complete |
-//! | [`Backend::Sigchld`] (`sigchld.rs`) | a `SIGCHLD` reaches the loop through the signal module | `waitpid(pid, WNOHANG)` for each child the loop owns | `kill(pid)`, refused once the pid is reaped | not wired: spawning fails with `Unsupported` |
+//! | backend | how an exit is learned | how the child is reaped | how it is signalled |
+//! |---------|------------------------|-------------------------|---------------------|
+//! | [`Backend::Pidfd`] (`pidfd.rs`) | the child's pidfd turns readable; the pidfd is a source in the reactor like any socket | `waitpid(pid, WNOHANG)` for that pid | `pidfd_send_signal` |
+//! | [`Backend::Sigchld`] (`sigchld.rs`) | a `SIGCHLD` reaches the reactor through a subscription of its own to the signal module; a task that waits also re-checks once a second | `waitpid(pid, WNOHANG)` for each child the loop owns, on each `SIGCHLD` | `kill(pid)`, refused once the pid is reaped |
 //!
-//! Each reactor probes once, on its first spawn ([`Children::backend`]):
+//! Each reactor probes once, on its first spawn ([`Children::prepare`]):
 //! `pidfd_open` of its own process either works (Linux 5.3 or later,
 //! with no seccomp filter refusing the call) and the pidfd backend is
 //! chosen for good, or fails with `ENOSYS`, `EPERM` or `EACCES` and the
@@ -16,13 +16,29 @@
 //! handed to the caller and the probe is tried again on the next spawn, so
 //! that a passing shortage cannot switch backends for the loop's life.
 //!
+//! # Choosing the fallback by hand
+//!
+//! The probe reads the environment variable `TETHER_PROCESS_WATCH` first
+//! ([`WATCH_VAR`]): `sigchld` makes the loop use the SIGCHLD backend even
+//! where pidfds work, so that a program (and tether's own tests,
+//! `tests/process_sigchld.rs`) can run on the path an old kernel or a
+//! seccomp filter would take; unset, empty or `auto`, the probe decides.
+//! Any other value is refused: the spawn fails with `InvalidInput`, naming
+//! the variable, before anything is forked. Like the probe, it is read
+//! once per loop, at its first spawn (and at each later one, while its
+//! value is refused).
+//!
+//! # What the seam is
+//!
 //! Everything above this file speaks only of [`ExitWatch`]: open one for a
 //! pid, poll it for the exit, signal through it, or hand it to the reactor
-//! as an orphan. Each method is one `match` on the two variants. The
-//! SIGCHLD variant holds an uninhabited type until the backend is wired,
-//! so its arms are `match never {}` and the compiler proves they are never
-//! reached; wiring it is giving that type its fields and those arms their
-//! code (`sigchld.rs` says what, in order).
+//! as an orphan; each method is one `match` on the two variants. The
+//! reactor speaks only of [`Children`]: [`prepare`](Children::prepare)
+//! before a fork (which subscribes to `SIGCHLD` on that backend),
+//! [`after_dispatch`](Children::after_dispatch) in each `react`, and
+//! [`release`](Children::release) at its end. For the fallback's sake, a
+//! loop that never spawns, or spawns on the pidfd backend, pays one look
+//! at an empty `SIGCHLD` list per `react`, and nothing else.
 //!
 //! # Never `waitpid(-1)`
 //!
@@ -36,7 +52,9 @@
 //! rest of the program: code that calls `waitpid(-1)`, or sets `SIGCHLD`
 //! to `SIG_IGN` (which makes the kernel reap every child at exit), takes
 //! the exit status before tether can. tether then reports it as an error
-//! ([`Exit::ReapedElsewhere`]) rather than waiting forever.
+//! ([`Exit::ReapedElsewhere`]) rather than waiting forever, on either
+//! backend (`sigchld.rs`, "Other code and `SIGCHLD`", says how the
+//! fallback hears of such an exit).
 
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 mod no_pidfd;
@@ -51,18 +69,33 @@ use no_pidfd as pidfd;
 
 use std::cell::{Cell, RefCell};
 use std::io;
+use std::os::fd::BorrowedFd;
 use std::os::unix::process::ExitStatusExt;
 use std::process::ExitStatus;
-use std::task::{Context, Poll};
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
 
-use polling::{Event, Poller};
+use polling::Events;
+use rustix::event::{PollFd, PollFlags, Timespec};
 use rustix::io::Errno;
 use rustix::process::{Pid, Signal, WaitOptions};
 
-use crate::source_table::SourceTable;
+use crate::reactor::Reactor;
 
 use pidfd::{Orphans, PidfdWatch};
-use sigchld::SigchldWatch;
+use sigchld::{SigchldList, SigchldWatch};
+
+/// The environment variable that can make a loop watch its children
+/// through `SIGCHLD` where pidfds work (the module docs, "Choosing the
+/// fallback by hand").
+pub(crate) const WATCH_VAR: &str = "TETHER_PROCESS_WATCH";
+
+/// How long the end of a loop waits, in all, for the orphans it sent
+/// `SIGKILL` to die. A killed process is gone within milliseconds unless
+/// the kernel holds it in an uninterruptible sleep; the bound keeps such a
+/// process from holding the end of the loop for long.
+pub(crate) const KILLED_GRACE: Duration = Duration::from_secs(1);
 
 /// How a reactor learns of its children's exits; probed once per
 /// reactor (the module docs).
@@ -71,7 +104,7 @@ pub(crate) enum Backend {
     /// A pidfd per child, registered with the reactor.
     Pidfd,
     /// `SIGCHLD`, then `waitpid(pid, WNOHANG)` for each child the loop
-    /// owns. Not wired yet.
+    /// owns.
     Sigchld,
 }
 
@@ -80,11 +113,7 @@ pub(crate) enum Backend {
 pub(crate) enum ExitWatch {
     /// The child's pidfd, registered with the reactor.
     Pidfd(PidfdWatch),
-    /// The child's place in the SIGCHLD backend's list; cannot exist yet.
-    #[expect(
-        dead_code,
-        reason = "the SIGCHLD backend is not wired yet (sigchld.rs); this is its place in the seam"
-    )]
+    /// The child's slot in the loop's SIGCHLD list.
     Sigchld(SigchldWatch),
 }
 
@@ -111,16 +140,50 @@ pub(crate) enum Reaped {
 pub(crate) struct Children {
     /// The backend, once probed.
     backend: Cell<Option<Backend>>,
-    /// Children dropped before they were reaped, which the loop reaps when
-    /// they exit (`pidfd.rs`, "Orphans").
+    /// On the pidfd backend: children dropped before they were reaped,
+    /// which the loop reaps when they exit (`pidfd.rs`, "Orphans").
     orphans: RefCell<Orphans>,
+    /// On the SIGCHLD backend: every child not yet reaped, the orphans,
+    /// and the subscription to `SIGCHLD` (`sigchld.rs`).
+    sigchld: RefCell<SigchldList>,
+}
+
+/// A spawn between [`Children::prepare`] and the child's watch: when it
+/// ends, a SIGCHLD subscription that no child came to need (the spawn
+/// failed) goes.
+#[derive(Debug)]
+pub(crate) struct Prepared<'a> {
+    /// The loop that spawns.
+    reactor: &'a Reactor,
+    /// Its backend.
+    backend: Backend,
 }
 
 // ===== impl Backend =====
 
 impl Backend {
-    /// Asks the OS which backend it supports.
+    /// Reads [`WATCH_VAR`], then asks the OS which backend it supports.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for a value of the variable tether does not know;
+    /// the probe's errors (`pidfd.rs`).
     fn probe() -> io::Result<Backend> {
+        match std::env::var_os(WATCH_VAR) {
+            Some(value) if value == "sigchld" => return Ok(Backend::Sigchld),
+            Some(value) if value.is_empty() || value == "auto" => {}
+            None => {}
+            Some(value) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!(
+                        "tether: {WATCH_VAR} is {value:?}, which tether does not know: \
+                         \"sigchld\" watches children through SIGCHLD, \"auto\" (or \
+                         unset) lets tether choose; nothing was spawned"
+                    ),
+                ));
+            }
+        }
         if pidfd::probe()? {
             Ok(Backend::Pidfd)
         } else {
@@ -132,10 +195,15 @@ impl Backend {
 // ===== impl Children =====
 
 impl Children {
-    /// The backend this loop watches its children with, after making sure
-    /// it can watch them: the SIGCHLD backend is not wired yet, so it is an
-    /// `Unsupported` error, returned before anything is spawned.
-    pub(crate) fn backend(&self) -> io::Result<Backend> {
+    /// Readies `reactor`'s loop, whose children these are, to spawn a
+    /// child: probes the backend on the first spawn and, on the SIGCHLD
+    /// backend, subscribes to `SIGCHLD` before anything is forked
+    /// (`sigchld.rs`, "No exit is missed").
+    ///
+    /// # Errors
+    ///
+    /// The probe's, or the subscription's; nothing is spawned then.
+    pub(crate) fn prepare<'a>(&self, reactor: &'a Reactor) -> io::Result<Prepared<'a>> {
         let backend = match self.backend.get() {
             Some(backend) => backend,
             None => {
@@ -144,10 +212,12 @@ impl Children {
                 backend
             }
         };
-        match backend {
-            Backend::Pidfd => Ok(backend),
-            Backend::Sigchld => Err(sigchld::not_wired()),
+        if backend == Backend::Sigchld {
+            self.sigchld
+                .borrow_mut()
+                .listen(&mut reactor.sources().borrow_mut(), reactor.poller())?;
         }
+        Ok(Prepared { reactor, backend })
     }
 
     /// Makes this loop use `backend` from now on, so that a test can reach
@@ -157,40 +227,95 @@ impl Children {
         self.backend.set(Some(backend));
     }
 
-    /// Reaps the orphans whose pidfds are among `events` (step 3 of the
-    /// loop, right after the dispatch). Costs nothing while there is no
-    /// orphan.
-    pub(crate) fn reap_orphans(
-        &self,
-        events: impl Iterator<Item = Event>,
-        sources: &RefCell<SourceTable>,
-        poller: &Poller,
-    ) {
-        let mut orphans = self.orphans.borrow_mut();
-        if orphans.is_empty() {
-            return;
-        }
-        orphans.reap(events, &mut sources.borrow_mut(), poller);
+    /// The SIGCHLD backend's list, for `sigchld.rs`.
+    pub(crate) fn sigchld(&self) -> &RefCell<SigchldList> {
+        &self.sigchld
     }
 
-    /// At the reactor's end: reaps the orphans that have exited, gives
-    /// those that were sent `SIGKILL` a bounded time to die, and lets the
-    /// rest go (`pidfd.rs`, "When the loop ends").
-    pub(crate) fn release(&self, sources: &RefCell<SourceTable>, poller: &Poller) {
+    /// Step 3 of the loop, right after the dispatch of `events`: reaps the
+    /// orphans whose pidfds are among them, and on a `SIGCHLD` re-checks
+    /// the children of the SIGCHLD backend, moving the wakers of those that
+    /// exited to `to_wake`. Costs two looks at empty lists on a loop with
+    /// no child.
+    pub(crate) fn after_dispatch(
+        &self,
+        reactor: &Reactor,
+        events: &Events,
+        to_wake: &mut Vec<Waker>,
+    ) {
+        let mut orphans = self.orphans.borrow_mut();
+        if !orphans.is_empty() {
+            orphans.reap(
+                events.iter(),
+                &mut reactor.sources().borrow_mut(),
+                reactor.poller(),
+            );
+        }
+        drop(orphans);
+        self.sigchld
+            .borrow_mut()
+            .on_events(reactor, events, to_wake);
+    }
+
+    /// At the end of `reactor`, whose children these are: reaps the
+    /// orphans that have exited, gives those that were sent `SIGKILL` a
+    /// bounded time to die, and lets the rest go (`pidfd.rs`, "When the
+    /// loop ends"); then lets go of the `SIGCHLD` subscription.
+    pub(crate) fn release(&self, reactor: &Reactor) {
         self.orphans
             .borrow_mut()
-            .release(&mut sources.borrow_mut(), poller);
+            .release(&mut reactor.sources().borrow_mut(), reactor.poller());
+        self.sigchld.borrow_mut().release(reactor);
+    }
+}
+
+// ===== impl Prepared =====
+
+impl Prepared<'_> {
+    /// The loop's backend.
+    pub(crate) fn backend(&self) -> Backend {
+        self.backend
+    }
+}
+
+impl Drop for Prepared<'_> {
+    fn drop(&mut self) {
+        if self.backend == Backend::Sigchld {
+            self.reactor
+                .children()
+                .sigchld
+                .borrow_mut()
+                .close_if_idle(self.reactor);
+        }
     }
 }
 
 // ===== impl ExitWatch =====
 
 impl ExitWatch {
-    /// Starts watching the child `pid`, just spawned and not reaped.
-    pub(crate) fn open(backend: Backend, pid: Pid) -> io::Result<ExitWatch> {
+    /// Starts watching the child `pid`, just spawned on `reactor`'s loop
+    /// with `backend`, and not reaped.
+    pub(crate) fn open(reactor: &Rc<Reactor>, backend: Backend, pid: Pid) -> io::Result<ExitWatch> {
         match backend {
             Backend::Pidfd => Ok(ExitWatch::Pidfd(PidfdWatch::open(pid)?)),
-            Backend::Sigchld => Err(sigchld::not_wired()),
+            Backend::Sigchld => Ok(ExitWatch::Sigchld(SigchldWatch::open(reactor, pid))),
+        }
+    }
+
+    /// How the child ended, if the loop reaped it without being asked:
+    /// the SIGCHLD backend's re-check reaps every child that exited.
+    pub(crate) fn reaped(&self) -> Option<Exit> {
+        match self {
+            ExitWatch::Pidfd(_) => None,
+            ExitWatch::Sigchld(watch) => watch.reaped(),
+        }
+    }
+
+    /// Reaps the child if it has exited, without waiting.
+    pub(crate) fn try_exit(&self, pid: Pid) -> io::Result<Reaped> {
+        match self {
+            ExitWatch::Pidfd(_) => try_reap(pid),
+            ExitWatch::Sigchld(watch) => watch.try_exit(),
         }
     }
 
@@ -199,15 +324,15 @@ impl ExitWatch {
     pub(crate) fn poll_exit(&self, pid: Pid, cx: &mut Context<'_>) -> Poll<io::Result<Exit>> {
         match self {
             ExitWatch::Pidfd(watch) => watch.poll_exit(pid, cx),
-            ExitWatch::Sigchld(never) => match *never {},
+            ExitWatch::Sigchld(watch) => watch.poll_exit(cx),
         }
     }
 
-    /// Sends `signal` to the child, which has not been reaped.
+    /// Sends `signal` to the child, which its `Child` has not seen reaped.
     pub(crate) fn send_signal(&self, signal: Signal) -> io::Result<()> {
         match self {
             ExitWatch::Pidfd(watch) => watch.send_signal(signal),
-            ExitWatch::Sigchld(never) => match *never {},
+            ExitWatch::Sigchld(watch) => watch.send_signal(signal),
         }
     }
 
@@ -216,7 +341,7 @@ impl ExitWatch {
     pub(crate) fn into_orphan(self, pid: Pid, killed: bool) {
         match self {
             ExitWatch::Pidfd(watch) => watch.into_orphan(pid, killed),
-            ExitWatch::Sigchld(never) => match never {},
+            ExitWatch::Sigchld(watch) => watch.into_orphan(killed),
         }
     }
 }
@@ -248,4 +373,39 @@ pub(crate) fn reaped_elsewhere() -> io::Error {
         "the child was reaped by other code, and its exit status is lost: \
          SIGCHLD is set to SIG_IGN, or something calls waitpid(-1) or wait()",
     )
+}
+
+/// The error for a signal to a child that was reaped, as `exit` says:
+/// its pid may name another process now.
+pub(crate) fn refused_after_reap(exit: Exit) -> io::Error {
+    let why = match exit {
+        Exit::Status(status) => format!(
+            "the child has exited ({status}) and was reaped: its pid may \
+             name another process now, so no signal was sent"
+        ),
+        Exit::ReapedElsewhere => "the child was reaped by other code: its pid may name \
+                                  another process now, so no signal was sent"
+            .to_owned(),
+    };
+    io::Error::new(io::ErrorKind::InvalidInput, why)
+}
+
+/// Blocks until `fd` is readable or `deadline` passes; returns whether it
+/// became readable. For the loop's end, which waits for killed orphans:
+/// on a pidfd (readable once the process exits), or on the SIGCHLD
+/// subscription's fd (readable at the next `SIGCHLD`).
+fn wait_readable(fd: BorrowedFd<'_>, deadline: Instant) -> bool {
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Ok(timeout) = Timespec::try_from(left) else {
+            return false;
+        };
+        let mut fds = [PollFd::new(&fd, PollFlags::IN)];
+        match rustix::event::poll(&mut fds, Some(&timeout)) {
+            Ok(0) => return false,
+            Ok(_) => return true,
+            Err(Errno::INTR) => {}
+            Err(_) => return false,
+        }
+    }
 }

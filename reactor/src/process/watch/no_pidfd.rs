@@ -1,8 +1,7 @@
 //! Where there are no pidfds (every OS but Linux and Android): the pidfd
 //! backend's types, uninhabited, and a probe that says no.
 //!
-//! The probe chooses the SIGCHLD backend here, which is not wired yet, so
-//! spawning fails with `Unsupported` before anything is forked. On macOS
+//! The probe chooses the SIGCHLD backend here (`sigchld.rs`). On macOS
 //! and the BSDs, kqueue offers what a pidfd offers on Linux: an
 //! `EVFILT_PROC` filter with `NOTE_EXIT` reports a process's exit to the
 //! poller itself, and `polling` exposes it (`polling::os::kqueue::Process`).

@@ -65,35 +65,29 @@
 //! exited. An orphan that was sent `SIGKILL` (by `kill_on_drop`, or by
 //! `kill` before the drop) dies at once unless the kernel holds it in an
 //! uninterruptible sleep (a hung network file system, say), so the drop
-//! waits for those, [`KILLED_GRACE`] at most in all, and reaps them too:
-//! the common `kill_on_drop` child dropped just before its loop ends
-//! leaves no zombie. Any other orphan still running is let go, as std lets
-//! go of a dropped `std::process::Child`: when it exits it stays a zombie
-//! until this process exits and init reaps it. A program that ends a loop
-//! while children it dropped still run, and then goes on for long, should
-//! wait for them first or give them `kill_on_drop`.
+//! waits for those, `KILLED_GRACE` (one second, in `watch/mod.rs`) at most
+//! in all, and reaps them too: the common `kill_on_drop` child dropped
+//! just before its loop ends leaves no zombie. Any other orphan still
+//! running is let go, as std lets go of a dropped `std::process::Child`:
+//! when it exits it stays a zombie until this process exits and init
+//! reaps it. A program that ends a loop while children it dropped still
+//! run, and then goes on for long, should wait for them first or give
+//! them `kill_on_drop`.
 
 use std::collections::HashMap;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::task::{Context, Poll, Waker};
-use std::time::{Duration, Instant};
+use std::task::{Context, Poll};
+use std::time::Instant;
 
 use polling::{Event, Poller};
-use rustix::event::{PollFd, PollFlags, Timespec};
 use rustix::io::Errno;
 use rustix::process::{Pid, PidfdFlags, Signal};
 
-use super::{Exit, Reaped, try_reap};
+use super::{Exit, KILLED_GRACE, Reaped, try_reap, wait_readable};
 use crate::async_fd::Async;
 use crate::source::Direction;
 use crate::source_table::{SourceKey, SourceTable};
-
-/// How long the end of a loop waits, in all, for the orphans it sent
-/// `SIGKILL` to die. A killed process is gone within milliseconds unless
-/// the kernel holds it in an uninterruptible sleep; the bound keeps such a
-/// process from holding the end of the loop for long.
-pub(crate) const KILLED_GRACE: Duration = Duration::from_secs(1);
 
 /// One child's pidfd, registered with the loop's reactor.
 #[derive(Debug)]
@@ -223,7 +217,7 @@ impl Orphans {
         match unsafe { sources.insert(poller, orphan.pidfd.as_raw_fd()) } {
             Ok(key) => {
                 orphan.key = Some(key);
-                match watch_readable(sources, poller, key) {
+                match sources.watch_readable(poller, key) {
                     Ok(()) => {
                         self.watched.insert(key.raw(), orphan);
                     }
@@ -253,7 +247,7 @@ impl Orphans {
             match try_reap(orphan.pid) {
                 // A readable pidfd means the process has exited; should the
                 // event have come early anyway, wait for the next one.
-                Ok(Reaped::Running) if watch_readable(sources, poller, key).is_ok() => {
+                Ok(Reaped::Running) if sources.watch_readable(poller, key).is_ok() => {
                     self.watched.insert(event.key, orphan);
                 }
                 Ok(Reaped::Running) => {
@@ -279,7 +273,7 @@ impl Orphans {
         for mut orphan in watched.chain(self.unwatched.drain(..)) {
             forget(&mut orphan, sources, poller);
             let running = matches!(try_reap(orphan.pid), Ok(Reaped::Running));
-            if running && orphan.killed && wait_readable(&orphan.pidfd, deadline) {
+            if running && orphan.killed && wait_readable(orphan.pidfd.as_fd(), deadline) {
                 let _ = try_reap(orphan.pid);
             }
         }
@@ -291,35 +285,5 @@ impl Orphans {
 fn forget(orphan: &mut Orphan, sources: &mut SourceTable, poller: &Poller) {
     if let Some(key) = orphan.key.take() {
         sources.remove(poller, key);
-    }
-}
-
-/// Arms the poller for the readability of `key`'s source, with a waker
-/// that does nothing: the reactor learns of the event by its key
-/// (`Orphans::reap`), and the waiter is there only so that a oneshot
-/// poller is armed.
-fn watch_readable(sources: &mut SourceTable, poller: &Poller, key: SourceKey) -> io::Result<()> {
-    sources
-        .source_mut(key)
-        .direction(Direction::Read)
-        .set_poll_waiter(Waker::noop());
-    sources.rearm(poller, key)
-}
-
-/// Blocks until `pidfd` is readable (the process exited) or `deadline`
-/// passes; returns whether it became readable.
-fn wait_readable(pidfd: &OwnedFd, deadline: Instant) -> bool {
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let Ok(timeout) = Timespec::try_from(left) else {
-            return false;
-        };
-        let mut fds = [PollFd::new(pidfd, PollFlags::IN)];
-        match rustix::event::poll(&mut fds, Some(&timeout)) {
-            Ok(0) => return false,
-            Ok(_) => return true,
-            Err(Errno::INTR) => {}
-            Err(_) => return false,
-        }
     }
 }
