@@ -81,7 +81,11 @@
 //! 1. A child of this loop is reaped only by `waitpid(pid, WNOHANG)` in
 //!    `watch::try_reap`, called by its `Child` (`wait`, `try_wait`) while
 //!    it is unreaped, by the orphan list once its `Child` is gone, or, on
-//!    the SIGCHLD backend, by the re-check that each `SIGCHLD` starts. The
+//!    the SIGCHLD backend, by the re-check that each `SIGCHLD` starts. (One
+//!    exception, before any `Child` exists: if the loop cannot watch a
+//!    child it just spawned, `spawn` kills it and reaps it with std's
+//!    blocking `wait`, which the `SIGKILL` keeps short, and returns the
+//!    error.) The
 //!    `Child` records the status and closes the pidfd in the same step
 //!    (`Child::settle`); the re-check records it in the child's slot,
 //!    where the `Child` looks before it gives out the pid or signals.

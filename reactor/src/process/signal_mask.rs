@@ -20,8 +20,9 @@
 //!
 //! So a program started with a signal blocked passes it on blocked to its
 //! children unless its loop's thread blocks something, and a signal the
-//! loop blocks for its own reasons (a signal module that reads signals
-//! from a `signalfd` must block them) never reaches a child blocked.
+//! loop's thread blocks for its own reasons (a library that reads signals
+//! from a `signalfd` must block them; tether's own signal module blocks
+//! nothing, it installs a handler) never reaches a child blocked.
 
 use std::io;
 use std::mem::MaybeUninit;

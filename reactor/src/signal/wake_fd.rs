@@ -4,8 +4,18 @@
 //! (each 8-byte write adds to its counter) and the loop reads (one read
 //! empties it). Elsewhere it is a pipe: the handler writes its write end,
 //! the loop drains its read end. Both are non-blocking, so the handler's
-//! write never waits, and close-on-exec, so a child process never inherits
-//! them.
+//! write never waits, and close-on-exec, so a child process does not
+//! inherit them (a pipe is made in two steps, and can leak into a child
+//! that another thread forks and execs in between; see `WakePair::pipe`).
+//!
+//! Neither is ever fd 0, 1 or 2. A process started with one of its
+//! standard streams closed gets that number back from its next `open`,
+//! and a wakeup fd there would be a trap: a child spawned on std's `fork`
+//! path rebinds 0, 1 and 2 with `dup2` before its `exec`, and a signal
+//! that reaches the child in between runs tether's handler there, whose
+//! write would go to the child's stdin, stdout or stderr instead of a
+//! close-on-exec copy of the wakeup. So an end that lands below 3 is moved
+//! above (`above_stdio`).
 //!
 //! Either way the fd is only the wakeup, never the count: the table counts
 //! each delivery before the handler writes (`bridge/src/signal.rs`, rule
@@ -53,7 +63,7 @@ impl WakePair {
 
         let fd = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
         Ok(Self {
-            read: fd,
+            read: above_stdio(fd)?,
             write: None,
         })
     }
@@ -65,9 +75,9 @@ impl WakePair {
     }
 
     /// A pipe, both ends non-blocking and close-on-exec. Made with
-    /// `pipe(2)` and then `fcntl`, because macOS has no `pipe2`: another
-    /// thread that forks and execs in between could leak the ends into
-    /// its child.
+    /// `pipe(2)` and then `fcntl`, one path for every platform without an
+    /// eventfd, macOS among them, which has no `pipe2`: another thread that
+    /// forks and execs in between could leak the ends into its child.
     #[cfg_attr(
         all(any(target_os = "linux", target_os = "android"), not(test)),
         expect(dead_code, reason = "the wakeup elsewhere; on Linux, its tests use it")
@@ -79,8 +89,8 @@ impl WakePair {
             rustix::io::ioctl_fionbio(end, true)?;
         }
         Ok(Self {
-            read,
-            write: Some(write),
+            read: above_stdio(read)?,
+            write: Some(above_stdio(write)?),
         })
     }
 
@@ -97,6 +107,16 @@ impl WakePair {
     pub(super) fn read_end(&self) -> &OwnedFd {
         &self.read
     }
+}
+
+/// `fd`, or, if it is 0, 1 or 2, a close-on-exec copy of it numbered 3 or
+/// more (the module docs say why). A copy shares the open file, so it is
+/// non-blocking if `fd` was.
+fn above_stdio(fd: OwnedFd) -> io::Result<OwnedFd> {
+    if fd.as_raw_fd() > 2 {
+        return Ok(fd);
+    }
+    Ok(rustix::io::fcntl_dupfd_cloexec(&fd, 3)?)
 }
 
 // ===== impl WakeFd =====
