@@ -313,6 +313,23 @@ struct Installed<S> {
     previous: S,
 }
 
+/// A slot `subscribe` claimed and has not handed out yet: released when
+/// dropped still holding it.
+struct Claimed<'a, S, const SLOTS: usize, const SIGNALS: usize> {
+    /// The table the slot is in.
+    table: &'a SignalTable<S, SLOTS, SIGNALS>,
+    /// The claim, until `subscribe` returns it.
+    subscription: Option<Subscription>,
+}
+
+impl<S, const SLOTS: usize, const SIGNALS: usize> Drop for Claimed<'_, S, SLOTS, SIGNALS> {
+    fn drop(&mut self) {
+        if let Some(subscription) = self.subscription.take() {
+            self.table.release(subscription);
+        }
+    }
+}
+
 /// A subscription to one signal: the right to [`take`](SignalTable::take)
 /// its deliveries, and the duty to [`unsubscribe`](SignalTable::unsubscribe).
 ///
@@ -474,6 +491,14 @@ impl<S, const SLOTS: usize, const SIGNALS: usize> SignalTable<S, SLOTS, SIGNALS>
         let subscription = self
             .claim(index as u64, token)
             .ok_or(SubscribeError::Full)?;
+        // Released again if `install` fails or panics: a slot left
+        // `SUBSCRIBED` with no `Subscription` would be woken for ever, on
+        // a token whose fd its caller closes as it unwinds. Dropped before
+        // the mutex guard, so the release runs under the mutex (rule 6).
+        let mut claimed = Claimed {
+            table: self,
+            subscription: Some(subscription),
+        };
         match &mut dispositions[index] {
             Some(installed) => installed.subscribers += 1,
             entry @ None => match install() {
@@ -483,13 +508,10 @@ impl<S, const SLOTS: usize, const SIGNALS: usize> SignalTable<S, SLOTS, SIGNALS>
                         previous,
                     });
                 }
-                Err(err) => {
-                    self.release(subscription);
-                    return Err(SubscribeError::Install(err));
-                }
+                Err(err) => return Err(SubscribeError::Install(err)),
             },
         }
-        Ok(subscription)
+        Ok(claimed.subscription.take().expect("taken only here"))
     }
 
     /// Takes a free slot for `signal` and `token` (rules 1 and 6).

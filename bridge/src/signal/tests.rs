@@ -155,3 +155,17 @@ fn handlers_on_other_threads_never_wake_a_token_after_its_unsubscribe() {
         handler.join().unwrap();
     }
 }
+
+#[test]
+fn an_install_that_panics_leaves_the_slot_free() {
+    let table: SignalTable<(), 1, 4> = SignalTable::new();
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = table.subscribe(2, 7, || -> Result<(), ()> { panic!("install failed") });
+    }));
+    assert!(panicked.is_err());
+    // Nothing is woken for the token of the subscription that never was,
+    // and the one slot is free for the next subscriber.
+    table.deliver(2, |token| panic!("woke {token}"));
+    let next = table.subscribe(2, 8, || Ok::<(), ()>(())).unwrap();
+    table.unsubscribe(next, drop);
+}

@@ -48,7 +48,9 @@
 //!   per-loop state or start a server per loop.
 //!
 //! Loops that take no work (stopped, or whose thread ended) are skipped by
-//! the last three; work comes back in [`Closed`] only when no loop is left.
+//! `spawn_next` and `spawn_least_loaded`, whose work comes back in
+//! [`Closed`] only when no loop is left; `on_every_loop` says, loop by
+//! loop, which ones were closed.
 //!
 //! # Load
 //!
@@ -712,8 +714,11 @@ impl LoopPool {
     /// serve its connections meanwhile) and cannot join that loop's
     /// thread, which ends after the current iteration.
     ///
-    /// A program that stops on a signal calls this from its handler's
-    /// thread.
+    /// A program that stops on a signal waits for it on a thread that is
+    /// not one of the pool's loops (its main thread, say, in a
+    /// `tether::run` of its own awaiting `signal::ctrl_c`), then calls
+    /// this there: a signal handler added on one of the pool's loops runs
+    /// on that loop, where this call can neither wait nor join it.
     ///
     /// # Examples
     ///
