@@ -286,7 +286,7 @@ impl Child {
     /// another process by then, so nothing is sent. A child that exited
     /// but is not reaped yet takes the signal, which does nothing.
     pub fn kill(&mut self) -> io::Result<()> {
-        self.signal(Signal::KILL)?;
+        self.signal(libc::SIGKILL)?;
         self.killed = true;
         Ok(())
     }
@@ -316,7 +316,7 @@ impl Child {
     /// # }
     /// ```
     pub fn terminate(&mut self) -> io::Result<()> {
-        self.signal(Signal::TERM)
+        self.signal(libc::SIGTERM)
     }
 
     /// Sends the signal numbered `signal` (`SIGUSR1`, `SIGHUP`...: any
@@ -333,8 +333,9 @@ impl Child {
     ///
     /// # Errors
     ///
-    /// `InvalidInput` if `signal` names no signal (0, the real-time
-    /// signals, out of range), or once the child is reaped (as
+    /// `InvalidInput` if `signal` is no signal (0, out of range, or on
+    /// Linux one of the two real-time signals below `SIGRTMIN` that libc
+    /// keeps for itself), or once the child is reaped (as
     /// [`kill`](Child::kill)); otherwise what the OS says
     /// (`pidfd_send_signal`, or `kill`).
     ///
@@ -362,20 +363,20 @@ impl Child {
     /// # }
     /// ```
     pub fn send_signal(&mut self, signal: i32) -> io::Result<()> {
-        let Some(named) = Signal::from_named_raw(signal) else {
+        if !is_signal(signal) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!(
-                    "{signal} is not a signal tether can send: it sends the signals \
-                     with a name (1 to 31 on Linux), not 0 or the real-time ones"
+                    "{signal} is not a signal: tether sends the signals with a name \
+                     and, on Linux, the real-time ones (SIGRTMIN to SIGRTMAX)"
                 ),
             ));
-        };
-        self.signal(named)
+        }
+        self.signal(signal)
     }
 
     /// Sends `signal` while the child is unreaped; refuses after.
-    fn signal(&mut self, signal: Signal) -> io::Result<()> {
+    fn signal(&mut self, signal: i32) -> io::Result<()> {
         match &self.state {
             State::Running(watch) => match watch.reaped() {
                 None => watch.send_signal(signal),
@@ -474,7 +475,7 @@ impl Drop for Child {
         else {
             return;
         };
-        if self.kill_on_drop && watch.send_signal(Signal::KILL).is_ok() {
+        if self.kill_on_drop && watch.send_signal(libc::SIGKILL).is_ok() {
             self.killed = true;
         }
         watch.into_orphan(self.pid, self.killed);
@@ -492,4 +493,19 @@ impl std::fmt::Debug for Child {
             .field("kill_on_drop", &self.kill_on_drop)
             .finish()
     }
+}
+
+/// Whether `signal` is one [`Child::send_signal`] sends: a signal with a
+/// name, or on Linux a real-time signal the program's libc leaves to the
+/// program (`SIGRTMIN` to `SIGRTMAX`; glibc keeps the two below for its
+/// threads).
+fn is_signal(signal: i32) -> bool {
+    if Signal::from_named_raw(signal).is_some() {
+        return true;
+    }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if (libc::SIGRTMIN()..=libc::SIGRTMAX()).contains(&signal) {
+        return true;
+    }
+    false
 }

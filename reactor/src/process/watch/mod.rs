@@ -79,7 +79,7 @@ use std::time::{Duration, Instant};
 use polling::Events;
 use rustix::event::{PollFd, PollFlags, Timespec};
 use rustix::io::Errno;
-use rustix::process::{Pid, Signal, WaitOptions};
+use rustix::process::{Pid, WaitOptions};
 
 use crate::reactor::Reactor;
 
@@ -329,7 +329,9 @@ impl ExitWatch {
     }
 
     /// Sends `signal` to the child, which its `Child` has not seen reaped.
-    pub(crate) fn send_signal(&self, signal: Signal) -> io::Result<()> {
+    /// `signal` is a number [`Child::send_signal`](super::Child::send_signal)
+    /// checked.
+    pub(crate) fn send_signal(&self, signal: i32) -> io::Result<()> {
         match self {
             ExitWatch::Pidfd(watch) => watch.send_signal(signal),
             ExitWatch::Sigchld(watch) => watch.send_signal(signal),

@@ -13,7 +13,7 @@ use std::io;
 use std::task::{Context, Poll};
 
 use polling::{Event, Poller};
-use rustix::process::{Pid, Signal};
+use rustix::process::Pid;
 
 use super::Exit;
 use crate::source_table::SourceTable;
@@ -41,7 +41,7 @@ impl PidfdWatch {
         match *self {}
     }
 
-    pub(crate) fn send_signal(&self, _signal: Signal) -> io::Result<()> {
+    pub(crate) fn send_signal(&self, _signal: i32) -> io::Result<()> {
         match *self {}
     }
 

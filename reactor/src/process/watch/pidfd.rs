@@ -82,7 +82,7 @@ use std::time::Instant;
 
 use polling::{Event, Poller};
 use rustix::io::Errno;
-use rustix::process::{Pid, PidfdFlags, Signal};
+use rustix::process::{Pid, PidfdFlags};
 
 use super::{Exit, KILLED_GRACE, Reaped, try_reap, wait_readable};
 use crate::async_fd::Async;
@@ -167,12 +167,30 @@ impl PidfdWatch {
             })
     }
 
-    /// Sends `signal` to the process the pidfd names.
-    pub(crate) fn send_signal(&self, signal: Signal) -> io::Result<()> {
-        Ok(rustix::process::pidfd_send_signal(
-            self.pidfd.as_fd(),
-            signal,
-        )?)
+    /// Sends `signal` to the process the pidfd names. Through `libc`'s
+    /// `syscall` rather than rustix's `pidfd_send_signal`, whose `Signal`
+    /// may not carry the real-time signals (rustix keeps them for
+    /// runtimes of its own; under libc they are the program's).
+    pub(crate) fn send_signal(&self, signal: i32) -> io::Result<()> {
+        // SAFETY: `pidfd_send_signal(2)` with a pidfd this watch owns and
+        // keeps open (the borrow lasts the call), a signal number
+        // `Child::send_signal` checked, no siginfo (a null pointer, which
+        // the call takes as "as `kill` would send it") and no flags. It
+        // touches no memory of this process.
+        let sent = unsafe {
+            libc::syscall(
+                libc::SYS_pidfd_send_signal,
+                self.pidfd.as_fd().as_raw_fd(),
+                signal,
+                std::ptr::null::<libc::siginfo_t>(),
+                0u32,
+            )
+        };
+        if sent == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::last_os_error())
+        }
     }
 
     /// Hands the child to its loop's orphans.

@@ -133,7 +133,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use polling::{Events, Poller};
-use rustix::process::{Pid, Signal};
+use rustix::process::Pid;
 use slab::Slab;
 
 use super::{Exit, KILLED_GRACE, Reaped, refused_after_reap, try_reap, wait_readable};
@@ -279,7 +279,7 @@ impl SigchldWatch {
 
     /// Sends `signal` to the child, unless it is reaped: by the re-check
     /// (refused, with its status), or by other code (refused, and recorded).
-    pub(crate) fn send_signal(&self, signal: Signal) -> io::Result<()> {
+    pub(crate) fn send_signal(&self, signal: i32) -> io::Result<()> {
         let mut list = self.reactor.children().sigchld().borrow_mut();
         let slot = &mut list.slots[self.index()];
         if let Some(exit) = slot.exit {
@@ -291,7 +291,16 @@ impl SigchldWatch {
             slot.exit = Some(Exit::ReapedElsewhere);
             return Err(refused_after_reap(Exit::ReapedElsewhere));
         }
-        Ok(rustix::process::kill_process(slot.pid, signal)?)
+        // SAFETY: `kill(2)` with the pid of a child of this loop that no
+        // one reaped (checked just above, so the pid is still the child's)
+        // and a signal number `Child::send_signal` checked. libc's rather
+        // than rustix's, for the real-time signals (`PidfdWatch`'s
+        // `send_signal` says why).
+        if unsafe { libc::kill(slot.pid.as_raw_nonzero().get(), signal) } == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::last_os_error())
+        }
     }
 
     /// Hands the child to its loop's orphans, unless it is reaped already.
