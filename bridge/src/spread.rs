@@ -23,6 +23,13 @@
 //! count, it lowers that count once, when dropped (on the loop that served
 //! the connection, when the connection ends).
 //!
+//! An acceptor waits twice per connection: for room, before its `accept`
+//! ([`Spread::poll_room`], which raises nothing, so that at the cap new
+//! clients stay in the listener's backlog), and for the claim after it
+//! ([`Spread::poll_claim`]). Both pause the same way, by the rules below
+//! (one function, `poll_scan`); "scans" in them is a scan for room or for
+//! a claim.
+//!
 //! # The rules
 //!
 //! 1. **A count rises only below the cap, by a compare-exchange** from the
@@ -258,12 +265,54 @@ impl Spread {
         cx: &mut Context<'_>,
         weigh: impl Fn(usize) -> Option<u64>,
     ) -> Poll<Claim> {
-        if let Some(claim) = Spread::try_claim(this, &weigh) {
-            return Poll::Ready(claim);
+        this.poll_scan(cx, || this.claim_scan(&weigh))
+            .map(|index| Claim {
+                spread: this.clone(),
+                index,
+            })
+    }
+
+    /// `Ready` once some loop `weigh` allows is below the cap, without
+    /// counting anything there: what an acceptor waits for before its
+    /// `accept`, so that at the cap new connections stay in the
+    /// listener's backlog. `Pending` until a connection on one of them
+    /// ends, as [`poll_claim`](Spread::poll_claim) (the same rules).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::task::{Context, Poll, Waker};
+    /// use tether_bridge::Spread;
+    ///
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// let spread = Arc::new(Spread::new(1, 1));
+    /// let only = |_: usize| Some(0);
+    /// assert!(Spread::poll_room(&spread, &mut cx, only).is_ready());
+    /// assert_eq!(spread.count(0), 0); // nothing taken
+    /// let Poll::Ready(held) = Spread::poll_claim(&spread, &mut cx, only) else { panic!() };
+    /// assert!(Spread::poll_room(&spread, &mut cx, only).is_pending());
+    /// drop(held);
+    /// assert!(Spread::poll_room(&spread, &mut cx, only).is_ready());
+    /// ```
+    pub fn poll_room(
+        this: &Arc<Self>,
+        cx: &mut Context<'_>,
+        weigh: impl Fn(usize) -> Option<u64>,
+    ) -> Poll<()> {
+        this.poll_scan(cx, || this.has_room(&weigh).then_some(()))
+    }
+
+    /// `scan`, or, when it finds nothing, `Pending` with `cx`'s waker
+    /// registered for the next drop from the cap: the pause of
+    /// `poll_claim` and `poll_room` (rules 3 and 4 of the module docs).
+    fn poll_scan<T>(&self, cx: &mut Context<'_>, scan: impl Fn() -> Option<T>) -> Poll<T> {
+        if let Some(found) = scan() {
+            return Poll::Ready(found);
         }
         // Rule 3: register, then scan again, both under the lock a drop
         // from the cap takes (rule 4).
-        let mut waiters = lock(&this.waiters);
+        let mut waiters = lock(&self.waiters);
         if !waiters.iter().any(|waiter| waiter.will_wake(cx.waker())) {
             waiters.push(cx.waker().clone());
         }
@@ -271,15 +320,18 @@ impl Spread {
         if cfg!(tether_mutant = "spread_no_rescan") {
             return Poll::Pending;
         }
-        let claimed = this.claim_scan(&weigh);
+        let found = scan();
         drop(waiters);
-        match claimed {
-            Some(index) => Poll::Ready(Claim {
-                spread: this.clone(),
-                index,
-            }),
+        match found {
+            Some(found) => Poll::Ready(found),
             None => Poll::Pending,
         }
+    }
+
+    /// Whether some loop `weigh` allows is below the cap.
+    fn has_room(&self, weigh: &dyn Fn(usize) -> Option<u64>) -> bool {
+        (0..self.counts.len())
+            .any(|index| weigh(index).is_some() && self.counts[index].load(Relaxed) < self.cap)
     }
 
     /// Raises the count of the best loop below the cap, and returns it.

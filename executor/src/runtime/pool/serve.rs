@@ -287,14 +287,14 @@ fn weigh(handle: &Handle) -> Option<u64> {
 }
 
 /// Waits until some loop `weigh` allows is below the cap, without taking
-/// the room: an acceptor waits here before its `accept`, so that at the cap
+/// the room (`Spread::poll_room`): an acceptor waits here before its `accept`, so that at the cap
 /// new connections stay in the listener's backlog rather than in the
 /// acceptor's hands, uncounted. The claim made after the `accept` then
 /// finds the room, unless another server of the same pool took it in
 /// between (the pool's servers share the cap); that connection waits in
 /// the acceptor for the next room.
 async fn wait_for_room(spread: &Arc<Spread>, weigh: impl Fn(usize) -> Option<u64>) {
-    drop(poll_fn(|cx| Spread::poll_claim(spread, cx, &weigh)).await);
+    poll_fn(|cx| Spread::poll_room(spread, cx, &weigh)).await;
 }
 
 /// Serves one connection, counted by `claim` until the handler is done or
