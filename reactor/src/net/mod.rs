@@ -418,6 +418,37 @@ fn is_out_of_resources(err: &io::Error) -> bool {
     [Errno::MFILE, Errno::NFILE, Errno::NOBUFS, Errno::NOMEM].contains(&errno)
 }
 
+// ===== sockets =====
+
+/// A new stream socket of `family`, non-blocking and close-on-exec.
+///
+/// Where the OS takes both flags in `socket(2)` itself (Linux, Android,
+/// the BSDs, illumos), they are there from the start, so no other thread's
+/// fork and exec can pass the socket on to a new program. macOS and the
+/// other Apple systems have no such flags: there the socket is made plain,
+/// then set close-on-exec and non-blocking, and a fork and exec by another
+/// thread in between would leak it, as std's sockets would there too.
+fn stream_socket_of(family: rustix::net::AddressFamily) -> io::Result<std::os::fd::OwnedFd> {
+    use rustix::net::{SocketFlags, SocketType};
+    #[cfg(not(target_vendor = "apple"))]
+    {
+        let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
+        Ok(rustix::net::socket_with(
+            family,
+            SocketType::STREAM,
+            flags,
+            None,
+        )?)
+    }
+    #[cfg(target_vendor = "apple")]
+    {
+        let fd = rustix::net::socket_with(family, SocketType::STREAM, SocketFlags::empty(), None)?;
+        rustix::io::fcntl_setfd(&fd, rustix::io::FdFlags::CLOEXEC)?;
+        rustix::io::ioctl_fionbio(&fd, true)?;
+        Ok(fd)
+    }
+}
+
 // ===== addresses =====
 
 /// Resolves `addrs` (a host name off the loop; see the module docs) and

@@ -24,7 +24,7 @@ use std::net::SocketAddr;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use rustix::io::Errno;
-use rustix::net::{AddressFamily, SocketFlags, SocketType, sockopt};
+use rustix::net::{AddressFamily, sockopt};
 
 use super::{TcpListener, TcpStream};
 use crate::async_fd::Async;
@@ -176,10 +176,8 @@ impl TcpSocket {
     }
 
     fn new(family: AddressFamily) -> io::Result<TcpSocket> {
-        // Non-blocking and close-on-exec from the start: no window in which
-        // another thread's fork and exec could pass it on to a new program.
-        let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
-        let fd = rustix::net::socket_with(family, SocketType::STREAM, flags, None)?;
+        // Non-blocking and close-on-exec (from the start, where the OS can).
+        let fd = super::stream_socket_of(family)?;
         Ok(TcpSocket { fd })
     }
 

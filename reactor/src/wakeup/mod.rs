@@ -163,6 +163,10 @@ impl Wakeup {
 
     /// Removes the wakeup's registration from `poller`, which is being
     /// dropped. Called once, by the reactor.
+    #[cfg_attr(
+        not(any(target_os = "linux", target_os = "android")),
+        expect(unused_variables, reason = "only an eventfd is registered")
+    )]
     pub(crate) fn deregister(&self, poller: &Poller) {
         match &*self.inner {
             #[cfg(any(target_os = "linux", target_os = "android"))]

@@ -7,7 +7,7 @@ use std::os::unix::net::{self as std_unix, SocketAddr};
 use std::path::Path;
 
 use rustix::io::Errno;
-use rustix::net::{AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
+use rustix::net::{AddressFamily, SocketAddrUnix};
 
 use crate::async_fd::Async;
 use crate::net;
@@ -102,8 +102,7 @@ impl UnixStream {
     /// ```
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
         let addr = SocketAddrUnix::new(path.as_ref())?;
-        let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
-        let fd = rustix::net::socket_with(AddressFamily::UNIX, SocketType::STREAM, flags, None)?;
+        let fd = crate::net::stream_socket_of(AddressFamily::UNIX)?;
         let stream = Async::new_nonblocking(std_unix::UnixStream::from(fd))?;
         match rustix::net::connect(&stream, &addr) {
             Ok(()) => {}
