@@ -52,9 +52,12 @@
 //! reading and clearing a thread's signal mask (`process/signal_mask.rs`);
 //! and it turns the `signal` feature on, for the loops that watch their
 //! children through `SIGCHLD`.
-//! With the `signal` feature, `libc` (`sigaction`, which neither std nor
-//! rustix offers on a libc target, and `errno`) and `tether-bridge` (the
-//! table the signal handler shares with the loops).
+//! `tether-bridge`, tether's own, holds what the reactor shares with other
+//! threads: the blocking pool and completion cell of a host-name lookup
+//! (`net/addr.rs`), and with the `signal` feature the table the signal
+//! handler shares with the loops. With the `signal` feature, also `libc`
+//! (`sigaction`, which neither std nor rustix offers on a libc target, and
+//! `errno`).
 //!
 //! # Unsafe code
 //!

@@ -88,6 +88,7 @@ use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use polling::{Event, Events, Poller};
+use tether_bridge::BlockingPool;
 
 use crate::net::{Lookup, Resolving};
 #[cfg(feature = "process")]
@@ -152,9 +153,12 @@ pub struct Reactor {
     to_wake: RefCell<Vec<Waker>>,
     /// How other threads end `react`'s wait.
     wakeup: Wakeup,
-    /// Where host names are looked up (see [`Reactor::set_resolver`]);
-    /// `None` looks them up on the loop thread.
+    /// Where host names are looked up, if not on the blocking pool (see
+    /// [`Reactor::set_resolver`]).
     resolver: RefCell<Option<Rc<Resolver>>>,
+    /// The loop's blocking pool, where host names are looked up by
+    /// default (see [`Reactor::set_blocking_pool`]).
+    blocking_pool: RefCell<Option<BlockingPool>>,
     /// The loop's children: how their exits are watched, probed on the
     /// first spawn, and the orphans, children dropped before they were
     /// reaped, which the reactor reaps itself (`crate::process`).
@@ -284,6 +288,7 @@ impl Reactor {
             to_wake: RefCell::new(Vec::new()),
             wakeup,
             resolver: RefCell::new(None),
+            blocking_pool: RefCell::new(None),
             #[cfg(feature = "process")]
             children: Children::default(),
         }))
@@ -330,27 +335,68 @@ impl Reactor {
         EnterGuard { previous }
     }
 
-    /// Sets where the sockets of this reactor look host names up:
-    /// `resolver` gets each [`Lookup`] and returns a future, polled on the
-    /// loop, of its answer. Replaces the resolver set before.
+    /// Gives this reactor the loop's blocking pool: from now on its sockets
+    /// look host names up there, as a job on the pool, while the loop runs
+    /// on. The runtime's builder gives every loop's reactor its pool.
     ///
-    /// The system resolver blocks, so a resolver runs it on another thread;
-    /// the executor sets one that runs it on the loop's blocking pool. A
-    /// reactor with no resolver runs each lookup on its own thread, where
-    /// the socket asks for it, blocking it meanwhile, as std does. See
+    /// Only a host-name lookup uses it, so a program that never looks a
+    /// name up never links the code that hands jobs to the pool: the pool
+    /// is handed over as data, and the code that uses it is reached only
+    /// from the sockets' address resolution (`net/addr.rs`). See [the
+    /// module docs of `net`](crate::net#name-resolution).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// use tether_bridge::{BlockingPool, PoolConfig};
+    /// use tether_reactor::Reactor;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let reactor = Reactor::new()?;
+    /// let pool = BlockingPool::new(PoolConfig {
+    ///     max_threads: None,
+    ///     keep_alive: Duration::from_secs(10),
+    ///     thread_name: "lookups".to_owned(),
+    /// });
+    /// reactor.set_blocking_pool(pool.clone());
+    /// # pool.shutdown(Duration::from_secs(1));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_blocking_pool(&self, pool: BlockingPool) {
+        *self.blocking_pool.borrow_mut() = Some(pool);
+    }
+
+    /// Sets where the sockets of this reactor look host names up instead
+    /// of the blocking pool: `resolver` gets each [`Lookup`] and returns a
+    /// future, polled on the loop, of its answer. Replaces the resolver set
+    /// before.
+    ///
+    /// The system resolver blocks, so a resolver runs it on another
+    /// thread, or answers without it (from a cache, say). With no resolver
+    /// and no [blocking pool](Reactor::set_blocking_pool), a reactor runs
+    /// each lookup on its own thread, where the socket asks for it,
+    /// blocking it meanwhile, as std does. See
     /// [the module docs of `net`](crate::net#name-resolution) and
     /// [`Lookup`'s example](Lookup#examples).
     pub fn set_resolver(&self, resolver: impl Fn(Lookup) -> Resolving + 'static) {
         *self.resolver.borrow_mut() = Some(Rc::new(resolver));
     }
 
-    /// The future of `lookup`'s answer, from the resolver, or, with none
-    /// set, the answer itself, looked up here.
+    /// The future of `lookup`'s answer: from the resolver if one is set,
+    /// else from a job on the blocking pool, else the answer itself,
+    /// looked up here.
     pub(crate) fn resolve(&self, lookup: Lookup) -> Resolving {
         // Cloned out, so that a resolver may use the reactor.
         let resolver = self.resolver.borrow().clone();
-        match resolver {
-            Some(resolver) => resolver(lookup),
+        if let Some(resolver) = resolver {
+            return resolver(lookup);
+        }
+        let pool = self.blocking_pool.borrow().clone();
+        match pool {
+            Some(pool) => Box::pin(lookup.on_pool(&pool)),
             None => Box::pin(std::future::ready(lookup.run())),
         }
     }

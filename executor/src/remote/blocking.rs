@@ -1,16 +1,12 @@
 //! `spawn_blocking`: work that would block the loop, on the blocking pool.
 
-use std::future::ready;
-use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use tether_bridge::Completion;
-use tether_reactor::net::{Lookup, Resolving};
 
 use super::thread_future::{Outcome, ThreadFuture};
 use crate::core::{self, Shared};
-use crate::observe::panic_message;
 use crate::task::JoinError;
 
 /// Runs `f` on a thread of the runtime's blocking pool, and returns a
@@ -88,39 +84,6 @@ where
     // thread: the job is dropped, and its guard resolves it as cancelled.
     let _ = shared.blocking_pool().spawn(job);
     ThreadFuture::for_job(completion, shared.clone())
-}
-
-/// The resolver the runtime gives its reactor: each host name a socket
-/// needs is looked up by a job on the loop's blocking pool (see
-/// `tether_reactor::net`'s "Name resolution").
-///
-/// It holds the loop's shared half weakly: sockets can outlive their loop,
-/// and a lookup asked for after the loop is gone fails instead of keeping
-/// its pool alive.
-pub(crate) fn resolver(shared: &Arc<Shared>) -> impl Fn(Lookup) -> Resolving + 'static {
-    let shared = Arc::downgrade(shared);
-    move |lookup| {
-        let Some(shared) = shared.upgrade() else {
-            return Box::pin(ready(Err(io::Error::other(
-                "cannot look up a host name: its loop is gone",
-            ))));
-        };
-        let host = lookup.host().to_owned();
-        let job = spawn_blocking_on(&shared, move || lookup.run());
-        Box::pin(async move {
-            match job.await {
-                Ok(answer) => answer,
-                // Refused by a pool that was shut down.
-                Err(JoinError::Cancelled) => Err(io::Error::other(format!(
-                    "cannot look up {host}: the loop's blocking pool is shut down"
-                ))),
-                Err(JoinError::Panicked(payload)) => Err(io::Error::other(format!(
-                    "the lookup of {host} panicked: {}",
-                    panic_message(&*payload).unwrap_or("(no message)")
-                ))),
-            }
-        })
-    }
 }
 
 /// Resolves a job's `ThreadFuture` as cancelled if the job is dropped

@@ -23,7 +23,6 @@ mod completer;
 mod handle;
 mod thread_future;
 
-pub(crate) use blocking::resolver;
 pub use blocking::spawn_blocking;
 pub use completer::Completer;
 pub use handle::{BlockOnError, Handle};

@@ -15,7 +15,6 @@ use crate::observe::{
     DEFAULT_SLOW_CALLBACK, DebugMode, Exception, ExceptionHandler, SlowCallback,
     SlowCallbackHandler, debug_from_env, default_handler, default_slow_callback_handler,
 };
-use crate::remote::resolver;
 
 // ===== impl Runtime =====
 
@@ -426,16 +425,16 @@ impl Builder {
                 .unwrap_or_else(|| Box::new(default_slow_callback_handler));
             DebugMode::new(self.slow_callback_duration, on_slow_callback)
         });
+        // Host names are looked up on the blocking pool, not on the loop.
+        reactor.set_blocking_pool(pool.clone());
         let core = Core::new(
-            reactor.clone(),
+            reactor,
             on_exception,
             pool,
             self.shutdown_timeout,
             debug,
             self.name,
         );
-        // Host names are looked up on the blocking pool, not on the loop.
-        reactor.set_resolver(resolver(core.shared()));
         Ok(Runtime::from_core(Rc::new(core)))
     }
 }

@@ -16,14 +16,23 @@
 //! literal, and otherwise with a [`Lookup`]: a host name and a port, to be
 //! resolved somewhere that may block.
 //!
-//! Where that is, this crate cannot say: the blocking pool belongs to the
-//! executor, which is built on this crate, not under it. So the reactor
-//! asks whoever runs the loop to give it a resolver
-//! ([`Reactor::set_resolver`]): a function that takes a `Lookup` and
-//! returns a future of its answer. The executor installs one that runs the
-//! lookup on the loop's blocking pool. A reactor driven without the
-//! executor, with no resolver set, runs the lookup where it is asked, on
-//! its own thread, as std would.
+//! Where it blocks is the loop's blocking pool. The pool and the cell a
+//! job's answer comes back through are the bridge's (`tether-bridge`),
+//! below this crate; the executor, which owns the pool, hands it to the
+//! reactor as a value when it builds a loop
+//! ([`Reactor::set_blocking_pool`]), and the reactor runs each lookup as a
+//! job there (`Lookup::on_pool`), as `spawn_blocking` runs a job. The
+//! code that hands jobs to the pool is reached only from here, so a
+//! program that never looks a name up does not link it; an earlier design,
+//! where the executor installed a resolver function at every loop's start,
+//! put the pool's thread-spawning code in every program, some 60 KB of a
+//! stripped hello world.
+//!
+//! A program that resolves names its own way (a cache, an async DNS
+//! client) sets a resolver instead ([`Reactor::set_resolver`]): a function
+//! that takes the `Lookup` and returns a future of its answer. A reactor
+//! driven without the executor, with neither, runs the lookup where it is
+//! asked, on its own thread, as std would.
 //!
 //! A lookup costs a job on the pool: a thread hand-off there and a wakeup
 //! back. While it waits in the pool's queue, dropping the future that asked
@@ -35,7 +44,12 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use tether_bridge::{BlockingPool, Completion};
 
 use crate::Reactor;
 
@@ -162,6 +176,72 @@ impl Lookup {
     pub fn run(self) -> io::Result<Vec<SocketAddr>> {
         std::net::ToSocketAddrs::to_socket_addrs(&(self.host.as_str(), self.port))
             .map(Iterator::collect)
+    }
+}
+
+impl Lookup {
+    /// Runs the lookup as a job on `pool`; the future of its answer.
+    ///
+    /// The answer crosses back through the bridge's completion cell, as a
+    /// `spawn_blocking` result does. Dropping the future before the job
+    /// starts cancels it (`Completion::cancel_unstarted`): a `connect`
+    /// given up never looks its name up. A job the pool refuses (it is
+    /// shut down) or drops unrun resolves as an error, as does a lookup
+    /// that panics.
+    pub(crate) fn on_pool(self, pool: &BlockingPool) -> OnPool {
+        let answer = Arc::new(Completion::new());
+        let guard = Unanswered(answer.clone());
+        let job = Box::new(move || {
+            // Cancelled before it began: nothing to do.
+            if !guard.0.start() {
+                return;
+            }
+            let host = self.host.clone();
+            let result = catch_unwind(AssertUnwindSafe(|| self.run())).unwrap_or_else(|_| {
+                Err(io::Error::other(format!("the lookup of {host} panicked")))
+            });
+            let _ = guard.0.complete(result);
+        });
+        // Refused only by a pool that is shut down: the job is dropped,
+        // and its guard answers.
+        let _ = pool.spawn(job);
+        OnPool { answer }
+    }
+}
+
+/// The future of a lookup on the blocking pool.
+pub(crate) struct OnPool {
+    /// Where the job puts the answer.
+    answer: Arc<Completion<io::Result<Vec<SocketAddr>>>>,
+}
+
+impl Future for OnPool {
+    type Output = io::Result<Vec<SocketAddr>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.answer.poll_take(cx)
+    }
+}
+
+impl Drop for OnPool {
+    fn drop(&mut self) {
+        // Keeps a job that has not started from starting; a no-op once it
+        // has, or once it answered.
+        let _ = self
+            .answer
+            .cancel_unstarted(Err(io::ErrorKind::Interrupted.into()));
+    }
+}
+
+/// Answers a lookup's job with an error if it is dropped unrun.
+struct Unanswered(Arc<Completion<io::Result<Vec<SocketAddr>>>>);
+
+impl Drop for Unanswered {
+    fn drop(&mut self) {
+        // A no-op if the job answered.
+        let _ = self.0.complete(Err(io::Error::other(
+            "cannot look the host name up: the loop's blocking pool is shut down",
+        )));
     }
 }
 

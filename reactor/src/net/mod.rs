@@ -80,8 +80,7 @@
 //! blocking pool (as asyncio's `getaddrinfo` runs in the default executor)
 //! while the loop runs on. The first address that works is used, in the
 //! order the resolver gives them. Why the trait is tether's own, and how
-//! this crate reaches a pool that belongs to the executor built on it, is
-//! in `net/addr.rs`.
+//! the reactor is given the loop's pool, is in `net/addr.rs`.
 //!
 //! A lookup waiting in the pool's queue is taken out of it when the
 //! operation that asked for it is dropped (a `connect` under a `timeout`
