@@ -1,4 +1,5 @@
-//! The network examples, run as programs and driven by real clients, and
+//! The network examples, run as programs and driven by real clients
+//! (`multi_loop_server` with the `signal` feature, which it needs), and
 //! `subprocess` (with the `process` feature), run on a command whose
 //! output comes in two bursts.
 
@@ -58,7 +59,12 @@ fn start(name: &str) -> Running {
 /// Starts the example on a free port, with more arguments and the given
 /// standard input, and waits for its address.
 fn start_with(name: &str, args: &[&str], stdin: Stdio) -> Running {
-    let mut child = Command::new(example(name))
+    start_with_features(name, &[], args, stdin)
+}
+
+/// [`start_with`], for an example that needs `features` of this package.
+fn start_with_features(name: &str, features: &[&str], args: &[&str], stdin: Stdio) -> Running {
+    let mut child = Command::new(example_with_features(name, features))
         .arg("0")
         .args(args)
         .stdin(stdin)
@@ -418,7 +424,12 @@ fn loop_serving(addr: &str) -> (String, TcpStream) {
 #[test]
 fn multi_loop_server_serves_on_every_loop_in_both_modes() {
     for mode in ["--least-loaded", "--reuse-port"] {
-        let server = start_with("multi_loop_server", &[mode, "--loops", "2"], Stdio::null());
+        let server = start_with_features(
+            "multi_loop_server",
+            &["signal"],
+            &[mode, "--loops", "2"],
+            Stdio::null(),
+        );
         // Kept-alive connections, all open at once: each loop gets some.
         let served: Vec<(String, TcpStream)> =
             (0..24).map(|_| loop_serving(&server.addr)).collect();
@@ -437,7 +448,12 @@ fn multi_loop_server_serves_on_every_loop_in_both_modes() {
 
 #[test]
 fn multi_loop_server_stops_gracefully_on_stop() {
-    let mut server = start_with("multi_loop_server", &["--loops", "2"], Stdio::piped());
+    let mut server = start_with_features(
+        "multi_loop_server",
+        &["signal"],
+        &["--loops", "2"],
+        Stdio::piped(),
+    );
     let (_, open) = loop_serving(&server.addr);
     // Let the open connection end: the client closes it after the stop.
     let mut stdin = server.child.stdin.take().unwrap();
@@ -455,6 +471,7 @@ fn multi_loop_server_stops_gracefully_on_stop() {
         .read_to_string(&mut out)
         .unwrap();
     assert!(out.contains("tether-pool-1 Running"), "{out}");
+    assert!(out.contains("multi_loop_server: stop: stopping"), "{out}");
     assert!(
         out.contains("stopped; 0 connections cut short, 0 loops panicked"),
         "{out}"
