@@ -24,12 +24,8 @@ impl Drop for Running {
 }
 
 /// The path of a compiled example of this package, built (in the debug
-/// profile) if `cargo test` was asked for fewer targets than all.
-fn example(name: &str) -> PathBuf {
-    example_with_features(name, &[])
-}
-
-/// [`example`], for an example that needs `features` of this package.
+/// profile, with `features` of this package) if `cargo test` was asked
+/// for fewer targets than all.
 fn example_with_features(name: &str, features: &[&str]) -> PathBuf {
     let dir = std::env::current_exe()
         .unwrap()
@@ -53,17 +49,13 @@ fn example_with_features(name: &str, features: &[&str]) -> PathBuf {
 
 /// Starts the example on a free port and waits for its address.
 fn start(name: &str) -> Running {
-    start_with(name, &[], Stdio::inherit())
+    start_with(name, &[], &[], Stdio::inherit())
 }
 
-/// Starts the example on a free port, with more arguments and the given
-/// standard input, and waits for its address.
-fn start_with(name: &str, args: &[&str], stdin: Stdio) -> Running {
-    start_with_features(name, &[], args, stdin)
-}
-
-/// [`start_with`], for an example that needs `features` of this package.
-fn start_with_features(name: &str, features: &[&str], args: &[&str], stdin: Stdio) -> Running {
+/// Starts the example, built with `features` of this package, on a free
+/// port, with more arguments and the given standard input, and waits for
+/// its address.
+fn start_with(name: &str, features: &[&str], args: &[&str], stdin: Stdio) -> Running {
     let mut child = Command::new(example_with_features(name, features))
         .arg("0")
         .args(args)
@@ -424,7 +416,7 @@ fn loop_serving(addr: &str) -> (String, TcpStream) {
 #[test]
 fn multi_loop_server_serves_on_every_loop_in_both_modes() {
     for mode in ["--least-loaded", "--reuse-port"] {
-        let server = start_with_features(
+        let server = start_with(
             "multi_loop_server",
             &["signal"],
             &[mode, "--loops", "2"],
@@ -448,7 +440,7 @@ fn multi_loop_server_serves_on_every_loop_in_both_modes() {
 
 #[test]
 fn multi_loop_server_stops_gracefully_on_stop() {
-    let mut server = start_with_features(
+    let mut server = start_with(
         "multi_loop_server",
         &["signal"],
         &["--loops", "2"],
