@@ -20,6 +20,11 @@
 //! loop sleeps between messages (an eventfd write, and the sleeping
 //! thread's return from `epoll_wait`), and much less when both loops stay
 //! busy. The figures go with the machine they were measured on.
+//!
+//! The comparison harness runs these two functions too (workload
+//! `cross_loop` of `benches/compare`), next to the same round trips
+//! between two tokio current-thread runtimes and between two plain
+//! threads; `benches/RESULTS.md` has its figures.
 
 use std::time::{Duration, Instant};
 
