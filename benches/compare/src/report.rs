@@ -194,7 +194,7 @@ pub(crate) fn render(run: &Run<'_>) -> String {
     writeln!(md, "- Machine: {}.", machine()).unwrap();
     writeln!(
         md,
-        "- Load average (1, 5, 15 min): {} when the rounds began, {} when they ended.",
+        "- Load average (1, 5, 15 min): {} before the rounds, {} after them (a figure that counts the harness's own threads, 50 of them during the servers' runs).",
         run.load[0], run.load[1]
     )
     .unwrap();
