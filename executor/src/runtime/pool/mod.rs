@@ -133,8 +133,8 @@
 //! `benches/RESULTS.md` ("Many loops") serves 50 connections of echo and
 //! of hyper's HTTP/1.1 with a pool of two loops, one loop, and tokio's
 //! runtimes, on a 2-core machine whose cores the load client shares.
-//! There, two loops served 1.18 to 1.48 times one loop's rate, and 1.07
-//! to 1.15 times tokio's multi-threaded runtime with two workers, with
+//! There, two loops served 1.20 to 1.54 times one loop's rate, and 1.01
+//! to 1.12 times tokio's multi-threaded runtime with two workers, with
 //! either [`Spreading`]; their 99th-percentile latency was worse than
 //! tokio's, as one loop's is. That tail belongs to the loop, not to the
 //! pool: a read tries the socket first, so a connection whose next
