@@ -20,6 +20,11 @@
 //! loop sleeps between messages (an eventfd write, and the sleeping
 //! thread's return from `epoll_wait`), and much less when both loops stay
 //! busy. The figures go with the machine they were measured on.
+//!
+//! The comparison harness runs these two functions too (workload
+//! `cross_loop` of `benches/compare`), next to the same round trips
+//! between two tokio current-thread runtimes and between two plain
+//! threads; `benches/RESULTS.md` has its figures.
 
 use std::time::{Duration, Instant};
 
@@ -36,9 +41,28 @@ fn main() -> std::io::Result<()> {
         })?,
     };
     let pool = LoopPool::builder().loops(2).build()?;
-    let other = pool.handle(1).unwrap().clone();
+    let request = request_round_trips(&pool, rounds);
+    let stream = message_round_trips(&pool, rounds);
 
-    // A request: spawn_with on loop 1, awaited on loop 0.
+    let per = |total: Duration| total.as_nanos() as f64 / f64::from(rounds);
+    println!("cross_loop: {rounds} round trips between two loops of a LoopPool");
+    println!(
+        "cross_loop: spawn_with + await ThreadFuture: {:.0} ns per round trip",
+        per(request)
+    );
+    println!(
+        "cross_loop: async-channel, one message each way: {:.0} ns per round trip",
+        per(stream)
+    );
+    pool.stop();
+    Ok(())
+}
+
+/// A request: a task on loop 0 runs a future on loop 1 with `spawn_with`
+/// and awaits its `ThreadFuture`, `rounds` times one after another (after
+/// a tenth as many to warm up); the time they took.
+pub(crate) fn request_round_trips(pool: &LoopPool, rounds: u32) -> Duration {
+    let other = pool.handle(1).unwrap().clone();
     let request = pool.spawn_on(0, move || async move {
         let round = || async {
             let answer = other.spawn_with(|| async { 1u32 }).unwrap();
@@ -55,9 +79,13 @@ fn main() -> std::io::Result<()> {
         assert_eq!(sum, rounds);
         started.elapsed()
     });
-    let request = request.unwrap().wait().unwrap();
+    request.unwrap().wait().unwrap()
+}
 
-    // A stream of messages: a channel each way, a task on each loop.
+/// A stream of messages: a channel each way and a task on each loop; loop
+/// 0 sends, loop 1 answers, loop 0 receives, `rounds` times (after a tenth
+/// as many to warm up); the time they took.
+pub(crate) fn message_round_trips(pool: &LoopPool, rounds: u32) -> Duration {
     let (to_1, from_0) = async_channel::bounded::<u32>(1);
     let (to_0, from_1) = async_channel::bounded::<u32>(1);
     let echo = pool.spawn_on(1, move || async move {
@@ -81,17 +109,5 @@ fn main() -> std::io::Result<()> {
     });
     let stream = stream.unwrap().wait().unwrap();
     echo.unwrap().wait().unwrap();
-
-    let per = |total: Duration| total.as_nanos() as f64 / f64::from(rounds);
-    println!("cross_loop: {rounds} round trips between two loops of a LoopPool");
-    println!(
-        "cross_loop: spawn_with + await ThreadFuture: {:.0} ns per round trip",
-        per(request)
-    );
-    println!(
-        "cross_loop: async-channel, one message each way: {:.0} ns per round trip",
-        per(stream)
-    );
-    pool.stop();
-    Ok(())
+    stream
 }

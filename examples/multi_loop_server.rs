@@ -7,9 +7,9 @@
 //! built on their loop and need not be `Send`.
 //!
 //! ```text
-//! cargo run --release --example multi_loop_server -- 8080                # least loaded
-//! cargo run --release --example multi_loop_server -- 8080 --reuse-port   # a listener per loop
-//! cargo run --release --example multi_loop_server -- 8080 --loops 4
+//! cargo run --release --features signal --example multi_loop_server -- 8080                # least loaded
+//! cargo run --release --features signal --example multi_loop_server -- 8080 --reuse-port   # a listener per loop
+//! cargo run --release --features signal --example multi_loop_server -- 8080 --loops 4
 //! curl http://127.0.0.1:8080/
 //! ```
 //!
@@ -21,10 +21,13 @@
 //! the client's address: nothing crosses threads, but a loop's load is
 //! not seen. `tether::Spreading` says when to pick which.
 //!
-//! Type `stop` (or `stats`) and Enter to stop gracefully (or to see each
-//! loop's connections and load): the server stops accepting, gives open
-//! connections up to ten seconds, then stops every loop. With standard
-//! input closed, it runs until it is killed.
+//! `SIGTERM`, Ctrl-C (`SIGINT`), or `stop` and Enter stop it gracefully:
+//! the server stops accepting, gives open connections up to ten seconds
+//! to end, then stops every loop and exits with status 0. `stats` and
+//! Enter show each loop's connections and load. With standard input
+//! closed (under a service manager, say), the signals alone stop it. The
+//! signal handlers go as soon as the stop begins, so a second Ctrl-C
+//! kills the server at once, as it would any program.
 //!
 //! The hyper glue (`hyper::rt::Read`/`Write` for tether's socket, and
 //! `hyper::rt::Timer`) is `hyper_server/on_tether.rs`, shared with the
@@ -35,12 +38,15 @@ mod on_tether;
 
 use std::io::{self, BufRead};
 use std::net::SocketAddr;
+use std::sync::mpsc;
+use std::thread;
 use std::time::Duration;
 
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
+use tether::signal::{SIGINT, SIGTERM, Signal};
 use tether::{LoopPool, Spreading};
 
 use on_tether::{Io, TetherTimer};
@@ -67,6 +73,9 @@ fn main() -> io::Result<()> {
             eprintln!("multi_loop_server: connection: {error}");
         }
     })?;
+    // Watched before the address is printed: once a client can know of
+    // this server, a SIGTERM is for the server to handle.
+    let requests = watch_for_stop(&pool)?;
     let mode = match options.spreading {
         Spreading::LeastLoaded => "least-loaded",
         Spreading::ReusePort => "reuse-port",
@@ -77,7 +86,8 @@ fn main() -> io::Result<()> {
         server.local_addr()
     );
 
-    wait_for_stop(&pool);
+    let why = wait_for_stop(&pool, &requests);
+    println!("multi_loop_server: {why}: stopping; open connections get up to {GRACE:?} to end");
 
     let report = pool.shutdown(GRACE);
     println!(
@@ -88,23 +98,76 @@ fn main() -> io::Result<()> {
     Ok(())
 }
 
-/// Blocks until the program should stop: `stop` on standard input. This
-/// is the one place that decides when to stop; a handler for SIGTERM and
-/// SIGINT belongs here too, once tether can wait for signals, so that
-/// `kill` stops the server as gracefully as `stop` does.
-fn wait_for_stop(pool: &LoopPool) {
-    for line in io::stdin().lock().lines() {
-        match line.as_deref().map(str::trim) {
-            Ok("stop") => return,
-            Ok("stats") => print_stats(pool),
-            Ok(_) => {}
-            Err(_) => break,
+/// What the program is asked, by a signal or on standard input.
+enum Ask {
+    /// Stop gracefully; says who asked.
+    Stop(&'static str),
+    /// Print each loop's figures.
+    Stats,
+}
+
+/// Starts listening for what stops the program: `SIGTERM` and `SIGINT`
+/// on the pool's loop 0, and lines on standard input on a thread of its
+/// own. Returns where both send, once the signals are subscribed.
+fn watch_for_stop(pool: &LoopPool) -> io::Result<mpsc::Receiver<Ask>> {
+    let (asks, requests) = mpsc::channel();
+    let (subscribed_tx, subscribed) = mpsc::channel();
+    let on_signal = asks.clone();
+    let watcher = pool.spawn_on(0, move || async move {
+        let signals = Signal::new(SIGTERM).and_then(|term| Ok((term, Signal::new(SIGINT)?)));
+        let (term, int) = match signals {
+            Ok(signals) => signals,
+            Err(err) => {
+                let _ = subscribed_tx.send(Err(err));
+                return;
+            }
+        };
+        let _ = subscribed_tx.send(Ok(()));
+        let index = {
+            let stop = [Box::pin(term.recv()), Box::pin(int.recv())];
+            tether::task::select(stop).await.1
+        };
+        // The signals get back the dispositions they had before: from
+        // here on, a second Ctrl-C kills the server.
+        drop((term, int));
+        let _ = on_signal.send(Ask::Stop(["SIGTERM", "SIGINT"][index]));
+    });
+    // Detached: the task lives until a signal comes or the pool stops.
+    drop(watcher.map_err(|_| io::Error::other("loop 0 of the pool is closed"))?);
+    subscribed
+        .recv()
+        .map_err(|_| io::Error::other("loop 0 of the pool stopped"))??;
+
+    thread::spawn(move || {
+        for line in io::stdin().lock().lines() {
+            let ask = match line.as_deref().map(str::trim) {
+                Ok("stop") => Ask::Stop("stop"),
+                Ok("stats") => Ask::Stats,
+                Ok(_) => continue,
+                Err(_) => break,
+            };
+            if asks.send(ask).is_err() {
+                break;
+            }
         }
-    }
-    // Standard input is closed (a service manager, a test harness): run
-    // until killed.
+        // Standard input is closed (a service manager, a test harness):
+        // from here on, only a signal stops the server.
+    });
+    Ok(requests)
+}
+
+/// Blocks until the program should stop, printing the figures whenever
+/// `stats` comes; returns who asked for the stop. This is the one place
+/// that decides when to stop.
+fn wait_for_stop(pool: &LoopPool, requests: &mpsc::Receiver<Ask>) -> &'static str {
     loop {
-        std::thread::park();
+        match requests.recv() {
+            Ok(Ask::Stop(who)) => return who,
+            Ok(Ask::Stats) => print_stats(pool),
+            // Loop 0 ended, and standard input is closed: nothing is left
+            // that could ask.
+            Err(_) => return "no one left to ask",
+        }
     }
 }
 

@@ -71,7 +71,8 @@
 //! Every loop's state, connections, load and [`Metrics`] can be read from
 //! any thread, so a loop that is stuck shows; [`LoopPool::shutdown`]
 //! stops accepting, lets open connections end, and joins every thread.
-//! `examples/multi_loop_server.rs` serves hyper that way.
+//! `examples/multi_loop_server.rs` serves hyper that way, and stops so
+//! on `SIGTERM` (with the `signal` feature).
 //!
 //! Sockets, timers and the [`sync`] primitives belong to one loop. Loops
 //! talk in two ways. A task that needs work done on another loop asks it

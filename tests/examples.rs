@@ -1,4 +1,5 @@
-//! The network examples, run as programs and driven by real clients, and
+//! The network examples, run as programs and driven by real clients
+//! (`multi_loop_server` with the `signal` feature, which it needs), and
 //! `subprocess` (with the `process` feature), run on a command whose
 //! output comes in two bursts.
 
@@ -23,12 +24,8 @@ impl Drop for Running {
 }
 
 /// The path of a compiled example of this package, built (in the debug
-/// profile) if `cargo test` was asked for fewer targets than all.
-fn example(name: &str) -> PathBuf {
-    example_with_features(name, &[])
-}
-
-/// [`example`], for an example that needs `features` of this package.
+/// profile, with `features` of this package) if `cargo test` was asked
+/// for fewer targets than all.
 fn example_with_features(name: &str, features: &[&str]) -> PathBuf {
     let dir = std::env::current_exe()
         .unwrap()
@@ -52,13 +49,14 @@ fn example_with_features(name: &str, features: &[&str]) -> PathBuf {
 
 /// Starts the example on a free port and waits for its address.
 fn start(name: &str) -> Running {
-    start_with(name, &[], Stdio::inherit())
+    start_with(name, &[], &[], Stdio::inherit())
 }
 
-/// Starts the example on a free port, with more arguments and the given
-/// standard input, and waits for its address.
-fn start_with(name: &str, args: &[&str], stdin: Stdio) -> Running {
-    let mut child = Command::new(example(name))
+/// Starts the example, built with `features` of this package, on a free
+/// port, with more arguments and the given standard input, and waits for
+/// its address.
+fn start_with(name: &str, features: &[&str], args: &[&str], stdin: Stdio) -> Running {
+    let mut child = Command::new(example_with_features(name, features))
         .arg("0")
         .args(args)
         .stdin(stdin)
@@ -418,7 +416,12 @@ fn loop_serving(addr: &str) -> (String, TcpStream) {
 #[test]
 fn multi_loop_server_serves_on_every_loop_in_both_modes() {
     for mode in ["--least-loaded", "--reuse-port"] {
-        let server = start_with("multi_loop_server", &[mode, "--loops", "2"], Stdio::null());
+        let server = start_with(
+            "multi_loop_server",
+            &["signal"],
+            &[mode, "--loops", "2"],
+            Stdio::null(),
+        );
         // Kept-alive connections, all open at once: each loop gets some.
         let served: Vec<(String, TcpStream)> =
             (0..24).map(|_| loop_serving(&server.addr)).collect();
@@ -437,7 +440,12 @@ fn multi_loop_server_serves_on_every_loop_in_both_modes() {
 
 #[test]
 fn multi_loop_server_stops_gracefully_on_stop() {
-    let mut server = start_with("multi_loop_server", &["--loops", "2"], Stdio::piped());
+    let mut server = start_with(
+        "multi_loop_server",
+        &["signal"],
+        &["--loops", "2"],
+        Stdio::piped(),
+    );
     let (_, open) = loop_serving(&server.addr);
     // Let the open connection end: the client closes it after the stop.
     let mut stdin = server.child.stdin.take().unwrap();
@@ -455,6 +463,7 @@ fn multi_loop_server_stops_gracefully_on_stop() {
         .read_to_string(&mut out)
         .unwrap();
     assert!(out.contains("tether-pool-1 Running"), "{out}");
+    assert!(out.contains("multi_loop_server: stop: stopping"), "{out}");
     assert!(
         out.contains("stopped; 0 connections cut short, 0 loops panicked"),
         "{out}"

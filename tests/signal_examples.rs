@@ -1,7 +1,12 @@
-//! `examples/graceful_shutdown.rs`, run as a program and stopped by a real
-//! signal: it stops accepting, finishes the request in flight, closes the
-//! idle connection, and exits with status 0. A second signal during the
-//! drain kills it, as it would a program without a handler.
+//! `examples/graceful_shutdown.rs` and `examples/multi_loop_server.rs`,
+//! run as programs and stopped by a real signal. `graceful_shutdown`
+//! stops accepting, finishes the request in flight, closes the idle
+//! connection, and exits with status 0; `multi_loop_server` stops
+//! accepting on every loop, goes on serving the connection left open
+//! until its client closes it, and exits with status 0. In both, a second
+//! signal during the drain kills the program, as it would one without a
+//! handler. The signals go to the examples' processes, never to this
+//! test binary.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -25,10 +30,13 @@ impl Drop for Server {
 }
 
 impl Server {
-    /// Starts the example on a free port and waits for its address.
-    fn start() -> Server {
-        let mut child = Command::new(example("graceful_shutdown"))
+    /// Starts the example `name` on a free port, with more arguments and
+    /// standard input closed, and waits for its address.
+    fn start(name: &str, args: &[&str]) -> Server {
+        let mut child = Command::new(example(name))
             .arg("0")
+            .args(args)
+            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
@@ -40,6 +48,8 @@ impl Server {
             .nth(1)
             .unwrap_or_else(|| panic!("the example printed {line:?}"))
             .trim()
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
             .to_owned();
         Server {
             child,
@@ -115,7 +125,7 @@ fn read_line(reader: &mut BufReader<&TcpStream>) -> String {
 /// Stops the example with `signal` while one request is in flight and
 /// another connection is idle, and checks every step of the shutdown.
 fn shuts_down_gracefully_on(signal: libc::c_int, name: &str) {
-    let mut server = Server::start();
+    let mut server = Server::start("graceful_shutdown", &[]);
     let busy = server.connect();
     let idle = server.connect();
     let mut busy_reader = BufReader::new(&busy);
@@ -170,7 +180,7 @@ fn graceful_shutdown_finishes_the_request_in_flight_on_ctrl_c_and_exits_0() {
 
 #[test]
 fn a_second_ctrl_c_during_the_drain_kills_graceful_shutdown() {
-    let mut server = Server::start();
+    let mut server = Server::start("graceful_shutdown", &[]);
     let busy = server.connect();
     let mut busy_reader = BufReader::new(&busy);
     (&busy).write_all(b"10000\n").unwrap();
@@ -184,4 +194,102 @@ fn a_second_ctrl_c_during_the_drain_kills_graceful_shutdown() {
     server.signal(libc::SIGINT);
     let status = server.wait();
     assert_eq!(status.signal(), Some(libc::SIGINT), "{status:?}");
+}
+
+/// Sends `GET /` on the keep-alive connection `stream` and reads the
+/// answer; returns the name of the loop that served it.
+fn served_by(stream: &TcpStream) -> String {
+    let mut stream = stream;
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut reader = BufReader::new(stream);
+    let status = read_line(&mut reader);
+    assert!(status.starts_with("HTTP/1.1 200 OK"), "{status:?}");
+    let mut length = None;
+    loop {
+        let header = read_line(&mut reader);
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse::<usize>().ok();
+            }
+        }
+    }
+    let mut body = vec![0; length.expect("a Content-Length")];
+    reader.read_exact(&mut body).unwrap();
+    let body = String::from_utf8(body).unwrap();
+    body.trim()
+        .strip_prefix("Hello from hyper on tether, loop ")
+        .and_then(|rest| rest.strip_suffix('!'))
+        .unwrap_or_else(|| panic!("unexpected greeting {body:?}"))
+        .to_owned()
+}
+
+/// Stops `multi_loop_server` with `signal` while a keep-alive connection
+/// is open: it stops accepting on every loop, still answers on the open
+/// connection, and once that closes, stops its loops and exits with 0,
+/// well before its ten seconds of grace are over.
+fn multi_loop_server_drains_on(signal: libc::c_int, name: &str) {
+    let mut server = Server::start("multi_loop_server", &["--loops", "2"]);
+    let open = server.connect();
+    assert!(served_by(&open).starts_with("tether-pool-"));
+    let sent = Instant::now();
+    server.signal(signal);
+    assert_eq!(
+        server.line(),
+        format!("multi_loop_server: {name}: stopping; open connections get up to 10s to end\n")
+    );
+    // Every listener closes: new connections are refused.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while TcpStream::connect(&server.addr).is_ok() {
+        assert!(Instant::now() < deadline, "still accepting after {name}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // The connection open at the stop is still served.
+    assert!(served_by(&open).starts_with("tether-pool-"));
+    drop(open);
+    assert_eq!(
+        server.line(),
+        "multi_loop_server: stopped; 0 connections cut short, 0 loops panicked\n"
+    );
+    let status = server.wait();
+    assert!(
+        status.success(),
+        "{name}: the example exited with {status:?}"
+    );
+    assert!(
+        sent.elapsed() < Duration::from_secs(5),
+        "the stop waited for the grace period rather than for the connection"
+    );
+}
+
+#[test]
+fn multi_loop_server_stops_accepting_drains_and_exits_0_on_sigterm() {
+    multi_loop_server_drains_on(libc::SIGTERM, "SIGTERM");
+}
+
+#[test]
+fn multi_loop_server_stops_accepting_drains_and_exits_0_on_ctrl_c() {
+    multi_loop_server_drains_on(libc::SIGINT, "SIGINT");
+}
+
+#[test]
+fn a_second_sigterm_during_the_drain_kills_multi_loop_server() {
+    let mut server = Server::start("multi_loop_server", &["--loops", "2"]);
+    let open = server.connect();
+    assert!(served_by(&open).starts_with("tether-pool-"));
+    server.signal(libc::SIGTERM);
+    assert_eq!(
+        server.line(),
+        "multi_loop_server: SIGTERM: stopping; open connections get up to 10s to end\n"
+    );
+    // The handlers went before the line was printed; the open connection
+    // keeps the drain going.
+    server.signal(libc::SIGTERM);
+    let status = server.wait();
+    assert_eq!(status.signal(), Some(libc::SIGTERM), "{status:?}");
 }

@@ -1,39 +1,52 @@
 //! The one TCP client every echo server faces: a std thread per
 //! connection with a blocking socket, sending 64 bytes and reading them
-//! back, as fast as the server answers.
+//! back, as fast as the server answers, and timing each round trip.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::common::summarize_us;
 use crate::contenders::MESSAGE;
 
+/// What a client measured.
+pub(crate) struct Measured {
+    /// Exchanges (round trips, requests) answered per second.
+    pub(crate) per_second: f64,
+    /// The 99th percentile of one exchange's latency, from the first byte
+    /// sent to the last byte received, over every connection; in µs.
+    pub(crate) p99_us: f64,
+}
+
 /// Runs `conns` connections against `addr` for `seconds`, closes them,
-/// and returns the round trips per second.
-pub(crate) fn run_client(addr: SocketAddr, conns: usize, seconds: f64) -> f64 {
-    per_second(addr, conns, seconds, |mut stream, deadline| {
+/// and returns what they measured.
+pub(crate) fn run_client(addr: SocketAddr, conns: usize, seconds: f64) -> Measured {
+    exchanges(addr, conns, seconds, |mut stream, deadline, latencies| {
         let out = [7u8; MESSAGE];
         let mut back = [0u8; MESSAGE];
-        let mut trips = 0u64;
-        while Instant::now() < deadline {
+        loop {
+            let start = Instant::now();
+            if start >= deadline {
+                return;
+            }
             stream.write_all(&out).unwrap();
             stream.read_exact(&mut back).unwrap();
-            trips += 1;
+            latencies.push(start.elapsed());
         }
-        trips
     })
 }
 
 /// Connects `conns` clients to `addr`, then runs `session` on each, on a
-/// thread of its own, until `seconds` from now; returns the exchanges per
-/// second that the sessions counted.
-pub(crate) fn per_second(
+/// thread of its own, until `seconds` from now; each session records the
+/// latency of every exchange it made. Returns the exchanges per second
+/// and their 99th percentile latency.
+pub(crate) fn exchanges(
     addr: SocketAddr,
     conns: usize,
     seconds: f64,
-    session: fn(TcpStream, Instant) -> u64,
-) -> f64 {
+    session: fn(TcpStream, Instant, &mut Vec<Duration>),
+) -> Measured {
     // Connect every client first, so that the server's accept loop is not
     // part of the measurement.
     let streams: Vec<TcpStream> = (0..conns)
@@ -47,8 +60,21 @@ pub(crate) fn per_second(
     let deadline = start + Duration::from_secs_f64(seconds);
     let clients: Vec<_> = streams
         .into_iter()
-        .map(|stream| thread::spawn(move || session(stream, deadline)))
+        .map(|stream| {
+            thread::spawn(move || {
+                // Room for a fast session, so that growing the vector is
+                // not part of the measurement.
+                let mut latencies = Vec::with_capacity(1 << 16);
+                session(stream, deadline, &mut latencies);
+                latencies
+            })
+        })
         .collect();
-    let exchanges: u64 = clients.into_iter().map(|c| c.join().unwrap()).sum();
-    exchanges as f64 / start.elapsed().as_secs_f64()
+    let mut latencies: Vec<Duration> = clients
+        .into_iter()
+        .flat_map(|c| c.join().unwrap())
+        .collect();
+    let per_second = latencies.len() as f64 / start.elapsed().as_secs_f64();
+    let (_, _, p99_us) = summarize_us(&mut latencies);
+    Measured { per_second, p99_us }
 }

@@ -10,7 +10,8 @@
 //!
 //! The client does what `wrk` does with one request in flight per
 //! connection: a std thread per keep-alive connection sends `GET /`, reads
-//! the whole response, and sends the next, as fast as the server answers.
+//! the whole response, and sends the next, as fast as the server answers,
+//! timing each request.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -37,20 +38,22 @@ pub(crate) async fn hello(_: Request<Incoming>) -> Result<Response<Full<Bytes>>,
 }
 
 /// Runs `conns` keep-alive connections against `addr` for `seconds`,
-/// closes them, and returns the requests answered per second.
-pub(crate) fn run_client(addr: SocketAddr, conns: usize, seconds: f64) -> f64 {
-    echo::per_second(addr, conns, seconds, |stream, deadline| {
+/// closes them, and returns what they measured.
+pub(crate) fn run_client(addr: SocketAddr, conns: usize, seconds: f64) -> echo::Measured {
+    echo::exchanges(addr, conns, seconds, |stream, deadline, latencies| {
         let mut writer = stream.try_clone().unwrap();
         let mut reader = BufReader::new(stream);
-        let mut requests = 0u64;
-        while Instant::now() < deadline {
+        loop {
+            let start = Instant::now();
+            if start >= deadline {
+                return;
+            }
             writer
                 .write_all(b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n")
                 .unwrap();
             read_response(&mut reader).unwrap();
-            requests += 1;
+            latencies.push(start.elapsed());
         }
-        requests
     })
 }
 

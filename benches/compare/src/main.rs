@@ -1,12 +1,14 @@
 //! The comparison harness: the same workloads on tether, tokio's
 //! current-thread runtime and smol, with asyncio and uvloop as reference
-//! rows, each run in a fresh process, in interleaved rounds; it writes
-//! `benches/RESULTS.md`.
+//! rows, and servers on both cores (tether's `LoopPool` against tokio's
+//! multi-threaded runtime), each run in a fresh process, in interleaved
+//! rounds; it writes `benches/RESULTS.md`.
 //!
 //! ```text
 //! cargo run --release -p tether-compare                    # 5 rounds, everything
 //! cargo run --release -p tether-compare -- --rounds 7
 //! cargo run --release -p tether-compare -- --only ping_pong,timers --quick
+//! cargo run --release -p tether-compare -- --only pool_tcp_echo_50,pool_http_50,cross_loop
 //! cargo run --release -p tether-compare -- --no-footprint --no-python
 //! cargo run --release -p tether-compare -- --out /tmp/results.md
 //! ```
@@ -34,7 +36,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use workloads::{Client, RUST_CONTENDERS, Sizes, WORKLOADS, Workload};
+use workloads::{Client, Sizes, WORKLOADS, Workload};
 
 /// Every figure, by workload, then contender, then metric, one value per
 /// successful round, in round order.
@@ -134,11 +136,12 @@ fn main() {
         })
         .collect();
 
+    let load_before = report::load_average();
     let mut results = Results::new();
     for round in 1..=options.rounds {
         eprintln!("round {round} of {}", options.rounds);
         for workload in &selected {
-            let mut contenders: Vec<&str> = RUST_CONTENDERS.to_vec();
+            let mut contenders: Vec<&str> = workload.group.contenders().to_vec();
             if workload.python {
                 contenders.extend(python.loops.iter().map(String::as_str));
             }
@@ -153,14 +156,15 @@ fn main() {
                         for (key, value) in metrics {
                             entry.entry(key).or_default().push(value);
                         }
-                        eprintln!("  {:<17} {contender:<8} done", workload.name);
+                        eprintln!("  {:<17} {contender:<17} done", workload.name);
                     }
-                    Err(e) => eprintln!("  {:<17} {contender:<8} FAILED: {e}", workload.name),
+                    Err(e) => eprintln!("  {:<17} {contender:<17} FAILED: {e}", workload.name),
                 }
             }
         }
     }
 
+    let load_after = report::load_average();
     let footprints = options.footprint.then(|| {
         eprintln!("footprint: building a hello-world program for each runtime, from clean");
         let work = root.join("target/compare/footprint");
@@ -173,6 +177,7 @@ fn main() {
         options_line: std::env::args().skip(1).collect::<Vec<_>>().join(" "),
         rounds: options.rounds,
         quick: options.quick,
+        load: [load_before, load_after],
         results: &results,
         workloads: &selected,
         python: &python,
@@ -192,7 +197,7 @@ fn run_one(
     sizes: &Sizes,
 ) -> Result<Vec<(String, f64)>, String> {
     let size = sizes.of(workload.name);
-    let mut command = if RUST_CONTENDERS.contains(&contender) {
+    let mut command = if workload.group.contenders().contains(&contender) {
         let mut command = Command::new(std::env::current_exe().unwrap());
         command.args(["worker", workload.name, contender, &size.to_string()]);
         command
@@ -223,16 +228,12 @@ fn run_one(
             .and_then(|a| a.parse().ok())
             .ok_or_else(|| format!("the server said {line:?}, not addr=..."))?;
         let seconds = sizes.echo_seconds;
-        metrics.push(match client {
-            Client::Echo(conns) => (
-                "trips_per_s".to_owned(),
-                echo::run_client(addr, conns, seconds),
-            ),
-            Client::Http(conns) => (
-                "requests_per_s".to_owned(),
-                http::run_client(addr, conns, seconds),
-            ),
-        });
+        let (rate, measured) = match client {
+            Client::Echo(conns) => ("trips_per_s", echo::run_client(addr, conns, seconds)),
+            Client::Http(conns) => ("requests_per_s", http::run_client(addr, conns, seconds)),
+        };
+        metrics.push((rate.to_owned(), measured.per_second));
+        metrics.push(("p99_us".to_owned(), measured.p99_us));
         line.clear();
     }
     stdout.read_line(&mut line).map_err(|e| e.to_string())?;

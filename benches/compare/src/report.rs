@@ -9,7 +9,7 @@ use std::process::Command;
 
 use crate::Results;
 use crate::footprint::{self, Footprint};
-use crate::workloads::{Better, Workload};
+use crate::workloads::{Better, Group, TOKIO_MULTI_THREAD, Workload, label};
 
 /// The Python reference rows: which loops run, or why not.
 pub(crate) struct Python {
@@ -78,6 +78,8 @@ pub(crate) struct Run<'a> {
     pub(crate) options_line: String,
     pub(crate) rounds: usize,
     pub(crate) quick: bool,
+    /// The load average when the rounds began and when they ended.
+    pub(crate) load: [String; 2],
     pub(crate) results: &'a Results,
     pub(crate) workloads: &'a [&'a Workload],
     pub(crate) python: &'a Python,
@@ -159,6 +161,19 @@ fn machine() -> String {
     format!("{cpu}, {cores} cores; Linux {kernel}; {rustc}")
 }
 
+/// The system's load average over 1, 5 and 15 minutes, as
+/// `/proc/loadavg` gives it.
+pub(crate) fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|avg| {
+            avg.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_else(|_| "unknown".to_owned())
+}
+
 pub(crate) fn render(run: &Run<'_>) -> String {
     let mut md = String::new();
     let date = output("date", &["-u", "+%Y-%m-%d"]).unwrap_or_default();
@@ -177,6 +192,12 @@ pub(crate) fn render(run: &Run<'_>) -> String {
     )
     .unwrap();
     writeln!(md, "- Machine: {}.", machine()).unwrap();
+    writeln!(
+        md,
+        "- Load average (1, 5, 15 min): {} before the rounds, {} after them (a figure that counts the harness's own threads, 50 of them during the servers' runs).",
+        run.load[0], run.load[1]
+    )
+    .unwrap();
     writeln!(md, "- {}", run.python.note).unwrap();
     writeln!(
         md,
@@ -188,40 +209,20 @@ pub(crate) fn render(run: &Run<'_>) -> String {
 
     render_targets(&mut md, run);
 
-    writeln!(md, "## Workloads\n").unwrap();
-    for workload in run.workloads {
-        if !run.results.contains_key(workload.name) {
-            writeln!(md, "### {}\n\nNo run succeeded.\n", workload.name).unwrap();
-            continue;
+    let in_group = |group: Group| {
+        run.workloads
+            .iter()
+            .copied()
+            .filter(move |w| w.group == group)
+    };
+    if in_group(Group::OneLoop).next().is_some() {
+        writeln!(md, "## Workloads\n").unwrap();
+        for workload in in_group(Group::OneLoop) {
+            render_against_tether(&mut md, run, workload);
         }
-        writeln!(md, "### {}\n\n{}\n", workload.name, workload.what).unwrap();
-        writeln!(md, "| metric | runtime | median | min–max | tether × |").unwrap();
-        writeln!(md, "|---|---|---:|---:|---:|").unwrap();
-        for metric in workload.metrics {
-            let tether = values(run, workload.name, "tether", metric.key);
-            // Absent contenders (no Python, a failed run) are skipped.
-            for contender in ["tether", "tokio", "smol", "asyncio", "uvloop"] {
-                let Some(vals) = values(run, workload.name, contender, metric.key) else {
-                    continue;
-                };
-                let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
-                let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                let ratio = match (contender, tether) {
-                    ("tether", _) | (_, None) => "".to_owned(),
-                    (_, Some(t)) => format!("{:.2}", advantage(t, vals, metric.better)),
-                };
-                writeln!(
-                    md,
-                    "| {} | {contender} | {} | {}–{} | {ratio} |",
-                    metric.label,
-                    num(median(vals)),
-                    num(lo),
-                    num(hi)
-                )
-                .unwrap();
-            }
-        }
-        writeln!(md).unwrap();
+    }
+    if in_group(Group::OneLoop).count() < run.workloads.len() {
+        render_many_loops(&mut md, run);
     }
 
     if let Some((prints, allowed)) = run.footprints {
@@ -230,13 +231,180 @@ pub(crate) fn render(run: &Run<'_>) -> String {
     md
 }
 
+/// The contenders of `workload` that ran in this run: the Rust ones,
+/// then asyncio and uvloop where they ran.
+fn contenders<'a>(run: &Run<'_>, workload: &'a Workload) -> Vec<&'a str> {
+    let mut all: Vec<&str> = workload.group.contenders().to_vec();
+    if workload.python {
+        all.extend(["asyncio", "uvloop"]);
+    }
+    all.retain(|c| {
+        run.results
+            .get(workload.name)
+            .is_some_and(|r| r.contains_key(*c))
+    });
+    all
+}
+
+/// Min–max of `values`.
+fn range(values: &[f64]) -> String {
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    format!("{}–{}", num(lo), num(hi))
+}
+
+/// A workload's heading and description, or that no run succeeded;
+/// whether it has figures.
+fn heading(md: &mut String, run: &Run<'_>, workload: &Workload) -> bool {
+    if !run.results.contains_key(workload.name) {
+        writeln!(md, "### {}\n\nNo run succeeded.\n", workload.name).unwrap();
+        return false;
+    }
+    writeln!(md, "### {}\n\n{}\n", workload.name, workload.what).unwrap();
+    true
+}
+
+/// A workload's table, with every peer's figure against tether's.
+fn render_against_tether(md: &mut String, run: &Run<'_>, workload: &Workload) {
+    if !heading(md, run, workload) {
+        return;
+    }
+    writeln!(md, "| metric | runtime | median | min–max | tether × |").unwrap();
+    writeln!(md, "|---|---|---:|---:|---:|").unwrap();
+    for metric in workload.metrics {
+        let tether = values(run, workload.name, "tether", metric.key);
+        // Absent contenders (no Python, a failed run) are skipped.
+        for contender in contenders(run, workload) {
+            let Some(vals) = values(run, workload.name, contender, metric.key) else {
+                continue;
+            };
+            let ratio = match (contender, tether) {
+                ("tether", _) | (_, None) => "".to_owned(),
+                (_, Some(t)) => format!("{:.2}", advantage(t, vals, metric.better)),
+            };
+            writeln!(
+                md,
+                "| {} | {} | {} | {} | {ratio} |",
+                metric.label,
+                label(contender),
+                num(median(vals)),
+                range(vals)
+            )
+            .unwrap();
+        }
+    }
+    writeln!(md).unwrap();
+}
+
+/// The servers on both cores and the round trips between loops: what the
+/// machine can and cannot show, the scaling from one loop to two, and a
+/// table per workload.
+fn render_many_loops(md: &mut String, run: &Run<'_>) {
+    writeln!(md, "## Many loops\n").unwrap();
+    writeln!(
+        md,
+        "tether's `LoopPool` runs one single-threaded loop per core; tokio's multi-threaded runtime shares its tasks among its workers, which steal from each other. **This machine has 2 cores, and the load client (a blocking thread per connection, in the harness process) runs on the same 2 cores as the server**: no server here has a core to itself, so two loops cannot double one loop's figure, and the rows compare how much each server does with the CPU time the client leaves it. In the tables, \"× 1 loop\" and \"× tokio mt\" are the medians of the per-round ratios of the row's figure to one tether loop's and to tokio multi-thread's, oriented so that above 1 the row is better (more requests, a lower p99).\n"
+    )
+    .unwrap();
+    writeln!(
+        md,
+        "How the design carries to 16 or 64 cores cannot be measured here. **Per loop**, and written by no other core on a request's path: the thread, the poller and its timers, the ready queue and task list, the blocking pool, and, with `Spreading::ReusePort`, the listener (the kernel spreads connections over the loops' sockets). **Shared**, all in `tether-bridge`: each loop's live-connection count (one word per loop, packed side by side, so that eight loops' counts share a 64-byte cache line), the cursor where the next scan for a loop starts, the round-robin cursor of `spawn_next`, and each loop's injection queue, which other threads write when they hand that loop work. **What would contend**: in either mode, every accepted connection does a compare-exchange on its loop's count and a store to the scan cursor, and its end a `fetch_sub` on the count, so at many loops and a high accept rate these lines move between cores (the cursor among all of them, a count's line among the eight loops that share it). With `Spreading::LeastLoaded`, the one acceptor also caps the accept rate at one core's, reads every loop's count and queue levels for each connection (at 64 loops, lines that the other 63 loops write), and hands each socket over through the target's injection queue. No lock is taken per task, per wake or per request (the connection counts' lock only when a loop is at its cap); past the accept, a connection's requests touch nothing another core writes, unless the program sends work between loops. `docs/design.md` (\"Many loops: the pool\") has the long form, and reads the figures of one run: where the pool is ahead, where it is behind, and why.\n"
+    )
+    .unwrap();
+    let two_cores: Vec<&Workload> = run
+        .workloads
+        .iter()
+        .copied()
+        .filter(|w| w.group == Group::TwoCores && run.results.contains_key(w.name))
+        .collect();
+    if !two_cores.is_empty() {
+        writeln!(
+            md,
+            "| one loop → two | reuse port | least loaded | tokio: current-thread → 2 workers |"
+        )
+        .unwrap();
+        writeln!(md, "|---|---:|---:|---:|").unwrap();
+        for workload in &two_cores {
+            let metric = &workload.metrics[0];
+            let scaling = |from: &str, to: &str| match (
+                values(run, workload.name, from, metric.key),
+                values(run, workload.name, to, metric.key),
+            ) {
+                (Some(from), Some(to)) => {
+                    format!("{:.2}×", advantage(to, from, metric.better))
+                }
+                _ => "–".to_owned(),
+            };
+            writeln!(
+                md,
+                "| {} ({}) | {} | {} | {} |",
+                workload.name,
+                metric.label,
+                scaling("tether", crate::workloads::POOL_REUSE_PORT),
+                scaling("tether", crate::workloads::POOL_LEAST_LOADED),
+                scaling("tokio", TOKIO_MULTI_THREAD),
+            )
+            .unwrap();
+        }
+        writeln!(md).unwrap();
+    }
+    for workload in run.workloads.iter().copied() {
+        match workload.group {
+            Group::OneLoop => {}
+            Group::BetweenLoops => render_against_tether(md, run, workload),
+            Group::TwoCores => render_two_cores(md, run, workload),
+        }
+    }
+}
+
+/// A [`Group::TwoCores`] workload's table: each row against one tether
+/// loop and against tokio's multi-threaded runtime.
+fn render_two_cores(md: &mut String, run: &Run<'_>, workload: &Workload) {
+    if !heading(md, run, workload) {
+        return;
+    }
+    writeln!(
+        md,
+        "| metric | server | median | min–max | × 1 loop | × tokio mt |"
+    )
+    .unwrap();
+    writeln!(md, "|---|---|---:|---:|---:|---:|").unwrap();
+    for metric in workload.metrics {
+        for contender in contenders(run, workload) {
+            let Some(vals) = values(run, workload.name, contender, metric.key) else {
+                continue;
+            };
+            let against = |reference: &str| match values(run, workload.name, reference, metric.key)
+            {
+                Some(r) if reference != contender => {
+                    format!("{:.2}", advantage(vals, r, metric.better))
+                }
+                _ => "".to_owned(),
+            };
+            writeln!(
+                md,
+                "| {} | {} | {} | {} | {} | {} |",
+                metric.label,
+                label(contender),
+                num(median(vals)),
+                range(vals),
+                against("tether"),
+                against(TOKIO_MULTI_THREAD)
+            )
+            .unwrap();
+        }
+    }
+    writeln!(md).unwrap();
+}
+
 fn render_targets(md: &mut String, run: &Run<'_>) {
     writeln!(md, "## Targets\n").unwrap();
     writeln!(md, "| target | where tether stands | met |").unwrap();
     writeln!(md, "|---|---|---|").unwrap();
     let mark = |met: bool| if met { "yes" } else { "**no**" };
-    // At least as fast as both peers on every workload, in every speed.
-    for workload in run.workloads {
+    // At least as fast as both peers on every one-loop workload, in every
+    // speed.
+    for workload in run.workloads.iter().filter(|w| w.group == Group::OneLoop) {
         for metric in workload.metrics.iter().filter(|m| m.speed) {
             let Some(tether) = values(run, workload.name, "tether", metric.key) else {
                 continue;
@@ -257,6 +425,40 @@ fn render_targets(md: &mut String, run: &Run<'_>) {
                 metric.label,
                 parts.join(", "),
                 mark(met)
+            )
+            .unwrap();
+        }
+    }
+    // The pool, with either way of spreading, against tokio's
+    // multi-threaded runtime: at least its throughput, a p99 no worse.
+    for workload in run.workloads.iter().filter(|w| w.group == Group::TwoCores) {
+        let [rate, p99] = workload.metrics else {
+            continue;
+        };
+        for pool in [
+            crate::workloads::POOL_REUSE_PORT,
+            crate::workloads::POOL_LEAST_LOADED,
+        ] {
+            let of = |contender, key| values(run, workload.name, contender, key);
+            let (Some(r), Some(tr), Some(p), Some(tp)) = (
+                of(pool, rate.key),
+                of(TOKIO_MULTI_THREAD, rate.key),
+                of(pool, p99.key),
+                of(TOKIO_MULTI_THREAD, p99.key),
+            ) else {
+                continue;
+            };
+            let (faster, quicker) = (advantage(r, tr, rate.better), advantage(p, tp, p99.better));
+            writeln!(
+                md,
+                "| {}, {}: at least tokio multi-thread's {}, with a p99 no worse | {faster:.2}× its {}; p99 {} vs {} µs | {} |",
+                workload.name,
+                label(pool),
+                rate.label,
+                rate.label,
+                num(median(p)),
+                num(median(tp)),
+                mark(faster >= 1.0 && quicker >= 1.0)
             )
             .unwrap();
         }

@@ -5,10 +5,13 @@ use std::io::Write;
 use std::time::Duration;
 
 use crate::common::{peak_rss_mib, summarize_us, threads_roundtrip, timer_delays};
+use ::tether::Spreading;
+
 use crate::contenders::Contender;
 use crate::contenders::smol::Smol;
-use crate::contenders::tether::Tether;
-use crate::contenders::tokio::Tokio;
+use crate::contenders::tether::{Tether, pool_echo_server, pool_http_server};
+use crate::contenders::tokio::{Tokio, multi_thread_echo_server, multi_thread_http_server};
+use crate::contenders::{tether, tokio};
 
 /// Whether a smaller or a larger value of a metric is better.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -66,11 +69,66 @@ pub(crate) struct Workload {
     /// What it does, for RESULTS.md.
     pub(crate) what: &'static str,
     pub(crate) metrics: &'static [Metric],
+    /// Who runs it, and where RESULTS.md shows it.
+    pub(crate) group: Group,
     /// Whether asyncio and uvloop run it too (`benches/compare_asyncio.py`).
     pub(crate) python: bool,
     /// For the server workloads: the client the harness runs against the
     /// worker, in its own process.
     pub(crate) client: Option<Client>,
+}
+
+/// Which contenders run a workload, and which part of RESULTS.md shows it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Group {
+    /// One loop, one thread: tether against tokio's current-thread runtime
+    /// and smol ("Workloads"; every peer's figure against tether's).
+    OneLoop,
+    /// A server on this machine's two cores: tether's pool with two loops,
+    /// each way of spreading connections, against one tether loop, tokio's
+    /// multi-threaded runtime with two workers, and tokio's current-thread
+    /// runtime ("Many loops"; every figure against one tether loop's and
+    /// tokio multi-threaded's).
+    TwoCores,
+    /// Between two loops on two threads: tether's pool against two tokio
+    /// current-thread runtimes ("Many loops"; tokio's figure against
+    /// tether's).
+    BetweenLoops,
+}
+
+impl Group {
+    /// The Rust contenders, in the order each round runs them.
+    pub(crate) fn contenders(self) -> &'static [&'static str] {
+        match self {
+            Group::OneLoop => &["tether", "tokio", "smol"],
+            Group::TwoCores => &[
+                POOL_REUSE_PORT,
+                POOL_LEAST_LOADED,
+                "tether",
+                TOKIO_MULTI_THREAD,
+                "tokio",
+            ],
+            Group::BetweenLoops => &["tether", "tokio"],
+        }
+    }
+}
+
+/// tether's pool of two loops, a listener per loop (`Spreading::ReusePort`).
+pub(crate) const POOL_REUSE_PORT: &str = "pool_reuse_port";
+/// tether's pool of two loops, one acceptor handing each connection to the
+/// least-loaded loop (`Spreading::LeastLoaded`).
+pub(crate) const POOL_LEAST_LOADED: &str = "pool_least_loaded";
+/// tokio's multi-threaded runtime with two workers.
+pub(crate) const TOKIO_MULTI_THREAD: &str = "tokio_mt";
+
+/// How RESULTS.md names a contender.
+pub(crate) fn label(contender: &str) -> &str {
+    match contender {
+        POOL_REUSE_PORT => "tether pool, 2 loops, reuse port",
+        POOL_LEAST_LOADED => "tether pool, 2 loops, least loaded",
+        TOKIO_MULTI_THREAD => "tokio multi-thread, 2 workers",
+        other => other,
+    }
 }
 
 /// The client of a server workload, and its number of connections.
@@ -90,6 +148,7 @@ pub(crate) const WORKLOADS: &[Workload] = &[
             time("ns_per_op", "ns per closure"),
             lower("peak_rss_mib", "peak RSS, MiB"),
         ],
+        group: Group::OneLoop,
         python: true,
         client: None,
     },
@@ -103,6 +162,7 @@ pub(crate) const WORKLOADS: &[Workload] = &[
             lower("p99_us", "p99 µs"),
             lower("threads_mean_us", "threads mean µs"),
         ],
+        group: Group::OneLoop,
         python: true,
         client: None,
     },
@@ -110,6 +170,7 @@ pub(crate) const WORKLOADS: &[Workload] = &[
         name: "local_spawn",
         what: "On the loop, 1,000,000 tiny tasks spawned in batches of 1,000, each batch awaited before the next; per task. tokio: `tokio::spawn`; smol: `LocalExecutor::spawn`.",
         metrics: &[time("ns_per_task", "ns per task")],
+        group: Group::OneLoop,
         python: false,
         client: None,
     },
@@ -120,6 +181,7 @@ pub(crate) const WORKLOADS: &[Workload] = &[
             time("ns_per_task", "ns per task"),
             lower("peak_rss_mib", "peak RSS, MiB"),
         ],
+        group: Group::OneLoop,
         python: false,
         client: None,
     },
@@ -127,6 +189,7 @@ pub(crate) const WORKLOADS: &[Workload] = &[
         name: "ping_pong",
         what: "Two tasks pass a token through a one-slot channel 1,000,000 times; per hop. The channel is the same code on every runtime (tokio runs the tasks, which share an `Rc`, on a `LocalSet`).",
         metrics: &[time("ns_per_hop", "ns per hop")],
+        group: Group::OneLoop,
         python: false,
         client: None,
     },
@@ -137,6 +200,7 @@ pub(crate) const WORKLOADS: &[Workload] = &[
             time("late_ms", "ms beyond 100"),
             lower("peak_rss_mib", "peak RSS, MiB"),
         ],
+        group: Group::OneLoop,
         python: false,
         client: None,
     },
@@ -147,6 +211,7 @@ pub(crate) const WORKLOADS: &[Workload] = &[
             time("sleep_ns", "sleep polled + dropped, ns"),
             time("timeout_ns", "timeout of a ready future, ns"),
         ],
+        group: Group::OneLoop,
         python: false,
         client: None,
     },
@@ -154,6 +219,7 @@ pub(crate) const WORKLOADS: &[Workload] = &[
         name: "tcp_echo_1",
         what: "64-byte round trips over loopback on 1 connection for 1 s, against one blocking client (a std thread per connection, in the harness process, the same for every server).",
         metrics: &[rate("trips_per_s", "round trips/s")],
+        group: Group::OneLoop,
         python: true,
         client: Some(Client::Echo(1)),
     },
@@ -161,6 +227,7 @@ pub(crate) const WORKLOADS: &[Workload] = &[
         name: "tcp_echo_50",
         what: "The same with 50 connections, each with its own client thread.",
         metrics: &[rate("trips_per_s", "round trips/s")],
+        group: Group::OneLoop,
         python: true,
         client: Some(Client::Echo(50)),
     },
@@ -168,6 +235,7 @@ pub(crate) const WORKLOADS: &[Workload] = &[
         name: "http_1",
         what: "hyper 1.x's HTTP/1.1 server answering `GET /` with 14 bytes, on 1 keep-alive connection for 1 s, against one blocking client that keeps one request in flight (as `wrk -c1 -t1` does), in the harness process. Every server has its runtime's timer installed (hyper's header-read timeout). tether: the `hyper_server` example's glue; tokio: `hyper-util`'s `TokioIo` and `TokioTimer`; smol: the same safe adapter as tether's, over `async-io`.",
         metrics: &[rate("requests_per_s", "requests/s")],
+        group: Group::OneLoop,
         python: false,
         client: Some(Client::Http(1)),
     },
@@ -175,6 +243,7 @@ pub(crate) const WORKLOADS: &[Workload] = &[
         name: "http_50",
         what: "The same with 50 connections, each with its own client thread.",
         metrics: &[rate("requests_per_s", "requests/s")],
+        group: Group::OneLoop,
         python: false,
         client: Some(Client::Http(50)),
     },
@@ -182,6 +251,7 @@ pub(crate) const WORKLOADS: &[Workload] = &[
         name: "spawn_blocking",
         what: "From a task, 5,000 closures run one after another on the blocking-thread pool, each awaited before the next; per closure. tokio: `spawn_blocking`; smol: `blocking::unblock` (what `smol::unblock` is).",
         metrics: &[time("us_per_job", "µs per job")],
+        group: Group::OneLoop,
         python: false,
         client: None,
     },
@@ -189,13 +259,45 @@ pub(crate) const WORKLOADS: &[Workload] = &[
         name: "idle_tasks",
         what: "100,000 tasks parked forever (each polled once); the resident memory they added, per task.",
         metrics: &[lower("bytes_per_task", "bytes per task")],
+        group: Group::OneLoop,
+        python: false,
+        client: None,
+    },
+    Workload {
+        name: "pool_tcp_echo_50",
+        what: "`tcp_echo_50` (64-byte round trips on 50 connections for 1 s, a blocking client thread per connection in the harness process) served on both cores: by tether's `LoopPool` of 2 loops with each `Spreading`, by one tether loop, by tokio's multi-threaded runtime with 2 workers, and by tokio's current-thread runtime; with the 99th percentile of the round trips' latency as the client saw it. The pool serves with `LoopPool::serve`, its loops unpinned (the builder's default); tokio's server is `tcp_echo_50`'s, on a multi-threaded runtime.",
+        metrics: &[
+            rate("trips_per_s", "round trips/s"),
+            lower("p99_us", "p99 latency, µs"),
+        ],
+        group: Group::TwoCores,
+        python: false,
+        client: Some(Client::Echo(50)),
+    },
+    Workload {
+        name: "pool_http_50",
+        what: "`http_50` (hyper's HTTP/1.1 server, 50 keep-alive connections for 1 s) served the same five ways; the pool's loops run the `multi_loop_server` example's glue (`hyper_server/on_tether.rs`), with each loop's timer.",
+        metrics: &[
+            rate("requests_per_s", "requests/s"),
+            lower("p99_us", "p99 latency, µs"),
+        ],
+        group: Group::TwoCores,
+        python: false,
+        client: Some(Client::Http(50)),
+    },
+    Workload {
+        name: "cross_loop",
+        what: "Round trips between two loops on two threads, 20,000 one after another after 2,000 to warm up; the mean. tether: a `LoopPool` of 2 loops running the `cross_loop` example's code: a request (a task on loop 0 runs a future on loop 1 with `Handle::spawn_with` and awaits its `ThreadFuture`), and a message each way through two `async-channel` channels. tokio: two current-thread runtimes, each on its thread; a request is `Handle::spawn` on the other runtime and an await of its `JoinHandle`, the messages the same channels. Each process also times the round trip between two plain std threads over std channels, the machine's own cost of a cross-thread wakeup.",
+        metrics: &[
+            time("request_us", "request, µs"),
+            time("messages_us", "message each way, µs"),
+            lower("threads_us", "plain threads, µs"),
+        ],
+        group: Group::BetweenLoops,
         python: false,
         client: None,
     },
 ];
-
-/// The Rust contenders, in the order each round runs them.
-pub(crate) const RUST_CONTENDERS: &[&str] = &["tether", "tokio", "smol"];
 
 /// The sizes; `quick` divides every count by ten and runs the servers for
 /// 0.3 s instead of 1 s, for a trial run.
@@ -209,6 +311,7 @@ pub(crate) struct Sizes {
     pub(crate) cancels: usize,
     pub(crate) idle: usize,
     pub(crate) blocking_jobs: usize,
+    pub(crate) cross_loop_trips: usize,
     pub(crate) echo_seconds: f64,
 }
 
@@ -224,6 +327,7 @@ impl Sizes {
             cancels: 1_000_000 / scale,
             idle: 100_000 / scale,
             blocking_jobs: 5_000 / scale,
+            cross_loop_trips: 20_000 / scale,
             echo_seconds: if quick { 0.3 } else { 1.0 },
         }
     }
@@ -239,7 +343,13 @@ impl Sizes {
             "timer_cancel" => self.cancels,
             "idle_tasks" => self.idle,
             "spawn_blocking" => self.blocking_jobs,
-            name if name.starts_with("tcp_echo") || name.starts_with("http_") => 0,
+            "cross_loop" => self.cross_loop_trips,
+            name if WORKLOADS
+                .iter()
+                .any(|w| w.name == name && w.client.is_some()) =>
+            {
+                0
+            }
             other => panic!("unknown workload {other}"),
         }
     }
@@ -248,11 +358,18 @@ impl Sizes {
 /// A worker process: runs `workload` of size `n` on `contender`, and prints
 /// its metrics as one line of `key=value` pairs.
 pub(crate) fn run_worker(workload: &str, contender: &str, n: usize) {
-    let metrics = match contender {
-        "tether" => measure::<Tether>(workload, n),
-        "tokio" => measure::<Tokio>(workload, n),
-        "smol" => measure::<Smol>(workload, n),
-        other => panic!("unknown contender {other}"),
+    let group = WORKLOADS
+        .iter()
+        .find(|w| w.name == workload)
+        .unwrap_or_else(|| panic!("unknown workload {workload}"))
+        .group;
+    let metrics = match (group, contender) {
+        (Group::OneLoop, "tether") => measure::<Tether>(workload, n),
+        (Group::OneLoop, "tokio") => measure::<Tokio>(workload, n),
+        (Group::OneLoop, "smol") => measure::<Smol>(workload, n),
+        (Group::TwoCores, contender) => serve_on_two_cores(workload, contender),
+        (Group::BetweenLoops, contender) => cross_loop(contender, n),
+        (_, other) => panic!("{workload} has no contender {other}"),
     };
     let line: Vec<String> = metrics.iter().map(|(k, v)| format!("{k}={v}")).collect();
     println!("{}", line.join(" "));
@@ -298,21 +415,78 @@ fn measure<C: Contender>(workload: &str, n: usize) -> Vec<(&'static str, f64)> {
         "spawn_blocking" => vec![("us_per_job", per(C::spawn_blocking(n), n) / 1e3)],
         "idle_tasks" => vec![("bytes_per_task", C::idle_tasks(n) as f64 / n as f64)],
         name => {
-            let client = WORKLOADS
-                .iter()
-                .find(|w| w.name == name)
-                .and_then(|w| w.client)
-                .unwrap_or_else(|| panic!("unknown workload {name}"));
-            // The harness reads the address, runs its client, and measures.
-            let ready = |addr| {
-                println!("addr={addr}");
-                std::io::stdout().flush().unwrap();
-            };
-            match client {
-                Client::Echo(conns) => C::echo_server(conns, &ready),
-                Client::Http(conns) => C::http_server(conns, &ready),
+            match client_of(name) {
+                Client::Echo(conns) => C::echo_server(conns, &announce),
+                Client::Http(conns) => C::http_server(conns, &announce),
             }
             Vec::new()
         }
     }
+}
+
+/// The client a server workload faces.
+fn client_of(workload: &str) -> Client {
+    WORKLOADS
+        .iter()
+        .find(|w| w.name == workload)
+        .and_then(|w| w.client)
+        .unwrap_or_else(|| panic!("unknown workload {workload}"))
+}
+
+/// Tells the harness where the server listens; the harness then runs its
+/// client, and measures.
+fn announce(addr: std::net::SocketAddr) {
+    println!("addr={addr}");
+    std::io::stdout().flush().unwrap();
+}
+
+/// A server of the [`Group::TwoCores`] workloads, on `contender`. The
+/// harness's client does the measuring.
+fn serve_on_two_cores(workload: &str, contender: &str) -> Vec<(&'static str, f64)> {
+    // Two loops, two workers: one per core of this machine.
+    const THREADS: usize = 2;
+    match (client_of(workload), contender) {
+        (Client::Echo(conns), POOL_REUSE_PORT) => {
+            pool_echo_server(THREADS, Spreading::ReusePort, conns, &announce)
+        }
+        (Client::Echo(conns), POOL_LEAST_LOADED) => {
+            pool_echo_server(THREADS, Spreading::LeastLoaded, conns, &announce)
+        }
+        (Client::Echo(conns), "tether") => Tether::echo_server(conns, &announce),
+        (Client::Echo(conns), TOKIO_MULTI_THREAD) => {
+            multi_thread_echo_server(THREADS, conns, &announce)
+        }
+        (Client::Echo(conns), "tokio") => Tokio::echo_server(conns, &announce),
+        (Client::Http(conns), POOL_REUSE_PORT) => {
+            pool_http_server(THREADS, Spreading::ReusePort, conns, &announce)
+        }
+        (Client::Http(conns), POOL_LEAST_LOADED) => {
+            pool_http_server(THREADS, Spreading::LeastLoaded, conns, &announce)
+        }
+        (Client::Http(conns), "tether") => Tether::http_server(conns, &announce),
+        (Client::Http(conns), TOKIO_MULTI_THREAD) => {
+            multi_thread_http_server(THREADS, conns, &announce)
+        }
+        (Client::Http(conns), "tokio") => Tokio::http_server(conns, &announce),
+        (_, other) => panic!("{workload} has no contender {other}"),
+    }
+    Vec::new()
+}
+
+/// [`Group::BetweenLoops`]: `trips` round trips each way, on `contender`,
+/// next to the same between two plain threads.
+fn cross_loop(contender: &str, trips: usize) -> Vec<(&'static str, f64)> {
+    let (threads_mean, _, _) = summarize_us(&mut threads_roundtrip(trips));
+    let trips_u32 = u32::try_from(trips).expect("a count that fits in u32");
+    let (request, messages) = match contender {
+        "tether" => tether::cross_loop(trips_u32),
+        "tokio" => tokio::cross_loop(trips_u32),
+        other => panic!("cross_loop has no contender {other}"),
+    };
+    let us = |total: Duration| total.as_secs_f64() * 1e6 / trips as f64;
+    vec![
+        ("request_us", us(request)),
+        ("messages_us", us(messages)),
+        ("threads_us", threads_mean),
+    ]
 }

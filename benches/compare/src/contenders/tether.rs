@@ -1,5 +1,7 @@
 //! tether: `Handle::call_soon` and `Handle::spawn` from other threads,
-//! `tether::spawn` on the loop.
+//! `tether::spawn` on the loop; for the many-loop workloads, a
+//! `LoopPool` serving with `LoopPool::serve`, and the `cross_loop`
+//! example's round trips between its loops.
 
 use std::future::Future;
 use std::hint::black_box;
@@ -11,6 +13,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use hyper::service::service_fn;
+use tether::{LoopPool, Spreading};
 
 use super::{Contender, MESSAGE};
 use crate::common::{Baton, Parked, player, poll_once, rss_bytes};
@@ -21,6 +24,16 @@ use crate::http::hello;
 #[path = "../../../../examples/hyper_server/on_tether.rs"]
 mod on_tether;
 use on_tether::{Io, TetherTimer};
+
+/// The `cross_loop` example's round trips between two loops of a pool, so
+/// that the harness times exactly what the example does. Its `main` goes
+/// unused here.
+#[path = "../../../../examples/cross_loop.rs"]
+#[expect(
+    dead_code,
+    reason = "the example's main, which the harness does not run"
+)]
+mod cross_loop_example;
 
 pub(crate) struct Tether;
 
@@ -150,31 +163,104 @@ impl Contender for Tether {
     }
 
     fn echo_server(conns: usize, ready: &dyn Fn(SocketAddr)) {
-        serve(conns, ready, |stream| async move {
-            let mut buf = [0; MESSAGE];
-            loop {
-                match stream.read(&mut buf).await {
-                    Ok(0) | Err(_) => return,
-                    Ok(n) => {
-                        if stream.write_all(&buf[..n]).await.is_err() {
-                            return;
-                        }
-                    }
-                }
-            }
-        });
+        serve(conns, ready, echo);
     }
 
     fn http_server(conns: usize, ready: &dyn Fn(SocketAddr)) {
-        serve(conns, ready, |stream| {
-            let connection = hyper::server::conn::http1::Builder::new()
-                .timer(TetherTimer::current())
-                .serve_connection(Io(stream), service_fn(hello));
-            async move {
-                let _ = connection.await;
-            }
-        });
+        serve(conns, ready, http);
     }
+}
+
+/// Echoes what `stream` sends until it closes.
+async fn echo(stream: tether::net::TcpStream) {
+    let mut buf = [0; MESSAGE];
+    loop {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => {
+                if stream.write_all(&buf[..n]).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// hyper's HTTP/1.1 server on `stream`, with the current loop's timer.
+fn http(stream: tether::net::TcpStream) -> impl Future<Output = ()> {
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TetherTimer::current())
+        .serve_connection(Io(stream), service_fn(hello));
+    async move {
+        let _ = connection.await;
+    }
+}
+
+/// An echo server on a pool of `loops` loops that spreads its connections
+/// the `spreading` way; returns once `conns` connections have closed.
+pub(crate) fn pool_echo_server(
+    loops: usize,
+    spreading: Spreading,
+    conns: usize,
+    ready: &dyn Fn(SocketAddr),
+) {
+    serve_on_pool(loops, spreading, conns, ready, echo);
+}
+
+/// [`pool_echo_server`] for hyper's HTTP/1.1 server: each loop runs its
+/// connections with its own timer.
+pub(crate) fn pool_http_server(
+    loops: usize,
+    spreading: Spreading,
+    conns: usize,
+    ready: &dyn Fn(SocketAddr),
+) {
+    serve_on_pool(loops, spreading, conns, ready, http);
+}
+
+/// A server on a fresh pool of `loops` loops (unpinned, as the builder
+/// makes them): `LoopPool::serve` runs `handle` on each connection, on the
+/// loop `spreading` chose; returns once `conns` connections are done.
+fn serve_on_pool<F: Future<Output = ()> + 'static>(
+    loops: usize,
+    spreading: Spreading,
+    conns: usize,
+    ready: &dyn Fn(SocketAddr),
+    handle: fn(tether::net::TcpStream) -> F,
+) {
+    let pool = LoopPool::builder().loops(loops).build().unwrap();
+    let (done_tx, done_rx) = mpsc::channel();
+    let server = pool
+        .serve(
+            "127.0.0.1:0".parse().unwrap(),
+            spreading,
+            move |stream, _peer| {
+                stream.set_nodelay(true).unwrap();
+                let (served, done) = (handle(stream), done_tx.clone());
+                async move {
+                    served.await;
+                    let _ = done.send(());
+                }
+            },
+        )
+        .unwrap();
+    ready(server.local_addr());
+    for _ in 0..conns {
+        done_rx.recv().unwrap();
+    }
+    let report = pool.stop();
+    assert!(report.panicked.is_empty(), "a loop panicked: {report:?}");
+}
+
+/// `trips` round trips between the two loops of a pool, the `cross_loop`
+/// example's two ways: a request with `spawn_with`, and a message each
+/// way through `async-channel`; their total times, in that order.
+pub(crate) fn cross_loop(trips: u32) -> (Duration, Duration) {
+    let pool = LoopPool::builder().loops(2).build().unwrap();
+    let request = cross_loop_example::request_round_trips(&pool, trips);
+    let messages = cross_loop_example::message_round_trips(&pool, trips);
+    pool.stop();
+    (request, messages)
 }
 
 /// A server on a fresh loop: accepts `conns` connections, runs `handle` on

@@ -2,6 +2,10 @@
 //! it from another thread is `Handle::spawn` of a task that calls the
 //! closure, and that is what `remote_callback` uses. Its round trip spawns
 //! a task that answers on a std channel, which the submitter blocks on.
+//!
+//! The many-loop workloads also run tokio's multi-threaded runtime (its
+//! servers are the current-thread ones' code, on that runtime), and two
+//! current-thread runtimes talking to each other (`cross_loop`).
 
 use std::future::Future;
 use std::hint::black_box;
@@ -170,41 +174,69 @@ impl Contender for Tokio {
     }
 
     fn echo_server(conns: usize, ready: &dyn Fn(SocketAddr)) {
-        serve(conns, ready, |mut stream| async move {
-            let mut buf = [0; MESSAGE];
-            loop {
-                match stream.read(&mut buf).await {
-                    Ok(0) | Err(_) => return,
-                    Ok(n) => {
-                        if stream.write_all(&buf[..n]).await.is_err() {
-                            return;
-                        }
-                    }
-                }
-            }
-        });
+        serve(runtime(), conns, ready, echo);
     }
 
     fn http_server(conns: usize, ready: &dyn Fn(SocketAddr)) {
-        serve(conns, ready, |stream| {
-            let connection = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .serve_connection(TokioIo::new(stream), service_fn(hello));
-            async move {
-                let _ = connection.await;
-            }
-        });
+        serve(runtime(), conns, ready, http);
     }
 }
 
-/// A server on a fresh runtime: accepts `conns` connections, runs `handle`
-/// on each as a task, and returns once all of them are done.
+/// A multi-threaded runtime with `workers` worker threads.
+fn multi_thread(workers: usize) -> Runtime {
+    Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// [`Tokio::echo_server`] on a multi-threaded runtime with `workers`
+/// workers.
+pub(crate) fn multi_thread_echo_server(workers: usize, conns: usize, ready: &dyn Fn(SocketAddr)) {
+    serve(multi_thread(workers), conns, ready, echo);
+}
+
+/// [`Tokio::http_server`] on a multi-threaded runtime with `workers`
+/// workers.
+pub(crate) fn multi_thread_http_server(workers: usize, conns: usize, ready: &dyn Fn(SocketAddr)) {
+    serve(multi_thread(workers), conns, ready, http);
+}
+
+/// Echoes what `stream` sends until it closes.
+async fn echo(mut stream: tokio::net::TcpStream) {
+    let mut buf = [0; MESSAGE];
+    loop {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => {
+                if stream.write_all(&buf[..n]).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// hyper's HTTP/1.1 server on `stream`, with tokio's timer.
+fn http(stream: tokio::net::TcpStream) -> impl Future<Output = ()> + Send {
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .serve_connection(TokioIo::new(stream), service_fn(hello));
+    async move {
+        let _ = connection.await;
+    }
+}
+
+/// A server on `rt`: accepts `conns` connections, runs `handle` on each
+/// as a task, and returns once all of them are done.
 fn serve<F: Future<Output = ()> + Send + 'static>(
+    rt: Runtime,
     conns: usize,
     ready: &dyn Fn(SocketAddr),
-    handle: impl Fn(tokio::net::TcpStream) -> F,
+    handle: fn(tokio::net::TcpStream) -> F,
 ) {
-    runtime().block_on(async move {
+    rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         ready(listener.local_addr().unwrap());
         let mut handlers = Vec::new();
@@ -217,4 +249,55 @@ fn serve<F: Future<Output = ()> + Send + 'static>(
             let _ = handler.await;
         }
     });
+}
+
+/// `trips` round trips between two current-thread runtimes, each on its
+/// own thread, the two ways of tether's `cross_loop` example: a request
+/// (`Handle::spawn` on the other runtime, its `JoinHandle` awaited), and a
+/// message each way through `async-channel`; their total times, in that
+/// order, each after a tenth as many to warm up.
+pub(crate) fn cross_loop(trips: u32) -> (Duration, Duration) {
+    let (here, there) = (background_runtime(), background_runtime());
+    let (time_tx, time_rx) = mpsc::channel();
+
+    let other = there.clone();
+    let done = time_tx.clone();
+    drop(here.spawn(async move {
+        let round = || async { other.spawn(async { 1u32 }).await.unwrap() };
+        for _ in 0..trips / 10 {
+            round().await;
+        }
+        let started = Instant::now();
+        let mut sum = 0;
+        for _ in 0..trips {
+            sum += round().await;
+        }
+        assert_eq!(sum, trips);
+        done.send(started.elapsed()).unwrap();
+    }));
+    let request = time_rx.recv().unwrap();
+
+    let (to_1, from_0) = async_channel::bounded::<u32>(1);
+    let (to_0, from_1) = async_channel::bounded::<u32>(1);
+    drop(there.spawn(async move {
+        while let Ok(n) = from_0.recv().await {
+            if to_0.send(n + 1).await.is_err() {
+                break;
+            }
+        }
+    }));
+    drop(here.spawn(async move {
+        for n in 0..trips / 10 {
+            to_1.send(n).await.unwrap();
+            from_1.recv().await.unwrap();
+        }
+        let started = Instant::now();
+        for n in 0..trips {
+            to_1.send(n).await.unwrap();
+            assert_eq!(from_1.recv().await.unwrap(), n + 1);
+        }
+        time_tx.send(started.elapsed()).unwrap();
+    }));
+    let messages = time_rx.recv().unwrap();
+    (request, messages)
 }

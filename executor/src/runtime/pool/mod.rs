@@ -114,15 +114,37 @@
 //!
 //! # What contends at 16 or 64 cores
 //!
-//! The loops share no lock on any path that runs per task or per wake.
-//! What the cores share: the `Spread` counts, a cache line each loop's
-//! connections write when they start and end, and which every least-loaded
-//! choice reads whole (N loads); the least-loaded acceptor, one loop,
-//! which caps the accept rate at one core's and reads every loop's queue
-//! levels per connection; each loop's injection queue, which every hand-off
-//! and cross-loop submission to it writes; and the round-robin cursor, one
-//! `fetch_add` per `spawn_next`. At 64 loops, a least-loaded choice is 64
-//! reads of lines other cores write: `ReusePort` avoids all of it.
+//! The loops share no lock on any path that runs per task or per wake
+//! (the `Spread`'s lock is taken only when a loop is at its cap). What the
+//! cores share: the `Spread` counts, one word per loop packed side by
+//! side, so that eight loops' counts share a cache line, written when a
+//! connection starts and when it ends; the `Spread`'s scan cursor, which
+//! every claim stores to, in both modes, so one line that every loop
+//! writes on every connection; the least-loaded acceptor, one loop, which
+//! caps the accept rate at one core's and reads every loop's count and
+//! queue levels per connection (at 64 loops, lines that the other 63
+//! loops write); each loop's injection queue, which every hand-off and
+//! cross-loop submission to it writes; and the round-robin cursor, one
+//! `fetch_add` per `spawn_next`. `ReusePort` avoids the acceptor, its
+//! reads and its hand-offs, not the counts' lines nor the cursor. Past
+//! the accept, a connection's requests touch nothing another core
+//! writes, unless the program sends work between loops.
+//!
+//! # What the figures show
+//!
+//! `benches/RESULTS.md` ("Many loops") serves 50 connections of echo and
+//! of hyper's HTTP/1.1 with a pool of two loops, one loop, and tokio's
+//! runtimes, on a 2-core machine whose cores the load client shares.
+//! There, two loops served 1.20 to 1.54 times one loop's rate, and 1.01
+//! to 1.12 times tokio's multi-threaded runtime with two workers, with
+//! either [`Spreading`]; their 99th-percentile latency was worse than
+//! tokio's, as one loop's is. That tail belongs to the loop, not to the
+//! pool: a read tries the socket first, so a connection whose next
+//! request has already come is served again at once, before connections
+//! that were waiting (`docs/design.md`, "Many loops: the pool", has the
+//! figures and the experiment). What the pool itself adds per connection
+//! did not show: both ways of spreading came out within the runs' noise
+//! of each other.
 
 mod affinity;
 mod builder;
