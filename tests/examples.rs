@@ -3,6 +3,8 @@
 //! `subprocess` (with the `process` feature), run on a command whose
 //! output comes in two bursts.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::path::PathBuf;
@@ -23,28 +25,9 @@ impl Drop for Running {
     }
 }
 
-/// The path of a compiled example of this package, built (in the debug
-/// profile, with `features` of this package) if `cargo test` was asked
-/// for fewer targets than all.
+/// The path of example `name`, built with `features`.
 fn example_with_features(name: &str, features: &[&str]) -> PathBuf {
-    let dir = std::env::current_exe()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples");
-    let path = dir.join(name);
-    if !path.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--example", name])
-            .args(features.iter().flat_map(|feature| ["--features", feature]))
-            .status()
-            .unwrap();
-        assert!(status.success(), "could not build the example {name}");
-    }
-    path
+    support::example(name, features)
 }
 
 /// Starts the example on a free port and waits for its address.

@@ -8,6 +8,8 @@
 //! handler. The signals go to the examples' processes, never to this
 //! test binary.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::os::unix::process::ExitStatusExt;
@@ -93,26 +95,9 @@ impl Server {
     }
 }
 
-/// The path of a compiled example of this package, built with the
-/// `signal` feature if `cargo test` was asked for fewer targets than all.
+/// The path of example `name`, built with the `signal` feature.
 fn example(name: &str) -> PathBuf {
-    let dir = std::env::current_exe()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples");
-    let path = dir.join(name);
-    if !path.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--features", "signal", "--example", name])
-            .status()
-            .unwrap();
-        assert!(status.success(), "could not build the example {name}");
-    }
-    path
+    support::example(name, &["signal"])
 }
 
 /// Reads one line from `stream`.

@@ -120,3 +120,26 @@ impl Drop for DropGuard {
         self.0.0.set(true);
     }
 }
+
+/// The path of a compiled example of this package, built first (in the
+/// debug profile, with `features` of this package). Built every time, not
+/// only when missing: an example that needs a feature is not built by
+/// `cargo test` itself, and a binary left from an earlier build may be
+/// stale. When it is fresh, cargo only checks.
+pub fn example(name: &str, features: &[&str]) -> std::path::PathBuf {
+    let dir = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .args(["build", "--example", name])
+        .args(features.iter().flat_map(|feature| ["--features", feature]))
+        .status()
+        .unwrap();
+    assert!(status.success(), "could not build the example {name}");
+    dir.join(name)
+}
