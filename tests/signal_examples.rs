@@ -12,7 +12,7 @@ mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::os::unix::process::ExitStatusExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -35,13 +35,29 @@ impl Server {
     /// Starts the example `name` on a free port, with more arguments and
     /// standard input closed, and waits for its address.
     fn start(name: &str, args: &[&str]) -> Server {
-        let mut child = Command::new(example(name))
+        let mut command = Command::new(example(name));
+        command
             .arg("0")
             .args(args)
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
+            .stdout(Stdio::piped());
+        // The signals the tests send start at their defaults in the
+        // example, whatever this process inherited: a shell runs a
+        // background job with SIGINT ignored, and the example puts back
+        // what it found, so a second Ctrl-C would be ignored there too.
+        // SAFETY: `signal(2)` is async-signal-safe, which is all a
+        // `pre_exec` hook may call.
+        unsafe {
+            command.pre_exec(|| {
+                for signal in [libc::SIGINT, libc::SIGTERM] {
+                    if libc::signal(signal, libc::SIG_DFL) == libc::SIG_ERR {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
+                Ok(())
+            });
+        }
+        let mut child = command.spawn().unwrap();
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
         stdout.read_line(&mut line).unwrap();

@@ -43,6 +43,10 @@ async fn until_set(flag: &Cell<bool>) {
 /// sends the signal again. Returns only if that did not kill the process.
 fn child(case: &str) {
     let signal = if case == "ctrl_c" { SIGINT } else { SIGUSR1 };
+    // From its default, whatever this process inherited (a shell runs a
+    // background job with SIGINT ignored), so that the cases that restore
+    // it restore the default.
+    set_disposition(signal, libc::SIG_DFL);
     if case == "ignored_before" {
         set_disposition(signal, libc::SIG_IGN);
     }
