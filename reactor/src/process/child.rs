@@ -348,15 +348,17 @@ impl Child {
     ///
     /// # fn main() -> std::io::Result<()> {
     /// tether::run(async {
-    ///     // A child that says when it is ready, then exits 7 on SIGHUP.
-    ///     let mut child = Command::shell("trap 'exit 7' HUP; echo ready; while :; do sleep 0.01; done")
+    ///     // A child that says when it is ready, then exits 7 on SIGUSR1.
+    ///     // (Not SIGHUP: a shell cannot trap a signal it started with
+    ///     // ignored, as under `nohup`.)
+    ///     let mut child = Command::shell("trap 'exit 7' USR1; echo ready; while :; do sleep 0.01; done")
     ///         .stdout(Stdio::piped())
     ///         .spawn()?;
     ///     let mut buf = [0; 6];
     ///     child.stdout.as_ref().unwrap().read(&mut buf).await?;
-    ///     child.send_signal(1)?; // SIGHUP is 1 everywhere
+    ///     child.send_signal(libc::SIGUSR1)?;
     ///     assert_eq!(child.wait().await?.code(), Some(7));
-    ///     let err = child.send_signal(1).unwrap_err();
+    ///     let err = child.send_signal(libc::SIGUSR1).unwrap_err();
     ///     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
     ///     Ok(())
     /// })
