@@ -30,7 +30,7 @@ use crate::task::JoinHandle;
 /// | who chooses the loop | the kernel, by a hash of the client's address and port | the acceptor: the loop with the lowest load |
 /// | sees load | no: a busy or stuck loop gets its share all the same | yes: connections plus queued work |
 /// | cost per connection | none beyond an accept | a hand-off to another thread: one submission to that loop's injection queue, and a wakeup if it sleeps |
-/// | a loop that stops | its listener closes: connections waiting in its queue are reset (Linux; see [`TcpSocket`](tether_reactor::net::TcpSocket)), new ones go to the others | the acceptor skips it; if it is the acceptor's own loop, accepting stops |
+/// | a loop that stops | its listener closes: connections waiting in its queue are reset (Linux; see [`TcpSocket`]), new ones go to the others | the acceptor skips it; if it is the acceptor's own loop, accepting stops |
 /// | portability | balanced on Linux only | everywhere |
 ///
 /// **Pick `ReusePort`** for many short connections of even cost, where
@@ -148,7 +148,7 @@ impl Server {
     /// closed, at its loop's next iteration. Connections already accepted
     /// run on. Under [`Spreading::ReusePort`], connections waiting in a
     /// closing listener's queue are reset (see
-    /// [`TcpSocket`](tether_reactor::net::TcpSocket)). Shown in
+    /// [`TcpSocket`]). Shown in
     /// [`Server`'s example](Server#examples).
     pub fn stop_accepting(&self) {
         for acceptor in &self.acceptors {

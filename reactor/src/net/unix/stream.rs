@@ -178,7 +178,7 @@ impl UnixStream {
     ///
     /// Returns what `shutdown(2)` reports, except `NotConnected`, which
     /// says the connection is gone already and becomes `Ok`
-    /// ([`net`](crate::net), "Faults"). Linux never reports it for a Unix
+    /// ([`net`], "Faults"). Linux never reports it for a Unix
     /// stream; macOS and the BSDs may, once the peer has closed.
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         net::shutdown(&self.inner, how)
