@@ -1,11 +1,13 @@
 //! A `LoopPool` serving TCP: both ways of spreading connections, the
 //! per-loop cap, a blocked loop routed around, and the graceful stop.
 
+mod support;
+
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use support::{block_loop, eventually};
 use tether::{LoopPool, Spreading};
 
 /// Answers one byte with the serving loop's name and a newline, then
@@ -53,15 +55,6 @@ fn answer_of(stream: &TcpStream) -> String {
     name.trim().to_owned()
 }
 
-/// Waits until `done` holds, for at most five seconds.
-fn eventually(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !done() {
-        assert!(Instant::now() < deadline, "still not: {what}");
-        std::thread::sleep(Duration::from_millis(1));
-    }
-}
-
 fn any_port() -> SocketAddr {
     "127.0.0.1:0".parse().unwrap()
 }
@@ -90,19 +83,6 @@ fn backlog_of(addr: SocketAddr) -> usize {
             usize::from_str_radix(rx, 16).unwrap()
         })
         .sum()
-}
-
-/// Blocks loop `index`'s thread until the returned sender is used.
-fn block_loop(pool: &LoopPool, index: usize) -> mpsc::Sender<()> {
-    let (release, held) = mpsc::channel::<()>();
-    let (started, blocking) = mpsc::channel();
-    let blocker = pool.spawn_on(index, move || async move {
-        started.send(()).unwrap();
-        let _ = held.recv();
-    });
-    blocker.unwrap().detach();
-    blocking.recv().unwrap();
-    release
 }
 
 #[test]

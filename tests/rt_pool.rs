@@ -1,37 +1,17 @@
 //! `LoopPool`: choosing a loop, a loop's load and health from any thread,
 //! and stopping the pool.
 
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+mod support;
 
+use std::sync::mpsc;
+use std::time::Duration;
+
+use support::{block_loop, eventually};
 use tether::{LoopPool, LoopState, Spreading};
 
 /// The name of the thread a task runs on.
 async fn thread_name() -> String {
     std::thread::current().name().unwrap().to_owned()
-}
-
-/// Blocks loop `index`'s thread until the returned sender is used (or
-/// dropped); returns once the blocking task runs.
-fn block_loop(pool: &LoopPool, index: usize) -> mpsc::Sender<()> {
-    let (release, held) = mpsc::channel::<()>();
-    let (started, blocking) = mpsc::channel();
-    let blocker = pool.spawn_on(index, move || async move {
-        started.send(()).unwrap();
-        let _ = held.recv();
-    });
-    blocker.unwrap().detach();
-    blocking.recv().unwrap();
-    release
-}
-
-/// Waits until `done` holds, for at most five seconds.
-fn eventually(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !done() {
-        assert!(Instant::now() < deadline, "still not: {what}");
-        std::thread::sleep(Duration::from_millis(1));
-    }
 }
 
 #[test]

@@ -143,3 +143,27 @@ pub fn example(name: &str, features: &[&str]) -> std::path::PathBuf {
     assert!(status.success(), "could not build the example {name}");
     dir.join(name)
 }
+
+/// Waits, on this thread, until `done` holds, for at most five seconds;
+/// `what` names it in the failure.
+pub fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "still not: {what}");
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Blocks loop `index`'s thread until the returned sender is used (or
+/// dropped); returns once the blocking task runs.
+pub fn block_loop(pool: &tether::LoopPool, index: usize) -> std::sync::mpsc::Sender<()> {
+    let (release, held) = std::sync::mpsc::channel::<()>();
+    let (started, blocking) = std::sync::mpsc::channel();
+    let blocker = pool.spawn_on(index, move || async move {
+        started.send(()).unwrap();
+        let _ = held.recv();
+    });
+    blocker.unwrap().detach();
+    blocking.recv().unwrap();
+    release
+}

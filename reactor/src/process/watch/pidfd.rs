@@ -170,13 +170,11 @@ impl PidfdWatch {
     /// Sends `signal` to the process the pidfd names. Through `libc`'s
     /// `syscall` rather than rustix's `pidfd_send_signal`, whose `Signal`
     /// may not carry the real-time signals (rustix keeps them for
-    /// runtimes of its own; under libc they are the program's).
+    /// runtimes of its own; under libc they are the program's). No
+    /// siginfo (a null pointer: sent as `kill` would) and no flags.
     pub(crate) fn send_signal(&self, signal: i32) -> io::Result<()> {
-        // SAFETY: `pidfd_send_signal(2)` with a pidfd this watch owns and
-        // keeps open (the borrow lasts the call), a signal number
-        // `Child::send_signal` checked, no siginfo (a null pointer, which
-        // the call takes as "as `kill` would send it") and no flags. It
-        // touches no memory of this process.
+        // SAFETY: a pidfd this watch owns and keeps open through the call,
+        // a checked signal number, a null siginfo: no memory is touched.
         let sent = unsafe {
             libc::syscall(
                 libc::SYS_pidfd_send_signal,

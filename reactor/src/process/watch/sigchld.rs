@@ -291,11 +291,9 @@ impl SigchldWatch {
             slot.exit = Some(Exit::ReapedElsewhere);
             return Err(refused_after_reap(Exit::ReapedElsewhere));
         }
-        // SAFETY: `kill(2)` with the pid of a child of this loop that no
-        // one reaped (checked just above, so the pid is still the child's)
-        // and a signal number `Child::send_signal` checked. libc's rather
-        // than rustix's, for the real-time signals (`PidfdWatch`'s
-        // `send_signal` says why).
+        // libc's `kill` rather than rustix's, for the real-time signals
+        // (`PidfdWatch::send_signal` says why).
+        // SAFETY: a pid no one reaped (checked above), a checked signal.
         if unsafe { libc::kill(slot.pid.as_raw_nonzero().get(), signal) } == 0 {
             Ok(())
         } else {
