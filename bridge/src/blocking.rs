@@ -72,6 +72,7 @@ use std::num::NonZeroUsize;
 use std::time::{Duration, Instant};
 
 use crate::Closed;
+use crate::completion::Completion;
 use crate::sync::{Arc, Condvar, Mutex, MutexGuard, ThreadHandle, lock, spawn_named};
 
 /// A unit of work for the pool.
@@ -427,12 +428,90 @@ impl BlockingPool {
         lock(&self.inner.state).threads
     }
 
+    /// Runs `job` on the pool with its answer in a [`Completion`] cell,
+    /// which the caller waits on: the job half of the executor's
+    /// `spawn_blocking` and of the reactor's host-name lookups.
+    ///
+    /// The job runs only if the cell was not cancelled before it started
+    /// ([`Completion::start`]); once started, it runs to its end. A job
+    /// that never runs, because the pool refused it (shut down) or dropped
+    /// it unrun, answers with `unrun()` instead, so the cell always
+    /// resolves.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use tether_bridge::{BlockingPool, PoolConfig};
+    /// # let pool = BlockingPool::new(PoolConfig {
+    /// #     max_threads: None,
+    /// #     keep_alive: Duration::from_secs(10),
+    /// #     thread_name: "tether-blocking".into(),
+    /// # });
+    /// let answer = pool.spawn_answered(|| 2 + 2, || -1);
+    /// assert_eq!(answer.wait(), 4);
+    ///
+    /// pool.shutdown(Duration::from_secs(10));
+    /// let refused = pool.spawn_answered(|| 2 + 2, || -1);
+    /// assert_eq!(refused.wait(), -1);
+    /// ```
+    pub fn spawn_answered<T, J, U>(&self, job: J, unrun: U) -> Arc<Completion<T>>
+    where
+        T: Send + 'static,
+        J: FnOnce() -> T + Send + 'static,
+        U: FnOnce() -> T + Send + 'static,
+    {
+        let cell = Arc::new(Completion::new());
+        let mut guard = Unrun {
+            cell: cell.clone(),
+            unrun: Some(unrun),
+        };
+        // Refused only by a pool that is shut down, or when the OS refused
+        // its first thread: the job is dropped, and its guard answers.
+        let _ = self.spawn(Box::new(move || {
+            // Cancelled before it began: the canceller answered.
+            if !guard.cell.start() {
+                guard.disarm();
+                return;
+            }
+            let value = job();
+            guard.disarm();
+            let _ = guard.cell.complete(value);
+        }));
+        cell
+    }
+
     /// The model's clock (loom only): from now on every keep-alive has run
     /// out, so idle threads that nobody chose leave.
     #[cfg(loom)]
     pub fn expire_keep_alive(&self) {
         lock(&self.inner.state).keep_alive_over = true;
         self.inner.wakeup.notify_all();
+    }
+}
+
+/// Answers a job's cell with `unrun()` if the job is dropped without
+/// running; disarmed (`unrun` taken) once the job has run or was
+/// cancelled.
+struct Unrun<T, U: FnOnce() -> T> {
+    /// The job's cell.
+    cell: Arc<Completion<T>>,
+    /// The answer of a job that never ran, until the job runs.
+    unrun: Option<U>,
+}
+
+impl<T, U: FnOnce() -> T> Unrun<T, U> {
+    /// The job ran, or was cancelled: nothing for the drop to answer.
+    fn disarm(&mut self) {
+        self.unrun = None;
+    }
+}
+
+impl<T, U: FnOnce() -> T> Drop for Unrun<T, U> {
+    fn drop(&mut self) {
+        if let Some(unrun) = self.unrun.take() {
+            let _ = self.cell.complete(unrun());
+        }
     }
 }
 

@@ -1,12 +1,9 @@
 //! `spawn_blocking`: work that would block the loop, on the blocking pool.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
 
-use tether_bridge::Completion;
-
-use super::thread_future::{Outcome, ThreadFuture};
-use crate::core::{self, Shared};
+use super::thread_future::ThreadFuture;
+use crate::core;
 use crate::task::JoinError;
 
 /// Runs `f` on a thread of the runtime's blocking pool, and returns a
@@ -61,38 +58,10 @@ where
              from inside Runtime::block_on, tether::run or a task"
         );
     };
-    spawn_blocking_on(&shared, f)
-}
-
-/// [`spawn_blocking`] on the pool of the loop whose shared half is `shared`.
-pub(crate) fn spawn_blocking_on<F, T>(shared: &Arc<Shared>, f: F) -> ThreadFuture<T>
-where
-    F: FnOnce() -> T + Send + 'static,
-    T: Send + 'static,
-{
-    let completion = Arc::new(Completion::new());
-    let guard = JobGuard(completion.clone());
-    let job = Box::new(move || {
-        // Cancelled before it began: nothing to do.
-        if !guard.0.start() {
-            return;
-        }
-        let outcome = catch_unwind(AssertUnwindSafe(f)).map_err(JoinError::Panicked);
-        let _ = guard.0.complete(outcome);
-    });
-    // Refused only if the pool is shut down, or the OS refused its first
-    // thread: the job is dropped, and its guard resolves it as cancelled.
-    let _ = shared.blocking_pool().spawn(job);
-    ThreadFuture::for_job(completion, shared.clone())
-}
-
-/// Resolves a job's `ThreadFuture` as cancelled if the job is dropped
-/// without running (the pool shut down first).
-struct JobGuard<T>(Arc<Completion<Outcome<T>>>);
-
-impl<T> Drop for JobGuard<T> {
-    fn drop(&mut self) {
-        // A no-op if the job ran: the cell is complete already.
-        let _ = self.0.complete(Err(JoinError::Cancelled));
-    }
+    let completion = shared.blocking_pool().spawn_answered(
+        move || catch_unwind(AssertUnwindSafe(f)).map_err(JoinError::Panicked),
+        // Refused by a pool that is shut down: cancelled.
+        || Err(JoinError::Cancelled),
+    );
+    ThreadFuture::for_job(completion, shared)
 }

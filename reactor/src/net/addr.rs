@@ -189,22 +189,19 @@ impl Lookup {
     /// shut down) or drops unrun resolves as an error, as does a lookup
     /// that panics.
     pub(crate) fn on_pool(self, pool: &BlockingPool) -> OnPool {
-        let answer = Arc::new(Completion::new());
-        let guard = Unanswered(answer.clone());
-        let job = Box::new(move || {
-            // Cancelled before it began: nothing to do.
-            if !guard.0.start() {
-                return;
-            }
-            let host = self.host.clone();
-            let result = catch_unwind(AssertUnwindSafe(|| self.run())).unwrap_or_else(|_| {
-                Err(io::Error::other(format!("the lookup of {host} panicked")))
-            });
-            let _ = guard.0.complete(result);
-        });
-        // Refused only by a pool that is shut down: the job is dropped,
-        // and its guard answers.
-        let _ = pool.spawn(job);
+        let host = self.host.clone();
+        let answer = pool.spawn_answered(
+            move || {
+                catch_unwind(AssertUnwindSafe(|| self.run())).unwrap_or_else(|_| {
+                    Err(io::Error::other(format!("the lookup of {host} panicked")))
+                })
+            },
+            || {
+                Err(io::Error::other(
+                    "cannot look the host name up: the loop's blocking pool is shut down",
+                ))
+            },
+        );
         OnPool { answer }
     }
 }
@@ -230,18 +227,6 @@ impl Drop for OnPool {
         let _ = self
             .answer
             .cancel_unstarted(Err(io::ErrorKind::Interrupted.into()));
-    }
-}
-
-/// Answers a lookup's job with an error if it is dropped unrun.
-struct Unanswered(Arc<Completion<io::Result<Vec<SocketAddr>>>>);
-
-impl Drop for Unanswered {
-    fn drop(&mut self) {
-        // A no-op if the job answered.
-        let _ = self.0.complete(Err(io::Error::other(
-            "cannot look the host name up: the loop's blocking pool is shut down",
-        )));
     }
 }
 
