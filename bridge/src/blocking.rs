@@ -4,9 +4,12 @@
 //! `ThreadPoolExecutor`; this is tether's. Jobs go into one FIFO queue;
 //! threads are started on demand, at most `max_threads` of them, and an
 //! idle thread exits after `keep_alive`. A job is a boxed closure: it carries
-//! its own way of reporting back (the executor wraps it around a
-//! [`Completion`](crate::Completion)), and a job that is dropped without
-//! running reports that too, through its destructor.
+//! its own way of reporting back, and a job that is dropped without running
+//! reports that too, through its destructor.
+//! [`BlockingPool::spawn_answered`] is that way for the pool's two users
+//! (the executor's `spawn_blocking` and the reactor's name lookups): the
+//! answer goes into a [`Completion`], and a job dropped unrun answers all
+//! the same.
 //!
 //! # State and rules
 //!
