@@ -119,9 +119,12 @@ fn wakeups_coalesce_under_a_stream_of_submissions() {
         "{SUBMISSIONS} submissions, {writes} wakeup writes ({:.5} per submission), {parks} parks",
         writes as f64 / SUBMISSIONS as f64
     );
+    // The loop may already be asleep when `before` is read, in a park
+    // counted before it: the first submission's write ends that sleep.
     assert!(
-        writes <= parks,
-        "{writes} writes for {parks} sleeps: more than one per sleep"
+        writes <= parks + 1,
+        "{writes} writes for {parks} sleeps (and one perhaps under way at the start): \
+         more than one per sleep"
     );
     assert!(
         writes * 10 < SUBMISSIONS as u64,
