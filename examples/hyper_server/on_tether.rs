@@ -11,11 +11,12 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
-use futures_lite::io::{AsyncRead, AsyncWrite};
+use futures_lite::io::AsyncWrite;
 use hyper::rt::{ReadBufCursor, Sleep, Timer};
 
-/// A tether socket, as hyper's I/O traits want it. tether's sockets speak
-/// `futures_io`; this forwards hyper's calls to those.
+/// A tether socket, as hyper's I/O traits want it: reads go to
+/// `TcpStream::poll_read_uninit`, which fills hyper's buffer in place, and
+/// writes to the socket's `futures_io::AsyncWrite`.
 pub(crate) struct Io(pub(crate) tether::net::TcpStream);
 
 impl hyper::rt::Read for Io {
@@ -24,13 +25,16 @@ impl hyper::rt::Read for Io {
         cx: &mut Context<'_>,
         mut buf: ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
-        // hyper hands out uninitialized memory; filling it in place takes
-        // `unsafe`, so this safe example reads into a buffer of its own and
-        // copies (requests are small).
-        let mut chunk = [0; 8 * 1024];
-        let len = buf.remaining().min(chunk.len());
-        let n = ready!(Pin::new(&mut &self.0).poll_read(cx, &mut chunk[..len]))?;
-        buf.put_slice(&chunk[..n]);
+        // hyper hands out its buffer's spare capacity, uninitialized;
+        // `poll_read_uninit` reads into it in place, with no zeroing and
+        // no copy.
+        // SAFETY: `as_mut` is unsafe because its caller could
+        // de-initialize bytes that hyper counts as initialized; a read
+        // only ever writes bytes.
+        let spare = unsafe { buf.as_mut() };
+        let n = ready!(self.0.poll_read_uninit(cx, spare))?;
+        // SAFETY: `poll_read_uninit` initialized the first `n` bytes.
+        unsafe { buf.advance(n) };
         Poll::Ready(Ok(()))
     }
 }

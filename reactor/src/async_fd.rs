@@ -6,8 +6,11 @@
 //!
 //! 1. the fd is put in non-blocking mode, so an operation that cannot
 //!    proceed fails with `WouldBlock` instead of blocking the thread;
-//! 2. the operation is tried first, always (readiness is a hint, the
-//!    operation is the truth);
+//! 2. the operation is tried first (readiness is a hint, the operation is
+//!    the truth), unless the reactor knows it would fail: the stream
+//!    sockets' reads wait without reading while no event has come since
+//!    their last read returned `WouldBlock` or came up short
+//!    (`crate::source_table`, "Skipping the read that would fail");
 //! 3. on `WouldBlock`, the task waits for the reactor's next event in that
 //!    direction (`Registration::poll_wait`, or a readiness future), then
 //!    tries again.
@@ -366,6 +369,49 @@ impl<T: AsFd> Async<T> {
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                 result => return Poll::Ready(result),
             }
+        }
+    }
+}
+
+impl<T: AsFd> Async<T> {
+    /// [`poll_io`](Async::poll_io) for `op`, a read of `asked` bytes from a
+    /// stream socket, which waits for the next event without reading when
+    /// the read would surely find nothing (`Registration::skips_read`).
+    pub(crate) fn poll_read_stream(
+        &self,
+        cx: &mut Context<'_>,
+        asked: usize,
+        mut op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        if asked > 0 && self.registration.skips_read() {
+            // `poll_wait` answers `Pending`, or `Ready` with an error.
+            ready!(self.registration.poll_wait(Direction::Read, cx))?;
+        }
+        self.poll_io(Direction::Read, cx, |io| {
+            let result = op(io);
+            self.registration.note_read(&result, asked);
+            result
+        })
+    }
+
+    /// [`read_with`](Async::read_with) for `op`, a read of `asked` bytes
+    /// from a stream socket; see [`poll_read_stream`](Async::poll_read_stream).
+    pub(crate) async fn read_stream(
+        &self,
+        asked: usize,
+        mut op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> io::Result<usize> {
+        loop {
+            if asked == 0 || !self.registration.skips_read() {
+                let result = op(self.get_ref());
+                self.registration.note_read(&result, asked);
+                match result {
+                    Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                    result => return result,
+                }
+            }
+            self.registration.next_event(Direction::Read).await?;
         }
     }
 }

@@ -93,7 +93,7 @@ use tether_bridge::BlockingPool;
 use crate::net::{Lookup, Resolving};
 #[cfg(feature = "process")]
 use crate::process::Children;
-use crate::source_table::SourceTable;
+use crate::source_table::{SourceKey, SourceTable};
 use crate::timer::Timers;
 use crate::wakeup::{WAKEUP_KEY, Wakeup};
 
@@ -151,6 +151,11 @@ pub struct Reactor {
     now: Cell<Instant>,
     /// Wakers collected during a dispatch, woken after it; reused.
     to_wake: RefCell<Vec<Waker>>,
+    /// The stream sockets whose reader skipped a read after a short one,
+    /// each with the tick it was listed at: `react` peeks at those that
+    /// have had no event by its second poll, or before it may block
+    /// (`crate::source_table`, "Skipping the read that would fail").
+    short_reads: RefCell<Vec<(SourceKey, u64)>>,
     /// How other threads end `react`'s wait.
     wakeup: Wakeup,
     /// Where host names are looked up, if not on the blocking pool (see
@@ -286,6 +291,7 @@ impl Reactor {
             timers: RefCell::new(Timers::new(origin)),
             now: Cell::new(origin),
             to_wake: RefCell::new(Vec::new()),
+            short_reads: RefCell::new(Vec::new()),
             wakeup,
             resolver: RefCell::new(None),
             blocking_pool: RefCell::new(None),
@@ -461,7 +467,17 @@ impl Reactor {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn react(&self, deadline: Deadline) -> io::Result<usize> {
+    pub fn react(&self, mut deadline: Deadline) -> io::Result<usize> {
+        let old_tick = self.tick.get();
+        let tick = old_tick + 1;
+        let mut to_wake = self.to_wake.take();
+        // A wait that may block first confirms every short read still
+        // listed; if one was not empty after all, its reader has work now.
+        if deadline != Deadline::Now
+            && self.confirm_short_reads(|_| true, old_tick, tick, &mut to_wake)
+        {
+            deadline = Deadline::Now;
+        }
         let mut events = self.events.borrow_mut();
         events.clear();
         match deadline {
@@ -469,9 +485,7 @@ impl Reactor {
             Deadline::At(deadline) => self.poller.wait_deadline(&mut events, deadline)?,
             Deadline::Never => self.poller.wait(&mut events, None)?,
         };
-        let tick = self.tick.get() + 1;
         self.tick.set(tick);
-        let mut to_wake = self.to_wake.take();
         self.dispatch(events.iter(), tick, &mut to_wake);
         // The sources the reactor owns (its orphans' pidfds, its SIGCHLD
         // subscription) carry no waker to wake: it looks their keys up
@@ -480,12 +494,54 @@ impl Reactor {
         self.children.after_dispatch(self, &events, &mut to_wake);
         let count = events.len();
         drop(events);
+        // The short reads listed before the previous poll that no event has
+        // answered in two polls.
+        self.confirm_short_reads(|listed| listed + 2 <= tick, tick, tick, &mut to_wake);
         // No borrow is held from here on: a waker may do anything.
         for waker in to_wake.drain(..) {
             waker.wake();
         }
         self.to_wake.replace(to_wake);
         Ok(count)
+    }
+
+    /// Lists the source of `key`, a stream socket whose reader just skipped
+    /// a read after a short one, for `react` to confirm.
+    pub(crate) fn list_short_read(&self, key: SourceKey) {
+        self.short_reads.borrow_mut().push((key, self.tick.get()));
+    }
+
+    /// How many short reads are listed for `react` to confirm.
+    #[cfg(test)]
+    pub(crate) fn short_reads_listed(&self) -> usize {
+        self.short_reads.borrow().len()
+    }
+
+    /// Peeks at every listed short read whose listing tick passes `due`,
+    /// and unlists it ([`SourceTable::confirm_short_read`], with
+    /// `empty_at` and `event_at`). Returns whether one of them had
+    /// something to read after all.
+    fn confirm_short_reads(
+        &self,
+        due: impl Fn(u64) -> bool,
+        empty_at: u64,
+        event_at: u64,
+        to_wake: &mut Vec<Waker>,
+    ) -> bool {
+        let mut listed = self.short_reads.borrow_mut();
+        if listed.is_empty() {
+            return false;
+        }
+        let mut sources = self.sources.borrow_mut();
+        let mut woke = false;
+        listed.retain(|&(key, at)| {
+            if !due(at) {
+                return true;
+            }
+            woke |= sources.confirm_short_read(key, empty_at, event_at, to_wake);
+            false
+        });
+        woke
     }
 
     /// Records `events` as ready at `tick` and collects the wakers to wake.

@@ -37,7 +37,9 @@
 //!
 //! # Waiting after `WouldBlock`
 //!
-//! Readiness is only ever a hint; the operation is the truth. `poll_wait`,
+//! Readiness is only ever a hint; the operation is the truth (the stream
+//! sockets skip only the reads the reactor knows would fail:
+//! `crate::source_table`, "Skipping the read that would fail"). `poll_wait`,
 //! and the retry loops of [`Async`](crate::Async) that wait the same way,
 //! follow an operation that returned `WouldBlock` and wait for the *next*
 //! event; `crate::source_table` argues why none is lost, in either of the
@@ -59,6 +61,8 @@
 //! state brings a new event.
 
 #[cfg(test)]
+mod skip_tests;
+#[cfg(test)]
 mod tests;
 
 use std::future::Future;
@@ -69,7 +73,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::reactor::Reactor;
-use crate::source_table::SourceKey;
+use crate::source_table::{ReceiveQueue, SourceKey};
 
 pub use crate::source_table::Direction;
 
@@ -322,6 +326,46 @@ impl Registration {
             Ok(()) => Poll::Pending,
             Err(err) => Poll::Ready(Err(err)),
         }
+    }
+
+    /// For a stream socket about to read: whether the read would surely
+    /// return `WouldBlock`, because the last read returned that, or fewer
+    /// bytes than asked for, and no read event has come since. Then the
+    /// reader waits for the next event instead; after a short read, the
+    /// source is listed for the reactor to confirm (see
+    /// `crate::source_table`, "Skipping the read that would fail").
+    pub(crate) fn skips_read(&self) -> bool {
+        let mut sources = self.reactor.sources().borrow_mut();
+        let listing = sources.is_edge_triggered();
+        let source = sources.source_mut(self.key);
+        match source.receive_queue() {
+            ReceiveQueue::Unknown => false,
+            ReceiveQueue::Listed(_) | ReceiveQueue::Empty(_) => true,
+            ReceiveQueue::Short(at) => {
+                // Oneshot, the wait's re-arm reports an end of file that is
+                // queued already: nothing to confirm.
+                if listing {
+                    source.set_receive_queue(ReceiveQueue::Listed(at));
+                    drop(sources);
+                    self.reactor.list_short_read(self.key);
+                }
+                true
+            }
+        }
+    }
+
+    /// Records what a stream socket's read of `asked` bytes learned of its
+    /// receive queue: empty after `WouldBlock` or a short read, unknown
+    /// after a full one (more may wait), end of file or an error.
+    pub(crate) fn note_read(&self, result: &io::Result<usize>, asked: usize) {
+        let tick = self.reactor.tick();
+        let known = match result {
+            Ok(n) if *n > 0 && *n < asked => ReceiveQueue::Short(tick),
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => ReceiveQueue::Empty(tick),
+            _ => ReceiveQueue::Unknown,
+        };
+        let mut sources = self.reactor.sources().borrow_mut();
+        sources.source_mut(self.key).set_receive_queue(known);
     }
 
     /// Waits until the fd is readable. Any number of tasks may wait at once;

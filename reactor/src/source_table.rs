@@ -41,12 +41,39 @@
 //!   while the poller was disarmed is reported by the first wait after the
 //!   re-arm, and the re-arm happens in the same poll that stored the waker.
 //!
-//! tokio also skips the read that would fail after a short one (fewer
-//! bytes than asked for): it knows from `EPOLLRDHUP` whether the peer's end
-//! of file is already queued behind the data. `polling` does not report
-//! `EPOLLRDHUP`, and without it a short read cannot tell "nothing more" from
-//! "end of file next", so tether always tries the operation again, and
-//! waits only once it returns `WouldBlock`.
+//! # Skipping the read that would fail
+//!
+//! A stream socket's reader often knows, without asking, that a read would
+//! return `WouldBlock`: its last read did, or its last read returned fewer
+//! bytes than asked for (a short read), which on a stream socket means the
+//! receive queue was empty, and no event has come since. Trying anyway costs
+//! a system call that fails; hyper, for one, reads once more right after
+//! every request it parses, and again after each response. So the stream
+//! sockets' reads (`crate::net`) keep, per source, what their last read
+//! learned ([`ReceiveQueue`]) and, while no event has arrived since, wait for
+//! the next one instead of reading. Waiting also orders a busy connection
+//! behind the others that are ready, instead of serving it again at once.
+//!
+//! After `WouldBlock` that is exact. After a short read it is nearly so: in
+//! edge-triggered mode every byte, end of file or reset that arrives later
+//! brings an event, but a short read cannot tell an empty queue from one in
+//! which the peer's end of file (or TCP urgent data) waits behind the bytes
+//! it returned, and that arrived before the read, so it brings no event of
+//! its own. tokio tells the two apart with `EPOLLRDHUP`, which `polling`
+//! does not report. tether asks the socket instead, but only when waiting
+//! would otherwise be unconfirmed for long: the reactor lists every source
+//! whose reader skipped a read after a short one
+//! ([`ReceiveQueue::Listed`]), and peeks one byte of each
+//! (`MSG_PEEK`, [`SourceTable::confirm_short_read`]) before any wait that
+//! may block, and while busy at the second poll after the skip, unless an
+//! event came first. An empty queue confirms the wait (as if the read had
+//! returned `WouldBlock`); anything else (data, end of file, an error) is
+//! delivered as a read event, and the reader reads it. So an end of file
+//! that came with the last data is seen within two polls of the reactor
+//! and before the loop sleeps; the peek costs what the failing read did,
+//! and only for the sources that had no event by then. Oneshot mode needs
+//! none of this: the re-arm that a skipped read's wait makes reports the
+//! fd's current state, end of file included.
 //!
 //! # Keys and stale events
 //!
@@ -132,6 +159,29 @@ pub(crate) struct SourceState {
     generation: usize,
     /// Waiters and event stamps for reading, then writing.
     directions: [DirectionState; 2],
+    /// What the last read of a stream socket learned of its receive queue;
+    /// see "Skipping the read that would fail" above.
+    receive_queue: ReceiveQueue,
+}
+
+/// What a stream socket's last read, or the reactor's peek, learned of its
+/// receive queue: each but `Unknown` holds only until the next read event,
+/// and carries the reactor tick it was learned at, which that event's stamp
+/// will exceed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReceiveQueue {
+    /// Nothing known: the next read is tried.
+    #[default]
+    Unknown,
+    /// A read returned fewer bytes than asked for: empty then, unless the
+    /// peer's end of file waits behind those bytes.
+    Short(u64),
+    /// As `Short`, and a reader skipped a read on it: the reactor has
+    /// listed the source, to peek at it unless an event comes first.
+    Listed(u64),
+    /// Empty, end of file not queued: a read, or the reactor's peek,
+    /// returned `WouldBlock`.
+    Empty(u64),
 }
 
 /// Who waits for one direction of a source, and when it was last ready.
@@ -241,6 +291,7 @@ impl SourceTable {
             fd,
             generation,
             directions,
+            receive_queue: ReceiveQueue::Unknown,
         });
         count_armed(&mut self.armed, false, self.edge);
         Ok(key)
@@ -327,6 +378,47 @@ impl SourceTable {
         poller.modify_with_mode(fd, Event::all(key.raw()), PollMode::Edge)
     }
 
+    /// Peeks at the receive queue of `key`'s source, a stream socket whose
+    /// reader skipped a read after a short one, if it is still
+    /// [`ReceiveQueue::Listed`] (no read event since) and still in the
+    /// table. An empty queue confirms the wait: the source is `Empty` as of
+    /// tick `empty_at`. Anything else (data, end of file, an error) is a
+    /// read event at tick `event_at`: its wakers go to `to_wake`. Returns
+    /// whether it was an event.
+    pub(crate) fn confirm_short_read(
+        &mut self,
+        key: SourceKey,
+        empty_at: u64,
+        event_at: u64,
+        to_wake: &mut Vec<Waker>,
+    ) -> bool {
+        use rustix::io::Errno;
+        use rustix::net::{RecvFlags, recv};
+        let source = self.sources.get_mut(key.index());
+        let Some(source) = source.filter(|source| source.generation == key.generation()) else {
+            return false;
+        };
+        if !matches!(source.receive_queue(), ReceiveQueue::Listed(_)) {
+            return false;
+        }
+        // SAFETY: `source.fd` is open while its entry is in the table (the
+        // invariant on the field), and the borrow ends with this call.
+        let fd = unsafe { BorrowedFd::borrow_raw(source.fd) };
+        match recv(fd, &mut [0; 1], RecvFlags::PEEK | RecvFlags::DONTWAIT) {
+            Err(Errno::WOULDBLOCK) => {
+                source.receive_queue = ReceiveQueue::Empty(empty_at);
+                false
+            }
+            _ => {
+                source.receive_queue = ReceiveQueue::Unknown;
+                let read = source.direction(Direction::Read);
+                read.ready_tick = event_at;
+                read.take_wakers(to_wake);
+                true
+            }
+        }
+    }
+
     /// Whether the poller watches any source, in any direction.
     #[inline]
     pub(crate) fn has_armed(&self) -> bool {
@@ -362,6 +454,22 @@ impl SourceState {
         &mut self.directions[direction as usize]
     }
 
+    /// What is known of the receive queue: the last [`ReceiveQueue`]
+    /// recorded, unless a read event has come since.
+    pub(crate) fn receive_queue(&self) -> ReceiveQueue {
+        use ReceiveQueue::{Empty, Listed, Short, Unknown};
+        let known = self.receive_queue;
+        match known {
+            Short(at) | Listed(at) | Empty(at) if self.directions[0].ready_tick <= at => known,
+            _ => Unknown,
+        }
+    }
+
+    /// Records what a read, or the reactor, learned of the receive queue.
+    pub(crate) fn set_receive_queue(&mut self, known: ReceiveQueue) {
+        self.receive_queue = known;
+    }
+
     /// Records an event at `tick` and moves the wakers it concerns to
     /// `to_wake`. A oneshot source (`edge` false) is now disarmed; an
     /// edge-triggered one stays armed.
@@ -379,8 +487,7 @@ impl SourceState {
                 continue;
             }
             direction.ready_tick = tick;
-            to_wake.extend(direction.poll_waiter.take());
-            to_wake.extend(direction.waiters.iter_mut().filter_map(|(_, w)| w.take()));
+            direction.take_wakers(to_wake);
         }
     }
 
@@ -441,6 +548,12 @@ impl DirectionState {
     /// Forgets the future in `slot`: it completed, or was dropped.
     pub(crate) fn remove_waiter(&mut self, slot: usize) {
         self.waiters.remove(slot);
+    }
+
+    /// Moves every waker waiting for this direction to `to_wake`.
+    fn take_wakers(&mut self, to_wake: &mut Vec<Waker>) {
+        to_wake.extend(self.poll_waiter.take());
+        to_wake.extend(self.waiters.iter_mut().filter_map(|(_, w)| w.take()));
     }
 
     fn has_waiter(&self) -> bool {

@@ -59,8 +59,8 @@
 //!
 //! | hop | file: function | what happens |
 //! |-----|----------------|--------------|
-//! | 1 | `reactor/src/net/tcp.rs`: `TcpStream::read` → `net/mod.rs`: `read` → `reactor/src/async_fd.rs`: `Async::read_with` → `Async::retry` | `read(2)` on the non-blocking socket returns `WouldBlock` |
-//! | 2 | `async_fd.rs`: `Async::retry` → `reactor/src/source.rs`: `Registration::next_event` | a `Readiness` future for the next read event |
+//! | 1 | `reactor/src/net/tcp.rs`: `TcpStream::read` → `net/mod.rs`: `read` → `reactor/src/async_fd.rs`: `Async::read_stream` | `read(2)` on the non-blocking socket returns `WouldBlock`, and `Registration::note_read` records the receive queue as empty |
+//! | 2 | `async_fd.rs`: `Async::read_stream` → `reactor/src/source.rs`: `Registration::next_event` | a `Readiness` future for the next read event |
 //! | 3 | `source.rs`: `Readiness::poll` | `T`'s waker goes into the source's read waiters, and the future notes the reactor's tick, the count of its returns from the poller; it returns `Pending`, and so does `T`'s poll |
 //! | 4 | `source.rs`: `Readiness::poll` → `reactor/src/source_table.rs`: `SourceTable::rearm` | on epoll and kqueue, nothing: the socket has been registered edge-triggered for both directions since it was made (`SourceTable::insert`), so waiting costs no system call. On the oneshot pollers, one `modify` arms it for reading |
 //! | 5 | `task/mod.rs`: [`TaskRef::run`] → `go_idle` → `raw.rs`: `TaskRef::transition_to_idle` | nobody woke `T` during the run: it goes idle, and the run's reference is released. Only the waker in the source can wake `T` now |
@@ -69,14 +69,17 @@
 //! | 8 | `reactor.rs`: `Reactor::dispatch` → `source_table.rs`: `SourceTable::deliver` | the key's generation matches the source's, so the event is this source's: the read direction is stamped with the new tick, and its wakers move to the reactor's list of wakers to wake (a oneshot source is re-armed for the waiters left) |
 //! | 9 | `reactor.rs`: `Reactor::react` | after the whole batch, with the source table no longer borrowed, each waker is woken: hops 1 and 2 of the wake above, on `L`'s thread inside the loop, so `T` goes straight into the ready queue |
 //! | 10 | `core/run_loop.rs`: `Core::run_once`, step 6 → [`TaskRef::run`] | `T` is polled; `Readiness::poll` finds the read direction stamped with a tick newer than the one it noted, and returns `Ready` |
-//! | 11 | `async_fd.rs`: `Async::retry` | the loop of `retry` calls `read(2)` again, and this time it returns the bytes |
+//! | 11 | `async_fd.rs`: `Async::read_stream` | the event made the recorded empty queue stale, so the loop of `read_stream` calls `read(2)` again, and this time it returns the bytes |
 //!
 //! Why no readiness can be lost between hops 1 and 4, in either poller
 //! mode, is argued in `reactor/src/source_table.rs`.
 //!
 //! Readiness is only a hint, and the operation is the truth: if the second
-//! `read` blocked again (another reader took the bytes), `retry` would
-//! wait again, from hop 2.
+//! `read` blocked again (another reader took the bytes), `read_stream`
+//! would wait again, from hop 2. Had `T` been polled between hops 5 and
+//! 10 for another reason, its read would have been skipped, not tried: no
+//! event had come since the `WouldBlock` (`source_table.rs`, "Skipping the
+//! read that would fail").
 //!
 //! # The import cycle with the loop core
 //!

@@ -11,8 +11,10 @@
 //! | [`UnixListener`], [`UnixStream`], [`UnixDatagram`] | `std::os::unix::net` | the same, for Unix sockets |
 //!
 //! Each is an [`Async`] around the std socket: operations are
-//! tried first, and wait for the reactor only on `WouldBlock`. All convert
-//! from and into the std types.
+//! tried first, and wait for the reactor only on `WouldBlock`, except a
+//! stream socket's read that would surely fail, which waits without
+//! trying (see `crate::source_table`, "Skipping the read that would
+//! fail"). All convert from and into the std types.
 //!
 //! ```
 //! use tether::net::{TcpListener, TcpStream};
@@ -123,7 +125,23 @@ async fn read<T: AsFd>(io: &Async<T>, buf: &mut [u8]) -> io::Result<usize>
 where
     for<'a> &'a T: Read,
 {
-    io.read_with(|mut stream| stream.read(buf)).await
+    io.read_stream(buf.len(), |mut stream| stream.read(buf))
+        .await
+}
+
+/// The poll form of [`read`] into memory that need not be initialized:
+/// `recv(2)` writes the bytes, and the count it returns is how many of
+/// `buf`'s first bytes now hold them.
+fn poll_read_uninit<T: AsFd>(
+    io: &Async<T>,
+    cx: &mut std::task::Context<'_>,
+    buf: &mut [std::mem::MaybeUninit<u8>],
+) -> std::task::Poll<io::Result<usize>> {
+    use rustix::net::{RecvFlags, recv};
+    io.poll_read_stream(cx, buf.len(), |socket| {
+        let ((filled, _), _) = recv(socket, &mut *buf, RecvFlags::empty())?;
+        Ok(filled.len())
+    })
 }
 
 /// Writes some of `buf`, waiting until the socket takes at least one byte.
@@ -185,7 +203,9 @@ macro_rules! stream_io {
                 cx: &mut std::task::Context<'_>,
                 buf: &mut [u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                futures_io::AsyncRead::poll_read(std::pin::Pin::new(&mut &self.inner), cx, buf)
+                use std::io::Read;
+                self.inner
+                    .poll_read_stream(cx, buf.len(), |mut socket| socket.read(buf))
             }
 
             fn poll_read_vectored(
@@ -193,11 +213,10 @@ macro_rules! stream_io {
                 cx: &mut std::task::Context<'_>,
                 bufs: &mut [std::io::IoSliceMut<'_>],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                futures_io::AsyncRead::poll_read_vectored(
-                    std::pin::Pin::new(&mut &self.inner),
-                    cx,
-                    bufs,
-                )
+                use std::io::Read;
+                let asked = bufs.iter().map(|buf| buf.len()).sum();
+                self.inner
+                    .poll_read_stream(cx, asked, |mut socket| socket.read_vectored(bufs))
             }
         }
 

@@ -361,6 +361,46 @@ impl TcpStream {
         super::read(&self.inner, buf).await
     }
 
+    /// The poll form of [`read`](TcpStream::read), into a buffer that need
+    /// not be initialized: for the glue to I/O traits that hand out
+    /// uninitialized memory, such as hyper's `ReadBufCursor` (see the
+    /// `hyper_server` example), which would otherwise have to zero it or
+    /// read through a copy. On `Ready(Ok(n))`, the first `n` bytes of `buf`
+    /// hold what was read, and are initialized; on `Pending`, the task of
+    /// `cx` is woken when there may be something to read.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use std::mem::MaybeUninit;
+    ///
+    /// use tether::net::{TcpListener, TcpStream};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// tether::run(async {
+    /// #   let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// #   let client = TcpStream::connect(listener.local_addr()?).await?;
+    /// #   let (server, _) = listener.accept().await?;
+    ///     client.write_all(b"hello").await?;
+    ///     let mut buf = [MaybeUninit::<u8>::uninit(); 16];
+    ///     let n = poll_fn(|cx| server.poll_read_uninit(cx, &mut buf)).await?;
+    ///     assert_eq!(n, 5);
+    ///     // SAFETY: `poll_read_uninit` initialized the first `n` bytes.
+    ///     let read: Vec<u8> = buf[..n].iter().map(|b| unsafe { b.assume_init() }).collect();
+    ///     assert_eq!(read, b"hello");
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
+    pub fn poll_read_uninit(
+        &self,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut [std::mem::MaybeUninit<u8>],
+    ) -> std::task::Poll<io::Result<usize>> {
+        super::poll_read_uninit(&self.inner, cx, buf)
+    }
+
     /// Writes some of `buf`, waiting until the socket takes at least one byte.
     ///
     /// # Examples

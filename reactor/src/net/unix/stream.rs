@@ -139,6 +139,17 @@ impl UnixStream {
         net::read(&self.inner, buf).await
     }
 
+    /// The poll form of [`read`](UnixStream::read), into a buffer that need
+    /// not be initialized; see
+    /// [`TcpStream::poll_read_uninit`](crate::net::TcpStream::poll_read_uninit).
+    pub fn poll_read_uninit(
+        &self,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut [std::mem::MaybeUninit<u8>],
+    ) -> std::task::Poll<io::Result<usize>> {
+        net::poll_read_uninit(&self.inner, cx, buf)
+    }
+
     /// Writes some of `buf`, waiting until the socket takes at least one
     /// byte. Shown in [`UnixStream`'s example](UnixStream#examples).
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
