@@ -4,18 +4,23 @@
 #
 # All of the executor's `unsafe` is in executor/src/task/raw.rs (the task
 # allocation, its vtable, the hand-made waker); tests/unsafe_paths.rs
-# drives every path through it without blocking in the poller, which Miri
-# cannot do: it has no `timerfd_create` (polling's epoll backend) and no
-# `ppoll` (its poll backend). The poll backend is chosen below because
-# creating it needs nothing Miri lacks.
+# drives every path through it, and through the pin projection of the
+# reactor's `Timeout` (reactor/src/time/timeout.rs), without blocking in
+# the poller, which Miri cannot do: it has no `timerfd_create` (polling's
+# epoll backend) and no `ppoll` (its poll backend). The poll backend is
+# chosen below because creating it needs nothing Miri lacks.
 #
-# Not covered: the reactor's `unsafe` code (`source.rs`, `source_table.rs`,
-# `async_fd.rs`, `wakeup/eventfd.rs`), which promises the OS that a
-# registered fd outlives its registration (`Poller::add_with_mode`,
-# `BorrowedFd::borrow_raw`). It touches no memory Miri could check; under
-# the poll backend chosen below the wakeup is `Poller::notify`, not the
-# eventfd, and every test that registers a source blocks in the poller.
-# The reactor's unit tests check the promise on real descriptors.
+# Not covered: the reactor's other `unsafe` code (`source.rs`,
+# `source_table.rs`, `async_fd.rs`, `wakeup/eventfd.rs`), which promises
+# the OS that a registered fd outlives its registration
+# (`Poller::add_with_mode`, `BorrowedFd::borrow_raw`). It touches no
+# memory Miri could check; under the poll backend chosen below the wakeup
+# is `Poller::notify`, not the eventfd, and every test that registers a
+# source blocks in the poller. The reactor's unit tests check the promise
+# on real descriptors. Nor the `hyper_server` example's read into hyper's
+# uninitialized buffer (`examples/hyper_server/on_tether.rs`), which runs
+# only over real sockets; tether's side of it, `poll_read_uninit`, is safe
+# code over rustix's `recv`.
 # tether-bridge forbids `unsafe`.
 #
 # Needs the nightly toolchain's miri and rust-src components, which it

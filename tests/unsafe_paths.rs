@@ -1,5 +1,7 @@
 //! Every path through the executor's `unsafe` code (`executor/src/task/raw.rs`),
-//! in tests that never block in the poller, so that Miri can run them.
+//! and through the pin projection of the reactor's `Timeout`
+//! (`reactor/src/time/timeout.rs`), in tests that never block in the
+//! poller, so that Miri can run them.
 //!
 //! `scripts/miri.sh` runs this file under Miri with Stacked Borrows and with
 //! Tree Borrows; a plain `cargo test` runs it too. Most tests name the
@@ -355,4 +357,47 @@ fn shutdown_drops_every_pending_future_in_place() {
     assert_eq!(drops.count(), 2);
     // The parked task's waker, still in the slot, now wakes nothing.
     slot.fire();
+}
+
+/// `Timeout`'s pin projection (`reactor/src/time/timeout.rs`): a future
+/// that borrows from itself across a suspension (so it is `!Unpin`) is
+/// polled in place inside the `Timeout`, its timer armed meanwhile (a
+/// wheel entry, no system call), and dropped where it lies, once, both
+/// when it finishes first and when the `Timeout` is dropped unfinished.
+#[test]
+fn a_timeout_polls_and_drops_its_future_in_place() {
+    use std::pin::pin;
+    use std::time::Duration;
+
+    let drops = Drops::default();
+    let inner = drops.clone();
+    tether::run(async move {
+        let token = inner.token();
+        let finished = tether::time::timeout(Duration::from_secs(10), async move {
+            let token = token;
+            let borrowed = &token;
+            tether::yield_now().await;
+            std::hint::black_box(borrowed);
+            7
+        });
+        assert_eq!(finished.await, Ok(7));
+        assert_eq!(inner.count(), 1);
+
+        let token = inner.token();
+        let mut unfinished = pin!(tether::time::timeout(Duration::from_secs(10), async move {
+            let token = token;
+            let borrowed = &token;
+            std::future::pending::<()>().await;
+            std::hint::black_box(borrowed);
+        }));
+        let waker = Waker::noop();
+        let polled = unfinished.as_mut().poll(&mut Context::from_waker(waker));
+        assert!(polled.is_pending());
+        assert_eq!(inner.count(), 1);
+    });
+    assert_eq!(
+        drops.count(),
+        2,
+        "the unfinished future was dropped in place"
+    );
 }

@@ -69,4 +69,4 @@ mod timeout;
 pub use clock::now;
 pub use interval::{Interval, MissedTickBehavior, interval, interval_at};
 pub use sleep::{Sleep, sleep, sleep_until};
-pub use timeout::{Elapsed, timeout, timeout_at};
+pub use timeout::{Elapsed, Timeout, timeout, timeout_at};

@@ -1,10 +1,10 @@
 //! `timeout`: a future raced against a deadline.
 
 use std::fmt;
-use std::future::{Future, IntoFuture, poll_fn};
+use std::future::{Future, IntoFuture};
 use std::io;
-use std::pin::{Pin, pin};
-use std::task::Poll;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use super::sleep::{Sleep, sleep, sleep_until};
@@ -24,8 +24,8 @@ use super::sleep::{Sleep, sleep, sleep_until};
 /// asyncio's `wait_for` starts its timer when it is awaited: a timeout
 /// around a future that is ready at once never reads the clock.
 ///
-/// The returned future has no name; to keep it in a struct, make the field
-/// generic or box it.
+/// The returned [`Timeout`] is the future and, once it was found pending,
+/// its timer, side by side: nothing is allocated.
 ///
 /// # Examples
 ///
@@ -46,11 +46,8 @@ use super::sleep::{Sleep, sleep, sleep_until};
 /// # Ok(())
 /// # }
 /// ```
-pub fn timeout<F: IntoFuture>(
-    duration: Duration,
-    future: F,
-) -> impl Future<Output = Result<F::Output, Elapsed>> {
-    race(future.into_future(), Deadline::After(duration))
+pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoFuture> {
+    Timeout::new(future.into_future(), Deadline::After(duration))
 }
 
 /// Runs `future`, giving up at `deadline`. See [`timeout`].
@@ -72,11 +69,23 @@ pub fn timeout<F: IntoFuture>(
 ///     assert!(Instant::now() >= deadline);
 /// });
 /// ```
-pub fn timeout_at<F: IntoFuture>(
-    deadline: Instant,
+pub fn timeout_at<F: IntoFuture>(deadline: Instant, future: F) -> Timeout<F::IntoFuture> {
+    Timeout::new(future.into_future(), Deadline::At(deadline))
+}
+
+/// A future raced against a deadline: returned by [`timeout`] and
+/// [`timeout_at`], which show it at work.
+///
+/// Each poll polls the future first, then the timer, made at the first
+/// poll that found the future pending.
+#[must_use = "futures do nothing unless polled"]
+pub struct Timeout<F> {
+    /// The future raced. Pinned whenever the `Timeout` is: see `poll`.
     future: F,
-) -> impl Future<Output = Result<F::Output, Elapsed>> {
-    race(future.into_future(), Deadline::At(deadline))
+    /// When to give up, until the timer exists.
+    deadline: Deadline,
+    /// The timer: `None` until the future was first found pending.
+    timer: Option<Sleep>,
 }
 
 /// When a timeout gives up, before its timer exists.
@@ -88,22 +97,47 @@ enum Deadline {
     At(Instant),
 }
 
-/// Polls `future`, then its timer, until one of them finishes.
-async fn race<F: Future>(future: F, deadline: Deadline) -> Result<F::Output, Elapsed> {
-    let mut future = pin!(future);
-    // Made at the first `Pending`: only then is there something to time.
-    let mut timer: Option<Sleep> = None;
-    poll_fn(|cx| {
-        if let Poll::Ready(output) = future.as_mut().poll(cx) {
+impl<F> Timeout<F> {
+    fn new(future: F, deadline: Deadline) -> Self {
+        Self {
+            future,
+            deadline,
+            timer: None,
+        }
+    }
+}
+
+impl<F: Future> Future for Timeout<F> {
+    type Output = Result<F::Output, Elapsed>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: `future` is pinned with the `Timeout` (structural
+        // pinning): it is never moved out of the `Timeout` nor handed out
+        // unpinned, and `Timeout` has no `Drop` impl to move it, nor an
+        // `Unpin` impl of its own (it is `Unpin` only when `F` is). The
+        // other two fields are never pinned, and `this` moves neither.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: as above.
+        let future = unsafe { Pin::new_unchecked(&mut this.future) };
+        if let Poll::Ready(output) = future.poll(cx) {
             return Poll::Ready(Ok(output));
         }
-        let timer = timer.get_or_insert_with(|| match deadline {
+        // Made at the first `Pending`: only then is there something to time.
+        let deadline = this.deadline;
+        let timer = this.timer.get_or_insert_with(|| match deadline {
             Deadline::After(duration) => sleep(duration),
             Deadline::At(instant) => sleep_until(instant),
         });
         Pin::new(timer).poll(cx).map(|()| Err(Elapsed(())))
-    })
-    .await
+    }
+}
+
+impl<F> fmt::Debug for Timeout<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Timeout")
+            .field("timer_armed", &self.timer.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// The deadline of a [`timeout`] passed before its future finished.
