@@ -57,6 +57,65 @@ pub(crate) fn run_client(addr: SocketAddr, conns: usize, seconds: f64) -> echo::
     })
 }
 
+/// Whether `wrk` can be started.
+pub(crate) fn wrk_available() -> bool {
+    std::process::Command::new("wrk")
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok()
+}
+
+/// Runs `wrk -t1 -c<conns> -d<seconds>s --latency` against `addr`; returns
+/// its requests per second and its 99th-percentile latency in µs. One
+/// thread, so that `wrk` takes one of this machine's two cores and the
+/// server the other. `wrk` closes its connections when it is done, which
+/// ends the server.
+pub(crate) fn run_wrk(addr: SocketAddr, conns: usize, seconds: u32) -> Result<(f64, f64), String> {
+    let output = std::process::Command::new("wrk")
+        .args([
+            "-t1",
+            &format!("-c{conns}"),
+            &format!("-d{seconds}s"),
+            "--latency",
+        ])
+        .arg(format!("http://{addr}/"))
+        .output()
+        .map_err(|e| format!("cannot run wrk: {e}"))?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() || text.contains("Socket errors") || text.contains("Non-2xx") {
+        return Err(format!("wrk failed or saw errors:\n{text}"));
+    }
+    let field = |prefix: &str| {
+        text.lines()
+            .map(str::trim)
+            .find_map(|line| line.strip_prefix(prefix))
+            .map(str::trim)
+            .ok_or_else(|| format!("no {prefix:?} in wrk's output:\n{text}"))
+    };
+    let per_second = field("Requests/sec:")?
+        .parse()
+        .map_err(|_| format!("wrk's requests/s in:\n{text}"))?;
+    let p99 = field("99%")?;
+    let p99_us = parse_wrk_time(p99).ok_or_else(|| format!("wrk's p99 {p99:?}"))?;
+    Ok((per_second, p99_us))
+}
+
+/// A time as `wrk` prints it (`512.00us`, `1.25ms`, `2.00s`), in µs.
+fn parse_wrk_time(text: &str) -> Option<f64> {
+    let split = text.find(|c: char| c.is_ascii_alphabetic())?;
+    let (number, unit) = text.split_at(split);
+    let scale = match unit {
+        "us" => 1.0,
+        "ms" => 1e3,
+        "s" => 1e6,
+        "m" => 60e6,
+        _ => return None,
+    };
+    Some(number.parse::<f64>().ok()? * scale)
+}
+
 /// Reads one response: a 200 status, headers up to the blank line, and a
 /// body of `Content-Length` bytes, which must be [`HELLO`].
 fn read_response(reader: &mut BufReader<TcpStream>) -> io::Result<()> {
@@ -100,8 +159,9 @@ impl hyper::rt::Read for SmolIo {
         cx: &mut Context<'_>,
         mut buf: ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
-        // The same safe copy as tether's glue, so that neither pays for
-        // something the other does not.
+        // `async-io` has no read into uninitialized memory, so safe glue
+        // over it zeroes a buffer and copies (tether's glue reads into
+        // hyper's buffer in place, with `TcpStream::poll_read_uninit`).
         let mut chunk = [0; 8 * 1024];
         let len = buf.remaining().min(chunk.len());
         let n = ready!(Pin::new(&mut self.0).poll_read(cx, &mut chunk[..len]))?;

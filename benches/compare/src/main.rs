@@ -126,6 +126,7 @@ fn main() {
     } else {
         report::Python::skipped("--no-python")
     };
+    let wrk = http::wrk_available();
     let selected: Vec<&Workload> = WORKLOADS
         .iter()
         .filter(|w| {
@@ -133,6 +134,13 @@ fn main() {
                 .only
                 .as_ref()
                 .is_none_or(|only| only.iter().any(|n| n == w.name))
+        })
+        .filter(|w| {
+            let runs = wrk || !matches!(w.client, Some(Client::Wrk(_)));
+            if !runs {
+                eprintln!("{}: skipped, `wrk` is not installed", w.name);
+            }
+            runs
         })
         .collect();
 
@@ -228,12 +236,28 @@ fn run_one(
             .and_then(|a| a.parse().ok())
             .ok_or_else(|| format!("the server said {line:?}, not addr=..."))?;
         let seconds = sizes.echo_seconds;
-        let (rate, measured) = match client {
-            Client::Echo(conns) => ("trips_per_s", echo::run_client(addr, conns, seconds)),
-            Client::Http(conns) => ("requests_per_s", http::run_client(addr, conns, seconds)),
+        let (rate, per_second, p99_us) = match client {
+            Client::Echo(conns) => {
+                let measured = echo::run_client(addr, conns, seconds);
+                ("trips_per_s", measured.per_second, measured.p99_us)
+            }
+            Client::Http(conns) => {
+                let measured = http::run_client(addr, conns, seconds);
+                ("requests_per_s", measured.per_second, measured.p99_us)
+            }
+            Client::Wrk(conns) => {
+                // Whole seconds, as `wrk` takes them: twice the other
+                // clients' time, since `wrk` warms up its connections.
+                let seconds = (2.0 * seconds).round().max(1.0) as u32;
+                let result = http::run_wrk(addr, conns, seconds);
+                // On failure the server may wait for connections that
+                // never came: end it.
+                let (per_second, p99_us) = result.inspect_err(|_| drop(child.kill()))?;
+                ("requests_per_s", per_second, p99_us)
+            }
         };
-        metrics.push((rate.to_owned(), measured.per_second));
-        metrics.push(("p99_us".to_owned(), measured.p99_us));
+        metrics.push((rate.to_owned(), per_second));
+        metrics.push(("p99_us".to_owned(), p99_us));
         line.clear();
     }
     stdout.read_line(&mut line).map_err(|e| e.to_string())?;

@@ -138,6 +138,9 @@ pub(crate) enum Client {
     Echo(usize),
     /// Keep-alive `GET /` requests to a hyper server (`http.rs`).
     Http(usize),
+    /// The same requests from `wrk` (`http::run_wrk`), where it is
+    /// installed.
+    Wrk(usize),
 }
 
 pub(crate) const WORKLOADS: &[Workload] = &[
@@ -246,6 +249,39 @@ pub(crate) const WORKLOADS: &[Workload] = &[
         group: Group::OneLoop,
         python: false,
         client: Some(Client::Http(50)),
+    },
+    Workload {
+        name: "wrk_http_1",
+        what: "The `http_1` server against `wrk -t1 -c1 -d2s --latency` (one load thread, so `wrk` takes one core and the server the other), run by the harness; `wrk`'s requests/s and 99th-percentile latency. Skipped, with a message, where `wrk` is not installed.",
+        metrics: &[
+            rate("requests_per_s", "requests/s"),
+            time("p99_us", "p99 µs"),
+        ],
+        group: Group::OneLoop,
+        python: false,
+        client: Some(Client::Wrk(1)),
+    },
+    Workload {
+        name: "wrk_http_50",
+        what: "The same with `-c50`.",
+        metrics: &[
+            rate("requests_per_s", "requests/s"),
+            time("p99_us", "p99 µs"),
+        ],
+        group: Group::OneLoop,
+        python: false,
+        client: Some(Client::Wrk(50)),
+    },
+    Workload {
+        name: "wrk_http_500",
+        what: "The same with `-c500`.",
+        metrics: &[
+            rate("requests_per_s", "requests/s"),
+            time("p99_us", "p99 µs"),
+        ],
+        group: Group::OneLoop,
+        python: false,
+        client: Some(Client::Wrk(500)),
     },
     Workload {
         name: "spawn_blocking",
@@ -418,6 +454,9 @@ fn measure<C: Contender>(workload: &str, n: usize) -> Vec<(&'static str, f64)> {
             match client_of(name) {
                 Client::Echo(conns) => C::echo_server(conns, &announce),
                 Client::Http(conns) => C::http_server(conns, &announce),
+                // `wrk` first connects once, and closes, to check the
+                // address: one more connection to accept.
+                Client::Wrk(conns) => C::http_server(conns + 1, &announce),
             }
             Vec::new()
         }
