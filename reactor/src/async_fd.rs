@@ -13,7 +13,11 @@
 //!    (`crate::source_table`, "Skipping the read that would fail");
 //! 3. on `WouldBlock`, the task waits for the reactor's next event in that
 //!    direction (`Registration::poll_wait`, or a readiness future), then
-//!    tries again.
+//!    tries again;
+//! 4. each try counts against the task's budget for one poll, one read and
+//!    one write (`Reactor::start_budget`); once it is spent, the task
+//!    yields before trying, so that a connection whose data is always
+//!    there cannot keep the loop from the others.
 //!
 //! [`Async::read_with`] and [`Async::write_with`] are that loop as async
 //! functions; [`Async::poll_io`] is the same loop for `poll_*` methods, and
@@ -279,7 +283,7 @@ impl<T: AsFd> Async<T> {
     /// # }
     /// ```
     pub async fn read_with<R>(&self, op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
-        self.retry(Direction::Read, op).await
+        self.retry(Direction::Read, true, op).await
     }
 
     /// Runs `op` until it does not return `WouldBlock`, waiting for
@@ -305,21 +309,45 @@ impl<T: AsFd> Async<T> {
     /// # }
     /// ```
     pub async fn write_with<R>(&self, op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
-        self.retry(Direction::Write, op).await
+        self.retry(Direction::Write, true, op).await
     }
 
+    /// [`read_with`](Async::read_with) for a listener's `accept`, which
+    /// the task's budget does not count (`Reactor::start_budget`): under a
+    /// storm of connections, a loop must take them off the kernel's queue
+    /// as fast as they come, or the queue overflows and the kernel drops
+    /// them; what limits how many a loop takes on is the server's cap,
+    /// such as a pool's per-loop cap, not the order of polls.
+    pub(crate) async fn accept_with<R>(
+        &self,
+        op: impl FnMut(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        self.retry(Direction::Read, false, op).await
+    }
+
+    /// The loop of `read_with` and `write_with`; `budgeted`: whether each
+    /// try counts against the task's budget.
     async fn retry<R>(
         &self,
         direction: Direction,
+        budgeted: bool,
         mut op: impl FnMut(&T) -> io::Result<R>,
     ) -> io::Result<R> {
         loop {
+            if budgeted {
+                self.budget().await;
+            }
             match op(self.get_ref()) {
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
                     self.registration.next_event(direction).await?;
                 }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                result => return result,
+                result => {
+                    if budgeted {
+                        self.registration.reactor().spend_budget();
+                    }
+                    return result;
+                }
             }
         }
     }
@@ -360,6 +388,7 @@ impl<T: AsFd> Async<T> {
         cx: &mut Context<'_>,
         mut op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
+        ready!(self.registration.reactor().poll_budget(cx));
         loop {
             match op(self.get_ref()) {
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
@@ -367,7 +396,10 @@ impl<T: AsFd> Async<T> {
                     ready!(self.registration.poll_wait(direction, cx))?;
                 }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                result => return Poll::Ready(result),
+                result => {
+                    self.registration.reactor().spend_budget();
+                    return Poll::Ready(result);
+                }
             }
         }
     }
@@ -403,16 +435,28 @@ impl<T: AsFd> Async<T> {
     ) -> io::Result<usize> {
         loop {
             if asked == 0 || !self.registration.skips_read() {
+                self.budget().await;
                 let result = op(self.get_ref());
                 self.registration.note_read(&result, asked);
                 match result {
                     Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
                     Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                    result => return result,
+                    result => {
+                        self.registration.reactor().spend_budget();
+                        return result;
+                    }
                 }
             }
             self.registration.next_event(Direction::Read).await?;
         }
+    }
+}
+
+impl<T: AsFd> Async<T> {
+    /// Yields first if the running task's budget is spent
+    /// (`Reactor::start_budget`).
+    async fn budget(&self) {
+        std::future::poll_fn(|cx| self.registration.reactor().poll_budget(cx)).await;
     }
 }
 

@@ -103,6 +103,6 @@ mod timer;
 pub mod wakeup;
 
 pub use async_fd::Async;
-pub use reactor::{Deadline, EnterGuard, Reactor};
+pub use reactor::{BUDGET, Deadline, EnterGuard, Reactor};
 pub use source::{Direction, Readiness, Registration};
 pub use wakeup::Wakeup;

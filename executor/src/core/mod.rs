@@ -327,12 +327,18 @@ impl Core {
             Runnable::Task(task) => {
                 self.tasks.count_run(&task, stamp);
                 self.running.set(Some((task.id(), task.header().kind)));
+                // Each poll gets a fresh budget of operations on sources,
+                // and nothing outside a poll is counted
+                // (`Reactor::start_budget`).
+                self.reactor.start_budget();
                 task.run(self);
                 self.running.set(None);
                 if self.main_woken.take() {
                     let _running = Raised::raise(&self.main_running);
+                    self.reactor.start_budget();
                     main();
                 }
+                self.reactor.end_budget();
             }
             Runnable::Call(call) => self.call(|| call.call()),
         }

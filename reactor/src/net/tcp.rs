@@ -181,7 +181,7 @@ impl TcpListener {
     /// ```
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         self.backoff.wait().await;
-        let result = self.inner.read_with(|listener| listener.accept()).await;
+        let result = self.inner.accept_with(|listener| listener.accept()).await;
         self.backoff.record(&result);
         let (stream, addr) = result?;
         Ok((TcpStream::from_std(stream)?, addr))
@@ -228,7 +228,7 @@ impl TcpListener {
     /// ```
     pub async fn accept_std(&self) -> io::Result<(std::net::TcpStream, SocketAddr)> {
         self.backoff.wait().await;
-        let result = self.inner.read_with(|listener| listener.accept()).await;
+        let result = self.inner.accept_with(|listener| listener.accept()).await;
         self.backoff.record(&result);
         result
     }

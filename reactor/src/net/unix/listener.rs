@@ -122,7 +122,7 @@ impl UnixListener {
     /// ```
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
         self.backoff.wait().await;
-        let result = self.inner.read_with(|listener| listener.accept()).await;
+        let result = self.inner.accept_with(|listener| listener.accept()).await;
         self.backoff.record(&result);
         let (stream, addr) = result?;
         Ok((UnixStream::from_std(stream)?, addr))
