@@ -50,6 +50,14 @@
 //! the runs since the last poll reach [`POLL_INTERVAL`] (step 2, see
 //! below): nothing can be starved.
 //!
+//! The snapshot bounds how often a task runs, not how long one run lasts.
+//! A task whose reads and writes never block (its peer always has the next
+//! message ready) would never return `Pending` on its own; so each run
+//! gets a budget of operations on sources, one exchange, after which its
+//! next operation yields (`Reactor::start_budget`, called by `Core::run`):
+//! the task goes to the back of the queue, behind every connection that
+//! was waiting.
+//!
 //! # Why not poll the reactor every iteration
 //!
 //! On Linux one `Poller::wait` is five system calls, whatever its timeout:
