@@ -30,19 +30,18 @@
 //!
 //! Rounding up keeps order (a later tick means a later deadline), so the
 //! sort only moves timers within a tick (and late ones among themselves,
-//! below). A batch of `k` timers whose deadlines lie within a second is
-//! sorted in O(k) by a radix sort (`sort_by_deadline`), any other in
-//! O(k log k), and either costs nothing for one timer. What is sorted is a
-//! pair per timer, the deadline and the place in the batch, not the
-//! timers. Large batches are the common case where timers are many: while
-//! the loop arms 100,000 sleeps of 0 to 100 ms, thousands of them come
-//! due, and its first `expire` takes them all. Sorting the timers
-//! themselves by comparisons made that one batch cost milliseconds:
-//! `benches/compare`'s `timers` workload finished 22 to 45 ms after the
-//! last deadline, and 17 to 20 ms with the radix sort (smol: 16 to 22 ms,
-//! in the same runs). A batch that comes out of the wheel in deadline order
-//! already, as timers of one duration armed in turn do, is not sorted. Sorting here rather than in the wheel keeps the
-//! wheel's insert O(1): keeping each slot sorted by exact
+//! below). A large batch is sorted in O(k) for `k` timers by a radix sort,
+//! a small one by insertion (`sort_by_deadline`), and one that comes out
+//! of the wheel in order (timers of one duration, armed in turn) is not
+//! sorted at all. What is sorted is a pair per timer, the deadline and the
+//! place in the batch, not the timers. Large batches are the common case
+//! where timers are many: while the loop arms 100,000 sleeps of 0 to 100
+//! ms, thousands of them come due, and its first `expire` takes them all.
+//! Sorting the timers themselves by comparisons made that one batch cost
+//! milliseconds: `benches/compare`'s `timers` workload finished 22 to 45
+//! ms after the last deadline, and 17 to 20 ms with the radix sort (smol:
+//! 16 to 22 ms, in the same runs). Sorting here rather than in the wheel
+//! keeps the wheel's insert O(1): keeping each slot sorted by exact
 //! deadline would make every insert walk its slot.
 //!
 //! The exact deadline is kept as nanoseconds from the origin, an `i64`
@@ -208,29 +207,33 @@ impl Timers {
     }
 }
 
-/// Below this many timers, a batch is sorted by comparisons.
-const RADIX_MIN: usize = 128;
+/// Below this many timers, a batch is sorted by insertion.
+const RADIX_MIN: usize = 64;
 /// Bits of a deadline that one pass of the radix sort orders.
 const RADIX_BITS: u32 = 10;
-/// The most passes of the radix sort: deadlines that span up to 2^30 ns,
-/// about a second.
-const RADIX_PASSES: u32 = 3;
 
 /// Sorts `order`, pairs of a deadline and a place pushed in place order,
-/// by deadline and then place: the order `Timers::expire` hands wakers on.
+/// by deadline, keeping equal deadlines in place order: the order
+/// `Timers::expire` hands wakers on.
 ///
-/// A large batch whose deadlines lie within a second of each other (one
-/// tick of a busy wheel, or the ticks a loop that fell behind reaches at
-/// once) is sorted by stable counting passes, ten bits of the deadlines'
-/// distance from the earliest at a time, as many as that distance needs
-/// (LSD radix sort): some tens of instructions a timer, where comparisons
-/// cost hundreds. Being stable, the passes keep equal deadlines in place
-/// order. Anything else is sorted by comparisons, where the place breaks
-/// ties, so the unstable sort orders as a stable one would.
+/// A small batch is sorted by insertion: stable, and a single pass for one
+/// in order already. A large one is sorted by stable counting passes, ten
+/// bits of the deadlines' distance from the earliest at a time, as many as
+/// that distance needs (LSD radix sort): two for deadlines within a
+/// millisecond (one tick of a busy wheel), three within a second, some
+/// tens of instructions a timer, where comparisons cost hundreds. Neither
+/// brings in std's sorts, whose code would weigh on every program with a
+/// timer (a stripped hello world is 5 KB larger with `sort_unstable`).
 fn sort_by_deadline(order: &mut Vec<(i64, usize)>, scratch: &mut Vec<(i64, usize)>) {
     const BUCKETS: usize = 1 << RADIX_BITS;
     if order.len() < RADIX_MIN {
-        order.sort_unstable();
+        for sorted in 1..order.len() {
+            let mut at = sorted;
+            while at > 0 && order[at - 1].0 > order[at].0 {
+                order.swap(at - 1, at);
+                at -= 1;
+            }
+        }
         return;
     }
     let (Some(min), Some(max)) = (
@@ -240,14 +243,9 @@ fn sort_by_deadline(order: &mut Vec<(i64, usize)>, scratch: &mut Vec<(i64, usize
         return;
     };
     let bits = u64::BITS - max.abs_diff(min).leading_zeros();
-    let passes = bits.div_ceil(RADIX_BITS).max(1);
-    if passes > RADIX_PASSES {
-        order.sort_unstable();
-        return;
-    }
     // The key of a deadline for the pass that looks at bits from `shift`.
     let key = |deadline: i64, shift: u32| (deadline.abs_diff(min) >> shift) as usize % BUCKETS;
-    for shift in (0..passes).map(|pass| pass * RADIX_BITS) {
+    for shift in (0..bits.div_ceil(RADIX_BITS)).map(|pass| pass * RADIX_BITS) {
         let mut starts = [0usize; BUCKETS];
         for &(deadline, _) in order.iter() {
             starts[key(deadline, shift)] += 1;

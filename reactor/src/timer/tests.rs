@@ -151,6 +151,7 @@ fn batches_are_sorted_by_deadline_then_arming() {
         (0, 1),
         (1, 1),
         (100, 1_000_000),
+        (RADIX_MIN - 1, 1_000_000),
         (RADIX_MIN, 1_000_000),
         (1_000, 1_000_000),
         (1_000, 5),
