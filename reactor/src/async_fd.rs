@@ -7,17 +7,19 @@
 //! 1. the fd is put in non-blocking mode, so an operation that cannot
 //!    proceed fails with `WouldBlock` instead of blocking the thread;
 //! 2. the operation is tried first (readiness is a hint, the operation is
-//!    the truth), unless the reactor knows it would fail: the stream
-//!    sockets' reads wait without reading while no event has come since
-//!    their last read returned `WouldBlock` or came up short
-//!    (`crate::source_table`, "Skipping the read that would fail");
+//!    the truth), except a stream socket's read that would fail: it waits
+//!    without reading while no event has come since the last read
+//!    returned `WouldBlock` or came up short, and the reactor checks the
+//!    waits after a short read (`crate::source_table`, "Skipping the read
+//!    that would fail");
 //! 3. on `WouldBlock`, the task waits for the reactor's next event in that
 //!    direction (`Registration::poll_wait`, or a readiness future), then
 //!    tries again;
-//! 4. each try counts against the task's budget for one poll, one read and
-//!    one write (`Reactor::start_budget`); once it is spent, the task
-//!    yields before trying, so that a connection whose data is always
-//!    there cannot keep the loop from the others.
+//! 4. each try that does not return `WouldBlock` counts against the task's
+//!    budget for one poll, two operations (`Reactor::start_budget`; a
+//!    listener's accepts do not count); once it is spent, the task yields
+//!    before trying, so that a connection whose data is always there
+//!    cannot keep the loop from the others.
 //!
 //! [`Async::read_with`] and [`Async::write_with`] are that loop as async
 //! functions; [`Async::poll_io`] is the same loop for `poll_*` methods, and
@@ -408,7 +410,7 @@ impl<T: AsFd> Async<T> {
 impl<T: AsFd> Async<T> {
     /// [`poll_io`](Async::poll_io) for `op`, a read of `asked` bytes from a
     /// stream socket, which waits for the next event without reading when
-    /// the read would surely find nothing (`Registration::skips_read`).
+    /// the read would find nothing (`Registration::skips_read`).
     pub(crate) fn poll_read_stream(
         &self,
         cx: &mut Context<'_>,

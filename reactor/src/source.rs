@@ -38,7 +38,8 @@
 //! # Waiting after `WouldBlock`
 //!
 //! Readiness is only ever a hint; the operation is the truth (the stream
-//! sockets skip only the reads the reactor knows would fail:
+//! sockets skip the reads that would fail, and the reactor checks the
+//! skips it cannot be sure of:
 //! `crate::source_table`, "Skipping the read that would fail"). `poll_wait`,
 //! and the retry loops of [`Async`](crate::Async) that wait the same way,
 //! follow an operation that returned `WouldBlock` and wait for the *next*
@@ -328,7 +329,7 @@ impl Registration {
         }
     }
 
-    /// For a stream socket about to read: whether the read would surely
+    /// For a stream socket about to read: whether the read would
     /// return `WouldBlock`, because the last read returned that, or fewer
     /// bytes than asked for, and no read event has come since. Then the
     /// reader waits for the next event instead; after a short read, the
@@ -356,8 +357,13 @@ impl Registration {
 
     /// Records what a stream socket's read of `asked` bytes learned of its
     /// receive queue: empty after `WouldBlock` or a short read, unknown
-    /// after a full one (more may wait), end of file or an error.
+    /// after a full one (more may wait), end of file or an error. A read
+    /// of nothing learns nothing, and changes nothing: it must not unlist
+    /// another reader's wait.
     pub(crate) fn note_read(&self, result: &io::Result<usize>, asked: usize) {
+        if asked == 0 {
+            return;
+        }
         let tick = self.reactor.tick();
         let known = match result {
             Ok(n) if *n > 0 && *n < asked => ReceiveQueue::Short(tick),

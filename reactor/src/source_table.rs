@@ -43,36 +43,41 @@
 //!
 //! # Skipping the read that would fail
 //!
-//! A stream socket's reader often knows, without asking, that a read would
-//! return `WouldBlock`: its last read did, or its last read returned fewer
-//! bytes than asked for (a short read), which on a stream socket means the
-//! receive queue was empty, and no event has come since. Trying anyway costs
-//! a system call that fails; hyper, for one, reads once more right after
-//! every request it parses, and again after each response. So the stream
-//! sockets' reads (`crate::net`) keep, per source, what their last read
-//! learned ([`ReceiveQueue`]) and, while no event has arrived since, wait for
-//! the next one instead of reading. Waiting also orders a busy connection
-//! behind the others that are ready, instead of serving it again at once.
+//! A stream socket's reader can often tell, without asking, that a read
+//! would return `WouldBlock`: its last read did, or its last read returned
+//! fewer bytes than asked for (a short read), which on a stream socket
+//! means the receive queue was empty then, and no event has come since.
+//! Trying anyway costs a system call that fails; hyper, for one, reads
+//! once more right after every request it parses, and again after each
+//! response. So the stream sockets' reads (`crate::net`) keep, per source,
+//! what their last read learned ([`ReceiveQueue`]) and, while no read
+//! event has arrived since, wait for the next one instead of reading.
+//! Waiting also orders a busy connection behind the others that are
+//! ready, instead of serving it again at once. A read of nothing (an empty
+//! buffer) is never skipped, and learns nothing.
 //!
-//! After `WouldBlock` that is exact. After a short read it is nearly so: in
-//! edge-triggered mode every byte, end of file or reset that arrives later
-//! brings an event, but a short read cannot tell an empty queue from one in
-//! which the peer's end of file (or TCP urgent data) waits behind the bytes
-//! it returned, and that arrived before the read, so it brings no event of
-//! its own. tokio tells the two apart with `EPOLLRDHUP`, which `polling`
-//! does not report. tether asks the socket instead, but only when waiting
-//! would otherwise be unconfirmed for long: the reactor lists every source
-//! whose reader skipped a read after a short one
-//! ([`ReceiveQueue::Listed`]), and peeks one byte of each
-//! (`MSG_PEEK`, [`SourceTable::confirm_short_read`]) before any wait that
-//! may block, and while busy at the second poll after the skip, unless an
-//! event came first. An empty queue confirms the wait (as if the read had
-//! returned `WouldBlock`); anything else (data, end of file, an error) is
-//! delivered as a read event, and the reader reads it. So an end of file
-//! that came with the last data is seen within two polls of the reactor
-//! and before the loop sleeps; the peek costs what the failing read did,
-//! and only for the sources that had no event by then. Oneshot mode needs
-//! none of this: the re-arm that a skipped read's wait makes reports the
+//! After `WouldBlock` the wait is exact. After a short read it is nearly
+//! so: in edge-triggered mode every byte, end of file or reset that
+//! arrives later brings an event, but a short read cannot tell an empty
+//! queue from one in which something that arrived before the event the
+//! reader answered, and so brings no event of its own, waits behind the
+//! bytes it returned: the peer's end of file, a reset, TCP urgent data, or
+//! on a Unix socket the bytes after passed descriptors. tokio tells an end
+//! of file apart with `EPOLLRDHUP`, which `polling` does not report.
+//! tether asks the kernel instead, but only for the waits that no event
+//! has answered by then: the reactor lists every source whose reader
+//! skipped a read after a short one ([`ReceiveQueue::Listed`]), and checks
+//! them ([`SourceTable::confirm_short_reads`]) before any wait that may
+//! block, and while busy at the second poll after the skip. One `poll(2)`
+//! that does not wait checks them all: it looks and takes nothing, so the
+//! reader still finds an error or an end of file itself (a peek would
+//! clear a pending reset). A source with nothing to read confirms its wait
+//! (as if the read had returned `WouldBlock`); any other is given a read
+//! event, and its reader reads. So what came with the last data is seen
+//! within two polls of the reactor and before the loop sleeps, for one
+//! system call per check, however many sources it covers. Oneshot mode
+//! needs none of this (nor saves anything: the skipped read's wait re-arms
+//! the source, a system call of its own), since the re-arm reports the
 //! fd's current state, end of file included.
 //!
 //! # Keys and stale events
@@ -164,8 +169,8 @@ pub(crate) struct SourceState {
     receive_queue: ReceiveQueue,
 }
 
-/// What a stream socket's last read, or the reactor's peek, learned of its
-/// receive queue: each but `Unknown` holds only until the next read event,
+/// What a stream socket's last read, or the reactor's check, learned of
+/// its receive queue: each but `Unknown` holds only until the next read event,
 /// and carries the reactor tick it was learned at, which that event's stamp
 /// will exceed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -177,10 +182,10 @@ pub(crate) enum ReceiveQueue {
     /// peer's end of file waits behind those bytes.
     Short(u64),
     /// As `Short`, and a reader skipped a read on it: the reactor has
-    /// listed the source, to peek at it unless an event comes first.
+    /// listed the source, to check it unless an event comes first.
     Listed(u64),
-    /// Empty, end of file not queued: a read, or the reactor's peek,
-    /// returned `WouldBlock`.
+    /// Empty, end of file not queued: a read returned `WouldBlock`, or the
+    /// reactor's check found nothing to read.
     Empty(u64),
 }
 
@@ -378,45 +383,71 @@ impl SourceTable {
         poller.modify_with_mode(fd, Event::all(key.raw()), PollMode::Edge)
     }
 
-    /// Peeks at the receive queue of `key`'s source, a stream socket whose
-    /// reader skipped a read after a short one, if it is still
-    /// [`ReceiveQueue::Listed`] (no read event since) and still in the
-    /// table. An empty queue confirms the wait: the source is `Empty` as of
-    /// tick `empty_at`. Anything else (data, end of file, an error) is a
-    /// read event at tick `event_at`: its wakers go to `to_wake`. Returns
-    /// whether it was an event.
-    pub(crate) fn confirm_short_read(
+    /// Asks the kernel whether the sources of `keys`, stream sockets whose
+    /// readers skipped a read after a short one, have anything to read:
+    /// those still in the table and still [`ReceiveQueue::Listed`] (no
+    /// read event since), all in one `poll(2)` that does not wait. A
+    /// source with nothing to read, not even an end of file or an error,
+    /// confirms its wait: it is `Empty` as of tick `empty_at`. Any other
+    /// is given a read event at tick `event_at`, whose wakers go to
+    /// `to_wake`. Returns whether one was.
+    ///
+    /// `poll(2)` looks and takes nothing: a read of the socket, or a peek
+    /// (which clears a pending error such as a reset, so that the reader's
+    /// read would find a clean end of file instead), would change what
+    /// the reader finds.
+    pub(crate) fn confirm_short_reads(
         &mut self,
-        key: SourceKey,
+        keys: &[SourceKey],
         empty_at: u64,
         event_at: u64,
         to_wake: &mut Vec<Waker>,
     ) -> bool {
-        use rustix::io::Errno;
-        use rustix::net::{RecvFlags, recv};
-        let source = self.sources.get_mut(key.index());
-        let Some(source) = source.filter(|source| source.generation == key.generation()) else {
-            return false;
+        use rustix::event::{PollFd, PollFlags, Timespec, poll};
+        let listed = |source: &SourceState, key: SourceKey| {
+            source.generation == key.generation()
+                && matches!(source.receive_queue(), ReceiveQueue::Listed(_))
         };
-        if !matches!(source.receive_queue(), ReceiveQueue::Listed(_)) {
+        let (mut probed, mut fds) = (
+            Vec::with_capacity(keys.len()),
+            Vec::with_capacity(keys.len()),
+        );
+        for &key in keys {
+            if let Some(source) = self.sources.get(key.index())
+                && listed(source, key)
+            {
+                // SAFETY: `source.fd` is open while its entry is in the
+                // table (the invariant on the field), and the borrow ends
+                // with this call, which holds the table.
+                let fd = unsafe { BorrowedFd::borrow_raw(source.fd) };
+                probed.push(key);
+                fds.push(PollFd::from_borrowed_fd(fd, PollFlags::IN));
+            }
+        }
+        if probed.is_empty() {
             return false;
         }
-        // SAFETY: `source.fd` is open while its entry is in the table (the
-        // invariant on the field), and the borrow ends with this call.
-        let fd = unsafe { BorrowedFd::borrow_raw(source.fd) };
-        match recv(fd, &mut [0; 1], RecvFlags::PEEK | RecvFlags::DONTWAIT) {
-            Err(Errno::WOULDBLOCK) => {
-                source.receive_queue = ReceiveQueue::Empty(empty_at);
-                false
+        // A failure (interrupted, out of memory) tells nothing: then every
+        // reader is woken, to try its read.
+        let answered = poll(&mut fds, Some(&Timespec::default())).is_ok();
+        let mut woke = false;
+        for (key, fd) in probed.into_iter().zip(&fds) {
+            let source = &mut self.sources[key.index()];
+            // A key listed twice is answered once.
+            if !listed(source, key) {
+                continue;
             }
-            _ => {
+            if answered && fd.revents().is_empty() {
+                source.receive_queue = ReceiveQueue::Empty(empty_at);
+            } else {
                 source.receive_queue = ReceiveQueue::Unknown;
                 let read = source.direction(Direction::Read);
                 read.ready_tick = event_at;
                 read.take_wakers(to_wake);
-                true
+                woke = true;
             }
         }
+        woke
     }
 
     /// Whether the poller watches any source, in any direction.

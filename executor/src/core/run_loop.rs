@@ -193,6 +193,9 @@ impl Core {
     ) -> F::Output {
         let _loop = context::enter_loop(self);
         let _reactor = self.reactor.enter();
+        // A `block_on` that a panic of its future ended left the budget of
+        // that poll behind: outside a task's poll nothing is counted.
+        self.reactor.end_budget();
         let mut future = pin!(future);
 
         // The future is not a task (it need not be 'static), so a stand-in

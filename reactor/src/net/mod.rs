@@ -12,7 +12,7 @@
 //!
 //! Each is an [`Async`] around the std socket: operations are
 //! tried first, and wait for the reactor only on `WouldBlock`, except a
-//! stream socket's read that would surely fail, which waits without
+//! stream socket's read that would fail, which waits without
 //! trying (see `crate::source_table`, "Skipping the read that would
 //! fail"). All convert from and into the std types.
 //!

@@ -17,10 +17,12 @@
 //! (`Async::poll_io`): it writes or reads until the pipe says
 //! `WouldBlock`, which registers the task's waker with that pipe's
 //! source, then yields to the next part. Whichever pipe the reactor finds
-//! ready wakes the same task, and the next poll moves every part that can
-//! move. No part can starve the others: a part that is still moving after
-//! [`BUDGET`] operations stops, wakes its own task to be polled again, and
-//! lets the other parts, and the loop's other tasks, run first.
+//! ready wakes the same task, and the next poll moves the parts that can
+//! move. No part can starve the others, nor the exchange the loop's other
+//! tasks: the task's budget (`Reactor::start_budget`) ends a poll after
+//! two operations that did not block, wakes the task and puts it back in
+//! line; and the part that is polled first turns with every poll, so each
+//! in turn spends the budget before the others.
 //!
 //! # Ends
 //!
@@ -46,12 +48,6 @@ use std::task::{Context, Poll};
 use crate::async_fd::Async;
 use crate::source::Direction;
 
-/// Operations one part makes in a poll before it lets the others run.
-///
-/// With [`CHUNK`]-sized reads, 16 move up to 1 MiB, which a pipe's
-/// reader and writer fill and empty in well under a millisecond.
-const BUDGET: usize = 16;
-
 /// How much a drain asks for in one read: the most a Linux pipe holds by
 /// default, so one read can take all that is there.
 const CHUNK: usize = 64 * 1024;
@@ -69,6 +65,9 @@ pub(crate) struct Exchange<'a> {
     stdout: Drain,
     /// The child's stderr.
     stderr: Drain,
+    /// Which part the next poll polls first: 0 the feeder, 1 stdout, 2
+    /// stderr.
+    first: usize,
 }
 
 /// Reads one pipe to its end.
@@ -103,6 +102,7 @@ impl<'a> Exchange<'a> {
                 pipe: stderr,
                 ..Drain::default()
             },
+            first: 0,
         }
     }
 
@@ -113,7 +113,7 @@ impl<'a> Exchange<'a> {
 
     /// Writes the input, then closes stdin.
     fn poll_feed(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        for _ in 0..BUDGET {
+        loop {
             let Some(pipe) = &self.stdin else {
                 return Poll::Ready(Ok(()));
             };
@@ -133,15 +133,13 @@ impl<'a> Exchange<'a> {
                 Poll::Pending => return Poll::Pending,
             }
         }
-        cx.waker().wake_by_ref();
-        Poll::Pending
     }
 }
 
 impl Drain {
     /// Reads until end of file.
     fn poll_drain(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        for _ in 0..BUDGET {
+        loop {
             let Some(pipe) = &self.pipe else {
                 return Poll::Ready(Ok(()));
             };
@@ -159,8 +157,6 @@ impl Drain {
                 Poll::Pending => return Poll::Pending,
             }
         }
-        cx.waker().wake_by_ref();
-        Poll::Pending
     }
 
     /// What was read.
@@ -175,11 +171,20 @@ impl Future for Exchange<'_> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         // Every part is polled every time, so that each pipe that would
-        // block has the task's waker.
-        let fed = self.poll_feed(cx)?;
-        let out = self.stdout.poll_drain(cx)?;
-        let err = self.stderr.poll_drain(cx)?;
-        if fed.is_ready() && out.is_ready() && err.is_ready() {
+        // block has the task's waker (a part the spent budget stops has
+        // woken the task instead).
+        let first = self.first;
+        self.first = (first + 1) % 3;
+        let mut done = true;
+        for part in (first..first + 3).map(|part| part % 3) {
+            let polled = match part {
+                0 => self.poll_feed(cx)?,
+                1 => self.stdout.poll_drain(cx)?,
+                _ => self.stderr.poll_drain(cx)?,
+            };
+            done &= polled.is_ready();
+        }
+        if done {
             Poll::Ready(Ok(()))
         } else {
             Poll::Pending

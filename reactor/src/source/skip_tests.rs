@@ -228,3 +228,40 @@ fn a_source_dropped_while_listed_is_forgotten() {
     reactor.react(Deadline::Now).unwrap();
     assert_eq!(reactor.short_reads_listed(), 0);
 }
+
+/// Data, then a reset, arrive before the read. The short read takes the
+/// data, the next read is skipped, and the reactor's check before the
+/// loop sleeps must leave the error for the reader to find: a peek would
+/// have cleared it, and the reader would have read a clean end of file.
+#[test]
+fn a_reset_behind_the_last_data_is_still_an_error() {
+    use std::net::{TcpListener, TcpStream};
+
+    let reactor = Reactor::new().unwrap();
+    let _enter = reactor.enter();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut theirs = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let ours = Async::new(listener.accept().unwrap().0).unwrap();
+    theirs.write_all(b"hello").unwrap();
+    // Closing with a zero linger sends a reset instead of a FIN.
+    rustix::net::sockopt::set_socket_linger(&theirs, Some(Duration::ZERO)).unwrap();
+    drop(theirs);
+    std::thread::sleep(Duration::from_millis(50));
+    let counter = Arc::new(Counter::default());
+    let waker = Waker::from(counter.clone());
+    let poll_read = || {
+        let mut buf = [0; 16];
+        let mut cx = Context::from_waker(&waker);
+        ours.poll_read_stream(&mut cx, buf.len(), |mut io| io.read(&mut buf))
+    };
+    reactor.react(Deadline::Now).unwrap();
+    assert!(matches!(poll_read(), Poll::Ready(Ok(5))));
+    assert!(poll_read().is_pending());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    reactor.react(Deadline::At(deadline)).unwrap();
+    assert_eq!(*counter.0.lock().unwrap(), 1);
+    match poll_read() {
+        Poll::Ready(Err(err)) => assert_eq!(err.kind(), io::ErrorKind::ConnectionReset),
+        other => panic!("the reset was lost: {other:?}"),
+    }
+}

@@ -160,7 +160,9 @@ fn batches_are_sorted_by_deadline_then_arming() {
         (1_000, 20_000_000),
         (1_000, (1 << 30) - 1),
         (1_000, 1 << 30),
+        (1_000, 1 << 31),
         (1_000, 3_000_000_000),
+        (1_000, 1 << 50),
     ] {
         let base = next(1 << 40) as i64 - (1 << 39);
         let mut order: Vec<(i64, usize)> = (0..len)
@@ -171,4 +173,16 @@ fn batches_are_sorted_by_deadline_then_arming() {
         sort_by_deadline(&mut order, &mut scratch);
         assert_eq!(order, expected, "{len} timers over {span} ns");
     }
+    // The widest span there is: seven passes.
+    let mut order: Vec<(i64, usize)> = (0..RADIX_MIN)
+        .map(|place| match place % 3 {
+            0 => (i64::MAX, place),
+            1 => (i64::MIN, place),
+            _ => (place as i64 - 32, place),
+        })
+        .collect();
+    let mut expected = order.clone();
+    expected.sort_by_key(|&(deadline, _)| deadline);
+    sort_by_deadline(&mut order, &mut scratch);
+    assert_eq!(order, expected, "deadlines from i64::MIN to i64::MAX");
 }
