@@ -158,7 +158,7 @@ pub struct Reactor {
     short_reads: RefCell<Vec<(SourceKey, u64)>>,
     /// [`Reactor::confirm_short_reads`], once a short read was listed: a
     /// program that reads no stream socket never reaches the check, so it
-    /// does not link it either (2 KB of a stripped hello world).
+    /// does not link it either.
     confirm: Cell<Option<ConfirmShortReads>>,
     /// How many more operations on its sources the task being polled may
     /// make before it must yield; `UNLIMITED` outside a task's poll (see

@@ -108,7 +108,7 @@ impl Fixture {
 
 /// Data and the peer's end of file arrive together, before the read: one
 /// event for both. The short read takes the data; the next read is
-/// skipped, and nothing further arrives. The wait that may block peeks
+/// skipped, and nothing further arrives. The wait that may block checks
 /// first, finds the end of file, and does not block.
 #[test]
 fn an_end_of_file_behind_the_last_data_is_seen_before_the_loop_sleeps() {
@@ -125,7 +125,7 @@ fn an_end_of_file_behind_the_last_data_is_seen_before_the_loop_sleeps() {
     assert!(matches!(f.poll_read(), Poll::Ready(Ok(0))));
 }
 
-/// The same while the loop is busy, polling without blocking: the peek
+/// The same while the loop is busy, polling without blocking: the check
 /// comes at the second poll after the skip.
 #[test]
 fn an_end_of_file_behind_the_last_data_is_seen_within_two_busy_polls() {
@@ -136,12 +136,12 @@ fn an_end_of_file_behind_the_last_data_is_seen_within_two_busy_polls() {
     f.react_now();
     assert_eq!(f.wakes(), 0, "the first poll leaves time for an event");
     f.react_now();
-    assert_eq!(f.wakes(), 1, "the second poll peeks");
+    assert_eq!(f.wakes(), 1, "the second poll checks");
     assert!(matches!(f.poll_read(), Poll::Ready(Ok(0))));
 }
 
 /// Oneshot, the skipped read's wait re-arms the source, and the re-arm
-/// reports the queued end of file: no peek is needed.
+/// reports the queued end of file: no check is needed.
 #[test]
 fn oneshot_an_end_of_file_behind_the_last_data_is_reported_by_the_rearm() {
     let mut f = Fixture::oneshot();
@@ -156,7 +156,7 @@ fn oneshot_an_end_of_file_behind_the_last_data_is_reported_by_the_rearm() {
     assert!(matches!(f.poll_read(), Poll::Ready(Ok(0))));
 }
 
-/// A short read on a socket that really is empty: the peek confirms the
+/// A short read on a socket that really is empty: the check confirms the
 /// wait, and the next arrival wakes the reader as after `WouldBlock`.
 #[test]
 fn a_confirmed_short_read_waits_for_the_next_arrival() {
@@ -168,7 +168,7 @@ fn a_confirmed_short_read_waits_for_the_next_arrival() {
         .react(Deadline::At(Instant::now() + Duration::from_millis(20)))
         .unwrap();
     assert_eq!(f.wakes(), 0, "nothing arrived");
-    assert_eq!(f.reactor.short_reads_listed(), 0, "the peek confirmed it");
+    assert_eq!(f.reactor.short_reads_listed(), 0, "the check confirmed it");
     assert!(f.poll_read().is_pending(), "still nothing to read");
     assert_eq!(f.reactor.short_reads_listed(), 0, "and nothing to confirm");
     f.send(b"more");
@@ -178,9 +178,9 @@ fn a_confirmed_short_read_waits_for_the_next_arrival() {
 }
 
 /// Data that arrives after a short read brings its own event, which wakes
-/// the skipped reader and spares the peek.
+/// the skipped reader and spares the check.
 #[test]
-fn an_arrival_after_a_short_read_wakes_the_reader_without_a_peek() {
+fn an_arrival_after_a_short_read_wakes_the_reader_without_a_check() {
     let f = Fixture::edge();
     f.send(b"hello");
     f.skip_after_a_short_read();
@@ -188,8 +188,8 @@ fn an_arrival_after_a_short_read_wakes_the_reader_without_a_peek() {
     f.react_now();
     assert_eq!(f.wakes(), 1);
     assert!(matches!(f.poll_read(), Poll::Ready(Ok(4))));
-    // The entry is unlisted at its due poll without a peek: this read was
-    // short too, and its own skip is what a peek would confirm.
+    // The entry is unlisted at its due poll without a check: this read was
+    // short too, and its own skip is what a check would confirm.
     f.react_now();
     assert_eq!(f.reactor.short_reads_listed(), 0);
     assert!(f.poll_read().is_pending());
@@ -206,7 +206,7 @@ fn a_full_read_does_not_skip_the_next() {
     assert!(matches!(f.poll_read(), Poll::Ready(Ok(4))));
 }
 
-/// A source dropped while listed is unlisted without a peek at whatever
+/// A source dropped while listed is unlisted without a check of whatever
 /// now has its slot.
 #[test]
 fn a_source_dropped_while_listed_is_forgotten() {

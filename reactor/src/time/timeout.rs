@@ -80,7 +80,11 @@ pub fn timeout_at<F: IntoFuture>(deadline: Instant, future: F) -> Timeout<F::Int
 /// poll that found the future pending.
 #[must_use = "futures do nothing unless polled"]
 pub struct Timeout<F> {
-    /// The future raced. Pinned whenever the `Timeout` is: see `poll`.
+    /// The future raced, pinned whenever the `Timeout` is (structural
+    /// pinning): `poll` never moves it out nor hands it out unpinned, and
+    /// `Timeout` has no `Drop` impl that could, nor an `Unpin` impl of its
+    /// own (it is `Unpin` only when `F` is). The other fields are never
+    /// pinned.
     future: F,
     /// When to give up, until the timer exists.
     deadline: Deadline,
@@ -111,20 +115,20 @@ impl<F: Future> Future for Timeout<F> {
     type Output = Result<F::Output, Elapsed>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // SAFETY: `future` is pinned with the `Timeout` (structural
-        // pinning): it is never moved out of the `Timeout` nor handed out
-        // unpinned, and `Timeout` has no `Drop` impl to move it, nor an
-        // `Unpin` impl of its own (it is `Unpin` only when `F` is). The
-        // other two fields are never pinned, and `this` moves neither.
-        let this = unsafe { self.get_unchecked_mut() };
-        // SAFETY: as above.
-        let future = unsafe { Pin::new_unchecked(&mut this.future) };
+        // SAFETY: pinning is structural for `future` alone (the field's doc).
+        let (future, deadline, timer) = unsafe {
+            let this = self.get_unchecked_mut();
+            (
+                Pin::new_unchecked(&mut this.future),
+                this.deadline,
+                &mut this.timer,
+            )
+        };
         if let Poll::Ready(output) = future.poll(cx) {
             return Poll::Ready(Ok(output));
         }
         // Made at the first `Pending`: only then is there something to time.
-        let deadline = this.deadline;
-        let timer = this.timer.get_or_insert_with(|| match deadline {
+        let timer = timer.get_or_insert_with(|| match deadline {
             Deadline::After(duration) => sleep(duration),
             Deadline::At(instant) => sleep_until(instant),
         });
