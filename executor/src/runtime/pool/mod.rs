@@ -135,16 +135,18 @@
 //! `benches/RESULTS.md` ("Many loops") serves 50 connections of echo and
 //! of hyper's HTTP/1.1 with a pool of two loops, one loop, and tokio's
 //! runtimes, on a 2-core machine whose cores the load client shares.
-//! There, two loops served 1.20 to 1.54 times one loop's rate, and 1.01
-//! to 1.12 times tokio's multi-threaded runtime with two workers, with
-//! either [`Spreading`]; their 99th-percentile latency was worse than
-//! tokio's, as one loop's is. That tail belongs to the loop, not to the
-//! pool: a read tries the socket first, so a connection whose next
-//! request has already come is served again at once, before connections
-//! that were waiting (`docs/design.md`, "Many loops: the pool", has the
-//! figures and the experiment). What the pool itself adds per connection
-//! did not show: both ways of spreading came out within the runs' noise
-//! of each other.
+//! There, the pool served HTTP at 1.14 to 1.18 times the rate of tokio's
+//! multi-threaded runtime with two workers, with about its p99; and echo
+//! at 0.82 to 0.85 times its rate, with under a third of its p99. Two
+//! loops did only 1.02 to 1.11 times what one loop did: the client's
+//! threads take the same two cores. Per echo round trip, the pool's own work
+//! in user space was what tokio's was; the difference is kernel time
+//! spent waking the client's threads and being preempted by them, which a
+//! server whose clients run on other machines does not pay
+//! (`docs/design.md`, "Many loops: the pool", has the figures and how
+//! they were taken). What the pool itself adds per connection did not
+//! show: both ways of spreading came out within the runs' noise of each
+//! other.
 
 mod affinity;
 mod builder;
