@@ -31,7 +31,7 @@ ROWS=(
     "inject inject_notify_always"
     "inject inject_len_before_swap"
     "inject inject_close_after_drain"
-    "queue inject_queue_bounded"
+    "queue inject_push_after_close"
     "stop inject_close_after_drain"
     "stop inject_park_store"
     "task_state task_late_clear"

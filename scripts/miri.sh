@@ -2,9 +2,11 @@
 # Runs tether's unsafe code under Miri, with Stacked Borrows and then with
 # Tree Borrows.
 #
-# All of the executor's `unsafe` is in executor/src/task/raw.rs (the task
-# allocation, its vtable, the hand-made waker); tests/unsafe_paths.rs
-# drives every path through it, and through the pin projection of the
+# The executor's `unsafe` is in executor/src/task/raw.rs (the task
+# allocation, its vtable, the hand-made waker) and in
+# executor/src/core/remote_call.rs (a callback's closure kept in place,
+# whose unit tests drive every path through it). tests/unsafe_paths.rs
+# drives every path through raw.rs, and through the pin projection of the
 # reactor's `Timeout` (reactor/src/time/timeout.rs), without blocking in
 # the poller, which Miri cannot do: it has no `timerfd_create` (polling's
 # epoll backend) and no `ppoll` (its poll backend). The poll backend is
@@ -39,5 +41,7 @@ for borrows in "stacked" "tree"; do
     [[ $borrows == tree ]] && flags="-Zmiri-tree-borrows"
     printf '\n==> Miri, %s borrows: tests/unsafe_paths.rs\n' "$borrows"
     MIRIFLAGS="$flags" cargo +nightly miri test --test unsafe_paths
+    printf '\n==> Miri, %s borrows: executor/src/core/remote_call.rs\n' "$borrows"
+    MIRIFLAGS="$flags" cargo +nightly miri test -p tether-executor --lib core::remote_call
 done
 printf '\nMiri found no undefined behaviour.\n'

@@ -178,12 +178,12 @@
 //!
 //! # Dependencies
 //!
-//! At run time: `polling`, `slab`, `concurrent-queue` and `rustix`
+//! At run time: `polling`, `slab` and `rustix`
 //! (already in the tree through `polling`: the eventfd, a non-blocking
 //! connect, writes that cannot raise `SIGPIPE`, socket options set before
 //! `listen`, and, on Linux and Android, pinning a pool's loops to cores
 //! with `sched_setaffinity`), and what they bring
-//! (`crossbeam-utils`, `cfg-if`, `bitflags`...). With the `futures`
+//! (`cfg-if`, `bitflags`...). With the `futures`
 //! feature, on by default, also `futures-core` and `futures-io`, whose
 //! `Stream`, `AsyncRead` and `AsyncWrite` tether's types implement.
 //! With the `process` feature, off by default, also `libc`, for the

@@ -3,11 +3,12 @@
 //! # Examples
 //!
 //! ```
+//! use std::collections::VecDeque;
 //! use tether_bridge::{Closed, Inject};
 //! # use tether_bridge::test_double::Eventfd;
 //!
-//! let inject = Inject::new(Eventfd::new());
-//! inject.close(drop);
+//! let inject = Inject::<String, _>::new(Eventfd::new());
+//! inject.close(&mut VecDeque::new());
 //! match inject.push(String::from("late")) {
 //!     Err(Closed(item)) => assert_eq!(item, "late"),
 //!     Ok(()) => panic!("a closed queue took an item"),

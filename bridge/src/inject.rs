@@ -1,14 +1,15 @@
 //! The injection queue: how other threads hand work to the loop.
 //!
 //! Any thread may push an item (a task to schedule, a message for the loop)
-//! into an [`Inject`]; only the loop thread takes items out. The queue itself
-//! is `concurrent_queue::ConcurrentQueue`: unbounded, and without a lock (a
-//! pop may spin for a moment while a producer finishes writing the slot it
-//! claimed). What this module adds is the part no queue can do alone: making
-//! sure a loop that is asleep in the reactor wakes up for the item, while
-//! writing the wakeup as rarely as possible, because each write is a system
-//! call and each needless one also costs the loop a needless trip through
-//! the kernel.
+//! into an [`Inject`]; only the loop thread takes items out, all of them at
+//! once. The items wait in a `VecDeque` behind a mutex: a push appends under
+//! the lock, and the loop's take swaps the whole buffer for an empty one of
+//! its own, so that it never takes the lock once per item, and never waits
+//! for it (see "Why a lock" below). What this module adds is the part no
+//! queue can do alone: making sure a loop that is asleep in the reactor
+//! wakes up for the item, while writing the wakeup as rarely as possible,
+//! because each write is a system call and each needless one also costs
+//! the loop a needless trip through the kernel.
 //!
 //! # The state word
 //!
@@ -16,8 +17,8 @@
 //!
 //! | state      | meaning |
 //! |------------|---------|
-//! | `EMPTY`    | the loop is awake, and no producer has announced an item since the loop last drained |
-//! | `NOTIFIED` | a producer announced an item the loop has not drained yet |
+//! | `EMPTY`    | the loop is awake, and no producer has announced an item since the loop last took the announcements |
+//! | `NOTIFIED` | a producer announced an item the loop has not taken yet |
 //! | `PARKED`   | the loop is asleep in the reactor (or about to be), and nobody has announced anything since it decided to sleep |
 //!
 //! ```text
@@ -26,7 +27,7 @@
 //!         | EMPTY |                          | PARKED |
 //!         +-------+ <----------------------- +--------+
 //!           |   ^    transition_to_awake: CAS     |
-//!     push: |   | drain:                          | push: swap(NOTIFIED) finds
+//!     push: |   | take:                           | push: swap(NOTIFIED) finds
 //!     swap  |   | swap(EMPTY)                     | PARKED: this producer, and
 //!           v   |                                 | only it, writes the wakeup
 //!         +----------+ <--------------------------+
@@ -38,16 +39,22 @@
 //!
 //! 1. Producers only ever store `NOTIFIED`; only the loop stores `PARKED` or
 //!    `EMPTY`.
-//! 2. A producer pushes its item first, then swaps `NOTIFIED` into the word.
-//!    If the value it replaced was `PARKED`, that producer, and only that
-//!    one, calls [`Notify::notify`].
+//! 2. A producer pushes its item first (under the lock, released before
+//!    what follows), then swaps `NOTIFIED` into the word. If the value it
+//!    replaced was `PARKED`, that producer, and only that one, calls
+//!    [`Notify::notify`].
 //! 3. The loop goes to sleep only through a compare-exchange `EMPTY ->
 //!    PARKED`; if the word holds `NOTIFIED` instead, it does not sleep.
 //! 4. When the reactor returns, the loop compare-exchanges `PARKED -> EMPTY`.
-//!    If that fails, the word is `NOTIFIED`, and it stays so for the drain.
-//! 5. The drain first loads the word, and stops there unless it reads
-//!    `NOTIFIED`. Otherwise it swaps `EMPTY` into the word, then pops the
-//!    items the queue holds at that moment, and no more.
+//!    If that fails, the word is `NOTIFIED`, and it stays so for `take`.
+//! 5. `take` first loads the word, and stops there unless it reads
+//!    `NOTIFIED`. Otherwise it swaps `EMPTY` into the word, then takes every
+//!    item the buffer holds when it gets the lock, by swapping buffers. The
+//!    loop runs every item it took before it tries to park again (a loop
+//!    with items to run has work: its ready queue holds them).
+//! 6. `take` never waits for the lock: it tries it once, and if a producer
+//!    holds it, takes nothing this time; that producer's announcement,
+//!    which follows its unlock, brings the loop back (case 1 below).
 //!
 //! # Why it is correct
 //!
@@ -55,38 +62,45 @@
 //! push of item X. The loop's read-modify-writes on the word and S are all
 //! ordered in the word's modification order, so one of three things holds:
 //!
-//! 1. S comes before some drain's swap; let D be the first. D is an Acquire
-//!    read-modify-write and S a Release one, and every write between them is
-//!    a producer's swap (a read-modify-write, so it continues S's release
-//!    sequence): D synchronizes with S, the push of X happens before D, and
-//!    the pops that follow D find X, unless an earlier drain already took it.
-//! 2. S comes after the last drain's swap, and before the loop's next
+//! 1. S comes before some `take`'s swap; let D be the first. D is an
+//!    Acquire read-modify-write and S a Release one, and every write between
+//!    them is a producer's swap (a read-modify-write, so it continues S's
+//!    release sequence): D synchronizes with S, and the push of X, with the
+//!    unlock that ends it, happens before D. If the lock that follows D is
+//!    taken, it comes after that unlock, and the buffer it swaps holds X,
+//!    unless an earlier `take` already took it. If it is not (rule 6), a
+//!    producer Q holds it, and Q's own swap, which follows Q's unlock, comes
+//!    after D in the word's order: had it come before, D would synchronize
+//!    with it, Q's unlock would happen before the attempt, and the attempt
+//!    could not have found Q holding the lock. So the word reads `NOTIFIED`
+//!    again, the loop does not sleep (rule 3), and the next `take` is case
+//!    1 again, with X still in the buffer.
+//! 2. S comes after the last `take`'s swap, and before the loop's next
 //!    attempt to park. That compare-exchange then finds `NOTIFIED`, the loop
-//!    does not sleep (rule 3), and its next drain is case 1.
+//!    does not sleep (rule 3), and its next `take` is case 1.
 //! 3. S comes after the loop's successful `EMPTY -> PARKED` and before its
 //!    `PARKED -> EMPTY` (rule 4). S finds either `PARKED`, and P writes the
 //!    wakeup, or `NOTIFIED`, which only a producer that found `PARKED` (and
 //!    so wrote the wakeup) can have stored since the park. Either way the
-//!    sleep ends, and the loop's next drain is case 1. An S after rule 4's
+//!    sleep ends, and the loop's next `take` is case 1. An S after rule 4's
 //!    store finds `EMPTY` while the loop is awake, and falls under case 1
 //!    or 2.
 //!
-//! The drain's first load (rule 5) is a plain one, and may read a stale
-//! value; then that drain does nothing, and a later one finds `NOTIFIED`,
+//! The first load of `take` (rule 5) is a plain one, and may read a stale
+//! value; then that `take` does nothing, and a later one finds `NOTIFIED`,
 //! as does the loop's next compare-exchange, which cannot succeed over a
 //! `NOTIFIED` (a compare-exchange that succeeds reads the latest value).
 //!
-//! A rule-5 drain stops at the length it read after its swap. An item that
-//! length did not count, and no earlier drain took, belongs to a producer
-//! whose swap came after the drain's swap (had it come before, case 1 says
-//! the length counted it): the word is `NOTIFIED` again, and the next
-//! iteration drains the item. So the bound never strands an item, and a
-//! producer faster than the loop cannot keep the drain, and with it the
-//! rest of the iteration, from finishing.
+//! `take` takes what the buffer holds when it gets the lock, and no more.
+//! An item pushed after that lock belongs to a producer whose swap comes
+//! after the `take`'s: the word is `NOTIFIED` again, and the next iteration
+//! takes the item. So a producer faster than the loop cannot keep the loop
+//! from finishing its iteration, and, since a take swaps buffers instead of
+//! moving items, a take costs the same whatever the backlog.
 //!
 //! *At most one wakeup write per sleep.* A write needs a swap that finds
 //! `PARKED`, and leaves `NOTIFIED` behind. The word only returns to `PARKED`
-//! through the loop's next `EMPTY -> PARKED`, which needs a drain's swap
+//! through the loop's next `EMPTY -> PARKED`, which needs a `take`'s swap
 //! first: between two sleeps, at most one swap can find `PARKED`.
 //!
 //! The word is announced *before* the loop enters the system call, so a
@@ -95,6 +109,30 @@
 //! eventfd or a pipe does. A write can also land just after a sleep ended by
 //! a timer: the next sleep then returns at once, one spurious iteration, and
 //! the rules above still hold.
+//!
+//! # Why a lock
+//!
+//! The queue was `concurrent-queue`'s lock-free list of 31-slot blocks
+//! before. Measured with one thread submitting 1,000,000 callbacks
+//! (`benches/compare`, `remote_callback`), the list cost the loop two atomic
+//! read-modify-writes per item (a compare-exchange on the head and a
+//! `fetch_or` on the slot), and every block was allocated by a producer
+//! and freed by the loop: the allocator's lock for that producer's arena
+//! was taken by both threads, and when they met, the loop slept on it. A
+//! loop that fell behind stayed behind, with a backlog of tens of MiB.
+//!
+//! Behind a lock, a push is one lock, one `push_back` and one unlock, about
+//! what a push onto the list cost; the loop takes the lock once per take,
+//! not once per item, and then runs its batch with no atomic operation at
+//! all. The two buffers go round between the producers and the loop, so
+//! once they have grown to the backlog nothing is allocated. The lock is
+//! held for a few instructions (a `push_back` that must grow the buffer is
+//! the exception), and the loop never waits for it (rule 6): a loop that
+//! blocked on a lock held by a preempted producer would stall every task it
+//! runs, and a waiter makes the lock "contended", which turns every unlock
+//! that follows into a system call. On the same workload the loop now keeps
+//! up with its producer, and the whole submission costs about half of what
+//! it did (the figures are in `docs/design.md`, "Measured costs").
 //!
 //! # Why one word
 //!
@@ -114,14 +152,21 @@
 //!
 //! `loom-tests/tests/inject.rs` runs producers against a loop that parks,
 //! with [`Notify`] replaced by a loom-visible fake eventfd, and checks that
-//! every item is drained exactly once, that the loop never sleeps forever
-//! with an item queued, that the producers wrote the wakeup no more often
-//! than the loop slept, that one producer's items come out in the order it
-//! pushed them, and that a push racing `close` is either drained or handed
-//! back. `loom-tests/tests/queue.rs` checks the queue underneath, as
-//! [`new_queue`] builds it, and `loom-tests/tests/stop.rs` the executor's
-//! stop and shutdown over this queue. The lines marked `MUTANT:` are the
-//! bugs those models are shown to catch (`loom-tests/mutants.sh`).
+//! every item is taken exactly once, that the loop never sleeps forever
+//! with an item queued (a take that finds the lock held included), that
+//! the producers wrote the wakeup no more often than the loop slept, that
+//! one producer's items come out in the order it pushed them, and that a
+//! push racing `close` is either taken or handed back. One path it cannot
+//! reach: loom does not explore a `try_lock` that fails (its scheduler
+//! treats the attempt as opaque), so rule 6's case is argued above, not
+//! model-checked; `bridge/tests/inject_stress.rs` drives it on real
+//! threads.
+//! `loom-tests/tests/queue.rs` checks the buffer under concurrent pushes
+//! and takes (every item taken once, each producer's in order, nothing
+//! accepted after the close), and `loom-tests/tests/stop.rs` the
+//! executor's stop and shutdown over this queue. The lines marked
+//! `MUTANT:` are the bugs those models are shown to catch
+//! (`loom-tests/mutants.sh`).
 //!
 //! # Examples
 //!
@@ -154,16 +199,15 @@
 //! assert_eq!(inject.wakeup_writes(), 1);
 //! ```
 
-use concurrent_queue::ConcurrentQueue;
+use std::collections::VecDeque;
 
-use crate::sync::AtomicU8;
-use crate::sync::AtomicU64;
 use crate::sync::Ordering::{Acquire, Relaxed, Release};
+use crate::sync::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Mutex, lock, try_lock};
 use crate::{Closed, Notify};
 
-/// The loop is awake and has drained everything announced so far.
+/// The loop is awake and has taken everything announced so far.
 const EMPTY: u8 = 0;
-/// A producer has announced an item the loop has not drained yet.
+/// A producer has announced an item the loop has not taken yet.
 const NOTIFIED: u8 = 1;
 /// The loop is asleep in the reactor, or about to be.
 const PARKED: u8 = 2;
@@ -173,15 +217,15 @@ const PARKED: u8 = 2;
 /// Producers on any thread call [`push`](Inject::push). The loop thread
 /// calls [`transition_to_parked`](Inject::transition_to_parked) and
 /// [`transition_to_awake`](Inject::transition_to_awake) around its sleep,
-/// [`drain`](Inject::drain) once per iteration, and
-/// [`close`](Inject::close) at shutdown. See the module documentation for
-/// the protocol.
+/// [`take`](Inject::take) once per iteration, and [`close`](Inject::close)
+/// at shutdown. See the module documentation for the protocol.
 ///
 /// # Examples
 ///
 /// Producers on three threads; the loop, awake, needs no wakeup.
 ///
 /// ```
+/// use std::collections::VecDeque;
 /// use std::sync::Arc;
 /// use tether_bridge::{Inject, Notify};
 /// # use tether_bridge::test_double::Eventfd;
@@ -200,10 +244,10 @@ const PARKED: u8 = 2;
 /// // Announced, but the loop was awake: nobody wrote the wakeup.
 /// assert!(inject.is_notified());
 /// assert_eq!(inject.wakeup_writes(), 0);
-/// let mut items = Vec::new();
-/// assert_eq!(inject.drain(|item| items.push(item)), 3);
-/// items.sort();
-/// assert_eq!(items, [0, 1, 2]);
+/// let mut batch = VecDeque::new();
+/// assert_eq!(inject.take(&mut batch), 3);
+/// batch.make_contiguous().sort();
+/// assert_eq!(batch, [0, 1, 2]);
 /// assert!(!inject.is_notified());
 ///
 /// // The loop may write the wakeup itself; only producers' writes count.
@@ -212,19 +256,54 @@ const PARKED: u8 = 2;
 /// assert_eq!(inject.wakeup_writes(), 0);
 ///
 /// // At shutdown.
-/// assert_eq!(inject.close(drop), 0);
+/// batch.clear();
+/// assert_eq!(inject.close(&mut batch), 0);
 /// assert!(inject.is_closed());
 /// ```
 pub struct Inject<T, N> {
-    /// The items, in the order their pushes took effect.
-    queue: ConcurrentQueue<T>,
+    /// What producers pushed and the loop has not taken, in push order,
+    /// and whether the queue is closed. Every push and every take locks it
+    /// for a few instructions; see the module documentation for why a lock.
+    waiting: Padded<Mutex<Waiting<T>>>,
     /// `EMPTY`, `NOTIFIED` or `PARKED`: the handshake of the module docs.
-    state: AtomicU8,
+    state: Padded<AtomicU8>,
+    /// How many items wait, as the last push or take left it (stored under
+    /// the lock), for [`len`](Inject::len) on any thread.
+    len: AtomicUsize,
+    /// `Waiting::closed`, for [`is_closed`](Inject::is_closed) on any thread
+    /// without the lock: only producers and the loop ever take it.
+    closed: AtomicBool,
     /// Ends the loop's sleep; called only by the producer that finds `PARKED`.
     notifier: N,
     /// How many wakeup writes producers made (the calls of
     /// [`Notify::notify`] in `push`), for the runtime's metrics.
     wakeup_writes: AtomicU64,
+}
+
+/// The items behind the lock.
+struct Waiting<T> {
+    items: VecDeque<T>,
+    /// Set by [`Inject::close`]; from then on every push is handed back.
+    closed: bool,
+}
+
+/// A value on cache lines of its own: aligned, and so sized, to 128 bytes,
+/// two 64-byte lines, since x86-64's prefetcher fetches lines in pairs
+/// (as crossbeam's `CachePadded` does on x86-64 and aarch64). The lock and
+/// the state word each get their own: the loop reads the word at every
+/// local submission and every iteration, and a word on the lock's line
+/// would pull the line a producer is writing to the loop's core at each of
+/// those reads (measured: `remote_callback` took up to twice as long with
+/// the two on one line).
+#[repr(align(128))]
+struct Padded<T>(T);
+
+impl<T> std::ops::Deref for Padded<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
 }
 
 /// What the loop does after announcing that it wants to sleep.
@@ -239,7 +318,7 @@ pub struct Inject<T, N> {
 /// // Nothing announced: the loop may block.
 /// assert_eq!(inject.transition_to_parked(), TransitionToParked::Sleep);
 /// inject.transition_to_awake();
-/// // A producer announced an item: the loop drains instead.
+/// // A producer announced an item: the loop takes it instead.
 /// inject.push(1).unwrap();
 /// assert_eq!(inject.transition_to_parked(), TransitionToParked::Drain);
 /// ```
@@ -249,43 +328,24 @@ pub enum TransitionToParked {
     /// Nothing was announced: block in the reactor; a producer will write the
     /// wakeup if it pushes meanwhile.
     Sleep,
-    /// A producer announced an item: do not block, drain instead.
+    /// A producer announced an item: do not block, take it instead.
     Drain,
 }
 
 // ===== impl Inject =====
-
-/// The queue as tether configures it: unbounded, so that a push fails only
-/// when the queue is closed (`loom-tests/tests/queue.rs` checks it there).
-///
-/// # Examples
-///
-/// ```
-/// use tether_bridge::new_queue;
-///
-/// let queue = new_queue();
-/// for i in 0..1000 {
-///     queue.push(i).unwrap();
-/// }
-/// assert_eq!(queue.pop(), Ok(0));
-/// queue.close();
-/// assert!(queue.push(1000).is_err());
-/// ```
-pub fn new_queue<T>() -> ConcurrentQueue<T> {
-    #[cfg(not(tether_mutant = "inject_queue_bounded"))]
-    return ConcurrentQueue::unbounded();
-    // MUTANT: a bounded queue, whose pushes fail when it is full.
-    #[cfg(tether_mutant = "inject_queue_bounded")]
-    return ConcurrentQueue::bounded(1);
-}
 
 impl<T, N: Notify> Inject<T, N> {
     /// Creates an empty, open queue that wakes the loop through `notifier`;
     /// shown in [`Inject`'s example](Inject#examples).
     pub fn new(notifier: N) -> Self {
         Self {
-            queue: new_queue(),
-            state: AtomicU8::new(EMPTY),
+            waiting: Padded(Mutex::new(Waiting {
+                items: VecDeque::new(),
+                closed: false,
+            })),
+            state: Padded(AtomicU8::new(EMPTY)),
+            len: AtomicUsize::new(0),
+            closed: AtomicBool::new(false),
             notifier,
             wakeup_writes: AtomicU64::new(0),
         }
@@ -310,14 +370,19 @@ impl<T, N: Notify> Inject<T, N> {
     ///
     /// After [`close`](Inject::close) the item is handed back in [`Closed`].
     pub fn push(&self, item: T) -> Result<(), Closed<T>> {
-        // The queue is unbounded, so the only way a push fails is a closed
-        // queue; `close` then takes the items that made it in, and this one
-        // goes back to the caller.
-        if let Err(err) = self.queue.push(item) {
-            return Err(Closed(err.into_inner()));
+        let mut waiting = lock(&self.waiting);
+        // MUTANT: push without looking at `closed`: an item pushed after the
+        // close is accepted, and nobody will ever take it.
+        if waiting.closed && !cfg!(tether_mutant = "inject_push_after_close") {
+            return Err(Closed(item));
         }
-        // Rule 2. Release: pairs with the Acquire swap in `drain`, so the push
-        // above is visible to the pops that follow that swap.
+        waiting.items.push_back(item);
+        self.len.store(waiting.items.len(), Relaxed);
+        // The unlock comes before the announcement (rule 2): a take that
+        // finds the lock held relies on the holder announcing after it.
+        drop(waiting);
+        // Rule 2. Release: pairs with the Acquire swap in `take`, so the push
+        // above, and the unlock that ends it, happen before that take's lock.
         let found = self.state.swap(NOTIFIED, Release);
         // MUTANT: write the wakeup on every push, not once per sleep.
         let write = found == PARKED || cfg!(tether_mutant = "inject_notify_always");
@@ -328,7 +393,7 @@ impl<T, N: Notify> Inject<T, N> {
         Ok(())
     }
 
-    /// Whether a producer announced an item the loop has not drained yet;
+    /// Whether a producer announced an item the loop has not taken yet;
     /// shown in [`Inject`'s example](Inject#examples).
     ///
     /// A hint for deciding whether to sleep at all: it may miss an
@@ -352,13 +417,13 @@ impl<T, N: Notify> Inject<T, N> {
     /// inject.push(1).unwrap();
     /// assert_eq!(inject.wakeup_writes(), 1);
     /// inject.transition_to_awake();
-    /// // The item is not drained yet: the loop must not sleep again.
+    /// // The item is not taken yet: the loop must not sleep again.
     /// assert_eq!(inject.transition_to_parked(), TransitionToParked::Drain);
     /// ```
     #[cfg_attr(tether_mutant = "inject_park_store", allow(unreachable_code))]
     pub fn transition_to_parked(&self) -> TransitionToParked {
         // Rule 3. Relaxed is enough: the loop publishes nothing to producers,
-        // and on `Drain` the Acquire swap in `drain` does the synchronizing.
+        // and on `Drain` the Acquire swap in `take` does the synchronizing.
         // MUTANT: announce the sleep with a plain store, over a NOTIFIED.
         #[cfg(tether_mutant = "inject_park_store")]
         {
@@ -393,15 +458,69 @@ impl<T, N: Notify> Inject<T, N> {
     /// ```
     pub fn transition_to_awake(&self) {
         // Rule 4. Failure means a producer stored NOTIFIED (and, if it found
-        // PARKED, wrote the wakeup): leave it for `drain`.
+        // PARKED, wrote the wakeup): leave it for `take`.
         let _ = self.state.compare_exchange(PARKED, EMPTY, Relaxed, Relaxed);
     }
 
-    /// Moves the announced items to `sink`, oldest first. Loop only.
+    /// Takes the announcement and every item pushed so far, in push order:
+    /// step 4 of the loop's iteration. Loop only. Returns how many items it
+    /// took.
     ///
-    /// Takes at most the items the queue holds once it has taken the
-    /// announcement (rule 5), so it always finishes. Returns how many items
-    /// it moved.
+    /// `batch` must be empty. The items come out by swapping buffers:
+    /// `batch` becomes what producers wrote, and its own allocation becomes
+    /// the queue's, for the pushes that follow, so that a loop that hands
+    /// back its emptied batches allocates nothing once the buffers have
+    /// grown to its backlog (rule 5).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::collections::VecDeque;
+    /// use tether_bridge::Inject;
+    /// # use tether_bridge::test_double::Eventfd;
+    ///
+    /// let inject = Inject::new(Eventfd::new());
+    /// inject.push("a").unwrap();
+    /// inject.push("b").unwrap();
+    /// let mut batch = VecDeque::new();
+    /// assert_eq!(inject.take(&mut batch), 2);
+    /// assert_eq!(batch, ["a", "b"]);
+    /// // Nothing announced since: nothing taken, and no lock taken either.
+    /// let mut next = VecDeque::new();
+    /// assert_eq!(inject.take(&mut next), 0);
+    /// ```
+    pub fn take(&self, batch: &mut VecDeque<T>) -> usize {
+        debug_assert!(batch.is_empty(), "a take into a batch not yet emptied");
+        // A plain load first: on most iterations nothing was announced, and
+        // a load costs far less than a read-modify-write on a shared line.
+        if self.state.load(Relaxed) != NOTIFIED {
+            return 0;
+        }
+        // MUTANT: take the items before taking the notification, so that an
+        // item pushed in between is neither taken nor announced again.
+        #[cfg(tether_mutant = "inject_len_before_swap")]
+        self.swap_items(batch);
+        // Rule 5. Acquire: pairs with the Release swap in `push`, so every
+        // item whose producer swapped before this point was pushed (and its
+        // lock released) before the lock below is taken.
+        self.state.swap(EMPTY, Acquire);
+        #[cfg(not(tether_mutant = "inject_len_before_swap"))]
+        self.swap_items(batch);
+        batch.len()
+    }
+
+    /// Swaps the waiting items with the (empty) `batch`, unless a producer
+    /// holds the lock: the loop never waits for one (rule 6).
+    fn swap_items(&self, batch: &mut VecDeque<T>) {
+        if let Some(mut waiting) = try_lock(&self.waiting) {
+            std::mem::swap(&mut waiting.items, batch);
+            self.len.store(0, Relaxed);
+        }
+    }
+
+    /// [`take`](Inject::take), then each item taken into `sink`, oldest
+    /// first: all of what was announced, at once. Loop only. Returns how
+    /// many items it moved.
     ///
     /// # Examples
     ///
@@ -418,83 +537,66 @@ impl<T, N: Notify> Inject<T, N> {
     /// assert_eq!(items, ["a", "b", "c"]);
     /// assert_eq!(inject.drain(|item| items.push(item)), 0);
     /// ```
-    pub fn drain(&self, mut sink: impl FnMut(T)) -> usize {
-        // A plain load first: on most iterations nothing was announced, and
-        // a load costs far less than a read-modify-write on a shared line.
-        if self.state.load(Relaxed) != NOTIFIED {
-            return 0;
-        }
-        // MUTANT: count the items before taking the notification, so that an
-        // item announced in between is neither counted nor announced again.
-        #[cfg(tether_mutant = "inject_len_before_swap")]
-        let len = self.queue.len();
-        // Rule 5. Acquire: pairs with the Release swap in `push`, so every
-        // item whose producer swapped before this point is visible below.
-        self.state.swap(EMPTY, Acquire);
-        #[cfg(not(tether_mutant = "inject_len_before_swap"))]
-        let len = self.queue.len();
-        for _ in 0..len {
-            match self.queue.pop() {
-                Ok(item) => sink(item),
-                // Only this thread pops, so `len` items are there to take.
-                Err(_) => unreachable!("the injection queue lost an item"),
-            }
-        }
-        len
+    pub fn drain(&self, sink: impl FnMut(T)) -> usize {
+        let mut batch = VecDeque::new();
+        let taken = self.take(&mut batch);
+        batch.into_iter().for_each(sink);
+        taken
     }
 
     /// Closes the queue: every later push hands its item back in
-    /// [`Closed`], and every item pushed before goes to `sink`, oldest
-    /// first. Loop only, at shutdown. Returns how many items it moved.
+    /// [`Closed`], and every item pushed before goes into `batch`, which
+    /// must be empty, oldest first. Loop only, at shutdown. Returns how
+    /// many items it took.
     ///
     /// # Examples
     ///
     /// ```
+    /// use std::collections::VecDeque;
     /// use tether_bridge::Inject;
     /// # use tether_bridge::test_double::Eventfd;
     ///
     /// let inject = Inject::new(Eventfd::new());
     /// inject.push(1).unwrap();
     /// inject.push(2).unwrap();
-    /// let mut left = Vec::new();
-    /// assert_eq!(inject.close(|item| left.push(item)), 2);
+    /// let mut left = VecDeque::new();
+    /// assert_eq!(inject.close(&mut left), 2);
     /// assert_eq!(left, [1, 2]);
     /// assert_eq!(inject.push(3).unwrap_err().into_inner(), 3);
     /// ```
     #[cfg_attr(tether_mutant = "inject_close_after_drain", allow(unreachable_code))]
-    pub fn close(&self, mut sink: impl FnMut(T)) -> usize {
-        // MUTANT: drain, then close, and stop there: a push in between is
-        // accepted, and never drained.
+    pub fn close(&self, batch: &mut VecDeque<T>) -> usize {
+        debug_assert!(batch.is_empty(), "a close into a batch not yet emptied");
+        // MUTANT: take the items under one lock and set the flag under
+        // another: a push in between lands in a closed queue, and nobody
+        // takes it.
         #[cfg(tether_mutant = "inject_close_after_drain")]
         {
-            let mut moved = 0;
-            while let Ok(item) = self.queue.pop() {
-                sink(item);
-                moved += 1;
-            }
-            self.queue.close();
-            return moved;
+            std::mem::swap(&mut lock(&self.waiting).items, batch);
+            lock(&self.waiting).closed = true;
+            self.closed.store(true, Relaxed);
+            return batch.len();
         }
-        self.queue.close();
-        // After `close` no push can succeed, so "empty" is final: every item
-        // is either in this drain or was handed back to its producer.
-        let mut moved = 0;
-        while let Ok(item) = self.queue.pop() {
-            sink(item);
-            moved += 1;
-        }
-        moved
+        let mut waiting = lock(&self.waiting);
+        waiting.closed = true;
+        self.closed.store(true, Relaxed);
+        // Under the same lock as the flag: a push either got in before
+        // (and is taken here) or sees the flag (and is handed back).
+        std::mem::swap(&mut waiting.items, batch);
+        self.len.store(0, Relaxed);
+        batch.len()
     }
 
     /// Whether [`close`](Inject::close) has been called; shown in
-    /// [`Inject`'s example](Inject#examples).
+    /// [`Inject`'s example](Inject#examples). Any thread, without the
+    /// lock: a push made after it read `false` may still be handed back.
     pub fn is_closed(&self) -> bool {
-        self.queue.is_closed()
+        self.closed.load(Relaxed)
     }
 
-    /// How many items wait in the queue now: pushed, not yet drained.
-    /// Any thread. A statistic (the pool of loops reads it as part of a
-    /// loop's load), exact only while nobody pushes or drains.
+    /// How many items wait in the queue now: pushed, not yet taken. Any
+    /// thread, without the lock. A statistic (the pool of loops reads it
+    /// as part of a loop's load), exact only while nobody pushes or takes.
     ///
     /// # Examples
     ///
@@ -510,7 +612,7 @@ impl<T, N: Notify> Inject<T, N> {
     /// assert_eq!(inject.len(), 0);
     /// ```
     pub fn len(&self) -> usize {
-        self.queue.len()
+        self.len.load(Relaxed)
     }
 
     /// Whether no item waits; see [`len`](Inject::len).
@@ -527,7 +629,7 @@ impl<T, N: Notify> Inject<T, N> {
     /// assert!(!inject.is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.queue.is_empty()
+        self.len() == 0
     }
 
     /// The notifier: the loop may write the wakeup itself, or, where the
@@ -554,9 +656,8 @@ impl<T, N> std::fmt::Debug for Inject<T, N> {
             _ => "PARKED",
         };
         f.debug_struct("Inject")
-            .field("len", &self.queue.len())
+            .field("len", &self.len.load(Relaxed))
             .field("state", &state)
-            .field("closed", &self.queue.is_closed())
             .finish_non_exhaustive()
     }
 }

@@ -59,12 +59,12 @@
 //! ```
 
 #[cfg(not(loom))]
-pub use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering, fence};
+pub use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering, fence};
 #[cfg(not(loom))]
 pub use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 #[cfg(loom)]
-pub use loom::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering, fence};
+pub use loom::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering, fence};
 #[cfg(loom)]
 pub use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
 
@@ -98,6 +98,30 @@ pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Locks `mutex` if no other thread holds it, ignoring poisoning (see
+/// [`lock`]); `None` if another thread holds it. Never waits: for the loop
+/// thread, which must not sleep on a lock that a producer holds (nor mark
+/// the lock contended, which makes the unlocks that follow system calls).
+///
+/// # Examples
+///
+/// ```
+/// use tether_bridge::sync::{Mutex, lock, try_lock};
+///
+/// let data = Mutex::new(1);
+/// let held = lock(&data);
+/// assert!(try_lock(&data).is_none());
+/// drop(held);
+/// assert_eq!(try_lock(&data).as_deref(), Some(&1));
+/// ```
+pub fn try_lock<T>(mutex: &Mutex<T>) -> Option<MutexGuard<'_, T>> {
+    match mutex.try_lock() {
+        Ok(guard) => Some(guard),
+        Err(std::sync::TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+        Err(std::sync::TryLockError::WouldBlock) => None,
+    }
 }
 
 /// Starts a thread named `name` (a loom thread under loom, which has no

@@ -13,8 +13,8 @@
 //! |--------|---------------|
 //! | `id.rs` | how a task is named: [`TaskId`], [`TaskKind`]; the leaf every layer may import |
 //! | `observe/` | what the loop reports: the exception handler, debug mode, the task dump, the metrics; reads the loop, never steers it |
-//! | `task/` | a task: its allocation and waker (the only `unsafe` code), its wake, run and cancellation, [`JoinHandle`] |
-//! | `core/` | the loop core: the iteration, the ready queue, the task list, shutdown, the thread-local current loop, and the half other threads reach |
+//! | `task/` | a task: its allocation and waker (`unsafe` code, in `task/raw.rs`), its wake, run and cancellation, [`JoinHandle`] |
+//! | `core/` | the loop core: the iteration, the ready queue, the task list, shutdown, the thread-local current loop, and the half other threads reach, with a callback from another thread, whose closure is kept in place (`unsafe` code, in `core/remote_call.rs`) |
 //! | `remote/` | what other threads hold: [`Handle`], [`ThreadFuture`], and [`spawn_blocking`], whose work runs on other threads |
 //! | `runtime/` | owning a loop: [`Runtime`], [`Builder`], [`run`], [`LoopThread`]; owning many: [`LoopPool`] |
 //! | `local/` | what the loop's own thread calls: [`spawn()`], [`TaskBuilder`], [`call_soon`], [`call_later`], [`call_at`], [`yield_now()`], and with the `signal` feature `add_signal_handler`, `remove_signal_handler` |

@@ -7,7 +7,8 @@
 //! (`LoopThread::on_stop`) and pushes `Stop` (`LoopThread::stop`, through
 //! `Handle::stop`); a submitter thread pushes a callback for the loop
 //! (`Handle::call_soon`) and then a stop callback of its own. The loop
-//! drains and sleeps until it sees `Stop`, runs the stop callbacks, then
+//! takes what was sent (step 4) and runs each item in its turn (step 6),
+//! and sleeps, until it takes `Stop`; it runs the stop callbacks, then
 //! shuts down: it closes the queue, taking what got in before the close
 //! (`Core::shutdown`), and runs the stop callbacks that came with it.
 //! A push refused because the queue closed hands its item back, and the
@@ -23,13 +24,15 @@
 //!   is gone, on the thread that registered it.
 //!
 //! Seeded bugs it catches (`loom-tests/README.md` has the table):
-//! `inject_close_after_drain` (a push between the last drain and the
+//! `inject_close_after_drain` (a push between the last take and the
 //! close is accepted and never run), `inject_park_store`.
 //!
 //! Bound: at most two preemptions, over three threads and four pushes:
-//! enough for the submitter's push to land between the loop's last drain
+//! enough for the submitter's push to land between the loop's last take
 //! and its close while the stopper is preempted inside its own push. A
 //! deeper run (three) takes about a minute and a half.
+
+use std::collections::VecDeque;
 
 use tether_bridge::sync::AtomicUsize;
 use tether_bridge::sync::Ordering::SeqCst;
@@ -71,10 +74,20 @@ impl Loop {
         }
     }
 
+    /// Takes, in turn, the items of a batch step 4 took (`Core::accept`).
+    fn take_batch(&mut self, batch: VecDeque<Message>) {
+        for message in batch {
+            self.accept(message);
+        }
+    }
+
     /// `run_forever`, then the runtime's drop.
     fn run(mut self, inject: &Inject<Message, FakeEventfd>) {
         while !self.stop_requested {
-            inject.drain(|message| self.accept(message));
+            // Step 4 takes a batch; step 6 takes each item in its turn.
+            let mut batch = VecDeque::new();
+            inject.take(&mut batch);
+            self.take_batch(batch);
             if self.stop_requested {
                 break;
             }
@@ -87,8 +100,11 @@ impl Loop {
             }
         }
         self.run_stop_callbacks();
-        // `Core::shutdown`.
-        inject.close(|message| self.accept(message));
+        // `Core::shutdown`: close, take what got in before, then the stop
+        // callbacks that came with it.
+        let mut batch = VecDeque::new();
+        inject.close(&mut batch);
+        self.take_batch(batch);
         self.run_stop_callbacks();
     }
 }

@@ -53,7 +53,7 @@ pub(crate) fn python_setup(root: &Path) -> Python {
 /// dependencies (`docs/design.md`, "Runtime dependencies"), read from the
 /// tether hello-world project in `dir`.
 pub(crate) fn allowed_crates(dir: &Path) -> BTreeSet<String> {
-    let mut allowed: BTreeSet<String> = ["polling", "slab", "concurrent-queue"]
+    let mut allowed: BTreeSet<String> = ["polling", "slab"]
         .into_iter()
         .flat_map(|krate| {
             let mut tree = footprint::tree(dir, Some(krate));

@@ -14,7 +14,7 @@
 //! | `shutdown.rs` | what dropping a runtime does |
 //! | `context.rs` | the thread-local current loop, and the guard against running two |
 //! | `shared.rs` | the half other threads reach: the injection queue, counters, ids, the blocking pool |
-//! | `remote_call.rs` | a closure from another thread, on its way to the ready queue |
+//! | `remote_call.rs` | a closure from another thread, kept in place if it is at most two words, on its way to its run |
 //! | `signal_handlers.rs` | the loop's signal handlers, by signal (the `signal` feature) |
 //!
 //! This file holds `Core` itself: spawning, taking what other threads
@@ -229,7 +229,7 @@ impl Core {
         self.ready.push(task);
     }
 
-    /// Moves what other threads sent into the ready queue: step 4 of the
+    /// Takes what other threads sent into the ready queue: step 4 of the
     /// iteration, and the first thing every local submission does (a spawn,
     /// a callback, a wake on the loop), so that what another thread
     /// submitted before it, in happens-before order, runs before it, as in
@@ -239,16 +239,20 @@ impl Core {
     #[inline]
     fn take_injected(&self) {
         if self.shared.inject.is_notified() {
-            self.drain_injected();
+            self.take_batch();
         }
     }
 
-    /// The drain itself, out of line: a local submission inlines only the
-    /// load above.
+    /// The take itself, out of line: a local submission inlines only the
+    /// load above. The batch is the buffer the producers wrote, taken whole
+    /// in exchange for the ready queue's spare one; it keeps one place in
+    /// the ready queue, and the run step runs its items there in turn.
     #[inline(never)]
-    fn drain_injected(&self) {
-        let drained = self.shared.inject.drain(|item| self.accept(item));
-        self.shared.counters.submissions.add(drained as u64);
+    fn take_batch(&self) {
+        let mut batch = self.ready.spare();
+        let taken = self.shared.inject.take(&mut batch);
+        self.ready.push_batch(batch);
+        self.shared.counters.submissions.add(taken as u64);
     }
 
     /// Makes `run_forever` return at the end of this iteration.
@@ -256,14 +260,47 @@ impl Core {
         self.stop_requested.set(true);
     }
 
-    /// Takes one item another thread sent (step 4 of the iteration).
+    /// Takes the next item of the front batch from other threads, in its
+    /// turn (step 6), and runs it: a task or a callback. A stop or a stop
+    /// callback is taken and runs nothing. Returns whether something ran.
+    /// Out of line, so that the run of a task, the common entry, stays
+    /// small.
+    #[inline(never)]
+    fn run_next_injected(&self, main: &mut dyn FnMut()) -> bool {
+        match self.take_next_injected() {
+            Some(runnable) => {
+                self.run(runnable, main);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The next item of the front batch from other threads, in its turn:
+    /// a task or a callback to run, or `None` for a stop or a stop
+    /// callback, which it takes here.
     #[inline]
-    fn accept(&self, item: Injected) {
+    fn take_next_injected(&self) -> Option<Runnable> {
+        self.accept(self.ready.pop_injected())
+    }
+
+    /// Lists a task another thread spawned, as its turn comes, and
+    /// publishes the new count of live tasks: a loop stuck in that task's
+    /// run shows it among its tasks.
+    fn list_injected(&self, task: &TaskRef, spawned_at: &'static Location<'static>) {
+        self.tasks.insert(task.clone(), spawned_at);
+        self.shared.counters.tasks.set(self.tasks.len() as u64);
+    }
+
+    /// Takes one item another thread sent, in its turn (step 6): a task,
+    /// listed first if it is new, or a callback comes back to run.
+    #[inline]
+    fn accept(&self, item: Injected) -> Option<Runnable> {
         match item {
-            Injected::Task(task) => self.ready.push(task),
+            Injected::Task(task) => Some(Runnable::Task(task)),
             Injected::Spawn(task, spawned_at) => {
-                self.tasks.insert(task.clone(), spawned_at);
-                self.ready.push(task);
+                self.list_injected(&task, spawned_at);
+                Some(Runnable::Task(task))
             }
             Injected::SpawnNamed(spawn) => {
                 let NamedSpawn {
@@ -272,12 +309,18 @@ impl Core {
                     name,
                 } = *spawn;
                 self.tasks.set_name(task.id(), Rc::from(name));
-                self.tasks.insert(task.clone(), spawned_at);
-                self.ready.push(task);
+                self.list_injected(&task, spawned_at);
+                Some(Runnable::Task(task))
             }
-            Injected::Call(call) => self.ready.push_call(call),
-            Injected::Stop => self.request_stop(),
-            Injected::OnStop(callback) => self.on_stop(callback),
+            Injected::Call(call) => Some(Runnable::Call(call)),
+            Injected::Stop => {
+                self.request_stop();
+                None
+            }
+            Injected::OnStop(callback) => {
+                self.on_stop(callback);
+                None
+            }
         }
     }
 

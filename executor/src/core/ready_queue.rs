@@ -1,12 +1,18 @@
 //! The ready queue: what will run in the loop's next run step.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 
-use super::RemoteCall;
+use super::{Injected, RemoteCall};
 use crate::task::TaskRef;
 
-/// Tasks and callbacks waiting to run, oldest first. Loop thread only.
+/// The largest emptied batch kept for the next take, in entries (512 KiB
+/// of them): a loop keeps the allocation its usual backlog needs, and
+/// gives back what a burst made it grow to.
+const MAX_SPARE: usize = 16 * 1024;
+
+/// Tasks, and batches of what other threads sent, waiting to run, oldest
+/// first. Loop thread only.
 ///
 /// Plain `VecDeque`s behind `RefCell`s: they never leave the loop thread,
 /// so they need no atomics, and after they have grown to the loop's working
@@ -14,24 +20,42 @@ use crate::task::TaskRef;
 /// its task (`tether_bridge::task_state`, rule 5), and the state word
 /// guarantees a task is in here at most once.
 ///
-/// Callbacks from other threads wait in a queue of their own, and leave a
-/// `None` in their FIFO place among the tasks: a boxed closure is two
-/// pointers, and mixing the two kinds in one queue would double the size of
-/// every task's entry. Popping a `None` pops the oldest callback.
+/// What other threads sent comes in whole batches: step 4 takes the
+/// injection queue's buffer as it stands (`tether_bridge::Inject::take`),
+/// without copying an item, and the batch takes one place, a `None`, in
+/// the FIFO order among the tasks. When the run step reaches that place,
+/// the batch's items run one after another, each in its turn. The emptied
+/// batch is kept (`spare`) and handed to the next take, which gives it to
+/// the producers to fill: two buffers go round, and a loop that keeps up
+/// with its producers allocates nothing for them.
 ///
 /// The loop runs a *snapshot*: it reads the length once, then pops that many
 /// entries, so a task that wakes itself again goes to the back and waits for
 /// the next iteration (see `run_loop`).
 #[derive(Debug, Default)]
 pub(super) struct ReadyQueue {
-    /// Every entry, oldest at the front: a task, or `None` for the next
-    /// callback in `calls`.
+    /// Every place, oldest at the front: a task, or `None` for the batch at
+    /// the front of `batches`.
     order: RefCell<VecDeque<Option<TaskRef>>>,
-    /// The callbacks from other threads, oldest at the front.
-    calls: RefCell<VecDeque<RemoteCall>>,
+    /// The batches taken from the injection queue, oldest at the front, one
+    /// for each `None` in `order`; never empty.
+    batches: RefCell<VecDeque<VecDeque<Injected>>>,
+    /// The items of every batch beyond the one its place in `order`
+    /// counts, so that the entries are `order.len() + extra`.
+    extra: Cell<usize>,
+    /// An emptied batch, for the next take.
+    spare: RefCell<VecDeque<Injected>>,
 }
 
 /// One entry of the ready queue, as it is popped.
+pub(super) enum Entry {
+    /// A task to run once: poll its future, or drop it if cancelled.
+    Task(TaskRef),
+    /// The next item of the front batch: take it with `pop_injected`.
+    Injected,
+}
+
+/// One entry, as the run step runs it.
 pub(super) enum Runnable {
     /// A task to run once: poll its future, or drop it if cancelled.
     Task(TaskRef),
@@ -44,42 +68,81 @@ impl ReadyQueue {
         self.order.borrow_mut().push_back(Some(task));
     }
 
-    pub(super) fn push_call(&self, call: RemoteCall) {
-        self.calls.borrow_mut().push_back(call);
-        self.order.borrow_mut().push_back(None);
+    /// An empty buffer for the next take, with the allocation of a batch
+    /// emptied before, if one was kept.
+    pub(super) fn spare(&self) -> VecDeque<Injected> {
+        self.spare.take()
     }
 
-    // Inlined, so that the entry reaches the run in registers: a two-word
-    // entry returned through memory is written as two words and read back
-    // as one 16-byte load, which cannot be store-forwarded and stalls
-    // every run.
+    /// Queues `batch`, what a take put in the buffer [`spare`] gave, after
+    /// everything queued so far; an empty one goes back to be the spare.
+    ///
+    /// [`spare`]: ReadyQueue::spare
+    pub(super) fn push_batch(&self, batch: VecDeque<Injected>) {
+        let taken = batch.len();
+        if taken == 0 {
+            *self.spare.borrow_mut() = batch;
+            return;
+        }
+        self.batches.borrow_mut().push_back(batch);
+        self.order.borrow_mut().push_back(None);
+        self.extra.set(self.extra.get() + taken - 1);
+    }
+
+    // Inlined, so that the entry reaches the run in registers.
     #[inline(always)]
-    pub(super) fn pop(&self) -> Option<Runnable> {
-        match self.order.borrow_mut().pop_front()? {
-            Some(task) => Some(Runnable::Task(task)),
+    pub(super) fn pop(&self) -> Option<Entry> {
+        let mut order = self.order.borrow_mut();
+        match order.pop_front()? {
+            Some(task) => Some(Entry::Task(task)),
             None => {
-                let call = self.calls.borrow_mut().pop_front();
-                Some(Runnable::Call(call.expect("a callback for each None")))
+                // The batch keeps its place until its last item is taken.
+                let left = self.batches.borrow().front().map_or(0, VecDeque::len);
+                if left > 1 {
+                    order.push_front(None);
+                    self.extra.set(self.extra.get() - 1);
+                }
+                Some(Entry::Injected)
             }
         }
     }
 
+    /// The next item of the front batch, after `pop` returned
+    /// `Entry::Injected`; an emptied batch is kept for the next take.
+    pub(super) fn pop_injected(&self) -> Injected {
+        let mut batches = self.batches.borrow_mut();
+        let batch = batches.front_mut().expect("a batch for each place");
+        let item = batch.pop_front().expect("a batch is never empty");
+        if batch.is_empty() {
+            let emptied = batches.pop_front().expect("the front batch");
+            drop(batches);
+            if emptied.capacity() <= MAX_SPARE {
+                *self.spare.borrow_mut() = emptied;
+            }
+        }
+        item
+    }
+
     pub(super) fn len(&self) -> usize {
-        self.order.borrow().len()
+        self.order.borrow().len() + self.extra.get()
     }
 
     pub(super) fn is_empty(&self) -> bool {
+        // A batch is never empty, and has its place in `order`.
         self.order.borrow().is_empty()
     }
 
-    /// Empties the queue, releasing each task entry's reference and dropping
-    /// each callback uncalled. The entries are dropped after the borrows
-    /// end: freeing a task runs destructors, and none of them may find the
-    /// queue borrowed.
-    pub(super) fn clear(&self) {
+    /// Empties the queue, releasing each task entry's reference and
+    /// dropping the items of every batch; returns how many items that was.
+    /// The entries are dropped after the borrows end: freeing a task runs
+    /// destructors, and none of them may find the queue borrowed.
+    pub(super) fn clear(&self) -> usize {
         let order = std::mem::take(&mut *self.order.borrow_mut());
-        let calls = std::mem::take(&mut *self.calls.borrow_mut());
-        drop((order, calls));
+        let batches = std::mem::take(&mut *self.batches.borrow_mut());
+        self.extra.set(0);
+        let items = batches.iter().map(VecDeque::len).sum();
+        drop((order, batches));
+        items
     }
 }
 

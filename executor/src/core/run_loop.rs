@@ -11,7 +11,7 @@
 //!      (once per sleep)       |     |        the last poll; idle -> announce the
 //!                             |     v        sleep, block until the next timer
 //!                             |  3. I/O ready        -> wake tasks ------+
-//!                             |  4. drain injection queue ---------------+-> ready queue
+//!                             |  4. take injection queue: one batch -----+-> ready queue
 //!                             |  5. timers due (one clock read)  -> wake +     (FIFO)
 //!                             |  6. run exactly the tasks queued before step 6;
 //!                             |     what they wake waits for the next iteration
@@ -23,23 +23,30 @@
 //! ```
 //!
 //! Steps 2 and 3 are [`Reactor::react`](tether_reactor::Reactor::react),
-//! step 4 is `tether_bridge::Inject::drain` (`Core::take_injected`), step
+//! step 4 is `tether_bridge::Inject::take` (`Core::take_injected`), step
 //! 5 is [`Reactor::fire_timers`](tether_reactor::Reactor::fire_timers),
 //! step 6 is the loop over a snapshot of the `ReadyQueue`
 //! (`ready_queue.rs`) at the end of `run_once`.
 //!
+//! Step 4 takes what other threads sent as one batch, the buffer the
+//! producers wrote, without copying an item: the batch keeps one place in
+//! the ready queue, and when the run step reaches it, its items run there
+//! one after another, each in its turn (`Core::run_next_injected`). A stop
+//! or a stop callback from another thread is taken in its turn too, as
+//! asyncio's `loop.stop()` sent with `call_soon_threadsafe` is.
+//!
 //! # One queue, as far as anyone can tell
 //!
-//! asyncio has one ready queue: a callback that another thread submitted
-//! with `call_soon_threadsafe` before the loop thread calls `call_soon` runs
-//! first. tether has two doors, the injection queue for other threads and
-//! the ready queue for the loop's own thread, and keeps the same order by
-//! having every local submission take step 4 first: it drains the
-//! injection queue into the ready queue, then queues itself. A submission
-//! from another thread that happened before the local one (the thread was
-//! joined, or sent a message the loop thread received) is visible to the
-//! drain's first load, so it is queued first. When nothing was sent, that
-//! load is all a local submission pays.
+//! asyncio has one ready queue: a callback that another thread submitted with
+//! `call_soon_threadsafe` before the loop thread calls `call_soon` runs first.
+//! tether has two doors, the injection queue for other threads and the ready
+//! queue for the loop's own thread, and keeps the same order by having every
+//! local submission take step 4 first: it takes what waits in the injection
+//! queue into the ready queue, then queues itself. A submission from another
+//! thread that happened before the local one (the thread was joined, or sent a
+//! message the loop thread received) is visible to step 4's first load, so its
+//! batch is queued first. When nothing was sent, that load is all a local
+//! submission pays.
 //!
 //! # Why the snapshot
 //!
@@ -87,6 +94,7 @@ use tether_reactor::reactor::Deadline;
 
 use super::Core;
 use super::context;
+use super::ready_queue::{Entry, Runnable};
 use crate::id::TaskKind;
 use crate::task::{self, TaskRef};
 
@@ -132,13 +140,19 @@ impl Core {
         let snapshot = self.ready.len();
         counters.ready.set(snapshot as u64);
         counters.tasks.set(self.tasks.len() as u64);
+        let mut ran = 0;
         for _ in 0..snapshot {
             let Some(entry) = self.ready.pop() else { break };
-            self.run(entry, main);
+            match entry {
+                Entry::Task(task) => {
+                    self.run(Runnable::Task(task), main);
+                    ran += 1;
+                }
+                Entry::Injected => ran += usize::from(self.run_next_injected(main)),
+            }
         }
-        self.runs_since_poll
-            .set(self.runs_since_poll.get() + snapshot);
-        counters.runs.add(snapshot as u64);
+        self.runs_since_poll.set(self.runs_since_poll.get() + ran);
+        counters.runs.add(ran as u64);
         counters.ready.set(self.ready.len() as u64);
         counters.tasks.set(self.tasks.len() as u64);
     }
@@ -233,7 +247,7 @@ impl Core {
         let _reactor = self.reactor.enter();
         // At least one iteration, as asyncio's `run_forever` runs one after
         // a `stop()` made before it: a stop that arrived while the loop was
-        // not running (taken early by a local submission's drain) ends the
+        // not running (taken early by a local submission's step 4) ends the
         // loop after that iteration, not before it.
         loop {
             self.run_once(&mut || {});

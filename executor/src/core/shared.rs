@@ -95,7 +95,8 @@ pub(crate) struct LoopCounters {
     /// Entries in the ready queue: set as a run step begins (what it will
     /// run) and as it ends (what waits for the next one).
     pub(super) ready: Gauge,
-    /// Live tasks, set when `ready` is.
+    /// Live tasks, set when `ready` is, and when a task another thread
+    /// spawned is listed, as its turn comes in a run step.
     pub(super) tasks: Gauge,
 }
 
@@ -209,7 +210,8 @@ impl std::fmt::Debug for Injected {
     }
 }
 
-// Every item another thread hands the loop is this wide; a named spawn
-// must not make the common, unnamed ones wider.
+// Every item another thread hands the loop is this wide: the widest is a
+// callback, whose closure of up to two words travels in place with its
+// table (`remote_call.rs`); a named spawn must not make any wider.
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(size_of::<Injected>() == 24);
+const _: () = assert!(size_of::<Injected>() == 32);

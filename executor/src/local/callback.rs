@@ -19,15 +19,15 @@
 //! after a timer with a later deadline that fell due in between.
 //!
 //! A callback sent from another thread ([`Handle::call_soon`]) is the
-//! exception: it returns no handle, so nothing can cancel it, and it needs
-//! none of what a task is for. It travels as a `RemoteCall`, a boxed
-//! closure (no allocation at all for a closure that captures nothing),
-//! through the injection queue into the ready queue, where it keeps its
-//! FIFO place among the tasks. A task would cost a cell (a 56-byte header
-//! and the closure, in one allocation) allocated on the submitting thread
-//! and freed on the loop thread, a reference on
-//! the loop's shared state, and a place in the task list; when a producer
-//! outruns the loop, those cells are the backlog.
+//! exception: it returns no handle, so nothing can cancel it, and it needs none
+//! of what a task is for. It travels as a `RemoteCall`, the closure itself if
+//! it is at most two words (no allocation at all), or a box of it, in its slot
+//! of the injection queue, and keeps its FIFO place among the tasks in the
+//! batch the loop takes it in. A task would cost a cell (a 56-byte header and
+//! the closure, in one allocation) allocated on the submitting thread and freed
+//! on the loop thread, a reference on the loop's shared state, and a place in
+//! the task list; when a producer outruns the loop, those cells are the
+//! backlog.
 //!
 //! [`Handle::call_soon`]: crate::Handle::call_soon
 

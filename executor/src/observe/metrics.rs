@@ -80,16 +80,18 @@ pub struct Metrics {
     /// in debug mode only, which times every run
     /// ([`Builder::debug`](crate::Builder::debug)); 0 outside it.
     pub slow_callbacks: u64,
-    /// A level: tasks and callbacks in the ready queue, as the loop last
-    /// published it: as each run step begins (what the step will run) and
-    /// as it ends (what woke meanwhile, for the next step). asyncio:
+    /// A level: entries of the ready queue (tasks, and the wakes, spawns and
+    /// callbacks the loop took from other threads, each to run in its turn), as
+    /// the loop last published it: as each run step begins (what the step will
+    /// run) and as it ends (what woke meanwhile, for the next step). asyncio:
     /// `len(loop._ready)`.
     pub ready: u64,
     /// A level: items other threads have sent the loop (wakes, spawns,
     /// callbacks) that it has not taken yet, counted now, at the read.
     pub injected: u64,
     /// A level: live tasks (spawned, not yet completed or dropped), as the
-    /// loop last published it, when `ready` was; the stand-in of a running
-    /// `block_on` among them; 0 once the loop has shut down.
+    /// loop last published it: when `ready` was, and when it listed a task
+    /// another thread spawned, as that task's turn came; the stand-in of a
+    /// running `block_on` among them; 0 once the loop has shut down.
     pub tasks: u64,
 }

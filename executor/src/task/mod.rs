@@ -1,10 +1,10 @@
 //! Tasks: what a spawned future becomes, and how the loop runs one.
 //!
 //! A task is a future plus the state that lets any thread wake it while only
-//! the loop thread runs it. [`raw`] holds the allocation (the only `unsafe`
-//! code of the executor), [`join`] the [`JoinHandle`], [`maker`] the future
-//! of a `Handle::spawn_with`, and this module the three things that happen
-//! to a task:
+//! the loop thread runs it. [`raw`] holds the allocation (the executor's
+//! `unsafe` code but for `core/remote_call.rs`), [`join`] the [`JoinHandle`],
+//! [`maker`] the future of a `Handle::spawn_with`, and this module the three
+//! things that happen to a task:
 //!
 //! - **a wake** ([`wake_by_ref`], [`wake_by_val`]): the state word says
 //!   whether this wake must queue the task; if so it goes straight into the
@@ -38,9 +38,9 @@
 //! | 5 | `inject.rs`: `Inject::push` | the swap found `PARKED`: `L` sleeps, and `W`, the one producer whose swap found it, must wake it (rule 2 there). A producer that finds `NOTIFIED` writes nothing |
 //! | 6 | `core/shared.rs`: `LoopWakeup::notify` → `reactor/src/wakeup/mod.rs`: `Wakeup::wake` → `wakeup/eventfd.rs`: `Eventfd::wake` | one 8-byte `write` to `L`'s eventfd (on Linux; `polling`'s notifier elsewhere) |
 //! | 7 | on `L`: `core/run_loop.rs`: `Core::poll_reactor` → `Core::react` → `reactor/src/reactor.rs`: `Reactor::react` | the eventfd's edge ends `L`'s `epoll_wait`; `Reactor::dispatch` passes over the wakeup's event, whose only job was to end the wait |
-//! | 8 | `run_loop.rs`: `Core::poll_reactor` → `Inject::transition_to_awake` | `PARKED -> EMPTY` fails, because the word is `NOTIFIED`; it stays so for the drain |
-//! | 9 | `run_loop.rs`: `Core::run_once`, step 4 → `core/mod.rs`: `Core::take_injected` → `Inject::drain` → `Core::accept` | an Acquire swap writes `EMPTY` (it pairs with the swap of hop 4, so `W`'s push is visible), then the queued items are popped; `Injected::Task` goes to the back of the ready queue (`core/ready_queue.rs`: `ReadyQueue::push`) |
-//! | 10 | `run_loop.rs`: `Core::run_once`, step 6 → `ReadyQueue::pop` → `core/mod.rs`: `Core::run` → `task/mod.rs`: [`TaskRef::run`] | in FIFO order, `T`'s turn comes; `transition_to_running` clears `SCHEDULED` and sets `RUNNING` in a compare-exchange whose Acquire pairs with hop 2's Release, so the poll sees whatever `W` did before it woke `T` |
+//! | 8 | `run_loop.rs`: `Core::poll_reactor` → `Inject::transition_to_awake` | `PARKED -> EMPTY` fails, because the word is `NOTIFIED`; it stays so for step 4 |
+//! | 9 | `run_loop.rs`: `Core::run_once`, step 4 → `core/mod.rs`: `Core::take_injected` → `Inject::take` → `core/ready_queue.rs`: `ReadyQueue::push_batch` | an Acquire swap writes `EMPTY` (it pairs with the swap of hop 4, so `W`'s push is visible), then, under the buffer's lock, the queued items are taken by swapping buffers, none copied: the batch keeps one place at the back of the ready queue |
+//! | 10 | `run_loop.rs`: `Core::run_once`, step 6 → `ReadyQueue::pop` → `core/mod.rs`: `Core::run_next_injected` → `ReadyQueue::pop_injected` → `Core::accept` → `Core::run` → `task/mod.rs`: [`TaskRef::run`] | in FIFO order, the batch's turn comes, and its items run one after another: `Injected::Task`, with `T`'s reference, comes back to run; `transition_to_running` clears `SCHEDULED` and sets `RUNNING` in a compare-exchange whose Acquire pairs with hop 2's Release, so the poll sees whatever `W` did before it woke `T` |
 //! | 11 | `raw.rs`: `TaskRef::poll` → `TaskCell::poll`, through the vtable | `T`'s future is polled in place; it finds what `W` provided |
 //!
 //! If `T` returns `Pending` again, `go_idle` releases the run's reference,

@@ -1,8 +1,9 @@
 //! The raw task: a future and its header in one allocation, reference
 //! counted, with a hand-made waker.
 //!
-//! This module holds all of the executor's `unsafe` code. What it buys is one
-//! heap allocation per spawned task. The obvious safe design, an
+//! This module holds the executor's `unsafe` code, but for the slot that
+//! keeps a callback's closure in place (`core/remote_call.rs`). What it
+//! buys is one heap allocation per spawned task. The obvious safe design, an
 //! `Arc<Task>` implementing `std::task::Wake` that holds a
 //! `Box<dyn Future>`, costs two: the `Arc` and the box. Here the future is
 //! stored inline in the same allocation as the header, after it:
