@@ -21,9 +21,9 @@
 //!   one wake and one run per op;
 //! - `spawn`: a task spawned and awaited, in batches of 1000;
 //! - `remote_call`: `Handle::call_soon` through the injection queue, then
-//!   the loop's drain and run of it; submitted from the loop's own thread
+//!   the loop's take and run of it; submitted from the loop's own thread
 //!   while the loop is not running, so that no other thread's timing
-//!   changes how many items each drain takes;
+//!   changes how many items each take gets;
 //! - `timer`: a sleep polled once (its timer armed) and dropped (disarmed);
 //! - `call_at`: a timed callback whose deadline has passed, scheduled (its
 //!   task made, its timer armed), fired in the next timer step and run, in

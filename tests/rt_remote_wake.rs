@@ -135,3 +135,62 @@ fn work_submitted_before_a_local_submission_runs_before_it() {
         ["remote", "callback", "remote again", "woken"]
     );
 }
+
+/// The same order while other threads keep the injection queue busy: the
+/// loop's take before a local submission may find a producer holding the
+/// queue's lock, and must still take what was submitted before it
+/// (`bridge/src/inject.rs`, rule 6).
+#[test]
+fn work_submitted_before_a_local_submission_runs_before_it_while_producers_hold_the_queue() {
+    use std::sync::{Arc, Mutex};
+
+    const ROUNDS: u32 = 2_000;
+    let rt = tether::Runtime::new().unwrap();
+    let stop = Arc::new(Mutex::new(false));
+    // Two threads push empty callbacks back to back, each keeping at most
+    // 64 of its own waiting, so that the loop is never far behind them.
+    let noise: Vec<_> = (0..2)
+        .map(|_| {
+            let (handle, stop) = (rt.handle(), stop.clone());
+            let waiting = Arc::new(Mutex::new(0_u32));
+            std::thread::spawn(move || {
+                while !*stop.lock().unwrap() {
+                    if *waiting.lock().unwrap() >= 64 {
+                        std::thread::yield_now();
+                        continue;
+                    }
+                    *waiting.lock().unwrap() += 1;
+                    let ran = waiting.clone();
+                    handle.call_soon(move || *ran.lock().unwrap() -= 1).unwrap();
+                }
+            })
+        })
+        .collect();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    rt.block_on(async {
+        for round in 0..ROUNDS {
+            let (handle, remote) = (tether::Handle::current(), log.clone());
+            std::thread::spawn(move || {
+                handle
+                    .call_soon(move || remote.lock().unwrap().push((round, "remote")))
+                    .unwrap()
+            })
+            .join()
+            .unwrap();
+            let local = log.clone();
+            tether::call_soon(move || local.lock().unwrap().push((round, "local")));
+            while log.lock().unwrap().len() < 2 * (round as usize + 1) {
+                tether::yield_now().await;
+            }
+        }
+    });
+    *stop.lock().unwrap() = true;
+    for thread in noise {
+        thread.join().unwrap();
+    }
+    let log = log.lock().unwrap();
+    for (i, pair) in log.chunks(2).enumerate() {
+        let round = i as u32;
+        assert_eq!(pair, [(round, "remote"), (round, "local")], "round {round}");
+    }
+}

@@ -4,8 +4,8 @@
 //! into an [`Inject`]; only the loop thread takes items out, all of them at
 //! once. The items wait in a `VecDeque` behind a mutex: a push appends under
 //! the lock, and the loop's take swaps the whole buffer for an empty one of
-//! its own, so that it never takes the lock once per item, and never waits
-//! for it (see "Why a lock" below). What this module adds is the part no
+//! its own, so that it never takes the lock once per item, and never
+//! sleeps on it (see "Why a lock" below). What this module adds is the part no
 //! queue can do alone: making sure a loop that is asleep in the reactor
 //! wakes up for the item, while writing the wakeup as rarely as possible,
 //! because each write is a system call and each needless one also costs
@@ -52,9 +52,10 @@
 //!    item the buffer holds when it gets the lock, by swapping buffers. The
 //!    loop runs every item it took before it tries to park again (a loop
 //!    with items to run has work: its ready queue holds them).
-//! 6. `take` never waits for the lock: it tries it once, and if a producer
-//!    holds it, takes nothing this time; that producer's announcement,
-//!    which follows its unlock, brings the loop back (case 1 below).
+//! 6. `take` never sleeps on the lock: it tries it (`try_lock`) until it
+//!    gets it. A producer holds it for a few instructions; a loop that
+//!    slept on it would also mark it contended, which turns every unlock
+//!    after that into a system call.
 //!
 //! # Why it is correct
 //!
@@ -66,15 +67,9 @@
 //!    Acquire read-modify-write and S a Release one, and every write between
 //!    them is a producer's swap (a read-modify-write, so it continues S's
 //!    release sequence): D synchronizes with S, and the push of X, with the
-//!    unlock that ends it, happens before D. If the lock that follows D is
-//!    taken, it comes after that unlock, and the buffer it swaps holds X,
-//!    unless an earlier `take` already took it. If it is not (rule 6), a
-//!    producer Q holds it, and Q's own swap, which follows Q's unlock, comes
-//!    after D in the word's order: had it come before, D would synchronize
-//!    with it, Q's unlock would happen before the attempt, and the attempt
-//!    could not have found Q holding the lock. So the word reads `NOTIFIED`
-//!    again, the loop does not sleep (rule 3), and the next `take` is case
-//!    1 again, with X still in the buffer.
+//!    unlock that ends it, happens before D. The lock that `take` gets
+//!    after D (rule 6) comes after that unlock, so the buffer it swaps
+//!    holds X, unless an earlier `take` already took it.
 //! 2. S comes after the last `take`'s swap, and before the loop's next
 //!    attempt to park. That compare-exchange then finds `NOTIFIED`, the loop
 //!    does not sleep (rule 3), and its next `take` is case 1.
@@ -122,16 +117,20 @@
 //! loop that fell behind stayed behind, with a backlog of tens of MiB.
 //!
 //! Behind a lock, a push is one lock, one `push_back` and one unlock, about
-//! what a push onto the list cost; the loop takes the lock once per take,
-//! not once per item, and then runs its batch with no atomic operation at
-//! all. The two buffers go round between the producers and the loop, so
-//! once they have grown to the backlog nothing is allocated. The lock is
-//! held for a few instructions (a `push_back` that must grow the buffer is
-//! the exception), and the loop never waits for it (rule 6): a loop that
-//! blocked on a lock held by a preempted producer would stall every task it
-//! runs, and a waiter makes the lock "contended", which turns every unlock
-//! that follows into a system call. On the same workload the loop now keeps
-//! up with its producer, and the whole submission costs about half of what
+//! what a push onto the list cost; the loop takes the lock once per take, not
+//! once per item, and then runs its batch with no atomic operation at all. The
+//! two buffers go round between the producers and the loop, so once they have
+//! grown to the backlog nothing is allocated. The lock is held for a few
+//! instructions (a `push_back` that must grow the buffer is the exception), and
+//! the loop never sleeps on it (rule 6): a loop that slept on it would make it
+//! "contended", which turns every unlock that follows into a system call (a
+//! first version that took it with `lock` fell, in some runs, into tens of
+//! thousands of `futex` calls). So the loop spins on `try_lock` for the few
+//! instructions a producer holds it; as with any queue where a consumer must
+//! see a producer's write, a producer preempted in the middle of its push holds
+//! the loop up until it runs again (the lock-free list made a pop spin on the
+//! slot such a producer had claimed). On the same workload the loop now keeps
+//! up with its producer, and the whole submission costs about a third of what
 //! it did (the figures are in `docs/design.md`, "Measured costs").
 //!
 //! # Why one word
@@ -153,14 +152,14 @@
 //! `loom-tests/tests/inject.rs` runs producers against a loop that parks,
 //! with [`Notify`] replaced by a loom-visible fake eventfd, and checks that
 //! every item is taken exactly once, that the loop never sleeps forever
-//! with an item queued (a take that finds the lock held included), that
-//! the producers wrote the wakeup no more often than the loop slept, that
-//! one producer's items come out in the order it pushed them, and that a
-//! push racing `close` is either taken or handed back. One path it cannot
-//! reach: loom does not explore a `try_lock` that fails (its scheduler
-//! treats the attempt as opaque), so rule 6's case is argued above, not
-//! model-checked; `bridge/tests/inject_stress.rs` drives it on real
-//! threads.
+//! with an item queued, that the producers wrote the wakeup no more often
+//! than the loop slept, that one producer's items come out in the order it
+//! pushed them, and that a push racing `close` is either taken or handed
+//! back. One path it cannot reach: loom does not explore a `try_lock` that
+//! fails (its scheduler treats the attempt as opaque), so the spin of rule
+//! 6 never turns in a model; `bridge/tests/inject_stress.rs` drives it on
+//! real threads, and `tests/rt_remote_wake.rs` checks there that the
+//! order across threads holds while producers hold the lock.
 //! `loom-tests/tests/queue.rs` checks the buffer under concurrent pushes
 //! and takes (every item taken once, each producer's in order, nothing
 //! accepted after the close), and `loom-tests/tests/stop.rs` the
@@ -202,7 +201,9 @@
 use std::collections::VecDeque;
 
 use crate::sync::Ordering::{Acquire, Relaxed, Release};
-use crate::sync::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Mutex, lock, try_lock};
+use crate::sync::{
+    AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Mutex, lock, spin_yield, try_lock,
+};
 use crate::{Closed, Notify};
 
 /// The loop is awake and has taken everything announced so far.
@@ -217,8 +218,8 @@ const PARKED: u8 = 2;
 /// Producers on any thread call [`push`](Inject::push). The loop thread
 /// calls [`transition_to_parked`](Inject::transition_to_parked) and
 /// [`transition_to_awake`](Inject::transition_to_awake) around its sleep,
-/// [`take`](Inject::take) once per iteration, and [`close`](Inject::close)
-/// at shutdown. See the module documentation for the protocol.
+/// [`take`](Inject::take) in each iteration and before each of its own
+/// submissions, and [`close`](Inject::close) at shutdown. See the module documentation for the protocol.
 ///
 /// # Examples
 ///
@@ -378,8 +379,8 @@ impl<T, N: Notify> Inject<T, N> {
         }
         waiting.items.push_back(item);
         self.len.store(waiting.items.len(), Relaxed);
-        // The unlock comes before the announcement (rule 2): a take that
-        // finds the lock held relies on the holder announcing after it.
+        // Announced after the unlock (rule 2), which keeps the hold short:
+        // a take spins on the lock meanwhile (rule 6).
         drop(waiting);
         // Rule 2. Release: pairs with the Acquire swap in `take`, so the push
         // above, and the unlock that ends it, happen before that take's lock.
@@ -462,9 +463,10 @@ impl<T, N: Notify> Inject<T, N> {
         let _ = self.state.compare_exchange(PARKED, EMPTY, Relaxed, Relaxed);
     }
 
-    /// Takes the announcement and every item pushed so far, in push order:
-    /// step 4 of the loop's iteration. Loop only. Returns how many items it
-    /// took.
+    /// Takes the announcement and every item pushed before it got the
+    /// buffer's lock, in push order: step 4 of the loop's iteration, and
+    /// the first thing each of the loop's own submissions does. Loop only.
+    /// Returns how many items it took.
     ///
     /// `batch` must be empty. The items come out by swapping buffers:
     /// `batch` becomes what producers wrote, and its own allocation becomes
@@ -509,13 +511,18 @@ impl<T, N: Notify> Inject<T, N> {
         batch.len()
     }
 
-    /// Swaps the waiting items with the (empty) `batch`, unless a producer
-    /// holds the lock: the loop never waits for one (rule 6).
+    /// Swaps the waiting items with the (empty) `batch`. The loop never
+    /// sleeps on the lock (rule 6): a producer holds it for a few
+    /// instructions, so the loop tries it again until it gets it.
     fn swap_items(&self, batch: &mut VecDeque<T>) {
-        if let Some(mut waiting) = try_lock(&self.waiting) {
-            std::mem::swap(&mut waiting.items, batch);
-            self.len.store(0, Relaxed);
-        }
+        let mut waiting = loop {
+            if let Some(waiting) = try_lock(&self.waiting) {
+                break waiting;
+            }
+            spin_yield();
+        };
+        std::mem::swap(&mut waiting.items, batch);
+        self.len.store(0, Relaxed);
     }
 
     /// [`take`](Inject::take), then each item taken into `sink`, oldest

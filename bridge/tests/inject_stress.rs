@@ -1,7 +1,7 @@
 //! The injection queue on real threads, for the one case its loom model
 //! cannot reach: a take that finds a producer holding the buffer's lock
-//! (`bridge/src/inject.rs`, rule 6), which loom never schedules because it
-//! does not explore a `try_lock` that fails.
+//! and spins until it gets it (`bridge/src/inject.rs`, rule 6), which loom
+//! never schedules because it does not explore a `try_lock` that fails.
 //!
 //! Two producers push a few items at a time, in many short rounds, while
 //! the loop runs the loop's own sequence (take; if nothing is left,
@@ -14,13 +14,13 @@
 //! It also checks what the models check: every item taken once, each
 //! producer's in order, at most one wakeup write per sleep.
 //!
-//! Announcing before the unlock, which rule 2 forbids, made this test
-//! fail in each of four runs on a 2-core machine, between rounds 416 and
-//! 30,040 of the 40,000.
+//! A take that gives up on a held lock, in a queue whose producers announce
+//! before they unlock, failed this test in one of two runs here. Giving up
+//! alone breaks the order across threads instead, which
+//! `tests/rt_remote_wake.rs` catches in every run.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
-use std::sync::{Arc, Barrier};
+use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
 use std::time::Duration;
 
@@ -53,9 +53,9 @@ fn takes_racing_pushes_take_every_item_once_in_order_and_never_sleep_on_one() {
 
     // Wakes the loop and marks the run stuck if no round ends for 10 s.
     let (rounds_done, stuck, finished) = (
-        Arc::new(AtomicUsize::new(0)),
-        Arc::new(AtomicBool::new(false)),
-        Arc::new(AtomicBool::new(false)),
+        Arc::new(Mutex::new(0)),
+        Arc::new(Mutex::new(false)),
+        Arc::new(Mutex::new(false)),
     );
     let watchdog = {
         let (inject, rounds_done, stuck, finished) = (
@@ -66,16 +66,16 @@ fn takes_racing_pushes_take_every_item_once_in_order_and_never_sleep_on_one() {
         );
         thread::spawn(move || {
             let mut last = (usize::MAX, 0);
-            while !finished.load(SeqCst) {
+            while !*finished.lock().unwrap() {
                 thread::sleep(Duration::from_millis(100));
-                let done = rounds_done.load(SeqCst);
+                let done = *rounds_done.lock().unwrap();
                 last = if done == last.0 {
                     (done, last.1 + 1)
                 } else {
                     (done, 0)
                 };
                 if last.1 == 100 {
-                    stuck.store(true, SeqCst);
+                    *stuck.lock().unwrap() = true;
                     inject.notifier().notify();
                     return;
                 }
@@ -106,15 +106,15 @@ fn takes_racing_pushes_take_every_item_once_in_order_and_never_sleep_on_one() {
                 inject.notifier().sleep();
                 inject.transition_to_awake();
                 assert!(
-                    !stuck.load(SeqCst),
+                    !*stuck.lock().unwrap(),
                     "round {round}: the loop slept with {} items queued",
                     inject.len()
                 );
             }
         }
-        rounds_done.fetch_add(1, SeqCst);
+        *rounds_done.lock().unwrap() += 1;
     }
-    finished.store(true, SeqCst);
+    *finished.lock().unwrap() = true;
     watchdog.join().unwrap();
     for producer in producers {
         producer.join().unwrap();

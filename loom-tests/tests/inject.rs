@@ -31,8 +31,8 @@
 //! preemptions, enough for a producer to be preempted between its push and
 //! its swap while the loop is preempted between its take and its park and
 //! again before its sleep. The buffer's lock is loom's, but loom does not
-//! explore a `try_lock` that fails, so a take that finds a producer holding
-//! the lock (`inject.rs`, rule 6) is not among the schedules:
+//! explore a `try_lock` that fails, so a take that spins on a lock a
+//! producer holds (`inject.rs`, rule 6) is not among the schedules:
 //! `bridge/tests/inject_stress.rs` drives that case on real threads. The
 //! other two models are small enough to explore whole.
 

@@ -6,10 +6,14 @@ use std::collections::VecDeque;
 use super::{Injected, RemoteCall};
 use crate::task::TaskRef;
 
-/// The largest emptied batch kept for the next take, in entries (512 KiB
+/// The largest emptied batch kept for a later take, in entries (512 KiB
 /// of them): a loop keeps the allocation its usual backlog needs, and
 /// gives back what a burst made it grow to.
 const MAX_SPARE: usize = 16 * 1024;
+
+/// How many emptied batches are kept: a take made while a batch is still
+/// running (a local submission's) needs a buffer of its own.
+const SPARES: usize = 4;
 
 /// Tasks, and batches of what other threads sent, waiting to run, oldest
 /// first. Loop thread only.
@@ -25,8 +29,8 @@ const MAX_SPARE: usize = 16 * 1024;
 /// without copying an item, and the batch takes one place, a `None`, in
 /// the FIFO order among the tasks. When the run step reaches that place,
 /// the batch's items run one after another, each in its turn. The emptied
-/// batch is kept (`spare`) and handed to the next take, which gives it to
-/// the producers to fill: two buffers go round, and a loop that keeps up
+/// batch is kept (`spares`) and handed to a later take, which gives it to
+/// the producers to fill: the buffers go round, and a loop that keeps up
 /// with its producers allocates nothing for them.
 ///
 /// The loop runs a *snapshot*: it reads the length once, then pops that many
@@ -43,8 +47,9 @@ pub(super) struct ReadyQueue {
     /// The items of every batch beyond the one its place in `order`
     /// counts, so that the entries are `order.len() + extra`.
     extra: Cell<usize>,
-    /// An emptied batch, for the next take.
-    spare: RefCell<VecDeque<Injected>>,
+    /// Emptied batches, for later takes; at most `SPARES`. (A `VecDeque`,
+    /// as `batches` is, so that both share one copy of its code.)
+    spares: RefCell<VecDeque<VecDeque<Injected>>>,
 }
 
 /// One entry of the ready queue, as it is popped.
@@ -71,7 +76,7 @@ impl ReadyQueue {
     /// An empty buffer for the next take, with the allocation of a batch
     /// emptied before, if one was kept.
     pub(super) fn spare(&self) -> VecDeque<Injected> {
-        self.spare.take()
+        self.spares.borrow_mut().pop_back().unwrap_or_default()
     }
 
     /// Queues `batch`, what a take put in the buffer [`spare`] gave, after
@@ -81,7 +86,7 @@ impl ReadyQueue {
     pub(super) fn push_batch(&self, batch: VecDeque<Injected>) {
         let taken = batch.len();
         if taken == 0 {
-            *self.spare.borrow_mut() = batch;
+            self.keep_spare(batch);
             return;
         }
         self.batches.borrow_mut().push_back(batch);
@@ -116,11 +121,18 @@ impl ReadyQueue {
         if batch.is_empty() {
             let emptied = batches.pop_front().expect("the front batch");
             drop(batches);
-            if emptied.capacity() <= MAX_SPARE {
-                *self.spare.borrow_mut() = emptied;
-            }
+            self.keep_spare(emptied);
         }
         item
+    }
+
+    /// Keeps an empty buffer for a later take, unless enough are kept or
+    /// it grew past `MAX_SPARE`.
+    fn keep_spare(&self, buffer: VecDeque<Injected>) {
+        let mut spares = self.spares.borrow_mut();
+        if spares.len() < SPARES && buffer.capacity() <= MAX_SPARE && buffer.capacity() > 0 {
+            spares.push_back(buffer);
+        }
     }
 
     pub(super) fn len(&self) -> usize {

@@ -19,17 +19,19 @@
 //! loop thread, of memory from the submitter's arena, so that a producer
 //! and the loop met on the allocator's lock for every callback, and a loop
 //! that fell behind freed its way through memory the producer had just
-//! made and the cache no longer held. With the closure in place, the
-//! injection queue's own blocks (one per 31 submissions) are all that is
-//! allocated on one thread and freed on the other.
+//! made and the cache no longer held. With the closure in place, a
+//! callback allocates nothing, and the injection queue's two buffers,
+//! which go round between the producers and the loop
+//! (`tether_bridge::inject`), are reused once they have grown.
 //!
 //! The slot is untyped, so what it holds is known through a table of
-//! functions made for that type when it was stored (`VTable::of`), the
-//! way a `dyn` pointer's vtable is: call it, drop it, say where it was
+//! functions made for that type when it was stored (`VTableOf::VTABLE`),
+//! the way a `dyn` pointer's vtable is: call it, drop it, say where it was
 //! submitted, name its type. This is the one `unsafe` of the module, and
 //! every access goes through the table made for the type that was written.
 
 use std::any::{Any, TypeId};
+use std::cell::UnsafeCell;
 use std::marker::PhantomData;
 use std::mem::{ManuallyDrop, MaybeUninit};
 use std::panic::Location;
@@ -42,12 +44,13 @@ type Slot = MaybeUninit<[usize; 2]>;
 /// place, and a panic goes to the exception handler with no task id.
 pub(crate) struct RemoteCall {
     /// A [`Payload`] of the type `vtable` was made for: the closure, the
-    /// closure with its location, or a box of either.
-    slot: Slot,
+    /// closure with its location, or a box of either. In an `UnsafeCell`,
+    /// since a payload may have interior mutability (a closure that
+    /// captures an atomic, say) and `location` reads it through `&self`;
+    /// that also makes a `RemoteCall` `Send` (only `Send` payloads are
+    /// stored) but not `Sync`, which the payload need not be.
+    slot: UnsafeCell<Slot>,
     vtable: &'static VTable,
-    /// `Send` (only `Send` payloads are stored) but not `Sync`: the payload
-    /// need not be `Sync`, and `location` reads it through `&self`.
-    _payload: PhantomData<Box<dyn Send>>,
 }
 
 impl RemoteCall {
@@ -77,15 +80,14 @@ impl RemoteCall {
 
     fn in_place<P: Payload>(payload: P) -> Self {
         assert!(fits::<P>(), "a payload stored in place fits its slot");
-        let mut slot = Slot::uninit();
+        let slot = UnsafeCell::new(Slot::uninit());
         // SAFETY: the assertion above, which the compiler folds away, says
         // that `P` is no larger than the slot and no more aligned, so the
         // slot's pointer, cast, is valid and aligned for a write of a `P`.
-        unsafe { slot.as_mut_ptr().cast::<P>().write(payload) };
+        unsafe { slot.get().cast::<P>().write(payload) };
         Self {
             slot,
             vtable: VTableOf::<P>::VTABLE,
-            _payload: PhantomData,
         }
     }
 
@@ -95,18 +97,18 @@ impl RemoteCall {
         // (`in_place` writes both), and the payload is alive: `call`,
         // `into_inner` and `drop`, which move it out or drop it, take the
         // `RemoteCall` by value.
-        unsafe { (self.vtable.location)(&self.slot) }
+        unsafe { (self.vtable.location)(self.slot.get()) }
     }
 
     /// Calls the closure. Loop thread.
     pub(crate) fn call(self) {
         // The payload moves out of the slot in `call`; it must not be
         // dropped again when `self` goes.
-        let mut this = ManuallyDrop::new(self);
+        let this = ManuallyDrop::new(self);
         // SAFETY: `vtable` is the table of the payload's type (`in_place`),
         // the payload is alive (as in `location`), and `this` is never
         // used again nor dropped, so the payload is moved out exactly once.
-        unsafe { (this.vtable.call)(&mut this.slot) }
+        unsafe { (this.vtable.call)(this.slot.get()) }
     }
 
     /// The closure back, as the type it was sent as: for a submission the
@@ -118,18 +120,18 @@ impl RemoteCall {
             // SAFETY: `type_id` says the slot holds an `F`, which is alive
             // (as in `location`); `this` is never used again nor dropped,
             // so it is moved out once.
-            return unsafe { take::<F>(&this.slot) };
+            return unsafe { take::<F>(this.slot.get()) };
         }
         if stored == TypeId::of::<Located<F>>() {
             // SAFETY: as above, for the `Located<F>` the slot holds.
-            return unsafe { take::<Located<F>>(&this.slot) }.f;
+            return unsafe { take::<Located<F>>(this.slot.get()) }.f;
         }
         assert!(
             stored == TypeId::of::<Boxed>(),
             "a RemoteCall handed back as another type"
         );
         // SAFETY: as above, for the `Boxed` the slot holds.
-        let Boxed(boxed) = unsafe { take::<Boxed>(&this.slot) };
+        let Boxed(boxed) = unsafe { take::<Boxed>(this.slot.get()) };
         let any = boxed.into_any();
         let any = match any.downcast::<Located<F>>() {
             Ok(located) => return located.f,
@@ -147,7 +149,7 @@ impl Drop for RemoteCall {
         // SAFETY: the table is the payload's (`in_place`), the payload is
         // alive (`call` and `into_inner` do not run this drop), and this is
         // the last use of it.
-        unsafe { (self.vtable.drop)(&mut self.slot) }
+        unsafe { (self.vtable.drop)(self.slot.get()) }
     }
 }
 
@@ -168,22 +170,22 @@ const fn fits<P>() -> bool {
 ///
 /// `slot` holds a live `P`, written by `in_place`, and nothing reads or
 /// drops it afterwards.
-unsafe fn take<P>(slot: &Slot) -> P {
+unsafe fn take<P>(slot: *mut Slot) -> P {
     // SAFETY: the caller promises a live `P` in the slot, which `in_place`
     // wrote at the slot's start, aligned (it fits); reading it moves it
     // out, and the caller promises it is not used again.
-    unsafe { slot.as_ptr().cast::<P>().read() }
+    unsafe { slot.cast::<P>().read() }
 }
 
 /// What is done with a payload in a slot, for one payload type: a `dyn`
 /// vtable by hand, since the slot is not a pointer.
 struct VTable {
     /// Moves the payload out and calls it.
-    call: unsafe fn(&mut Slot),
+    call: unsafe fn(*mut Slot),
     /// Drops the payload in place.
-    drop: unsafe fn(&mut Slot),
+    drop: unsafe fn(*mut Slot),
     /// Where the payload was submitted, if it knows.
-    location: unsafe fn(&Slot) -> Option<&'static Location<'static>>,
+    location: unsafe fn(*mut Slot) -> Option<&'static Location<'static>>,
     /// The payload's type, for `into_inner`.
     type_id: fn() -> TypeId,
 }
@@ -202,7 +204,7 @@ impl<P: Payload> VTableOf<P> {
     /// # Safety
     ///
     /// `slot` holds a live `P`, which nothing uses afterwards.
-    unsafe fn call(slot: &mut Slot) {
+    unsafe fn call(slot: *mut Slot) {
         // SAFETY: passed on from the caller.
         unsafe { take::<P>(slot) }.call();
     }
@@ -210,19 +212,21 @@ impl<P: Payload> VTableOf<P> {
     /// # Safety
     ///
     /// `slot` holds a live `P`, which nothing uses afterwards.
-    unsafe fn drop(slot: &mut Slot) {
+    unsafe fn drop(slot: *mut Slot) {
         // SAFETY: the caller promises a live `P` at the slot's start,
         // aligned (`in_place`), and that this is its last use.
-        unsafe { slot.as_mut_ptr().cast::<P>().drop_in_place() }
+        unsafe { slot.cast::<P>().drop_in_place() }
     }
 
     /// # Safety
     ///
     /// `slot` holds a live `P`.
-    unsafe fn location(slot: &Slot) -> Option<&'static Location<'static>> {
+    unsafe fn location(slot: *mut Slot) -> Option<&'static Location<'static>> {
         // SAFETY: the caller promises a live `P` at the slot's start,
-        // aligned (`in_place`), borrowed no longer than `slot` is.
-        unsafe { &*slot.as_ptr().cast::<P>() }.location()
+        // aligned (`in_place`), which nothing moves or drops while this
+        // shared borrow lasts; the pointer comes from the slot's
+        // `UnsafeCell`, so a `P` with interior mutability may be borrowed.
+        unsafe { &*slot.cast::<P>() }.location()
     }
 }
 
@@ -412,6 +416,23 @@ mod tests {
             assert!(callback(&log, shape, false).location().is_none());
             call.call();
         }
+    }
+
+    #[test]
+    fn a_location_is_read_without_touching_a_closure_with_interior_mutability() {
+        use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+        // In place: the atomic and the location fill the two words.
+        let counter = AtomicU32::new(0);
+        let call = RemoteCall::located(
+            move || assert_eq!(counter.fetch_add(1, Relaxed), 0),
+            Location::caller(),
+        );
+        assert!(call.location().is_some());
+        call.call();
+        let counter = AtomicU32::new(0);
+        let call = RemoteCall::new(move || assert_eq!(counter.load(Relaxed), 0));
+        assert!(call.location().is_none());
+        call.call();
     }
 
     #[test]

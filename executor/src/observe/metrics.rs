@@ -44,7 +44,7 @@
 /// let stuck = lt.handle().metrics();
 /// assert_eq!(stuck.iterations, iterations); // no iteration goes by
 /// assert_eq!(stuck.injected, 3); // the three spawns wait
-/// assert_eq!(stuck.tasks, 1); // the blocker, counted as its run step began
+/// assert_eq!(stuck.tasks, 1); // the blocker, listed when its turn came
 /// release.send(()).unwrap();
 /// for task in waiting {
 ///     task.wait().unwrap();
@@ -80,11 +80,11 @@ pub struct Metrics {
     /// in debug mode only, which times every run
     /// ([`Builder::debug`](crate::Builder::debug)); 0 outside it.
     pub slow_callbacks: u64,
-    /// A level: entries of the ready queue (tasks, and the wakes, spawns and
-    /// callbacks the loop took from other threads, each to run in its turn), as
-    /// the loop last published it: as each run step begins (what the step will
-    /// run) and as it ends (what woke meanwhile, for the next step). asyncio:
-    /// `len(loop._ready)`.
+    /// A level: entries of the ready queue (tasks, and the wakes, spawns,
+    /// callbacks, stops and stop callbacks the loop took from other threads,
+    /// each to run or be taken in its turn), as the loop last published it: as
+    /// each run step begins (what the step will run) and as it ends (what woke
+    /// meanwhile, for the next step). asyncio: `len(loop._ready)`.
     pub ready: u64,
     /// A level: items other threads have sent the loop (wakes, spawns,
     /// callbacks) that it has not taken yet, counted now, at the read.
