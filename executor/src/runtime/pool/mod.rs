@@ -135,12 +135,12 @@
 //! `benches/RESULTS.md` ("Many loops") serves 50 connections of echo and
 //! of hyper's HTTP/1.1 with a pool of two loops, one loop, and tokio's
 //! runtimes, on a 2-core machine whose cores the load client shares.
-//! There, the pool served HTTP at 1.14 to 1.18 times the rate of tokio's
-//! multi-threaded runtime with two workers, with about its p99; and echo
-//! at 0.82 to 0.85 times its rate, with under a third of its p99. Two
-//! loops did only 1.02 to 1.11 times what one loop did: the client's
-//! threads take the same two cores. Per echo round trip, the pool's own work
-//! in user space was what tokio's was; the difference is kernel time
+//! There, the pool served HTTP at about the rate of tokio's multi-threaded
+//! runtime with two workers (0.98 to 1.04 times), with a higher p99; and
+//! echo at 0.81 to 0.88 times its rate, with under half of its p99. Two
+//! loops did only 0.94 to 1.11 times what one loop did: the client's
+//! threads take the same two cores. Per echo round trip, the pool's own
+//! work in user space was what tokio's was; the difference is kernel time
 //! spent waking the client's threads and being preempted by them, which a
 //! server whose clients run on other machines does not pay
 //! (`docs/design.md`, "Many loops: the pool", has the figures and how
