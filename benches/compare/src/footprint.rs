@@ -22,10 +22,11 @@ pub(crate) struct Footprint {
     pub(crate) build_seconds: f64,
 }
 
-/// The programs. tokio and tether are set up with only the features they
-/// need (tokio's `#[tokio::main]` would add the macro crates; tether's
-/// `futures` feature adds the futures traits); smol's row uses the `smol`
-/// crate, which is what its users depend on.
+/// The programs (`benches/compare/footprint/`; `scripts/size_guard.sh` builds
+/// tether's too). tokio and tether are set up with only the features they need
+/// (tokio's `#[tokio::main]` would add the macro crates; tether's `futures`
+/// feature adds the futures traits); smol's row uses the `smol` crate, which is
+/// what its users depend on.
 fn programs(tether_root: &Path) -> [(&'static str, String, &'static str); 3] {
     [
         (
@@ -34,40 +35,18 @@ fn programs(tether_root: &Path) -> [(&'static str, String, &'static str); 3] {
                 "tether = {{ path = {:?}, default-features = false }}",
                 tether_root.display().to_string()
             ),
-            r#"fn main() {
-    tether::run(async {
-        tether::time::sleep(std::time::Duration::from_millis(1)).await;
-        println!("hello");
-    });
-}
-"#,
+            include_str!("../footprint/tether.rs"),
         ),
         (
             "tokio",
             r#"tokio = { version = "1.38", default-features = false, features = ["rt", "time"] }"#
                 .to_owned(),
-            r#"fn main() {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
-        println!("hello");
-    });
-}
-"#,
+            include_str!("../footprint/tokio.rs"),
         ),
         (
             "smol",
             r#"smol = "2""#.to_owned(),
-            r#"fn main() {
-    smol::block_on(async {
-        smol::Timer::after(std::time::Duration::from_millis(1)).await;
-        println!("hello");
-    });
-}
-"#,
+            include_str!("../footprint/smol.rs"),
         ),
     ]
 }
