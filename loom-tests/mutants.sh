@@ -31,6 +31,7 @@ ROWS=(
     "inject inject_notify_always"
     "inject inject_len_before_swap"
     "inject inject_close_after_drain"
+    "inject inject_unpark_as_notify"
     "queue inject_push_after_close"
     "stop inject_close_after_drain"
     "stop inject_park_store"

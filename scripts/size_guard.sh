@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 # Recorded with this rustc, and the margin a build may grow by before
 # the guard fails: about 1 %, which the dependencies' own patch releases
 # can move a fresh resolve by.
-recorded_bytes=499616
+recorded_bytes=501568
 recorded_rustc="rustc 1.95.0"
 margin_bytes=4096
 

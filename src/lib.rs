@@ -5,9 +5,10 @@
 //! One thread runs the loop: a poll-based reactor, a FIFO ready queue and a
 //! timer wheel. Tasks run on that thread only, so their futures need not be
 //! `Send`. Any other thread can reach the loop through a [`Handle`] or a
-//! task's [`Waker`](std::task::Waker), through an injection queue that
-//! takes no lock and a wakeup (an eventfd, on Linux) that is written at
-//! most once per sleep of the loop.
+//! task's [`Waker`](std::task::Waker), through an injection queue that the
+//! loop takes whole, without ever sleeping on its lock, and a wakeup (an
+//! eventfd, on Linux, or an unpark of the loop's thread when it watches no
+//! source) that is sent at most once per sleep of the loop.
 //!
 //! ```
 //! use std::time::Duration;

@@ -5,7 +5,8 @@
 //! poller that stops working (`epoll_wait` failing with anything but
 //! `EINTR`), on which a loop cannot go on, so it panics. This test breaks
 //! one loop's poller from outside, by putting `/dev/null` in place of its
-//! epoll descriptor, and checks what the pool makes of it. Alone in its
+//! epoll descriptor, makes the loop wait in it, and checks what the pool
+//! makes of it. Alone in its
 //! file: it changes descriptors of the whole process.
 
 #[cfg(target_os = "linux")]
@@ -35,6 +36,23 @@ fn a_loop_whose_poller_fails_is_reported_and_the_pool_still_stops() {
     let pool = LoopPool::builder().loops(2).build().unwrap();
     let new: Vec<i32> = epoll_fds().difference(&before).copied().collect();
     assert_eq!(new.len(), 2, "one epoll descriptor per loop: {new:?}");
+
+    // Give both loops a socket to wait on, so that each sleeps in its
+    // poller (a loop that watches nothing sleeps on its thread).
+    let (bound, waiting) = std::sync::mpsc::channel();
+    for index in 0..2 {
+        let bound = bound.clone();
+        pool.spawn_on(index, move || async move {
+            let socket = tether::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            bound.send(()).unwrap();
+            let _ = socket.recv(&mut [0; 1]).await;
+        })
+        .unwrap()
+        .detach();
+    }
+    for _ in 0..2 {
+        waiting.recv().unwrap();
+    }
 
     // One loop's poller now refers to /dev/null: its next wait fails.
     let null = std::fs::File::open("/dev/null").unwrap();

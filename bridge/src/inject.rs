@@ -20,6 +20,7 @@
 //! | `EMPTY`    | the loop is awake, and no producer has announced an item since the loop last took the announcements |
 //! | `NOTIFIED` | a producer announced an item the loop has not taken yet |
 //! | `PARKED`   | the loop is asleep in the reactor (or about to be), and nobody has announced anything since it decided to sleep |
+//! | `PARKED_THREAD` | the same, asleep on its own thread instead, outside the reactor (a loop with no source to watch) |
 //!
 //! ```text
 //!                  transition_to_parked: CAS
@@ -35,18 +36,26 @@
 //!         +----------+
 //! ```
 //!
+//! `PARKED_THREAD` takes the place of `PARKED` in the drawing, through
+//! `transition_to_parked_thread`, for a loop that sleeps on its own thread;
+//! the producer whose swap finds it calls [`Notify::unpark`] instead of
+//! [`Notify::notify`]. Below, "parked" means either.
+//!
 //! # Rules
 //!
-//! 1. Producers only ever store `NOTIFIED`; only the loop stores `PARKED` or
-//!    `EMPTY`.
+//! 1. Producers only ever store `NOTIFIED`; only the loop stores a parked
+//!    value or `EMPTY`.
 //! 2. A producer pushes its item first (under the lock, released before
 //!    what follows), then swaps `NOTIFIED` into the word. If the value it
-//!    replaced was `PARKED`, that producer, and only that one, calls
-//!    [`Notify::notify`].
+//!    replaced was parked, that producer, and only that one, ends the
+//!    sleep: [`Notify::notify`] for `PARKED`, [`Notify::unpark`] for
+//!    `PARKED_THREAD`.
 //! 3. The loop goes to sleep only through a compare-exchange `EMPTY ->
-//!    PARKED`; if the word holds `NOTIFIED` instead, it does not sleep.
-//! 4. When the reactor returns, the loop compare-exchanges `PARKED -> EMPTY`.
-//!    If that fails, the word is `NOTIFIED`, and it stays so for `take`.
+//!    PARKED` (or `PARKED_THREAD`); if the word holds `NOTIFIED` instead,
+//!    it does not sleep.
+//! 4. When its sleep ends, the loop compare-exchanges the parked value it
+//!    stored back to `EMPTY`. If that fails, the word is `NOTIFIED`, and it
+//!    stays so for `take`.
 //! 5. `take` first loads the word, and stops there unless it reads
 //!    `NOTIFIED`. Otherwise it swaps `EMPTY` into the word, then takes every
 //!    item the buffer holds when it gets the lock, by swapping buffers. The
@@ -77,7 +86,8 @@
 //!    `PARKED -> EMPTY` (rule 4). S finds either `PARKED`, and P writes the
 //!    wakeup, or `NOTIFIED`, which only a producer that found `PARKED` (and
 //!    so wrote the wakeup) can have stored since the park. Either way the
-//!    sleep ends, and the loop's next `take` is case 1. An S after rule 4's
+//!    sleep ends, and the loop's next `take` is case 1. (The same with
+//!    `PARKED_THREAD` and an unpark.) An S after rule 4's
 //!    store finds `EMPTY` while the loop is awake, and falls under case 1
 //!    or 2.
 //!
@@ -93,10 +103,12 @@
 //! from finishing its iteration, and, since a take swaps buffers instead of
 //! moving items, a take costs the same whatever the backlog.
 //!
-//! *At most one wakeup write per sleep.* A write needs a swap that finds
-//! `PARKED`, and leaves `NOTIFIED` behind. The word only returns to `PARKED`
-//! through the loop's next `EMPTY -> PARKED`, which needs a `take`'s swap
-//! first: between two sleeps, at most one swap can find `PARKED`.
+//! *At most one wakeup write per sleep.* A write (or an unpark) needs a swap
+//! that finds a parked value, and leaves `NOTIFIED` behind. The word only
+//! becomes parked again through the loop's next compare-exchange from
+//! `EMPTY`, which needs a `take`'s swap first: between two sleeps, at most
+//! one swap can find the loop parked. And the one that does wakes the loop
+//! the way it sleeps, since the value it found says which.
 //!
 //! The word is announced *before* the loop enters the system call, so a
 //! producer may write the wakeup between the announcement and the call. That
@@ -212,6 +224,9 @@ const EMPTY: u8 = 0;
 const NOTIFIED: u8 = 1;
 /// The loop is asleep in the reactor, or about to be.
 const PARKED: u8 = 2;
+/// The loop is asleep on its own thread, outside the reactor, or about to
+/// be.
+const PARKED_THREAD: u8 = 3;
 
 /// A multi-producer, single-consumer queue that wakes a sleeping loop.
 ///
@@ -276,8 +291,8 @@ pub struct Inject<T, N> {
     closed: AtomicBool,
     /// Ends the loop's sleep; called only by the producer that finds `PARKED`.
     notifier: N,
-    /// How many wakeup writes producers made (the calls of
-    /// [`Notify::notify`] in `push`), for the runtime's metrics.
+    /// How many wakeups producers made (the calls of [`Notify::notify`] and
+    /// [`Notify::unpark`] in `push`), for the runtime's metrics.
     wakeup_writes: AtomicU64,
 }
 
@@ -390,6 +405,13 @@ impl<T, N: Notify> Inject<T, N> {
         if write {
             self.wakeup_writes.fetch_add(1, Relaxed);
             self.notifier.notify();
+        } else if found == PARKED_THREAD {
+            self.wakeup_writes.fetch_add(1, Relaxed);
+            // MUTANT: wake a loop parked on its thread through the poller.
+            #[cfg(tether_mutant = "inject_unpark_as_notify")]
+            self.notifier.notify();
+            #[cfg(not(tether_mutant = "inject_unpark_as_notify"))]
+            self.notifier.unpark();
         }
         Ok(())
     }
@@ -440,6 +462,38 @@ impl<T, N: Notify> Inject<T, N> {
         }
     }
 
+    /// Announces that the loop is about to sleep on its own thread, outside
+    /// the reactor, as a loop with no source to watch does: as
+    /// [`transition_to_parked`](Inject::transition_to_parked), but the
+    /// producer that ends this sleep calls [`Notify::unpark`]. Loop only.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_bridge::{Inject, TransitionToParked};
+    /// # use tether_bridge::test_double::Eventfd;
+    ///
+    /// let inject = Inject::new(Eventfd::new());
+    /// assert_eq!(inject.transition_to_parked_thread(), TransitionToParked::Sleep);
+    /// inject.push(1).unwrap(); // finds the loop parked on its thread: unparks it
+    /// assert_eq!(inject.wakeup_writes(), 1);
+    /// inject.transition_to_awake();
+    /// assert_eq!(inject.transition_to_parked_thread(), TransitionToParked::Drain);
+    /// ```
+    pub fn transition_to_parked_thread(&self) -> TransitionToParked {
+        // Rule 3, as in `transition_to_parked`.
+        match self
+            .state
+            .compare_exchange(EMPTY, PARKED_THREAD, Relaxed, Relaxed)
+        {
+            Ok(_) => TransitionToParked::Sleep,
+            Err(found) => {
+                debug_assert_eq!(found, NOTIFIED, "only the loop parks");
+                TransitionToParked::Drain
+            }
+        }
+    }
+
     /// Announces that the loop is awake again. Loop only, after a `Sleep`.
     ///
     /// # Examples
@@ -460,7 +514,11 @@ impl<T, N: Notify> Inject<T, N> {
     pub fn transition_to_awake(&self) {
         // Rule 4. Failure means a producer stored NOTIFIED (and, if it found
         // PARKED, wrote the wakeup): leave it for `take`.
-        let _ = self.state.compare_exchange(PARKED, EMPTY, Relaxed, Relaxed);
+        let parked = match self.state.load(Relaxed) {
+            NOTIFIED => return,
+            parked => parked,
+        };
+        let _ = self.state.compare_exchange(parked, EMPTY, Relaxed, Relaxed);
     }
 
     /// Takes the announcement and every item pushed before it got the
@@ -646,8 +704,8 @@ impl<T, N: Notify> Inject<T, N> {
         &self.notifier
     }
 
-    /// How many wakeup writes producers have made so far, at most one per
-    /// sleep; a write the loop makes itself through
+    /// How many wakeups producers have made so far (wakeup writes and
+    /// unparks), at most one per sleep; a write the loop makes itself through
     /// [`notifier`](Inject::notifier) is not counted. Shown in
     /// [`Inject`'s example](Inject#examples).
     pub fn wakeup_writes(&self) -> u64 {
@@ -660,7 +718,8 @@ impl<T, N> std::fmt::Debug for Inject<T, N> {
         let state = match self.state.load(Relaxed) {
             EMPTY => "EMPTY",
             NOTIFIED => "NOTIFIED",
-            _ => "PARKED",
+            PARKED => "PARKED",
+            _ => "PARKED_THREAD",
         };
         f.debug_struct("Inject")
             .field("len", &self.len.load(Relaxed))

@@ -10,7 +10,7 @@
 //!
 //! | module | what crosses threads | protocol |
 //! |--------|----------------------|----------|
-//! | [`inject`] | items for the loop, and the wakeup of a sleeping loop | a buffer behind a mutex that the loop takes whole and never sleeps on, plus one state word (EMPTY / NOTIFIED / PARKED) |
+//! | [`inject`] | items for the loop, and the wakeup of a sleeping loop | a buffer behind a mutex that the loop takes whole and never sleeps on, plus one state word (EMPTY / NOTIFIED / PARKED / PARKED_THREAD) |
 //! | [`task_state`] | wakes, cancels and references of one task | one state word of flags and a reference count |
 //! | [`completion`] | the outcome of work done for another thread | a mutex and a condition variable, callbacks run outside the lock |
 //! | [`blocking`] | jobs for threads that may block | a queue, a thread count and chosen sleepers under one mutex |

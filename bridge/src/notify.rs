@@ -4,8 +4,10 @@
 //! `kevent`, `poll`). Another thread ends that call early by making the
 //! poller report an event: a write to an eventfd on Linux; elsewhere the
 //! poller's own notifier: an `EVFILT_USER` event on kqueue, a `port_send`
-//! event on event ports, or a pipe or socket pair. Loom
-//! cannot see a system call, so the bridge never names one: it is generic
+//! event on event ports, or a pipe or socket pair. A loop that watches no
+//! source sleeps on its own thread instead (`std::thread::park`), and is
+//! woken by an unpark (see `executor/src/core/run_loop.rs`, "Where the loop
+//! sleeps"). Loom cannot see a system call, so the bridge never names one: it is generic
 //! over [`Notify`], the runtime supplies the reactor's wakeup, and the loom
 //! models supply a fake built from loom's own primitives that behaves like
 //! an eventfd (a write before the sleep makes the sleep return at once;
@@ -43,6 +45,10 @@
 //!         *self.written.lock().unwrap() = true;
 //!         self.ready.notify_one();
 //!     }
+//!     // This loop only ever sleeps on the fd.
+//!     fn unpark(&self) {
+//!         self.notify();
+//!     }
 //! }
 //!
 //! let inject = Arc::new(Inject::new(Eventfd::default()));
@@ -59,7 +65,9 @@
 //! producer.join().unwrap();
 //! ```
 
-/// Ends the loop's current sleep, or the next one if it is not asleep.
+/// Ends the loop's current sleep, or the next one if it is not asleep: a
+/// sleep in the poller through [`notify`](Notify::notify), a sleep on the
+/// loop's own thread through [`unpark`](Notify::unpark).
 ///
 /// Implementations must remember a call made while the loop is not yet
 /// sleeping, so that the next sleep returns at once, as a write to an
@@ -81,6 +89,9 @@
 ///     fn notify(&self) {
 ///         self.0.fetch_add(1, Ordering::Relaxed);
 ///     }
+///     fn unpark(&self) {
+///         self.notify();
+///     }
 /// }
 ///
 /// let inject = Inject::new(Counting(AtomicUsize::new(0)));
@@ -99,4 +110,12 @@ pub trait Notify: Send + Sync {
     ///
     /// Called at most once per sleep of the loop by [`Inject`](crate::Inject).
     fn notify(&self);
+
+    /// Ends the loop's current or next sleep on its own thread, outside the
+    /// poller ([`Inject::transition_to_parked_thread`]); like `notify`, it
+    /// must be remembered if the loop is not yet asleep, as
+    /// `std::thread::Thread::unpark` is.
+    ///
+    /// [`Inject::transition_to_parked_thread`]: crate::Inject::transition_to_parked_thread
+    fn unpark(&self);
 }

@@ -61,4 +61,8 @@ impl Notify for Eventfd {
         *lock(&self.written) = true;
         self.ready.notify_one();
     }
+
+    fn unpark(&self) {
+        self.notify();
+    }
 }

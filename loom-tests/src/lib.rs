@@ -93,24 +93,63 @@ pub mod sync {
     pub use std::sync::Arc;
 }
 
-/// An eventfd made of loom primitives: the loop's sleep and its wakeup.
+/// An eventfd made of loom primitives: the loop's sleep and its wakeup; and,
+/// apart from it, the loop thread's park token.
 ///
 /// Like an eventfd it remembers a write made before the sleep (the sleep then
 /// returns at once) and merges several writes into one wakeup. Like
 /// `epoll_wait`, its sleep may also return for no reason (loom explores
 /// spurious wakeups), so a loop built on it must re-check its state after
-/// every sleep, as the real loop does.
+/// every sleep, as the real loop does. The park token ([`park`] and
+/// [`Notify::unpark`]) behaves the same, as `std::thread::park` does, but
+/// is a separate token: an unpark does not end a sleep on the fd, nor a
+/// write a park, so a wakeup sent the wrong way is a deadlock loom reports.
+///
+/// [`park`]: FakeEventfd::park
 #[derive(Debug, Default)]
 pub struct FakeEventfd {
     /// The readiness of the fd: set by `notify`, consumed by `sleep`.
+    ready: Token,
+    /// The loop thread's park token: set by `unpark`, consumed by `park`.
+    parked: Token,
+    /// How many times it was written, or the thread unparked.
+    writes: AtomicUsize,
+}
+
+/// A flag one side sets and the other waits for and consumes.
+#[derive(Debug, Default)]
+struct Token {
     #[cfg(loom)]
-    ready: loom::sync::Notify,
+    notify: loom::sync::Notify,
     #[cfg(not(loom))]
-    ready: std::sync::Mutex<bool>,
+    set: std::sync::Mutex<bool>,
     #[cfg(not(loom))]
     cond: std::sync::Condvar,
-    /// How many times it was written.
-    writes: AtomicUsize,
+}
+
+impl Token {
+    fn wait(&self) {
+        #[cfg(loom)]
+        self.notify.wait();
+        #[cfg(not(loom))]
+        {
+            let mut set = self.set.lock().unwrap();
+            while !*set {
+                set = self.cond.wait(set).unwrap();
+            }
+            *set = false;
+        }
+    }
+
+    fn set(&self) {
+        #[cfg(loom)]
+        self.notify.notify();
+        #[cfg(not(loom))]
+        {
+            *self.set.lock().unwrap() = true;
+            self.cond.notify_one();
+        }
+    }
 }
 
 impl FakeEventfd {
@@ -122,19 +161,17 @@ impl FakeEventfd {
     /// Blocks until a write arrives, or returns at once if one already did.
     /// Loom reports a deadlock if no thread will ever write.
     pub fn sleep(&self) {
-        #[cfg(loom)]
         self.ready.wait();
-        #[cfg(not(loom))]
-        {
-            let mut ready = self.ready.lock().unwrap();
-            while !*ready {
-                ready = self.cond.wait(ready).unwrap();
-            }
-            *ready = false;
-        }
     }
 
-    /// How many writes were made so far.
+    /// The loop thread's park: blocks until an unpark arrives, or returns at
+    /// once if one already did. Loom reports a deadlock if no thread will
+    /// ever unpark.
+    pub fn park(&self) {
+        self.parked.wait();
+    }
+
+    /// How many writes and unparks were made so far.
     pub fn writes(&self) -> usize {
         self.writes.load(Relaxed)
     }
@@ -143,13 +180,12 @@ impl FakeEventfd {
 impl Notify for FakeEventfd {
     fn notify(&self) {
         self.writes.fetch_add(1, Relaxed);
-        #[cfg(loom)]
-        self.ready.notify();
-        #[cfg(not(loom))]
-        {
-            *self.ready.lock().unwrap() = true;
-            self.cond.notify_one();
-        }
+        self.ready.set();
+    }
+
+    fn unpark(&self) {
+        self.writes.fetch_add(1, Relaxed);
+        self.parked.set();
     }
 }
 

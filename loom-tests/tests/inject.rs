@@ -5,8 +5,11 @@
 //! take what was announced (`take`); if nothing is left to wait for, stop;
 //! otherwise announce the sleep (`transition_to_parked`), sleep on the fake
 //! eventfd if told to, announce the wake (`transition_to_awake`), repeat. In
-//! the first model two producers push one item each; in the second one producer
-//! pushes two; in the third a producer pushes while the loop closes the queue.
+//! the first model two producers push one item each; in the second the same,
+//! with the loop's first sleep on its own thread (as the executor's loop
+//! sleeps when no source is armed: `transition_to_parked_thread`, the fake's
+//! park token) and the next in the poller; in the third one producer pushes
+//! two; in the fourth a producer pushes while the loop closes the queue.
 //!
 //! What they prove, over every interleaving within the bound:
 //! - no lost wakeup: the loop never sleeps while an item waits with nobody
@@ -25,12 +28,15 @@
 //! `inject_len_before_swap` (taking the items before taking the
 //! notification strands an item pushed in between: deadlock),
 //! `inject_close_after_drain` (taking the items and setting the closed
-//! flag under two locks loses a push that lands in between).
+//! flag under two locks loses a push that lands in between),
+//! `inject_unpark_as_notify` (a loop parked on its thread woken through
+//! the poller sleeps on: deadlock).
 //!
 //! Bound: the first model explores every schedule with at most three
 //! preemptions, enough for a producer to be preempted between its push and
 //! its swap while the loop is preempted between its take and its park and
-//! again before its sleep. The buffer's lock is loom's, but loom does not
+//! again before its sleep; the second model has the same bound. The
+//! buffer's lock is loom's, but loom does not
 //! explore a `try_lock` that fails, so a take that spins on a lock a
 //! producer holds (`inject.rs`, rule 6) is not among the schedules:
 //! `bridge/tests/inject_stress.rs` drives that case on real threads. The
@@ -49,6 +55,23 @@ use tether_loom_tests::{Bound, FakeEventfd, model, thread};
 /// buffer at a time (`Inject::take`), and the loop parks only when it has
 /// nothing left to run.
 fn run_loop(inject: &Inject<usize, FakeEventfd>, expected: usize) -> (Vec<usize>, usize) {
+    run_loop_sleeping(inject, expected, |_| Sleep::InPoller)
+}
+
+/// Where the loop sleeps: in the poller, or on its own thread, as the
+/// executor's does when no source is armed.
+#[derive(Clone, Copy)]
+enum Sleep {
+    InPoller,
+    OnThread,
+}
+
+/// [`run_loop`], sleeping where `how` says for each sleep (counted from 0).
+fn run_loop_sleeping(
+    inject: &Inject<usize, FakeEventfd>,
+    expected: usize,
+    how: impl Fn(usize) -> Sleep,
+) -> (Vec<usize>, usize) {
     let mut taken = Vec::new();
     let mut sleeps = 0;
     loop {
@@ -58,10 +81,18 @@ fn run_loop(inject: &Inject<usize, FakeEventfd>, expected: usize) -> (Vec<usize>
         if taken.len() == expected {
             return (taken, sleeps);
         }
-        match inject.transition_to_parked() {
+        let sleep = how(sleeps);
+        let transition = match sleep {
+            Sleep::InPoller => inject.transition_to_parked(),
+            Sleep::OnThread => inject.transition_to_parked_thread(),
+        };
+        match transition {
             TransitionToParked::Sleep => {
                 sleeps += 1;
-                inject.notifier().sleep();
+                match sleep {
+                    Sleep::InPoller => inject.notifier().sleep(),
+                    Sleep::OnThread => inject.notifier().park(),
+                }
                 inject.transition_to_awake();
             }
             TransitionToParked::Drain => {}
@@ -93,6 +124,42 @@ fn no_wakeup_is_lost_and_each_item_is_taken_once() {
         assert!(
             writes <= sleeps,
             "{writes} wakeup writes for {sleeps} sleeps: more than one per sleep"
+        );
+    });
+}
+
+#[test]
+fn a_loop_that_parks_on_its_thread_is_unparked_and_not_woken_through_the_poller() {
+    model(Bound::Preemptions(3), || {
+        let inject = Arc::new(Inject::new(FakeEventfd::new()));
+        let producers: Vec<_> = (1..=2)
+            .map(|item| {
+                let inject = inject.clone();
+                thread::spawn(move || {
+                    inject.push(item).expect("the queue is open");
+                })
+            })
+            .collect();
+
+        // The first sleep on the thread, the next in the poller: a wakeup
+        // meant for one must not be sent the other way.
+        let (mut taken, sleeps) = run_loop_sleeping(&inject, 2, |sleep| {
+            if sleep == 0 {
+                Sleep::OnThread
+            } else {
+                Sleep::InPoller
+            }
+        });
+        for producer in producers {
+            producer.join().unwrap();
+        }
+
+        taken.sort_unstable();
+        assert_eq!(taken, [1, 2], "an item was lost or taken twice");
+        let writes = inject.notifier().writes();
+        assert!(
+            writes <= sleeps,
+            "{writes} wakeups for {sleeps} sleeps: more than one per sleep"
         );
     });
 }

@@ -81,6 +81,21 @@
 //! while it sleeps. Steps 4 and 5 stay in every iteration: step 4 is an
 //! atomic load when nothing was sent, and step 5 looks at the wheel only
 //! when a timer is pending (then it reads the clock, once).
+//!
+//! # Where the loop sleeps
+//!
+//! A loop with nothing to run sleeps in the poller, which is where I/O
+//! readiness arrives, and which another thread ends by writing the wakeup
+//! eventfd. But a loop that watches no source (it only runs tasks and
+//! timers, as a loop that serves other threads' callbacks does) could only
+//! be woken by that write, and a wait in the poller costs five system
+//! calls (above). So when no source is armed, the loop sleeps on its own
+//! thread instead (`std::thread::park`, with the next timer's deadline as
+//! its timeout), and a producer that finds it so unparks it: one `futex`
+//! call on each side. The injection queue's state word says which sleep it
+//! is (`PARKED` or `PARKED_THREAD`, `tether_bridge::inject`), so each
+//! producer wakes the loop the one way that ends its sleep. Only the loop
+//! arms sources, so none can be armed while it sleeps on its thread.
 
 use std::future::Future;
 use std::panic::Location;
@@ -178,13 +193,23 @@ impl Core {
             .reactor
             .next_timer()
             .map_or(Deadline::Never, Deadline::At);
-        match inject.transition_to_parked() {
-            TransitionToParked::Sleep => {
-                self.shared.counters.parks.add(1);
+        // With no source armed the poller could only report the wakeup, so
+        // the loop sleeps on its own thread instead (see "Where the loop
+        // sleeps" above).
+        let in_poller = self.reactor.has_armed_sources();
+        let transition = if in_poller {
+            inject.transition_to_parked()
+        } else {
+            inject.transition_to_parked_thread()
+        };
+        if transition == TransitionToParked::Sleep {
+            self.shared.counters.parks.add(1);
+            if in_poller {
                 self.react(deadline);
-                inject.transition_to_awake();
+            } else {
+                park_thread(deadline);
             }
-            TransitionToParked::Drain => {}
+            inject.transition_to_awake();
         }
     }
 
@@ -256,6 +281,17 @@ impl Core {
             }
         }
         self.run_stop_callbacks();
+    }
+}
+
+/// Sleeps on the loop's own thread until `deadline`, or until another
+/// thread unparks it (`Notify::unpark`, through the injection queue); may
+/// also return early, as `std::thread::park` may.
+fn park_thread(deadline: Deadline) {
+    match deadline {
+        Deadline::Never => std::thread::park(),
+        Deadline::At(at) => std::thread::park_timeout(at.saturating_duration_since(Instant::now())),
+        Deadline::Now => {}
     }
 }
 

@@ -73,9 +73,11 @@ pub(crate) struct NamedSpawn {
     pub(crate) name: Box<str>,
 }
 
-/// The reactor's wakeup, as the bridge's [`Notify`].
+/// The reactor's wakeup and the loop's thread, as the bridge's [`Notify`]:
+/// a write of the wakeup ends a sleep in the poller, an unpark a sleep on
+/// the thread.
 #[derive(Debug)]
-pub(crate) struct LoopWakeup(Wakeup);
+pub(crate) struct LoopWakeup(Wakeup, thread::Thread);
 
 /// The loop's statistics, each written by the loop thread only.
 #[derive(Debug, Default)]
@@ -84,7 +86,8 @@ pub(crate) struct LoopCounters {
     pub(super) iterations: Counter,
     /// Calls to the poller, blocking or not.
     pub(super) polls: Counter,
-    /// Calls to the poller that were allowed to block.
+    /// Sleeps: calls to the poller that were allowed to block, and parks
+    /// of the loop's thread.
     pub(super) parks: Counter,
     /// Items taken from the injection queue.
     pub(super) submissions: Counter,
@@ -109,7 +112,7 @@ impl Shared {
         name: Option<Box<str>>,
     ) -> Self {
         Self {
-            inject: Inject::new(LoopWakeup(wakeup)),
+            inject: Inject::new(LoopWakeup(wakeup, thread::current())),
             counters: LoopCounters::default(),
             // Id 0 is the `block_on` stand-in's.
             ids: Sequence::starting_at(1),
@@ -190,6 +193,10 @@ impl Shared {
 impl Notify for LoopWakeup {
     fn notify(&self) {
         self.0.wake();
+    }
+
+    fn unpark(&self) {
+        self.1.unpark();
     }
 }
 

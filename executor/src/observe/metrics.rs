@@ -65,8 +65,9 @@ pub struct Metrics {
     /// polls without blocking once 61 task runs have gone by since the last
     /// poll, and only while some source is armed; not once per iteration.
     pub polls: u64,
-    /// Those of `polls` that were allowed to block (the loop had nothing
-    /// to run and went to sleep).
+    /// Times the loop had nothing to run and went to sleep: in the poller
+    /// (those of `polls` that were allowed to block), or, with no source
+    /// armed, on its own thread.
     pub parks: u64,
     /// Task runs: polls of a future, or drops of a cancelled one.
     pub runs: u64,
@@ -74,7 +75,8 @@ pub struct Metrics {
     /// spawns, callbacks, stops and stop callbacks from other threads, or
     /// from its own thread outside the loop.
     pub submissions: u64,
-    /// Writes of the wakeup by other threads: at most one per park.
+    /// Wakeups by other threads, a write of the wakeup or an unpark of the
+    /// loop's thread, as the loop slept: at most one per park.
     pub wakeup_writes: u64,
     /// Runs that took at least the loop's slow-callback duration. Counted
     /// in debug mode only, which times every run

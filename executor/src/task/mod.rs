@@ -26,8 +26,12 @@
 //! A task `T` of a loop `L` waits for something another thread `W`
 //! provides: a value in a channel, the end of a blocking job. `T`'s poll
 //! stored its waker where `W` finds it and returned `Pending`; `T` went
-//! idle, and `L`, with nothing else to run, went to sleep in the poller.
-//! Then `W` calls `waker.wake()`. Hop by hop:
+//! idle, and `L`, with nothing else to run and some socket to watch, went
+//! to sleep in the poller. Then `W` calls `waker.wake()`. Hop by hop (a
+//! loop that watched no source would have slept on its thread instead:
+//! hops 5 to 8 then say `PARKED_THREAD`, `LoopWakeup::unpark` and
+//! `std::thread::park`, and one `futex` call replaces the eventfd's write
+//! and the poller's wait):
 //!
 //! | hop | file: function | what happens |
 //! |-----|----------------|--------------|

@@ -114,8 +114,11 @@
 //!
 //! # What contends at 16 or 64 cores
 //!
-//! The loops share no lock on any path that runs per task or per wake
-//! (the `Spread`'s lock is taken only when a loop is at its cap). What the
+//! A loop takes no lock on its own path per task or per wake; work sent to
+//! it from another thread (a hand-off, a cross-loop wake or submission)
+//! takes its injection queue's lock for a few instructions, which the loop
+//! never sleeps on, and the `Spread`'s lock is taken only when a loop is at
+//! its cap. What the
 //! cores share: the `Spread` counts, one word per loop packed side by
 //! side, so that eight loops' counts share a cache line, written when a
 //! connection starts and when it ends; the `Spread`'s scan cursor, which
