@@ -100,67 +100,53 @@ fn run_loop_sleeping(
     }
 }
 
+/// Two producers push one item each while the loop runs, sleeping where
+/// `how` says; checks that both items are taken once and that the loop
+/// was woken at most once per sleep.
+fn two_producers_against(how: impl Fn(usize) -> Sleep) {
+    let inject = Arc::new(Inject::new(FakeEventfd::new()));
+    let producers: Vec<_> = (1..=2)
+        .map(|item| {
+            let inject = inject.clone();
+            thread::spawn(move || {
+                inject.push(item).expect("the queue is open");
+            })
+        })
+        .collect();
+
+    let (mut taken, sleeps) = run_loop_sleeping(&inject, 2, how);
+    for producer in producers {
+        producer.join().unwrap();
+    }
+
+    taken.sort_unstable();
+    assert_eq!(taken, [1, 2], "an item was lost or taken twice");
+    let writes = inject.notifier().writes();
+    assert!(
+        writes <= sleeps,
+        "{writes} wakeups for {sleeps} sleeps: more than one per sleep"
+    );
+}
+
 #[test]
 fn no_wakeup_is_lost_and_each_item_is_taken_once() {
     model(Bound::Preemptions(3), || {
-        let inject = Arc::new(Inject::new(FakeEventfd::new()));
-        let producers: Vec<_> = (1..=2)
-            .map(|item| {
-                let inject = inject.clone();
-                thread::spawn(move || {
-                    inject.push(item).expect("the queue is open");
-                })
-            })
-            .collect();
-
-        let (mut taken, sleeps) = run_loop(&inject, 2);
-        for producer in producers {
-            producer.join().unwrap();
-        }
-
-        taken.sort_unstable();
-        assert_eq!(taken, [1, 2], "an item was lost or taken twice");
-        let writes = inject.notifier().writes();
-        assert!(
-            writes <= sleeps,
-            "{writes} wakeup writes for {sleeps} sleeps: more than one per sleep"
-        );
+        two_producers_against(|_| Sleep::InPoller);
     });
 }
 
 #[test]
 fn a_loop_that_parks_on_its_thread_is_unparked_and_not_woken_through_the_poller() {
+    // The first sleep on the thread, the next in the poller: a wakeup
+    // meant for one must not be sent the other way.
     model(Bound::Preemptions(3), || {
-        let inject = Arc::new(Inject::new(FakeEventfd::new()));
-        let producers: Vec<_> = (1..=2)
-            .map(|item| {
-                let inject = inject.clone();
-                thread::spawn(move || {
-                    inject.push(item).expect("the queue is open");
-                })
-            })
-            .collect();
-
-        // The first sleep on the thread, the next in the poller: a wakeup
-        // meant for one must not be sent the other way.
-        let (mut taken, sleeps) = run_loop_sleeping(&inject, 2, |sleep| {
+        two_producers_against(|sleep| {
             if sleep == 0 {
                 Sleep::OnThread
             } else {
                 Sleep::InPoller
             }
         });
-        for producer in producers {
-            producer.join().unwrap();
-        }
-
-        taken.sort_unstable();
-        assert_eq!(taken, [1, 2], "an item was lost or taken twice");
-        let writes = inject.notifier().writes();
-        assert!(
-            writes <= sleeps,
-            "{writes} wakeups for {sleeps} sleeps: more than one per sleep"
-        );
     });
 }
 
