@@ -17,9 +17,9 @@
 //! ```
 //!
 //! A round trip costs what two cross-thread wakeups cost when the other
-//! loop sleeps between messages (an eventfd write, and the sleeping
-//! thread's return from `epoll_wait`), and much less when both loops stay
-//! busy. The figures go with the machine they were measured on.
+//! loop sleeps between messages (its loops watch no source, so each sleeps
+//! on its thread: an unpark, and the sleeping thread's return from its
+//! park), and much less when both loops stay busy. The figures go with the machine they were measured on.
 //!
 //! The comparison harness runs these two functions too (workload
 //! `cross_loop` of `benches/compare`), next to the same round trips

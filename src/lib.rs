@@ -29,7 +29,8 @@
 //! them: decide how long to wait, wait in the poller, wake the tasks whose
 //! I/O is ready, take what other threads sent, fire the timers that are
 //! due, then run the tasks and callbacks that were ready when the run step
-//! began. A loop with nothing to run sleeps in the poller; a busy one
+//! began. A loop with nothing to run sleeps in the poller (or, if it
+//! watches no source, on its own thread); a busy one
 //! polls without blocking only once every so many task runs, since a poll
 //! costs far more than a task hop. What the run step wakes runs in the
 //! next iteration, so a task that wakes itself forever cannot starve I/O,

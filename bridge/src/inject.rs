@@ -5,11 +5,11 @@
 //! once. The items wait in a `VecDeque` behind a mutex: a push appends under
 //! the lock, and the loop's take swaps the whole buffer for an empty one of
 //! its own, so that it never takes the lock once per item, and never
-//! sleeps on it (see "Why a lock" below). What this module adds is the part no
-//! queue can do alone: making sure a loop that is asleep in the reactor
-//! wakes up for the item, while writing the wakeup as rarely as possible,
-//! because each write is a system call and each needless one also costs
-//! the loop a needless trip through the kernel.
+//! sleeps on it (see "Why a lock" below). What this module adds is the part
+//! no queue can do alone: making sure a loop that is asleep, in the reactor
+//! or on its own thread, wakes up for the item, while sending the wakeup as
+//! rarely as possible, because each one is a system call and each needless
+//! one also costs the loop a needless trip through the kernel.
 //!
 //! # The state word
 //!
@@ -113,9 +113,11 @@
 //! The word is announced *before* the loop enters the system call, so a
 //! producer may write the wakeup between the announcement and the call. That
 //! is why [`Notify`] must remember a write made before the sleep, as an
-//! eventfd or a pipe does. A write can also land just after a sleep ended by
-//! a timer: the next sleep then returns at once, one spurious iteration, and
-//! the rules above still hold.
+//! eventfd or a pipe does, and a thread's park token does for an unpark. A
+//! wakeup can also land just after a sleep ended by a timer: the next sleep
+//! of the same kind (in the poller for a write, on the thread for an
+//! unpark) then returns at once, one spurious iteration, and the rules
+//! above still hold.
 //!
 //! # Why a lock
 //!
@@ -405,7 +407,8 @@ impl<T, N: Notify> Inject<T, N> {
         if write {
             self.wakeup_writes.fetch_add(1, Relaxed);
             self.notifier.notify();
-        } else if found == PARKED_THREAD {
+        }
+        if found == PARKED_THREAD {
             self.wakeup_writes.fetch_add(1, Relaxed);
             // MUTANT: wake a loop parked on its thread through the poller.
             #[cfg(tether_mutant = "inject_unpark_as_notify")]

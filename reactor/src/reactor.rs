@@ -748,6 +748,36 @@ impl Reactor {
         self.sources.borrow().has_armed()
     }
 
+    /// Whether a loop with nothing to run must sleep in the poller, rather
+    /// than on its own thread: some source is armed, or, with the `process`
+    /// feature, the poller refused an orphaned child's pidfd, and only a
+    /// wait in the poller tries it again (`process/watch/pidfd.rs`). A loop
+    /// for which this is false could be woken by the poller only through
+    /// the wakeup.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tether_reactor::Reactor;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let reactor = Reactor::new()?;
+    /// let _current = reactor.enter();
+    /// assert!(!reactor.sleeps_in_poller());
+    /// let socket = std::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// let _socket = tether::Async::new(socket)?;
+    /// assert!(reactor.sleeps_in_poller());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn sleeps_in_poller(&self) -> bool {
+        #[cfg(feature = "process")]
+        if self.children.has_unwatched_orphans() {
+            return true;
+        }
+        self.has_armed_sources()
+    }
+
     /// Step 5 of the loop: records `now` as the loop's clock reading
     /// (unless an earlier call recorded a later one), and wakes the waker
     /// of every timer whose deadline, rounded up to the wheel's 1 ms tick,

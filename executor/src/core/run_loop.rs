@@ -8,8 +8,9 @@
 //!  wake / spawn / stop        | 1. busy?  ready queue or injection queue non-empty
 //!    +-push-> injection queue | 2. park:  busy -> poll without blocking, but only
 //!    +-write-> wakeup --------|-----+        once POLL_INTERVAL tasks ran since
-//!      (once per sleep)       |     |        the last poll; idle -> announce the
-//!                             |     v        sleep, block until the next timer
+//!      or unpark              |     |        the last poll; idle -> announce the
+//!      (once per sleep)       |     v        sleep, block until the next timer
+//!                             |              (in the poller, or on the thread)
 //!                             |  3. I/O ready        -> wake tasks ------+
 //!                             |  4. take injection queue: one batch -----+-> ready queue
 //!                             |  5. timers due (one clock read)  -> wake +     (FIFO)
@@ -22,7 +23,8 @@
 //!                             |  sent before it runs before it
 //! ```
 //!
-//! Steps 2 and 3 are [`Reactor::react`](tether_reactor::Reactor::react),
+//! Steps 2 and 3 are [`Reactor::react`](tether_reactor::Reactor::react)
+//! (or a park of the thread, see "Where the loop sleeps"),
 //! step 4 is `tether_bridge::Inject::take` (`Core::take_injected`), step
 //! 5 is [`Reactor::fire_timers`](tether_reactor::Reactor::fire_timers),
 //! step 6 is the loop over a snapshot of the `ReadyQueue`
@@ -195,8 +197,8 @@ impl Core {
             .map_or(Deadline::Never, Deadline::At);
         // With no source armed the poller could only report the wakeup, so
         // the loop sleeps on its own thread instead (see "Where the loop
-        // sleeps" above).
-        let in_poller = self.reactor.has_armed_sources();
+        // sleeps" above; `Reactor::sleeps_in_poller` has the exception).
+        let in_poller = self.reactor.sleeps_in_poller();
         let transition = if in_poller {
             inject.transition_to_parked()
         } else {

@@ -227,6 +227,12 @@ impl Children {
         self.backend.set(Some(backend));
     }
 
+    /// Whether an orphan waits whose pidfd the poller refused: only a wait
+    /// in the poller tries it again (`Reactor::sleeps_in_poller`).
+    pub(crate) fn has_unwatched_orphans(&self) -> bool {
+        self.orphans.borrow().has_unwatched()
+    }
+
     /// The SIGCHLD backend's list, for `sigchld.rs`.
     pub(crate) fn sigchld(&self) -> &RefCell<SigchldList> {
         &self.sigchld

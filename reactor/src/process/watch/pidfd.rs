@@ -218,6 +218,11 @@ impl Orphans {
         self.watched.is_empty() && self.unwatched.is_empty()
     }
 
+    /// Whether an orphan waits whose pidfd the poller refused.
+    pub(crate) fn has_unwatched(&self) -> bool {
+        !self.unwatched.is_empty()
+    }
+
     /// Takes `orphan` in: reaps it now if it has exited, and otherwise
     /// registers its pidfd.
     fn adopt(&mut self, mut orphan: Orphan, sources: &mut SourceTable, poller: &Poller) {
