@@ -144,8 +144,8 @@
 //! see a producer's write, a producer preempted in the middle of its push holds
 //! the loop up until it runs again (the lock-free list made a pop spin on the
 //! slot such a producer had claimed). On the same workload the loop now keeps
-//! up with its producer, and the whole submission costs about a third of what
-//! it did (the figures are in `docs/design.md`, "Measured costs").
+//! up with its producer, and the whole submission costs a third to a half of
+//! what it did (the figures are in `docs/design.md`, "Measured costs").
 //!
 //! # Why one word
 //!
