@@ -279,30 +279,26 @@ const PARKED_THREAD: u8 = 3;
 /// assert!(inject.is_closed());
 /// ```
 pub struct Inject<T, N> {
-    /// What producers pushed and the loop has not taken, in push order,
-    /// and whether the queue is closed. Every push and every take locks it
-    /// for a few instructions; see the module documentation for why a lock.
-    waiting: Padded<Mutex<Waiting<T>>>,
+    /// What producers pushed and the loop has not taken, in push order.
+    /// Every push and every take locks it for a few instructions; see the
+    /// module documentation for why a lock.
+    waiting: Padded<Mutex<VecDeque<T>>>,
     /// `EMPTY`, `NOTIFIED` or `PARKED`: the handshake of the module docs.
     state: Padded<AtomicU8>,
     /// How many items wait, as the last push or take left it (stored under
     /// the lock), for [`len`](Inject::len) on any thread.
     len: AtomicUsize,
-    /// `Waiting::closed`, for [`is_closed`](Inject::is_closed) on any thread
-    /// without the lock: only producers and the loop ever take it.
+    /// Set by [`close`](Inject::close); from then on every push is handed
+    /// back. Written and read under the lock where it decides (the close,
+    /// each push), so that a push either lands before the close or sees
+    /// it; [`is_closed`](Inject::is_closed) reads it without the lock,
+    /// which only producers and the loop ever take.
     closed: AtomicBool,
     /// Ends the loop's sleep; called only by the producer that finds `PARKED`.
     notifier: N,
     /// How many wakeups producers made (the calls of [`Notify::notify`] and
     /// [`Notify::unpark`] in `push`), for the runtime's metrics.
     wakeup_writes: AtomicU64,
-}
-
-/// The items behind the lock.
-struct Waiting<T> {
-    items: VecDeque<T>,
-    /// Set by [`Inject::close`]; from then on every push is handed back.
-    closed: bool,
 }
 
 /// A value on cache lines of its own: aligned, and so sized, to 128 bytes,
@@ -357,10 +353,7 @@ impl<T, N: Notify> Inject<T, N> {
     /// shown in [`Inject`'s example](Inject#examples).
     pub fn new(notifier: N) -> Self {
         Self {
-            waiting: Padded(Mutex::new(Waiting {
-                items: VecDeque::new(),
-                closed: false,
-            })),
+            waiting: Padded(Mutex::new(VecDeque::new())),
             state: Padded(AtomicU8::new(EMPTY)),
             len: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
@@ -391,11 +384,11 @@ impl<T, N: Notify> Inject<T, N> {
         let mut waiting = lock(&self.waiting);
         // MUTANT: push without looking at `closed`: an item pushed after the
         // close is accepted, and nobody will ever take it.
-        if waiting.closed && !cfg!(tether_mutant = "inject_push_after_close") {
+        if self.closed.load(Relaxed) && !cfg!(tether_mutant = "inject_push_after_close") {
             return Err(Closed(item));
         }
-        waiting.items.push_back(item);
-        self.len.store(waiting.items.len(), Relaxed);
+        waiting.push_back(item);
+        self.len.store(waiting.len(), Relaxed);
         // Announced after the unlock (rule 2), which keeps the hold short:
         // a take spins on the lock meanwhile (rule 6).
         drop(waiting);
@@ -582,7 +575,7 @@ impl<T, N: Notify> Inject<T, N> {
             }
             spin_yield();
         };
-        std::mem::swap(&mut waiting.items, batch);
+        std::mem::swap(&mut *waiting, batch);
         self.len.store(0, Relaxed);
     }
 
@@ -640,17 +633,16 @@ impl<T, N: Notify> Inject<T, N> {
         // takes it.
         #[cfg(tether_mutant = "inject_close_after_drain")]
         {
-            std::mem::swap(&mut lock(&self.waiting).items, batch);
-            lock(&self.waiting).closed = true;
+            std::mem::swap(&mut *lock(&self.waiting), batch);
+            let _waiting = lock(&self.waiting);
             self.closed.store(true, Relaxed);
             return batch.len();
         }
         let mut waiting = lock(&self.waiting);
-        waiting.closed = true;
         self.closed.store(true, Relaxed);
         // Under the same lock as the flag: a push either got in before
         // (and is taken here) or sees the flag (and is handed back).
-        std::mem::swap(&mut waiting.items, batch);
+        std::mem::swap(&mut *waiting, batch);
         self.len.store(0, Relaxed);
         batch.len()
     }
