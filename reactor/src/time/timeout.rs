@@ -47,7 +47,7 @@ use super::sleep::{Sleep, sleep, sleep_until};
 /// # }
 /// ```
 pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoFuture> {
-    Timeout::new(future.into_future(), Deadline::After(duration))
+    Timeout::new(future.into_future(), Timer::After(duration))
 }
 
 /// Runs `future`, giving up at `deadline`. See [`timeout`].
@@ -70,7 +70,7 @@ pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoF
 /// });
 /// ```
 pub fn timeout_at<F: IntoFuture>(deadline: Instant, future: F) -> Timeout<F::IntoFuture> {
-    Timeout::new(future.into_future(), Deadline::At(deadline))
+    Timeout::new(future.into_future(), Timer::At(deadline))
 }
 
 /// A future raced against a deadline: returned by [`timeout`] and
@@ -86,28 +86,25 @@ pub struct Timeout<F> {
     /// own (it is `Unpin` only when `F` is). The other fields are never
     /// pinned.
     future: F,
-    /// When to give up, until the timer exists.
-    deadline: Deadline,
-    /// The timer: `None` until the future was first found pending.
-    timer: Option<Sleep>,
+    /// When to give up: a deadline until the future was first found
+    /// pending, then the timer. One field, so that a timeout that never
+    /// waits writes only the deadline.
+    timer: Timer,
 }
 
-/// When a timeout gives up, before its timer exists.
-#[derive(Clone, Copy)]
-enum Deadline {
-    /// This long after the future was first found pending.
+/// When a timeout gives up.
+enum Timer {
+    /// This long after the future is first found pending.
     After(Duration),
     /// At this instant.
     At(Instant),
+    /// The timer, made at the first poll that found the future pending.
+    Armed(Sleep),
 }
 
 impl<F> Timeout<F> {
-    fn new(future: F, deadline: Deadline) -> Self {
-        Self {
-            future,
-            deadline,
-            timer: None,
-        }
+    fn new(future: F, timer: Timer) -> Self {
+        Self { future, timer }
     }
 }
 
@@ -116,30 +113,30 @@ impl<F: Future> Future for Timeout<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: pinning is structural for `future` alone (the field's doc).
-        let (future, deadline, timer) = unsafe {
+        let (future, timer) = unsafe {
             let this = self.get_unchecked_mut();
-            (
-                Pin::new_unchecked(&mut this.future),
-                this.deadline,
-                &mut this.timer,
-            )
+            (Pin::new_unchecked(&mut this.future), &mut this.timer)
         };
         if let Poll::Ready(output) = future.poll(cx) {
             return Poll::Ready(Ok(output));
         }
         // Made at the first `Pending`: only then is there something to time.
-        let timer = timer.get_or_insert_with(|| match deadline {
-            Deadline::After(duration) => sleep(duration),
-            Deadline::At(instant) => sleep_until(instant),
-        });
-        Pin::new(timer).poll(cx).map(|()| Err(Elapsed(())))
+        match *timer {
+            Timer::Armed(_) => {}
+            Timer::After(duration) => *timer = Timer::Armed(sleep(duration)),
+            Timer::At(instant) => *timer = Timer::Armed(sleep_until(instant)),
+        }
+        let Timer::Armed(sleep) = timer else {
+            unreachable!("armed above")
+        };
+        Pin::new(sleep).poll(cx).map(|()| Err(Elapsed(())))
     }
 }
 
 impl<F> fmt::Debug for Timeout<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Timeout")
-            .field("timer_armed", &self.timer.is_some())
+            .field("timer_armed", &matches!(self.timer, Timer::Armed(_)))
             .finish_non_exhaustive()
     }
 }

@@ -27,8 +27,10 @@ pub(crate) trait Contender {
     fn timers(delays: &[Duration]) -> Duration;
     /// A 10 s sleep polled once (registered) and dropped, `n` times.
     fn timer_cancel(n: usize) -> Duration;
-    /// A 10 s timeout around an immediately ready future, `n` times.
-    fn timeout_ready(n: usize) -> Duration;
+    /// A 10 s timeout around an immediately ready future, `n` times; with
+    /// `OPAQUE`, the 10 s is a value the compiler cannot see through (as a
+    /// duration read from configuration is), instead of a constant.
+    fn timeout_ready<const OPAQUE: bool>(n: usize) -> Duration;
     /// From a task, `n` closures run one after another on the runtime's
     /// blocking-thread pool, each awaited before the next.
     fn spawn_blocking(n: usize) -> Duration;
@@ -45,3 +47,14 @@ pub(crate) trait Contender {
 
 /// How many bytes an echo message has.
 pub(crate) const MESSAGE: usize = 64;
+
+/// The timeouts' 10 s: a constant, or with `OPAQUE` a value the compiler
+/// cannot fold (see [`Contender::timeout_ready`]).
+pub(crate) fn ten_seconds<const OPAQUE: bool>() -> Duration {
+    let ten = Duration::from_secs(10);
+    if OPAQUE {
+        std::hint::black_box(ten)
+    } else {
+        ten
+    }
+}

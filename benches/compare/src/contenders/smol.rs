@@ -19,7 +19,7 @@ use futures_lite::{AsyncReadExt, AsyncWriteExt, FutureExt};
 
 use hyper::service::service_fn;
 
-use super::{Contender, MESSAGE};
+use super::{Contender, MESSAGE, ten_seconds};
 use crate::common::{Baton, Parked, player, poll_once, rss_bytes};
 use crate::http::{SmolIo, SmolTimer, hello};
 
@@ -127,14 +127,15 @@ impl Contender for Smol {
         })
     }
 
-    fn timeout_ready(n: usize) -> Duration {
+    fn timeout_ready<const OPAQUE: bool>(n: usize) -> Duration {
         // smol's timeout idiom: race the future against a timer.
         run_local(async move |_| {
             let start = Instant::now();
             for i in 0..n {
+                let ten = ten_seconds::<OPAQUE>();
                 let out = async move { Some(i) }
-                    .or(async {
-                        Timer::after(Duration::from_secs(10)).await;
+                    .or(async move {
+                        Timer::after(ten).await;
                         None
                     })
                     .await;

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use hyper::service::service_fn;
 use tether::{LoopPool, Spreading};
 
-use super::{Contender, MESSAGE};
+use super::{Contender, MESSAGE, ten_seconds};
 use crate::common::{Baton, Parked, player, poll_once, rss_bytes};
 use crate::http::hello;
 
@@ -127,11 +127,12 @@ impl Contender for Tether {
         })
     }
 
-    fn timeout_ready(n: usize) -> Duration {
+    fn timeout_ready<const OPAQUE: bool>(n: usize) -> Duration {
         tether::run(async move {
             let start = Instant::now();
             for i in 0..n {
-                let out = tether::time::timeout(Duration::from_secs(10), async move { i }).await;
+                let ten = ten_seconds::<OPAQUE>();
+                let out = tether::time::timeout(ten, async move { i }).await;
                 assert_eq!(black_box(out), Ok(i));
             }
             start.elapsed()

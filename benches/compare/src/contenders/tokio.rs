@@ -22,7 +22,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::runtime::{Builder, Handle, Runtime};
 use tokio::task::LocalSet;
 
-use super::{Contender, MESSAGE};
+use super::{Contender, MESSAGE, ten_seconds};
 use crate::common::{Baton, Parked, player, poll_once, rss_bytes};
 use crate::http::hello;
 
@@ -137,11 +137,12 @@ impl Contender for Tokio {
         })
     }
 
-    fn timeout_ready(n: usize) -> Duration {
+    fn timeout_ready<const OPAQUE: bool>(n: usize) -> Duration {
         runtime().block_on(async move {
             let start = Instant::now();
             for i in 0..n {
-                let out = tokio::time::timeout(Duration::from_secs(10), async move { i }).await;
+                let ten = ten_seconds::<OPAQUE>();
+                let out = tokio::time::timeout(ten, async move { i }).await;
                 assert_eq!(black_box(out.unwrap()), i);
             }
             start.elapsed()
