@@ -138,6 +138,7 @@ mod tests;
 
 use std::fmt;
 use std::mem;
+use std::num::NonZeroU32;
 
 use slab::Slab;
 
@@ -208,9 +209,9 @@ struct Entry<T> {
     /// Insertion order: breaks ties between equal deadlines.
     seq: u64,
     /// The previous entry in the same list.
-    prev: Option<usize>,
+    prev: Link,
     /// The next entry in the same list.
-    next: Option<usize>,
+    next: Link,
 }
 
 /// One level: 64 slots of `64^L` ticks each.
@@ -225,11 +226,22 @@ struct Level {
 /// The ends of an intrusive doubly linked list threaded through the slab.
 #[derive(Clone, Copy, Debug)]
 struct List {
-    /// The first entry, `None` when the list is empty.
-    head: Option<usize>,
-    /// The last entry, `None` when the list is empty.
-    tail: Option<usize>,
+    /// The first entry, `Link::END` when the list is empty.
+    head: Link,
+    /// The last entry, `Link::END` when the list is empty.
+    tail: Link,
 }
+
+/// A link of a list: an entry's index in the slab, or the end of the list.
+///
+/// Four bytes (the index plus one, so that zero is the end), where an
+/// `Option<usize>` takes sixteen: an entry with two links is 48 bytes
+/// instead of 72. That is memory every pending timer touches, and the
+/// entries of one slot lie scattered through the slab, so fewer bytes mean
+/// fewer cache misses as the wheel walks them: with 100,000 sleeps pending,
+/// 2.4 MB less.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Link(Option<NonZeroU32>);
 
 /// Which list an entry belongs in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -310,8 +322,8 @@ impl<T> Wheel<T> {
             value,
             deadline: deadline.max(self.elapsed),
             seq,
-            prev: None,
-            next: None,
+            prev: Link::END,
+            next: Link::END,
         });
         self.link(index);
         TimerKey { index, seq }
@@ -342,7 +354,7 @@ impl<T> Wheel<T> {
     /// floor's epoch. Progress: once `poll` at this tick is drained,
     /// something fired or this moved later.
     pub(crate) fn next_deadline(&self) -> Option<Tick> {
-        match self.due.head {
+        match self.due.head.get() {
             Some(index) => Some(self.entries[index].deadline),
             None => self.next_bucket().map(|(start, _)| start),
         }
@@ -354,7 +366,7 @@ impl<T> Wheel<T> {
     /// back. Call it until `None`; entries already due come first.
     pub(crate) fn poll(&mut self, now: Tick) -> Option<(Tick, T)> {
         loop {
-            if let Some(index) = self.due.head {
+            if let Some(index) = self.due.head.get() {
                 self.unlink(index);
                 let entry = self.entries.remove(index);
                 return Some((entry.deadline, entry.value));
@@ -426,9 +438,9 @@ impl<T> Wheel<T> {
                 mem::replace(&mut self.overflow, List::EMPTY)
             }
         };
-        let mut cursor = list.head;
+        let mut cursor = list.head.get();
         while let Some(index) = cursor {
-            cursor = self.entries[index].next;
+            cursor = self.entries[index].next.get();
             self.link(index);
         }
     }
@@ -506,38 +518,58 @@ impl Level {
 impl List {
     /// A list with no entries.
     const EMPTY: List = List {
-        head: None,
-        tail: None,
+        head: Link::END,
+        tail: Link::END,
     };
 
     /// Whether the list has no entries.
     fn is_empty(&self) -> bool {
-        self.head.is_none()
+        self.head == Link::END
     }
 
     /// Appends an unlinked entry.
     fn push_back<T>(&mut self, entries: &mut Slab<Entry<T>>, index: usize) {
+        let link = Link::to(index);
         entries[index].prev = self.tail;
-        entries[index].next = None;
-        match self.tail {
-            Some(at) => entries[at].next = Some(index),
-            None => self.head = Some(index),
+        entries[index].next = Link::END;
+        match self.tail.get() {
+            Some(at) => entries[at].next = link,
+            None => self.head = link,
         }
-        self.tail = Some(index);
+        self.tail = link;
     }
 
     /// Unlinks an entry of this list, in O(1) thanks to the back links.
     fn remove<T>(&mut self, entries: &mut Slab<Entry<T>>, index: usize) {
         let Entry { prev, next, .. } = entries[index];
-        match prev {
+        match prev.get() {
             Some(at) => entries[at].next = next,
             None => self.head = next,
         }
-        match next {
+        match next.get() {
             Some(at) => entries[at].prev = prev,
             None => self.tail = prev,
         }
-        entries[index].prev = None;
-        entries[index].next = None;
+        entries[index].prev = Link::END;
+        entries[index].next = Link::END;
+    }
+}
+
+// ===== impl Link =====
+
+impl Link {
+    /// The end of a list: no entry.
+    const END: Link = Link(None);
+
+    /// The link to the entry at `index`.
+    fn to(index: usize) -> Link {
+        // An entry is 48 bytes: 2^32 of them would be 192 GiB.
+        let plus_one = u32::try_from(index + 1).expect("tether: more than 2^32 - 1 timers pending");
+        Link(NonZeroU32::new(plus_one))
+    }
+
+    /// The index of the entry linked to, or `None` at the end of a list.
+    fn get(self) -> Option<usize> {
+        self.0.map(|plus_one| plus_one.get() as usize - 1)
     }
 }

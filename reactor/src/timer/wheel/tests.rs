@@ -20,16 +20,16 @@ fn assert_invariants<T>(wheel: &Wheel<T>) {
     let mut walk = |list: &List, place: Place| -> Vec<(Tick, u64)> {
         let mut orders = Vec::new();
         let mut prev = None;
-        let mut cursor = list.head;
+        let mut cursor = list.head.get();
         while let Some(index) = cursor {
             let entry = &wheel.entries[index];
-            assert_eq!(entry.prev, prev, "broken back link");
+            assert_eq!(entry.prev.get(), prev, "broken back link");
             assert_eq!(place_of(entry.deadline, wheel.elapsed), place);
             orders.push((entry.deadline, entry.seq));
             prev = Some(index);
-            cursor = entry.next;
+            cursor = entry.next.get();
         }
-        assert_eq!(list.tail, prev, "tail is not the last entry");
+        assert_eq!(list.tail.get(), prev, "tail is not the last entry");
         seen += orders.len();
         orders
     };
@@ -299,4 +299,12 @@ fn debug_needs_no_debug_values() {
     wheel.insert(Tick(7), Opaque);
     let text = format!("{wheel:?}");
     assert!(text.contains("len: 1"), "{text}");
+}
+
+#[test]
+fn an_entry_with_a_timer_is_48_bytes() {
+    // The `Link` doc's figure: a timer's value (an exact deadline and a
+    // waker) and the entry's deadline, sequence number and two links.
+    assert_eq!(size_of::<Link>(), 4);
+    assert_eq!(size_of::<Entry<(i64, std::task::Waker)>>(), 48);
 }
