@@ -307,8 +307,9 @@ impl Core {
                     task,
                     spawned_at,
                     name,
+                    set_name,
                 } = *spawn;
-                self.tasks.set_name(task.id(), Rc::from(name));
+                set_name(self, task.id(), Rc::from(name));
                 self.list_injected(&task, spawned_at);
                 Some(Runnable::Task(task))
             }

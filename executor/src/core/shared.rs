@@ -10,12 +10,13 @@
 //! reaches it through its methods; the loop core also uses its fields.
 
 use std::panic::Location;
+use std::rc::Rc;
 use std::thread::{self, ThreadId};
 
 use tether_bridge::{BlockingPool, Closed, Counter, Gauge, Inject, Notify, Sequence};
 use tether_reactor::Wakeup;
 
-use super::RemoteCall;
+use super::{Core, RemoteCall};
 use crate::id::TaskId;
 use crate::observe::Metrics;
 use crate::task::TaskRef;
@@ -71,6 +72,11 @@ pub(crate) struct NamedSpawn {
     pub(crate) spawned_at: &'static Location<'static>,
     /// Its name, made an `Rc<str>` on the loop thread.
     pub(crate) name: Box<str>,
+    /// Names the task on its loop: `Core::set_name`, reached through this
+    /// pointer rather than called by the loop's step that takes the task,
+    /// so that a program that names no task links no name table
+    /// (`core/task_list.rs`).
+    pub(crate) set_name: fn(&Core, TaskId, Rc<str>),
 }
 
 /// The reactor's wakeup and the loop's thread, as the bridge's [`Notify`]:

@@ -5,6 +5,12 @@
 //! by nothing else), and so that a dump can show them. A task's index in
 //! the list is in its header (`list_key`), so removing it at completion
 //! costs no search.
+//!
+//! Names live apart, in a table that the first name makes: most programs
+//! name no task, and then neither the table's code nor its room is there.
+//! The table is a trait object for that reason: its code is reached only
+//! through the value the naming path makes, so a program that never names
+//! a task does not link it (about 7 KB of a B-tree's insert and remove).
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -23,10 +29,34 @@ use crate::task::TaskRef;
 pub(super) struct TaskList {
     /// Every task that has not completed, each with a reference.
     tasks: RefCell<Slab<Listed>>,
-    /// The names given with `task::Builder`, by task. Apart from the list:
-    /// most tasks have none, and a name in every entry would cost each task
-    /// two words.
-    names: RefCell<BTreeMap<TaskId, Rc<str>>>,
+    /// The names given with `task::Builder`, by task, once one was given.
+    /// Apart from the list: most tasks have none, and a name in every entry
+    /// would cost each task two words.
+    names: RefCell<Option<Box<dyn NameTable>>>,
+}
+
+/// Names by task: what the task list needs of a map.
+trait NameTable {
+    /// Names a task.
+    fn insert(&mut self, id: TaskId, name: Rc<str>);
+    /// A task's name, if it has one.
+    fn get(&self, id: TaskId) -> Option<Rc<str>>;
+    /// Takes a task's name out.
+    fn remove(&mut self, id: TaskId) -> Option<Rc<str>>;
+}
+
+impl NameTable for BTreeMap<TaskId, Rc<str>> {
+    fn insert(&mut self, id: TaskId, name: Rc<str>) {
+        BTreeMap::insert(self, id, name);
+    }
+
+    fn get(&self, id: TaskId) -> Option<Rc<str>> {
+        BTreeMap::get(self, &id).cloned()
+    }
+
+    fn remove(&mut self, id: TaskId) -> Option<Rc<str>> {
+        BTreeMap::remove(self, &id)
+    }
 }
 
 /// A live task, as the list keeps it.
@@ -71,23 +101,22 @@ impl TaskList {
         drop((listed, name));
     }
 
-    /// Names a live task.
+    /// Names a live task; the first name makes the table.
     pub(super) fn set_name(&self, id: TaskId, name: Rc<str>) {
-        self.names.borrow_mut().insert(id, name);
+        self.names
+            .borrow_mut()
+            .get_or_insert_with(|| Box::new(BTreeMap::new()))
+            .insert(id, name);
     }
 
     /// A live task's name, if it was given one.
     pub(super) fn name(&self, id: TaskId) -> Option<Rc<str>> {
-        self.names.borrow().get(&id).cloned()
+        self.names.borrow().as_ref()?.get(id)
     }
 
-    /// Takes a finished task's name out of the map (most have none).
+    /// Takes a finished task's name out of the table (most have none).
     fn forget_name(&self, id: TaskId) -> Option<Rc<str>> {
-        let mut names = self.names.borrow_mut();
-        if names.is_empty() {
-            return None;
-        }
-        names.remove(&id)
+        self.names.borrow_mut().as_mut()?.remove(id)
     }
 
     /// Counts a run of `task`, and stamps its start.
@@ -107,7 +136,7 @@ impl TaskList {
         RunInfo {
             task: Some(task.id()),
             kind: task.header().kind,
-            name: self.names.borrow().get(&task.id()).cloned(),
+            name: self.name(task.id()),
             spawned_at: self.tasks.borrow().get(key).map(|listed| listed.spawned_at),
         }
     }
@@ -117,6 +146,7 @@ impl TaskList {
     /// since each task's last run.
     pub(super) fn dump(&self, main_running: bool, clock: Option<(&DebugMode, Instant)>) -> Dump {
         let names = self.names.borrow();
+        let name = |id| names.as_ref()?.get(id);
         let mut tasks: Vec<TaskInfo> = self
             .tasks
             .borrow()
@@ -135,7 +165,7 @@ impl TaskList {
                 Some(TaskInfo {
                     id,
                     kind,
-                    name: names.get(&id).map(|name| name.to_string()),
+                    name: name(id).map(|name| name.to_string()),
                     spawned_at: listed.spawned_at,
                     status,
                     runs: listed.runs,
@@ -160,7 +190,7 @@ impl TaskList {
     /// Forgets every name. Names are plain strings: clearing them in the
     /// borrow runs no destructor that could reach the loop.
     pub(super) fn clear_names(&self) {
-        self.names.borrow_mut().clear();
+        *self.names.borrow_mut() = None;
     }
 
     /// How many tasks are live.

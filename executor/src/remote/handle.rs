@@ -9,7 +9,7 @@ use std::time::Duration;
 use tether_bridge::{Closed, Completion};
 
 use super::ThreadFuture;
-use crate::core::{self, Injected, NamedSpawn, RemoteCall, Shared};
+use crate::core::{self, Core, Injected, NamedSpawn, RemoteCall, Shared};
 use crate::id::{TaskId, TaskKind};
 use crate::observe::{Dump, DumpError, Metrics};
 use crate::task::{self, JoinError, Maker, TaskRef, Unsubmitted};
@@ -336,6 +336,7 @@ impl Handle {
                     task,
                     spawned_at,
                     name,
+                    set_name: Core::set_name,
                 })),
             };
             self.shared.push(item).map_err(|Closed(item)| match item {
