@@ -243,13 +243,16 @@ impl fmt::Display for SlowCallback<'_> {
 /// `100ms`.
 ///
 /// `Duration`'s own `Debug` would do, but it would pull its formatting
-/// code into every binary that uses tether, for this one warning.
+/// code into every binary that uses tether, for this one warning; and the
+/// figures are `u64`s, not the `u128` of `as_micros`, whose division and
+/// formatting would do the same.
 struct Millis(Duration);
 
 impl fmt::Display for Millis {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let micros = self.0.as_micros();
-        let (whole, mut fraction) = (micros / 1000, micros % 1000);
+        let whole = (self.0.as_secs().saturating_mul(1000))
+            .saturating_add(u64::from(self.0.subsec_millis()));
+        let mut fraction = self.0.subsec_micros() % 1000;
         write!(f, "{whole}")?;
         if fraction != 0 {
             let mut digits = 3;

@@ -199,8 +199,10 @@ struct Millis(Duration);
 
 impl fmt::Display for Millis {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let millis = self.0.as_millis();
-        if millis < 1000 {
+        // Below a second, as a `u32`: formatting `as_millis`'s `u128` would
+        // add its own code to the binary.
+        let millis = self.0.subsec_millis();
+        if self.0.as_secs() == 0 {
             write!(f, "{millis} ms")
         } else {
             write!(f, "{:.1} s", self.0.as_secs_f64())
@@ -265,3 +267,18 @@ impl fmt::Display for DumpError {
 }
 
 impl std::error::Error for DumpError {}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::Millis;
+
+    #[test]
+    fn a_duration_reads_in_milliseconds_below_a_second_and_in_seconds_above() {
+        let shown = |duration| Millis(duration).to_string();
+        assert_eq!(shown(Duration::ZERO), "0 ms");
+        assert_eq!(shown(Duration::from_micros(850_900)), "850 ms");
+        assert_eq!(shown(Duration::from_millis(2_140)), "2.1 s");
+    }
+}
