@@ -1,7 +1,9 @@
 //! Every path through the executor's `unsafe` code (`executor/src/task/raw.rs`),
-//! and through the pin projection of the reactor's `Timeout`
-//! (`reactor/src/time/timeout.rs`), in tests that never block in the
-//! poller, so that Miri can run them.
+//! through the pin projection of the reactor's `Timeout`
+//! (`reactor/src/time/timeout.rs`), and through the thread-local pointers
+//! to the current loop and reactor (`executor/src/core/context.rs`,
+//! `reactor/src/reactor.rs`), in tests that never block in the poller, so
+//! that Miri can run them.
 //!
 //! `scripts/miri.sh` runs this file under Miri with Stacked Borrows and with
 //! Tree Borrows; a plain `cargo test` runs it too. Most tests name the
@@ -400,4 +402,43 @@ fn a_timeout_polls_and_drops_its_future_in_place() {
         2,
         "the unfinished future was dropped in place"
     );
+}
+
+/// The current loop's and reactor's thread-locals
+/// (`executor/src/core/context.rs`, `reactor/src/reactor.rs`): raw
+/// pointers that each own a strong reference. A runtime dropped inside
+/// another's `block_on` makes its loop and reactor current for its
+/// shutdown and gives the outer ones back; nested reactor guards restore each other;
+/// and when every guard is gone, every reference the slots took is
+/// released (Miri reports a leak otherwise).
+#[test]
+fn the_current_loop_and_reactor_are_restored_and_released() {
+    use tether_reactor::Reactor;
+
+    let outer = Runtime::new().unwrap();
+    outer.block_on(async {
+        let before = Reactor::current().expect("the loop's reactor is current");
+        // Its shutdown drops a task it never ran, with its own loop current.
+        let inner = Runtime::new().unwrap();
+        let waiting = inner.handle().spawn(std::future::pending::<()>());
+        drop(inner);
+        drop(waiting);
+        let after = Reactor::current().expect("the outer reactor is back");
+        assert!(Rc::ptr_eq(&before, &after));
+        assert_eq!(tether::spawn(async { 7 }).await.unwrap(), 7);
+    });
+    drop(outer);
+    assert!(Reactor::current().is_none());
+
+    let (first, second) = (Reactor::new().unwrap(), Reactor::new().unwrap());
+    let first_guard = first.enter();
+    let second_guard = second.enter();
+    assert_eq!(Rc::strong_count(&first), 2, "the second guard holds it");
+    assert!(Rc::ptr_eq(&Reactor::current().unwrap(), &second));
+    drop(second_guard);
+    assert!(Rc::ptr_eq(&Reactor::current().unwrap(), &first));
+    assert_eq!(Rc::strong_count(&second), 1, "the slot let it go");
+    drop(first_guard);
+    assert!(Reactor::current().is_none());
+    assert_eq!(Rc::strong_count(&first), 1, "the slot let it go");
 }

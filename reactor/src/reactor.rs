@@ -82,6 +82,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::io;
+use std::ptr;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::Waker;
@@ -234,8 +235,18 @@ pub enum Deadline {
 }
 
 thread_local! {
-    /// The reactor of the loop running on this thread, if any.
-    static CURRENT: RefCell<Option<Rc<Reactor>>> = const { RefCell::new(None) };
+    /// The reactor of the loop running on this thread, or null.
+    ///
+    /// A pointer made by `Rc::into_raw`, and so one strong reference: the
+    /// slot owns it, and so does every guard's `previous` that a pointer
+    /// moves into, whichever order the guards drop in. A raw pointer
+    /// rather than an `Option<Rc<Reactor>>`, so that the slot has no
+    /// destructor: a thread-local with one makes its crate carry std's code
+    /// that registers the destructor and aborts if it panics (with the
+    /// `RefCell` it replaced, 4.3 KB of every binary). The cost: a guard
+    /// leaked with `mem::forget` leaves its reference in the slot, and the
+    /// reactor is never freed.
+    static CURRENT: Cell<*const Reactor> = const { Cell::new(ptr::null()) };
 }
 
 /// Makes a reactor current on this thread until dropped.
@@ -263,8 +274,9 @@ thread_local! {
 /// ```
 #[must_use = "the reactor stops being current when the guard is dropped"]
 pub struct EnterGuard {
-    /// What was current before `enter`.
-    previous: Option<Rc<Reactor>>,
+    /// What was current before `enter`: null, or a pointer that owns a
+    /// strong reference (`CURRENT`'s doc).
+    previous: *const Reactor,
 }
 
 // ===== impl Reactor =====
@@ -344,7 +356,17 @@ impl Reactor {
     /// assert!(Reactor::current().is_none());
     /// ```
     pub fn current() -> Option<Rc<Self>> {
-        CURRENT.with(|current| current.borrow().clone())
+        let current = CURRENT.get();
+        if current.is_null() {
+            return None;
+        }
+        // SAFETY: a non-null `CURRENT` came from `Rc::into_raw` and owns a
+        // strong reference (its doc), so the reactor is alive; the new
+        // reference is counted before `from_raw` makes an `Rc` of it.
+        unsafe {
+            Rc::increment_strong_count(current);
+            Some(Rc::from_raw(current))
+        }
     }
 
     /// Makes this reactor [current](Reactor::current) until the guard drops.
@@ -366,7 +388,8 @@ impl Reactor {
     /// # }
     /// ```
     pub fn enter(self: &Rc<Self>) -> EnterGuard {
-        let previous = CURRENT.with(|current| current.replace(Some(self.clone())));
+        // The slot's strong reference, and the one it held moves to the guard.
+        let previous = CURRENT.replace(Rc::into_raw(self.clone()));
         EnterGuard { previous }
     }
 
@@ -944,8 +967,15 @@ impl Drop for Reactor {
 
 impl Drop for EnterGuard {
     fn drop(&mut self) {
-        let previous = self.previous.take();
-        CURRENT.with(|current| *current.borrow_mut() = previous);
+        // The guard's reference moves back into the slot, and the slot's is
+        // released. The slot has no destructor, so it is there even while
+        // the thread exits.
+        let current = CURRENT.replace(self.previous);
+        if !current.is_null() {
+            // SAFETY: a non-null `CURRENT` came from `Rc::into_raw` and owns
+            // a strong reference (its doc), which the slot no longer holds.
+            drop(unsafe { Rc::from_raw(current) });
+        }
     }
 }
 

@@ -11,7 +11,8 @@
 //! what to do instead, the way `futures::executor::enter` does.
 
 use std::any::Any;
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
+use std::ptr;
 use std::rc::Rc;
 
 use super::Core;
@@ -20,8 +21,14 @@ use crate::observe::{Exception, default_handler};
 use crate::task::TaskRef;
 
 thread_local! {
-    /// The loop running on this thread, or shutting down on it.
-    static CURRENT: RefCell<Option<Rc<Core>>> = const { RefCell::new(None) };
+    /// The loop running on this thread, or shutting down on it; or null.
+    ///
+    /// A pointer made by `Rc::into_raw`, and so one strong reference: the
+    /// slot owns it, and so does every guard's `previous` that a pointer
+    /// moves into, whichever order the guards drop in. A raw pointer, so
+    /// that the slot has no destructor, as the reactor's (`tether_reactor`'s
+    /// `reactor.rs` says why: the code a destructor brings along).
+    static CURRENT: Cell<*const Core> = const { Cell::new(ptr::null()) };
     /// Whether a loop is running on this thread (not merely shutting down).
     static RUNNING: Cell<bool> = const { Cell::new(false) };
 }
@@ -29,8 +36,9 @@ thread_local! {
 /// Keeps a loop current on this thread until dropped.
 #[must_use = "the loop stops being current when the guard is dropped"]
 pub(super) struct Entered {
-    /// What was current before.
-    previous: Option<Rc<Core>>,
+    /// What was current before: null, or a pointer that owns a strong
+    /// reference (`CURRENT`'s doc).
+    previous: *const Core,
     /// Whether a loop was running before.
     was_running: bool,
 }
@@ -51,7 +59,7 @@ pub(super) fn enter_loop(core: &Rc<Core>) -> Entered {
     }
     RUNNING.with(|running| running.set(true));
     Entered {
-        previous: CURRENT.with(|current| current.replace(Some(core.clone()))),
+        previous: CURRENT.replace(Rc::into_raw(core.clone())),
         was_running: false,
     }
 }
@@ -61,29 +69,41 @@ pub(super) fn enter_loop(core: &Rc<Core>) -> Entered {
 /// loop (a runtime dropped inside a task of another one).
 pub(super) fn enter_for_shutdown(core: &Rc<Core>) -> Entered {
     Entered {
-        previous: CURRENT.with(|current| current.replace(Some(core.clone()))),
+        previous: CURRENT.replace(Rc::into_raw(core.clone())),
         was_running: RUNNING.with(|running| running.replace(false)),
     }
 }
 
 impl Drop for Entered {
     fn drop(&mut self) {
-        let previous = self.previous.take();
-        // `try_with`: during thread exit the slots may already be gone, and
-        // then there is nothing left to restore.
-        let _ = CURRENT.try_with(|current| *current.borrow_mut() = previous);
-        let _ = RUNNING.try_with(|running| running.set(self.was_running));
+        // The guard's reference moves back into the slot, and the slot's is
+        // released. Neither slot has a destructor, so both are there even
+        // while the thread exits.
+        let current = CURRENT.replace(self.previous);
+        RUNNING.with(|running| running.set(self.was_running));
+        if !current.is_null() {
+            // SAFETY: a non-null `CURRENT` came from `Rc::into_raw` and owns
+            // a strong reference (its doc), which the slot no longer holds.
+            drop(unsafe { Rc::from_raw(current) });
+        }
     }
 }
 
 /// Runs `f` with the current loop, if there is one.
 pub(crate) fn with_core<R>(f: impl FnOnce(&Rc<Core>) -> R) -> Option<R> {
-    // `try_with`: a waker dropped or woken while the thread exits finds no
-    // loop, which is the truth.
-    CURRENT
-        .try_with(|current| current.borrow().as_ref().map(f))
-        .ok()
-        .flatten()
+    let current = CURRENT.get();
+    if current.is_null() {
+        return None;
+    }
+    // SAFETY: a non-null `CURRENT` came from `Rc::into_raw` and owns a
+    // strong reference (its doc), so the loop is alive; the reference lent
+    // to `f` is counted before `from_raw` makes an `Rc` of it, so that `f`
+    // holds one of its own, whatever becomes of the slot's meanwhile.
+    let core = unsafe {
+        Rc::increment_strong_count(current);
+        Rc::from_raw(current)
+    };
+    Some(f(&core))
 }
 
 /// Pushes `task` into the ready queue if its loop is current on this
