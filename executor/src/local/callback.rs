@@ -146,7 +146,7 @@ pub fn call_at<F: FnOnce() + 'static>(deadline: Instant, f: F) -> CallbackHandle
 /// Queues a callback task.
 #[track_caller]
 fn submit(callback: impl Future<Output = ()> + 'static, name: &str) -> CallbackHandle {
-    let task = spawn_here(callback, TaskKind::Callback, None, name);
+    let task = spawn_here(callback, TaskKind::Callback, name);
     CallbackHandle {
         task: task.into_task(),
         _not_send: PhantomData,

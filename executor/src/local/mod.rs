@@ -32,6 +32,6 @@ pub use current::{CurrentTask, current};
 #[cfg(feature = "signal")]
 pub use signal_handler::{add_signal_handler, remove_signal_handler};
 pub use spawn::spawn;
-pub(crate) use spawn::{spawn_here, spawn_polled_here};
+pub(crate) use spawn::{spawn_here, spawn_named_here, spawn_polled_here};
 pub use task_builder::TaskBuilder;
 pub use yield_now::{YieldNow, yield_now};

@@ -30,7 +30,7 @@ use std::task::Poll;
 
 use tether_reactor::signal::Signal;
 
-use super::{call_soon, spawn_here};
+use super::{call_soon, spawn_named_here};
 use crate::core;
 use crate::id::TaskKind;
 use crate::task;
@@ -114,12 +114,7 @@ pub fn add_signal_handler<F: FnMut() + 'static>(signal: i32, callback: F) -> io:
     let callback = Rc::new(RefCell::new(callback));
     let watcher = watch(signal, subscription.clone(), callback);
     let name = Rc::from(format!("signal handler ({signal})"));
-    let task = spawn_here(
-        watcher,
-        TaskKind::Callback,
-        Some(name),
-        "add_signal_handler",
-    );
+    let task = spawn_named_here(watcher, TaskKind::Callback, name, "add_signal_handler");
     let task = task.into_task();
     let remove = Box::new(move || {
         // The subscription first: the disposition is back when this

@@ -33,32 +33,38 @@ use crate::task::{JoinHandle, JoinRef};
 /// ```
 #[track_caller]
 pub fn spawn<F: Future + 'static>(future: F) -> JoinHandle<F::Output> {
-    JoinHandle::new(spawn_here(future, TaskKind::Task, None, "spawn"))
+    JoinHandle::new(spawn_here(future, TaskKind::Task, "spawn"))
 }
 
-/// Spawns `future` on the loop running on this thread, named `name`,
-/// recording the caller of the public function as its spawn location. The
-/// one way from a public function on the loop thread to `Core::spawn`;
-/// `what` names that function if there is no loop.
+/// Spawns `future` on the loop running on this thread, recording the caller
+/// of the public function as its spawn location. The one way from a public
+/// function on the loop thread to `Core::spawn`; `what` names that function
+/// if there is no loop.
 #[track_caller]
 pub(crate) fn spawn_here<F: Future + 'static>(
     future: F,
     kind: TaskKind,
-    name: Option<Rc<str>>,
     what: &str,
 ) -> JoinRef<F::Output> {
     let spawned_at = Location::caller();
-    let task = core::with_core(|core| {
-        let task = core.spawn(future, kind, spawned_at);
-        if let Some(name) = name {
-            core.set_name(task.task().id(), name);
-        }
-        task
-    });
-    match task {
+    match core::with_core(|core| core.spawn(future, kind, spawned_at)) {
         Some(task) => task,
         None => no_loop(what),
     }
+}
+
+/// [`spawn_here`], and the task named `name`. Apart, so that only a program
+/// that names a task links the name table (`core/task_list.rs`).
+#[track_caller]
+pub(crate) fn spawn_named_here<F: Future + 'static>(
+    future: F,
+    kind: TaskKind,
+    name: Rc<str>,
+    what: &str,
+) -> JoinRef<F::Output> {
+    let task = spawn_here(future, kind, what);
+    core::with_core(|core| core.set_name(task.task().id(), name));
+    task
 }
 
 /// Like [`spawn_here`], with the task's first poll at once

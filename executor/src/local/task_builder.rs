@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use tether_bridge::Closed;
 
-use super::spawn_here;
+use super::{spawn_here, spawn_named_here};
 use crate::id::TaskKind;
 use crate::remote::{Handle, ThreadFuture};
 use crate::task::JoinHandle;
@@ -77,9 +77,11 @@ impl TaskBuilder {
     /// ```
     #[track_caller]
     pub fn spawn<F: Future + 'static>(self, future: F) -> JoinHandle<F::Output> {
-        let name = self.name.map(Rc::from);
-        let task = spawn_here(future, TaskKind::Task, name, "task::Builder::spawn");
-        JoinHandle::new(task)
+        let what = "task::Builder::spawn";
+        JoinHandle::new(match self.name {
+            Some(name) => spawn_named_here(future, TaskKind::Task, Rc::from(name), what),
+            None => spawn_here(future, TaskKind::Task, what),
+        })
     }
 
     /// Runs `future` as a task on the loop of `handle`, from any thread, as
@@ -117,6 +119,9 @@ impl TaskBuilder {
         F: Future + Send + 'static,
         F::Output: Send,
     {
-        handle.spawn_named(future, self.name)
+        match self.name {
+            Some(name) => handle.spawn_named(future, name),
+            None => handle.spawn(future),
+        }
     }
 }

@@ -182,15 +182,39 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send,
     {
-        self.spawn_named(future, None)
+        let spawned_at = Location::caller();
+        self.spawn_as(future, |task| Injected::Spawn(task, spawned_at))
     }
 
-    /// [`spawn`](Handle::spawn), with the name `task::Builder` gave.
+    /// [`spawn`](Handle::spawn), with the name `task::Builder` gave. Apart,
+    /// so that only a program that names a task links the name table
+    /// (`core/task_list.rs`).
     #[track_caller]
     pub(crate) fn spawn_named<F>(
         &self,
         future: F,
-        name: Option<Box<str>>,
+        name: Box<str>,
+    ) -> Result<ThreadFuture<F::Output>, Closed<F>>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send,
+    {
+        let spawned_at = Location::caller();
+        self.spawn_as(future, |task| {
+            Injected::SpawnNamed(Box::new(NamedSpawn {
+                task,
+                spawned_at,
+                name,
+                set_name: Core::set_name,
+            }))
+        })
+    }
+
+    /// Makes a task of `future` and queues it as `item` wraps it.
+    fn spawn_as<F>(
+        &self,
+        future: F,
+        item: impl FnOnce(TaskRef) -> Injected,
     ) -> Result<ThreadFuture<F::Output>, Closed<F>>
     where
         F: Future + Send + 'static,
@@ -205,7 +229,7 @@ impl Handle {
             self.next_id(),
             TaskKind::Task,
         );
-        let task = self.submit(task, name).map_err(Closed)?;
+        let task = self.submit(task, item).map_err(Closed)?;
         Ok(ThreadFuture::for_task(
             completion,
             task,
@@ -261,7 +285,8 @@ impl Handle {
             self.shared.clone(),
             self.next_id(),
         );
-        match self.submit(task, None) {
+        let spawned_at = Location::caller();
+        match self.submit(task, |task| Injected::Spawn(task, spawned_at)) {
             Ok(task) => Ok(ThreadFuture::for_task(
                 completion,
                 task,
@@ -320,30 +345,21 @@ impl Handle {
         task.wait().map_err(BlockOnError::Join)
     }
 
-    /// Queues a task made on this thread; hands its future back if the loop
-    /// is closed.
-    #[track_caller]
+    /// Queues a task made on this thread, as `item` wraps it; hands its
+    /// future back if the loop is closed.
     fn submit<F: Future>(
         &self,
         task: Unsubmitted<F>,
-        name: Option<Box<str>>,
+        item: impl FnOnce(TaskRef) -> Injected,
     ) -> Result<TaskRef, F> {
-        let spawned_at = Location::caller();
         task.submit(|task| {
-            let item = match name {
-                None => Injected::Spawn(task, spawned_at),
-                Some(name) => Injected::SpawnNamed(Box::new(NamedSpawn {
-                    task,
-                    spawned_at,
-                    name,
-                    set_name: Core::set_name,
-                })),
-            };
-            self.shared.push(item).map_err(|Closed(item)| match item {
-                Injected::Spawn(task, _) => task,
-                Injected::SpawnNamed(spawn) => spawn.task,
-                _ => unreachable!("the queue hands back what it was given"),
-            })
+            self.shared
+                .push(item(task))
+                .map_err(|Closed(item)| match item {
+                    Injected::Spawn(task, _) => task,
+                    Injected::SpawnNamed(spawn) => spawn.task,
+                    _ => unreachable!("the queue hands back what it was given"),
+                })
         })
     }
 
