@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The hello-world size guard: builds the footprint run's tether program
-# (benches/compare/footprint/tether.rs, which sleeps 1 ms and prints hello)
+# (benches/compare/footprint/hello_tether.rs, which sleeps 1 ms and prints hello)
 # as its own project, the way `benches/compare` does (the default release
 # profile with `strip = true`, tether without its default features), and
 # prints its stripped size. It fails if the binary grew past the figure
@@ -27,7 +27,7 @@ root=$(pwd)
 dir=target/size-guard
 rm -rf "$dir/src" "$dir/Cargo.toml"
 mkdir -p "$dir/src"
-cp benches/compare/footprint/tether.rs "$dir/src/main.rs"
+cp benches/compare/footprint/hello_tether.rs "$dir/src/main.rs"
 cat > "$dir/Cargo.toml" <<TOML
 [package]
 name = "hello"

@@ -174,10 +174,10 @@ fn main() {
 
     let load_after = report::load_average();
     let footprints = options.footprint.then(|| {
-        eprintln!("footprint: building a hello-world program for each runtime, from clean");
+        eprintln!("footprint: building hello world, an echo server and a hyper server on each runtime, from clean");
         let work = root.join("target/compare/footprint");
         let prints = footprint::measure(&root, &work);
-        let allowed = report::allowed_crates(&work.join("tether"));
+        let allowed = report::allowed_crates(&footprint::project(&work, "hello", "tether"));
         (prints, allowed)
     });
 

@@ -493,17 +493,35 @@ fn render_targets(md: &mut String, run: &Run<'_>) {
         .unwrap();
     }
     if let Some((prints, allowed)) = run.footprints {
-        let find = |name: &str| prints.iter().find(|p| p.runtime == name);
-        if let (Some(t), Some(k), Some(s)) = (find("tether"), find("tokio"), find("smol")) {
+        let find = |program: &str, runtime: &str| {
+            prints
+                .iter()
+                .find(|p| p.program == program && p.runtime == runtime)
+        };
+        for (program, what) in [
+            ("hello", "hello-world"),
+            ("echo", "echo server"),
+            ("hyper", "hyper server"),
+        ] {
+            let (Some(t), Some(k), Some(s)) = (
+                find(program, "tether"),
+                find(program, "tokio"),
+                find(program, "smol"),
+            ) else {
+                continue;
+            };
             writeln!(
                 md,
-                "| hello-world binary smaller than both | {} KB vs tokio {} KB, smol {} KB | {} |",
+                "| {what} binary smaller than both | {} KB vs tokio {} KB, smol {} KB | {} |",
                 t.binary_bytes / 1000,
                 k.binary_bytes / 1000,
                 s.binary_bytes / 1000,
                 mark(t.binary_bytes < k.binary_bytes && t.binary_bytes < s.binary_bytes)
             )
             .unwrap();
+        }
+        let hello = |runtime| find("hello", runtime);
+        if let (Some(t), Some(k), Some(s)) = (hello("tether"), hello("tokio"), hello("smol")) {
             writeln!(
                 md,
                 "| clean release build faster than both | {:.1} s vs tokio {:.1} s, smol {:.1} s | {} |",
@@ -536,19 +554,20 @@ fn render_footprint(md: &mut String, prints: &[Footprint], allowed: &BTreeSet<St
     writeln!(md, "## Footprint\n").unwrap();
     writeln!(
         md,
-        "A program that sleeps 1 ms and prints hello, built as its own project from clean (`strip = true`, otherwise the default release profile; dependencies fetched before the clock starts; one build each, not interleaved rounds). tokio is set up by hand with the `rt` and `time` features (`#[tokio::main]` would add the macro crates), and tether without its default `futures` feature (the futures ecosystem's traits, which the program does not use); smol's program uses the `smol` crate, which has no features to turn off.\n"
+        "Three programs on each runtime (`benches/compare/footprint/`), each built as its own project from clean (`strip = true`, otherwise the default release profile; dependencies fetched before the clock starts; one build each, not interleaved rounds), then run to see that it works: `hello` sleeps 1 ms and prints hello; `echo` is a TCP echo server, a task per connection; `hyper` is hyper 1.x's HTTP/1.1 server answering hello, a task per connection, with the runtime's timer. tokio is set up by hand with only the features each program needs (`rt` and `time`; `rt`, `net` and `io-util`; `rt`, `net` and `time` with `hyper-util`'s adapter), as `#[tokio::main]` would add the macro crates; tether without its default `futures` feature (the futures ecosystem's traits), except in the hyper server, whose glue (`examples/hyper_server/on_tether.rs`) writes through them; smol's programs use the `smol` crate, which has no features to turn off, and its hyper server the glue a smol user writes (`on_smol.rs`).\n"
     )
     .unwrap();
     writeln!(
         md,
-        "| runtime | binary (stripped) | crates in the tree | clean build |"
+        "| program | runtime | binary (stripped) | crates in the tree | clean build |"
     )
     .unwrap();
-    writeln!(md, "|---|---:|---:|---:|").unwrap();
+    writeln!(md, "|---|---|---:|---:|---:|").unwrap();
     for p in prints {
         writeln!(
             md,
-            "| {} | {} KB | {} | {:.1} s |",
+            "| {} | {} | {} KB | {} | {:.1} s |",
+            p.program,
             p.runtime,
             p.binary_bytes / 1000,
             p.crates.len(),
@@ -556,10 +575,10 @@ fn render_footprint(md: &mut String, prints: &[Footprint], allowed: &BTreeSet<St
         )
         .unwrap();
     }
-    for p in prints {
+    for p in prints.iter().filter(|p| p.program == "hello") {
         writeln!(
             md,
-            "\n{}'s tree: {}.",
+            "\nThe tree of {}'s hello world: {}.",
             p.runtime,
             p.crates.iter().cloned().collect::<Vec<_>>().join(", ")
         )

@@ -1,0 +1,26 @@
+use std::io;
+use std::net::Shutdown;
+
+use tether::net::{TcpListener, TcpStream};
+
+fn main() -> io::Result<()> {
+    tether::run(async {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        println!("{}", listener.local_addr()?);
+        loop {
+            let (stream, _) = listener.accept().await?;
+            drop(tether::spawn(echo(stream)));
+        }
+    })
+}
+
+async fn echo(stream: TcpStream) -> io::Result<()> {
+    let mut buf = [0; 4096];
+    loop {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            return stream.shutdown(Shutdown::Write);
+        }
+        stream.write_all(&buf[..n]).await?;
+    }
+}
