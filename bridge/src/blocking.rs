@@ -56,6 +56,7 @@
 //!
 //! let pool = BlockingPool::new(PoolConfig {
 //!     max_threads: None,
+//!     cpu_count: PoolConfig::std_cpu_count,
 //!     keep_alive: Duration::from_secs(60),
 //!     thread_name: "tether-blocking".into(),
 //! });
@@ -109,6 +110,7 @@ pub type Job = Box<dyn FnOnce() + Send + 'static>;
 ///
 /// let pool = BlockingPool::new(PoolConfig {
 ///     max_threads: NonZeroUsize::new(1),
+///     cpu_count: PoolConfig::std_cpu_count,
 ///     keep_alive: Duration::from_secs(60),
 ///     thread_name: "tether-blocking".into(),
 /// });
@@ -127,11 +129,19 @@ pub type Job = Box<dyn FnOnce() + Send + 'static>;
 #[derive(Debug, Clone)]
 pub struct PoolConfig {
     /// The most threads that run at once; `None` for asyncio's default,
-    /// `min(32, cores + 4)`. The default is worked out when the pool first
-    /// needs a thread, so that a program that never runs a blocking job
-    /// never reads the CPU count (on Linux: the affinity mask and the cgroup
-    /// quota files).
+    /// `min(32, cpus + 4)`, with `cpus` from `cpu_count`. The default is
+    /// worked out when the pool first needs a thread, so that a program
+    /// that never runs a blocking job never counts the CPUs.
     pub max_threads: Option<NonZeroUsize>,
+    /// How many CPUs the process may run on, for the default limit.
+    ///
+    /// A function, not a figure: it runs only if `max_threads` is `None`,
+    /// when the pool first needs a thread; and the code that counts is in
+    /// the binary only where it is named. The runtime passes
+    /// `tether_reactor::process_cpu_count` (the affinity mask, one system
+    /// call, as asyncio's `os.process_cpu_count`); [`std_cpu_count`](PoolConfig::std_cpu_count)
+    /// is std's count.
+    pub cpu_count: fn() -> usize,
     /// How long an idle thread waits for work before it exits.
     pub keep_alive: Duration,
     /// The name of the pool's threads.
@@ -153,6 +163,7 @@ pub struct PoolConfig {
 ///
 /// let pool = BlockingPool::new(PoolConfig {
 ///     max_threads: None,
+///     cpu_count: PoolConfig::std_cpu_count,
 ///     keep_alive: Duration::from_secs(60),
 ///     thread_name: "tether-blocking".into(),
 /// });
@@ -212,12 +223,23 @@ struct PoolState {
 }
 
 impl PoolState {
-    /// The thread limit, the default worked out on first use.
-    fn max_threads(&mut self) -> usize {
-        *self.max_threads.get_or_insert_with(|| {
-            let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
-            (cores + 4).min(32)
-        })
+    /// The thread limit, the default worked out on first use from
+    /// `cpu_count` (`PoolConfig::cpu_count`).
+    fn max_threads(&mut self, cpu_count: fn() -> usize) -> usize {
+        *self
+            .max_threads
+            .get_or_insert_with(|| (cpu_count().max(1) + 4).min(32))
+    }
+}
+
+impl PoolConfig {
+    /// std's count of the CPUs this process may use
+    /// (`std::thread::available_parallelism`), or 1 if it cannot tell: a
+    /// [`cpu_count`](PoolConfig::cpu_count) for a program that does not
+    /// mind what it costs. On Linux it also reads the cgroup's CPU quota,
+    /// from files, with some 11 KB of code in the binary.
+    pub fn std_cpu_count() -> usize {
+        std::thread::available_parallelism().map_or(1, NonZeroUsize::get)
     }
 }
 
@@ -235,6 +257,7 @@ impl PoolState {
 ///
 /// let pool = BlockingPool::new(PoolConfig {
 ///     max_threads: NonZeroUsize::new(1),
+///     cpu_count: PoolConfig::std_cpu_count,
 ///     keep_alive: Duration::from_secs(60),
 ///     thread_name: "tether-blocking".into(),
 /// });
@@ -295,6 +318,7 @@ impl BlockingPool {
     /// # use tether_bridge::{BlockingPool, PoolConfig};
     /// # let pool = BlockingPool::new(PoolConfig {
     /// #     max_threads: None,
+    /// #     cpu_count: PoolConfig::std_cpu_count,
     /// #     keep_alive: Duration::from_secs(60),
     /// #     thread_name: "tether-blocking".into(),
     /// # });
@@ -326,7 +350,7 @@ impl BlockingPool {
                 state.notified += 1;
             }
             self.inner.wakeup.notify_one();
-        } else if state.threads < state.max_threads() {
+        } else if state.threads < state.max_threads(self.inner.config.cpu_count) {
             state.handles.retain(|handle| !handle.is_finished());
             let inner = self.inner.clone();
             match spawn_named(self.inner.config.thread_name.clone(), move || inner.work()) {
@@ -360,6 +384,7 @@ impl BlockingPool {
     ///
     /// let pool = BlockingPool::new(PoolConfig {
     ///     max_threads: NonZeroUsize::new(1),
+    ///     cpu_count: PoolConfig::std_cpu_count,
     ///     keep_alive: Duration::from_secs(60),
     ///     thread_name: "tether-blocking".into(),
     /// });
@@ -448,6 +473,7 @@ impl BlockingPool {
     /// # use tether_bridge::{BlockingPool, PoolConfig};
     /// # let pool = BlockingPool::new(PoolConfig {
     /// #     max_threads: None,
+    /// #     cpu_count: PoolConfig::std_cpu_count,
     /// #     keep_alive: Duration::from_secs(10),
     /// #     thread_name: "tether-blocking".into(),
     /// # });

@@ -38,6 +38,7 @@
 //!
 //! let pool = BlockingPool::new(PoolConfig {
 //!     max_threads: None,
+//!     cpu_count: PoolConfig::std_cpu_count,
 //!     keep_alive: Duration::from_secs(60),
 //!     thread_name: "tether-blocking".into(),
 //! });

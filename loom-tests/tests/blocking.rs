@@ -47,6 +47,7 @@ use tether_loom_tests::{Bound, FakeEventfd, model, thread};
 fn pool(max_threads: usize) -> BlockingPool {
     BlockingPool::new(PoolConfig {
         max_threads: Some(NonZeroUsize::new(max_threads).expect("at least one thread")),
+        cpu_count: || 1,
         keep_alive: Duration::from_secs(60),
         thread_name: "loom-blocking".into(),
     })

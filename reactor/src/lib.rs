@@ -42,8 +42,9 @@
 //!
 //! `polling` (the portable poller: epoll, kqueue, event ports, `poll(2)`),
 //! `slab` (the source table and the wheel's entries), `rustix` (already in
-//! the tree through `polling`: the Linux wakeup's eventfd, and the socket
-//! calls std lacks, such as a non-blocking connect), and with the `futures`
+//! the tree through `polling`: the Linux wakeup's eventfd, the socket calls
+//! std lacks, such as a non-blocking connect, and the affinity mask that
+//! [`process_cpu_count`] reads), and with the `futures`
 //! feature `futures-core` and `futures-io` (`Stream` for
 //! [`time::Interval`], `AsyncRead` and `AsyncWrite` for [`Async`] and the
 //! stream sockets). The `process` feature adds rustix's `process` calls
@@ -90,6 +91,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod async_fd;
+mod cpu;
 pub mod net;
 #[cfg(feature = "process")]
 pub mod process;
@@ -103,6 +105,7 @@ mod timer;
 pub mod wakeup;
 
 pub use async_fd::Async;
+pub use cpu::process_cpu_count;
 pub use reactor::{BUDGET, Deadline, EnterGuard, Reactor};
 pub use source::{Direction, Readiness, Registration};
 pub use wakeup::Wakeup;

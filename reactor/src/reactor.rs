@@ -415,6 +415,7 @@ impl Reactor {
     /// let reactor = Reactor::new()?;
     /// let pool = BlockingPool::new(PoolConfig {
     ///     max_threads: None,
+    ///     cpu_count: PoolConfig::std_cpu_count,
     ///     keep_alive: Duration::from_secs(10),
     ///     thread_name: "lookups".to_owned(),
     /// });

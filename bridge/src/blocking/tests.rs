@@ -8,6 +8,7 @@ use std::sync::mpsc;
 fn pool(max_threads: usize, keep_alive: Duration) -> BlockingPool {
     BlockingPool::new(PoolConfig {
         max_threads: Some(NonZeroUsize::new(max_threads).expect("at least one thread")),
+        cpu_count: || 1,
         keep_alive,
         thread_name: "tether-test-blocking".into(),
     })

@@ -416,6 +416,7 @@ impl Builder {
             .unwrap_or_else(|| Box::new(default_handler));
         let pool = BlockingPool::new(PoolConfig {
             max_threads: self.max_blocking_threads,
+            cpu_count: tether_reactor::process_cpu_count,
             keep_alive: self.blocking_keep_alive,
             thread_name: "tether-blocking".to_owned(),
         });
