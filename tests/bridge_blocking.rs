@@ -97,8 +97,10 @@ fn no_more_than_the_limit_run_at_once() {
 
 #[test]
 fn the_default_limit_is_asyncios_cores_plus_four_at_most_32() {
-    let cores = thread::available_parallelism().map_or(1, |n| n.get());
-    let limit = (cores + 4).min(32);
+    // The CPUs of the affinity mask, as asyncio counts them; not std's
+    // count, which a cgroup quota can lower.
+    let cpus = tether_reactor::process_cpu_count();
+    let limit = (cpus + 4).min(32);
     let gate = Arc::new(Gate::default());
     let started = Arc::new(Mutex::new(0usize));
     let rt = Runtime::new().unwrap();

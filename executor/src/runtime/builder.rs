@@ -256,8 +256,11 @@ impl Builder {
     }
 
     /// Sets the most threads [`spawn_blocking`](crate::spawn_blocking) runs
-    /// at once (default: `min(32, cores + 4)`, asyncio's, worked out when
-    /// the first job starts). Jobs beyond it wait in FIFO order.
+    /// at once (default: `min(32, cpus + 4)`, asyncio's, worked out when
+    /// the first job starts, with `cpus` the CPUs of the process's affinity
+    /// mask, as asyncio's `os.process_cpu_count` counts them:
+    /// [`tether_reactor::process_cpu_count`]). Jobs beyond it wait in FIFO
+    /// order.
     ///
     /// # Panics
     ///
