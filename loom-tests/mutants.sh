@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Shows that the loom models catch the bugs they are meant to catch.
+# Shows that the loom models and the history checks catch the bugs they
+# are meant to catch.
 #
 # Each seeded bug ("mutant") is a realistic mistake in tether-bridge's own
 # code, behind `cfg(tether_mutant = "<name>")` (grep the sources for
 # `MUTANT:`). bridge/build.rs turns `TETHER_MUTANT=<name>` into that cfg in
 # a loom build, so each mutant rebuilds only tether-bridge and the models.
+# A row whose model is `histories:<name>` is a history check instead
+# (tests/histories.rs, the test whose name has <name>), built without loom
+# and with `--cfg tether_histories`, which lets the seeded bug in, in its
+# own target directory; it runs HISTORY_SEEDS seeds (more than CI's), and
+# stops at the first failure.
 #
 # The script first requires the unmutated suite to pass, then builds each
 # mutant and requires its model to FAIL, and prints a table: model, mutant,
@@ -53,12 +59,32 @@ ROWS=(
     "signal signal_decide_on_load"
     "signal signal_wake_before_count"
     "signal signal_reuse_no_reset"
+    "histories:injection_queue inject_push_after_close"
+    "histories:injection_queue inject_close_after_drain"
+    "histories:completion_cell completion_check_then_store"
+    "histories:completion_cell completion_cancel_two_locks"
 )
+# Seeds for a history check under a mutant: the races it needs are rare on
+# real threads, so it runs far more than CI's 300.
+export HISTORY_SEEDS=${HISTORY_SEEDS:-20000}
 # A run that takes longer than this has not caught its mutant.
 LIMIT=600
 
 cargo_test() {
     cargo test --quiet -p tether-loom-tests --release "$@"
+}
+
+# One row's test: `row_test <model> [cargo test's options]`.
+row_test() {
+    local model=$1
+    shift
+    if [[ $model == histories:* ]]; then
+        RUSTFLAGS="--cfg tether_histories" CARGO_TARGET_DIR=target/histories \
+            TETHER_HISTORY_SEEDS=$HISTORY_SEEDS \
+            cargo test --quiet -p tether-loom-tests --release --test histories "${model#histories:}" "$@"
+    else
+        cargo_test --test "$model" "$@"
+    fi
 }
 
 # Every mutant in the sources must be in the table, and the reverse.
@@ -83,28 +109,30 @@ trap 'rm -f "$log"' EXIT
 
 echo "==> the unmutated suite must pass"
 start=$SECONDS
-if ! cargo_test >"$log" 2>&1; then
+if ! cargo_test >"$log" 2>&1 ||
+    ! RUSTFLAGS="--cfg tether_histories" CARGO_TARGET_DIR=target/histories \
+        cargo_test --test histories >>"$log" 2>&1; then
     cat "$log"
     echo "mutants.sh: the unmutated suite fails; fix that first" >&2
     exit 1
 fi
 echo "    passed in $((SECONDS - start)) s"
 
-printf '\n%-11s %-31s %-12s %6s  %s\n' model mutant result time "first failure"
-printf '%-11s %-31s %-12s %6s  %s\n' ----- ------ ------ ---- -------------
+printf '\n%-27s %-31s %-12s %6s  %s\n' model mutant result time "first failure"
+printf '%-27s %-31s %-12s %6s  %s\n' ----- ------ ------ ---- -------------
 survivors=0
 for row in "${ROWS[@]}"; do
     read -r test mutant <<<"$row"
     wanted "$mutant" || continue
-    if ! TETHER_MUTANT=$mutant cargo_test --test "$test" --no-run >"$log" 2>&1; then
+    if ! TETHER_MUTANT=$mutant row_test "$test" --no-run >"$log" 2>&1; then
         cat "$log"
-        printf '%-11s %-31s %-12s\n' "$test" "$mutant" "BUILD FAILED"
+        printf '%-27s %-31s %-12s\n' "$test" "$mutant" "BUILD FAILED"
         survivors=$((survivors + 1))
         continue
     fi
     start=$SECONDS
-    TETHER_MUTANT=$mutant timeout "$LIMIT" \
-        cargo test -p tether-loom-tests --release --test "$test" >"$log" 2>&1
+    TETHER_MUTANT=$mutant timeout "$LIMIT" bash -c "$(declare -f cargo_test row_test); row_test $test" \
+        >"$log" 2>&1
     status=$?
     elapsed=$((SECONDS - start))
     # The line after the first "panicked at": loom's verdict or the
@@ -122,7 +150,7 @@ for row in "${ROWS[@]}"; do
     else
         result="caught"
     fi
-    printf '%-11s %-31s %-12s %5ss  %s\n' "$test" "$mutant" "$result" "$elapsed" "$why"
+    printf '%-27s %-31s %-12s %5ss  %s\n' "$test" "$mutant" "$result" "$elapsed" "$why"
 done
 
 echo

@@ -10,7 +10,10 @@
 //! - [`thread`] and [`sync`]: loom's or std's threads and `Arc`, matching
 //!   the build, alongside `tether_bridge::sync` for atomics;
 //! - [`FakeEventfd`]: the wakeup file descriptor, rebuilt from primitives
-//!   loom can see.
+//!   loom can see;
+//! - `history` (in a build without loom): the linearizability checks,
+//!   random concurrent histories held against a sequential specification
+//!   (`tests/histories.rs`).
 //!
 //! Run the suite under loom with
 //!
@@ -24,6 +27,10 @@
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+
+// The history checks run on real threads, never under loom.
+#[cfg(not(loom))]
+pub mod history;
 
 use tether_bridge::Notify;
 use tether_bridge::sync::AtomicUsize;
