@@ -4,9 +4,9 @@
 //! `cfg(tether_mutant = "<name>")`, which swaps one line of a protocol for a
 //! realistic bug (grep for `MUTANT:`), so that the loom models can show they
 //! catch it. It only takes effect in a checker's build (`--cfg loom` for
-//! the loom models, `--cfg tether_histories` for the history checks of
-//! `loom-tests/tests/histories.rs`): a stray variable can never change the
-//! runtime people ship. Going through the
+//! the loom models, `--cfg shuttle` for the shuttle tests,
+//! `--cfg tether_histories` for the history checks): a stray variable can
+//! never change the runtime people ship. Going through the
 //! environment rather than `RUSTFLAGS` lets cargo rebuild just this crate
 //! and its dependents for each mutant, instead of the whole dependency tree.
 
@@ -15,9 +15,13 @@ fn main() {
     let Ok(mutant) = std::env::var("TETHER_MUTANT") else {
         return;
     };
-    let checker = ["CARGO_CFG_LOOM", "CARGO_CFG_TETHER_HISTORIES"]
-        .iter()
-        .any(|cfg| std::env::var_os(cfg).is_some());
+    let checker = [
+        "CARGO_CFG_LOOM",
+        "CARGO_CFG_SHUTTLE",
+        "CARGO_CFG_TETHER_HISTORIES",
+    ]
+    .iter()
+    .any(|cfg| std::env::var_os(cfg).is_some());
     if mutant.is_empty() || !checker {
         return;
     }

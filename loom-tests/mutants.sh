@@ -10,7 +10,10 @@
 # (tests/histories.rs, the test whose name has <name>), built without loom
 # and with `--cfg tether_histories`, which lets the seeded bug in, in its
 # own target directory; it runs HISTORY_SEEDS seeds (more than CI's), and
-# stops at the first failure.
+# stops at the first failure. A row whose model is `shuttle:<file>` runs
+# that file under shuttle (`--cfg shuttle`, its own target directory):
+# tests/shuttle.rs, or a loom model, which a shuttle build runs under
+# shuttle's random scheduler.
 #
 # The script first requires the unmutated suite to pass, then builds each
 # mutant and requires its model to FAIL, and prints a table: model, mutant,
@@ -63,6 +66,12 @@ ROWS=(
     "histories:injection_queue inject_close_after_drain"
     "histories:completion_cell completion_check_then_store"
     "histories:completion_cell completion_cancel_two_locks"
+    "shuttle:shuttle inject_park_store"
+    "shuttle:shuttle inject_len_before_swap"
+    "shuttle:shuttle inject_close_after_drain"
+    "shuttle:shuttle inject_push_after_close"
+    "shuttle:completion completion_check_then_store"
+    "shuttle:task_state task_late_clear"
 )
 # Seeds for a history check under a mutant: the races it needs are rare on
 # real threads, so it runs far more than CI's 300.
@@ -78,7 +87,10 @@ cargo_test() {
 row_test() {
     local model=$1
     shift
-    if [[ $model == histories:* ]]; then
+    if [[ $model == shuttle:* ]]; then
+        RUSTFLAGS="--cfg shuttle" CARGO_TARGET_DIR=target/shuttle \
+            cargo test --quiet -p tether-loom-tests --release --test "${model#shuttle:}" "$@"
+    elif [[ $model == histories:* ]]; then
         RUSTFLAGS="--cfg tether_histories" CARGO_TARGET_DIR=target/histories \
             TETHER_HISTORY_SEEDS=$HISTORY_SEEDS \
             cargo test --quiet -p tether-loom-tests --release --test histories "${model#histories:}" "$@"
@@ -111,7 +123,8 @@ echo "==> the unmutated suite must pass"
 start=$SECONDS
 if ! cargo_test >"$log" 2>&1 ||
     ! RUSTFLAGS="--cfg tether_histories" CARGO_TARGET_DIR=target/histories \
-        cargo_test --test histories >>"$log" 2>&1; then
+        cargo_test --test histories >>"$log" 2>&1 ||
+    ! RUSTFLAGS="--cfg shuttle" CARGO_TARGET_DIR=target/shuttle cargo_test >>"$log" 2>&1; then
     cat "$log"
     echo "mutants.sh: the unmutated suite fails; fix that first" >&2
     exit 1

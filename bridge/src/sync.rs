@@ -5,25 +5,30 @@
 //! types; built with `RUSTFLAGS="--cfg loom"` they are loom's, which record
 //! every access so that loom can run a model under every interleaving of its
 //! threads, and the weak-memory outcomes of the C++ memory model that loom
-//! implements (`loom-tests/README.md` says which it does not). Code written
-//! against this module compiles unchanged in both builds, which is what lets
-//! the loom models check the very code the runtime runs.
+//! implements (`loom-tests/README.md` says which it does not); built with
+//! `RUSTFLAGS="--cfg shuttle"` they are shuttle's, whose scheduler picks
+//! which thread runs at every one of them, at random or by its PCT
+//! algorithm, for programs too large for loom (sequentially consistent
+//! only). Code written against this module compiles unchanged in all three
+//! builds, which is what lets the checkers check the very code the runtime
+//! runs.
 //!
 //! Shims make the `std` side speak loom's API:
 //! - [`UnsafeCell`] offers `with` / `with_mut` (closures receiving a raw
 //!   pointer) instead of `get`: loom's cell must know where an access begins
 //!   and ends, which a closure marks, and its `get` returns a guard, not a
 //!   raw pointer;
-//! - [`spin_yield`] is `std::hint::spin_loop` in a normal build and
-//!   `loom::thread::yield_now` under loom: a loop that waits for another
-//!   thread must yield to loom, or loom sees a thread that never lets the
-//!   others run and aborts the model. Most of the bridge has no such loop:
+//! - [`spin_yield`] is `std::hint::spin_loop` in a normal build and the
+//!   checker's `yield_now` under loom or shuttle: a loop that waits for
+//!   another thread must yield to the checker, or it sees a thread that
+//!   never lets the others run (loom aborts the model; shuttle, which does
+//!   make a `try_lock` fail, would spin forever). Most of the bridge has no such loop:
 //!   its compare-exchange loops retry because the word changed under them
 //!   (or, on real hardware, a weak compare-exchange failed spuriously),
 //!   never to wait for another thread, and its waits block on a condition
 //!   variable;
 //! - [`yield_thread`] is `std::thread::yield_now` in a normal build and
-//!   `loom::thread::yield_now` under loom: the one wait that can neither
+//!   the checker's `yield_now` under loom or shuttle: the one wait that can neither
 //!   block nor be told when to stop, because the thread it waits for is a
 //!   signal handler, which may not take a lock or signal a condition
 //!   variable (`signal.rs`, rule 3), gives the processor away on each turn;
@@ -32,8 +37,8 @@
 //!   names), and [`ThreadHandle`] offers `is_finished`, which loom's handles
 //!   lack.
 //!
-//! One difference cannot be papered over: loom's `Condvar::wait_timeout`
-//! never times out. A model therefore checks the paths where the wait ends
+//! One difference cannot be papered over: loom's and shuttle's
+//! `Condvar::wait_timeout` never time out. A model therefore checks the paths where the wait ends
 //! by a notification; the timeout paths are tested with real time.
 //!
 //! # Examples
@@ -58,10 +63,15 @@
 //! assert_eq!(*lock(&log), ["worker ran"]);
 //! ```
 
-#[cfg(not(loom))]
+#[cfg(not(any(loom, shuttle)))]
 pub use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering, fence};
-#[cfg(not(loom))]
+#[cfg(not(any(loom, shuttle)))]
 pub use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+#[cfg(shuttle)]
+pub use shuttle::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering, fence};
+#[cfg(shuttle)]
+pub use shuttle::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 #[cfg(loom)]
 pub use loom::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering, fence};
@@ -134,11 +144,24 @@ pub fn spawn_named<F: FnOnce() + Send + 'static>(
     name: String,
     f: F,
 ) -> std::io::Result<ThreadHandle> {
-    #[cfg(not(loom))]
+    #[cfg(not(any(loom, shuttle)))]
     return std::thread::Builder::new()
         .name(name)
         .spawn(f)
         .map(|inner| ThreadHandle { inner });
+    #[cfg(shuttle)]
+    {
+        let finished = Arc::new(AtomicUsize::new(0));
+        let done = finished.clone();
+        shuttle::thread::Builder::new()
+            .name(name)
+            .spawn(move || {
+                f();
+                // Release: pairs with the Acquire in `is_finished`.
+                done.store(1, Ordering::Release);
+            })
+            .map(|inner| ThreadHandle { inner, finished })
+    }
     #[cfg(loom)]
     {
         let _ = name;
@@ -185,12 +208,15 @@ pub fn spawn_named<F: FnOnce() + Send + 'static>(
 /// ```
 #[derive(Debug)]
 pub struct ThreadHandle {
-    #[cfg(not(loom))]
+    #[cfg(not(any(loom, shuttle)))]
     inner: std::thread::JoinHandle<()>,
+    #[cfg(shuttle)]
+    inner: shuttle::thread::JoinHandle<()>,
     #[cfg(loom)]
     inner: loom::thread::JoinHandle<()>,
-    /// Set to 1 by the thread as its last act.
-    #[cfg(loom)]
+    /// Set to 1 by the thread as its last act (loom's and shuttle's
+    /// handles have no `is_finished`).
+    #[cfg(any(loom, shuttle))]
     finished: Arc<AtomicUsize>,
 }
 
@@ -198,9 +224,9 @@ impl ThreadHandle {
     /// Whether the thread has returned from its function; shown in
     /// [`ThreadHandle`'s example](ThreadHandle#examples).
     pub fn is_finished(&self) -> bool {
-        #[cfg(not(loom))]
+        #[cfg(not(any(loom, shuttle)))]
         return self.inner.is_finished();
-        #[cfg(loom)]
+        #[cfg(any(loom, shuttle))]
         // Acquire: pairs with the thread's Release store of the flag.
         return self.finished.load(Ordering::Acquire) == 1;
     }
@@ -243,8 +269,10 @@ impl ThreadHandle {
 /// ```
 #[inline]
 pub fn spin_yield() {
-    #[cfg(not(loom))]
+    #[cfg(not(any(loom, shuttle)))]
     std::hint::spin_loop();
+    #[cfg(shuttle)]
+    shuttle::thread::yield_now();
     #[cfg(loom)]
     loom::thread::yield_now();
 }
@@ -272,8 +300,10 @@ pub fn spin_yield() {
 /// ```
 #[inline]
 pub fn yield_thread() {
-    #[cfg(not(loom))]
+    #[cfg(not(any(loom, shuttle)))]
     std::thread::yield_now();
+    #[cfg(shuttle)]
+    shuttle::thread::yield_now();
     #[cfg(loom)]
     loom::thread::yield_now();
 }

@@ -28,8 +28,8 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-// The history checks run on real threads, never under loom.
-#[cfg(not(loom))]
+// The history checks run on real threads, never under a checker.
+#[cfg(not(any(loom, shuttle)))]
 pub mod history;
 
 use tether_bridge::Notify;
@@ -52,8 +52,10 @@ pub enum Bound {
     Preemptions(usize),
 }
 
-/// Runs `f` under every interleaving loom explores within `bound`, or once
-/// without loom.
+/// Runs `f` under every interleaving loom explores within `bound`; in a
+/// shuttle build (`--cfg shuttle`), under 1,000 random schedules of shuttle's
+/// instead, from a fixed seed (the bound is loom's, and does not apply);
+/// otherwise once, on real threads.
 pub fn model(bound: Bound, f: impl Fn() + Sync + Send + 'static) {
     #[cfg(loom)]
     {
@@ -77,26 +79,92 @@ pub fn model(bound: Bound, f: impl Fn() + Sync + Send + 'static) {
             runs.load(std::sync::atomic::Ordering::Relaxed)
         );
     }
-    #[cfg(not(loom))]
+    #[cfg(shuttle)]
+    {
+        let _ = bound;
+        // Random rather than PCT: a few models end before PCT has seen any
+        // step to choose between, which its scheduler refuses.
+        shuttle_check(Schedules::Random, shuttle_runs(1_000), f);
+    }
+    #[cfg(not(any(loom, shuttle)))]
     {
         let _ = bound;
         f();
     }
 }
 
-/// Threads: loom's under `--cfg loom`, std's otherwise.
+/// Which of shuttle's schedulers a check runs under.
+#[cfg(shuttle)]
+#[derive(Debug, Clone, Copy)]
+pub enum Schedules {
+    /// PCT (S. Burckhardt et al., "A Randomized Scheduler with
+    /// Probabilistic Guarantees of Finding Bugs", ASPLOS 2010): random
+    /// thread priorities, and `depth - 1` points where the running thread
+    /// drops to the lowest; it finds a bug of depth `d` among `n` threads
+    /// and `k` steps with probability at least `1 / (n * k^(d-1))` per
+    /// schedule. Most concurrency bugs have depth 1 to 3. Good at orders
+    /// that need a thread to run far ahead of the others.
+    Pct {
+        /// How many priority changes a schedule may make, plus one.
+        depth: usize,
+    },
+    /// A random thread at every step: good at a switch at one precise
+    /// point of a long run, which PCT's few change points rarely hit.
+    Random,
+}
+
+/// How many schedules a shuttle check runs: `TETHER_SHUTTLE_RUNS` if set
+/// (a longer run), else `default` (what CI runs).
+#[cfg(shuttle)]
+pub fn shuttle_runs(default: usize) -> usize {
+    std::env::var("TETHER_SHUTTLE_RUNS")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Runs `f` under `runs` schedules of shuttle's `schedules`, from a fixed
+/// seed, so that CI runs the same schedules every time. A failure panics
+/// with the schedule, which `shuttle::replay` runs again;
+/// `TETHER_SHUTTLE_SEED` picks another seed.
+#[cfg(shuttle)]
+pub fn shuttle_check(schedules: Schedules, runs: usize, f: impl Fn() + Sync + Send + 'static) {
+    let seed = std::env::var("TETHER_SHUTTLE_SEED")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(0x7e7e_7e7e);
+    let config = shuttle::Config::default();
+    match schedules {
+        Schedules::Pct { depth } => {
+            let scheduler = shuttle::scheduler::PctScheduler::new_from_seed(seed, depth, runs);
+            shuttle::Runner::new(scheduler, config).run(f);
+        }
+        Schedules::Random => {
+            let scheduler = shuttle::scheduler::RandomScheduler::new_from_seed(seed, runs);
+            shuttle::Runner::new(scheduler, config).run(f);
+        }
+    }
+}
+
+/// Threads: loom's under `--cfg loom`, shuttle's under `--cfg shuttle`,
+/// std's otherwise.
 pub mod thread {
     #[cfg(loom)]
     pub use loom::thread::{JoinHandle, spawn};
-    #[cfg(not(loom))]
+    #[cfg(shuttle)]
+    pub use shuttle::thread::{JoinHandle, spawn};
+    #[cfg(not(any(loom, shuttle)))]
     pub use std::thread::{JoinHandle, spawn};
 }
 
-/// `Arc`: loom's under `--cfg loom` (it checks for leaks), std's otherwise.
+/// `Arc`: loom's under `--cfg loom` (it checks for leaks), shuttle's under
+/// `--cfg shuttle`, std's otherwise.
 pub mod sync {
     #[cfg(loom)]
     pub use loom::sync::Arc;
-    #[cfg(not(loom))]
+    #[cfg(shuttle)]
+    pub use shuttle::sync::Arc;
+    #[cfg(not(any(loom, shuttle)))]
     pub use std::sync::Arc;
 }
 
@@ -128,10 +196,11 @@ pub struct FakeEventfd {
 struct Token {
     #[cfg(loom)]
     notify: loom::sync::Notify,
+    // The bridge's, so that under shuttle these are shuttle's.
     #[cfg(not(loom))]
-    set: std::sync::Mutex<bool>,
+    set: tether_bridge::sync::Mutex<bool>,
     #[cfg(not(loom))]
-    cond: std::sync::Condvar,
+    cond: tether_bridge::sync::Condvar,
 }
 
 impl Token {

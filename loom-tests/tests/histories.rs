@@ -16,10 +16,10 @@
 //! Each test runs a fixed number of seeds in CI, each scenario several
 //! times (a seed fixes the operations and pauses, not the schedule);
 //! `TETHER_HISTORY_SEEDS=<n>` runs more. `loom-tests/mutants.sh` shows the
-//! seeded bugs each one catches. A plain `cargo test` runs them; a loom
-//! build leaves them out.
+//! seeded bugs each one catches. A plain `cargo test` runs them; a loom or
+//! shuttle build leaves them out.
 
-#![cfg(not(loom))]
+#![cfg(not(any(loom, shuttle)))]
 
 use std::collections::VecDeque;
 use std::time::Duration;

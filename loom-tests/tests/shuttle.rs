@@ -1,0 +1,184 @@
+//! Shuttle: the injection queue at a scale loom cannot reach.
+//!
+//! loom explores every interleaving of two or three threads doing one or
+//! two operations each (`inject.rs`, `stop.rs`). These tests run the same
+//! protocols with four producers and a loop over a thousand operations,
+//! under shuttle's PCT scheduler (S. Burckhardt et al., "A Randomized
+//! Scheduler with Probabilistic Guarantees of Finding Bugs", ASPLOS 2010),
+//! which picks the thread to run at every atomic, lock and yield, from a
+//! seed, and replays a failing schedule exactly (`shuttle::replay` with the
+//! string the failure prints). Two things loom never does happen here:
+//!
+//! - a `try_lock` fails: the loop's take spins on the buffer's lock while
+//!   a producer holds it (`inject.rs`, rule 6), which loom models as never
+//!   failing;
+//! - the loop goes round many times, parking and waking in every phase of
+//!   the producers' pushes, instead of once or twice.
+//!
+//! What each checks:
+//! - `four_producers_and_a_parking_loop_lose_nothing`: 4 x 250 pushes
+//!   against the loop's take / park / sleep / wake sequence; every item is
+//!   taken exactly once, each producer's in order, with at most one wakeup
+//!   write per sleep, and no schedule leaves the loop asleep with an item
+//!   queued (shuttle reports that as a deadlock);
+//! - `shutdown_under_load_hands_every_push_back_or_runs_it`: 4 x 100
+//!   pushes race the loop, which takes for a while and then closes; every
+//!   item is taken once or handed back to its producer once, never both and
+//!   never neither.
+//!
+//! Bound: shuttle is sequentially consistent (it does not produce the
+//! weak-memory outcomes loom does), and it samples schedules rather than
+//! exhausting them: CI runs `RUNS` schedules of each test from a fixed seed
+//! at PCT depth 3, which finds a bug that needs up to two priority changes
+//! with a probability per schedule the paper bounds from below;
+//! `TETHER_SHUTTLE_RUNS` and `TETHER_SHUTTLE_SEED` run more, or others.
+//! Seeded bugs they catch (`mutants.sh`): `inject_park_store`,
+//! `inject_len_before_swap`, `inject_close_after_drain`,
+//! `inject_push_after_close`.
+
+#![cfg(shuttle)]
+
+use std::collections::VecDeque;
+
+use tether_bridge::{Inject, TransitionToParked};
+use tether_loom_tests::sync::Arc;
+use tether_loom_tests::{FakeEventfd, Schedules, shuttle_check, shuttle_runs, thread};
+
+/// Schedules per test and scheduler in CI.
+const RUNS: usize = 300;
+/// PCT's depth.
+const DEPTH: usize = 3;
+
+/// Runs `f` under `runs` PCT schedules, then as many random ones.
+fn check(runs: usize, f: impl Fn() + Sync + Send + Clone + 'static) {
+    shuttle_check(Schedules::Pct { depth: DEPTH }, runs, f.clone());
+    shuttle_check(Schedules::Random, runs, f);
+}
+/// Producers.
+const PRODUCERS: usize = 4;
+
+/// An item: which producer pushed it, and its place among that producer's.
+fn item(producer: usize, k: usize) -> usize {
+    producer * 10_000 + k
+}
+
+/// The loop: takes what was announced, and parks when it has nothing to
+/// run, until `done` says to stop; returns what it took and how often it
+/// slept.
+fn run_loop(
+    inject: &Inject<usize, FakeEventfd>,
+    mut done: impl FnMut(&[usize]) -> bool,
+) -> (Vec<usize>, usize) {
+    let (mut taken, mut sleeps) = (Vec::new(), 0);
+    loop {
+        let mut batch = VecDeque::new();
+        inject.take(&mut batch);
+        taken.extend(batch);
+        if done(&taken) {
+            return (taken, sleeps);
+        }
+        match inject.transition_to_parked() {
+            TransitionToParked::Sleep => {
+                sleeps += 1;
+                inject.notifier().sleep();
+                inject.transition_to_awake();
+            }
+            TransitionToParked::Drain => {}
+        }
+    }
+}
+
+/// Starts the producers, each pushing `pushes` items; each returns the
+/// items the queue handed back.
+fn spawn_producers(
+    inject: &Arc<Inject<usize, FakeEventfd>>,
+    pushes: usize,
+) -> Vec<thread::JoinHandle<Vec<usize>>> {
+    (0..PRODUCERS)
+        .map(|producer| {
+            let inject = inject.clone();
+            thread::spawn(move || {
+                (0..pushes)
+                    .map(|k| item(producer, k))
+                    .filter(|&item| inject.push(item).is_err())
+                    .collect()
+            })
+        })
+        .collect()
+}
+
+/// Each producer's items, in the order they were taken, must be in the
+/// order it pushed them.
+fn assert_fifo_per_producer(taken: &[usize]) {
+    let mut next = [0; PRODUCERS];
+    for &item in taken {
+        let (producer, k) = (item / 10_000, item % 10_000);
+        assert!(
+            k >= next[producer],
+            "producer {producer}'s item {k} taken after its item {}",
+            next[producer] - 1
+        );
+        next[producer] = k + 1;
+    }
+}
+
+#[test]
+fn four_producers_and_a_parking_loop_lose_nothing() {
+    const PUSHES: usize = 250;
+    check(shuttle_runs(RUNS), || {
+        let inject = Arc::new(Inject::new(FakeEventfd::new()));
+        let producers = spawn_producers(&inject, PUSHES);
+        let (mut taken, sleeps) = run_loop(&inject, |taken| taken.len() == PRODUCERS * PUSHES);
+        for producer in producers {
+            let handed_back = producer.join().unwrap();
+            assert!(handed_back.is_empty(), "the queue is open: {handed_back:?}");
+        }
+        assert_fifo_per_producer(&taken);
+        taken.sort_unstable();
+        taken.dedup();
+        assert_eq!(
+            taken.len(),
+            PRODUCERS * PUSHES,
+            "an item was lost or taken twice"
+        );
+        let writes = inject.notifier().writes();
+        assert!(writes <= sleeps, "{writes} wakeups for {sleeps} sleeps");
+    });
+}
+
+#[test]
+fn shutdown_under_load_hands_every_push_back_or_runs_it() {
+    const PUSHES: usize = 100;
+    check(shuttle_runs(RUNS), || {
+        let inject = Arc::new(Inject::new(FakeEventfd::new()));
+        let producers = spawn_producers(&inject, PUSHES);
+        // The loop runs until it has taken a third of the items, then closes:
+        // what the close takes runs too, as the executor's shutdown runs it.
+        let (mut taken, _) = run_loop(&inject, |taken| taken.len() >= PRODUCERS * PUSHES / 3);
+        let mut left = VecDeque::new();
+        inject.close(&mut left);
+        taken.extend(left);
+        let mut handed_back: Vec<usize> = producers
+            .into_iter()
+            .flat_map(|producer| producer.join().unwrap())
+            .collect();
+        // Anything pushed after the close and still queued would be lost.
+        let mut stranded = VecDeque::new();
+        inject.take(&mut stranded);
+        assert!(
+            stranded.is_empty(),
+            "items accepted after the close: {stranded:?}"
+        );
+        assert_fifo_per_producer(&taken);
+        let mut all = taken.clone();
+        all.append(&mut handed_back);
+        all.sort_unstable();
+        let expected: Vec<usize> = (0..PRODUCERS)
+            .flat_map(|producer| (0..PUSHES).map(move |k| item(producer, k)))
+            .collect();
+        assert_eq!(
+            all, expected,
+            "an item was both taken and handed back, or neither"
+        );
+    });
+}
