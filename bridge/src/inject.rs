@@ -171,9 +171,14 @@
 //! pushed them, and that a push racing `close` is either taken or handed
 //! back. One path it cannot reach: loom does not explore a `try_lock` that
 //! fails (its scheduler treats the attempt as opaque), so the spin of rule
-//! 6 never turns in a model; `bridge/tests/inject_stress.rs` drives it on
-//! real threads, and `tests/rt_remote_wake.rs` checks there that the
-//! order across threads holds while producers hold the lock.
+//! 6 never turns in a model. shuttle does fail it:
+//! `loom-tests/tests/shuttle.rs` runs four producers against the parking
+//! loop under shuttle's schedulers, with takes that find the lock held;
+//! `bridge/tests/inject_stress.rs` drives the spin on real threads, and
+//! `tests/rt_remote_wake.rs` checks there that the order across threads
+//! holds while producers hold the lock. `loom-tests/tests/histories.rs`
+//! checks that pushes, takes and the close are linearizable against a
+//! `VecDeque`.
 //! `loom-tests/tests/queue.rs` checks the buffer under concurrent pushes
 //! and takes (every item taken once, each producer's in order, nothing
 //! accepted after the close), and `loom-tests/tests/stop.rs` the
