@@ -1,4 +1,4 @@
-//! Shuttle: the injection queue at a scale loom cannot reach.
+//! Shuttle: the bridge's protocols at a scale loom cannot reach.
 //!
 //! loom explores every interleaving of two or three threads doing one or
 //! two operations each (`inject.rs`, `stop.rs`). These tests run the same
@@ -24,7 +24,18 @@
 //! - `shutdown_under_load_hands_every_push_back_or_runs_it`: 4 x 100
 //!   pushes race the loop, which takes for a while and then closes; every
 //!   item is taken once or handed back to its producer once, never both and
-//!   never neither.
+//!   never neither;
+//! - `many_tasks_woken_from_many_threads_run_until_done`: 8 tasks, each
+//!   with its state word, woken 10 times each by 3 threads through the
+//!   injection queue, as wakes from other threads reach a loop; each task's
+//!   poll completes once it has seen all its wakes. No task is ever queued
+//!   twice, no wake is lost (a lost one leaves the loop asleep: a
+//!   deadlock), and each task completes once with its references balanced;
+//! - `acceptors_spread_over_loops_never_pass_a_cap`: 3 acceptors claim 20
+//!   connections each over 4 loops of 2 slots, pausing at the cap until a
+//!   connection ends, as a pool's accept loop does; no loop ever holds more
+//!   than its cap, every acceptor gets all its connections, and every count
+//!   returns to zero.
 //!
 //! Bound: shuttle is sequentially consistent (it does not produce the
 //! weak-memory outcomes loom does), and it samples schedules rather than
@@ -34,15 +45,23 @@
 //! `TETHER_SHUTTLE_RUNS` and `TETHER_SHUTTLE_SEED` run more, or others.
 //! Seeded bugs they catch (`mutants.sh`): `inject_park_store`,
 //! `inject_len_before_swap`, `inject_close_after_drain`,
-//! `inject_push_after_close`.
+//! `inject_push_after_close`, `task_late_clear`,
+//! `task_submit_while_running`, `spread_check_then_add`,
+//! `spread_no_rescan`.
 
 #![cfg(shuttle)]
 
 use std::collections::VecDeque;
+use std::task::{Context, Poll};
 
-use tether_bridge::{Inject, TransitionToParked};
+use tether_bridge::sync::AtomicUsize;
+use tether_bridge::sync::Ordering::{AcqRel, Acquire, Release};
+use tether_bridge::{
+    Initial, Inject, Spread, TaskState, TransitionToIdle, TransitionToRunning,
+    TransitionToParked, TransitionToScheduled,
+};
 use tether_loom_tests::sync::Arc;
-use tether_loom_tests::{FakeEventfd, Schedules, shuttle_check, shuttle_runs, thread};
+use tether_loom_tests::{FakeEventfd, LoomWaker, Schedules, shuttle_check, shuttle_runs, thread};
 
 /// Schedules per test and scheduler in CI.
 const RUNS: usize = 300;
@@ -180,5 +199,167 @@ fn shutdown_under_load_hands_every_push_back_or_runs_it() {
             all, expected,
             "an item was both taken and handed back, or neither"
         );
+    });
+}
+
+/// One task of the wake test: its state word, the wakes sent to it, and
+/// how many times it sits in the ready queue (never more than once).
+struct Task {
+    state: TaskState,
+    wakes: AtomicUsize,
+    queued: AtomicUsize,
+}
+
+impl Task {
+    /// Counts an entry in the queue; two at once is the bug of queuing a
+    /// task twice.
+    fn queue(&self) {
+        let before = self.queued.fetch_add(1, AcqRel);
+        assert_eq!(before, 0, "a task was queued twice");
+    }
+}
+
+#[test]
+fn many_tasks_woken_from_many_threads_run_until_done() {
+    const TASKS: usize = 8;
+    const WAKERS: usize = 3;
+    const WAKES: usize = 10;
+    check(shuttle_runs(RUNS), || {
+        // Spawned: queued once, with the task list's reference and the
+        // queue entry's.
+        let tasks: Arc<Vec<Task>> = Arc::new(
+            (0..TASKS)
+                .map(|_| Task {
+                    state: TaskState::new(Initial {
+                        refs: 2,
+                        scheduled: true,
+                        join_interest: false,
+                    }),
+                    wakes: AtomicUsize::new(0),
+                    queued: AtomicUsize::new(1),
+                })
+                .collect(),
+        );
+        let inject = Arc::new(Inject::new(FakeEventfd::new()));
+        // Each waker sends WAKES wakes, spread over the tasks, to each task
+        // its share: every task gets WAKES from all the wakers together.
+        let wakers: Vec<_> = (0..WAKERS)
+            .map(|waker| {
+                let (tasks, inject) = (tasks.clone(), inject.clone());
+                thread::spawn(move || {
+                    for n in 0..TASKS * WAKES {
+                        if n % WAKERS != waker {
+                            continue;
+                        }
+                        let task = &tasks[n % TASKS];
+                        // What the poll must see (rule 6), then the wake.
+                        task.wakes.fetch_add(1, Release);
+                        if task.state.transition_to_scheduled_by_ref() == TransitionToScheduled::Submit {
+                            task.queue();
+                            inject.push(n % TASKS).expect("the queue is open");
+                        }
+                    }
+                })
+            })
+            .collect();
+
+        // The loop: runs what is queued (the spawned tasks first), parks
+        // when nothing is, until every task completed.
+        let mut ready: VecDeque<usize> = (0..TASKS).collect();
+        let mut done = 0;
+        while done < TASKS {
+            while let Some(index) = ready.pop_front() {
+                let task = &tasks[index];
+                let before = task.queued.fetch_sub(1, AcqRel);
+                assert_eq!(before, 1, "ran a task that was not queued");
+                match task.state.transition_to_running() {
+                    TransitionToRunning::Poll => {}
+                    TransitionToRunning::Cancel => panic!("nobody cancels"),
+                }
+                // The poll: ready once it has seen all its wakes.
+                if task.wakes.load(Acquire) == WAKES {
+                    let before = task.state.transition_to_complete();
+                    assert!(!before.is_complete(), "a task completed twice");
+                    // The run's reference, the queue entry's.
+                    assert!(!task.state.ref_dec(), "the task list's reference was lost");
+                    done += 1;
+                    continue;
+                }
+                match task.state.transition_to_idle() {
+                    TransitionToIdle::Resubmit => {
+                        task.queue();
+                        ready.push_back(index);
+                    }
+                    TransitionToIdle::Idle => {}
+                    TransitionToIdle::Dealloc => panic!("the task list's reference was lost"),
+                }
+            }
+            if done == TASKS {
+                break;
+            }
+            let mut batch = VecDeque::new();
+            inject.take(&mut batch);
+            if batch.is_empty() {
+                match inject.transition_to_parked() {
+                    TransitionToParked::Sleep => {
+                        inject.notifier().sleep();
+                        inject.transition_to_awake();
+                    }
+                    TransitionToParked::Drain => {}
+                }
+            }
+            ready.extend(batch);
+        }
+        for waker in wakers {
+            waker.join().unwrap();
+        }
+        for task in tasks.iter() {
+            let state = task.state.load();
+            assert!(state.is_complete(), "{state:?}");
+            assert_eq!(state.ref_count(), 1, "references leaked: {state:?}");
+            assert!(task.state.ref_dec(), "the task list's reference is the last");
+        }
+    });
+}
+
+#[test]
+fn acceptors_spread_over_loops_never_pass_a_cap() {
+    const LOOPS: usize = 4;
+    const CAP: usize = 2;
+    const ACCEPTORS: usize = 3;
+    const CONNECTIONS: usize = 20;
+    check(shuttle_runs(RUNS), || {
+        let spread = Arc::new(Spread::new(LOOPS, CAP));
+        let acceptors: Vec<_> = (0..ACCEPTORS)
+            .map(|_| {
+                let spread = spread.clone();
+                thread::spawn(move || {
+                    let (waker, woken) = LoomWaker::new();
+                    let mut cx = Context::from_waker(&waker);
+                    let servers: Vec<_> = (0..CONNECTIONS)
+                        .map(|_| {
+                            // Claim, or pause until a connection ends.
+                            let claim = loop {
+                                match Spread::poll_claim(&spread, &mut cx, |_| Some(0)) {
+                                    Poll::Ready(claim) => break claim,
+                                    Poll::Pending => woken.sleep(),
+                                }
+                            };
+                            let count = spread.count(claim.index());
+                            assert!(count <= CAP, "loop {} holds {count}", claim.index());
+                            // The loop serves the connection, which ends.
+                            thread::spawn(move || drop(claim))
+                        })
+                        .collect();
+                    for server in servers {
+                        server.join().unwrap();
+                    }
+                })
+            })
+            .collect();
+        for acceptor in acceptors {
+            acceptor.join().unwrap();
+        }
+        assert_eq!(spread.total(), 0, "a count did not return to zero");
     });
 }
