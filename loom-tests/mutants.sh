@@ -72,6 +72,10 @@ ROWS=(
     "shuttle:shuttle inject_push_after_close"
     "shuttle:completion completion_check_then_store"
     "shuttle:task_state task_late_clear"
+    "shuttle:shuttle task_late_clear"
+    "shuttle:shuttle task_submit_while_running"
+    "shuttle:shuttle spread_check_then_add"
+    "shuttle:shuttle spread_no_rescan"
 )
 # Seeds for a history check under a mutant: the races it needs are rare on
 # real threads, so it runs far more than CI's 300.

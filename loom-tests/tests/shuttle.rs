@@ -57,8 +57,8 @@ use std::task::{Context, Poll};
 use tether_bridge::sync::AtomicUsize;
 use tether_bridge::sync::Ordering::{AcqRel, Acquire, Release};
 use tether_bridge::{
-    Initial, Inject, Spread, TaskState, TransitionToIdle, TransitionToRunning,
-    TransitionToParked, TransitionToScheduled,
+    Initial, Inject, Spread, TaskState, TransitionToIdle, TransitionToParked, TransitionToRunning,
+    TransitionToScheduled,
 };
 use tether_loom_tests::sync::Arc;
 use tether_loom_tests::{FakeEventfd, LoomWaker, Schedules, shuttle_check, shuttle_runs, thread};
@@ -254,7 +254,9 @@ fn many_tasks_woken_from_many_threads_run_until_done() {
                         let task = &tasks[n % TASKS];
                         // What the poll must see (rule 6), then the wake.
                         task.wakes.fetch_add(1, Release);
-                        if task.state.transition_to_scheduled_by_ref() == TransitionToScheduled::Submit {
+                        if task.state.transition_to_scheduled_by_ref()
+                            == TransitionToScheduled::Submit
+                        {
                             task.queue();
                             inject.push(n % TASKS).expect("the queue is open");
                         }
@@ -317,7 +319,10 @@ fn many_tasks_woken_from_many_threads_run_until_done() {
             let state = task.state.load();
             assert!(state.is_complete(), "{state:?}");
             assert_eq!(state.ref_count(), 1, "references leaked: {state:?}");
-            assert!(task.state.ref_dec(), "the task list's reference is the last");
+            assert!(
+                task.state.ref_dec(),
+                "the task list's reference is the last"
+            );
         }
     });
 }
