@@ -13,7 +13,10 @@
 # stops at the first failure. A row whose model is `shuttle:<file>` runs
 # that file under shuttle (`--cfg shuttle`, its own target directory):
 # tests/shuttle.rs, or a loom model, which a shuttle build runs under
-# shuttle's random scheduler.
+# shuttle's random scheduler. A row whose model is `shuttle-executor:<file>`
+# is a seeded bug in the executor (`executor/src`, which has no build
+# script): it is turned on through RUSTFLAGS, which rebuilds the whole tree
+# in a target directory of its own for each such mutant.
 #
 # The script first requires the unmutated suite to pass, then builds each
 # mutant and requires its model to FAIL, and prints a table: model, mutant,
@@ -76,6 +79,10 @@ ROWS=(
     "shuttle:shuttle task_submit_while_running"
     "shuttle:shuttle spread_check_then_add"
     "shuttle:shuttle spread_no_rescan"
+    "shuttle:runtime inject_unpark_as_notify"
+    "shuttle:runtime inject_close_after_drain"
+    "shuttle-executor:runtime shutdown_loses_close_batch"
+    "shuttle-executor:runtime finish_publish_before_drop"
 )
 # Seeds for a history check under a mutant: the races it needs are rare on
 # real threads, so it runs far more than CI's 300.
@@ -91,7 +98,11 @@ cargo_test() {
 row_test() {
     local model=$1
     shift
-    if [[ $model == shuttle:* ]]; then
+    if [[ $model == shuttle-executor:* ]]; then
+        RUSTFLAGS="--cfg shuttle --cfg tether_mutant=\"$TETHER_MUTANT\"" \
+            CARGO_TARGET_DIR=target/shuttle-mutant \
+            cargo test --quiet -p tether-loom-tests --release --test "${model#shuttle-executor:}" "$@"
+    elif [[ $model == shuttle:* ]]; then
         RUSTFLAGS="--cfg shuttle" CARGO_TARGET_DIR=target/shuttle \
             cargo test --quiet -p tether-loom-tests --release --test "${model#shuttle:}" "$@"
     elif [[ $model == histories:* ]]; then
@@ -104,11 +115,11 @@ row_test() {
 }
 
 # Every mutant in the sources must be in the table, and the reverse.
-in_sources=$(grep -rhoE 'tether_mutant = "[a-z_]+"' bridge/src | sed -E 's/.*"(.*)"/\1/' | sort -u)
+in_sources=$(grep -rhoE 'tether_mutant = "[a-z_]+"' bridge/src executor/src | sed -E 's/.*"(.*)"/\1/' | sort -u)
 in_table=$(printf '%s\n' "${ROWS[@]}" | awk '{print $2}' | sort -u)
 if [[ "$in_sources" != "$in_table" ]]; then
     echo "mutants.sh: the table and the sources disagree:" >&2
-    diff <(echo "$in_sources") <(echo "$in_table") | sed 's/^</  only in bridge\/src:/; s/^>/  only in this table:/' >&2
+    diff <(echo "$in_sources") <(echo "$in_table") | sed 's/^</  only in the sources:/; s/^>/  only in this table:/' >&2
     exit 1
 fi
 

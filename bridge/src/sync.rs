@@ -37,6 +37,16 @@
 //!   names), and [`ThreadHandle`] offers `is_finished`, which loom's handles
 //!   lack.
 //!
+//! - [`Thread`], [`ThreadId`], [`current`], [`park`], [`park_timeout`] and
+//!   [`thread_local!`](crate::sync::thread_local) are std's, or shuttle's
+//!   under shuttle: what a loop needs of its own thread, for the executor
+//!   and the reactor (the thread-locals that name the current loop, the
+//!   loop thread's id, the park a loop with nothing to watch sleeps in).
+//!   Shuttle runs every thread of a model on one thread of the OS, so
+//!   std's would be shared by all of them; with these, shuttle runs the
+//!   real runtime (`loom-tests/tests/runtime.rs`). Loom does not build the
+//!   executor, so they are not offered under loom.
+//!
 //! One difference cannot be papered over: loom's and shuttle's
 //! `Condvar::wait_timeout` never time out. A model therefore checks the paths where the wait ends
 //! by a notification; the timeout paths are tested with real time.
@@ -72,6 +82,24 @@ pub use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 pub use shuttle::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering, fence};
 #[cfg(shuttle)]
 pub use shuttle::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+// What a loop needs of its own thread, for the executor and the reactor:
+// the thread-locals that name the current loop, the thread's identity, and
+// the park a loop with nothing to watch sleeps in, unparked by another
+// thread's push (`inject.rs`, `Notify::unpark`). Under shuttle these are
+// shuttle's: it runs every thread of a model on one thread of the OS, so
+// std's thread-locals and ids would be shared by all of them, and std's
+// park would block the scheduler itself. (Not under loom, which does not
+// build the executor.)
+#[cfg(not(any(loom, shuttle)))]
+pub use std::thread::{Thread, ThreadId, current, park, park_timeout};
+#[cfg(not(any(loom, shuttle)))]
+pub use std::thread_local;
+
+#[cfg(shuttle)]
+pub use shuttle::thread::{Thread, ThreadId, current, park, park_timeout};
+#[cfg(shuttle)]
+pub use shuttle::thread_local;
 
 #[cfg(loom)]
 pub use loom::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering, fence};

@@ -234,7 +234,9 @@ pub enum Deadline {
     Never,
 }
 
-thread_local! {
+// The bridge's `thread_local!`: std's, or under shuttle its own, since
+// shuttle runs every thread of a model on one of the OS's.
+tether_bridge::sync::thread_local! {
     /// The reactor of the loop running on this thread, or null.
     ///
     /// A pointer made by `Rc::into_raw`, and so one strong reference: the
@@ -356,7 +358,7 @@ impl Reactor {
     /// assert!(Reactor::current().is_none());
     /// ```
     pub fn current() -> Option<Rc<Self>> {
-        let current = CURRENT.get();
+        let current = CURRENT.with(Cell::get);
         if current.is_null() {
             return None;
         }
@@ -389,7 +391,7 @@ impl Reactor {
     /// ```
     pub fn enter(self: &Rc<Self>) -> EnterGuard {
         // The slot's strong reference, and the one it held moves to the guard.
-        let previous = CURRENT.replace(Rc::into_raw(self.clone()));
+        let previous = CURRENT.with(|current| current.replace(Rc::into_raw(self.clone())));
         EnterGuard { previous }
     }
 
@@ -971,7 +973,7 @@ impl Drop for EnterGuard {
         // The guard's reference moves back into the slot, and the slot's is
         // released. The slot has no destructor, so it is there even while
         // the thread exits.
-        let current = CURRENT.replace(self.previous);
+        let current = CURRENT.with(|current| current.replace(self.previous));
         if !current.is_null() {
             // SAFETY: a non-null `CURRENT` came from `Rc::into_raw` and owns
             // a strong reference (its doc), which the slot no longer holds.

@@ -20,7 +20,9 @@ use crate::id::{TaskId, TaskKind};
 use crate::observe::{Exception, default_handler};
 use crate::task::TaskRef;
 
-thread_local! {
+// The bridge's `thread_local!`: std's, or under shuttle its own, since
+// shuttle runs every thread of a model on one of the OS's.
+tether_bridge::sync::thread_local! {
     /// The loop running on this thread, or shutting down on it; or null.
     ///
     /// A pointer made by `Rc::into_raw`, and so one strong reference: the
@@ -59,7 +61,7 @@ pub(super) fn enter_loop(core: &Rc<Core>) -> Entered {
     }
     RUNNING.with(|running| running.set(true));
     Entered {
-        previous: CURRENT.replace(Rc::into_raw(core.clone())),
+        previous: CURRENT.with(|current| current.replace(Rc::into_raw(core.clone()))),
         was_running: false,
     }
 }
@@ -69,7 +71,7 @@ pub(super) fn enter_loop(core: &Rc<Core>) -> Entered {
 /// loop (a runtime dropped inside a task of another one).
 pub(super) fn enter_for_shutdown(core: &Rc<Core>) -> Entered {
     Entered {
-        previous: CURRENT.replace(Rc::into_raw(core.clone())),
+        previous: CURRENT.with(|current| current.replace(Rc::into_raw(core.clone()))),
         was_running: RUNNING.with(|running| running.replace(false)),
     }
 }
@@ -79,7 +81,7 @@ impl Drop for Entered {
         // The guard's reference moves back into the slot, and the slot's is
         // released. Neither slot has a destructor, so both are there even
         // while the thread exits.
-        let current = CURRENT.replace(self.previous);
+        let current = CURRENT.with(|current| current.replace(self.previous));
         RUNNING.with(|running| running.set(self.was_running));
         if !current.is_null() {
             // SAFETY: a non-null `CURRENT` came from `Rc::into_raw` and owns
@@ -91,7 +93,7 @@ impl Drop for Entered {
 
 /// Runs `f` with the current loop, if there is one.
 pub(crate) fn with_core<R>(f: impl FnOnce(&Rc<Core>) -> R) -> Option<R> {
-    let current = CURRENT.get();
+    let current = CURRENT.with(Cell::get);
     if current.is_null() {
         return None;
     }

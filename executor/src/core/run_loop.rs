@@ -106,7 +106,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use tether_bridge::TransitionToParked;
+use tether_bridge::{TransitionToParked, sync};
 use tether_reactor::reactor::Deadline;
 
 use super::Core;
@@ -291,8 +291,8 @@ impl Core {
 /// also return early, as `std::thread::park` may.
 fn park_thread(deadline: Deadline) {
     match deadline {
-        Deadline::Never => std::thread::park(),
-        Deadline::At(at) => std::thread::park_timeout(at.saturating_duration_since(Instant::now())),
+        Deadline::Never => sync::park(),
+        Deadline::At(at) => sync::park_timeout(at.saturating_duration_since(Instant::now())),
         Deadline::Now => {}
     }
 }

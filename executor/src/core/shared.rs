@@ -11,8 +11,8 @@
 
 use std::panic::Location;
 use std::rc::Rc;
-use std::thread::{self, ThreadId};
 
+use tether_bridge::sync::{self, Thread, ThreadId};
 use tether_bridge::{BlockingPool, Closed, Counter, Gauge, Inject, Notify, Sequence};
 use tether_reactor::Wakeup;
 
@@ -83,7 +83,7 @@ pub(crate) struct NamedSpawn {
 /// a write of the wakeup ends a sleep in the poller, an unpark a sleep on
 /// the thread.
 #[derive(Debug)]
-pub(crate) struct LoopWakeup(Wakeup, thread::Thread);
+pub(crate) struct LoopWakeup(Wakeup, Thread);
 
 /// The loop's statistics, each written by the loop thread only.
 #[derive(Debug, Default)]
@@ -118,11 +118,11 @@ impl Shared {
         name: Option<Box<str>>,
     ) -> Self {
         Self {
-            inject: Inject::new(LoopWakeup(wakeup, thread::current())),
+            inject: Inject::new(LoopWakeup(wakeup, sync::current())),
             counters: LoopCounters::default(),
             // Id 0 is the `block_on` stand-in's.
             ids: Sequence::starting_at(1),
-            loop_thread: thread::current().id(),
+            loop_thread: sync::current().id(),
             pool,
             debug,
             name,
@@ -153,7 +153,7 @@ impl Shared {
 
     /// Whether this thread is the loop's.
     pub(crate) fn is_loop_thread(&self) -> bool {
-        thread::current().id() == self.loop_thread
+        sync::current().id() == self.loop_thread
     }
 
     /// The threads for blocking work.

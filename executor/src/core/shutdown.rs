@@ -35,6 +35,10 @@ impl Core {
         // iteration.
         let mut batch = self.ready.spare();
         let rest = self.shared.inject.close(&mut batch);
+        // MUTANT: lose what the close took: those submissions are neither
+        // run nor cancelled, and whoever waits for them waits forever.
+        #[cfg(tether_mutant = "shutdown_loses_close_batch")]
+        batch.clear();
         self.ready.push_batch(batch);
         self.shared.counters.submissions.add(rest as u64);
         // Callbacks that were due run now, in their order (a timed one arms

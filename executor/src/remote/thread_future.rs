@@ -7,10 +7,10 @@ use std::panic::Location;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
-use std::thread::ThreadId;
 use std::time::Duration;
 
 use tether_bridge::Completion;
+use tether_bridge::sync::{self, ThreadId};
 
 use crate::core::{self, Injected, RemoteCall, Shared};
 use crate::id::{TaskId, TaskKind};
@@ -407,7 +407,7 @@ impl<T> ThreadFuture<T> {
     fn refuse_to_deadlock(&self, what: &str) {
         if let Work::Task { loop_thread, .. } = &self.work {
             // A result that is already there needs no loop to wait for.
-            if std::thread::current().id() == *loop_thread && !self.completion.is_complete() {
+            if sync::current().id() == *loop_thread && !self.completion.is_complete() {
                 panic!(
                     "tether: ThreadFuture::{what} called on the thread of the loop that runs its \
                      task, which could then never run it; .await the ThreadFuture instead"

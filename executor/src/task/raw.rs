@@ -441,6 +441,17 @@ impl<F: Future> TaskCell<F> {
             unreachable!("finished a task twice");
         };
         let sink = sink.take();
+        // MUTANT: hand the result to another thread's waiter before the
+        // future is dropped: the waiter hears that the task finished, or was
+        // cancelled, while its destructor still runs.
+        #[cfg(tether_mutant = "finish_publish_before_drop")]
+        if let Some(sink) = sink {
+            if let Err(result) = sink.complete(result) {
+                drop_quietly(result);
+            }
+            *stage = Stage::Consumed;
+            return;
+        }
         // The future's destructor runs before anyone can see the output, as
         // it would in a plain `async fn` that returns.
         if let Err(panic) = catch_unwind(AssertUnwindSafe(|| *stage = Stage::Consumed)) {
