@@ -81,6 +81,7 @@ ROWS=(
     "shuttle:shuttle spread_no_rescan"
     "shuttle:runtime inject_unpark_as_notify"
     "shuttle:runtime inject_close_after_drain"
+    "shuttle:runtime pool_shutdown_no_wake"
     "shuttle-executor:runtime shutdown_loses_close_batch"
     "shuttle-executor:runtime finish_publish_before_drop"
 )

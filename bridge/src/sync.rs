@@ -259,6 +259,14 @@ impl ThreadHandle {
         return self.finished.load(Ordering::Acquire) == 1;
     }
 
+    /// The thread's id, to tell it from the current one
+    /// ([`current`]`().id()`). Not under loom, which does not build the
+    /// executor that asks.
+    #[cfg(not(loom))]
+    pub fn thread_id(&self) -> ThreadId {
+        self.inner.thread().id()
+    }
+
     /// Waits for the thread to end; shown in
     /// [`ThreadHandle`'s example](ThreadHandle#examples).
     ///

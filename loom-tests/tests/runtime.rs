@@ -2,19 +2,20 @@
 //!
 //! The other files here check the bridge's protocols one by one, with the
 //! executor's side written out in the test. These run `tether::Runtime`
-//! itself, built with `--cfg shuttle`: its loop, ready queue, task list,
-//! `Handle::spawn`, `ThreadFuture`, stop and shutdown are the runtime's own
-//! code, and every piece of state they share with another thread goes
-//! through the bridge's `sync` facade, which hands out shuttle's atomics,
-//! locks and threads. So does what the loop needs of its thread: the
-//! thread-locals that name the current loop, its thread's id, and the park
-//! a loop with nothing to watch sleeps in (`bridge/src/sync.rs`).
+//! and `LoopThread` themselves, built with `--cfg shuttle`: the loop, the
+//! ready queue, the task list, `Handle::spawn`, `ThreadFuture`, stop and
+//! shutdown are the runtime's own code, and every piece of state they
+//! share with another thread goes through the bridge's `sync` facade,
+//! which hands out shuttle's atomics, locks and threads. So does what the
+//! loop needs of its thread: the thread-locals that name the current loop,
+//! its thread's id, and the park a loop with nothing to watch sleeps in
+//! (`bridge/src/sync.rs`).
 //!
 //! The reactor is the real one too, with its epoll instance and eventfd:
 //! a loop that watches no socket never waits in the poller (it polls it
 //! with a zero timeout and parks on its thread instead), so no system call
-//! blocks shuttle's scheduler. These models watch no socket, set no timer
-//! (shuttle has no clock) and run no `LoopThread` (its thread is std's).
+//! blocks shuttle's scheduler. These models watch no socket and set no
+//! timer (shuttle has no clock).
 //!
 //! - `a_task_spawned_from_another_thread_runs_and_its_result_comes_back`:
 //!   another thread spawns a task with `Handle::spawn`, blocks on its
@@ -32,12 +33,25 @@
 //!   its `ThreadFuture`: when the waiter hears "cancelled", the task's
 //!   future has been dropped (its destructor has run), as asyncio's
 //!   `Future.cancel` promises nothing less.
+//! - `a_loop_thread_stopped_while_work_arrives_runs_or_hands_back_each`:
+//!   a `LoopThread` is stopped while another thread spawns a task on it
+//!   and hands it a callback, and its `on_stop` callback is registered:
+//!   the task is delivered, cancelled or handed back, once; the callback
+//!   runs once if it was accepted and never if it came back; the stop
+//!   callback runs exactly once.
+//! - `a_blocking_job_racing_the_shutdown_runs_at_most_once`: a task waits
+//!   for a `spawn_blocking` job, and the runtime shuts down while the job
+//!   is queued, running or done: the shutdown returns (it waits for a
+//!   running job, and drops a queued one unrun), and the job ran at most
+//!   once.
 //!
 //! Bound: `RUNS` random and as many PCT schedules per model, from fixed
 //! seeds (`TETHER_SHUTTLE_RUNS`, `TETHER_SHUTTLE_SEED` for more). Seeded
 //! bugs they catch (`mutants.sh`): in the bridge, `inject_unpark_as_notify`
-//! (the parked loop is never unparked) and `inject_close_after_drain` (a
-//! submission accepted during the close is neither run nor handed back);
+//! (the parked loop is never unparked), `inject_close_after_drain` (a
+//! submission accepted during the close is neither run nor handed back)
+//! and `pool_shutdown_no_wake` (the shutdown waits for a pool thread that
+//! sleeps on);
 //! in the executor, `shutdown_loses_close_batch` (what the close took is
 //! dropped unrun: its waiter blocks forever) and
 //! `finish_publish_before_drop` (the result is handed to the waiter before
@@ -45,7 +59,7 @@
 
 #![cfg(shuttle)]
 
-use tether::{Closed, Runtime};
+use tether::{Closed, LoopThread, Runtime};
 use tether_bridge::sync::AtomicUsize;
 use tether_bridge::sync::Ordering::SeqCst;
 use tether_loom_tests::sync::Arc;
@@ -164,5 +178,75 @@ fn a_cancelled_task_is_dropped_before_its_waiter_hears_of_it() {
         };
         rt.run_forever();
         waiter.join().unwrap();
+    });
+}
+
+#[test]
+fn a_loop_thread_stopped_while_work_arrives_runs_or_hands_back_each() {
+    check(|| {
+        let lt = LoopThread::new().expect("a loop thread");
+        let handle = lt.handle().clone();
+        let (ran, called, stopped) = (
+            Arc::new(AtomicUsize::new(0)),
+            Arc::new(AtomicUsize::new(0)),
+            Arc::new(AtomicUsize::new(0)),
+        );
+        let submitter = {
+            let (ran, called) = (ran.clone(), called.clone());
+            thread::spawn(move || {
+                let task = match handle.spawn(async move { ran.fetch_add(1, SeqCst) }) {
+                    Ok(task) => match task.wait() {
+                        Ok(_) => "delivered",
+                        Err(error) if error.is_cancelled() => "cancelled",
+                        Err(error) => panic!("{error:?}"),
+                    },
+                    Err(Closed(_future)) => "handed back",
+                };
+                let call = handle.call_soon(move || {
+                    called.fetch_add(1, SeqCst);
+                });
+                (task, call.is_ok())
+            })
+        };
+        {
+            let stopped = stopped.clone();
+            lt.on_stop(move || {
+                stopped.fetch_add(1, SeqCst);
+            });
+        }
+        lt.stop();
+        let (task, call_accepted) = submitter.join().unwrap();
+        let runs = ran.load(SeqCst);
+        match task {
+            "delivered" => assert_eq!(runs, 1),
+            _ => assert_eq!(runs, 0, "a task {task} yet ran"),
+        }
+        assert_eq!(
+            called.load(SeqCst),
+            usize::from(call_accepted),
+            "an accepted callback must run once, a handed-back one never"
+        );
+        let stops = stopped.load(SeqCst);
+        assert_eq!(stops, 1, "the stop callback ran {stops} times");
+    });
+}
+
+#[test]
+fn a_blocking_job_racing_the_shutdown_runs_at_most_once() {
+    check(|| {
+        let rt = Runtime::new().expect("a runtime");
+        let runs = Arc::new(AtomicUsize::new(0));
+        let job_runs = runs.clone();
+        let waiting =
+            rt.spawn(
+                async move { tether::spawn_blocking(move || job_runs.fetch_add(1, SeqCst)).await },
+            );
+        // The task starts and submits the job; then the runtime shuts down
+        // while the job is queued, running or done.
+        rt.block_on(tether::yield_now());
+        drop(rt);
+        drop(waiting);
+        let runs = runs.load(SeqCst);
+        assert!(runs <= 1, "the job ran {runs} times");
     });
 }

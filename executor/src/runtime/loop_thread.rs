@@ -2,8 +2,8 @@
 
 use std::io;
 use std::sync::Arc;
-use std::thread;
 
+use tether_bridge::sync::{self, ThreadHandle};
 use tether_bridge::{Closed, Completion};
 
 use super::Runtime;
@@ -43,7 +43,7 @@ pub struct LoopThread {
     /// The loop's handle.
     handle: Handle,
     /// The thread; `None` once joined.
-    thread: Option<thread::JoinHandle<()>>,
+    thread: Option<ThreadHandle>,
 }
 
 /// Configures a [`LoopThread`]: its thread's name and its runtime.
@@ -227,16 +227,14 @@ impl LoopThread {
     /// any [`Handle`]) and shut down, or its thread panicked. Shown in
     /// [`LoopThread`'s example](LoopThread#examples).
     pub fn is_finished(&self) -> bool {
-        self.thread
-            .as_ref()
-            .is_none_or(thread::JoinHandle::is_finished)
+        self.thread.as_ref().is_none_or(ThreadHandle::is_finished)
     }
 
     /// Asks the loop to stop and joins the thread; returns its panic.
     fn stop_and_join(&mut self) -> Option<Box<dyn std::any::Any + Send>> {
         self.handle.stop();
         let thread = self.thread.take()?;
-        if thread.thread().id() == thread::current().id() {
+        if thread.thread_id() == sync::current().id() {
             // The loop stops after this iteration; nobody joins it.
             return None;
         }
@@ -317,7 +315,7 @@ impl LoopThreadBuilder {
         let ready = Arc::new(Completion::new());
         let guard = ReadyGuard(ready.clone());
         let make = self.runtime;
-        let thread = thread::Builder::new().name(self.name).spawn(move || {
+        let thread = sync::spawn_named(self.name, move || {
             let runtime = match make() {
                 Ok(runtime) => runtime,
                 Err(err) => {
