@@ -2,10 +2,11 @@
 # Shows that the loom models and the history checks catch the bugs they
 # are meant to catch.
 #
-# Each seeded bug ("mutant") is a realistic mistake in tether-bridge's own
-# code, behind `cfg(tether_mutant = "<name>")` (grep the sources for
-# `MUTANT:`). bridge/build.rs turns `TETHER_MUTANT=<name>` into that cfg in
-# a loom build, so each mutant rebuilds only tether-bridge and the models.
+# Each seeded bug ("mutant") is a realistic mistake in tether's own code
+# (the bridge's or the executor's), behind `cfg(tether_mutant = "<name>")`
+# (grep the sources for `MUTANT:`). bridge/build.rs turns
+# `TETHER_MUTANT=<name>` into that cfg in a loom build, so each bridge
+# mutant rebuilds only tether-bridge and what depends on it.
 # A row whose model is `histories:<name>` is a history check instead
 # (tests/histories.rs, the test whose name has <name>), built without loom
 # and with `--cfg tether_histories`, which lets the seeded bug in, in its
@@ -13,10 +14,11 @@
 # stops at the first failure. A row whose model is `shuttle:<file>` runs
 # that file under shuttle (`--cfg shuttle`, its own target directory):
 # tests/shuttle.rs, or a loom model, which a shuttle build runs under
-# shuttle's random scheduler. A row whose model is `shuttle-executor:<file>`
-# is a seeded bug in the executor (`executor/src`, which has no build
-# script): it is turned on through RUSTFLAGS, which rebuilds the whole tree
-# in a target directory of its own for each such mutant.
+# shuttle's random scheduler. A row whose model is `loom-executor:<file>`
+# or `shuttle-executor:<file>` is a seeded bug in the executor
+# (`executor/src`, which has no build script), run under loom or shuttle:
+# it is turned on through RUSTFLAGS, which rebuilds the runtime in a
+# target directory of its own for each such mutant.
 #
 # The script first requires the unmutated suite to pass, then builds each
 # mutant and requires its model to FAIL, and prints a table: model, mutant,
@@ -45,8 +47,14 @@ ROWS=(
     "inject inject_close_after_drain"
     "inject inject_unpark_as_notify"
     "queue inject_push_after_close"
-    "stop inject_close_after_drain"
-    "stop inject_park_store"
+    "runtime inject_close_after_drain"
+    "runtime inject_park_store"
+    "runtime inject_unpark_as_notify"
+    "runtime task_late_clear"
+    "runtime task_cancel_load_store"
+    "runtime completion_notify_before_store"
+    "runtime completion_wake_only_if_blocked"
+    "runtime pool_shutdown_no_wake"
     "task_state task_late_clear"
     "task_state task_submit_while_running"
     "task_state task_wake_no_publish"
@@ -82,8 +90,13 @@ ROWS=(
     "shuttle:runtime inject_unpark_as_notify"
     "shuttle:runtime inject_close_after_drain"
     "shuttle:runtime pool_shutdown_no_wake"
+    "loom-executor:runtime shutdown_loses_close_batch"
+    "loom-executor:runtime finish_publish_before_drop"
+    "loom-executor:runtime shutdown_skips_late_stop_callbacks"
+    "loom-executor:runtime park_forgets_timers"
     "shuttle-executor:runtime shutdown_loses_close_batch"
     "shuttle-executor:runtime finish_publish_before_drop"
+    "shuttle-executor:runtime park_forgets_timers"
 )
 # Seeds for a history check under a mutant: the races it needs are rare on
 # real threads, so it runs far more than CI's 300.
@@ -99,7 +112,11 @@ cargo_test() {
 row_test() {
     local model=$1
     shift
-    if [[ $model == shuttle-executor:* ]]; then
+    if [[ $model == loom-executor:* ]]; then
+        RUSTFLAGS="--cfg loom --cfg tether_mutant=\"$TETHER_MUTANT\"" \
+            CARGO_TARGET_DIR=target/loom-mutant \
+            cargo test --quiet -p tether-loom-tests --release --test "${model#loom-executor:}" "$@"
+    elif [[ $model == shuttle-executor:* ]]; then
         RUSTFLAGS="--cfg shuttle --cfg tether_mutant=\"$TETHER_MUTANT\"" \
             CARGO_TARGET_DIR=target/shuttle-mutant \
             cargo test --quiet -p tether-loom-tests --release --test "${model#shuttle-executor:}" "$@"

@@ -181,8 +181,9 @@
 //! `VecDeque`.
 //! `loom-tests/tests/queue.rs` checks the buffer under concurrent pushes
 //! and takes (every item taken once, each producer's in order, nothing
-//! accepted after the close), and `loom-tests/tests/stop.rs` the
-//! executor's stop and shutdown over this queue. The lines marked
+//! accepted after the close), and `loom-tests/tests/runtime.rs` the
+//! executor's own stop and shutdown over this queue, with the loop
+//! sleeping on its thread or in the poller. The lines marked
 //! `MUTANT:` are the bugs those models are shown to catch
 //! (`loom-tests/mutants.sh`).
 //!

@@ -72,6 +72,12 @@ pub mod task_state;
 #[doc(hidden)]
 pub mod test_double;
 
+// Loom's crate, for `sync::const_thread_local!`'s expansion in the crates
+// that use it.
+#[cfg(loom)]
+#[doc(hidden)]
+pub use loom as __loom;
+
 pub use blocking::{BlockingPool, Job, PoolConfig, ShutdownReport};
 pub use closed::Closed;
 pub use completion::Completion;

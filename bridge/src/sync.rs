@@ -22,34 +22,36 @@
 //!   checker's `yield_now` under loom or shuttle: a loop that waits for
 //!   another thread must yield to the checker, or it sees a thread that
 //!   never lets the others run (loom aborts the model; shuttle, which does
-//!   make a `try_lock` fail, would spin forever). Most of the bridge has no such loop:
-//!   its compare-exchange loops retry because the word changed under them
-//!   (or, on real hardware, a weak compare-exchange failed spuriously),
-//!   never to wait for another thread, and its waits block on a condition
-//!   variable;
+//!   make a `try_lock` fail, would spin forever). Most of the bridge has
+//!   no such loop: its compare-exchange loops retry because the word
+//!   changed under them (or, on real hardware, a weak compare-exchange
+//!   failed spuriously), never to wait for another thread, and its waits
+//!   block on a condition variable;
 //! - [`yield_thread`] is `std::thread::yield_now` in a normal build and
-//!   the checker's `yield_now` under loom or shuttle: the one wait that can neither
-//!   block nor be told when to stop, because the thread it waits for is a
-//!   signal handler, which may not take a lock or signal a condition
-//!   variable (`signal.rs`, rule 3), gives the processor away on each turn;
+//!   the checker's `yield_now` under loom or shuttle: the one wait that
+//!   can neither block nor be told when to stop, because the thread it
+//!   waits for is a signal handler, which may not take a lock or signal a
+//!   condition variable (`signal.rs`, rule 3), gives the processor away on
+//!   each turn;
 //! - [`lock`] and [`spawn_named`] paper over what the two disagree on
-//!   (std's mutex can be poisoned, loom's cannot; loom's threads have no
-//!   names), and [`ThreadHandle`] offers `is_finished`, which loom's handles
-//!   lack.
-//!
-//! - [`Thread`], [`ThreadId`], [`current`], [`park`], [`park_timeout`] and
-//!   [`thread_local!`](crate::sync::thread_local) are std's, or shuttle's
-//!   under shuttle: what a loop needs of its own thread, for the executor
-//!   and the reactor (the thread-locals that name the current loop, the
-//!   loop thread's id, the park a loop with nothing to watch sleeps in).
-//!   Shuttle runs every thread of a model on one thread of the OS, so
-//!   std's would be shared by all of them; with these, shuttle runs the
-//!   real runtime (`loom-tests/tests/runtime.rs`). Loom does not build the
-//!   executor, so they are not offered under loom.
+//!   (std's mutex can be poisoned, loom's cannot), and [`ThreadHandle`]
+//!   offers `is_finished`, which loom's and shuttle's handles lack;
+//! - [`Thread`], [`ThreadId`], [`current`], [`park`] and
+//!   [`const_thread_local!`](crate::sync::const_thread_local) are std's,
+//!   or the checker's: what a loop needs of its own thread, for the
+//!   executor and the reactor (the thread-locals that name the current
+//!   loop, the loop thread's id, the park a loop with nothing to watch
+//!   sleeps in). A checker runs every thread of a model on one thread of
+//!   the OS, so std's would be shared by all of them; with these, loom and
+//!   shuttle run the real runtime (`loom-tests/tests/runtime.rs`);
+//! - [`now`] and [`park_timeout`] are std's clock and timed park, or a
+//!   model clock that moves only when a timed park sleeps, so that a
+//!   checker runs the runtime's timers too.
 //!
 //! One difference cannot be papered over: loom's and shuttle's
-//! `Condvar::wait_timeout` never time out. A model therefore checks the paths where the wait ends
-//! by a notification; the timeout paths are tested with real time.
+//! `Condvar::wait_timeout` never time out. A model therefore checks the
+//! paths where the wait ends by a notification; the timeout paths are
+//! tested with real time.
 //!
 //! # Examples
 //!
@@ -86,25 +88,156 @@ pub use shuttle::sync::{Arc, Condvar, Mutex, MutexGuard};
 // What a loop needs of its own thread, for the executor and the reactor:
 // the thread-locals that name the current loop, the thread's identity, and
 // the park a loop with nothing to watch sleeps in, unparked by another
-// thread's push (`inject.rs`, `Notify::unpark`). Under shuttle these are
-// shuttle's: it runs every thread of a model on one thread of the OS, so
-// std's thread-locals and ids would be shared by all of them, and std's
-// park would block the scheduler itself. (Not under loom, which does not
-// build the executor.)
+// thread's push (`inject.rs`, `Notify::unpark`). Under a checker these are
+// the checker's: shuttle runs every thread of a model on one thread of the
+// OS, and loom every thread of an execution, so std's thread-locals and
+// ids would be shared by all of them, and std's park would block the
+// checker itself. The timed park is the model clock's (below).
 #[cfg(not(any(loom, shuttle)))]
 pub use std::thread::{Thread, ThreadId, current, park, park_timeout};
-#[cfg(not(any(loom, shuttle)))]
-pub use std::thread_local;
 
 #[cfg(shuttle)]
-pub use shuttle::thread::{Thread, ThreadId, current, park, park_timeout};
-#[cfg(shuttle)]
-pub use shuttle::thread_local;
+pub use shuttle::thread::{Thread, ThreadId, current, park};
 
 #[cfg(loom)]
 pub use loom::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering, fence};
 #[cfg(loom)]
 pub use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
+#[cfg(loom)]
+pub use loom::thread::{Thread, ThreadId, current, park};
+
+/// The time now, on the clock the loop's timers run on: std's
+/// `Instant::now()`, or under a checker the model clock's.
+///
+/// The runtime reads the time through this function and sleeps through
+/// [`park_timeout`], so that a checker can run its timers: loom and
+/// shuttle have no clock (their timed waits never time out), and a real
+/// one would make an execution depend on how fast it ran, which a checker
+/// must replay exactly. The model clock starts, in every execution, at the
+/// same instant (the first reading in the process) and moves only when a
+/// thread's timed park "sleeps": [`park_timeout`] moves it forward by the
+/// whole timeout and returns. So a model's timers fire in deadline order
+/// and as soon as the loop has nothing else to do, as tokio's paused clock
+/// auto-advances; what the model clock cannot show is a timed park woken
+/// before its deadline (the wake is seen after the time has passed). The
+/// clock is not a checker's object, so a checker does not order its reads
+/// against its moves: a model reads it on the loop thread that moves it.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use tether_bridge::sync::{now, park_timeout};
+///
+/// let start = now();
+/// park_timeout(Duration::from_millis(1)); // may return early
+/// assert!(now() >= start);
+/// ```
+#[cfg(not(any(loom, shuttle)))]
+#[inline]
+pub fn now() -> std::time::Instant {
+    std::time::Instant::now()
+}
+
+#[cfg(any(loom, shuttle))]
+pub use model_clock::{now, park_timeout};
+
+/// The clock of a checker's model ([`now`] says how it moves).
+#[cfg(any(loom, shuttle))]
+mod model_clock {
+    use std::sync::OnceLock;
+    use std::sync::atomic::AtomicU64;
+    use std::sync::atomic::Ordering::Relaxed;
+    use std::time::{Duration, Instant};
+
+    /// Where every execution's clock starts.
+    static START: OnceLock<Instant> = OnceLock::new();
+
+    // How far this execution's clock has moved, in nanoseconds: a std
+    // atomic, not a checker's, since reading the time is not a
+    // synchronization (the checker's lazy static makes one per execution).
+    #[cfg(loom)]
+    loom::lazy_static! {
+        static ref MOVED: AtomicU64 = AtomicU64::new(0);
+    }
+    #[cfg(shuttle)]
+    shuttle::lazy_static! {
+        static ref MOVED: AtomicU64 = AtomicU64::new(0);
+    }
+
+    /// The model's time now.
+    pub fn now() -> Instant {
+        *START.get_or_init(Instant::now) + Duration::from_nanos(MOVED.load(Relaxed))
+    }
+
+    /// Sleeps for `timeout` of the model's time: the clock moves past it,
+    /// and the other threads get their turn (a park may end early, so a
+    /// caller already looks again at what it waited for).
+    pub fn park_timeout(timeout: Duration) {
+        let nanos = u64::try_from(timeout.as_nanos()).unwrap_or(u64::MAX);
+        MOVED.fetch_add(nanos, Relaxed);
+        #[cfg(loom)]
+        loom::thread::yield_now();
+        #[cfg(shuttle)]
+        shuttle::thread::yield_now();
+    }
+}
+
+/// Declares thread-locals whose initializers are constant expressions:
+/// std's `thread_local!` with `const { }` around each initializer (no lazy
+/// initialization, no check on each access), shuttle's the same way, and
+/// loom's as it is, since loom's macro does not accept `const { }` (its
+/// thread-locals are created per thread of each execution anyway).
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::Cell;
+///
+/// tether_bridge::sync::const_thread_local! {
+///     /// How many times this thread counted.
+///     static COUNT: Cell<u32> = Cell::new(0);
+/// }
+///
+/// COUNT.with(|count| count.set(count.get() + 1));
+/// assert_eq!(COUNT.with(Cell::get), 1);
+/// std::thread::spawn(|| assert_eq!(COUNT.with(Cell::get), 0))
+///     .join()
+///     .unwrap();
+/// ```
+#[doc(inline)]
+pub use crate::__const_thread_local as const_thread_local;
+
+// The `thread_local!` that `const_thread_local!` expands to outside loom.
+#[cfg(shuttle)]
+#[doc(hidden)]
+pub use shuttle::thread_local as __thread_local;
+#[cfg(not(any(loom, shuttle)))]
+#[doc(hidden)]
+pub use std::thread_local as __thread_local;
+
+#[cfg(not(loom))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __const_thread_local {
+    ($($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = $init:expr;)*) => {
+        $crate::sync::__thread_local! {
+            $($(#[$attr])* $vis static $name: $t = const { $init };)*
+        }
+    };
+}
+
+#[cfg(loom)]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __const_thread_local {
+    ($($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = $init:expr;)*) => {
+        $crate::__loom::thread_local! {
+            $($(#[$attr])* $vis static $name: $t = $init;)*
+        }
+    };
+}
 
 /// Locks `mutex`, ignoring poisoning. The bridge runs no user code while it
 /// holds one of its locks (callbacks, jobs and wakes come after the unlock;
@@ -162,12 +295,12 @@ pub fn try_lock<T>(mutex: &Mutex<T>) -> Option<MutexGuard<'_, T>> {
     }
 }
 
-/// Starts a thread named `name` (a loom thread under loom, which has no
-/// names); shown in [`ThreadHandle`'s example](ThreadHandle#examples).
+/// Starts a thread named `name` (the checker's thread under loom or
+/// shuttle); shown in [`ThreadHandle`'s example](ThreadHandle#examples).
 ///
 /// # Errors
 ///
-/// Fails if the OS refuses a new thread (never under loom).
+/// Fails if the OS refuses a new thread (never under a checker).
 pub fn spawn_named<F: FnOnce() + Send + 'static>(
     name: String,
     f: F,
@@ -192,16 +325,17 @@ pub fn spawn_named<F: FnOnce() + Send + 'static>(
     }
     #[cfg(loom)]
     {
-        let _ = name;
         let finished = Arc::new(AtomicUsize::new(0));
         let done = finished.clone();
-        let inner = loom::thread::spawn(move || {
-            f();
-            // Release: pairs with the Acquire in `is_finished`, so that
-            // whoever sees the flag also sees everything `f` did.
-            done.store(1, Ordering::Release);
-        });
-        Ok(ThreadHandle { inner, finished })
+        loom::thread::Builder::new()
+            .name(name)
+            .spawn(move || {
+                f();
+                // Release: pairs with the Acquire in `is_finished`, so that
+                // whoever sees the flag also sees everything `f` did.
+                done.store(1, Ordering::Release);
+            })
+            .map(|inner| ThreadHandle { inner, finished })
     }
 }
 
@@ -260,9 +394,7 @@ impl ThreadHandle {
     }
 
     /// The thread's id, to tell it from the current one
-    /// ([`current`]`().id()`). Not under loom, which does not build the
-    /// executor that asks.
-    #[cfg(not(loom))]
+    /// ([`current`]`().id()`).
     pub fn thread_id(&self) -> ThreadId {
         self.inner.thread().id()
     }

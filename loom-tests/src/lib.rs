@@ -66,6 +66,9 @@ pub fn model(bound: Bound, f: impl Fn() + Sync + Send + 'static) {
             Bound::Exhaustive => None,
             Bound::Preemptions(n) => Some(builder.preemption_bound.map_or(n, |env| env.max(n))),
         };
+        let bound = builder
+            .preemption_bound
+            .map_or(Bound::Exhaustive, Bound::Preemptions);
         // Each call of the closure is one interleaving; `--nocapture`
         // shows how many the bound allowed.
         let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));

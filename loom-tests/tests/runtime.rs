@@ -1,27 +1,43 @@
-//! Shuttle: the real runtime, not a model of it.
+//! Model: the real runtime, not a model of it, under loom and shuttle.
 //!
 //! The other files here check the bridge's protocols one by one, with the
 //! executor's side written out in the test. These run `tether::Runtime`
-//! and `LoopThread` themselves, built with `--cfg shuttle`: the loop, the
-//! ready queue, the task list, `Handle::spawn`, `ThreadFuture`, stop and
-//! shutdown are the runtime's own code, and every piece of state they
-//! share with another thread goes through the bridge's `sync` facade,
-//! which hands out shuttle's atomics, locks and threads. So does what the
-//! loop needs of its thread: the thread-locals that name the current loop,
-//! its thread's id, and the park a loop with nothing to watch sleeps in
-//! (`bridge/src/sync.rs`).
+//! and `LoopThread` themselves, built with `--cfg loom` or `--cfg
+//! shuttle`: the loop, the ready queue, the task list, the timers,
+//! `Handle::spawn` and `spawn_with`, `ThreadFuture`, `Completer`,
+//! `call_soon`, `spawn_blocking`, stop, `on_stop` and shutdown are the
+//! runtime's own code. Every piece of state they share with another thread
+//! goes through the bridge's `sync` facade, which hands out the checker's
+//! atomics, locks and threads, and what the loop needs of its thread: the
+//! thread-locals that name the current loop, its thread's id, and its park
+//! (`bridge/src/sync.rs`). Two seams, compiled only into a checker's
+//! build, do the rest:
 //!
-//! The reactor is the real one too, with its epoll instance and eventfd:
-//! a loop that watches no socket never waits in the poller (it polls it
-//! with a zero timeout and parks on its thread instead), so no system call
-//! blocks shuttle's scheduler. These models watch no socket and set no
-//! timer (shuttle has no clock).
+//! - the clock: the runtime reads the time through `sync::now` and sleeps
+//!   with a deadline through `sync::park_timeout`, which under a checker
+//!   are a model clock that moves only when a timed sleep sleeps, by the
+//!   whole timeout. A model's timers fire in order and as soon as the loop
+//!   has nothing else to do; a timed sleep woken before its deadline is
+//!   the one schedule the models do not make.
+//! - the poller: the reactor asks epoll only what is ready now (a zero
+//!   timeout, so no system call blocks the checker), and sleeps on the
+//!   model wakeup, a flag under the checker's lock and condition variable
+//!   (`reactor/src/wakeup/model.rs`), which another thread's wake sets: a
+//!   wake never written is a deadlock the checker reports. A loop with no
+//!   source armed parks on its thread instead, as it does outside a
+//!   checker. Sockets are real, so a model can arm one to make the loop
+//!   sleep in the poller; but what arrives on one while the loop sleeps
+//!   wakes nobody, so no model waits for data.
+//!
+//! The models:
 //!
 //! - `a_task_spawned_from_another_thread_runs_and_its_result_comes_back`:
 //!   another thread spawns a task with `Handle::spawn`, blocks on its
 //!   `ThreadFuture`, and stops the loop, which runs in `run_forever` and
 //!   parks when it has nothing to do. A lost wakeup leaves the loop parked
-//!   and the waiter blocked: shuttle reports the deadlock.
+//!   and the waiter blocked: a deadlock.
+//! - `block_on_is_woken_by_another_thread`: `block_on` awaits a
+//!   `Completer`'s future that another thread completes.
 //! - `remote_spawns_racing_shutdown_run_once_or_come_back`: another thread
 //!   spawns three tasks while the loop runs briefly and the runtime is
 //!   dropped: each submission is either handed back (`Closed`) or accepted,
@@ -33,44 +49,77 @@
 //!   its `ThreadFuture`: when the waiter hears "cancelled", the task's
 //!   future has been dropped (its destructor has run), as asyncio's
 //!   `Future.cancel` promises nothing less.
-//! - `a_loop_thread_stopped_while_work_arrives_runs_or_hands_back_each`:
-//!   a `LoopThread` is stopped while another thread spawns a task on it
-//!   and hands it a callback, and its `on_stop` callback is registered:
-//!   the task is delivered, cancelled or handed back, once; the callback
-//!   runs once if it was accepted and never if it came back; the stop
-//!   callback runs exactly once.
+//! - `a_loop_thread_stopped_while_work_arrives_runs_or_hands_back_each`,
+//!   and the same `..._while_it_sleeps_in_the_poller_...` with a socket
+//!   armed: another thread spawns a task on a `LoopThread`, hands it a
+//!   callback and stops it, while this thread registers a stop callback
+//!   and stops it too: the task is delivered, cancelled or handed back,
+//!   once; the callback runs once if it was accepted and never if it came
+//!   back; the stop callback runs exactly once, whether it lands before a
+//!   stop, between the loop's end and its shutdown, or after the close.
+//!   (These replace a model that copied the shutdown sequence.)
 //! - `a_blocking_job_racing_the_shutdown_runs_at_most_once`: a task waits
 //!   for a `spawn_blocking` job, and the runtime shuts down while the job
 //!   is queued, running or done: the shutdown returns (it waits for a
 //!   running job, and drops a queued one unrun), and the job ran at most
 //!   once.
+//! - `a_sleep_on_the_loop_ends_while_another_thread_waits_for_it`: only
+//!   the timer can wake the loop.
+//! - `a_sleep_racing_a_remote_completion_ends_one_way`: a `timeout`
+//!   around a `Completer`'s future that another thread completes: the
+//!   value is delivered, or the timeout wins; never delivered and handed
+//!   back.
+//! - `a_task_on_one_loop_awaits_work_done_on_another`: two `LoopThread`s;
+//!   a task on the first awaits a `spawn_with` on the second.
 //!
-//! Bound: `RUNS` random and as many PCT schedules per model, from fixed
-//! seeds (`TETHER_SHUTTLE_RUNS`, `TETHER_SHUTTLE_SEED` for more). Seeded
-//! bugs they catch (`mutants.sh`): in the bridge, `inject_unpark_as_notify`
-//! (the parked loop is never unparked), `inject_close_after_drain` (a
-//! submission accepted during the close is neither run nor handed back)
-//! and `pool_shutdown_no_wake` (the shutdown waits for a pool thread that
-//! sleeps on);
-//! in the executor, `shutdown_loses_close_batch` (what the close took is
-//! dropped unrun: its waiter blocks forever) and
-//! `finish_publish_before_drop` (the result is handed to the waiter before
-//! the future is dropped).
+//! Bound: under loom, `PREEMPTIONS` (2) per schedule: every model there
+//! has two or three threads of its own (the loop's, one or two others,
+//! and a blocking pool thread in one), and two preemptions put a thread's
+//! push between any two steps of the loop's sleep, its take and its
+//! close (at two, all ten take about five seconds; at three, about two
+//! minutes, and find nothing more).
+//! Under shuttle, `RUNS` random and as many PCT schedules per model, from
+//! fixed seeds (`TETHER_SHUTTLE_RUNS`, `TETHER_SHUTTLE_SEED` for more).
+//!
+//! Seeded bugs they catch (`mutants.sh`; the README's table says which
+//! checker catches which): in the bridge, `inject_close_after_drain`,
+//! `inject_park_store`, `inject_unpark_as_notify`, `task_late_clear`,
+//! `task_cancel_load_store`, `completion_notify_before_store`,
+//! `completion_wake_only_if_blocked` and `pool_shutdown_no_wake`; in the
+//! executor, `shutdown_loses_close_batch` (what the close took is dropped
+//! unrun), `finish_publish_before_drop` (the result is handed to the
+//! waiter before the future is dropped), `shutdown_skips_late_stop_callbacks`
+//! (a stop callback that arrives after the loop's end never runs) and
+//! `park_forgets_timers` (the loop sleeps as if no timer were pending).
 
-#![cfg(shuttle)]
+#![cfg(any(loom, shuttle))]
 
-use tether::{Closed, LoopThread, Runtime};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tether::{Closed, Completer, LoopThread, Runtime};
 use tether_bridge::sync::AtomicUsize;
 use tether_bridge::sync::Ordering::SeqCst;
 use tether_loom_tests::sync::Arc;
-use tether_loom_tests::{Schedules, shuttle_check, shuttle_runs, thread};
+use tether_loom_tests::thread;
 
-/// Schedules per model and scheduler in CI.
+/// Schedules per model and scheduler under shuttle, in CI.
+#[cfg(shuttle)]
 const RUNS: usize = 200;
 
+/// Preemptions per schedule under loom, in CI.
+#[cfg(loom)]
+const PREEMPTIONS: usize = 2;
+
 fn check(f: impl Fn() + Sync + Send + Clone + 'static) {
-    shuttle_check(Schedules::Random, shuttle_runs(RUNS), f.clone());
-    shuttle_check(Schedules::Pct { depth: 3 }, shuttle_runs(RUNS), f);
+    #[cfg(loom)]
+    tether_loom_tests::model(tether_loom_tests::Bound::Preemptions(PREEMPTIONS), f);
+    #[cfg(shuttle)]
+    {
+        use tether_loom_tests::{Schedules, shuttle_check, shuttle_runs};
+        shuttle_check(Schedules::Random, shuttle_runs(RUNS), f.clone());
+        shuttle_check(Schedules::Pct { depth: 3 }, shuttle_runs(RUNS), f);
+    }
 }
 
 #[test]
@@ -183,51 +232,99 @@ fn a_cancelled_task_is_dropped_before_its_waiter_hears_of_it() {
 
 #[test]
 fn a_loop_thread_stopped_while_work_arrives_runs_or_hands_back_each() {
+    check(|| stop_a_loop_thread_while_work_arrives(false));
+}
+
+#[test]
+fn a_loop_thread_stopped_while_it_sleeps_in_the_poller_runs_or_hands_back_each() {
+    check(|| stop_a_loop_thread_while_work_arrives(true));
+}
+
+/// A `LoopThread` is stopped by another thread that also spawns a task on
+/// it and hands it a callback, while this thread registers a stop
+/// callback and then stops it too. With `watch_a_socket`, a task on the
+/// loop waits for a datagram that never comes, so that the loop, with a
+/// source armed, sleeps in the poller (the model's, `wakeup/model.rs` in
+/// the reactor) rather than on its thread: the two sleeps have two
+/// handshakes with the injection queue.
+fn stop_a_loop_thread_while_work_arrives(watch_a_socket: bool) {
+    let lt = LoopThread::new().expect("a loop thread");
+    let handle = lt.handle().clone();
+    if watch_a_socket {
+        let listening = handle
+            .spawn_with(|| async {
+                let any_port = SocketAddr::from(([127, 0, 0, 1], 0));
+                let socket = tether::net::UdpSocket::bind(any_port).await?;
+                socket.recv(&mut [0; 1]).await
+            })
+            .ok()
+            .expect("the loop is open");
+        // Dropped: the task goes on waiting, and is cancelled at shutdown.
+        drop(listening);
+    }
+    let (ran, called, stopped) = (
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicUsize::new(0)),
+    );
+    let submitter = {
+        let (ran, called) = (ran.clone(), called.clone());
+        thread::spawn(move || {
+            let task = match handle.spawn(async move { ran.fetch_add(1, SeqCst) }) {
+                Ok(task) => match task.wait() {
+                    Ok(_) => "delivered",
+                    Err(error) if error.is_cancelled() => "cancelled",
+                    Err(error) => panic!("{error:?}"),
+                },
+                Err(Closed(_future)) => "handed back",
+            };
+            let call = handle.call_soon(move || {
+                called.fetch_add(1, SeqCst);
+            });
+            handle.stop();
+            (task, call.is_ok())
+        })
+    };
+    {
+        // Lands before either stop, between a stop and the shutdown, or
+        // after the close (then `on_stop` runs it here).
+        let stopped = stopped.clone();
+        lt.on_stop(move || {
+            stopped.fetch_add(1, SeqCst);
+        });
+    }
+    lt.stop();
+    let (task, call_accepted) = submitter.join().unwrap();
+    let runs = ran.load(SeqCst);
+    match task {
+        "delivered" => assert_eq!(runs, 1),
+        _ => assert_eq!(runs, 0, "a task {task} yet ran"),
+    }
+    assert_eq!(
+        called.load(SeqCst),
+        usize::from(call_accepted),
+        "an accepted callback must run once, a handed-back one never"
+    );
+    let stops = stopped.load(SeqCst);
+    assert_eq!(stops, 1, "the stop callback ran {stops} times");
+}
+
+#[test]
+fn a_sleep_on_the_loop_ends_while_another_thread_waits_for_it() {
     check(|| {
         let lt = LoopThread::new().expect("a loop thread");
-        let handle = lt.handle().clone();
-        let (ran, called, stopped) = (
-            Arc::new(AtomicUsize::new(0)),
-            Arc::new(AtomicUsize::new(0)),
-            Arc::new(AtomicUsize::new(0)),
-        );
-        let submitter = {
-            let (ran, called) = (ran.clone(), called.clone());
-            thread::spawn(move || {
-                let task = match handle.spawn(async move { ran.fetch_add(1, SeqCst) }) {
-                    Ok(task) => match task.wait() {
-                        Ok(_) => "delivered",
-                        Err(error) if error.is_cancelled() => "cancelled",
-                        Err(error) => panic!("{error:?}"),
-                    },
-                    Err(Closed(_future)) => "handed back",
-                };
-                let call = handle.call_soon(move || {
-                    called.fetch_add(1, SeqCst);
-                });
-                (task, call.is_ok())
+        let slept = lt
+            .handle()
+            .spawn_with(|| async {
+                tether::time::sleep(Duration::from_millis(10)).await;
+                7
             })
-        };
-        {
-            let stopped = stopped.clone();
-            lt.on_stop(move || {
-                stopped.fetch_add(1, SeqCst);
-            });
-        }
+            .ok()
+            .expect("the loop is open");
+        // Nothing but the timer can wake the loop: a loop that sleeps past
+        // it is a deadlock.
+        assert_eq!(slept.wait().expect("the task ran"), 7);
         lt.stop();
-        let (task, call_accepted) = submitter.join().unwrap();
-        let runs = ran.load(SeqCst);
-        match task {
-            "delivered" => assert_eq!(runs, 1),
-            _ => assert_eq!(runs, 0, "a task {task} yet ran"),
-        }
-        assert_eq!(
-            called.load(SeqCst),
-            usize::from(call_accepted),
-            "an accepted callback must run once, a handed-back one never"
-        );
-        let stops = stopped.load(SeqCst);
-        assert_eq!(stops, 1, "the stop callback ran {stops} times");
     });
 }
 
@@ -248,5 +345,63 @@ fn a_blocking_job_racing_the_shutdown_runs_at_most_once() {
         drop(waiting);
         let runs = runs.load(SeqCst);
         assert!(runs <= 1, "the job ran {runs} times");
+    });
+}
+
+#[test]
+fn block_on_is_woken_by_another_thread() {
+    check(|| {
+        let rt = Runtime::new().expect("a runtime");
+        let (completer, answer) = Completer::pair();
+        let completing = thread::spawn(move || completer.complete(42).expect("nobody cancelled"));
+        // The loop parks on its thread until the completer's wake unparks
+        // it; a lost wake is a deadlock.
+        assert_eq!(rt.block_on(answer).expect("completed"), 42);
+        completing.join().unwrap();
+    });
+}
+
+#[test]
+fn a_sleep_racing_a_remote_completion_ends_one_way() {
+    check(|| {
+        let rt = Runtime::new().expect("a runtime");
+        let (completer, answer) = Completer::pair();
+        let completing = thread::spawn(move || completer.complete(42));
+        // The loop's timer and the other thread's wake race: the model
+        // clock makes the sleep end as soon as the loop has nothing else
+        // to do, and the checker tries the wake on each side of it.
+        let got = rt.block_on(tether::time::timeout(Duration::from_millis(10), answer));
+        let handed_back = completing.join().unwrap().err();
+        match got {
+            Ok(value) => {
+                assert_eq!(value.expect("completed"), 42);
+                assert_eq!(handed_back, None, "a value both delivered and handed back");
+            }
+            // Timed out: the value was refused, or accepted and dropped
+            // with the future that no longer waited for it.
+            Err(_elapsed) => {}
+        }
+    });
+}
+
+#[test]
+fn a_task_on_one_loop_awaits_work_done_on_another() {
+    check(|| {
+        let (first, second) = (
+            LoopThread::new().expect("a loop thread"),
+            LoopThread::new().expect("a loop thread"),
+        );
+        let other = second.handle().clone();
+        let answer = first
+            .handle()
+            .spawn_with(move || async move {
+                let work = other.spawn_with(|| async { 6 * 7 }).ok().expect("open");
+                work.await.expect("the other loop ran it")
+            })
+            .ok()
+            .expect("open");
+        assert_eq!(answer.wait().expect("the first loop ran it"), 42);
+        first.stop();
+        second.stop();
     });
 }

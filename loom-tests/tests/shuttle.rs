@@ -1,7 +1,7 @@
 //! Shuttle: the bridge's protocols at a scale loom cannot reach.
 //!
 //! loom explores every interleaving of two or three threads doing one or
-//! two operations each (`inject.rs`, `stop.rs`). These tests run the same
+//! two operations each (`inject.rs`, `runtime.rs`). These tests run the same
 //! protocols with four producers and a loop over a thousand operations,
 //! under shuttle's PCT scheduler (S. Burckhardt et al., "A Randomized
 //! Scheduler with Probabilistic Guarantees of Finding Bugs", ASPLOS 2010),

@@ -89,7 +89,7 @@ use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use polling::{Event, Events, Poller};
-use tether_bridge::BlockingPool;
+use tether_bridge::{BlockingPool, sync};
 
 use crate::net::{Lookup, Resolving};
 #[cfg(feature = "process")]
@@ -236,7 +236,7 @@ pub enum Deadline {
 
 // The bridge's `thread_local!`: std's, or under shuttle its own, since
 // shuttle runs every thread of a model on one of the OS's.
-tether_bridge::sync::thread_local! {
+tether_bridge::sync::const_thread_local! {
     /// The reactor of the loop running on this thread, or null.
     ///
     /// A pointer made by `Rc::into_raw`, and so one strong reference: the
@@ -248,7 +248,7 @@ tether_bridge::sync::thread_local! {
     /// `RefCell` it replaced, 4.3 KB of every binary). The cost: a guard
     /// leaked with `mem::forget` leaves its reference in the slot, and the
     /// reactor is never freed.
-    static CURRENT: Cell<*const Reactor> = const { Cell::new(ptr::null()) };
+    static CURRENT: Cell<*const Reactor> = Cell::new(ptr::null());
 }
 
 /// Makes a reactor current on this thread until dropped.
@@ -322,7 +322,7 @@ impl Reactor {
 
     fn with_poller(poller: Poller, edge: bool) -> io::Result<Rc<Self>> {
         let poller = Arc::new(poller);
-        let origin = Instant::now();
+        let origin = sync::now();
         let wakeup = Wakeup::new(&poller)?;
         Ok(Rc::new(Self {
             poller,
@@ -545,11 +545,28 @@ impl Reactor {
         }
         let mut events = self.events.borrow_mut();
         events.clear();
+        #[cfg(not(any(loom, shuttle)))]
         let waited = match deadline {
             Deadline::Now => self.poller.wait(&mut events, Some(Duration::ZERO)),
             Deadline::At(deadline) => self.poller.wait_deadline(&mut events, deadline),
             Deadline::Never => self.poller.wait(&mut events, None),
         };
+        // Under a model checker the poller never blocks: what is ready now,
+        // and the sleep, if nothing is, on the checker's own wait
+        // (`wakeup/model.rs`).
+        #[cfg(any(loom, shuttle))]
+        let waited = self
+            .poller
+            .wait(&mut events, Some(Duration::ZERO))
+            .map(|count| {
+                match deadline {
+                    _ if count > 0 => {}
+                    Deadline::Now => {}
+                    Deadline::At(deadline) => self.wakeup.sleep_in_model(Some(deadline)),
+                    Deadline::Never => self.wakeup.sleep_in_model(None),
+                }
+                count
+            });
         if let Err(err) = waited {
             drop(events);
             // What the checks before the wait found is woken all the same.
@@ -886,7 +903,7 @@ impl Reactor {
     /// [`now`](Reactor::now) returns from then on), unless it already has a
     /// later one: [`time::now`](crate::time::now).
     pub(crate) fn read_clock(&self) -> Instant {
-        let now = Instant::now().max(self.now.get());
+        let now = sync::now().max(self.now.get());
         self.now.set(now);
         now
     }

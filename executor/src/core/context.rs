@@ -22,7 +22,7 @@ use crate::task::TaskRef;
 
 // The bridge's `thread_local!`: std's, or under shuttle its own, since
 // shuttle runs every thread of a model on one of the OS's.
-tether_bridge::sync::thread_local! {
+tether_bridge::sync::const_thread_local! {
     /// The loop running on this thread, or shutting down on it; or null.
     ///
     /// A pointer made by `Rc::into_raw`, and so one strong reference: the
@@ -30,9 +30,9 @@ tether_bridge::sync::thread_local! {
     /// moves into, whichever order the guards drop in. A raw pointer, so
     /// that the slot has no destructor, as the reactor's (`tether_reactor`'s
     /// `reactor.rs` says why: the code a destructor brings along).
-    static CURRENT: Cell<*const Core> = const { Cell::new(ptr::null()) };
+    static CURRENT: Cell<*const Core> = Cell::new(ptr::null());
     /// Whether a loop is running on this thread (not merely shutting down).
-    static RUNNING: Cell<bool> = const { Cell::new(false) };
+    static RUNNING: Cell<bool> = Cell::new(false);
 }
 
 /// Keeps a loop current on this thread until dropped.

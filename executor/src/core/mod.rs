@@ -46,8 +46,8 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::rc::Rc;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tether_bridge::sync::{self, Arc};
 
 use tether_bridge::{BlockingPool, Initial};
 use tether_reactor::Reactor;
@@ -340,11 +340,11 @@ impl Core {
     #[cold]
     #[inline(never)]
     fn run_timed(&self, debug: &DebugMode, entry: Runnable, main: &mut dyn FnMut()) {
-        let started = Instant::now();
+        let started = sync::now();
         // Taken now: a task that finishes in this run leaves the list.
         let info = self.run_info(&entry);
         self.run_untimed(entry, debug.stamp(started), main);
-        let took = started.elapsed();
+        let took = sync::now() - started;
         if took >= debug.slow_callback_duration {
             self.shared.counters.slow_callbacks.add(1);
             let slow = SlowCallback {
@@ -445,7 +445,7 @@ impl Core {
 
     /// The live tasks, as [`Handle::dump`](crate::Handle::dump) shows them.
     pub(crate) fn dump(&self) -> Dump {
-        let clock = self.debug.as_ref().map(|debug| (debug, Instant::now()));
+        let clock = self.debug.as_ref().map(|debug| (debug, sync::now()));
         self.tasks.dump(self.main_running.get(), clock)
     }
 

@@ -104,7 +104,6 @@ use std::panic::Location;
 use std::pin::pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
-use std::time::Instant;
 
 use tether_bridge::{TransitionToParked, sync};
 use tether_reactor::reactor::Deadline;
@@ -148,7 +147,7 @@ impl Core {
         // Step 5: timers. The clock is read only if one is pending; the
         // reactor keeps the reading for the timers armed in step 6.
         if self.reactor.next_timer().is_some() {
-            self.reactor.fire_timers(Instant::now());
+            self.reactor.fire_timers(sync::now());
         }
 
         // Step 6: a snapshot of the ready queue. Its length is published
@@ -195,6 +194,10 @@ impl Core {
             .reactor
             .next_timer()
             .map_or(Deadline::Never, Deadline::At);
+        // MUTANT: sleep as if no timer were pending: a loop whose only
+        // work is a timer never wakes for it.
+        #[cfg(tether_mutant = "park_forgets_timers")]
+        let deadline = Deadline::Never;
         // With no source armed the poller could only report the wakeup, so
         // the loop sleeps on its own thread instead (see "Where the loop
         // sleeps" above; `Reactor::sleeps_in_poller` has the exception).
@@ -292,7 +295,7 @@ impl Core {
 fn park_thread(deadline: Deadline) {
     match deadline {
         Deadline::Never => sync::park(),
-        Deadline::At(at) => sync::park_timeout(at.saturating_duration_since(Instant::now())),
+        Deadline::At(at) => sync::park_timeout(at.saturating_duration_since(sync::now())),
         Deadline::Now => {}
     }
 }

@@ -61,6 +61,9 @@ impl Core {
         }
         // Stop callbacks that arrived after `run_forever` returned: the loop
         // stops for good now.
+        // MUTANT: forget them: a stop callback registered as the loop
+        // stopped never runs.
+        #[cfg(not(tether_mutant = "shutdown_skips_late_stop_callbacks"))]
         self.run_stop_callbacks();
         // Dropping a future may spawn a task (which lands in the list, to be
         // dropped in the next round) or wake one (which lands in the ready

@@ -19,6 +19,8 @@ use std::panic::Location;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use tether_bridge::sync;
+
 use crate::id::{TaskId, TaskKind};
 
 /// asyncio's `slow_callback_duration`, and tether's default.
@@ -43,7 +45,7 @@ impl DebugMode {
         on_slow_callback: SlowCallbackHandler,
     ) -> Self {
         Self {
-            epoch: Instant::now(),
+            epoch: sync::now(),
             slow_callback_duration,
             on_slow_callback,
         }

@@ -1,7 +1,7 @@
 //! `Completer`: a future that any thread completes.
 
 use std::fmt;
-use std::sync::Arc;
+use tether_bridge::sync::Arc;
 
 use tether_bridge::Completion;
 

@@ -3,8 +3,8 @@
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
-use std::sync::Arc;
 use std::time::Duration;
+use tether_bridge::sync::Arc;
 
 use tether_bridge::{Closed, Completion};
 

@@ -5,9 +5,9 @@ use std::fmt;
 use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
+use tether_bridge::sync::Arc;
 
 use tether_bridge::Completion;
 use tether_bridge::sync::{self, ThreadId};

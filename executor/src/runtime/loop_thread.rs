@@ -1,7 +1,7 @@
 //! `LoopThread`: a loop on a thread of its own.
 
 use std::io;
-use std::sync::Arc;
+use tether_bridge::sync::Arc;
 
 use tether_bridge::sync::{self, ThreadHandle};
 use tether_bridge::{Closed, Completion};

@@ -112,6 +112,8 @@ use std::net::{Shutdown, SocketAddr};
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
+use tether_bridge::sync;
+
 use crate::async_fd::Async;
 use crate::time::sleep_until;
 
@@ -416,7 +418,7 @@ impl AcceptBackoff {
                     .until
                     .get()
                     .map_or(FIRST_BACKOFF, |(_, last)| (last * 2).min(MAX_BACKOFF));
-                self.until.set(Some((Instant::now() + pause, pause)));
+                self.until.set(Some((sync::now() + pause, pause)));
             }
             // Anything else (a connection aborted before it was accepted,
             // say) is about one connection, not the process: no pause.

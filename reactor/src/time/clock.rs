@@ -13,6 +13,9 @@ use crate::reactor::Reactor;
 /// this reads it through the loop, so that the reading the loop keeps
 /// ([`Reactor::now`](crate::Reactor::now)) is this one from then on. It
 /// never goes back, and a deadline computed from it never fires early.
+/// (In a model checker's build the loop's clock is a model clock,
+/// `tether_bridge::sync::now`, and a model computes its deadlines from
+/// this function, not from `Instant::now()`.)
 ///
 /// # Panics
 ///

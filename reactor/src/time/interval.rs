@@ -5,6 +5,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use tether_bridge::sync;
+
 use super::sleep::{Sleep, sleep_until};
 use crate::timer::TICK;
 
@@ -37,7 +39,7 @@ use crate::timer::TICK;
 /// # }
 /// ```
 pub fn interval(period: Duration) -> Interval {
-    interval_at(Instant::now(), period)
+    interval_at(sync::now(), period)
 }
 
 /// Ticks every `period`, the first tick at `start`. See [`interval`].
@@ -61,7 +63,7 @@ pub fn interval(period: Duration) -> Interval {
 pub fn interval_at(start: Instant, period: Duration) -> Interval {
     // A start that has come is a tick on the first poll. A sleep until it
     // would arm a timer and wait for the loop's next timer step.
-    let sleep = if start <= Instant::now() {
+    let sleep = if start <= sync::now() {
         Sleep::elapsed_at(start)
     } else {
         sleep_until(start)
@@ -197,7 +199,7 @@ impl Interval {
         if Pin::new(&mut self.sleep).poll(cx).is_pending() {
             return Poll::Pending;
         }
-        let now = Instant::now();
+        let now = sync::now();
         let missed = scheduled
             .checked_add(self.period)
             .is_some_and(|next| now > next);
@@ -248,7 +250,7 @@ impl Interval {
     /// });
     /// ```
     pub fn reset(&mut self) {
-        match Instant::now().checked_add(self.period) {
+        match sync::now().checked_add(self.period) {
             Some(next) => self.sleep.reset(next),
             None => self.sleep = super::sleep::sleep(Duration::MAX),
         }

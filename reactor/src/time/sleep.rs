@@ -6,6 +6,8 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use tether_bridge::sync;
+
 use crate::reactor::Reactor;
 use crate::timer::TimerKey;
 
@@ -32,7 +34,7 @@ use crate::timer::TimerKey;
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
     Sleep {
-        deadline: Instant::now().checked_add(duration),
+        deadline: sync::now().checked_add(duration),
         // A zero sleep is over the moment it is made, and known to be.
         state: if duration.is_zero() {
             State::Done
@@ -184,7 +186,7 @@ impl Sleep {
         matches!(self.state, State::Done)
             || self
                 .deadline
-                .is_some_and(|deadline| deadline <= Instant::now())
+                .is_some_and(|deadline| deadline <= sync::now())
     }
 
     /// Moves the deadline, disarming the current timer if there is one; the

@@ -63,7 +63,17 @@
 //! ```
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg_attr(
+    any(loom, shuttle),
+    expect(dead_code, reason = "a checker's build makes the model wakeup")
+)]
 mod eventfd;
+#[cfg(any(loom, shuttle))]
+mod model;
+#[cfg_attr(
+    any(loom, shuttle),
+    expect(dead_code, reason = "a checker's build makes the model wakeup")
+)]
 mod notify;
 
 use std::io;
@@ -107,6 +117,10 @@ pub struct Wakeup {
 /// The two mechanisms. The eventfd needs the poller's edge-triggered mode,
 /// which `polling` offers on epoll but not on its `poll(2)` backend, so the
 /// choice is made when the poller is known, not only by the target.
+#[cfg_attr(
+    any(loom, shuttle),
+    expect(dead_code, reason = "a checker's build makes the model wakeup")
+)]
 #[derive(Debug)]
 enum Inner {
     /// Linux, with an epoll poller: the measured cheapest.
@@ -114,10 +128,15 @@ enum Inner {
     Eventfd(eventfd::Eventfd),
     /// Everywhere else.
     Notify(notify::Notify),
+    /// Under a model checker, which must see the sleep and the wake
+    /// (`model.rs`).
+    #[cfg(any(loom, shuttle))]
+    Model(model::Model),
 }
 
 impl Wakeup {
     /// Creates the wakeup of `poller` and registers what it needs there.
+    #[cfg(not(any(loom, shuttle)))]
     pub(crate) fn new(poller: &Arc<Poller>) -> io::Result<Self> {
         #[cfg(any(target_os = "linux", target_os = "android"))]
         if poller.supports_edge() {
@@ -129,6 +148,15 @@ impl Wakeup {
         let inner = Inner::Notify(notify::Notify::new(poller));
         Ok(Self {
             inner: Arc::new(inner),
+        })
+    }
+
+    /// Creates the wakeup a model checker can see (`model.rs`); the poller
+    /// has no part in it.
+    #[cfg(any(loom, shuttle))]
+    pub(crate) fn new(_poller: &Arc<Poller>) -> io::Result<Self> {
+        Ok(Self {
+            inner: Arc::new(Inner::Model(model::Model::default())),
         })
     }
 
@@ -158,6 +186,8 @@ impl Wakeup {
             #[cfg(any(target_os = "linux", target_os = "android"))]
             Inner::Eventfd(eventfd) => eventfd.wake(),
             Inner::Notify(notify) => notify.wake(),
+            #[cfg(any(loom, shuttle))]
+            Inner::Model(model) => model.wake(),
         }
     }
 
@@ -172,6 +202,18 @@ impl Wakeup {
             #[cfg(any(target_os = "linux", target_os = "android"))]
             Inner::Eventfd(eventfd) => eventfd.deregister(poller),
             Inner::Notify(_) => {}
+            #[cfg(any(loom, shuttle))]
+            Inner::Model(_) => {}
+        }
+    }
+
+    /// Under a model checker: the sleep that a wait in the poller would
+    /// be, after the reactor found nothing ready (`model.rs`).
+    #[cfg(any(loom, shuttle))]
+    pub(crate) fn sleep_in_model(&self, deadline: Option<std::time::Instant>) {
+        match &*self.inner {
+            Inner::Model(model) => model.sleep(deadline),
+            _ => unreachable!("a checker's build makes the model wakeup"),
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::io;
 use std::num::NonZeroUsize;
-use std::sync::Arc;
+use tether_bridge::sync::Arc;
 
 use tether_bridge::{Completion, Sequence, Spread};
 
@@ -17,7 +17,7 @@ pub(crate) const DEFAULT_MAX_CONNECTIONS: usize = 25_600;
 
 /// Sets up each loop's runtime: takes the builder the pool made (already
 /// named) and the loop's index.
-type Configure = Arc<dyn Fn(Builder, usize) -> Builder + Send + Sync>;
+type Configure = std::sync::Arc<dyn Fn(Builder, usize) -> Builder + Send + Sync>;
 
 /// Configures and starts a [`LoopPool`].
 ///
@@ -66,7 +66,7 @@ impl LoopPool {
             name: "tether-pool".to_owned(),
             pin: false,
             max_connections: DEFAULT_MAX_CONNECTIONS,
-            configure: Arc::new(|builder, _| builder),
+            configure: std::sync::Arc::new(|builder, _| builder),
         }
     }
 }
@@ -150,7 +150,7 @@ impl LoopPoolBuilder {
         mut self,
         configure: impl Fn(Builder, usize) -> Builder + Send + Sync + 'static,
     ) -> Self {
-        self.configure = Arc::new(configure);
+        self.configure = std::sync::Arc::new(configure);
         self
     }
 

@@ -163,9 +163,9 @@ pub use serve::{Server, Spreading};
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
+use tether_bridge::sync::Arc;
 
 use tether_bridge::{Closed, Completion, Sequence, Spread};
 

@@ -11,7 +11,7 @@ use std::future::{Future, poll_fn};
 use std::io;
 use std::net::SocketAddr;
 use std::panic::Location;
-use std::sync::Arc;
+use tether_bridge::sync::Arc;
 
 use tether_bridge::{Claim, Completion, Spread};
 use tether_reactor::net::{TcpListener, TcpSocket, TcpStream};

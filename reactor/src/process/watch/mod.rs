@@ -80,6 +80,7 @@ use polling::Events;
 use rustix::event::{PollFd, PollFlags, Timespec};
 use rustix::io::Errno;
 use rustix::process::{Pid, WaitOptions};
+use tether_bridge::sync;
 
 use crate::reactor::Reactor;
 
@@ -404,7 +405,7 @@ pub(crate) fn refused_after_reap(exit: Exit) -> io::Error {
 /// subscription's fd (readable at the next `SIGCHLD`).
 fn wait_readable(fd: BorrowedFd<'_>, deadline: Instant) -> bool {
     loop {
-        let left = deadline.saturating_duration_since(Instant::now());
+        let left = deadline.saturating_duration_since(sync::now());
         let Ok(timeout) = Timespec::try_from(left) else {
             return false;
         };

@@ -78,11 +78,11 @@ use std::collections::HashMap;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::task::{Context, Poll};
-use std::time::Instant;
 
 use polling::{Event, Poller};
 use rustix::io::Errno;
 use rustix::process::{Pid, PidfdFlags};
+use tether_bridge::sync;
 
 use super::{Exit, KILLED_GRACE, Reaped, try_reap, wait_readable};
 use crate::async_fd::Async;
@@ -289,7 +289,7 @@ impl Orphans {
 
     /// The loop's end (the module docs, "When the loop ends").
     pub(crate) fn release(&mut self, sources: &mut SourceTable, poller: &Poller) {
-        let deadline = Instant::now() + KILLED_GRACE;
+        let deadline = sync::now() + KILLED_GRACE;
         let watched = self.watched.drain().map(|(_, orphan)| orphan);
         for mut orphan in watched.chain(self.unwatched.drain(..)) {
             forget(&mut orphan, sources, poller);

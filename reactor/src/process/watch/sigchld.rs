@@ -130,11 +130,12 @@
 use std::io;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use polling::{Events, Poller};
 use rustix::process::Pid;
 use slab::Slab;
+use tether_bridge::sync;
 
 use super::{Exit, KILLED_GRACE, Reaped, refused_after_reap, try_reap, wait_readable};
 use crate::reactor::Reactor;
@@ -270,7 +271,7 @@ impl SigchldWatch {
         match slot.recheck {
             Some(key) if timers.set_waker(key, waker) => {}
             // None yet, or it fired: the next one, a second from now.
-            _ => slot.recheck = Some(timers.insert(Instant::now() + RECHECK, waker.clone())),
+            _ => slot.recheck = Some(timers.insert(sync::now() + RECHECK, waker.clone())),
         }
         drop((timers, list));
         drop(replaced);
@@ -419,7 +420,7 @@ impl SigchldList {
     /// The loop's end (the module docs, "When the loop ends").
     pub(crate) fn release(&mut self, reactor: &Reactor) {
         debug_assert!(self.slots.is_empty(), "a Child outlived its reactor");
-        let deadline = Instant::now() + KILLED_GRACE;
+        let deadline = sync::now() + KILLED_GRACE;
         loop {
             self.orphans
                 .retain(|orphan| matches!(try_reap(orphan.pid), Ok(Reaped::Running)));
