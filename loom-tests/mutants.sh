@@ -164,15 +164,15 @@ if ! cargo_test >"$log" 2>&1 ||
 fi
 echo "    passed in $((SECONDS - start)) s"
 
-printf '\n%-27s %-31s %-12s %6s  %s\n' model mutant result time "first failure"
-printf '%-27s %-31s %-12s %6s  %s\n' ----- ------ ------ ---- -------------
+printf '\n%-27s %-35s %-12s %6s  %s\n' model mutant result time "first failure"
+printf '%-27s %-35s %-12s %6s  %s\n' ----- ------ ------ ---- -------------
 survivors=0
 for row in "${ROWS[@]}"; do
     read -r test mutant <<<"$row"
     wanted "$mutant" || continue
     if ! TETHER_MUTANT=$mutant row_test "$test" --no-run >"$log" 2>&1; then
         cat "$log"
-        printf '%-27s %-31s %-12s\n' "$test" "$mutant" "BUILD FAILED"
+        printf '%-27s %-35s %-12s\n' "$test" "$mutant" "BUILD FAILED"
         survivors=$((survivors + 1))
         continue
     fi
@@ -196,7 +196,7 @@ for row in "${ROWS[@]}"; do
     else
         result="caught"
     fi
-    printf '%-27s %-31s %-12s %5ss  %s\n' "$test" "$mutant" "$result" "$elapsed" "$why"
+    printf '%-27s %-35s %-12s %5ss  %s\n' "$test" "$mutant" "$result" "$elapsed" "$why"
 done
 
 echo

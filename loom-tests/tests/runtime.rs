@@ -26,8 +26,10 @@
 //!   wake never written is a deadlock the checker reports. A loop with no
 //!   source armed parks on its thread instead, as it does outside a
 //!   checker. Sockets are real, so a model can arm one to make the loop
-//!   sleep in the poller; but what arrives on one while the loop sleeps
-//!   wakes nobody, so no model waits for data.
+//!   sleep in the poller. What arrives on one while the loop sleeps wakes
+//!   nobody by itself: a model that waits for a socket rings the loop's
+//!   wakeup right after the system call that makes it ready, where the
+//!   kernel's event would end a real wait.
 //!
 //! The models:
 //!
@@ -71,8 +73,15 @@
 //!   back.
 //! - `a_task_on_one_loop_awaits_work_done_on_another`: two `LoopThread`s;
 //!   a task on the first awaits a `spawn_with` on the second.
+//! - `connections_handed_between_two_loops_are_each_served_once`: a
+//!   `LoopPool` of two loops serves with `Spreading::LeastLoaded`, and two
+//!   clients connect: the acceptor on the first loop hands one connection,
+//!   a std socket, to the other loop; each is served once, one on each
+//!   loop, and the pool stops. Each connect rings the acceptor loop's
+//!   wakeup, where the kernel's readiness event would end a real wait.
 //!
-//! Bound: under loom, `PREEMPTIONS` (2) per schedule: every model there
+//! Bound: under loom, `PREEMPTIONS` (2) per schedule (one for the pool's
+//! model, whose real sockets make each schedule dear): every model there
 //! has two or three threads of its own (the loop's, one or two others,
 //! and a blocking pool thread in one), and two preemptions put a thread's
 //! push between any two steps of the loop's sleep, its take and its
@@ -97,25 +106,31 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use tether::{Closed, Completer, LoopThread, Runtime};
-use tether_bridge::sync::AtomicUsize;
+use tether::{Closed, Completer, LoopPool, LoopThread, Runtime, Spreading};
 use tether_bridge::sync::Ordering::SeqCst;
+use tether_bridge::sync::{AtomicUsize, Condvar, Mutex, lock};
 use tether_loom_tests::sync::Arc;
 use tether_loom_tests::thread;
+use tether_reactor::Reactor;
 
 /// Schedules per model and scheduler under shuttle, in CI.
 #[cfg(shuttle)]
 const RUNS: usize = 200;
 
 /// Preemptions per schedule under loom, in CI.
-#[cfg(loom)]
 const PREEMPTIONS: usize = 2;
 
 fn check(f: impl Fn() + Sync + Send + Clone + 'static) {
+    check_within(PREEMPTIONS, f);
+}
+
+/// `check`, with another preemption bound under loom.
+fn check_within(preemptions: usize, f: impl Fn() + Sync + Send + Clone + 'static) {
     #[cfg(loom)]
-    tether_loom_tests::model(tether_loom_tests::Bound::Preemptions(PREEMPTIONS), f);
+    tether_loom_tests::model(tether_loom_tests::Bound::Preemptions(preemptions), f);
     #[cfg(shuttle)]
     {
+        let _ = preemptions;
         use tether_loom_tests::{Schedules, shuttle_check, shuttle_runs};
         shuttle_check(Schedules::Random, shuttle_runs(RUNS), f.clone());
         shuttle_check(Schedules::Pct { depth: 3 }, shuttle_runs(RUNS), f);
@@ -403,5 +418,68 @@ fn a_task_on_one_loop_awaits_work_done_on_another() {
         assert_eq!(answer.wait().expect("the first loop ran it"), 42);
         first.stop();
         second.stop();
+    });
+}
+
+#[test]
+fn connections_handed_between_two_loops_are_each_served_once() {
+    // Real sockets make each schedule cost a millisecond of system calls:
+    // one preemption under loom (two did not end within ten minutes).
+    check_within(1, || {
+        const CONNECTIONS: usize = 2;
+        let pool = LoopPool::builder().loops(2).build().expect("a pool");
+        // Connections served so far, and a condition variable to wait for
+        // them on: the checker's, so that a connection never served is a
+        // deadlock it reports.
+        let served = Arc::new((Mutex::new(Vec::new()), Condvar::new()));
+        let server = {
+            let served = served.clone();
+            let any_port = SocketAddr::from(([127, 0, 0, 1], 0));
+            pool.serve(any_port, Spreading::LeastLoaded, move |stream, _peer| {
+                let served = served.clone();
+                async move {
+                    let serving = tether_bridge::sync::current().name().map(String::from);
+                    lock(&served.0).push(serving);
+                    served.1.notify_all();
+                    drop(stream);
+                }
+            })
+            .expect("serving")
+        };
+        // The acceptor's loop is the pool's first. Its wakeup stands in for
+        // the kernel's readiness event, which a checker's poller does not
+        // wait for (`wakeup/model.rs`): each connect rings it.
+        let acceptor_wakeup = pool
+            .handle(0)
+            .expect("a first loop")
+            .spawn_with(|| async { Reactor::current().expect("on its loop").wakeup() })
+            .ok()
+            .expect("the loop is open")
+            .wait()
+            .expect("the loop ran it");
+        let clients: Vec<_> = (0..CONNECTIONS)
+            .map(|_| {
+                let client = std::net::TcpStream::connect(server.local_addr()).expect("connected");
+                acceptor_wakeup.wake();
+                client
+            })
+            .collect();
+        let mut count = lock(&served.0);
+        while count.len() < CONNECTIONS {
+            count = served.1.wait(count).unwrap();
+        }
+        drop(count);
+        server.stop_accepting();
+        let report = pool.stop();
+        assert!(report.panicked.is_empty(), "{:?}", report.panicked);
+        let mut served = lock(&served.0).clone();
+        served.sort();
+        // Idle loops tie, and take turns: one was handed to the other loop.
+        assert_eq!(
+            served,
+            [Some("tether-pool-0".into()), Some("tether-pool-1".into())],
+            "each connection served once, one on each loop"
+        );
+        drop(clients);
     });
 }

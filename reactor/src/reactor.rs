@@ -558,14 +558,11 @@ impl Reactor {
         let waited = self
             .poller
             .wait(&mut events, Some(Duration::ZERO))
-            .map(|count| {
-                match deadline {
-                    _ if count > 0 => {}
-                    Deadline::Now => {}
-                    Deadline::At(deadline) => self.wakeup.sleep_in_model(Some(deadline)),
-                    Deadline::Never => self.wakeup.sleep_in_model(None),
-                }
-                count
+            .inspect(|&count| match deadline {
+                _ if count > 0 => {}
+                Deadline::Now => {}
+                Deadline::At(deadline) => self.wakeup.sleep_in_model(Some(deadline)),
+                Deadline::Never => self.wakeup.sleep_in_model(None),
             });
         if let Err(err) = waited {
             drop(events);

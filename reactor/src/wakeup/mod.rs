@@ -131,7 +131,7 @@ enum Inner {
     /// Under a model checker, which must see the sleep and the wake
     /// (`model.rs`).
     #[cfg(any(loom, shuttle))]
-    Model(model::Model),
+    Model(Box<model::Model>),
 }
 
 impl Wakeup {
@@ -156,7 +156,7 @@ impl Wakeup {
     #[cfg(any(loom, shuttle))]
     pub(crate) fn new(_poller: &Arc<Poller>) -> io::Result<Self> {
         Ok(Self {
-            inner: Arc::new(Inner::Model(model::Model::default())),
+            inner: Arc::new(Inner::Model(Box::default())),
         })
     }
 
