@@ -51,6 +51,12 @@
 //!   its `ThreadFuture`: when the waiter hears "cancelled", the task's
 //!   future has been dropped (its destructor has run), as asyncio's
 //!   `Future.cancel` promises nothing less.
+//! - `a_cancel_racing_the_completion_decides_the_result_once`: another
+//!   thread spawns a task that finishes at once and cancels it: the
+//!   waiter hears "cancelled" only if the cancel said it won (a cancel
+//!   that lands during the task's last poll also wins, and the task keeps
+//!   its output, as the docs and asyncio say), and hears either only after
+//!   the future was dropped.
 //! - `a_loop_thread_stopped_while_work_arrives_runs_or_hands_back_each`,
 //!   and the same `..._while_it_sleeps_in_the_poller_...` with a socket
 //!   armed: another thread spawns a task on a `LoopThread`, hands it a
@@ -242,6 +248,45 @@ fn a_cancelled_task_is_dropped_before_its_waiter_hears_of_it() {
         };
         rt.run_forever();
         waiter.join().unwrap();
+    });
+}
+
+#[test]
+fn a_cancel_racing_the_completion_decides_the_result_once() {
+    check(|| {
+        let rt = Runtime::new().expect("a runtime");
+        let handle = rt.handle();
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let canceller = {
+            let dropped = dropped.clone();
+            thread::spawn(move || {
+                let guard = DropFlag(dropped.clone());
+                let task = handle
+                    .spawn(async move {
+                        let _guard = guard;
+                        7
+                    })
+                    .ok()
+                    .expect("the loop is open");
+                let cancelled = task.cancel();
+                let result = task.wait();
+                // The future is gone either way once the result is out:
+                // finished (its output taken, then dropped) or cancelled.
+                assert_eq!(dropped.load(SeqCst), 1, "the result came before the drop");
+                match result {
+                    // Too late, or accepted during the task's last poll,
+                    // which keeps its output (asyncio's rule too).
+                    Ok(value) => assert_eq!(value, 7),
+                    Err(error) => {
+                        assert!(error.is_cancelled(), "{error:?}");
+                        assert!(cancelled, "cancelled, yet the cancel said too late");
+                    }
+                }
+                handle.stop();
+            })
+        };
+        rt.run_forever();
+        canceller.join().unwrap();
     });
 }
 
