@@ -109,10 +109,11 @@
 
 #![cfg(any(loom, shuttle))]
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use tether::{Closed, Completer, LoopPool, LoopThread, Runtime, Spreading};
+use tether::{Closed, Completer, JoinError, LoopPool, LoopThread, Runtime, Spreading};
 use tether_bridge::sync::Ordering::SeqCst;
 use tether_bridge::sync::{AtomicUsize, Condvar, Mutex, lock};
 use tether_loom_tests::sync::Arc;
@@ -220,40 +221,49 @@ impl Drop for DropFlag {
 
 #[test]
 fn a_cancelled_task_is_dropped_before_its_waiter_hears_of_it() {
-    check(|| {
-        let rt = Runtime::new().expect("a runtime");
-        let handle = rt.handle();
-        let dropped = Arc::new(AtomicUsize::new(0));
-        let waiter = {
-            let dropped = dropped.clone();
-            thread::spawn(move || {
-                let guard = DropFlag(dropped.clone());
-                let task = handle
-                    .spawn(async move {
-                        let _guard = guard;
-                        std::future::pending::<()>().await;
-                    })
-                    .ok()
-                    .expect("the loop is open");
-                task.cancel();
-                let error = task.wait().expect_err("a task that never ends");
-                assert!(error.is_cancelled(), "{error:?}");
-                assert_eq!(
-                    dropped.load(SeqCst),
-                    1,
-                    "the waiter heard of the cancel before the future was dropped"
-                );
-                handle.stop();
-            })
-        };
-        rt.run_forever();
-        waiter.join().unwrap();
+    cancel_from_another_thread(std::future::pending::<()>, |_cancelled, result, drops| {
+        let error = result.expect_err("a task that never ends");
+        assert!(error.is_cancelled(), "{error:?}");
+        assert_eq!(
+            drops, 1,
+            "the waiter heard of the cancel before the future was dropped"
+        );
     });
 }
 
 #[test]
 fn a_cancel_racing_the_completion_decides_the_result_once() {
-    check(|| {
+    cancel_from_another_thread(
+        || async { 7 },
+        |cancelled, result, drops| {
+            // The future is gone either way once the result is out:
+            // finished (its output taken, then dropped) or cancelled.
+            assert_eq!(drops, 1, "the result came before the drop");
+            match result {
+                // Too late, or accepted during the task's last poll,
+                // which keeps its output (asyncio's rule too).
+                Ok(value) => assert_eq!(value, 7),
+                Err(error) => {
+                    assert!(error.is_cancelled(), "{error:?}");
+                    assert!(cancelled, "cancelled, yet the cancel said too late");
+                }
+            }
+        },
+    );
+}
+
+/// Runs a loop while another thread spawns the future `make` makes on it,
+/// cancels it, and waits for it; then stops the loop. `judge` gets what
+/// the cancel returned, the result, and how many times the future had been
+/// dropped when the result came.
+fn cancel_from_another_thread<F>(
+    make: fn() -> F,
+    judge: fn(bool, Result<F::Output, JoinError>, usize),
+) where
+    F: Future + Send + 'static,
+    F::Output: Send,
+{
+    check(move || {
         let rt = Runtime::new().expect("a runtime");
         let handle = rt.handle();
         let dropped = Arc::new(AtomicUsize::new(0));
@@ -261,27 +271,17 @@ fn a_cancel_racing_the_completion_decides_the_result_once() {
             let dropped = dropped.clone();
             thread::spawn(move || {
                 let guard = DropFlag(dropped.clone());
+                let future = make();
                 let task = handle
                     .spawn(async move {
                         let _guard = guard;
-                        7
+                        future.await
                     })
                     .ok()
                     .expect("the loop is open");
                 let cancelled = task.cancel();
                 let result = task.wait();
-                // The future is gone either way once the result is out:
-                // finished (its output taken, then dropped) or cancelled.
-                assert_eq!(dropped.load(SeqCst), 1, "the result came before the drop");
-                match result {
-                    // Too late, or accepted during the task's last poll,
-                    // which keeps its output (asyncio's rule too).
-                    Ok(value) => assert_eq!(value, 7),
-                    Err(error) => {
-                        assert!(error.is_cancelled(), "{error:?}");
-                        assert!(cancelled, "cancelled, yet the cancel said too late");
-                    }
-                }
+                judge(cancelled, result, dropped.load(SeqCst));
                 handle.stop();
             })
         };
