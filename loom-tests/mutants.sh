@@ -55,6 +55,7 @@ ROWS=(
     "runtime completion_notify_before_store"
     "runtime completion_wake_only_if_blocked"
     "runtime pool_shutdown_no_wake"
+    "runtime signal_wake_before_count"
     "task_state task_late_clear"
     "task_state task_submit_while_running"
     "task_state task_wake_no_publish"

@@ -72,11 +72,14 @@ pub mod task_state;
 #[doc(hidden)]
 pub mod test_double;
 
-// Loom's crate, for `sync::const_thread_local!`'s expansion in the crates
-// that use it.
+// The checkers' crates, for the expansions of `sync::const_thread_local!`
+// and `sync::process_static!` in the crates that use them.
 #[cfg(loom)]
 #[doc(hidden)]
 pub use loom as __loom;
+#[cfg(shuttle)]
+#[doc(hidden)]
+pub use shuttle as __shuttle;
 
 pub use blocking::{BlockingPool, Job, PoolConfig, ShutdownReport};
 pub use closed::Closed;

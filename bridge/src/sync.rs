@@ -239,6 +239,77 @@ macro_rules! __const_thread_local {
     };
 }
 
+/// Declares a `static` that every thread of the process shares: a plain
+/// `static` (its initializer a constant expression) in a normal build, and
+/// under a checker one per execution, through the checker's
+/// `lazy_static!`: a checker's atomics are made at run time, and belong to
+/// the execution that made them, so a plain `static` would carry one
+/// execution's state into the next. For state that must be a `static`,
+/// such as the table a signal handler reads.
+///
+/// # Examples
+///
+/// ```
+/// use tether_bridge::sync::{AtomicUsize, Ordering};
+///
+/// tether_bridge::sync::process_static! {
+///     /// Runs so far, in this process.
+///     static RUNS: AtomicUsize = AtomicUsize::new(0);
+/// }
+///
+/// RUNS.fetch_add(1, Ordering::Relaxed);
+/// assert_eq!(RUNS.load(Ordering::Relaxed), 1);
+/// ```
+#[doc(inline)]
+pub use crate::__process_static as process_static;
+
+#[cfg(not(any(loom, shuttle)))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __process_static {
+    ($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = $init:expr;) => {
+        $(#[$attr])* $vis static $name: $t = $init;
+    };
+}
+
+// The checker's `lazy_static!` takes no `$vis` fragment: each kind of
+// visibility gets its arm.
+#[cfg(loom)]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __process_static {
+    ($(#[$attr:meta])* static $name:ident: $t:ty = $init:expr;) => {
+        $crate::__loom::lazy_static! { $(#[$attr])* static ref $name: $t = $init; }
+    };
+    ($(#[$attr:meta])* pub static $name:ident: $t:ty = $init:expr;) => {
+        $crate::__loom::lazy_static! { $(#[$attr])* pub static ref $name: $t = $init; }
+    };
+    ($(#[$attr:meta])* pub($($vis:tt)+) static $name:ident: $t:ty = $init:expr;) => {
+        $crate::__loom::lazy_static! {
+            $(#[$attr])* pub($($vis)+) static ref $name: $t = $init;
+        }
+    };
+}
+
+// The checker's `lazy_static!` takes no `$vis` fragment: each kind of
+// visibility gets its arm.
+#[cfg(shuttle)]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __process_static {
+    ($(#[$attr:meta])* static $name:ident: $t:ty = $init:expr;) => {
+        $crate::__shuttle::lazy_static! { $(#[$attr])* static ref $name: $t = $init; }
+    };
+    ($(#[$attr:meta])* pub static $name:ident: $t:ty = $init:expr;) => {
+        $crate::__shuttle::lazy_static! { $(#[$attr])* pub static ref $name: $t = $init; }
+    };
+    ($(#[$attr:meta])* pub($($vis:tt)+) static $name:ident: $t:ty = $init:expr;) => {
+        $crate::__shuttle::lazy_static! {
+            $(#[$attr])* pub($($vis)+) static ref $name: $t = $init;
+        }
+    };
+}
+
 /// Locks `mutex`, ignoring poisoning. The bridge runs no user code while it
 /// holds one of its locks (callbacks, jobs and wakes come after the unlock;
 /// the exceptions are the clone of the new waker and the drop of the old

@@ -79,6 +79,13 @@
 //!   back.
 //! - `a_task_on_one_loop_awaits_work_done_on_another`: two `LoopThread`s;
 //!   a task on the first awaits a `spawn_with` on the second.
+//! - `a_signal_raised_on_another_thread_reaches_the_loop_that_waits_for_it`:
+//!   a task on a `LoopThread` subscribes to `SIGUSR1` (`tether::signal`);
+//!   another thread raises it, which runs tether's real handler on that
+//!   thread (the process's table of subscriptions is one per execution
+//!   under a checker, and four slots long), then rings the loop's wakeup,
+//!   where the kernel would report the subscription's eventfd: the task
+//!   receives exactly the one delivery.
 //! - `connections_handed_between_two_loops_are_each_served_once`: a
 //!   `LoopPool` of two loops serves with `Spreading::LeastLoaded`, and two
 //!   clients connect: the acceptor on the first loop hands one connection,
@@ -100,7 +107,8 @@
 //! checker catches which): in the bridge, `inject_close_after_drain`,
 //! `inject_park_store`, `inject_unpark_as_notify`, `task_late_clear`,
 //! `task_cancel_load_store`, `completion_notify_before_store`,
-//! `completion_wake_only_if_blocked` and `pool_shutdown_no_wake`; in the
+//! `completion_wake_only_if_blocked`, `pool_shutdown_no_wake` and
+//! `signal_wake_before_count`; in the
 //! executor, `shutdown_loses_close_batch` (what the close took is dropped
 //! unrun), `finish_publish_before_drop` (the result is handed to the
 //! waiter before the future is dropped), `shutdown_skips_late_stop_callbacks`
@@ -526,5 +534,34 @@ fn connections_handed_between_two_loops_are_each_served_once() {
             "each connection served once, one on each loop"
         );
         drop(clients);
+    });
+}
+
+#[test]
+fn a_signal_raised_on_another_thread_reaches_the_loop_that_waits_for_it() {
+    check(|| {
+        let lt = LoopThread::new().expect("a loop thread");
+        let (subscribed, ready) = Completer::pair();
+        let received = lt
+            .handle()
+            .spawn_with(move || async move {
+                let signal = tether::signal::Signal::new(libc::SIGUSR1).expect("subscribed");
+                let wakeup = Reactor::current().expect("on its loop").wakeup();
+                subscribed.complete(wakeup).ok().expect("nobody cancelled");
+                signal.recv().await.expect("a delivery")
+            })
+            .ok()
+            .expect("the loop is open");
+        let wakeup = ready.wait().expect("the task subscribed");
+        // `raise` runs tether's handler on this thread before it returns:
+        // the table counts the delivery (the checker sees each step) and
+        // the handler writes the subscription's eventfd, whose readiness
+        // the ring of the loop's wakeup stands for.
+        // SAFETY: raising a signal whose handler tether installed, which
+        // only counts and writes (reactor/src/signal/handler.rs).
+        assert_eq!(unsafe { libc::raise(libc::SIGUSR1) }, 0);
+        wakeup.wake();
+        assert_eq!(received.wait().expect("the task ran"), 1);
+        lt.stop();
     });
 }

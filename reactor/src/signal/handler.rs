@@ -41,15 +41,21 @@ use tether_bridge::signal::SignalTable;
 /// How many subscriptions the process may hold at once: every
 /// [`Signal`](super::Signal) and every `add_signal_handler` takes one, on
 /// any loop. Each costs 16 bytes of the table, and each run of the
-/// handler looks at every slot (one load each, for the free ones).
-pub(super) const SLOTS: usize = 256;
+/// handler looks at every slot (one load each, for the free ones). Under a
+/// model checker, four: each of those loads would be a step the checker
+/// schedules.
+pub(super) const SLOTS: usize = if cfg!(any(loom, shuttle)) { 4 } else { 256 };
 
 /// Signal numbers `1..SIGNALS` can be subscribed to: Linux's go up to 64
-/// (`SIGRTMAX`), FreeBSD's to 126.
-pub(super) const SIGNALS: usize = 128;
+/// (`SIGRTMAX`), FreeBSD's to 126. Under a model checker, the classic ones
+/// below 32 (each number is an atomic the checker makes per execution).
+pub(super) const SIGNALS: usize = if cfg!(any(loom, shuttle)) { 32 } else { 128 };
 
-/// The subscriptions of this process, read by the handler.
-pub(super) static TABLE: SignalTable<Disposition, SLOTS, SIGNALS> = SignalTable::new();
+tether_bridge::sync::process_static! {
+    /// The subscriptions of this process, read by the handler (under a
+    /// model checker, of this execution).
+    pub(super) static TABLE: SignalTable<Disposition, SLOTS, SIGNALS> = SignalTable::new();
+}
 
 /// What a signal's handler was before tether installed its own: restored
 /// when the signal's last subscriber leaves.
