@@ -72,14 +72,14 @@ pub mod task_state;
 #[doc(hidden)]
 pub mod test_double;
 
-// The checkers' crates, for the expansions of `sync::const_thread_local!`
+// The checker's crate, for the expansions of `sync::const_thread_local!`
 // and `sync::process_static!` in the crates that use them.
 #[cfg(loom)]
 #[doc(hidden)]
-pub use loom as __loom;
+pub use loom as __checker;
 #[cfg(shuttle)]
 #[doc(hidden)]
-pub use shuttle as __shuttle;
+pub use shuttle as __checker;
 
 pub use blocking::{BlockingPool, Job, PoolConfig, ShutdownReport};
 pub use closed::Closed;

@@ -233,7 +233,7 @@ macro_rules! __const_thread_local {
 #[macro_export]
 macro_rules! __const_thread_local {
     ($($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = $init:expr;)*) => {
-        $crate::__loom::thread_local! {
+        $crate::__checker::thread_local! {
             $($(#[$attr])* $vis static $name: $t = $init;)*
         }
     };
@@ -272,39 +272,20 @@ macro_rules! __process_static {
     };
 }
 
-// The checker's `lazy_static!` takes no `$vis` fragment: each kind of
-// visibility gets its arm.
-#[cfg(loom)]
+// The checker's `lazy_static!` (loom's and shuttle's take the same input)
+// takes no `$vis` fragment: each kind of visibility gets its arm.
+#[cfg(any(loom, shuttle))]
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __process_static {
     ($(#[$attr:meta])* static $name:ident: $t:ty = $init:expr;) => {
-        $crate::__loom::lazy_static! { $(#[$attr])* static ref $name: $t = $init; }
+        $crate::__checker::lazy_static! { $(#[$attr])* static ref $name: $t = $init; }
     };
     ($(#[$attr:meta])* pub static $name:ident: $t:ty = $init:expr;) => {
-        $crate::__loom::lazy_static! { $(#[$attr])* pub static ref $name: $t = $init; }
+        $crate::__checker::lazy_static! { $(#[$attr])* pub static ref $name: $t = $init; }
     };
     ($(#[$attr:meta])* pub($($vis:tt)+) static $name:ident: $t:ty = $init:expr;) => {
-        $crate::__loom::lazy_static! {
-            $(#[$attr])* pub($($vis)+) static ref $name: $t = $init;
-        }
-    };
-}
-
-// The checker's `lazy_static!` takes no `$vis` fragment: each kind of
-// visibility gets its arm.
-#[cfg(shuttle)]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __process_static {
-    ($(#[$attr:meta])* static $name:ident: $t:ty = $init:expr;) => {
-        $crate::__shuttle::lazy_static! { $(#[$attr])* static ref $name: $t = $init; }
-    };
-    ($(#[$attr:meta])* pub static $name:ident: $t:ty = $init:expr;) => {
-        $crate::__shuttle::lazy_static! { $(#[$attr])* pub static ref $name: $t = $init; }
-    };
-    ($(#[$attr:meta])* pub($($vis:tt)+) static $name:ident: $t:ty = $init:expr;) => {
-        $crate::__shuttle::lazy_static! {
+        $crate::__checker::lazy_static! {
             $(#[$attr])* pub($($vis)+) static ref $name: $t = $init;
         }
     };
