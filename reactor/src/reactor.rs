@@ -234,8 +234,9 @@ pub enum Deadline {
     Never,
 }
 
-// The bridge's `thread_local!`: std's, or under shuttle its own, since
-// shuttle runs every thread of a model on one of the OS's.
+// The bridge's `const_thread_local!`: std's, or a checker's (loom's or
+// shuttle's), since a checker runs every thread of a model on one of the
+// OS's.
 tether_bridge::sync::const_thread_local! {
     /// The reactor of the loop running on this thread, or null.
     ///
