@@ -146,7 +146,7 @@ impl Core {
 
         // Step 5: timers. The clock is read only if one is pending; the
         // reactor keeps the reading for the timers armed in step 6.
-        if self.reactor.next_timer().is_some() {
+        if self.reactor.has_timers() {
             self.reactor.fire_timers(sync::now());
         }
 

@@ -205,6 +205,12 @@ impl Timers {
     pub(crate) fn len(&self) -> usize {
         self.wheel.len()
     }
+
+    /// Whether no timer is pending.
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.wheel.is_empty()
+    }
 }
 
 /// Below this many timers, a batch is sorted by insertion.

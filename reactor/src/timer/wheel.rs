@@ -398,6 +398,7 @@ impl<T> Wheel<T> {
     }
 
     /// Whether no entry is pending.
+    #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
