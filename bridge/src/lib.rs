@@ -72,8 +72,10 @@ pub mod task_state;
 #[doc(hidden)]
 pub mod test_double;
 
-// The checker's crate, for the expansions of `sync::const_thread_local!`
-// and `sync::process_static!` in the crates that use them.
+// The checker's crate: loom's and shuttle's modules have the same paths,
+// so `sync` names either through this one, and so do the expansions of
+// `sync::const_thread_local!` and `sync::process_static!` in the crates
+// that use them.
 #[cfg(loom)]
 #[doc(hidden)]
 pub use loom as __checker;

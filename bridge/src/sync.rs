@@ -80,10 +80,14 @@ pub use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Orderi
 #[cfg(not(any(loom, shuttle)))]
 pub use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
-#[cfg(shuttle)]
-pub use shuttle::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering, fence};
-#[cfg(shuttle)]
-pub use shuttle::sync::{Arc, Condvar, Mutex, MutexGuard};
+// Loom's and shuttle's modules have std's paths (`crate::__checker` is
+// whichever the build has).
+#[cfg(any(loom, shuttle))]
+pub use crate::__checker::sync::atomic::{
+    AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering, fence,
+};
+#[cfg(any(loom, shuttle))]
+pub use crate::__checker::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 // What a loop needs of its own thread, for the executor and the reactor:
 // the thread-locals that name the current loop, the thread's identity, and
@@ -96,15 +100,8 @@ pub use shuttle::sync::{Arc, Condvar, Mutex, MutexGuard};
 #[cfg(not(any(loom, shuttle)))]
 pub use std::thread::{Thread, ThreadId, current, park, park_timeout};
 
-#[cfg(shuttle)]
-pub use shuttle::thread::{Thread, ThreadId, current, park};
-
-#[cfg(loom)]
-pub use loom::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering, fence};
-#[cfg(loom)]
-pub use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
-#[cfg(loom)]
-pub use loom::thread::{Thread, ThreadId, current, park};
+#[cfg(any(loom, shuttle))]
+pub use crate::__checker::thread::{Thread, ThreadId, current, park};
 
 /// The time now, on the clock the loop's timers run on: std's
 /// `Instant::now()`, or under a checker the model clock's.
@@ -157,12 +154,7 @@ mod model_clock {
     // How far this execution's clock has moved, in nanoseconds: a std
     // atomic, not a checker's, since reading the time is not a
     // synchronization (the checker's lazy static makes one per execution).
-    #[cfg(loom)]
-    loom::lazy_static! {
-        static ref MOVED: AtomicU64 = AtomicU64::new(0);
-    }
-    #[cfg(shuttle)]
-    shuttle::lazy_static! {
+    crate::__checker::lazy_static! {
         static ref MOVED: AtomicU64 = AtomicU64::new(0);
     }
 
@@ -177,10 +169,7 @@ mod model_clock {
     pub fn park_timeout(timeout: Duration) {
         let nanos = u64::try_from(timeout.as_nanos()).unwrap_or(u64::MAX);
         MOVED.fetch_add(nanos, Relaxed);
-        #[cfg(loom)]
-        loom::thread::yield_now();
-        #[cfg(shuttle)]
-        shuttle::thread::yield_now();
+        crate::__checker::thread::yield_now();
     }
 }
 
@@ -212,7 +201,7 @@ pub use crate::__const_thread_local as const_thread_local;
 // The `thread_local!` that `const_thread_local!` expands to outside loom.
 #[cfg(shuttle)]
 #[doc(hidden)]
-pub use shuttle::thread_local as __thread_local;
+pub use crate::__checker::thread_local as __thread_local;
 #[cfg(not(any(loom, shuttle)))]
 #[doc(hidden)]
 pub use std::thread_local as __thread_local;
@@ -362,24 +351,11 @@ pub fn spawn_named<F: FnOnce() + Send + 'static>(
         .name(name)
         .spawn(f)
         .map(|inner| ThreadHandle { inner });
-    #[cfg(shuttle)]
+    #[cfg(any(loom, shuttle))]
     {
         let finished = Arc::new(AtomicUsize::new(0));
         let done = finished.clone();
-        shuttle::thread::Builder::new()
-            .name(name)
-            .spawn(move || {
-                f();
-                // Release: pairs with the Acquire in `is_finished`.
-                done.store(1, Ordering::Release);
-            })
-            .map(|inner| ThreadHandle { inner, finished })
-    }
-    #[cfg(loom)]
-    {
-        let finished = Arc::new(AtomicUsize::new(0));
-        let done = finished.clone();
-        loom::thread::Builder::new()
+        crate::__checker::thread::Builder::new()
             .name(name)
             .spawn(move || {
                 f();
@@ -424,10 +400,8 @@ pub fn spawn_named<F: FnOnce() + Send + 'static>(
 pub struct ThreadHandle {
     #[cfg(not(any(loom, shuttle)))]
     inner: std::thread::JoinHandle<()>,
-    #[cfg(shuttle)]
-    inner: shuttle::thread::JoinHandle<()>,
-    #[cfg(loom)]
-    inner: loom::thread::JoinHandle<()>,
+    #[cfg(any(loom, shuttle))]
+    inner: crate::__checker::thread::JoinHandle<()>,
     /// Set to 1 by the thread as its last act (loom's and shuttle's
     /// handles have no `is_finished`).
     #[cfg(any(loom, shuttle))]
@@ -491,10 +465,8 @@ impl ThreadHandle {
 pub fn spin_yield() {
     #[cfg(not(any(loom, shuttle)))]
     std::hint::spin_loop();
-    #[cfg(shuttle)]
-    shuttle::thread::yield_now();
-    #[cfg(loom)]
-    loom::thread::yield_now();
+    #[cfg(any(loom, shuttle))]
+    crate::__checker::thread::yield_now();
 }
 
 /// Gives the processor to another thread, or to loom, while this one waits
@@ -522,10 +494,8 @@ pub fn spin_yield() {
 pub fn yield_thread() {
     #[cfg(not(any(loom, shuttle)))]
     std::thread::yield_now();
-    #[cfg(shuttle)]
-    shuttle::thread::yield_now();
-    #[cfg(loom)]
-    loom::thread::yield_now();
+    #[cfg(any(loom, shuttle))]
+    crate::__checker::thread::yield_now();
 }
 
 /// A cell whose contents are guarded by a protocol rather than the borrow

@@ -47,8 +47,8 @@ use std::future::Future;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::rc::Rc;
 use std::time::Duration;
-use tether_bridge::sync::{self, Arc};
 
+use tether_bridge::sync::{self, Arc};
 use tether_bridge::{BlockingPool, Initial};
 use tether_reactor::Reactor;
 

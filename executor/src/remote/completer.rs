@@ -1,9 +1,9 @@
 //! `Completer`: a future that any thread completes.
 
 use std::fmt;
-use tether_bridge::sync::Arc;
 
 use tether_bridge::Completion;
+use tether_bridge::sync::Arc;
 
 use super::thread_future::{Outcome, ThreadFuture};
 use crate::task::JoinError;

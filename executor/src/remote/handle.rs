@@ -4,8 +4,8 @@ use std::fmt;
 use std::future::Future;
 use std::panic::Location;
 use std::time::Duration;
-use tether_bridge::sync::Arc;
 
+use tether_bridge::sync::Arc;
 use tether_bridge::{Closed, Completion};
 
 use super::ThreadFuture;

@@ -7,10 +7,9 @@ use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
-use tether_bridge::sync::Arc;
 
 use tether_bridge::Completion;
-use tether_bridge::sync::{self, ThreadId};
+use tether_bridge::sync::{self, Arc, ThreadId};
 
 use crate::core::{self, Injected, RemoteCall, Shared};
 use crate::id::{TaskId, TaskKind};

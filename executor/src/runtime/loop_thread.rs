@@ -1,9 +1,8 @@
 //! `LoopThread`: a loop on a thread of its own.
 
 use std::io;
-use tether_bridge::sync::Arc;
 
-use tether_bridge::sync::{self, ThreadHandle};
+use tether_bridge::sync::{self, Arc, ThreadHandle};
 use tether_bridge::{Closed, Completion};
 
 use super::Runtime;

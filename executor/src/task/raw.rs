@@ -83,8 +83,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
-use tether_bridge::sync::Arc;
 
+use tether_bridge::sync::Arc;
 use tether_bridge::{
     Completion, Initial, Snapshot, TaskState, TransitionToCancelled, TransitionToIdle,
     TransitionToRunning, TransitionToScheduled, TransitionToScheduledByVal,

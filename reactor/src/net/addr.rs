@@ -47,8 +47,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use tether_bridge::sync::Arc;
 
+use tether_bridge::sync::Arc;
 use tether_bridge::{BlockingPool, Completion};
 
 use crate::Reactor;

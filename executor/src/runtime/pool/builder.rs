@@ -3,8 +3,8 @@
 
 use std::io;
 use std::num::NonZeroUsize;
-use tether_bridge::sync::Arc;
 
+use tether_bridge::sync::Arc;
 use tether_bridge::{Completion, Sequence, Spread};
 
 use super::{LoopPool, affinity};

@@ -142,11 +142,11 @@
 //! runtime with two workers (0.97 to 1.03 times in two runs), with a p99
 //! from about its own to 1.4 times it; and echo at 0.78 to 0.86 times its
 //! rate, with a third of its p99. Two loops did only 0.96 to 1.06 times
-//! what one loop did: the client's threads
-//! take the same two cores. Per echo round trip, the pool's own work in
-//! user space was what tokio's was; the difference is kernel time spent
-//! waking the client's threads and being preempted by them, which a server
-//! whose clients run on other machines does not pay
+//! what one loop did: the client's threads take the same two cores. Per
+//! echo round trip, the pool's own work in user space was what tokio's
+//! was; the difference is kernel time spent waking the client's threads
+//! and being preempted by them, which a server whose clients run on other
+//! machines does not pay
 //! (`docs/design.md`, "Many loops: the pool", has the figures and how
 //! they were taken). What the pool itself adds per connection did not
 //! show: both ways of spreading came out within the runs' noise of each
@@ -166,8 +166,8 @@ use std::io;
 use std::net::SocketAddr;
 use std::thread;
 use std::time::{Duration, Instant};
-use tether_bridge::sync::Arc;
 
+use tether_bridge::sync::Arc;
 use tether_bridge::{Closed, Completion, Sequence, Spread};
 
 use super::LoopThread;

@@ -11,8 +11,8 @@ use std::future::{Future, poll_fn};
 use std::io;
 use std::net::SocketAddr;
 use std::panic::Location;
-use tether_bridge::sync::Arc;
 
+use tether_bridge::sync::Arc;
 use tether_bridge::{Claim, Completion, Spread};
 use tether_reactor::net::{TcpListener, TcpSocket, TcpStream};
 
