@@ -217,10 +217,20 @@ struct PoolState {
     /// Handles of the threads started, to join at shutdown; pruned of the
     /// finished ones as new threads start.
     handles: Vec<ThreadHandle>,
+    /// The half of `shutdown` that drains the queue and waits for threads
+    /// ([`Inner::stop_threads`]), set when a thread is first started. A
+    /// pool that never started one has nothing queued and nobody to wait
+    /// for, and a program that never starts one does not link the waiting:
+    /// about 9 KB of a hello world, most of it std's timed wait on a
+    /// condition variable and its thread joins.
+    stop_threads: Option<StopThreads>,
     /// Under loom, the model's clock: set once every keep-alive has run out.
     #[cfg(loom)]
     keep_alive_over: bool,
 }
+
+/// The type of [`Inner::stop_threads`].
+type StopThreads = fn(&Inner, MutexGuard<'_, PoolState>, Duration) -> (Vec<Job>, ShutdownReport);
 
 impl PoolState {
     /// The thread limit, the default worked out on first use from
@@ -299,6 +309,7 @@ impl BlockingPool {
                     notified: 0,
                     shutdown: false,
                     handles: Vec::new(),
+                    stop_threads: None,
                     #[cfg(loom)]
                     keep_alive_over: false,
                 }),
@@ -357,6 +368,7 @@ impl BlockingPool {
                 Ok(handle) => {
                     state.threads += 1;
                     state.handles.push(handle);
+                    state.stop_threads = Some(Inner::stop_threads);
                 }
                 Err(_) if state.threads == 0 => {
                     // Nobody would ever take it.
@@ -413,41 +425,18 @@ impl BlockingPool {
     pub fn shutdown(&self, timeout: Duration) -> (Vec<Job>, ShutdownReport) {
         let mut state = lock(&self.inner.state);
         state.shutdown = true;
-        let queued: Vec<Job> = state.queue.drain(..).collect();
-        // MUTANT: forget to wake the sleepers, which then never leave.
-        if !cfg!(tether_mutant = "pool_shutdown_no_wake") {
-            self.inner.wakeup.notify_all();
-        }
-        let deadline = Instant::now().checked_add(timeout);
-        while state.threads > 0 {
-            let left = match deadline {
-                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
-                    Some(left) => left,
-                    None => break,
+        match state.stop_threads {
+            Some(stop_threads) => stop_threads(&self.inner, state, timeout),
+            // No thread was ever started, so no job was ever queued: a job
+            // is queued only behind a thread, or handed back.
+            None => (
+                Vec::new(),
+                ShutdownReport {
+                    dropped: 0,
+                    still_running: 0,
                 },
-                None => Duration::MAX,
-            };
-            let (next, _) = self
-                .inner
-                .wakeup
-                .wait_timeout(state, left)
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            state = next;
+            ),
         }
-        let still_running = state.threads;
-        // Join the threads that have left; the others are detached.
-        let handles: Vec<_> = state.handles.drain(..).collect();
-        drop(state);
-        for handle in handles {
-            if handle.is_finished() {
-                let _ = handle.join();
-            }
-        }
-        let report = ShutdownReport {
-            dropped: queued.len(),
-            still_running,
-        };
-        (queued, report)
     }
 
     /// Threads in the pool now, running a job or idle (for tests and
@@ -545,6 +534,51 @@ impl<T, U: FnOnce() -> T> Drop for Unrun<T, U> {
 }
 
 impl Inner {
+    /// The rest of `shutdown` (rule 4), for a pool that has started a
+    /// thread (`PoolState::stop_threads`): the queued jobs are taken out,
+    /// the sleepers woken, and the threads waited for, at most `timeout`;
+    /// those that have left are joined.
+    fn stop_threads(
+        &self,
+        mut state: MutexGuard<'_, PoolState>,
+        timeout: Duration,
+    ) -> (Vec<Job>, ShutdownReport) {
+        let queued: Vec<Job> = state.queue.drain(..).collect();
+        // MUTANT: forget to wake the sleepers, which then never leave.
+        if !cfg!(tether_mutant = "pool_shutdown_no_wake") {
+            self.wakeup.notify_all();
+        }
+        let deadline = Instant::now().checked_add(timeout);
+        while state.threads > 0 {
+            let left = match deadline {
+                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+                    Some(left) => left,
+                    None => break,
+                },
+                None => Duration::MAX,
+            };
+            let (next, _) = self
+                .wakeup
+                .wait_timeout(state, left)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            state = next;
+        }
+        let still_running = state.threads;
+        // Join the threads that have left; the others are detached.
+        let handles: Vec<_> = state.handles.drain(..).collect();
+        drop(state);
+        for handle in handles {
+            if handle.is_finished() {
+                let _ = handle.join();
+            }
+        }
+        let report = ShutdownReport {
+            dropped: queued.len(),
+            still_running,
+        };
+        (queued, report)
+    }
+
     /// A pool thread: takes jobs until the keep-alive runs out or the pool
     /// shuts down.
     fn work(&self) {
