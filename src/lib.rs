@@ -181,10 +181,11 @@
 //! # Dependencies
 //!
 //! At run time: `polling`, `slab` and `rustix`
-//! (already in the tree through `polling`: the eventfd, a non-blocking
-//! connect, writes that cannot raise `SIGPIPE`, socket options set before
-//! `listen`, and, on Linux and Android, pinning a pool's loops to cores
-//! with `sched_setaffinity`), and what they bring
+//! (already in the tree through `polling`: the eventfd, the CPU count,
+//! and, on Linux and Android, pinning a pool's loops to cores with
+//! `sched_setaffinity`; with `net`, a non-blocking connect, writes that
+//! cannot raise `SIGPIPE`, socket options set before `listen`), and what
+//! they bring
 //! (`cfg-if`, `bitflags`...). With the `futures`
 //! feature, on by default, also `futures-core` and `futures-io`, whose
 //! `Stream`, `AsyncRead` and `AsyncWrite` tether's types implement.
@@ -195,6 +196,10 @@
 //!
 //! # Features
 //!
+//! - `net` (on by default): [`net`], the sockets, and
+//!   [`LoopPool::serve`]. Without it rustix is built without its socket
+//!   calls, its largest part, and a program with no socket builds faster;
+//!   [`Async`] still works on any fd.
 //! - `futures` (on by default): the traits above.
 //! - `process` (off by default): `tether::process`, child processes on the
 //!   loop, watched through pidfds (Linux 5.3 or later), or elsewhere
@@ -213,14 +218,17 @@
 pub use tether_executor::{
     BlockOnError, Builder, CallbackHandle, Closed, Completer, Dump, DumpError, Exception, Handle,
     JoinError, JoinHandle, LoopPool, LoopPoolBuilder, LoopReport, LoopState, LoopThread,
-    LoopThreadBuilder, Metrics, Runtime, Server, SlowCallback, Spreading, StopReport, TaskId,
-    ThreadFuture, YieldNow, call_at, call_later, call_soon, run, spawn, spawn_blocking, yield_now,
+    LoopThreadBuilder, Metrics, Runtime, SlowCallback, StopReport, TaskId, ThreadFuture, YieldNow,
+    call_at, call_later, call_soon, run, spawn, spawn_blocking, yield_now,
 };
+#[cfg(feature = "net")]
+pub use tether_executor::{Server, Spreading};
 
 pub use tether_reactor::{Async, Readiness};
 
 #[doc(inline)]
 pub use tether_executor::sync;
+#[cfg(feature = "net")]
 #[doc(inline)]
 pub use tether_reactor::net;
 #[cfg(feature = "process")]

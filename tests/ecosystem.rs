@@ -5,14 +5,17 @@
 mod support;
 
 use std::pin::pin;
+#[cfg(feature = "net")]
 use std::rc::Rc;
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
 use futures::FutureExt;
+#[cfg(feature = "net")]
 use futures_lite::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use support::within_10s;
+#[cfg(feature = "net")]
 use tether::net::{TcpListener, TcpStream};
 use tether::time::sleep;
 
@@ -108,6 +111,7 @@ fn futures_join_and_select_run_on_tether() {
     }));
 }
 
+#[cfg(feature = "net")]
 #[test]
 fn futures_lite_io_helpers_work_over_tether_sockets() {
     tether::run(within_10s(async {

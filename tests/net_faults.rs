@@ -2,6 +2,7 @@
 //! loop. Each runs in a child process (this test binary, re-run on one
 //! test), because it changes process-wide state: the SIGPIPE disposition,
 //! or the file descriptor limit.
+#![cfg(feature = "net")]
 
 use std::io::{IoSlice, Write};
 use std::net::Shutdown;

@@ -1,5 +1,6 @@
 //! A `LoopPool` serving TCP: both ways of spreading connections, the
 //! per-loop cap, a blocked loop routed around, and the graceful stop.
+#![cfg(feature = "net")]
 
 mod support;
 

@@ -4,6 +4,7 @@
 //! Each test fills a one-thread blocking pool with a job that waits for the
 //! test's word, so that a lookup queued behind it cannot finish until then:
 //! what happens meanwhile shows where the lookup runs.
+#![cfg(feature = "net")]
 
 use std::io::ErrorKind;
 use std::net::SocketAddr;

@@ -1,6 +1,7 @@
 //! `TcpSocket`: options set before `listen` or `connect`, a port shared
 //! with `SO_REUSEPORT`, the backlog, and what a closed listener of a
 //! reuse-port group does to the connections waiting on it.
+#![cfg(feature = "net")]
 
 use std::io::{ErrorKind, Read};
 use std::net::SocketAddr;

@@ -1,4 +1,5 @@
 //! TCP over loopback: echo at scale, the operations users expect, faults.
+#![cfg(feature = "net")]
 
 mod support;
 

@@ -1,4 +1,5 @@
 //! UDP round trips over loopback.
+#![cfg(feature = "net")]
 
 use tether::net::UdpSocket;
 

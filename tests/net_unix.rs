@@ -1,4 +1,5 @@
 //! Unix stream and datagram sockets.
+#![cfg(feature = "net")]
 
 use std::net::Shutdown;
 use std::path::PathBuf;

@@ -38,9 +38,11 @@ fn wake_a_sleeping_loop(with_a_socket: bool) {
     rt.block_on(async {
         // A socket that is waited on, and never ready: the poller watches it.
         let watched = if with_a_socket {
-            let socket = tether::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            let (socket, peer) = std::os::unix::net::UnixDatagram::pair().unwrap();
+            let socket = tether::Async::new(socket).unwrap();
             Some(tether::spawn(async move {
-                let _ = socket.recv(&mut [0; 1]).await;
+                let _ = socket.read_with(|socket| socket.recv(&mut [0; 1])).await;
+                drop(peer);
             }))
         } else {
             None

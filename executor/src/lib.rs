@@ -82,8 +82,10 @@ pub use observe::{Dump, DumpError, Exception, Metrics, SlowCallback, TaskInfo, T
 pub use remote::{BlockOnError, Completer, Handle, ThreadFuture, spawn_blocking};
 pub use runtime::{
     Builder, LoopPool, LoopPoolBuilder, LoopReport, LoopState, LoopThread, LoopThreadBuilder,
-    Runtime, Server, Spreading, StopReport, run,
+    Runtime, StopReport, run,
 };
+#[cfg(feature = "net")]
+pub use runtime::{Server, Spreading};
 pub use task::{JoinError, JoinHandle};
 pub use tether_bridge::Closed;
 pub use toolkit::{

@@ -92,6 +92,7 @@
 
 mod async_fd;
 mod cpu;
+#[cfg(feature = "net")]
 pub mod net;
 #[cfg(feature = "process")]
 pub mod process;

@@ -89,8 +89,11 @@ use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use polling::{Event, Events, Poller};
-use tether_bridge::{BlockingPool, sync};
+#[cfg(feature = "net")]
+use tether_bridge::BlockingPool;
+use tether_bridge::sync;
 
+#[cfg(feature = "net")]
 use crate::net::{Lookup, Resolving};
 #[cfg(feature = "process")]
 use crate::process::Children;
@@ -169,9 +172,11 @@ pub struct Reactor {
     wakeup: Wakeup,
     /// Where host names are looked up, if not on the blocking pool (see
     /// [`Reactor::set_resolver`]).
+    #[cfg(feature = "net")]
     resolver: RefCell<Option<Rc<Resolver>>>,
     /// The loop's blocking pool, where host names are looked up by
     /// default (see [`Reactor::set_blocking_pool`]).
+    #[cfg(feature = "net")]
     blocking_pool: RefCell<Option<BlockingPool>>,
     /// The loop's children: how their exits are watched, probed on the
     /// first spawn, and the orphans, children dropped before they were
@@ -192,6 +197,7 @@ fn wake_all(to_wake: &mut Vec<Waker>) {
 type ConfirmShortReads = fn(&Reactor, u64, u64, u64, &mut Vec<Waker>) -> bool;
 
 /// A resolver: takes a lookup, returns the future of its answer.
+#[cfg(feature = "net")]
 type Resolver = dyn Fn(Lookup) -> Resolving;
 
 /// How many operations on its sources a task may make in one poll before
@@ -337,7 +343,9 @@ impl Reactor {
             confirm: Cell::new(None),
             budget: Cell::new(UNLIMITED),
             wakeup,
+            #[cfg(feature = "net")]
             resolver: RefCell::new(None),
+            #[cfg(feature = "net")]
             blocking_pool: RefCell::new(None),
             #[cfg(feature = "process")]
             children: Children::default(),
@@ -427,6 +435,7 @@ impl Reactor {
     /// # Ok(())
     /// # }
     /// ```
+    #[cfg(feature = "net")]
     pub fn set_blocking_pool(&self, pool: BlockingPool) {
         *self.blocking_pool.borrow_mut() = Some(pool);
     }
@@ -443,6 +452,7 @@ impl Reactor {
     /// blocking it meanwhile, as std does. See
     /// [the module docs of `net`](crate::net#name-resolution) and
     /// [`Lookup`'s example](Lookup#examples).
+    #[cfg(feature = "net")]
     pub fn set_resolver(&self, resolver: impl Fn(Lookup) -> Resolving + 'static) {
         *self.resolver.borrow_mut() = Some(Rc::new(resolver));
     }
@@ -450,6 +460,7 @@ impl Reactor {
     /// The future of `lookup`'s answer: from the resolver if one is set,
     /// else from a job on the blocking pool, else the answer itself,
     /// looked up here.
+    #[cfg(feature = "net")]
     pub(crate) fn resolve(&self, lookup: Lookup) -> Resolving {
         // Cloned out, so that a resolver may use the reactor.
         let resolver = self.resolver.borrow().clone();

@@ -56,8 +56,9 @@ enum Check {
 /// The programs (`benches/compare/footprint/`; `scripts/size_guard.sh`
 /// builds tether's hello world too). tokio and tether are set up with only
 /// the features each program needs (tokio's `#[tokio::main]` would add the
-/// macro crates; tether's `futures` feature, the futures traits, only where
-/// the hyper glue uses them); smol's programs use the `smol` crate, which
+/// macro crates; tether's `net`, its sockets, in the two servers, and its
+/// `futures` feature, the futures traits, only where the hyper glue uses
+/// them); smol's programs use the `smol` crate, which
 /// is what its users depend on, and its hyper server the glue a smol user
 /// writes (`on_smol.rs`, over `async-io` and `futures-lite`, both already
 /// in smol's tree).
@@ -100,7 +101,7 @@ fn programs(tether_root: &Path) -> Vec<Program> {
         Program {
             program: "echo",
             runtime: "tether",
-            dependencies: tether(""),
+            dependencies: tether(", features = [\"net\"]"),
             sources: vec![("main.rs", include_str!("../footprint/echo_tether.rs"))],
             check: Check::Serves(echoes),
         },
@@ -123,7 +124,7 @@ fn programs(tether_root: &Path) -> Vec<Program> {
             runtime: "tether",
             dependencies: format!(
                 "{}\nfutures-lite = \"2\"\n{hyper}",
-                tether(", features = [\"futures\"]")
+                tether(", features = [\"futures\", \"net\"]")
             ),
             sources: vec![
                 ("main.rs", include_str!("../footprint/hyper_tether.rs")),

@@ -430,6 +430,7 @@ impl Builder {
             DebugMode::new(self.slow_callback_duration, on_slow_callback)
         });
         // Host names are looked up on the blocking pool, not on the loop.
+        #[cfg(feature = "net")]
         reactor.set_blocking_pool(pool.clone());
         let core = Core::new(
             reactor,

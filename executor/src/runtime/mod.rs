@@ -24,5 +24,7 @@ mod runtime;
 
 pub use builder::Builder;
 pub use loop_thread::{LoopThread, LoopThreadBuilder};
-pub use pool::{LoopPool, LoopPoolBuilder, LoopReport, LoopState, Server, Spreading, StopReport};
+pub use pool::{LoopPool, LoopPoolBuilder, LoopReport, LoopState, StopReport};
+#[cfg(feature = "net")]
+pub use pool::{Server, Spreading};
 pub use runtime::{Runtime, run};

@@ -155,14 +155,17 @@
 mod affinity;
 mod builder;
 mod report;
+#[cfg(feature = "net")]
 mod serve;
 
 pub use builder::LoopPoolBuilder;
 pub use report::{LoopReport, LoopState, StopReport};
+#[cfg(feature = "net")]
 pub use serve::{Server, Spreading};
 
 use std::future::Future;
 use std::io;
+#[cfg(feature = "net")]
 use std::net::SocketAddr;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -173,6 +176,7 @@ use tether_bridge::{Closed, Completion, Sequence, Spread};
 use super::LoopThread;
 use crate::observe::{Dump, DumpError, panic_message};
 use crate::remote::{Handle, ThreadFuture};
+#[cfg(feature = "net")]
 use serve::Bound;
 
 /// A pool of loops, one per core by default, each on its own thread.
@@ -512,6 +516,7 @@ impl LoopPool {
     /// # Ok(())
     /// # }
     /// ```
+    #[cfg(feature = "net")]
     pub fn serve<H, F>(
         &self,
         addr: SocketAddr,
@@ -824,6 +829,7 @@ impl LoopPool {
     }
 
     /// The open loops, with their index.
+    #[cfg(feature = "net")]
     fn open_loops(&self) -> impl Iterator<Item = (usize, &Handle)> {
         self.handles()
             .enumerate()
@@ -847,6 +853,7 @@ impl Drop for LoopPool {
 }
 
 /// The error for a loop that closed before it took its acceptor.
+#[cfg(feature = "net")]
 fn closed_loop(index: usize) -> io::Error {
     io::Error::other(format!("loop {index} is closed"))
 }
@@ -855,5 +862,6 @@ fn closed_loop(index: usize) -> io::Error {
 const _: () = {
     const fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<LoopPool>();
+    #[cfg(feature = "net")]
     assert_send_sync::<Server>();
 };
