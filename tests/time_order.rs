@@ -1,5 +1,5 @@
 //! Timers fire in deadline order, as asyncio's heap of timers does: within
-//! one 1 ms tick of the wheel, and among timers whose deadline had already
+//! one 100 µs tick of the wheel, and among timers whose deadline had already
 //! passed when they were armed. Equal deadlines fire in the order they were
 //! armed (asyncio leaves ties undefined).
 

@@ -832,7 +832,7 @@ impl Reactor {
 
     /// Step 5 of the loop: records `now` as the loop's clock reading
     /// (unless an earlier call recorded a later one), and wakes the waker
-    /// of every timer whose deadline, rounded up to the wheel's 1 ms tick,
+    /// of every timer whose deadline, rounded up to the wheel's 100 µs tick,
     /// is at or before it, in order of their exact deadlines, then of
     /// arming. Returns how many fired.
     ///
@@ -882,7 +882,7 @@ impl Reactor {
     /// and as fresh as the last iteration that had a timer pending, or the
     /// last `time::now`. A deadline at or before it has certainly passed.
     /// The timer wheel keeps the reading of the last `fire_timers`, rounded
-    /// down to its 1 ms tick, as its own now: a timer armed with a deadline
+    /// down to its 100 µs tick, as its own now: a timer armed with a deadline
     /// at or before that is due at once, in the next `fire_timers`.
     ///
     /// # Examples
@@ -919,7 +919,7 @@ impl Reactor {
 
     /// When the loop next needs to run [`fire_timers`](Reactor::fire_timers):
     /// no later than the earliest timer's deadline rounded up to the wheel's
-    /// 1 ms tick. `None` if no timer is set, or if the next one lies beyond
+    /// 100 µs tick. `None` if no timer is set, or if the next one lies beyond
     /// what an `Instant` can hold.
     ///
     /// # Examples

@@ -8,7 +8,11 @@ use std::time::{Duration, Instant};
 use tether_bridge::sync;
 
 use super::sleep::{Sleep, sleep_until};
-use crate::timer::TICK;
+
+/// The shortest period: a shorter one, zero included, is rounded up to it.
+/// Ten ticks of the wheel, so that the loop runs between two ticks of an
+/// interval whatever the period asked for.
+const MIN_PERIOD: Duration = Duration::from_millis(1);
 
 /// Ticks every `period`, the first tick at once.
 ///
@@ -16,8 +20,8 @@ use crate::timer::TICK;
 /// asyncio.sleep(period)` loop without its drift: ticks are scheduled from
 /// the start time, not from when the previous tick was handled.
 ///
-/// A period shorter than the timer's resolution (1 ms), zero included, is
-/// rounded up to 1 ms, so an interval always lets the loop run in between.
+/// A period shorter than 1 ms, zero included, is rounded up to 1 ms, so an
+/// interval always lets the loop run in between.
 /// A period so long that the next tick lies beyond what an `Instant` holds
 /// gives one tick, then none.
 ///
@@ -69,7 +73,7 @@ pub fn interval_at(start: Instant, period: Duration) -> Interval {
         sleep_until(start)
     };
     Interval {
-        period: period.max(TICK),
+        period: period.max(MIN_PERIOD),
         sleep,
         missed: MissedTickBehavior::default(),
     }
@@ -137,7 +141,7 @@ pub enum MissedTickBehavior {
 /// ```
 #[derive(Debug)]
 pub struct Interval {
-    /// Time between ticks; at least one tick of the wheel.
+    /// Time between ticks; at least [`MIN_PERIOD`].
     period: Duration,
     /// Waits for the next tick; its deadline is the next tick's instant, or
     /// `None` once that is beyond what an `Instant` can hold.
@@ -266,7 +270,7 @@ impl Interval {
     /// use tether::time::interval;
     ///
     /// assert_eq!(interval(Duration::from_millis(5)).period(), Duration::from_millis(5));
-    /// // Shorter than the timer's resolution: rounded up to 1 ms.
+    /// // Shorter than 1 ms: rounded up to 1 ms.
     /// assert_eq!(interval(Duration::ZERO).period(), Duration::from_millis(1));
     /// ```
     pub fn period(&self) -> Duration {

@@ -30,14 +30,14 @@
 //!
 //! - **Never early.** A timer completes only once `Instant::now()` has
 //!   reached its deadline. It may be late by up to one tick of the wheel
-//!   (1 ms) plus however long the loop takes to come around.
+//!   (100 µs) plus however long the loop takes to come around.
 //! - **Deadline order.** Each iteration's timer step (step 5 of the loop)
-//!   wakes every armed timer whose deadline, rounded up to its 1 ms tick,
+//!   wakes every armed timer whose deadline, rounded up to its 100 µs tick,
 //!   the loop's clock has reached, in order of their exact deadlines, and
 //!   equal deadlines in the order they were armed. A timer armed after its
 //!   deadline has passed keeps the rule: it wakes in the first timer step
 //!   that comes after it was armed and has reached its tick (for a deadline
-//!   1 ms old or more, the very next one), in its deadline's place. So, as
+//!   one tick old or more, the very next one), in its deadline's place. So, as
 //!   in asyncio, which moves every timer that is due from its heap to the
 //!   ready queue, earliest first, timers that are due together wake
 //!   earliest deadline first (asyncio leaves ties undefined). A timer takes

@@ -50,7 +50,7 @@ pub fn sleep(duration: Duration) -> Sleep {
 ///
 /// The first poll arms a timer even if the deadline has passed: the sleep
 /// then completes in a later timer step of the loop (the next one, for a
-/// deadline 1 ms old or more), in its deadline's place among the timers
+/// deadline one tick, 100 µs, old or more), in its deadline's place among the timers
 /// due then, so that sleeps complete in deadline order
 /// ([`time`](crate::time), "Guarantees").
 ///

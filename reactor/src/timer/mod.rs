@@ -1,6 +1,6 @@
 //! Timers: the wheel of wakers, and the clock it runs on.
 //!
-//! The [`Wheel`] counts time in [`Tick`]s of one millisecond from an origin
+//! The [`Wheel`] counts time in [`Tick`]s of 100 µs ([`TICK`]) from an origin
 //! (the reactor's creation) and knows nothing of clocks. [`Timers`] is where
 //! an `Instant` becomes a tick, and the rounding is where "a timer never
 //! fires early" is won or lost:
@@ -17,7 +17,7 @@
 //! the order they were armed, as asyncio's heap of timers hands them out
 //! (asyncio leaves ties undefined; tether keeps arming order). The wheel
 //! alone cannot give that order: it sorts by tick, and within a tick by
-//! insertion, so two timers 0.3 ms apart in one tick would fire in the
+//! insertion, so two timers 30 µs apart in one tick would fire in the
 //! order they were armed. So each timer keeps its exact deadline next to
 //! its waker, and [`Timers::expire`] refines the wheel's order:
 //!
@@ -79,7 +79,20 @@ use std::time::{Duration, Instant};
 pub(crate) use wheel::{Tick, TimerKey, Wheel};
 
 /// How long one tick of the wheel lasts: the resolution of tether's timers.
-pub(crate) const TICK: Duration = Duration::from_millis(1);
+///
+/// A timer fires up to one tick after its deadline (rounded up to a tick),
+/// plus the loop's latency in waking, which on Linux is some 50 to 100 µs
+/// (a sleeping thread's timer slack is 50 µs): a finer tick would buy
+/// little, and every tick that has a timer due is a wake of the loop. At 1
+/// ms, tokio's resolution and `epoll_wait`'s unit, a sleep came back 0.5
+/// ms late on average and `benches/compare`'s `timers` workload finished
+/// 1.6 to 2.0 ms after its last deadline; at 100 µs, 0.1 to 0.2 ms. The
+/// wait in the poller is as fine (`polling` times it with a timerfd), and
+/// so is the one on the loop's thread (`park_timeout`). What it costs: the
+/// wheel's six levels reach 79.5 days instead of 2.2 years, past which a
+/// timer waits in the wheel's overflow list (`timer/wheel.rs`, "Beyond
+/// the top level").
+pub(crate) const TICK: Duration = Duration::from_micros(100);
 /// Nanoseconds in a tick; the conversions below need a tick to divide a second.
 const NANOS_PER_TICK: u32 = TICK.subsec_nanos();
 /// Ticks in a second.
@@ -198,7 +211,7 @@ impl Timers {
             return None;
         }
         let tick = self.wheel.next_deadline()?;
-        self.origin.checked_add(Duration::from_millis(tick.0))
+        self.origin.checked_add(since_origin(tick))
     }
 
     /// How many timers are pending.
@@ -226,7 +239,7 @@ const RADIX_BITS: u32 = 10;
 /// in order already. A large one is sorted by stable counting passes, ten
 /// bits of the deadlines' distance from the earliest at a time, as many as
 /// that distance needs (LSD radix sort): two for deadlines within a
-/// millisecond (one tick of a busy wheel), three within a second, some
+/// millisecond (ten ticks), three within a second, some
 /// tens of instructions a timer, where comparisons cost hundreds. Neither
 /// brings in std's sorts, whose code would weigh on every program with a
 /// timer (a stripped hello world is 5 KB larger with `sort_unstable`).
@@ -295,6 +308,14 @@ fn tick_at_or_before(since: Duration) -> Tick {
             .saturating_mul(TICKS_PER_SEC)
             .saturating_add(part),
     )
+}
+
+/// The time from the origin to the start of `tick`.
+fn since_origin(tick: Tick) -> Duration {
+    let secs = tick.0 / TICKS_PER_SEC;
+    // Below a second's worth of ticks: fits in a u32 of nanoseconds.
+    let nanos = (tick.0 % TICKS_PER_SEC) as u32 * NANOS_PER_TICK;
+    Duration::new(secs, nanos)
 }
 
 /// `span` in nanoseconds, saturating at `i64::MAX` (some 292 years).

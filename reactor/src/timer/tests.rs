@@ -96,13 +96,14 @@ fn deadlines_before_the_origin_keep_their_order() {
 fn a_deadline_between_ticks_fires_at_the_next_tick() {
     let origin = Instant::now();
     let mut timers = Timers::new(origin);
-    let deadline = origin + Duration::from_micros(2_500);
+    // Halfway through tick 2: due at tick 3.
+    let deadline = origin + TICK * 5 / 2;
     timers.insert(deadline, Waker::noop().clone());
     let mut woken = Vec::new();
-    // 2.9 ms is before the deadline's tick (3): nothing.
-    timers.expire(origin + Duration::from_micros(2_900), &mut woken);
-    assert!(woken.is_empty(), "fired before its deadline");
-    timers.expire(origin + Duration::from_millis(3), &mut woken);
+    // Past the deadline, but before its tick: nothing yet.
+    timers.expire(origin + TICK * 29 / 10, &mut woken);
+    assert!(woken.is_empty(), "fired before its tick");
+    timers.expire(origin + TICK * 3, &mut woken);
     assert_eq!(woken.len(), 1);
 }
 
@@ -110,7 +111,9 @@ fn a_deadline_between_ticks_fires_at_the_next_tick() {
 fn next_deadline_is_the_deadline_rounded_up_to_a_tick() {
     let origin = Instant::now();
     let mut timers = Timers::new(origin);
-    let deadline = origin + Duration::from_micros(10_300);
+    // Within the wheel's first level (64 ticks), where the next deadline
+    // is the tick itself rather than the start of a coarser slot.
+    let deadline = origin + TICK * 103 / 10;
     timers.insert(deadline, Waker::noop().clone());
     let next = timers.next_deadline().unwrap();
     // The loop sleeps until this instant: not before the deadline, and

@@ -20,24 +20,25 @@
 //!
 //! # Levels
 //!
-//! One tick is one millisecond in tether. Six levels of 64 slots:
+//! One tick is 100 µs in tether (`timer::TICK` says why). Six levels of
+//! 64 slots:
 //!
-//! | level | one slot covers | the level covers | at 1 ms a tick |
-//! |-------|-----------------|------------------|----------------|
-//! | 0     | 1 tick          | 64 ticks         | 64 ms          |
-//! | 1     | 64              | 4 096            | ~4.1 s         |
-//! | 2     | 4 096           | 262 144          | ~4.4 min       |
-//! | 3     | 262 144         | 16 777 216       | ~4.7 h         |
-//! | 4     | 16 777 216      | 1 073 741 824    | ~12.4 days     |
-//! | 5     | 1 073 741 824   | 68 719 476 736   | ~2.2 years     |
+//! | level | one slot covers | the level covers | at 100 µs a tick |
+//! |-------|-----------------|------------------|------------------|
+//! | 0     | 1 tick          | 64 ticks         | 6.4 ms           |
+//! | 1     | 64              | 4 096            | ~0.41 s          |
+//! | 2     | 4 096           | 262 144          | ~26 s            |
+//! | 3     | 262 144         | 16 777 216       | ~28 min          |
+//! | 4     | 16 777 216      | 1 073 741 824    | ~30 h            |
+//! | 5     | 1 073 741 824   | 68 719 476 736   | ~79.5 days       |
 //!
 //! Why these numbers: 64 slots make a level's occupancy exactly one `u64`,
 //! so "the next non-empty slot" is one `trailing_zeros`, never a scan; a
-//! level is then a 6-bit digit of the tick. Six levels (36 bits) reach 2.2
-//! years, past any timeout a program really sets, for 6 × 64 list heads.
-//! One millisecond is the unit of `epoll_wait`'s and `poll(2)`'s timeouts,
-//! and the resolution of tokio's timers; a finer tick would cost range: at
-//! one microsecond the six levels would reach 19 hours, not 2.2 years.
+//! level is then a 6-bit digit of the tick. Six levels (36 bits) reach
+//! 79.5 days, past the timeouts programs set, for 6 × 64 list heads. The
+//! tick trades resolution for range: at 1 ms, tokio's, the levels would
+//! reach 2.2 years; at 1 µs, 19 hours. A deadline past the top level still
+//! works, from the overflow list below.
 //!
 //! # The level rule
 //!
@@ -122,8 +123,8 @@
 //! epoch: 2^28 visits on the way to `u64::MAX`); it is
 //! only a lower bound because `cancel` leaves it be, which makes at most
 //! one visit in vain. Each visit costs the length of the list, so many far
-//! entries in distinct epochs cost that much per epoch reached; at one
-//! millisecond a tick an epoch is 2.2 years, so a runtime never pays it.
+//! entries in distinct epochs cost that much per epoch reached; at 100 µs
+//! a tick an epoch is 79.5 days, so a runtime pays it rarely, if ever.
 //!
 //! # Complexity
 //!
@@ -148,7 +149,7 @@ const SLOTS: usize = 1 << SLOT_BITS;
 /// Levels of the wheel; together they cover `64^6` ticks, one epoch.
 const LEVELS: usize = 6;
 
-/// A point in wheel time: whole ticks (1 tick = 1 ms in tether) since the
+/// A point in wheel time: whole ticks (1 tick = 100 µs in tether) since the
 /// wheel's origin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct Tick(pub(crate) u64);
