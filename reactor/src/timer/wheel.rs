@@ -159,12 +159,37 @@ pub(crate) struct Tick(pub(crate) u64);
 /// The slab index alone would not do: once the entry fires or is cancelled
 /// its slot is reused, and a stale key must not reach the newcomer. The
 /// sequence number, never reused, tells them apart.
+///
+/// Twelve bytes aligned to four (the index fits in a `u32`, as the links
+/// do): a `Sleep` keeps its state's tag, this key and its reactor in 24
+/// bytes, so that a `Sleep` is 40 bytes and a task that sleeps 104, in
+/// glibc's 112-byte size class rather than 128. A task for each of 100,000
+/// sleeps was made 4 % faster in a fresh process (`benches/compare`'s
+/// `timers`, "ms to make the tasks"). The sequence number is kept as two
+/// halves rather than a packed `u64`, so that the key stays a plain
+/// aligned struct that a function returns in registers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct TimerKey {
     /// Where the entry lives in the wheel's slab.
-    index: usize,
-    /// The entry's sequence number; a mismatch means the entry is gone.
-    seq: u64,
+    index: u32,
+    /// The entry's sequence number, low half first; a mismatch means the
+    /// entry is gone.
+    seq: [u32; 2],
+}
+
+impl TimerKey {
+    /// The key of the entry at `index` with sequence number `seq`.
+    fn new(index: u32, seq: u64) -> Self {
+        Self {
+            index,
+            seq: [seq as u32, (seq >> 32) as u32],
+        }
+    }
+
+    /// The entry's sequence number.
+    fn seq(self) -> u64 {
+        u64::from(self.seq[0]) | u64::from(self.seq[1]) << 32
+    }
 }
 
 /// A set of values, each with a deadline, handed back in deadline order as
@@ -326,21 +351,24 @@ impl<T> Wheel<T> {
             next: Link::END,
         });
         self.link(index);
-        TimerKey { index, seq }
+        // `link` made a `Link` of the index, which checked that it fits.
+        TimerKey::new(index as u32, seq)
     }
 
     /// Removes the entry and returns its value; `None` if it already fired
     /// or was cancelled, in which case nothing changes.
     pub(crate) fn cancel(&mut self, key: TimerKey) -> Option<T> {
         self.get_mut(key)?;
-        self.unlink(key.index);
-        Some(self.entries.remove(key.index).value)
+        let index = key.index as usize;
+        self.unlink(index);
+        Some(self.entries.remove(index).value)
     }
 
     /// The value of a pending entry, to change it in place (a new waker).
     pub(crate) fn get_mut(&mut self, key: TimerKey) -> Option<&mut T> {
-        match self.entries.get_mut(key.index) {
-            Some(entry) if entry.seq == key.seq => Some(&mut entry.value),
+        let (index, seq) = (key.index as usize, key.seq());
+        match self.entries.get_mut(index) {
+            Some(entry) if entry.seq == seq => Some(&mut entry.value),
             _ => None,
         }
     }

@@ -23,8 +23,10 @@ pub(crate) trait Contender {
     fn local_spawn(total: usize, batch: usize) -> Duration;
     /// Two tasks passing a token through a one-slot channel `hops` times.
     fn ping_pong(hops: usize) -> Duration;
-    /// One task per delay sleeps for it; the time until all are done.
-    fn timers(delays: &[Duration]) -> Duration;
+    /// One task per delay sleeps for it: the time taken to make the tasks
+    /// (each sleep's deadline counts from its making), and the time until
+    /// all are done.
+    fn timers(delays: &[Duration]) -> (Duration, Duration);
     /// A 10 s sleep polled once (registered) and dropped, `n` times.
     fn timer_cancel(n: usize) -> Duration;
     /// A 10 s timeout around an immediately ready future, `n` times; with

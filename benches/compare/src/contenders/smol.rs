@@ -102,7 +102,7 @@ impl Contender for Smol {
         })
     }
 
-    fn timers(delays: &[Duration]) -> Duration {
+    fn timers(delays: &[Duration]) -> (Duration, Duration) {
         let delays = delays.to_vec();
         run_local(async move |ex| {
             let start = Instant::now();
@@ -110,10 +110,11 @@ impl Contender for Smol {
                 .into_iter()
                 .map(|delay| ex.spawn(Timer::after(delay)))
                 .collect();
+            let made = start.elapsed();
             for task in tasks {
                 task.await;
             }
-            start.elapsed()
+            (made, start.elapsed())
         })
     }
 

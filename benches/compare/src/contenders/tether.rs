@@ -102,7 +102,7 @@ impl Contender for Tether {
         })
     }
 
-    fn timers(delays: &[Duration]) -> Duration {
+    fn timers(delays: &[Duration]) -> (Duration, Duration) {
         let delays = delays.to_vec();
         tether::run(async move {
             let start = Instant::now();
@@ -110,10 +110,11 @@ impl Contender for Tether {
                 .into_iter()
                 .map(|delay| tether::spawn(tether::time::sleep(delay)))
                 .collect();
+            let made = start.elapsed();
             for task in tasks {
                 task.await.unwrap();
             }
-            start.elapsed()
+            (made, start.elapsed())
         })
     }
 

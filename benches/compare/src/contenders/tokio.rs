@@ -112,7 +112,7 @@ impl Contender for Tokio {
         })
     }
 
-    fn timers(delays: &[Duration]) -> Duration {
+    fn timers(delays: &[Duration]) -> (Duration, Duration) {
         let delays = delays.to_vec();
         runtime().block_on(async move {
             let start = Instant::now();
@@ -120,10 +120,11 @@ impl Contender for Tokio {
                 .into_iter()
                 .map(|delay| tokio::spawn(tokio::time::sleep(delay)))
                 .collect();
+            let made = start.elapsed();
             for task in tasks {
                 task.await.unwrap();
             }
-            start.elapsed()
+            (made, start.elapsed())
         })
     }
 
