@@ -487,6 +487,49 @@ impl Reactor {
         self.tick.get()
     }
 
+    /// [`react`](Reactor::react), for a reactor that has registered a
+    /// source; 0 at once from one that never has, whose poller holds
+    /// nothing but the wakeup. The loop calls this, and only when a source
+    /// is armed ([`sleeps_in_poller`](Reactor::sleeps_in_poller),
+    /// [`has_armed_sources`](Reactor::has_armed_sources)), which needs a
+    /// registration: so it never takes the first branch in vain, and it
+    /// reaches `react` through a pointer that the first registration sets,
+    /// which keeps the poller's wait out of a program that registers no
+    /// source.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::unix::net::UnixStream;
+    ///
+    /// use tether_reactor::{Deadline, Reactor};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let reactor = Reactor::new()?;
+    /// let _current = reactor.enter();
+    /// // Nothing registered: nothing to wait for, whatever the deadline.
+    /// assert_eq!(reactor.react_sources(Deadline::Never)?, 0);
+    /// let (a, _b) = UnixStream::pair()?;
+    /// let _a = tether::Async::new(a)?;
+    /// // Registered: the poller's wait, as `react`.
+    /// let polls = reactor.tick();
+    /// reactor.react_sources(Deadline::Now)?;
+    /// assert_eq!(reactor.tick(), polls + 1);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`react`](Reactor::react).
+    pub fn react_sources(&self, deadline: Deadline) -> io::Result<usize> {
+        let react = self.sources.borrow().react();
+        match react {
+            Some(react) => react(self, deadline),
+            None => Ok(0),
+        }
+    }
+
     /// Steps 2 and 3 of the loop: waits for I/O events until `deadline` (or
     /// an event, or a [`Wakeup`]), then wakes every waker waiting for a
     /// source that became ready. Returns the number of events.

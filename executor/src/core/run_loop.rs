@@ -23,7 +23,8 @@
 //!                             |  sent before it runs before it
 //! ```
 //!
-//! Steps 2 and 3 are [`Reactor::react`](tether_reactor::Reactor::react)
+//! Steps 2 and 3 are [`Reactor::react`](tether_reactor::Reactor::react),
+//! through [`Reactor::react_sources`](tether_reactor::Reactor::react_sources)
 //! (or a park of the thread, see "Where the loop sleeps"),
 //! step 4 is `tether_bridge::Inject::take` (`Core::take_injected`), step
 //! 5 is [`Reactor::fire_timers`](tether_reactor::Reactor::fire_timers),
@@ -97,7 +98,11 @@
 //! call on each side. The injection queue's state word says which sleep it
 //! is (`PARKED` or `PARKED_THREAD`, `tether_bridge::inject`), so each
 //! producer wakes the loop the one way that ends its sleep. Only the loop
-//! arms sources, so none can be armed while it sleeps on its thread.
+//! arms sources, so none can be armed while it sleeps on its thread. A
+//! loop that never registered a source never waits in the poller at all,
+//! so it calls the poller's wait through a pointer that the first
+//! registration sets (`Reactor::react_sources`): a program without
+//! sockets, pipes or signals does not link the wait.
 
 use std::future::Future;
 use std::panic::Location;
@@ -222,7 +227,7 @@ impl Core {
     fn react(&self, deadline: Deadline) {
         self.shared.counters.polls.add(1);
         self.runs_since_poll.set(0);
-        if let Err(err) = self.reactor.react(deadline) {
+        if let Err(err) = self.reactor.react_sources(deadline) {
             // Only a broken poller fails here (EINTR is retried inside
             // `polling`); a loop that cannot poll cannot go on.
             panic!("tether: the reactor's poller failed: {err}");

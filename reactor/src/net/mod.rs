@@ -2,7 +2,7 @@
 //!
 //! Behind the `net` feature, which `tether` turns on by default: it builds
 //! rustix's socket calls, the largest part of rustix, which a program with
-//! no socket need not compile. [`Async`](crate::Async) needs no feature.
+//! no socket need not compile. [`Async`] needs no feature.
 //!
 //! asyncio's selector-loop sockets (`loop.create_server`, `open_connection`,
 //! `sock_recv`...), as the types std and tokio users know:
