@@ -153,7 +153,7 @@ pub(crate) struct SourceTable {
     /// The poller's wait, [`Reactor::react`], once anything was inserted:
     /// what [`Reactor::react_sources`] calls. Set by `insert` and only
     /// there, so that a program that registers no source, whose poller
-    /// could report nothing but the wakeup, does not link the wait (7.8
+    /// could report nothing but the wakeup, does not link the wait (7.0
     /// KB of a hello world: `react`, the delivery of events, `polling`'s
     /// wait and their unwinding tables).
     react: Option<React>,
