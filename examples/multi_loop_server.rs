@@ -67,7 +67,7 @@ fn main() -> io::Result<()> {
         // On the loop the pool chose: everything here belongs to it.
         let _ = stream.set_nodelay(true);
         let connection = hyper::server::conn::http1::Builder::new()
-            .timer(TetherTimer::current())
+            .timer(TetherTimer)
             .serve_connection(Io(stream), service_fn(answer));
         if let Err(error) = connection.await {
             eprintln!("multi_loop_server: connection: {error}");

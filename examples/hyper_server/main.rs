@@ -41,7 +41,7 @@ fn main() -> io::Result<()> {
             "hyper_server: listening on http://{}/",
             listener.local_addr()?
         );
-        let timer = TetherTimer::current();
+        let timer = TetherTimer;
         loop {
             let (stream, _) = match listener.accept().await {
                 Ok(accepted) => accepted,

@@ -70,64 +70,37 @@ impl hyper::rt::Write for Io {
 }
 
 /// hyper's timer, on tether's. hyper wants sleeps that are `Send + Sync`,
-/// and a tether `Sleep` belongs to its loop, so each one runs as a task of
-/// the loop, reached through the loop's `Handle`. hyper holds a
-/// `TimerSleep` around the task's `ThreadFuture` (which is `Send + Sync`).
-/// Dropping the `TimerSleep` cancels the task
-/// (its `Drop` calls `ThreadFuture::cancel`: dropping a `ThreadFuture`
-/// alone leaves its task running), so a timeout that was not needed leaves
-/// no timer behind.
+/// and a tether `Sleep` holds its loop's reactor, so each of hyper's sleeps
+/// is a `tether::time::SendSleep`, which holds only the name of its
+/// reactor and its timer's key: made and polled by the connection's task,
+/// on the loop, it arms and fires a timer as a `Sleep` does, and dropping
+/// it disarms the timer. (This glue once ran each sleep as a task of the
+/// loop, sent through `Handle::spawn_with`, and cancelled it on drop: with
+/// hyper arming a header-read timer on every request, that cost 4 to 6 %
+/// of the requests per second under `wrk -c50` and `-c500`, in paired runs
+/// of `benches/compare`'s `wrk_http_50` and `wrk_http_500`.)
 #[derive(Clone)]
-pub(crate) struct TetherTimer(tether::Handle);
-
-impl TetherTimer {
-    /// A timer on the loop of this thread.
-    ///
-    /// # Panics
-    ///
-    /// Panics outside a tether loop.
-    pub(crate) fn current() -> Self {
-        Self(tether::Handle::current())
-    }
-}
+pub(crate) struct TetherTimer;
 
 impl Timer for TetherTimer {
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn Sleep>> {
-        self.sleep_until(Instant::now() + duration)
+        Box::pin(HyperSleep(tether::time::SendSleep::after(duration)))
     }
 
     fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn Sleep>> {
-        let task = self
-            .0
-            .spawn_with(move || tether::time::sleep_until(deadline))
-            .ok();
-        Box::pin(TimerSleep(task))
+        Box::pin(HyperSleep(tether::time::SendSleep::until(deadline)))
     }
 }
 
-/// One of [`TetherTimer`]'s sleeps: `None` if the loop was closed.
-struct TimerSleep(Option<tether::ThreadFuture<()>>);
+/// One of [`TetherTimer`]'s sleeps: hyper's `Sleep` is its own trait.
+struct HyperSleep(tether::time::SendSleep);
 
-impl Future for TimerSleep {
+impl Future for HyperSleep {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        match &mut self.0 {
-            // Done, or cancelled because the loop is shutting down: either
-            // way, the time is up.
-            Some(task) => Pin::new(task).poll(cx).map(drop),
-            // The loop was closed: nothing left to wait for.
-            None => Poll::Ready(()),
-        }
+        Pin::new(&mut self.0).poll(cx)
     }
 }
 
-impl Sleep for TimerSleep {}
-
-impl Drop for TimerSleep {
-    fn drop(&mut self) {
-        if let Some(task) = &self.0 {
-            task.cancel();
-        }
-    }
-}
+impl Sleep for HyperSleep {}

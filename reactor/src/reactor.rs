@@ -141,6 +141,9 @@ pub struct Reactor {
     /// where the wakeup is `Poller::notify`, [`Wakeup`] handles on other
     /// threads hold it.
     poller: Arc<Poller>,
+    /// Names this reactor, and no other, for the life of the process
+    /// (see [`ReactorId`]).
+    id: ReactorId,
     /// Every registered source: its waiters, and what the poller is armed
     /// for.
     sources: RefCell<SourceTable>,
@@ -243,6 +246,40 @@ pub enum Deadline {
 // The bridge's `const_thread_local!`: std's, or a checker's (loom's or
 // shuttle's), since a checker runs every thread of a model on one of the
 // OS's.
+/// What names one reactor among all those a process ever makes: the thread
+/// that made it, and how many that thread had made before. A thread's id
+/// is never reused (std's promise), and a reactor lives on the thread that
+/// made it, so the pair tells reactors apart where an address, which a
+/// later reactor may reuse, would not. It lets a [`SendSleep`](crate::time::SendSleep)
+/// hold a timer without holding its reactor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ReactorId {
+    /// The thread that made the reactor.
+    thread: sync::ThreadId,
+    /// How many reactors that thread had made before.
+    made_before: u64,
+}
+
+impl ReactorId {
+    /// The id of a reactor being made on this thread.
+    fn next() -> Self {
+        let made_before = MADE.with(|made| {
+            let count = made.get();
+            made.set(count + 1);
+            count
+        });
+        Self {
+            thread: sync::current().id(),
+            made_before,
+        }
+    }
+}
+
+tether_bridge::sync::const_thread_local! {
+    /// How many reactors this thread has made (for [`ReactorId`]).
+    static MADE: Cell<u64> = Cell::new(0);
+}
+
 tether_bridge::sync::const_thread_local! {
     /// The reactor of the loop running on this thread, or null.
     ///
@@ -333,6 +370,7 @@ impl Reactor {
         let wakeup = Wakeup::new(&poller)?;
         Ok(Rc::new(Self {
             poller,
+            id: ReactorId::next(),
             sources: RefCell::new(SourceTable::new(edge)),
             events: RefCell::new(Events::new()),
             tick: Cell::new(0),
@@ -1023,6 +1061,11 @@ impl Reactor {
     #[inline]
     pub fn has_timers(&self) -> bool {
         !self.timers.borrow().is_empty()
+    }
+
+    /// Which reactor this is, among every one the process makes.
+    pub(crate) fn id(&self) -> &ReactorId {
+        &self.id
     }
 
     /// The timers, for the time types of this crate.

@@ -18,7 +18,7 @@ fn main() -> io::Result<()> {
     tether::run(async {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         println!("{}", listener.local_addr()?);
-        let timer = TetherTimer::current();
+        let timer = TetherTimer;
         loop {
             let (stream, _) = listener.accept().await?;
             let connection = hyper::server::conn::http1::Builder::new()

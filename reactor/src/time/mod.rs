@@ -6,6 +6,7 @@
 //! | tether | asyncio |
 //! |--------|---------|
 //! | [`sleep`](fn@sleep), [`sleep_until`] | `asyncio.sleep` |
+//! | [`SendSleep`] | the same, for a library whose timers must be `Send + Sync` (hyper's `rt::Timer`) |
 //! | [`timeout`](fn@timeout), [`timeout_at`] | `asyncio.wait_for`, `asyncio.timeout` |
 //! | [`interval`](fn@interval), [`interval_at`] | a `while True: ...; await asyncio.sleep(p)` loop, without the drift |
 //! | [`now`] | `loop.time()` |
@@ -63,10 +64,12 @@
 
 mod clock;
 mod interval;
+mod send_sleep;
 mod sleep;
 mod timeout;
 
 pub use clock::now;
 pub use interval::{Interval, MissedTickBehavior, interval, interval_at};
+pub use send_sleep::SendSleep;
 pub use sleep::{Sleep, sleep, sleep_until};
 pub use timeout::{Elapsed, Timeout, timeout, timeout_at};

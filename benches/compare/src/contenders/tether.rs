@@ -191,7 +191,7 @@ async fn echo(stream: tether::net::TcpStream) {
 /// hyper's HTTP/1.1 server on `stream`, with the current loop's timer.
 fn http(stream: tether::net::TcpStream) -> impl Future<Output = ()> {
     let connection = hyper::server::conn::http1::Builder::new()
-        .timer(TetherTimer::current())
+        .timer(TetherTimer)
         .serve_connection(Io(stream), service_fn(hello));
     async move {
         let _ = connection.await;

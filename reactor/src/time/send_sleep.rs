@@ -1,0 +1,224 @@
+//! `SendSleep`: a sleep that other threads may hold, for libraries whose
+//! timers must be `Send + Sync`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use tether_bridge::sync;
+
+use crate::reactor::{Reactor, ReactorId};
+use crate::timer::TimerKey;
+
+/// A [`Sleep`](super::Sleep) that is `Send + Sync`: what a library's timer
+/// trait asks for, such as hyper's `rt::Timer`, whose sleeps must be.
+///
+/// A `Sleep` holds its reactor, which belongs to its loop's thread; a
+/// `SendSleep` holds only the name of the reactor and the key of its timer
+/// in the reactor's wheel, so moving one to another thread is harmless. It
+/// still works only on its loop: its first poll arms a timer on the loop
+/// it is polled on, and every later poll must come from that loop's
+/// thread, as a hyper connection's do (it runs as a task of the loop).
+///
+/// Dropped on its loop's thread, it disarms its timer, as a `Sleep` does.
+/// Dropped anywhere else (another thread, or after the loop is gone), it
+/// cannot reach the wheel: its timer stays there until its deadline, and
+/// then wakes whoever polled it last, which a future must take in its
+/// stride, as it must any spurious wake.
+///
+/// Its deadline is set when it is made (as for `sleep`), and a `None`
+/// deadline, beyond what an `Instant` can hold, never comes.
+///
+/// # Panics
+///
+/// Polling it outside a tether loop, or on a loop other than the one its
+/// first poll armed it on, panics: it cannot arm a timer or ask for its
+/// timer there.
+///
+/// # Examples
+///
+/// A sleep handed to code that wants `Send + Sync` futures:
+///
+/// ```
+/// use std::future::Future;
+/// use std::pin::Pin;
+/// use std::time::{Duration, Instant};
+///
+/// use tether::time::SendSleep;
+///
+/// fn timer(deadline: Instant) -> Pin<Box<dyn Future<Output = ()> + Send + Sync>> {
+///     Box::pin(SendSleep::until(deadline))
+/// }
+///
+/// tether::run(async {
+///     let start = Instant::now();
+///     timer(start + Duration::from_millis(5)).await;
+///     assert!(start.elapsed() >= Duration::from_millis(5));
+/// });
+/// ```
+#[must_use = "futures do nothing unless polled"]
+pub struct SendSleep {
+    /// When it is over; `None` beyond what an `Instant` can hold.
+    deadline: Option<Instant>,
+    /// Where it stands.
+    state: State,
+}
+
+/// The life of a `SendSleep`.
+enum State {
+    /// Not polled yet: no timer.
+    Unarmed,
+    /// A timer is in the wheel of the reactor named, from the first poll
+    /// until it fires, or the `SendSleep` is dropped.
+    Armed {
+        /// The reactor whose wheel holds the timer.
+        reactor: ReactorId,
+        /// The timer's entry in that wheel.
+        key: TimerKey,
+    },
+    /// The deadline has passed; every poll returns `Ready`.
+    Done,
+}
+
+impl SendSleep {
+    /// A sleep until `deadline`.
+    ///
+    /// asyncio: `await asyncio.sleep(deadline - loop.time())`. Shown in
+    /// [`SendSleep`'s example](SendSleep#examples).
+    pub fn until(deadline: Instant) -> SendSleep {
+        SendSleep {
+            deadline: Some(deadline),
+            state: State::Unarmed,
+        }
+    }
+
+    /// A sleep of `duration`, counted from now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    ///
+    /// tether::run(async {
+    ///     let start = Instant::now();
+    ///     tether::time::SendSleep::after(Duration::from_millis(2)).await;
+    ///     assert!(start.elapsed() >= Duration::from_millis(2));
+    /// });
+    /// ```
+    pub fn after(duration: Duration) -> SendSleep {
+        SendSleep {
+            deadline: sync::now().checked_add(duration),
+            // As for `sleep`: a zero sleep is over the moment it is made.
+            state: if duration.is_zero() {
+                State::Done
+            } else {
+                State::Unarmed
+            },
+        }
+    }
+
+    /// The deadline, or `None` if it lies beyond what an `Instant` can
+    /// represent (the sleep never completes).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let deadline = Instant::now() + Duration::from_secs(1);
+    /// assert_eq!(tether::time::SendSleep::until(deadline).deadline(), Some(deadline));
+    /// ```
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+}
+
+impl Future for SendSleep {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        let Some(deadline) = this.deadline else {
+            // Beyond the end of time: pending forever, with nothing to arm.
+            return Poll::Pending;
+        };
+        if let State::Done = this.state {
+            return Poll::Ready(());
+        }
+        let reactor = Reactor::current().expect(
+            "tether: a SendSleep was polled outside a tether loop; \
+             await it inside Runtime::block_on or a task",
+        );
+        match &this.state {
+            State::Armed {
+                reactor: armed_on,
+                key,
+            } => {
+                assert!(
+                    armed_on == reactor.id(),
+                    "tether: a SendSleep was polled on a loop other than its own"
+                );
+                // As in `Sleep::poll`: the wheel tells whether it fired.
+                if reactor.timers().borrow_mut().set_waker(*key, cx.waker()) {
+                    return Poll::Pending;
+                }
+                this.state = State::Done;
+                Poll::Ready(())
+            }
+            State::Unarmed => {
+                // Armed even if the deadline has passed, as a `Sleep` is, so
+                // that sleeps complete in deadline order.
+                let key = reactor
+                    .timers()
+                    .borrow_mut()
+                    .insert(deadline, cx.waker().clone());
+                this.state = State::Armed {
+                    reactor: reactor.id().clone(),
+                    key,
+                };
+                Poll::Pending
+            }
+            State::Done => unreachable!("answered above"),
+        }
+    }
+}
+
+impl Drop for SendSleep {
+    fn drop(&mut self) {
+        let State::Armed { reactor, key } = &self.state else {
+            return;
+        };
+        // Only on its loop's thread, with its loop running there, can it
+        // reach its wheel; elsewhere the timer fires unheeded (the type's
+        // docs).
+        if let Some(current) = Reactor::current()
+            && current.id() == reactor
+        {
+            current.timers().borrow_mut().cancel(*key);
+        }
+    }
+}
+
+impl std::fmt::Debug for SendSleep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = match self.state {
+            State::Unarmed => "unarmed",
+            State::Armed { .. } => "armed",
+            State::Done => "done",
+        };
+        f.debug_struct("SendSleep")
+            .field("deadline", &self.deadline)
+            .field("state", &state)
+            .finish()
+    }
+}
+
+// What the type is for.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<SendSleep>();
+};
+
+#[cfg(all(test, not(any(loom, shuttle))))]
+mod tests;
