@@ -145,7 +145,7 @@ fn sockets_recreated_while_events_are_in_flight_get_no_stale_wakes() {
             });
             tether::yield_now().await;
             // ...and an event on its way. The loop is busy, so it polls the
-            // reactor only once 61 task runs have gone by: in most rounds
+            // reactor only once 31 task runs have gone by: in most rounds
             // the event is still in flight when the waiter is cancelled,
             // which drops the socket.
             old_peer.write_all(b"in flight").unwrap();

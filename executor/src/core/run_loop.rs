@@ -126,14 +126,24 @@ use crate::task::{self, TaskRef};
 /// The count is checked as an iteration begins and grows as its run step
 /// ends, so the poll comes at the start of the first iteration that finds
 /// this many runs or more since the last one: between two polls the loop
-/// runs fewer than this many tasks plus one iteration's snapshot. The
-/// value is tokio's default `event_interval`, which tokio's own docs call
-/// fairly arbitrary, taken from Go's scheduler; a prime, so that it does
-/// not fall into step with tasks that wake in regular patterns. One poll
-/// (some two microseconds, see above) spread over 61 runs adds some 30 ns
-/// to each, about what a hop between two tasks costs; the loop pays it
-/// only while some source is armed.
-pub(super) const POLL_INTERVAL: usize = 61;
+/// runs fewer than this many tasks plus one iteration's snapshot. A prime,
+/// so that it does not fall into step with tasks that wake in regular
+/// patterns.
+///
+/// Why 31: tether used 61, tokio's default `event_interval` (which tokio's
+/// docs call fairly arbitrary, taken from Go's scheduler), until its hyper
+/// server went from three task runs per request to one (hyper's sleeps no
+/// longer run as tasks, `examples/hyper_server/on_tether.rs`). 61 runs
+/// then spanned three times as many requests, and under `wrk -c500` the
+/// 99th-percentile latency went from 0.87 to 0.70 times tokio's (medians
+/// of twelve paired runs of `benches/compare`'s `wrk_http_500`). At 31 it
+/// was 0.89 times tokio's, in six paired runs, with the requests per
+/// second unchanged, and `tcp_echo_50` at 1.15 times tokio's round trips
+/// per second, against 1.05 at 61, in five. One poll (some two
+/// microseconds, see above) spread over 31 runs adds some 65 ns to each,
+/// about two hops between two tasks; the loop pays it only while some
+/// source is armed.
+pub(super) const POLL_INTERVAL: usize = 31;
 
 impl Core {
     /// One iteration of the loop. `main` is called right after the

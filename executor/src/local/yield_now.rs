@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 /// The task wakes itself and returns `Pending` once; the loop puts it at the
 /// back of the ready queue, so it runs again in the next iteration, after
 /// the timers and other threads have had their turn (I/O has its turn once
-/// the loop has run `POLL_INTERVAL`, 61, tasks since its last poll).
+/// the loop has run `POLL_INTERVAL`, 31, tasks since its last poll).
 ///
 /// # Examples
 ///
