@@ -135,10 +135,10 @@ use crate::task::{self, TaskRef};
 /// server went from three task runs per request to one (hyper's sleeps no
 /// longer run as tasks, `examples/hyper_server/on_tether.rs`). 61 runs
 /// then spanned three times as many requests, and under `wrk -c500` the
-/// 99th-percentile latency went from 0.87 to 0.70 times tokio's (medians
+/// 99th-percentile latency went from 1.15 to 1.43 times tokio's (medians
 /// of twelve paired runs of `benches/compare`'s `wrk_http_500`). At 31 it
-/// was 0.89 times tokio's, in six paired runs, with the requests per
-/// second unchanged, and `tcp_echo_50` at 1.15 times tokio's round trips
+/// was 1.12 times tokio's, in six paired runs, with the requests per
+/// second unchanged, and `tcp_echo_50` made 1.15 times tokio's round trips
 /// per second, against 1.05 at 61, in five. One poll (some two
 /// microseconds, see above) spread over 31 runs adds some 65 ns to each,
 /// about two hops between two tasks; the loop pays it only while some
