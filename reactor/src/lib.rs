@@ -6,14 +6,14 @@
 //!
 //! | module | what it answers |
 //! |--------|-----------------|
-//! | [`reactor`] | the poller, the sources and the timers; one `react` per loop iteration |
+//! | [`reactor`] | the poller, the sources and the timers; a `react` when the loop must wait, or poll while busy |
 //! | [`source`] | "is this fd readable / writable yet?" for a registered fd |
 //! | `source_table` | what the reactor records about each registered fd, and why no readiness is lost |
 //! | [`wakeup`] | how another thread ends the loop's sleep in the poller |
 //! | `timer` | the hierarchical timer wheel, and how instants become ticks |
-//! | [`time`] | `sleep`, `timeout`, `interval`: the public face of the timers |
+//! | [`time`] | `sleep`, `timeout`, `interval`, `SendSleep`: the public face of the timers |
 //! | `async_fd` | [`Async<T>`](Async): any fd, driven by the reactor |
-//! | [`net`] | TCP, UDP and Unix sockets, built on `Async` |
+//! | [`net`] | TCP, UDP and Unix sockets, built on `Async` (the `net` feature, which `tether` turns on by default) |
 //! | `process` | child processes: spawn, pipes, exits, signals (the `process` feature, off by default) |
 //! | `signal` | Unix signals as futures (the `signal` feature, which `process` turns on): the handler, `sigaction`, and a wakeup fd per subscription, the reactor's own among them |
 //!
@@ -42,9 +42,10 @@
 //!
 //! `polling` (the portable poller: epoll, kqueue, event ports, `poll(2)`),
 //! `slab` (the source table and the wheel's entries), `rustix` (already in
-//! the tree through `polling`: the Linux wakeup's eventfd, the socket calls
-//! std lacks, such as a non-blocking connect, and the affinity mask that
-//! [`process_cpu_count`] reads), and with the `futures`
+//! the tree through `polling`: the Linux wakeup's eventfd, the affinity
+//! mask that [`process_cpu_count`] reads, and with the `net` feature the
+//! socket calls std lacks, such as a non-blocking connect), and with the
+//! `futures`
 //! feature `futures-core` and `futures-io` (`Stream` for
 //! [`time::Interval`], `AsyncRead` and `AsyncWrite` for [`Async`] and the
 //! stream sockets). The `process` feature adds rustix's `process` calls

@@ -527,13 +527,12 @@ impl Reactor {
 
     /// [`react`](Reactor::react), for a reactor that has registered a
     /// source; 0 at once from one that never has, whose poller holds
-    /// nothing but the wakeup. The loop calls this, and only when a source
-    /// is armed ([`sleeps_in_poller`](Reactor::sleeps_in_poller),
-    /// [`has_armed_sources`](Reactor::has_armed_sources)), which needs a
-    /// registration: so it never takes the first branch in vain, and it
-    /// reaches `react` through a pointer that the first registration sets,
-    /// which keeps the poller's wait out of a program that registers no
-    /// source.
+    /// nothing but the wakeup. It reaches `react` through a pointer that the
+    /// first registration sets, which keeps the poller's wait out of a
+    /// program that registers no source. The loop calls this only when a
+    /// source is armed ([`sleeps_in_poller`](Reactor::sleeps_in_poller),
+    /// [`has_armed_sources`](Reactor::has_armed_sources)), which takes a
+    /// registration, so for the loop the pointer is always set.
     ///
     /// # Examples
     ///

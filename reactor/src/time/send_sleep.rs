@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -143,18 +144,13 @@ impl Future for SendSleep {
             // Beyond the end of time: pending forever, with nothing to arm.
             return Poll::Pending;
         };
-        if let State::Done = this.state {
-            return Poll::Ready(());
-        }
-        let reactor = Reactor::current().expect(
-            "tether: a SendSleep was polled outside a tether loop; \
-             await it inside Runtime::block_on or a task",
-        );
         match &this.state {
+            State::Done => Poll::Ready(()),
             State::Armed {
                 reactor: armed_on,
                 key,
             } => {
+                let reactor = current_reactor();
                 assert!(
                     armed_on == reactor.id(),
                     "tether: a SendSleep was polled on a loop other than its own"
@@ -169,6 +165,7 @@ impl Future for SendSleep {
             State::Unarmed => {
                 // Armed even if the deadline has passed, as a `Sleep` is, so
                 // that sleeps complete in deadline order.
+                let reactor = current_reactor();
                 let key = reactor
                     .timers()
                     .borrow_mut()
@@ -179,9 +176,20 @@ impl Future for SendSleep {
                 };
                 Poll::Pending
             }
-            State::Done => unreachable!("answered above"),
         }
     }
+}
+
+/// The reactor of the loop polling a `SendSleep`.
+///
+/// # Panics
+///
+/// Outside a tether loop.
+fn current_reactor() -> Rc<Reactor> {
+    Reactor::current().expect(
+        "tether: a SendSleep was polled outside a tether loop; \
+         await it inside Runtime::block_on or a task",
+    )
 }
 
 impl Drop for SendSleep {
