@@ -14,6 +14,16 @@ fn runtime(max_threads: usize) -> Runtime {
         .unwrap()
 }
 
+/// Waits on the loop until `started` is raised: by a job as it begins, for
+/// the tests that need their first job running, not only queued. A fixed
+/// sleep is not enough on a loaded machine, where the pool's thread may take
+/// its job late.
+async fn until_started(started: &Mutex<bool>) {
+    while !*started.lock().unwrap() {
+        tether::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
 #[test]
 fn results_are_awaitable_and_a_panic_becomes_panicked() {
     tether::run(async {
@@ -161,12 +171,15 @@ fn queued_jobs_start_in_fifo_order() {
 fn dropping_the_handle_does_not_stop_a_running_job() {
     let done = Arc::new(Mutex::new(false));
     let flag = done.clone();
+    let started = Arc::new(Mutex::new(false));
+    let raise = started.clone();
     tether::run(async {
         let job = tether::spawn_blocking(move || {
+            *raise.lock().unwrap() = true;
             thread::sleep(Duration::from_millis(30));
             *flag.lock().unwrap() = true;
         });
-        tether::time::sleep(Duration::from_millis(5)).await;
+        until_started(&started).await;
         drop(job);
         tether::time::sleep(Duration::from_millis(60)).await;
     });
@@ -180,14 +193,17 @@ fn dropping_the_handle_does_not_stop_a_running_job() {
 fn cancel_stops_a_job_only_before_it_starts() {
     let rt = runtime(1);
     let ran = Arc::new(Mutex::new(Vec::new()));
+    let started = Arc::new(Mutex::new(false));
+    let raise = started.clone();
     rt.block_on(async {
         let (ran_a, ran_b) = (ran.clone(), ran.clone());
         let running = tether::spawn_blocking(move || {
+            *raise.lock().unwrap() = true;
             thread::sleep(Duration::from_millis(30));
             ran_a.lock().unwrap().push("a");
         });
         let queued = tether::spawn_blocking(move || ran_b.lock().unwrap().push("b"));
-        tether::time::sleep(Duration::from_millis(5)).await;
+        until_started(&started).await;
         assert!(!running.cancel(), "a running job cannot be cancelled");
         assert!(queued.cancel());
         assert!(matches!(queued.await, Err(JoinError::Cancelled)));
@@ -200,14 +216,17 @@ fn cancel_stops_a_job_only_before_it_starts() {
 fn shutdown_waits_for_running_jobs_and_never_starts_queued_ones() {
     let rt = runtime(1);
     let ran = Arc::new(Mutex::new(Vec::new()));
+    let started = Arc::new(Mutex::new(false));
+    let raise = started.clone();
     let (running, queued) = rt.block_on(async {
         let (ran_a, ran_b) = (ran.clone(), ran.clone());
         let running = tether::spawn_blocking(move || {
+            *raise.lock().unwrap() = true;
             thread::sleep(Duration::from_millis(40));
             ran_a.lock().unwrap().push("running");
         });
         let queued = tether::spawn_blocking(move || ran_b.lock().unwrap().push("queued"));
-        tether::time::sleep(Duration::from_millis(5)).await;
+        until_started(&started).await;
         (running, queued)
     });
     drop(rt);
