@@ -576,7 +576,8 @@ impl Reactor {
     /// and that no event has answered (`crate::source_table`, "Skipping
     /// the read that would fail"); a check that finds something to read
     /// wakes the reader as an event would, without counting as one, and
-    /// makes the wait not block.
+    /// makes the wait not block. The readers that the check before the
+    /// wait finds are woken after those that the wait's events wake.
     ///
     /// # Errors
     ///
@@ -629,10 +630,13 @@ impl Reactor {
         let confirm = self.confirm.get();
         // A wait that may block first confirms every short read still
         // listed; if one was not empty after all, its reader has work now.
+        // Those readers are woken last (below).
+        let mut confirmed = 0;
         if let Some(confirm) = confirm
             && deadline != Deadline::Now
             && confirm(self, u64::MAX, old_tick, tick, &mut to_wake)
         {
+            confirmed = to_wake.len();
             deadline = Deadline::Now;
         }
         let mut events = self.events.borrow_mut();
@@ -678,6 +682,10 @@ impl Reactor {
         if let Some(confirm) = confirm {
             confirm(self, tick - 1, tick, tick, &mut to_wake);
         }
+        // The readers the check before the wait found go behind every
+        // task this wait's events woke (`crate::source_table`, "Skipping
+        // the read that would fail", has why).
+        to_wake.rotate_left(confirmed);
         wake_all(&mut to_wake);
         self.to_wake.replace(to_wake);
         Ok(count)

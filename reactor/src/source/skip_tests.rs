@@ -265,3 +265,59 @@ fn a_reset_behind_the_last_data_is_still_an_error() {
         other => panic!("the reset was lost: {other:?}"),
     }
 }
+
+/// A waker that writes its name in a log shared with others, when woken.
+struct Named {
+    name: &'static str,
+    log: Arc<Mutex<Vec<&'static str>>>,
+}
+
+impl Wake for Named {
+    fn wake(self: Arc<Self>) {
+        self.log.lock().unwrap().push(self.name);
+    }
+}
+
+/// A reader that the check before a wait finds goes behind the readers
+/// that the wait's events name, though the check comes first: it was
+/// served last, and the others waited in the kernel meanwhile.
+#[test]
+fn the_readers_the_check_finds_wake_after_those_of_the_events() {
+    let reactor = Reactor::new().unwrap();
+    let _enter = reactor.enter();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let [(served, served_peer), (waiting, waiting_peer)] = [0, 1].map(|_| {
+        let (ours, theirs) = UnixStream::pair().unwrap();
+        (Async::new(ours).unwrap(), theirs)
+    });
+    let waker = |name| {
+        Waker::from(Arc::new(Named {
+            name,
+            log: log.clone(),
+        }))
+    };
+    let (served_waker, waiting_waker) = (waker("served"), waker("waiting"));
+    let poll_read = |socket: &Async<UnixStream>, waker: &Waker| {
+        let mut buf = [0; 16];
+        let mut cx = Context::from_waker(waker);
+        socket.poll_read_stream(&mut cx, buf.len(), |mut io| io.read(&mut buf))
+    };
+    // `waiting` finds nothing and waits for an event.
+    assert!(poll_read(&waiting, &waiting_waker).is_pending());
+    // `served` reads a request, short, and skips the next read: listed.
+    (&served_peer).write_all(b"hello").unwrap();
+    reactor.react(Deadline::Now).unwrap();
+    assert!(matches!(
+        poll_read(&served, &served_waker),
+        Poll::Ready(Ok(5))
+    ));
+    assert!(poll_read(&served, &served_waker).is_pending());
+    assert_eq!(reactor.short_reads_listed(), 1);
+    // `waiting`'s peer writes first, then `served`'s answers.
+    (&waiting_peer).write_all(b"first").unwrap();
+    (&served_peer).write_all(b"again").unwrap();
+    reactor
+        .react(Deadline::At(Instant::now() + Duration::from_secs(5)))
+        .unwrap();
+    assert_eq!(*log.lock().unwrap(), ["waiting", "served"]);
+}
