@@ -197,7 +197,7 @@ fn wake_all(to_wake: &mut Vec<Waker>) {
 }
 
 /// [`Reactor::confirm_short_reads`]'s signature.
-type ConfirmShortReads = fn(&Reactor, u64, u64, u64, &mut Vec<Waker>) -> bool;
+type ConfirmShortReads = fn(&Reactor, u64, u64, u64, &mut Vec<SourceKey>) -> bool;
 
 /// A resolver: takes a lookup, returns the future of its answer.
 #[cfg(feature = "net")]
@@ -577,7 +577,8 @@ impl Reactor {
     /// the read that would fail"); a check that finds something to read
     /// wakes the reader as an event would, without counting as one, and
     /// makes the wait not block. The readers that the check before the
-    /// wait finds are woken after those that the wait's events wake.
+    /// wait finds are woken with the wait's events, in the order the
+    /// kernel queued them.
     ///
     /// # Errors
     ///
@@ -629,14 +630,13 @@ impl Reactor {
         // Set once a short read was listed; see the field.
         let confirm = self.confirm.get();
         // A wait that may block first confirms every short read still
-        // listed; if one was not empty after all, its reader has work now.
-        // Those readers are woken last (below).
-        let mut confirmed = 0;
+        // listed; if one was not empty after all, its reader has work now,
+        // and is woken with the wait's events (below).
+        let mut found = Vec::new();
         if let Some(confirm) = confirm
             && deadline != Deadline::Now
-            && confirm(self, u64::MAX, old_tick, tick, &mut to_wake)
+            && confirm(self, u64::MAX, old_tick, tick, &mut found)
         {
-            confirmed = to_wake.len();
             deadline = Deadline::Now;
         }
         let mut events = self.events.borrow_mut();
@@ -662,8 +662,9 @@ impl Reactor {
             });
         if let Err(err) = waited {
             drop(events);
-            // What the checks before the wait found is woken all the same.
+            // What the check before the wait found is woken all the same.
             self.tick.set(tick);
+            self.sources.borrow_mut().wake_readers(&found, &mut to_wake);
             wake_all(&mut to_wake);
             self.to_wake.replace(to_wake);
             return Err(err);
@@ -680,12 +681,18 @@ impl Reactor {
         // The short reads listed before the previous poll that no event has
         // answered in two polls.
         if let Some(confirm) = confirm {
-            confirm(self, tick - 1, tick, tick, &mut to_wake);
+            confirm(self, tick - 1, tick, tick, &mut found);
         }
-        // The readers the check before the wait found go behind every
-        // task this wait's events woke (`crate::source_table`, "Skipping
-        // the read that would fail", has why).
-        to_wake.rotate_left(confirmed);
+        // The readers the checks found and no event woke, after those the
+        // events woke: a reader that the check before the wait found has
+        // its event in this wait (unless only an end of file or an error
+        // waits, or more events were ready than the wait returns), and is
+        // woken there, in the order the kernel queued the events
+        // (`crate::source_table`, "Skipping the read that would fail", has
+        // why).
+        if !found.is_empty() {
+            self.sources.borrow_mut().wake_readers(&found, &mut to_wake);
+        }
         wake_all(&mut to_wake);
         self.to_wake.replace(to_wake);
         Ok(count)
@@ -799,13 +806,14 @@ impl Reactor {
     /// Unlists every short read listed before tick `due_before`, and asks
     /// the kernel, in one system call, whether each has something to read
     /// after all ([`SourceTable::confirm_short_reads`], with `empty_at`
-    /// and `event_at`). Returns whether one had.
+    /// and `event_at`); the keys of those that had go to `found`. Returns
+    /// whether one had.
     fn confirm_short_reads(
         &self,
         due_before: u64,
         empty_at: u64,
         event_at: u64,
-        to_wake: &mut Vec<Waker>,
+        found: &mut Vec<SourceKey>,
     ) -> bool {
         let mut listed = self.short_reads.borrow_mut();
         if listed.is_empty() {
@@ -824,7 +832,7 @@ impl Reactor {
             && self
                 .sources
                 .borrow_mut()
-                .confirm_short_reads(&due, empty_at, event_at, to_wake)
+                .confirm_short_reads(&due, empty_at, event_at, found)
     }
 
     /// Records `events` as ready at `tick` and collects the wakers to wake.

@@ -79,17 +79,20 @@
 //!
 //! The check before a wait finds, besides a rare end of file, every
 //! connection whose peer has answered since the loop served it: on a
-//! busy server, the ones it served first in its last run step. Their
-//! wait then ends with the others', behind them: `react` wakes the
-//! readers that the wait's events name, in the order the kernel queued
-//! the events, and the checked ones after. Woken first, the same few
-//! connections, those whose peers answer fastest, would be served again
-//! and again while the others' requests waited in the kernel: under
-//! `wrk`, with the check's readers woken first, the 99th percentile of a
-//! request's latency was 1.14 times tokio's at 50 connections and 1.21
-//! times at 500; woken last, 1.01 times at both (medians of ten paired
-//! runs of `benches/compare`'s `wrk_http_50` and `wrk_http_500` servers,
-//! `wrk -t1 -d3s`), with the requests per second unchanged.
+//! busy server, the ones it served first in its last run step. Each of
+//! those answers brought an event too, which the wait that follows
+//! returns. So the check only records what it found and ends the wait's
+//! blocking; `react` wakes the readers in the order the kernel queued
+//! their events, and after them any reader the check found that has no
+//! event (an end of file or an error was all that waited). Woken as the
+//! check found them, ahead of the wait's events, the same few connections,
+//! those whose peers answer fastest, were served again and again while the
+//! others' requests waited in the kernel: under `wrk` at 50 connections,
+//! the 99th percentile of a request's latency was 1.35 times tokio's, and
+//! 0.93 times in the order of the events; at 500, 0.98 and 0.90 (medians
+//! of eight paired runs of `benches/compare`'s `wrk_http_50` and
+//! `wrk_http_500` servers, `wrk -t1 -d3s`, each pinned to its own core),
+//! with the requests per second unchanged.
 //!
 //! Oneshot mode needs none of this (nor saves anything: the skipped
 //! read's wait re-arms the source, a system call of its own), since the
@@ -420,8 +423,9 @@ impl SourceTable {
     /// read event since), all in one `poll(2)` that does not wait. A
     /// source with nothing to read, not even an end of file or an error,
     /// confirms its wait: it is `Empty` as of tick `empty_at`. Any other
-    /// is given a read event at tick `event_at`, whose wakers go to
-    /// `to_wake`. Returns whether one was.
+    /// is given a read event at tick `event_at`, and its key goes to
+    /// `found`, for [`wake_readers`](Self::wake_readers) to wake the
+    /// readers the caller's events have not. Returns whether one was.
     ///
     /// `poll(2)` looks and takes nothing: a read of the socket, or a peek
     /// (which clears a pending error such as a reset, so that the reader's
@@ -432,7 +436,7 @@ impl SourceTable {
         keys: &[SourceKey],
         empty_at: u64,
         event_at: u64,
-        to_wake: &mut Vec<Waker>,
+        found: &mut Vec<SourceKey>,
     ) -> bool {
         use rustix::event::{PollFd, PollFlags, Timespec, poll};
         let listed = |source: &SourceState, key: SourceKey| {
@@ -461,7 +465,7 @@ impl SourceTable {
         // A failure (interrupted, out of memory) tells nothing: then every
         // reader is woken, to try its read.
         let answered = poll(&mut fds, Some(&Timespec::default())).is_ok();
-        let mut woke = false;
+        let before = found.len();
         for (key, fd) in probed.into_iter().zip(&fds) {
             let source = &mut self.sources[key.index()];
             // A key listed twice is answered once.
@@ -472,13 +476,24 @@ impl SourceTable {
                 source.receive_queue = ReceiveQueue::Empty(empty_at);
             } else {
                 source.receive_queue = ReceiveQueue::Unknown;
-                let read = source.direction(Direction::Read);
-                read.ready_tick = event_at;
-                read.take_wakers(to_wake);
-                woke = true;
+                source.direction(Direction::Read).ready_tick = event_at;
+                found.push(key);
             }
         }
-        woke
+        found.len() > before
+    }
+
+    /// Wakes the readers of `keys` that still wait: those of the sources
+    /// that [`confirm_short_reads`](Self::confirm_short_reads) found, which
+    /// no event has woken since.
+    pub(crate) fn wake_readers(&mut self, keys: &[SourceKey], to_wake: &mut Vec<Waker>) {
+        for &key in keys {
+            if let Some(source) = self.sources.get_mut(key.index())
+                && source.generation == key.generation()
+            {
+                source.direction(Direction::Read).take_wakers(to_wake);
+            }
+        }
     }
 
     /// The poller's wait, once a source was inserted (the field's doc).

@@ -278,46 +278,55 @@ impl Wake for Named {
     }
 }
 
-/// A reader that the check before a wait finds goes behind the readers
-/// that the wait's events name, though the check comes first: it was
-/// served last, and the others waited in the kernel meanwhile.
+/// The readers that the check before a wait finds are woken in the order
+/// the kernel queued their data's events, among the readers that the
+/// wait's events name, though the check comes first: `served` was served
+/// last, and is woken before `waiting` only if its peer answered first.
 #[test]
-fn the_readers_the_check_finds_wake_after_those_of_the_events() {
-    let reactor = Reactor::new().unwrap();
-    let _enter = reactor.enter();
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let [(served, served_peer), (waiting, waiting_peer)] = [0, 1].map(|_| {
-        let (ours, theirs) = UnixStream::pair().unwrap();
-        (Async::new(ours).unwrap(), theirs)
-    });
-    let waker = |name| {
-        Waker::from(Arc::new(Named {
-            name,
-            log: log.clone(),
-        }))
-    };
-    let (served_waker, waiting_waker) = (waker("served"), waker("waiting"));
-    let poll_read = |socket: &Async<UnixStream>, waker: &Waker| {
-        let mut buf = [0; 16];
-        let mut cx = Context::from_waker(waker);
-        socket.poll_read_stream(&mut cx, buf.len(), |mut io| io.read(&mut buf))
-    };
-    // `waiting` finds nothing and waits for an event.
-    assert!(poll_read(&waiting, &waiting_waker).is_pending());
-    // `served` reads a request, short, and skips the next read: listed.
-    (&served_peer).write_all(b"hello").unwrap();
-    reactor.react(Deadline::Now).unwrap();
-    assert!(matches!(
-        poll_read(&served, &served_waker),
-        Poll::Ready(Ok(5))
-    ));
-    assert!(poll_read(&served, &served_waker).is_pending());
-    assert_eq!(reactor.short_reads_listed(), 1);
-    // `waiting`'s peer writes first, then `served`'s answers.
-    (&waiting_peer).write_all(b"first").unwrap();
-    (&served_peer).write_all(b"again").unwrap();
-    reactor
-        .react(Deadline::At(Instant::now() + Duration::from_secs(5)))
-        .unwrap();
-    assert_eq!(*log.lock().unwrap(), ["waiting", "served"]);
+fn the_readers_the_check_finds_wake_in_the_order_of_their_events() {
+    for served_answers_first in [false, true] {
+        let reactor = Reactor::new().unwrap();
+        let _enter = reactor.enter();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let [(served, served_peer), (waiting, waiting_peer)] = [0, 1].map(|_| {
+            let (ours, theirs) = UnixStream::pair().unwrap();
+            (Async::new(ours).unwrap(), theirs)
+        });
+        let waker = |name| {
+            Waker::from(Arc::new(Named {
+                name,
+                log: log.clone(),
+            }))
+        };
+        let (served_waker, waiting_waker) = (waker("served"), waker("waiting"));
+        let poll_read = |socket: &Async<UnixStream>, waker: &Waker| {
+            let mut buf = [0; 16];
+            let mut cx = Context::from_waker(waker);
+            socket.poll_read_stream(&mut cx, buf.len(), |mut io| io.read(&mut buf))
+        };
+        // `waiting` finds nothing and waits for an event.
+        assert!(poll_read(&waiting, &waiting_waker).is_pending());
+        // `served` reads a request, short, and skips the next read: listed.
+        (&served_peer).write_all(b"hello").unwrap();
+        reactor.react(Deadline::Now).unwrap();
+        assert!(matches!(
+            poll_read(&served, &served_waker),
+            Poll::Ready(Ok(5))
+        ));
+        assert!(poll_read(&served, &served_waker).is_pending());
+        assert_eq!(reactor.short_reads_listed(), 1);
+        let mut peers = [(&waiting_peer, "waiting"), (&served_peer, "served")];
+        if served_answers_first {
+            peers.reverse();
+        }
+        for (mut peer, _) in peers {
+            peer.write_all(b"again").unwrap();
+        }
+        reactor
+            .react(Deadline::At(Instant::now() + Duration::from_secs(5)))
+            .unwrap();
+        assert_eq!(reactor.short_reads_listed(), 0, "the check ran");
+        let order = peers.map(|(_, name)| name);
+        assert_eq!(*log.lock().unwrap(), order);
+    }
 }
