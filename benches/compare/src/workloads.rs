@@ -296,7 +296,7 @@ pub(crate) const WORKLOADS: &[Workload] = &[
     },
     Workload {
         name: "idle_tasks",
-        what: "100,000 tasks parked forever (each polled once); the resident memory they added, per task.",
+        what: "100,000 tasks parked forever (each polled once), then a 1 ms sleep, so that the loop has gone idle with them; the resident memory they added, per task.",
         metrics: &[lower("bytes_per_task", "bytes per task")],
         group: Group::OneLoop,
         python: false,

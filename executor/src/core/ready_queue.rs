@@ -15,12 +15,20 @@ const MAX_SPARE: usize = 16 * 1024;
 /// running (a local submission's) needs a buffer of its own.
 const SPARES: usize = 4;
 
+/// The most places the queue keeps room for once the loop goes idle
+/// (128 KiB of them): past that, `ReadyQueue::trim_idle` gives the room
+/// back, as `MAX_SPARE` does for the batches.
+const MAX_KEPT_PLACES: usize = 16 * 1024;
+
 /// Tasks, and batches of what other threads sent, waiting to run, oldest
 /// first. Loop thread only.
 ///
 /// Plain `VecDeque`s behind `RefCell`s: they never leave the loop thread,
 /// so they need no atomics, and after they have grown to the loop's working
-/// set a push or pop allocates nothing. Each task entry owns a reference to
+/// set a push or pop allocates nothing. What a burst grew them to beyond
+/// that is given back: an emptied batch past `MAX_SPARE` is not kept, and
+/// the order's room past `MAX_KEPT_PLACES` goes as the loop next sleeps
+/// ([`trim_idle`](ReadyQueue::trim_idle)). Each task entry owns a reference to
 /// its task (`tether_bridge::task_state`, rule 5), and the state word
 /// guarantees a task is in here at most once.
 ///
@@ -139,6 +147,25 @@ impl ReadyQueue {
         self.order.borrow().len() + self.extra.get()
     }
 
+    /// Gives back the room a burst made the queue grow to, as the loop
+    /// goes to sleep with the queue empty: a loop that once had 100,000
+    /// tasks ready would otherwise hold their 800 KB for the rest of its
+    /// life. A queue that never grew past `MAX_KEPT_PLACES` keeps its
+    /// room, so a loop whose usual backlog fits there never reallocates;
+    /// one that grew past it starts again from nothing, and grows to its
+    /// next burst as it first did. A loop that stays busy keeps the room
+    /// of its backlog, which it is using.
+    ///
+    /// Only as the loop sleeps, not as each run step ends: there it costs
+    /// nothing on the hot path, and its code is a comparison and a drop.
+    pub(super) fn trim_idle(&self) {
+        let mut order = self.order.borrow_mut();
+        if order.capacity() > MAX_KEPT_PLACES {
+            debug_assert!(order.is_empty(), "trimmed with entries queued");
+            *order = VecDeque::new();
+        }
+    }
+
     pub(super) fn is_empty(&self) -> bool {
         // A batch is never empty, and has its place in `order`.
         self.order.borrow().is_empty()
@@ -170,9 +197,51 @@ impl std::fmt::Debug for Runnable {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::context::with_core;
 
     #[test]
     fn a_task_entry_is_one_pointer() {
         assert_eq!(size_of::<Option<TaskRef>>(), size_of::<usize>());
+    }
+
+    /// The room of the current loop's queue, in places.
+    fn room() -> usize {
+        with_core(|core| core.ready.order.borrow().capacity()).expect("on a loop")
+    }
+
+    /// A burst of ready tasks grows the queue; once the loop has gone to
+    /// sleep, the room is given back.
+    #[test]
+    fn a_burst_gives_its_room_back_when_the_loop_sleeps() {
+        crate::Runtime::new().unwrap().block_on(async {
+            let burst = 4 * MAX_KEPT_PLACES;
+            let tasks: Vec<_> = (0..burst).map(|_| crate::spawn(async {})).collect();
+            assert!(room() >= burst);
+            for task in tasks {
+                task.await.unwrap();
+            }
+            crate::yield_now().await;
+            assert!(room() >= burst, "kept while the loop is busy");
+            tether_reactor::time::sleep(std::time::Duration::from_millis(1)).await;
+            // Room for what woke since: this task.
+            assert!(room() < MAX_KEPT_PLACES, "kept {}", room());
+        });
+    }
+
+    /// A backlog that fits in `MAX_KEPT_PLACES` keeps its room: the queue
+    /// does not reallocate for a loop's usual bursts.
+    #[test]
+    fn a_burst_that_fits_keeps_its_room() {
+        crate::Runtime::new().unwrap().block_on(async {
+            let tasks: Vec<_> = (0..MAX_KEPT_PLACES - 1)
+                .map(|_| crate::spawn(async {}))
+                .collect();
+            let grown = room();
+            for task in tasks {
+                task.await.unwrap();
+            }
+            tether_reactor::time::sleep(std::time::Duration::from_millis(1)).await;
+            assert_eq!(room(), grown);
+        });
     }
 }

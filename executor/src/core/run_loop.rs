@@ -231,13 +231,23 @@ impl Core {
             inject.transition_to_parked_thread()
         };
         if transition == TransitionToParked::Sleep {
-            self.shared.counters.parks.add(1);
-            if in_poller {
-                self.react(deadline);
-            } else {
-                park_thread(deadline);
-            }
+            self.sleep(in_poller, deadline);
             inject.transition_to_awake();
+        }
+    }
+
+    /// Sleeps until `deadline`, in the poller or on the thread (step 2),
+    /// and wakes what the poller reported (step 3). Out of line, so that
+    /// the busy loop's code does not carry it.
+    #[inline(never)]
+    fn sleep(&self, in_poller: bool, deadline: Deadline) {
+        self.shared.counters.parks.add(1);
+        // The queue gives back the room a burst made it grow to.
+        self.ready.trim_idle();
+        if in_poller {
+            self.react(deadline);
+        } else {
+            park_thread(deadline);
         }
     }
 
