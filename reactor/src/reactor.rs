@@ -243,9 +243,6 @@ pub enum Deadline {
     Never,
 }
 
-// The bridge's `const_thread_local!`: std's, or a checker's (loom's or
-// shuttle's), since a checker runs every thread of a model on one of the
-// OS's.
 /// What names one reactor among all those a process ever makes: the thread
 /// that made it, and how many that thread had made before. A thread's id
 /// is never reused (std's promise), and a reactor lives on the thread that
@@ -275,6 +272,9 @@ impl ReactorId {
     }
 }
 
+// Both thread-locals below are the bridge's `const_thread_local!`: std's,
+// or a checker's (loom's or shuttle's), since a checker runs every thread
+// of a model on one of the OS's.
 tether_bridge::sync::const_thread_local! {
     /// How many reactors this thread has made (for [`ReactorId`]).
     static MADE: Cell<u64> = Cell::new(0);

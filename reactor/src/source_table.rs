@@ -367,8 +367,7 @@ impl SourceTable {
         to_wake: &mut Vec<Waker>,
     ) {
         let key = SourceKey(event.key);
-        let source = self.sources.get_mut(key.index());
-        let Some(source) = source.filter(|source| source.generation == key.generation()) else {
+        let Some(source) = live_mut(&mut self.sources, key) else {
             return;
         };
         let was_armed = source.is_armed();
@@ -488,9 +487,7 @@ impl SourceTable {
     /// no event has woken since.
     pub(crate) fn wake_readers(&mut self, keys: &[SourceKey], to_wake: &mut Vec<Waker>) {
         for &key in keys {
-            if let Some(source) = self.sources.get_mut(key.index())
-                && source.generation == key.generation()
-            {
+            if let Some(source) = live_mut(&mut self.sources, key) {
                 source.direction(Direction::Read).take_wakers(to_wake);
             }
         }
@@ -516,6 +513,15 @@ impl SourceTable {
     pub(crate) fn len(&self) -> usize {
         self.sources.len()
     }
+}
+
+/// The source of `key` in `sources`, unless it is gone or its slot holds
+/// a newer one. (A function of the slab, not of the table, so that the
+/// table's other fields stay free to borrow.)
+fn live_mut(sources: &mut Slab<SourceState>, key: SourceKey) -> Option<&mut SourceState> {
+    sources
+        .get_mut(key.index())
+        .filter(|source| source.generation == key.generation())
 }
 
 /// Keeps `armed`, the count of armed sources, as one goes from armed

@@ -28,9 +28,9 @@ const MAX_KEPT_PLACES: usize = 16 * 1024;
 /// set a push or pop allocates nothing. What a burst grew them to beyond
 /// that is given back: an emptied batch past `MAX_SPARE` is not kept, and
 /// the order's room past `MAX_KEPT_PLACES` goes as the loop next sleeps
-/// ([`trim_idle`](ReadyQueue::trim_idle)). Each task entry owns a reference to
-/// its task (`tether_bridge::task_state`, rule 5), and the state word
-/// guarantees a task is in here at most once.
+/// ([`trim_idle`](ReadyQueue::trim_idle)). Each task entry owns a
+/// reference to its task (`tether_bridge::task_state`, rule 5), and the
+/// state word guarantees a task is in here at most once.
 ///
 /// What other threads sent comes in whole batches: step 4 takes the
 /// injection queue's buffer as it stands (`tether_bridge::Inject::take`),
