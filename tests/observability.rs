@@ -182,6 +182,38 @@ fn a_dump_counts_runs_and_tells_the_statuses_apart() {
 /// Each kind of start records its caller: a task, a timed callback, a
 /// group's child, `Runtime::spawn`, `block_on`, and `Handle::spawn` from
 /// another thread.
+/// A task's header holds its count of runs in two bytes and hands it to
+/// the task list every 65,536 runs: the dump adds both, run by run, and
+/// in debug mode too (where every run goes to the list, to be stamped).
+#[test]
+fn a_dump_counts_runs_past_what_the_header_holds() {
+    const YIELDS: u32 = 150_000;
+    for debug in [false, true] {
+        let rt = Runtime::builder().debug(debug).build().unwrap();
+        rt.block_on(async {
+            let yielder = tether::spawn(async {
+                for _ in 0..YIELDS {
+                    tether::yield_now().await;
+                }
+                pending::<()>().await;
+            });
+            let mut seen = 0;
+            while seen < YIELDS + 1 {
+                tether::yield_now().await;
+                let dump = tether::Handle::current().dump().unwrap();
+                let runs = find(&dump, yielder.id()).runs;
+                // Counted as they happen: one run more since the last look.
+                assert!(
+                    runs == seen + 1 || seen == 0,
+                    "debug {debug}: {runs} after {seen}"
+                );
+                seen = runs;
+            }
+            assert_eq!(seen, YIELDS + 1, "debug {debug}");
+        });
+    }
+}
+
 #[test]
 fn each_task_records_where_it_was_spawned() {
     let rt = Runtime::new().unwrap();

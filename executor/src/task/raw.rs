@@ -15,7 +15,8 @@
 //!                             |   vtable ----------------------+--> Vtable for F:
 //!                             |   shared: Arc<Shared> <- read    |    poll, cancel,
 //!                             |   id, kind            <- read    |    take/drop output,
-//!                             |   join_waker, list_key (loop)    |    dealloc
+//!                             |   join_waker, list_key, runs     |    dealloc
+//!                             |                   <- loop only   |
 //!                             +--------------------------------+
 //!                             | stage: Running(F, sink?)       |  loop thread only
 //!                             |      | Finished(..) | Consumed  |
@@ -49,11 +50,12 @@
 //!    while the caller owns a reference (or borrows something that does).
 //! 3. **Threads.** Other threads touch only the header's `state` (atomic),
 //!    and read `vtable`, `shared`, `id` and `kind`, which never change after
-//!    `allocate`. The `stage`, `join_waker` and `list_key` are touched on the
-//!    loop thread only: the stage while the task is `RUNNING` (the state
-//!    word gives one run at a time) or by the loop between runs, the others
-//!    by the loop and its `JoinHandle`, which is `!Send`. That is why
-//!    `TaskRef` may be `Send` although `F` need not be.
+//!    `allocate`. The `stage`, `join_waker`, `list_key` and `runs` are
+//!    touched on the loop thread only: the stage while the task is
+//!    `RUNNING` (the state word gives one run at a time) or by the loop
+//!    between runs, the others by the loop and its `JoinHandle`, which is
+//!    `!Send`. That is why `TaskRef` may be `Send` although `F` need not
+//!    be.
 //! 4. **Pinning.** The future is never moved out of the cell while it is
 //!    `Running`: it is polled in place, then dropped in place.
 //! 5. **Freeing on another thread.** When the last reference goes away on
@@ -115,12 +117,18 @@ pub(crate) struct Header {
     /// Loop thread only: the waker of the task awaiting the `JoinHandle`.
     pub(crate) join_waker: Cell<Option<Waker>>,
     /// Loop thread only: the task's index in the loop's task list. Four
-    /// bytes, next to `kind`'s one, make the header 56 bytes instead of 64:
-    /// with a small future, that takes the allocation from glibc's 112-byte
-    /// size class down to 96. (Four billion live tasks would be 350 GB.)
+    /// bytes, next to `kind`'s one and `runs`'s two, make the header 56
+    /// bytes instead of 64: with a small future, that takes the allocation
+    /// from glibc's 112-byte size class down to 96. (Four billion live
+    /// tasks would be 350 GB.)
     pub(crate) list_key: Cell<u32>,
     /// What the task is for, so that reports can name it properly.
     pub(crate) kind: TaskKind,
+    /// Loop thread only: runs not yet added to the task list's count. The
+    /// loop counts each run here, in two bytes the header had spare, and
+    /// adds them to the list's entry once they fill up (`TaskList`'s
+    /// `count_run` says why).
+    pub(crate) runs: Cell<u16>,
 }
 
 /// A task's whole allocation: the header, then the future or its output.
@@ -189,7 +197,8 @@ pub(crate) struct SharedTaskRef(TaskRef);
 // which reads a field that never changes, and `cancel`, which changes the
 // state word (atomic) and queues the task as a wake from another thread
 // does; neither touches the loop-only fields (`stage`, `join_waker`,
-// `list_key`), so sharing it between threads is as safe as sending it.
+// `list_key`, `runs`), so sharing it between threads is as safe as sending
+// it.
 unsafe impl Sync for SharedTaskRef {}
 
 impl SharedTaskRef {
@@ -336,6 +345,7 @@ fn allocate_cell<F: Future + 'static>(
             join_waker: Cell::new(None),
             list_key: Cell::new(u32::MAX),
             kind,
+            runs: Cell::new(0),
         },
         stage: UnsafeCell::new(Stage::Running(future, sink)),
     });
