@@ -155,10 +155,12 @@ impl Future for SendSleep {
                     armed_on == reactor.id(),
                     "tether: a SendSleep was polled on a loop other than its own"
                 );
-                // As in `Sleep::poll`: the wheel tells whether it fired.
-                if reactor.timers().borrow_mut().set_waker(*key, cx.waker()) {
+                // As in `Sleep::poll`: the timers tell whether it fired.
+                let mut timers = reactor.timers().borrow_mut();
+                if !timers.has_fired(*key, deadline) && timers.set_waker(*key, cx.waker()) {
                     return Poll::Pending;
                 }
+                drop(timers);
                 this.state = State::Done;
                 Poll::Ready(())
             }

@@ -249,10 +249,12 @@ impl Future for Sleep {
         match &this.state {
             State::Done => Poll::Ready(()),
             State::Armed { reactor, key } => {
-                // The wheel tells whether it fired. It fires only once the
-                // loop's clock reached the deadline's tick (`crate::timer`).
+                // It fires only once the loop's clock reached the
+                // deadline's tick; the timers tell whether that happened
+                // from the deadline alone (`crate::timer`, "Knowing a timer
+                // fired"). If not, the wheel takes the new waker.
                 let mut timers = reactor.timers().borrow_mut();
-                if timers.set_waker(*key, cx.waker()) {
+                if !timers.has_fired(*key, deadline) && timers.set_waker(*key, cx.waker()) {
                     return Poll::Pending;
                 }
                 drop(timers);

@@ -52,6 +52,18 @@ impl Fixture {
     }
 }
 
+/// Pseudo-random numbers below a bound, the same on every run: a linear
+/// congruential generator seeded with `seed`.
+fn numbers(seed: u64) -> impl FnMut(u64) -> u64 {
+    let mut state = seed;
+    move |bound| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % bound
+    }
+}
+
 #[test]
 fn timers_of_one_tick_fire_by_deadline_then_arming_order() {
     let mut fixture = Fixture::new();
@@ -142,13 +154,7 @@ fn deadlines_past_the_representable_range_do_not_overflow() {
 /// radix passes and the comparison sort agree with the reference.
 #[test]
 fn batches_are_sorted_by_deadline_then_arming() {
-    let mut state: u64 = 0x5eed;
-    let mut next = move |bound: u64| {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (state >> 33) % bound
-    };
+    let mut next = numbers(0x5eed);
     let mut scratch = Vec::new();
     for (len, span) in [
         (0, 1),
@@ -188,4 +194,65 @@ fn batches_are_sorted_by_deadline_then_arming() {
     expected.sort_by_key(|&(deadline, _)| deadline);
     sort_by_deadline(&mut order, &mut scratch);
     assert_eq!(order, expected, "deadlines from i64::MIN to i64::MAX");
+}
+
+/// `has_fired`, which answers from the deadline and what `expire` reached,
+/// agrees with the wheel, which knows: for timers armed before an `expire`
+/// and after it, late ones and ones before the origin, on tick boundaries
+/// and between them, with a clock that sometimes stands still, sometimes
+/// stops on a tick's boundary, and is sometimes read stale.
+#[test]
+fn has_fired_agrees_with_the_wheel() {
+    let mut next = numbers(0xf17e);
+    let tick = u64::from(NANOS_PER_TICK);
+    let origin = Instant::now() + Duration::from_secs(1);
+    let mut timers = Timers::new(origin);
+    let mut armed: Vec<(TimerKey, Instant)> = Vec::new();
+    let mut now = origin;
+    let mut woken = Vec::new();
+    let check = |timers: &mut Timers, armed: &[(TimerKey, Instant)], when: &str| {
+        for &(key, deadline) in armed {
+            let pending = timers.wheel.get_mut(key).is_some();
+            assert_eq!(
+                timers.has_fired(key, deadline),
+                !pending,
+                "{when}: a timer for {:?} after the origin",
+                deadline.checked_duration_since(origin),
+            );
+        }
+    };
+    for step in 0..2_000 {
+        // A few timers: some already late, some on a tick's boundary, a
+        // few before the origin.
+        for _ in 0..next(4) {
+            let since = now - origin;
+            let deadline = match next(6) {
+                0 => origin - Duration::from_nanos(next(2_000_000)),
+                1 => origin + since.saturating_sub(Duration::from_nanos(next(2_000_000))),
+                2 => {
+                    origin
+                        + Duration::from_nanos((since.as_nanos() as u64 / tick + next(20)) * tick)
+                }
+                _ => now + Duration::from_nanos(next(2_000_000)),
+            };
+            armed.push((timers.insert(deadline, Waker::noop().clone()), deadline));
+        }
+        check(&mut timers, &armed, &format!("step {step}, armed"));
+        // The clock moves by up to three ticks, or not at all, or to the
+        // start of a tick.
+        now += Duration::from_nanos(next(3 * tick));
+        if next(4) == 0 {
+            now = origin + Duration::from_nanos((now - origin).as_nanos() as u64 / tick * tick);
+        }
+        timers.expire(now, &mut woken);
+        woken.clear();
+        check(&mut timers, &armed, &format!("step {step}, expired"));
+        // A stale reading of the clock fires nothing, and forgets nothing.
+        if next(8) == 0 {
+            timers.expire(now - Duration::from_nanos(next(3 * tick)), &mut woken);
+            assert!(woken.is_empty(), "step {step}: a stale clock fired a timer");
+            check(&mut timers, &armed, &format!("step {step}, stale"));
+        }
+        armed.retain(|&(key, _)| timers.wheel.get_mut(key).is_some());
+    }
 }

@@ -187,7 +187,7 @@ impl TimerKey {
     }
 
     /// The entry's sequence number.
-    fn seq(self) -> u64 {
+    pub(super) fn seq(self) -> u64 {
         u64::from(self.seq[0]) | u64::from(self.seq[1]) << 32
     }
 }
@@ -419,6 +419,12 @@ impl<T> Wheel<T> {
     #[cfg(test)]
     pub(crate) fn elapsed(&self) -> Tick {
         self.elapsed
+    }
+
+    /// The sequence number the next `insert` hands out: every key handed
+    /// out so far has a lower one.
+    pub(crate) fn next_seq(&self) -> u64 {
+        self.next_seq
     }
 
     /// How many entries are pending.
