@@ -177,10 +177,10 @@ pub struct Reactor {
     /// [`Reactor::set_resolver`]).
     #[cfg(feature = "net")]
     resolver: RefCell<Option<Rc<Resolver>>>,
-    /// The loop's blocking pool, where host names are looked up by
-    /// default (see [`Reactor::set_blocking_pool`]).
+    /// What gives the loop's blocking pool, where host names are looked
+    /// up by default (see [`Reactor::set_blocking_pool`]).
     #[cfg(feature = "net")]
-    blocking_pool: RefCell<Option<BlockingPool>>,
+    blocking_pool: RefCell<Option<Rc<dyn Fn() -> BlockingPool>>>,
     /// The loop's children: how their exits are watched, probed on the
     /// first spawn, and the orphans, children dropped before they were
     /// reaped, which the reactor reaps itself (`crate::process`).
@@ -475,7 +475,46 @@ impl Reactor {
     /// ```
     #[cfg(feature = "net")]
     pub fn set_blocking_pool(&self, pool: BlockingPool) {
-        *self.blocking_pool.borrow_mut() = Some(pool);
+        self.set_blocking_pool_with(move || pool.clone());
+    }
+
+    /// Like [`set_blocking_pool`](Reactor::set_blocking_pool), for a pool
+    /// made when the first lookup needs it: each lookup calls `pool`,
+    /// which returns the same pool every time, made on the first call.
+    /// A runtime gives its reactor its own pool this way, so that a
+    /// program that neither looks a name up nor runs a blocking job never
+    /// makes one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::OnceCell;
+    /// use std::rc::Rc;
+    /// use std::time::Duration;
+    ///
+    /// use tether_bridge::{BlockingPool, PoolConfig};
+    /// use tether_reactor::Reactor;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let reactor = Reactor::new()?;
+    /// let pool = Rc::new(OnceCell::new());
+    /// let made = Rc::clone(&pool);
+    /// reactor.set_blocking_pool_with(move || {
+    ///     let config = || PoolConfig {
+    ///         max_threads: None,
+    ///         cpu_count: PoolConfig::std_cpu_count,
+    ///         keep_alive: Duration::from_secs(10),
+    ///         thread_name: "lookups".to_owned(),
+    ///     };
+    ///     made.get_or_init(|| BlockingPool::new(config())).clone()
+    /// });
+    /// assert!(pool.get().is_none(), "no lookup yet, no pool");
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[cfg(feature = "net")]
+    pub fn set_blocking_pool_with(&self, pool: impl Fn() -> BlockingPool + 'static) {
+        *self.blocking_pool.borrow_mut() = Some(Rc::new(pool));
     }
 
     /// Sets where the sockets of this reactor look host names up instead
@@ -507,7 +546,7 @@ impl Reactor {
         }
         let pool = self.blocking_pool.borrow().clone();
         match pool {
-            Some(pool) => Box::pin(lookup.on_pool(&pool)),
+            Some(pool) => Box::pin(lookup.on_pool(&pool())),
             None => Box::pin(std::future::ready(lookup.run())),
         }
     }

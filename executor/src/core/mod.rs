@@ -13,7 +13,8 @@
 //! | `task_list.rs` | every live task, for shutdown and for dumps |
 //! | `shutdown.rs` | what dropping a runtime does |
 //! | `context.rs` | the thread-local current loop, and the guard against running two |
-//! | `shared.rs` | the half other threads reach: the injection queue, counters, ids, the blocking pool |
+//! | `shared.rs` | the half other threads reach: the injection queue, counters, ids |
+//! | `blocking.rs` | the blocking pool, made by the first job that needs it |
 //! | `remote_call.rs` | a closure from another thread, kept in place if it is at most two words, on its way to its run |
 //! | `signal_handlers.rs` | the loop's signal handlers, by signal (the `signal` feature) |
 //!
@@ -32,6 +33,7 @@
 //! task's wake must reach its loop (see `task/mod.rs`, which traces one).
 //! Everything else this layer imports is below it: `observe` and `id`.
 
+mod blocking;
 mod context;
 mod ready_queue;
 mod remote_call;
@@ -50,6 +52,8 @@ use std::time::Duration;
 
 use tether_bridge::sync::{self, Arc};
 use tether_bridge::{BlockingPool, Initial};
+
+pub(crate) use blocking::LazyPool;
 use tether_reactor::Reactor;
 
 pub(crate) use context::{push_ready_if_local, report_panic, with_core};
@@ -92,6 +96,9 @@ pub(crate) struct Core {
     running: Cell<Option<(TaskId, TaskKind)>>,
     /// Called when `run_forever` returns because of a stop.
     on_stop: RefCell<Vec<Box<dyn FnOnce()>>>,
+    /// The blocking pool, made by the first job; shared with the
+    /// reactor's host name lookups (the `net` feature).
+    blocking: Rc<LazyPool>,
     /// How long shutdown waits for running blocking jobs.
     shutdown_timeout: Duration,
     /// The handlers of `add_signal_handler`, by signal.
@@ -103,12 +110,12 @@ impl Core {
     pub(crate) fn new(
         reactor: Rc<Reactor>,
         on_exception: ExceptionHandler,
-        pool: BlockingPool,
+        blocking: Rc<LazyPool>,
         shutdown_timeout: Duration,
         debug: Option<DebugMode>,
         name: Option<Box<str>>,
     ) -> Self {
-        let shared = Shared::new(reactor.wakeup(), pool, debug.is_some(), name);
+        let shared = Shared::new(reactor.wakeup(), debug.is_some(), name);
         Self {
             shared: Arc::new(shared),
             reactor,
@@ -122,6 +129,7 @@ impl Core {
             main_running: Cell::new(false),
             running: Cell::new(None),
             on_stop: RefCell::new(Vec::new()),
+            blocking,
             shutdown_timeout,
             #[cfg(feature = "signal")]
             signal_handlers: signal_handlers::SignalHandlers::default(),
@@ -131,6 +139,11 @@ impl Core {
     /// The half of this loop that other threads reach.
     pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.shared
+    }
+
+    /// The loop's blocking pool, made now if no job needed it before.
+    pub(crate) fn blocking_pool(&self) -> &BlockingPool {
+        self.blocking.get()
     }
 
     /// Whether `shared` is this loop's shared half.

@@ -13,7 +13,7 @@ use std::panic::Location;
 use std::rc::Rc;
 
 use tether_bridge::sync::{self, Thread, ThreadId};
-use tether_bridge::{BlockingPool, Closed, Counter, Gauge, Inject, Notify, Sequence};
+use tether_bridge::{Closed, Counter, Gauge, Inject, Notify, Sequence};
 use tether_reactor::Wakeup;
 
 use super::{Core, RemoteCall};
@@ -33,8 +33,6 @@ pub(crate) struct Shared {
     /// The thread that runs the loop (the runtime's, which cannot move):
     /// blocking there for the loop's own work would never end.
     pub(super) loop_thread: ThreadId,
-    /// Threads for blocking work.
-    pub(super) pool: BlockingPool,
     /// Debug mode is on: `Handle::call_soon` records where it was called.
     /// Set once, before any other thread sees this.
     pub(super) debug: bool,
@@ -111,19 +109,13 @@ pub(crate) struct LoopCounters {
 
 impl Shared {
     /// The shared state of a loop that runs on this thread.
-    pub(crate) fn new(
-        wakeup: Wakeup,
-        pool: BlockingPool,
-        debug: bool,
-        name: Option<Box<str>>,
-    ) -> Self {
+    pub(crate) fn new(wakeup: Wakeup, debug: bool, name: Option<Box<str>>) -> Self {
         Self {
             inject: Inject::new(LoopWakeup(wakeup, sync::current())),
             counters: LoopCounters::default(),
             // Id 0 is the `block_on` stand-in's.
             ids: Sequence::starting_at(1),
             loop_thread: sync::current().id(),
-            pool,
             debug,
             name,
         }
@@ -154,11 +146,6 @@ impl Shared {
     /// Whether this thread is the loop's.
     pub(crate) fn is_loop_thread(&self) -> bool {
         sync::current().id() == self.loop_thread
-    }
-
-    /// The threads for blocking work.
-    pub(crate) fn blocking_pool(&self) -> &BlockingPool {
-        &self.pool
     }
 
     /// The loop's name, if its builder gave it one.

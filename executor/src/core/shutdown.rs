@@ -88,7 +88,6 @@ impl Core {
         // Blocking jobs: queued ones never start (their `ThreadFuture`s
         // resolve as cancelled when they are dropped here); running ones
         // get until the timeout.
-        let (unstarted, _) = self.shared.pool.shutdown(self.shutdown_timeout);
-        drop(unstarted);
+        self.blocking.shut_down(self.shutdown_timeout);
     }
 }

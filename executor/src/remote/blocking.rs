@@ -52,16 +52,19 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    let Some(shared) = core::with_core(|core| core.shared().clone()) else {
+    let job = move || catch_unwind(AssertUnwindSafe(f)).map_err(JoinError::Panicked);
+    let submitted = core::with_core(|core| {
+        // Refused by a pool that is shut down: cancelled.
+        let completion = core
+            .blocking_pool()
+            .spawn_answered(job, || Err(JoinError::Cancelled));
+        (completion, core.shared().clone())
+    });
+    let Some((completion, shared)) = submitted else {
         panic!(
             "tether::spawn_blocking called on a thread with no running tether loop; call it \
              from inside Runtime::block_on, tether::run or a task"
         );
     };
-    let completion = shared.blocking_pool().spawn_answered(
-        move || catch_unwind(AssertUnwindSafe(f)).map_err(JoinError::Panicked),
-        // Refused by a pool that is shut down: cancelled.
-        || Err(JoinError::Cancelled),
-    );
     ThreadFuture::for_job(completion, shared)
 }

@@ -6,11 +6,10 @@ use std::num::NonZeroUsize;
 use std::rc::Rc;
 use std::time::Duration;
 
-use tether_bridge::{BlockingPool, PoolConfig};
 use tether_reactor::Reactor;
 
 use super::Runtime;
-use crate::core::Core;
+use crate::core::{Core, LazyPool};
 use crate::observe::{
     DEFAULT_SLOW_CALLBACK, DebugMode, Exception, ExceptionHandler, SlowCallback,
     SlowCallbackHandler, debug_from_env, default_handler, default_slow_callback_handler,
@@ -417,12 +416,11 @@ impl Builder {
         let on_exception = self
             .on_exception
             .unwrap_or_else(|| Box::new(default_handler));
-        let pool = BlockingPool::new(PoolConfig {
-            max_threads: self.max_blocking_threads,
-            cpu_count: tether_reactor::process_cpu_count,
-            keep_alive: self.blocking_keep_alive,
-            thread_name: "tether-blocking".to_owned(),
-        });
+        // Made by the first job that needs it (`core/blocking.rs`).
+        let pool = Rc::new(LazyPool::new(
+            self.max_blocking_threads,
+            self.blocking_keep_alive,
+        ));
         let debug = self.debug.unwrap_or_else(debug_from_env).then(|| {
             let on_slow_callback = self
                 .on_slow_callback
@@ -431,7 +429,10 @@ impl Builder {
         });
         // Host names are looked up on the blocking pool, not on the loop.
         #[cfg(feature = "net")]
-        reactor.set_blocking_pool(pool.clone());
+        {
+            let pool = Rc::clone(&pool);
+            reactor.set_blocking_pool_with(move || pool.get().clone());
+        }
         let core = Core::new(
             reactor,
             on_exception,

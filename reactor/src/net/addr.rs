@@ -18,10 +18,12 @@
 //!
 //! Where it blocks is the loop's blocking pool. The pool and the cell a
 //! job's answer comes back through are the bridge's (`tether-bridge`),
-//! below this crate; the executor, which owns the pool, hands it to the
-//! reactor as a value when it builds a loop
-//! ([`Reactor::set_blocking_pool`]), and the reactor runs each lookup as a
-//! job there (`Lookup::on_pool`), as `spawn_blocking` runs a job. The
+//! below this crate; the executor, which owns the pool, hands the reactor
+//! a function that gives it when it builds a loop
+//! ([`Reactor::set_blocking_pool_with`]; the pool is made by the first
+//! lookup or `spawn_blocking` that needs it), and the reactor runs each
+//! lookup as a job there (`Lookup::on_pool`), as `spawn_blocking` runs a
+//! job. The
 //! code that hands jobs to the pool is reached only from here, so a
 //! program that never looks a name up does not link it; an earlier design,
 //! where the executor installed a resolver function at every loop's start,
