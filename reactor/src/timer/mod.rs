@@ -68,7 +68,7 @@
 //! timer whose deadline has passed from its heap to the ready queue,
 //! earliest first; a timer takes its place in that order when it is
 //! armed, which for a `Sleep` is its first poll.
-
+//!
 //! # Knowing a timer fired
 //!
 //! A `Sleep` woken by its timer must learn, when its task polls it, that
@@ -201,8 +201,8 @@ impl Timers {
     }
 
     /// Makes a pending timer wake `waker` instead. Returns false if the
-    /// timer already fired (or was cancelled): the answer `has_fired`
-    /// gives from the entry itself.
+    /// timer already fired (or was cancelled), which it learns from the
+    /// timer's entry; `has_fired` answers without the entry.
     pub(crate) fn set_waker(&mut self, key: TimerKey, waker: &Waker) -> bool {
         match self.wheel.get_mut(key) {
             Some(Timer { waker: current, .. }) => {
