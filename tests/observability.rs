@@ -179,9 +179,6 @@ fn a_dump_counts_runs_and_tells_the_statuses_apart() {
     });
 }
 
-/// Each kind of start records its caller: a task, a timed callback, a
-/// group's child, `Runtime::spawn`, `block_on`, and `Handle::spawn` from
-/// another thread.
 /// A task's header holds its count of runs in two bytes and hands it to
 /// the task list every 65,536 runs: the dump adds both, run by run, and
 /// in debug mode too (where every run goes to the list, to be stamped).
@@ -214,6 +211,9 @@ fn a_dump_counts_runs_past_what_the_header_holds() {
     }
 }
 
+/// Each kind of start records its caller: a task, a timed callback, a
+/// group's child, `Runtime::spawn`, `block_on`, and `Handle::spawn` from
+/// another thread.
 #[test]
 fn each_task_records_where_it_was_spawned() {
     let rt = Runtime::new().unwrap();

@@ -444,13 +444,17 @@ impl Reactor {
 
     /// Gives this reactor the loop's blocking pool: from now on its sockets
     /// look host names up there, as a job on the pool, while the loop runs
-    /// on. The runtime's builder gives every loop's reactor its pool.
+    /// on. (The runtime's builder gives every loop's reactor a function
+    /// that gives its pool instead, [`set_blocking_pool_with`], so that
+    /// the pool is made only when a job needs it.)
     ///
     /// Only a host-name lookup uses it, so a program that never looks a
     /// name up never links the code that hands jobs to the pool: the pool
     /// is handed over as data, and the code that uses it is reached only
     /// from the sockets' address resolution (`net/addr.rs`). See [the
     /// module docs of `net`](crate::net#name-resolution).
+    ///
+    /// [`set_blocking_pool_with`]: Reactor::set_blocking_pool_with
     ///
     /// # Examples
     ///

@@ -2,10 +2,11 @@
 //!
 //! A [`Handle`](crate::Handle) and every task's header hold an
 //! `Arc<Shared>`: the loop's injection queue (how anything gets to the
-//! loop from outside it), its counters, its task ids and its blocking
-//! pool. Its cross-thread protocols (the injection queue and its
-//! sleep/notify handshake, the blocking pool) are `tether-bridge`'s, which
-//! the loom models check; the counters and the id sequence are single
+//! loop from outside it), its counters and its task ids. Its cross-thread
+//! protocol (the injection queue and its sleep/notify handshake) is
+//! `tether-bridge`'s, which the loom models check; the blocking pool,
+//! which its threads share, is the bridge's too, and the loop core holds
+//! it (`blocking.rs`); the counters and the id sequence are single
 //! atomics, and the wakeup is the reactor's. Code outside the loop core
 //! reaches it through its methods; the loop core also uses its fields.
 

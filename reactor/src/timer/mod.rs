@@ -88,7 +88,8 @@
 //!
 //! So after an `expire`, the timers armed before it that have fired are
 //! exactly those whose deadline is at or before the start of the latest
-//! tick reached. [`Timers`] keeps those two figures, the sequence number
+//! tick reached (of the timers not cancelled: a `Sleep` asks only about
+//! its own armed timer). [`Timers`] keeps those two figures, the sequence number
 //! the wheel would hand out next and that instant, and
 //! [`Timers::has_fired`] compares a timer's key and deadline with them. A
 //! timer armed since then has not fired: only `expire` fires. Only a
@@ -195,7 +196,9 @@ impl Timers {
 
     /// Whether the timer `key`, armed for `deadline`, has fired, answered
     /// without reaching the timer's entry (the module's "Knowing a timer
-    /// fired"). `deadline` must be the one the timer was armed with.
+    /// fired"). `deadline` must be the one the timer was armed with, and
+    /// the timer must not have been cancelled: of a cancelled one, this
+    /// says what would have happened.
     pub(crate) fn has_fired(&self, key: TimerKey, deadline: Instant) -> bool {
         key.seq() < self.fired_seq && deadline <= self.fired_through
     }
@@ -229,7 +232,8 @@ impl Timers {
             self.batch.push(timer);
         }
         // Every timer armed so far whose tick is `now`'s or earlier has now
-        // fired. (A `now` earlier than the last one fires nothing new.)
+        // fired. (A `now` earlier than the last one reaches no later tick:
+        // the `max` keeps the start of the latest.)
         self.fired_seq = self.wheel.next_seq();
         let through = self.origin + since_origin(now);
         self.fired_through = self.fired_through.max(through);
