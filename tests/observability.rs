@@ -182,6 +182,8 @@ fn a_dump_counts_runs_and_tells_the_statuses_apart() {
 /// A task's header holds its count of runs in two bytes and hands it to
 /// the task list every 65,536 runs: the dump adds both, run by run, and
 /// in debug mode too (where every run goes to the list, to be stamped).
+/// A task that takes a finished one's place in the list starts from
+/// nothing: no runs, and no last run.
 #[test]
 fn a_dump_counts_runs_past_what_the_header_holds() {
     const YIELDS: u32 = 150_000;
@@ -207,6 +209,14 @@ fn a_dump_counts_runs_past_what_the_header_holds() {
                 seen = runs;
             }
             assert_eq!(seen, YIELDS + 1, "debug {debug}");
+
+            yielder.cancel();
+            assert!(matches!(yielder.await, Err(tether::JoinError::Cancelled)));
+            let fresh = tether::spawn(pending::<()>());
+            let dump = tether::Handle::current().dump().unwrap();
+            let fresh = find(&dump, fresh.id());
+            assert_eq!(fresh.runs, 0, "debug {debug}");
+            assert_eq!(fresh.since_last_run, None, "debug {debug}");
         });
     }
 }

@@ -11,6 +11,13 @@
 //! The table is a trait object for that reason: its code is reached only
 //! through the value the naming path makes, so a program that never names
 //! a task does not link it (about 7 KB of a B-tree's insert and remove).
+//!
+//! Runs are counted in the task's header (`count_run` says why). What a
+//! header cannot hold, the runs past 65,535, and debug mode's stamp of a
+//! task's last run, lie beside the list in a table by list key that stays
+//! empty in most programs (`Aside`), so that an entry is two words: an idle
+//! task takes 112 bytes in all, where a three-word entry made it 120
+//! (`benches/compare`'s `idle_tasks`).
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -33,6 +40,22 @@ pub(super) struct TaskList {
     /// Apart from the list: most tasks have none, and a name in every entry
     /// would cost each task two words.
     names: RefCell<Option<Box<dyn NameTable>>>,
+    /// What the list keeps of a task beyond its entry, by list key: runs
+    /// past what the task's header holds, and debug mode's stamp. Empty
+    /// until a header's count first fills up or debug mode stamps a run
+    /// (`count_run`); apart from the list, as the names are, so that an
+    /// entry is two words.
+    aside: RefCell<Vec<Aside>>,
+}
+
+/// What `TaskList::aside` keeps of one task.
+#[derive(Clone, Copy, Default)]
+struct Aside {
+    /// Runs beyond what the task's header holds: 65,536 each time its
+    /// count filled up; saturating.
+    more_runs: u32,
+    /// When the last run began; debug mode only.
+    last_run: Stamp,
 }
 
 /// Names by task: what the task list needs of a map.
@@ -61,18 +84,15 @@ impl NameTable for BTreeMap<TaskId, Rc<str>> {
 
 /// A live task, as the list keeps it.
 ///
-/// Three words: `slab`'s entry for it stays three words too, its vacancy
-/// tag hiding in the pointers' niches.
+/// Two words: `slab`'s entry for it stays two words too, its vacancy tag
+/// hiding in the pointers' niches. The run count is in the task's header
+/// and, past 65,535, beside the list (`TaskList::aside`), as is debug
+/// mode's stamp.
 struct Listed {
     /// The list's reference to the task.
     task: TaskRef,
     /// Where the task was spawned.
     spawned_at: &'static Location<'static>,
-    /// Runs so far, saturating, but for the ones the task's header still
-    /// holds (`count_run`).
-    runs: u32,
-    /// When the last run began; debug mode only.
-    last_run: Stamp,
 }
 
 impl TaskList {
@@ -83,12 +103,7 @@ impl TaskList {
         let key =
             u32::try_from(entry.key()).expect("tether: more than 2^32 live tasks on one loop");
         task.header().list_key.set(key);
-        entry.insert(Listed {
-            task,
-            spawned_at,
-            runs: 0,
-            last_run: Stamp::NONE,
-        });
+        entry.insert(Listed { task, spawned_at });
     }
 
     /// Removes a completed task, releasing the list's reference.
@@ -96,6 +111,11 @@ impl TaskList {
         let key = task.header().list_key.get() as usize;
         let listed = self.tasks.borrow_mut().remove(key);
         debug_assert_eq!(listed.task.id(), task.id());
+        // The next task given this key starts from nothing. (The table is
+        // empty in most programs: then this is a comparison.)
+        if let Some(aside) = self.aside.borrow_mut().get_mut(key) {
+            *aside = Aside::default();
+        }
         let name = self.forget_name(task.id());
         // Released after the borrows: the caller's reference keeps the task
         // alive, but a destructor must never find the list borrowed.
@@ -124,34 +144,60 @@ impl TaskList {
     ///
     /// The count goes to the task's header, which the run is about to read
     /// anyway; only every 65,536th run, and every run in debug mode (which
-    /// stamps it), reaches the task's entry in the list. Tasks run in the
-    /// order they are woken, not the order they were spawned in, so the
-    /// entry is rarely in cache: counting every run there cost a cache miss
-    /// per run. With 100,000 sleeping tasks firing in the order of their
-    /// deadlines (`benches/compare`'s `timers`), that miss had an eighth of
-    /// the process's CPU time (130 ms against 114 without it, medians of
-    /// twelve alternated runs), and the loop fell behind its timers, up to
-    /// 32 ms in one run.
+    /// stamps it), reaches the table beside the list. Tasks run in the
+    /// order they are woken, not the order they were spawned in, so a
+    /// table indexed by task is rarely in cache: counting every run in the
+    /// task's list entry cost a cache miss per run. With 100,000 sleeping
+    /// tasks firing in the order of their deadlines (`benches/compare`'s
+    /// `timers`), that miss had an eighth of the process's CPU time (130
+    /// ms against 114 without it, medians of twelve alternated runs), and
+    /// the loop fell behind its timers, up to 32 ms in one run.
     #[inline]
     pub(super) fn count_run(&self, task: &TaskRef, stamp: Stamp) {
         let runs = &task.header().runs;
         match runs.get().checked_add(1) {
             Some(count) if stamp == Stamp::NONE => runs.set(count),
-            _ => self.count_run_in_list(task, stamp),
+            _ => self.count_run_aside(task, stamp),
         }
     }
 
-    /// `count_run`'s other path: adds the runs the header holds, and this
-    /// one, to the list's count, and stamps the run.
+    /// `count_run`'s other path: a header whose count is full adds it, and
+    /// this run, to the task's `Aside`, where debug mode's stamp goes too.
+    /// A task that is not in the list has nothing kept for it.
     #[inline(never)]
-    fn count_run_in_list(&self, task: &TaskRef, stamp: Stamp) {
-        let held = task.header().runs.replace(0);
-        let key = task.header().list_key.get() as usize;
-        if let Some(listed) = self.tasks.borrow_mut().get_mut(key) {
-            debug_assert_eq!(listed.task.id(), task.id());
-            listed.runs = listed.runs.saturating_add(u32::from(held) + 1);
-            listed.last_run = stamp;
+    fn count_run_aside(&self, task: &TaskRef, stamp: Stamp) {
+        let header = task.header();
+        let full = match header.runs.get().checked_add(1) {
+            Some(count) => {
+                header.runs.set(count);
+                false
+            }
+            None => {
+                header.runs.set(0);
+                true
+            }
+        };
+        let key = header.list_key.get() as usize;
+        let listed = self.tasks.borrow().get(key).map(|listed| listed.task.id());
+        if listed != Some(task.id()) {
+            return;
         }
+        let mut table = self.aside.borrow_mut();
+        if table.len() <= key {
+            table.resize(key + 1, Aside::default());
+        }
+        let aside = &mut table[key];
+        if full {
+            aside.more_runs = aside.more_runs.saturating_add(1 << u16::BITS);
+        }
+        if stamp != Stamp::NONE {
+            aside.last_run = stamp;
+        }
+    }
+
+    /// What the list keeps of the task at `key` beyond its entry.
+    fn aside(&self, key: usize) -> Aside {
+        self.aside.borrow().get(key).copied().unwrap_or_default()
     }
 
     /// What debug mode will say of a run of `task` if it is slow.
@@ -175,7 +221,8 @@ impl TaskList {
             .tasks
             .borrow()
             .iter()
-            .filter_map(|(_, listed)| {
+            .filter_map(|(key, listed)| {
+                let aside = self.aside(key);
                 let (id, kind) = (listed.task.id(), listed.task.header().kind);
                 let state = listed.task.snapshot();
                 let status = match kind {
@@ -192,11 +239,10 @@ impl TaskList {
                     name: name(id).map(|name| name.to_string()),
                     spawned_at: listed.spawned_at,
                     status,
-                    runs: listed
-                        .runs
+                    runs: aside
+                        .more_runs
                         .saturating_add(listed.task.header().runs.get().into()),
-                    since_last_run: clock
-                        .and_then(|(debug, now)| debug.since(listed.last_run, now)),
+                    since_last_run: clock.and_then(|(debug, now)| debug.since(aside.last_run, now)),
                 })
             })
             .collect();

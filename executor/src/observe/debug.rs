@@ -69,10 +69,11 @@ impl DebugMode {
 /// A moment in 4 bytes: milliseconds since the loop's debug epoch, plus one
 /// so that zero can mean "never recorded".
 ///
-/// A task list entry holds one next to the run count, which keeps the
-/// entry at three words (see `Listed` in `core/task_list.rs`); an
-/// `Instant` would take two more. Millisecond precision is plenty to say
-/// how long a task has been idle.
+/// In debug mode the task list keeps one for each task, beside the run
+/// count past what the task's header holds (`Aside` in
+/// `core/task_list.rs`): eight bytes a task, where an `Instant` would make
+/// it twenty. Millisecond precision is plenty to say how long a task has
+/// been idle.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Stamp(u32);
 

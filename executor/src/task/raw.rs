@@ -126,7 +126,7 @@ pub(crate) struct Header {
     pub(crate) kind: TaskKind,
     /// Loop thread only: runs not yet added to the task list's count. The
     /// loop counts each run here, in two bytes the header had spare, and
-    /// adds them to the list's entry once they fill up (`TaskList`'s
+    /// adds them to the list's count once they fill up (`TaskList`'s
     /// `count_run` says why).
     pub(crate) runs: Cell<u16>,
 }
