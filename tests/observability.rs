@@ -181,9 +181,10 @@ fn a_dump_counts_runs_and_tells_the_statuses_apart() {
 
 /// A task's header holds its count of runs in two bytes and hands it to
 /// the task list every 65,536 runs: the dump adds both, run by run, and
-/// in debug mode too (where every run goes to the list, to be stamped).
+/// in debug mode too (where every run is also stamped beside the list).
 /// A task that takes a finished one's place in the list starts from
-/// nothing: no runs, and no last run.
+/// nothing: no runs, and no last run. (That place is the finished task's
+/// key because `slab` hands out the last key freed first.)
 #[test]
 fn a_dump_counts_runs_past_what_the_header_holds() {
     const YIELDS: u32 = 150_000;
@@ -219,6 +220,38 @@ fn a_dump_counts_runs_past_what_the_header_holds() {
             assert_eq!(fresh.since_last_run, None, "debug {debug}");
         });
     }
+}
+
+/// Shutdown empties the task list, and its keys start again from zero: a
+/// task that a destructor spawns then takes the key of a task that ran
+/// (here the stand-in of a `block_on`, stamped in debug mode), and still
+/// starts from nothing in a dump.
+#[test]
+fn a_task_spawned_during_shutdown_starts_from_nothing() {
+    struct SpawnOnDrop(Arc<Mutex<Option<TaskInfo>>>);
+    impl Drop for SpawnOnDrop {
+        fn drop(&mut self) {
+            let task = tether::spawn(async {});
+            let dump = tether::Handle::current().dump().unwrap();
+            *self.0.lock().unwrap() = Some(find(&dump, task.id()).clone());
+        }
+    }
+    let seen = Arc::new(Mutex::new(None));
+    let rt = Runtime::builder().debug(true).build().unwrap();
+    let guard = SpawnOnDrop(Arc::clone(&seen));
+    drop(rt.spawn(async move {
+        let _guard = guard;
+        pending::<()>().await;
+    }));
+    rt.block_on(async {
+        for _ in 0..3 {
+            tether::yield_now().await;
+        }
+    });
+    drop(rt);
+    let spawned = seen.lock().unwrap().take().expect("the destructor ran");
+    assert_eq!(spawned.runs, 0, "{spawned:?}");
+    assert_eq!(spawned.since_last_run, None, "{spawned:?}");
 }
 
 /// Each kind of start records its caller: a task, a timed callback, a

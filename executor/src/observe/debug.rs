@@ -72,8 +72,8 @@ impl DebugMode {
 /// In debug mode the task list keeps one for each task, beside the run
 /// count past what the task's header holds (`Aside` in
 /// `core/task_list.rs`): eight bytes a task, where an `Instant` would make
-/// it twenty. Millisecond precision is plenty to say how long a task has
-/// been idle.
+/// it twenty-four. Millisecond precision is plenty to say how long a task
+/// has been idle.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Stamp(u32);
 
