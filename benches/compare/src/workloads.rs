@@ -211,11 +211,12 @@ pub(crate) const WORKLOADS: &[Workload] = &[
     },
     Workload {
         name: "timer_cancel",
-        what: "1,000,000 times, a 10 s sleep polled once (so that it is registered) and dropped; then 1,000,000 times a 10 s timeout around an immediately ready future (which registers no timer on tokio or smol, nor on tether: each polls the inner future first). smol's timeout is its idiom, the future raced against a `Timer` with `or`. The 10 s is a constant in the first timeout run, and in the second a value the compiler cannot see (as a timeout read from configuration is): smol's idiom builds its timer inside an async block that is never polled, so with a constant it stores nothing at all, while tokio's and tether's `timeout` store the duration they are given.",
+        what: "1,000,000 times, a 10 s sleep polled once (so that it is registered) and dropped; then 1,000,000 times a 10 s timeout around an immediately ready future (which registers no timer on tokio or smol, nor on tether: each polls the inner future first). smol's timeout is its idiom, the future raced against a `Timer` with `or`. The 10 s is a constant in the first timeout run, and in the second a value the compiler cannot see (as a timeout read from configuration is): smol's idiom builds its timer inside an async block that is never polled, so with a constant it stores nothing at all, while tokio's and tether's `timeout` store the duration they are given. For reference, the same loop then awaits the ready future bare, with no timeout around it: what the loop itself costs on each runtime, so that each timeout's own cost is its figure less this one.",
         metrics: &[
             time("sleep_ns", "sleep polled + dropped, ns"),
             time("timeout_ns", "timeout of a ready future, ns"),
             time("timeout_opaque_ns", "the same, duration not a constant, ns"),
+            lower("bare_ns", "the ready future awaited bare, ns"),
         ],
         group: Group::OneLoop,
         python: false,
@@ -457,6 +458,7 @@ fn measure<C: Contender>(workload: &str, n: usize) -> Vec<(&'static str, f64)> {
             ("sleep_ns", per(C::timer_cancel(n), n)),
             ("timeout_ns", per(C::timeout_ready::<false>(n), n)),
             ("timeout_opaque_ns", per(C::timeout_ready::<true>(n), n)),
+            ("bare_ns", per(C::await_ready(n), n)),
         ],
         "spawn_blocking" => vec![("us_per_job", per(C::spawn_blocking(n), n) / 1e3)],
         "idle_tasks" => vec![("bytes_per_task", C::idle_tasks(n) as f64 / n as f64)],

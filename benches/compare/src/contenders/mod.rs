@@ -33,6 +33,9 @@ pub(crate) trait Contender {
     /// `OPAQUE`, the 10 s is a value the compiler cannot see through (as a
     /// duration read from configuration is), instead of a constant.
     fn timeout_ready<const OPAQUE: bool>(n: usize) -> Duration;
+    /// The same loop with the ready future awaited bare, no timeout around
+    /// it: what the loop itself costs on the runtime, for reference.
+    fn await_ready(n: usize) -> Duration;
     /// From a task, `n` closures run one after another on the runtime's
     /// blocking-thread pool, each awaited before the next.
     fn spawn_blocking(n: usize) -> Duration;

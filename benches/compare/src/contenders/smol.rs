@@ -146,6 +146,17 @@ impl Contender for Smol {
         })
     }
 
+    fn await_ready(n: usize) -> Duration {
+        run_local(async move |_| {
+            let start = Instant::now();
+            for i in 0..n {
+                let out = async move { i }.await;
+                assert_eq!(black_box(out), i);
+            }
+            start.elapsed()
+        })
+    }
+
     fn spawn_blocking(n: usize) -> Duration {
         // smol's pool for blocking work is the `blocking` crate (`smol::unblock`).
         run_local(async move |_| {

@@ -140,6 +140,17 @@ impl Contender for Tether {
         })
     }
 
+    fn await_ready(n: usize) -> Duration {
+        tether::run(async move {
+            let start = Instant::now();
+            for i in 0..n {
+                let out = async move { i }.await;
+                assert_eq!(black_box(out), i);
+            }
+            start.elapsed()
+        })
+    }
+
     fn spawn_blocking(n: usize) -> Duration {
         tether::run(async move {
             let start = Instant::now();

@@ -150,6 +150,17 @@ impl Contender for Tokio {
         })
     }
 
+    fn await_ready(n: usize) -> Duration {
+        runtime().block_on(async move {
+            let start = Instant::now();
+            for i in 0..n {
+                let out = async move { i }.await;
+                assert_eq!(black_box(out), i);
+            }
+            start.elapsed()
+        })
+    }
+
     fn spawn_blocking(n: usize) -> Duration {
         runtime().block_on(async move {
             let start = Instant::now();
