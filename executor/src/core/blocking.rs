@@ -11,8 +11,8 @@
 //! the pool: a `spawn_blocking`, or a host name looked up on a socket
 //! (the `net` feature). Shutdown and drop reach the pool through a trait
 //! object made where the pool is made, so their code is linked only into
-//! a program that can make one: the trick of the task list's table of
-//! names (`task_list.rs`).
+//! a program that can make one, one that calls `spawn_blocking` or has
+//! sockets: the trick of the task list's table of names (`task_list.rs`).
 //!
 //! Loop thread only: the pool itself is `tether_bridge`'s, shared with its
 //! threads under the bridge's rules; what is lazy here is its making,
