@@ -158,6 +158,9 @@ pub struct Reactor {
     now: Cell<Instant>,
     /// Wakers collected during a dispatch, woken after it; reused.
     to_wake: RefCell<Vec<Waker>>,
+    /// The sources whose short reads a check found not empty, woken after
+    /// the wait's events (`react`); reused, as `to_wake` is.
+    found: RefCell<Vec<SourceKey>>,
     /// The stream sockets whose reader skipped a read after a short one,
     /// each with the tick it was listed at: `react` checks those that
     /// have had no event by its second poll, or before it may block
@@ -377,6 +380,7 @@ impl Reactor {
             timers: RefCell::new(Timers::new(origin)),
             now: Cell::new(origin),
             to_wake: RefCell::new(Vec::new()),
+            found: RefCell::new(Vec::new()),
             short_reads: RefCell::new(Vec::new()),
             confirm: Cell::new(None),
             budget: Cell::new(UNLIMITED),
@@ -675,7 +679,7 @@ impl Reactor {
         // A wait that may block first confirms every short read still
         // listed; if one was not empty after all, its reader has work now,
         // and is woken with the wait's events (below).
-        let mut found = Vec::new();
+        let mut found = self.found.take();
         if let Some(confirm) = confirm
             && deadline != Deadline::Now
             && confirm(self, u64::MAX, old_tick, tick, &mut found)
@@ -708,6 +712,8 @@ impl Reactor {
             // What the check before the wait found is woken all the same.
             self.tick.set(tick);
             self.sources.borrow_mut().wake_readers(&found, &mut to_wake);
+            found.clear();
+            self.found.replace(found);
             wake_all(&mut to_wake);
             self.to_wake.replace(to_wake);
             return Err(err);
@@ -735,7 +741,9 @@ impl Reactor {
         // why).
         if !found.is_empty() {
             self.sources.borrow_mut().wake_readers(&found, &mut to_wake);
+            found.clear();
         }
+        self.found.replace(found);
         wake_all(&mut to_wake);
         self.to_wake.replace(to_wake);
         Ok(count)

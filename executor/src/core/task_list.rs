@@ -161,29 +161,20 @@ impl TaskList {
     #[inline]
     pub(super) fn count_run(&self, task: &TaskRef, stamp: Stamp) {
         let runs = &task.header().runs;
-        match runs.get().checked_add(1) {
-            Some(count) if stamp == Stamp::NONE => runs.set(count),
-            _ => self.count_run_aside(task, stamp),
+        let count = runs.get().checked_add(1);
+        // A full count starts again from zero, its 65,536 runs aside.
+        runs.set(count.unwrap_or(0));
+        if count.is_none() || stamp != Stamp::NONE {
+            self.count_run_aside(task, count.is_none(), stamp);
         }
     }
 
-    /// `count_run`'s other path: a header whose count is full adds it, and
-    /// this run, to the task's `Aside`, where debug mode's stamp goes too.
-    /// A task that is not in the list has nothing kept for it.
+    /// `count_run`'s other path: a header whose count was `full` hands its
+    /// 65,536 runs to the task's `Aside`, where debug mode's stamp goes
+    /// too. A task that is not in the list has nothing kept for it.
     #[inline(never)]
-    fn count_run_aside(&self, task: &TaskRef, stamp: Stamp) {
-        let header = task.header();
-        let full = match header.runs.get().checked_add(1) {
-            Some(count) => {
-                header.runs.set(count);
-                false
-            }
-            None => {
-                header.runs.set(0);
-                true
-            }
-        };
-        let key = header.list_key.get() as usize;
+    fn count_run_aside(&self, task: &TaskRef, full: bool, stamp: Stamp) {
+        let key = task.header().list_key.get() as usize;
         let listed = self.tasks.borrow().get(key).map(|listed| listed.task.id());
         if listed != Some(task.id()) {
             return;

@@ -156,13 +156,14 @@ impl Future for SendSleep {
                     "tether: a SendSleep was polled on a loop other than its own"
                 );
                 // As in `Sleep::poll`: the timers tell whether it fired.
-                let mut timers = reactor.timers().borrow_mut();
-                if !timers.has_fired(*key, deadline) && timers.set_waker(*key, cx.waker()) {
-                    return Poll::Pending;
+                let polled = reactor
+                    .timers()
+                    .borrow_mut()
+                    .poll_timer(*key, deadline, cx.waker());
+                if polled.is_ready() {
+                    this.state = State::Done;
                 }
-                drop(timers);
-                this.state = State::Done;
-                Poll::Ready(())
+                polled
             }
             State::Unarmed => {
                 // Armed even if the deadline has passed, as a `Sleep` is, so

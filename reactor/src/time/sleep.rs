@@ -253,13 +253,14 @@ impl Future for Sleep {
                 // deadline's tick; the timers tell whether that happened
                 // from the deadline alone (`crate::timer`, "Knowing a timer
                 // fired"). If not, the wheel takes the new waker.
-                let mut timers = reactor.timers().borrow_mut();
-                if !timers.has_fired(*key, deadline) && timers.set_waker(*key, cx.waker()) {
-                    return Poll::Pending;
+                let polled = reactor
+                    .timers()
+                    .borrow_mut()
+                    .poll_timer(*key, deadline, cx.waker());
+                if polled.is_ready() {
+                    this.state = State::Done;
                 }
-                drop(timers);
-                this.state = State::Done;
-                Poll::Ready(())
+                polled
             }
             State::Unarmed => {
                 let reactor = Reactor::current().expect(

@@ -89,17 +89,18 @@
 //! So after an `expire`, the timers armed before it that have fired are
 //! exactly those whose deadline is at or before the start of the latest
 //! tick reached (of the timers not cancelled: a `Sleep` asks only about
-//! its own armed timer). [`Timers`] keeps those two figures, the sequence number
-//! the wheel would hand out next and that instant, and
-//! [`Timers::has_fired`] compares a timer's key and deadline with them. A
+//! its own armed timer). [`Timers`] keeps those two figures, the sequence
+//! number the wheel would hand out next and that instant, and
+//! `Timers::has_fired` compares a timer's key and deadline with them. A
 //! timer armed since then has not fired: only `expire` fires. Only a
-//! timer that has not fired is looked up, to take a new waker.
+//! timer that has not fired is looked up, to take a new waker
+//! ([`Timers::poll_timer`], what `Sleep` and `SendSleep` ask).
 
 #[cfg(test)]
 mod tests;
 mod wheel;
 
-use std::task::Waker;
+use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
 pub(crate) use wheel::{Tick, TimerKey, Wheel};
@@ -194,12 +195,30 @@ impl Timers {
         self.wheel.cancel(key).is_some()
     }
 
+    /// What a sleep's poll asks of its armed timer: `Ready` once the timer
+    /// `key`, armed for `deadline`, has fired (or was cancelled); else
+    /// `Pending`, and the timer will wake `waker`. Whether it fired is
+    /// answered from the deadline ([`has_fired`](Self::has_fired)), so the
+    /// timer's entry is reached only while it waits.
+    pub(crate) fn poll_timer(
+        &mut self,
+        key: TimerKey,
+        deadline: Instant,
+        waker: &Waker,
+    ) -> Poll<()> {
+        if !self.has_fired(key, deadline) && self.set_waker(key, waker) {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    }
+
     /// Whether the timer `key`, armed for `deadline`, has fired, answered
     /// without reaching the timer's entry (the module's "Knowing a timer
     /// fired"). `deadline` must be the one the timer was armed with, and
     /// the timer must not have been cancelled: of a cancelled one, this
     /// says what would have happened.
-    pub(crate) fn has_fired(&self, key: TimerKey, deadline: Instant) -> bool {
+    fn has_fired(&self, key: TimerKey, deadline: Instant) -> bool {
         key.seq() < self.fired_seq && deadline <= self.fired_through
     }
 
