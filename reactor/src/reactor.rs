@@ -369,7 +369,9 @@ impl Reactor {
 
     fn with_poller(poller: Poller, edge: bool) -> io::Result<Rc<Self>> {
         let poller = Arc::new(poller);
-        let origin = sync::now();
+        let now = sync::now();
+        // The thread's origin of time, which its sleeps count from too.
+        let origin = crate::timer::origin(|| now);
         let wakeup = Wakeup::new(&poller)?;
         Ok(Rc::new(Self {
             poller,
@@ -378,7 +380,7 @@ impl Reactor {
             events: RefCell::new(Events::new()),
             tick: Cell::new(0),
             timers: RefCell::new(Timers::new(origin)),
-            now: Cell::new(origin),
+            now: Cell::new(now),
             to_wake: RefCell::new(Vec::new()),
             found: RefCell::new(Vec::new()),
             short_reads: RefCell::new(Vec::new()),

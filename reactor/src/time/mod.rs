@@ -45,17 +45,21 @@
 //!   its place when it is armed: at the first poll of its `Sleep`.
 //! - **Registered on first poll.** Creating a [`Sleep`] touches nothing; its
 //!   first poll arms a timer, even if the deadline has passed, and dropping
-//!   the `Sleep` disarms it. A [`timeout`](fn@timeout) around a future that
-//!   is ready at once never arms one.
+//!   the `Sleep` while its loop runs disarms it ([`Sleep`], "Its loop"). A
+//!   [`timeout`](fn@timeout) around a future that is ready at once never
+//!   arms one.
 //! - **Any duration.** A zero `sleep` is over from the start: it completes
 //!   on its first poll, arms no timer, and takes no place in the order
 //!   above; so is an [`Interval`]'s tick whose time has come when it is
 //!   scheduled (the first, if its start has come, or a missed one that
-//!   `Burst` catches up on). A duration too large for an `Instant`
-//!   (`Duration::MAX`) never elapses and arms no timer. Nothing overflows
-//!   or panics.
-//! - **One clock read.** `sleep` reads the clock once, to fix its deadline
-//!   (`sleep_until` not at all); polls never read it. The wheel decides
+//!   `Burst` catches up on). A deadline too far for an `Instant`
+//!   (`Duration::MAX`), or more than 292 years after the thread's origin of
+//!   time (the first loop or sleep it made), never comes and arms no timer.
+//!   Nothing overflows or panics.
+//! - **One clock read.** `sleep` reads the clock once, to fix its deadline;
+//!   `sleep_until` not at all, but on a thread that has made neither a loop
+//!   nor a sleep, where it reads it once for the thread's origin of time.
+//!   Polls never read it. The wheel decides
 //!   against the loop's own reading, taken once per iteration while a
 //!   timer is pending.
 //! - **Loop thread.** Timers belong to the loop that polls them: a poll of

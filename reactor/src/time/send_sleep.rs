@@ -15,14 +15,17 @@ use crate::timer::TimerKey;
 /// A [`Sleep`](super::Sleep) that is `Send + Sync`: what a library's timer
 /// trait asks for, such as hyper's `rt::Timer`, whose sleeps must be.
 ///
-/// A `Sleep` holds its reactor, which belongs to its loop's thread; a
-/// `SendSleep` holds only the name of the reactor and the key of its timer
-/// in the reactor's wheel, so moving one to another thread is harmless. It
+/// A `Sleep` keeps its deadline in its thread's time, and finds its timer
+/// through the loop running on its thread, so it must stay there; a
+/// `SendSleep` keeps its deadline as an `Instant`, and holds the name of
+/// the reactor that armed its timer and the timer's key in that reactor's
+/// wheel, so moving one to another thread is harmless. It
 /// still works only on its loop: its first poll arms a timer on the loop
 /// it is polled on, and every later poll must come from that loop's
 /// thread, as a hyper connection's do (it runs as a task of the loop).
 ///
-/// Dropped on its loop's thread, it disarms its timer, as a `Sleep` does.
+/// Dropped on its loop's thread, with its loop running there, it disarms
+/// its timer, as a `Sleep` does.
 /// Dropped anywhere else (another thread, or after the loop is gone), it
 /// cannot reach the wheel: its timer stays there until its deadline, and
 /// then wakes whoever polled it last, which a future must take in its
@@ -77,6 +80,9 @@ enum State {
         reactor: ReactorId,
         /// The timer's entry in that wheel.
         key: TimerKey,
+        /// The deadline as that reactor's timers keep it: nanoseconds from
+        /// their origin.
+        at: i64,
     },
     /// The deadline has passed; every poll returns `Ready`.
     Done,
@@ -144,11 +150,12 @@ impl Future for SendSleep {
             // Beyond the end of time: pending forever, with nothing to arm.
             return Poll::Pending;
         };
-        match &this.state {
+        match &mut this.state {
             State::Done => Poll::Ready(()),
             State::Armed {
                 reactor: armed_on,
                 key,
+                at,
             } => {
                 let reactor = current_reactor();
                 assert!(
@@ -159,7 +166,7 @@ impl Future for SendSleep {
                 let polled = reactor
                     .timers()
                     .borrow_mut()
-                    .poll_timer(*key, deadline, cx.waker());
+                    .poll_timer(key, *at, cx.waker());
                 if polled.is_ready() {
                     this.state = State::Done;
                 }
@@ -169,13 +176,14 @@ impl Future for SendSleep {
                 // Armed even if the deadline has passed, as a `Sleep` is, so
                 // that sleeps complete in deadline order.
                 let reactor = current_reactor();
-                let key = reactor
-                    .timers()
-                    .borrow_mut()
-                    .insert(deadline, cx.waker().clone());
+                let mut timers = reactor.timers().borrow_mut();
+                let at = timers.nanos_at(deadline);
+                let key = timers.insert_at(at, cx.waker().clone());
+                drop(timers);
                 this.state = State::Armed {
                     reactor: reactor.id().clone(),
                     key,
+                    at,
                 };
                 Poll::Pending
             }
@@ -197,7 +205,7 @@ fn current_reactor() -> Rc<Reactor> {
 
 impl Drop for SendSleep {
     fn drop(&mut self) {
-        let State::Armed { reactor, key } = &self.state else {
+        let State::Armed { reactor, key, .. } = &self.state else {
             return;
         };
         // Only on its loop's thread, with its loop running there, can it

@@ -1,15 +1,15 @@
 //! `Sleep`: a future that completes at a deadline.
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
-use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use tether_bridge::sync;
 
 use crate::reactor::Reactor;
-use crate::timer::TimerKey;
+use crate::timer::{self, TimerKey};
 
 /// Waits until `duration` has passed.
 ///
@@ -18,7 +18,9 @@ use crate::timer::TimerKey;
 /// The deadline is fixed now, when `sleep` is called, not when the future is
 /// first polled. `Duration::ZERO` is over from the start: it completes on
 /// the first poll and arms no timer. `Duration::MAX` never completes (and
-/// arms no timer either). This reads the clock once; polling never does.
+/// arms no timer either), nor does a deadline more than 292 years away
+/// (the `Sleep`'s "Its deadline"). This reads the clock once; polling
+/// never does.
 ///
 /// # Examples
 ///
@@ -33,15 +35,16 @@ use crate::timer::TimerKey;
 /// # }
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
-    Sleep {
-        deadline: sync::now().checked_add(duration),
-        // A zero sleep is over the moment it is made, and known to be.
-        state: if duration.is_zero() {
-            State::Done
-        } else {
-            State::Unarmed
-        },
-    }
+    let now = sync::now();
+    let origin = timer::origin(|| now);
+    // The distance from the origin plus the duration, in nanoseconds: the
+    // same deadline as `now + duration`, without building that `Instant`.
+    let deadline = timer::nanos_from(origin, now).and_then(|now| {
+        let duration = i64::try_from(duration.as_nanos()).ok()?;
+        now.checked_add(duration)
+    });
+    // A zero sleep is over the moment it is made, and known to be.
+    Sleep::new(deadline, duration.is_zero())
 }
 
 /// Waits until `deadline`.
@@ -87,21 +90,41 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// });
 /// ```
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    Sleep {
-        deadline: Some(deadline),
-        state: State::Unarmed,
-    }
+    Sleep::until(deadline, false)
 }
 
 /// A future that completes at its deadline; see [`sleep`].
 ///
 /// # Panics
 ///
-/// A poll that has to consult the loop panics if no tether loop runs on
-/// this thread: the first poll, and the first after a
-/// [`reset`](Sleep::reset), of any sleep but a zero [`sleep`] (over from the
-/// start) and one whose deadline lies beyond what an `Instant` holds (never
-/// over). A deadline that has passed is no exception: it arms a timer.
+/// A poll panics if no tether loop runs on this thread, unless the sleep
+/// is over or never will be: a zero [`sleep`] (over from the start), one
+/// that returned `Ready` before, and one whose deadline never comes. A
+/// deadline that has passed is no exception: its first poll arms a timer.
+///
+/// # Its deadline
+///
+/// A `Sleep` keeps its deadline as nanoseconds in an `i64`, counted from
+/// its thread's origin of time (the first loop or sleep the thread made),
+/// which is also how its loop's timers keep theirs: 24 bytes in all with
+/// its timer's key, where an `Instant` alone takes 16. So a deadline more
+/// than 292 years after that origin never comes, and
+/// [`deadline`](Sleep::deadline) says `None`; one more than 292 years
+/// before it, which only arithmetic on instants can make, is kept as 292
+/// years before.
+///
+/// # Its loop
+///
+/// A `Sleep` holds the key of its timer, not its loop: it stays on the
+/// thread that made it (it is not `Send`), and each poll asks the loop
+/// running there. Polled on another of the thread's loops than the one
+/// its timer is on, it arms a timer on that loop, which wakes it at its
+/// deadline. Dropped or [`reset`](Sleep::reset) where its loop is not
+/// running (after the loop's `block_on` returned, or on another loop), it
+/// cannot reach its timer: the timer stays there until its deadline, and
+/// then wakes whoever polled the sleep last, which a future must take in
+/// its stride, as it must any spurious wake (or goes with its loop, if the
+/// loop is dropped first).
 ///
 /// # Examples
 ///
@@ -119,33 +142,45 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 /// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct Sleep {
-    /// When it completes; `None` for a deadline beyond what `Instant` holds.
-    deadline: Option<Instant>,
+    /// When it completes, in nanoseconds from its thread's origin of time
+    /// (`crate::timer::origin`), negative before it; the timers of the
+    /// thread's loops keep their deadlines so.
+    deadline: i64,
     /// Where it stands.
     state: State,
+    /// Neither `Send` nor `Sync`: its deadline counts from its thread's
+    /// origin.
+    _thread: PhantomData<*const ()>,
 }
 
 /// The life of a `Sleep`.
 enum State {
     /// Not polled yet (or reset): no timer.
     Unarmed,
-    /// A timer is in the wheel, from the first poll until it fires or the
-    /// `Sleep` is dropped or reset. The fields sit in the variant, not in
-    /// a struct of their own, so that the tag fits beside the key
-    /// (`TimerKey` says why that matters).
-    Armed {
-        /// The reactor whose wheel holds the timer.
-        reactor: Rc<Reactor>,
-        /// The timer's entry in that wheel.
-        key: TimerKey,
-    },
+    /// A timer is in the wheel of the loop that polled it, from the first
+    /// poll until the timer fires or the `Sleep` is dropped or reset.
+    Armed(TimerKey),
     /// The deadline has passed; every poll returns `Ready`.
     Done,
+    /// The deadline lies beyond what an `Instant` holds, or more than
+    /// `i64::MAX` nanoseconds (some 292 years) after the thread's origin:
+    /// pending forever, with nothing to arm.
+    Never,
 }
+
+// Twenty-four bytes: the deadline, the key and the state's tag (`TimerKey`
+// says why the key is twelve). With an `Option<Instant>` (sixteen bytes,
+// four of them padding) and the reactor besides, a `Sleep` took forty,
+// and a task that sleeps 104 bytes, in glibc's 112-byte size class; it is
+// 88 now, in the 96-byte class. On the 64-bit targets where it was
+// measured:
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(size_of::<Sleep>() == 24);
 
 impl Sleep {
     /// The deadline, or `None` if it lies beyond what an `Instant` can
-    /// represent (the sleep never completes).
+    /// represent, or more than 292 years away (the type's "Its deadline"):
+    /// the sleep never completes.
     ///
     /// # Examples
     ///
@@ -161,7 +196,11 @@ impl Sleep {
     /// assert_eq!(sleep(Duration::MAX).deadline(), None);
     /// ```
     pub fn deadline(&self) -> Option<Instant> {
-        self.deadline
+        if let State::Never = self.state {
+            return None;
+        }
+        // The origin is set: this thread made the sleep.
+        timer::instant_at(timer::origin(sync::now), self.deadline)
     }
 
     /// Whether the deadline has passed.
@@ -184,7 +223,7 @@ impl Sleep {
     pub fn is_elapsed(&self) -> bool {
         matches!(self.state, State::Done)
             || self
-                .deadline
+                .deadline()
                 .is_some_and(|deadline| deadline <= sync::now())
     }
 
@@ -215,23 +254,51 @@ impl Sleep {
     /// ```
     pub fn reset(&mut self, deadline: Instant) {
         self.disarm();
-        self.deadline = Some(deadline);
-        self.state = State::Unarmed;
+        let origin = timer::origin(sync::now);
+        (self.deadline, self.state) = Sleep::stand(timer::nanos_from(origin, deadline), false);
     }
 
     /// A sleep until `deadline`, which has passed: over from the start,
     /// like a zero [`sleep`], so its first poll completes without asking
     /// the loop and it takes no place in the timers' order.
     pub(super) fn elapsed_at(deadline: Instant) -> Sleep {
+        Sleep::until(deadline, true)
+    }
+
+    /// A sleep until `deadline`, over from the start if `over`.
+    fn until(deadline: Instant, over: bool) -> Sleep {
+        let origin = timer::origin(sync::now);
+        Sleep::new(timer::nanos_from(origin, deadline), over)
+    }
+
+    /// A sleep until `deadline` nanoseconds from the thread's origin
+    /// (`None`: never), over from the start if `over`.
+    fn new(deadline: Option<i64>, over: bool) -> Sleep {
+        let (deadline, state) = Sleep::stand(deadline, over);
         Sleep {
-            deadline: Some(deadline),
-            state: State::Done,
+            deadline,
+            state,
+            _thread: PhantomData,
         }
     }
 
+    /// The fields of a sleep until `deadline` (as for `new`) with no timer.
+    fn stand(deadline: Option<i64>, over: bool) -> (i64, State) {
+        match deadline {
+            None => (i64::MAX, State::Never),
+            Some(deadline) if over => (deadline, State::Done),
+            Some(deadline) => (deadline, State::Unarmed),
+        }
+    }
+
+    /// Cancels its timer if it has one and its loop is running here (the
+    /// type's "Its loop"); it stands unarmed after.
     fn disarm(&mut self) {
-        if let State::Armed { reactor, key } = &self.state {
-            reactor.timers().borrow_mut().cancel(*key);
+        if let State::Armed(key) = self.state {
+            // Another loop's key names nothing in this loop's wheel.
+            if let Some(reactor) = Reactor::current() {
+                reactor.timers().borrow_mut().cancel(key);
+            }
             self.state = State::Unarmed;
         }
     }
@@ -242,45 +309,36 @@ impl Future for Sleep {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        let Some(deadline) = this.deadline else {
+        match this.state {
+            State::Done => return Poll::Ready(()),
             // Beyond the end of time: pending forever, with nothing to arm.
+            State::Never => return Poll::Pending,
+            State::Unarmed | State::Armed(_) => {}
+        }
+        let reactor = Reactor::current().expect(
+            "tether: a Sleep was polled outside a tether loop; \
+             await it inside Runtime::block_on or a task",
+        );
+        let mut timers = reactor.timers().borrow_mut();
+        let State::Armed(key) = &mut this.state else {
+            // Armed even if the deadline has passed: the wheel takes it as
+            // due at once, and the loop's next timer step wakes it in its
+            // deadline's place among the timers due then (`crate::timer`,
+            // "Order"). Completing here instead would let a late sleep
+            // polled first end before an earlier deadline polled after it.
+            let key = timers.insert_at(this.deadline, cx.waker().clone());
+            this.state = State::Armed(key);
             return Poll::Pending;
         };
-        match &this.state {
-            State::Done => Poll::Ready(()),
-            State::Armed { reactor, key } => {
-                // It fires only once the loop's clock reached the
-                // deadline's tick; the timers tell whether that happened
-                // from the deadline alone (`crate::timer`, "Knowing a timer
-                // fired"). If not, the wheel takes the new waker.
-                let polled = reactor
-                    .timers()
-                    .borrow_mut()
-                    .poll_timer(*key, deadline, cx.waker());
-                if polled.is_ready() {
-                    this.state = State::Done;
-                }
-                polled
-            }
-            State::Unarmed => {
-                let reactor = Reactor::current().expect(
-                    "tether: a Sleep was polled outside a tether loop; \
-                     await it inside Runtime::block_on or a task",
-                );
-                // Armed even if the deadline has passed: the wheel takes it
-                // as due at once, and the loop's next timer step wakes it in
-                // its deadline's place among the timers due then
-                // (`crate::timer`, "Order"). Completing here instead would
-                // let a late sleep polled first end before an earlier
-                // deadline polled after it.
-                let key = reactor
-                    .timers()
-                    .borrow_mut()
-                    .insert(deadline, cx.waker().clone());
-                this.state = State::Armed { reactor, key };
-                Poll::Pending
-            }
+        // It fires only once the loop's clock reached the deadline's tick;
+        // the timers tell whether that happened from the deadline alone
+        // (`crate::timer`, "Knowing a timer fired"). If not, the wheel takes
+        // the new waker, or arms a timer anew if the key is another loop's.
+        let polled = timers.poll_timer(key, this.deadline, cx.waker());
+        if polled.is_ready() {
+            this.state = State::Done;
         }
+        polled
     }
 }
 
@@ -294,17 +352,16 @@ impl std::fmt::Debug for Sleep {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let state = match self.state {
             State::Unarmed => "unarmed",
-            State::Armed { .. } => "armed",
+            State::Armed(_) => "armed",
             State::Done => "done",
+            State::Never => "never",
         };
         f.debug_struct("Sleep")
-            .field("deadline", &self.deadline)
+            .field("deadline", &self.deadline())
             .field("state", &state)
             .finish()
     }
 }
 
-// The size the state's layout is for (`TimerKey` says why), on the 64-bit
-// targets where it was measured.
-#[cfg(target_pointer_width = "64")]
-const _: () = assert!(size_of::<Sleep>() == 40);
+#[cfg(all(test, not(any(loom, shuttle))))]
+mod tests;

@@ -1,9 +1,10 @@
 //! Timers: the wheel of wakers, and the clock it runs on.
 //!
 //! The [`Wheel`] counts time in [`Tick`]s of 100 µs ([`TICK`]) from an origin
-//! (the reactor's creation) and knows nothing of clocks. [`Timers`] is where
-//! an `Instant` becomes a tick, and the rounding is where "a timer never
-//! fires early" is won or lost:
+//! (the thread's origin of time, [`origin`]: every loop on a thread and
+//! every sleep it makes count from the same instant) and knows nothing of
+//! clocks. [`Timers`] is where an `Instant` becomes a tick, and the
+//! rounding is where "a timer never fires early" is won or lost:
 //!
 //! - a **deadline** becomes the first tick *at or after* it (rounded up);
 //! - **now** becomes the last tick *at or before* it (rounded down);
@@ -45,10 +46,12 @@
 //! deadline would make every insert walk its slot.
 //!
 //! The exact deadline is kept as nanoseconds from the origin, an `i64`
-//! (negative before the origin: a deadline may precede the reactor), in 8
-//! bytes where an `Instant` takes 16, on every pending timer. It saturates
+//! (negative before the origin: a deadline may precede it), in 8 bytes
+//! where an `Instant` takes 16, on every pending timer, and in every
+//! `Sleep`, which hands it to [`Timers::insert_at`] as it is. It saturates
 //! some 292 years from the origin; deadlines past that tie, and keep the
-//! wheel's order, by tick and then arming.
+//! wheel's order, by tick and then arming (a `Sleep` whose deadline lies
+//! that far never arms a timer).
 //!
 //! A timer armed with a deadline that has already passed is no exception.
 //! If its tick is one the wheel has reached (an earlier `expire` was given
@@ -90,16 +93,20 @@
 //! exactly those whose deadline is at or before the start of the latest
 //! tick reached (of the timers not cancelled: a `Sleep` asks only about
 //! its own armed timer). [`Timers`] keeps those two figures, the sequence
-//! number the wheel would hand out next and that instant, and
-//! `Timers::has_fired` compares a timer's key and deadline with them. A
-//! timer armed since then has not fired: only `expire` fires. Only a
-//! timer that has not fired is looked up, to take a new waker
-//! ([`Timers::poll_timer`], what `Sleep` and `SendSleep` ask).
+//! number the wheel would hand out next (the thread's count, which its
+//! wheels share: `TimerKey`) and that instant, in nanoseconds from the
+//! origin as the deadlines are, and `Timers::has_fired` compares a timer's
+//! key and deadline with them. A timer armed since then has not fired:
+//! only `expire` fires. Only a timer that has not fired is looked up, to
+//! take a new waker ([`Timers::poll_timer`], what `Sleep` and `SendSleep`
+//! ask); a key the wheel has no entry for comes from another of the
+//! thread's loops, and is armed anew.
 
 #[cfg(test)]
 mod tests;
 mod wheel;
 
+use std::cell::Cell;
 use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
@@ -150,8 +157,9 @@ pub(crate) struct Timers {
     /// deadline is at or before `fired_through` (the module's "Knowing a
     /// timer fired").
     fired_seq: u64,
-    /// See `fired_seq`: the start of the latest tick `expire` reached.
-    fired_through: Instant,
+    /// See `fired_seq`: the start of the latest tick `expire` reached, in
+    /// nanoseconds from the origin.
+    fired_through: i64,
 }
 
 /// One armed timer: what the wheel holds.
@@ -174,20 +182,30 @@ impl Timers {
             order: Vec::new(),
             scratch: Vec::new(),
             fired_seq: 0,
-            fired_through: origin,
+            fired_through: 0,
         }
     }
 
-    /// Arms a timer that wakes `waker` at `deadline` (not before).
-    pub(crate) fn insert(&mut self, deadline: Instant, waker: Waker) -> TimerKey {
-        // One subtraction of instants gives both the tick and the exact
-        // deadline: each costs a few dozen instructions.
-        let (tick, deadline) = match deadline.checked_duration_since(self.origin) {
-            Some(since) => (tick_at_or_after(since), nanos(since)),
-            // A deadline before the reactor was made: due from tick 0.
-            None => (Tick(0), -nanos(self.origin.duration_since(deadline))),
-        };
+    /// Arms a timer that wakes `waker` at `deadline` nanoseconds from the
+    /// origin (not before), an instant's [`nanos_at`](Self::nanos_at): what
+    /// a `Sleep` keeps, these being the timers of one of its thread's
+    /// loops, whose origin is the thread's ([`origin`]).
+    pub(crate) fn insert_at(&mut self, deadline: i64, waker: Waker) -> TimerKey {
+        // A deadline before the origin is due from tick 0.
+        let tick = Tick(
+            deadline
+                .max(0)
+                .unsigned_abs()
+                .div_ceil(NANOS_PER_TICK.into()),
+        );
         self.wheel.insert(tick, Timer { deadline, waker })
+    }
+
+    /// `deadline` in nanoseconds from the origin, saturating (the module's
+    /// "Order"). One subtraction of instants, which costs a few dozen
+    /// instructions.
+    pub(crate) fn nanos_at(&self, deadline: Instant) -> i64 {
+        nanos_from(self.origin, deadline).unwrap_or(i64::MAX)
     }
 
     /// Disarms a timer. Returns false if it already fired (or was cancelled).
@@ -196,29 +214,36 @@ impl Timers {
     }
 
     /// What a sleep's poll asks of its armed timer: `Ready` once the timer
-    /// `key`, armed for `deadline`, has fired (or was cancelled); else
-    /// `Pending`, and the timer will wake `waker`. Whether it fired is
-    /// answered from the deadline ([`has_fired`](Self::has_fired)), so the
-    /// timer's entry is reached only while it waits.
+    /// `key`, armed for `deadline`, has fired; else `Pending`, and the
+    /// timer will wake `waker`. Whether it fired is answered from the
+    /// deadline ([`has_fired`](Self::has_fired)), so the timer's entry is
+    /// reached only while it waits. A key this wheel holds no entry for
+    /// (a `Sleep` armed on another of the thread's loops, `TimerKey`) is
+    /// armed again here, and `key` becomes the new timer's.
     pub(crate) fn poll_timer(
         &mut self,
-        key: TimerKey,
-        deadline: Instant,
+        key: &mut TimerKey,
+        deadline: i64,
         waker: &Waker,
     ) -> Poll<()> {
-        if !self.has_fired(key, deadline) && self.set_waker(key, waker) {
-            Poll::Pending
-        } else {
-            Poll::Ready(())
+        if self.has_fired(*key, deadline) {
+            return Poll::Ready(());
         }
+        if !self.set_waker(*key, waker) {
+            *key = self.insert_at(deadline, waker.clone());
+        }
+        Poll::Pending
     }
 
-    /// Whether the timer `key`, armed for `deadline`, has fired, answered
-    /// without reaching the timer's entry (the module's "Knowing a timer
-    /// fired"). `deadline` must be the one the timer was armed with, and
-    /// the timer must not have been cancelled: of a cancelled one, this
-    /// says what would have happened.
-    fn has_fired(&self, key: TimerKey, deadline: Instant) -> bool {
+    /// Whether the timer `key`, armed for `deadline` (in nanoseconds from
+    /// the origin), has fired, answered without reaching the timer's entry
+    /// (the module's "Knowing a timer fired"). `deadline` must be the one
+    /// the timer was armed with, and the timer must not have been
+    /// cancelled: of a cancelled one, this says what would have happened.
+    /// Of a key from another of the thread's wheels, `true` still means
+    /// that `deadline` has passed: it lies at or before a tick this
+    /// wheel's clock reached.
+    fn has_fired(&self, key: TimerKey, deadline: i64) -> bool {
         key.seq() < self.fired_seq && deadline <= self.fired_through
     }
 
@@ -254,7 +279,7 @@ impl Timers {
         // fired. (A `now` earlier than the last one reaches no later tick:
         // the `max` keeps the start of the latest.)
         self.fired_seq = self.wheel.next_seq();
-        let through = self.origin + since_origin(now);
+        let through = nanos(since_origin(now));
         self.fired_through = self.fired_through.max(through);
         if in_order {
             to_wake.extend(self.batch.drain(..).map(|timer| timer.waker));
@@ -294,6 +319,63 @@ impl Timers {
     pub(crate) fn is_empty(&self) -> bool {
         self.wheel.is_empty()
     }
+}
+
+// The bridge's `const_thread_local!`, so that a checker's threads each
+// have their own.
+tether_bridge::sync::const_thread_local! {
+    /// The origin of this thread's time: the instant its timers count
+    /// from, set by the first loop or sleep the thread makes.
+    static ORIGIN: Cell<Option<Instant>> = Cell::new(None);
+}
+
+/// The origin of this thread's time, which `clock` gives if it has none
+/// yet (a reading of the clock).
+///
+/// Every loop made on the thread counts its timers from it (a reactor
+/// lives on the thread that made it), and so does every `Sleep`, which
+/// stays on the thread that made it: a sleep keeps its deadline as eight
+/// bytes of nanoseconds from the origin, where an `Instant` takes
+/// sixteen, and hands it to its loop's timers as they keep it.
+pub(crate) fn origin(clock: impl FnOnce() -> Instant) -> Instant {
+    ORIGIN.with(|origin| match origin.get() {
+        Some(instant) => instant,
+        None => {
+            let now = clock();
+            origin.set(Some(now));
+            now
+        }
+    })
+}
+
+/// `instant` in nanoseconds from `origin`, negative before it: `None` if
+/// it lies more than `i64::MAX` nanoseconds (some 292 years) after it, and
+/// `i64::MIN` if it lies that far before.
+pub(crate) fn nanos_from(origin: Instant, instant: Instant) -> Option<i64> {
+    match instant.checked_duration_since(origin) {
+        Some(after) => i64::try_from(nanos_u64(after)).ok(),
+        None => {
+            Some(i64::try_from(nanos_u64(origin.duration_since(instant))).map_or(i64::MIN, |n| -n))
+        }
+    }
+}
+
+/// The instant `nanos` nanoseconds from `origin` (`nanos_from` undone);
+/// `None` beyond what an `Instant` holds.
+pub(crate) fn instant_at(origin: Instant, nanos: i64) -> Option<Instant> {
+    let span = Duration::from_nanos(nanos.unsigned_abs());
+    if nanos >= 0 {
+        origin.checked_add(span)
+    } else {
+        origin.checked_sub(span)
+    }
+}
+
+/// `span` in nanoseconds, saturating at `u64::MAX`.
+fn nanos_u64(span: Duration) -> u64 {
+    span.as_secs()
+        .saturating_mul(1_000_000_000)
+        .saturating_add(u64::from(span.subsec_nanos()))
 }
 
 /// Below this many timers, a batch is sorted by insertion.
@@ -356,19 +438,6 @@ fn sort_by_deadline(order: &mut Vec<(i64, usize)>, scratch: &mut Vec<(i64, usize
     }
 }
 
-/// The first tick at or after `since` from the origin.
-fn tick_at_or_after(since: Duration) -> Tick {
-    // Milliseconds in u64 arithmetic: a u128 division of the nanosecond
-    // count would cost a library call on every timer armed.
-    let part = u64::from(since.subsec_nanos().div_ceil(NANOS_PER_TICK));
-    Tick(
-        since
-            .as_secs()
-            .saturating_mul(TICKS_PER_SEC)
-            .saturating_add(part),
-    )
-}
-
 /// The last tick at or before `since` from the origin.
 fn tick_at_or_before(since: Duration) -> Tick {
     let part = u64::from(since.subsec_nanos() / NANOS_PER_TICK);
@@ -390,9 +459,5 @@ fn since_origin(tick: Tick) -> Duration {
 
 /// `span` in nanoseconds, saturating at `i64::MAX` (some 292 years).
 fn nanos(span: Duration) -> i64 {
-    let nanos = span
-        .as_secs()
-        .saturating_mul(1_000_000_000)
-        .saturating_add(u64::from(span.subsec_nanos()));
-    i64::try_from(nanos).unwrap_or(i64::MAX)
+    i64::try_from(nanos_u64(span)).unwrap_or(i64::MAX)
 }

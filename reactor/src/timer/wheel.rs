@@ -137,6 +137,7 @@
 #[cfg(test)]
 mod tests;
 
+use std::cell::Cell;
 use std::fmt;
 use std::mem;
 
@@ -154,20 +155,22 @@ const LEVELS: usize = 6;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct Tick(pub(crate) u64);
 
-/// Names one inserted entry, and only that one, forever.
+/// Names one inserted entry, and only that one, forever, among the entries
+/// of every wheel of its thread.
 ///
 /// The slab index alone would not do: once the entry fires or is cancelled
 /// its slot is reused, and a stale key must not reach the newcomer. The
-/// sequence number, never reused, tells them apart.
+/// sequence number, never reused, tells them apart. A thread's wheels
+/// share one count of sequence numbers (`NEXT_SEQ`), so a key handed to
+/// another of the thread's wheels than its own names nothing there: a
+/// `Sleep` holds its key without its reactor, and may meet another loop
+/// than the one it was armed on (`time/sleep.rs`).
 ///
 /// Twelve bytes aligned to four (the index fits in a `u32`, as the links
-/// do): a `Sleep` keeps its state's tag, this key and its reactor in 24
-/// bytes, so that a `Sleep` is 40 bytes and a task that sleeps 104, in
-/// glibc's 112-byte size class rather than 128. A task for each of 100,000
-/// sleeps was made 4 % faster in a fresh process (`benches/compare`'s
-/// `timers`, "ms to make the tasks"). The sequence number is kept as two
-/// halves rather than a packed `u64`, so that the key stays a plain
-/// aligned struct that a function returns in registers.
+/// do): a `Sleep` keeps its deadline, this key and its state's tag in 24
+/// bytes. The sequence number is kept as two halves rather than a packed
+/// `u64`, so that the key stays a plain aligned struct that a function
+/// returns in registers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct TimerKey {
     /// Where the entry lives in the wheel's slab.
@@ -219,8 +222,15 @@ pub(crate) struct Wheel<T> {
     overflow_floor: Tick,
     /// The wheel's now: no entry still in a slot is due at it.
     elapsed: Tick,
-    /// The sequence number the next `insert` hands out.
-    next_seq: u64,
+}
+
+// The bridge's `const_thread_local!`, so that a checker's threads each
+// count their own.
+tether_bridge::sync::const_thread_local! {
+    /// The sequence number the next `insert` on this thread hands out, in
+    /// whichever of the thread's wheels: one count for all of them, so that
+    /// a key names one entry among them all (`TimerKey`).
+    static NEXT_SEQ: Cell<u64> = Cell::new(0);
 }
 
 /// One pending value, and its place in a list.
@@ -332,7 +342,6 @@ impl<T> Wheel<T> {
             overflow: List::EMPTY,
             overflow_floor: Tick(u64::MAX),
             elapsed: Tick(0),
-            next_seq: 0,
         }
     }
 
@@ -341,8 +350,7 @@ impl<T> Wheel<T> {
     /// after the entries already due, with `elapsed` as its deadline (the
     /// module's "Order").
     pub(crate) fn insert(&mut self, deadline: Tick, value: T) -> TimerKey {
-        let seq = self.next_seq;
-        self.next_seq += 1;
+        let seq = NEXT_SEQ.with(|next| next.replace(next.get() + 1));
         let index = self.entries.insert(Entry {
             value,
             deadline: deadline.max(self.elapsed),
@@ -422,9 +430,10 @@ impl<T> Wheel<T> {
     }
 
     /// The sequence number the next `insert` hands out: every key handed
-    /// out so far has a lower one.
+    /// out so far has a lower one. (The thread's count: another wheel's
+    /// inserts move it too.)
     pub(crate) fn next_seq(&self) -> u64 {
-        self.next_seq
+        NEXT_SEQ.with(Cell::get)
     }
 
     /// How many entries are pending.

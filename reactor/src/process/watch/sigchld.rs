@@ -271,7 +271,10 @@ impl SigchldWatch {
         match slot.recheck {
             Some(key) if timers.set_waker(key, waker) => {}
             // None yet, or it fired: the next one, a second from now.
-            _ => slot.recheck = Some(timers.insert(sync::now() + RECHECK, waker.clone())),
+            _ => {
+                let at = timers.nanos_at(sync::now() + RECHECK);
+                slot.recheck = Some(timers.insert_at(at, waker.clone()));
+            }
         }
         drop((timers, list));
         drop(replaced);

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::SendSleep;
 use crate::Reactor;
+use crate::timer::TICK;
 
 /// Polls `sleep` once with a waker that does nothing.
 fn poll_once(sleep: std::pin::Pin<&mut SendSleep>) -> Poll<()> {
@@ -28,7 +29,8 @@ fn it_fires_at_its_deadline_and_not_before() {
     );
     assert_eq!(reactor.fire_timers(deadline - Duration::from_millis(1)), 0);
     assert!(poll_once(sleep.as_mut()).is_pending());
-    while Instant::now() < deadline {
+    // One tick past it: the deadline is rounded up to its tick.
+    while Instant::now() < deadline + TICK {
         std::thread::sleep(Duration::from_millis(1));
     }
     assert_eq!(reactor.fire_timers(Instant::now()), 1);
@@ -59,7 +61,8 @@ fn dropped_on_another_thread_its_timer_fires_unheeded() {
     // The other thread could not reach the wheel: the timer is still
     // there, and fires at its deadline, waking nobody who cares.
     assert!(reactor.has_timers());
-    while Instant::now() < deadline {
+    // One tick past it: the deadline is rounded up to its tick.
+    while Instant::now() < deadline + TICK {
         std::thread::sleep(Duration::from_millis(1));
     }
     assert_eq!(reactor.fire_timers(Instant::now()), 1);

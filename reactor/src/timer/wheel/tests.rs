@@ -308,3 +308,21 @@ fn an_entry_with_a_timer_is_48_bytes() {
     assert_eq!(size_of::<Link>(), 4);
     assert_eq!(size_of::<Entry<(i64, std::task::Waker)>>(), 48);
 }
+
+#[test]
+fn a_key_names_nothing_in_another_wheel_of_its_thread() {
+    // Two wheels of one thread, each with its first entry at slab index 0:
+    // the keys differ in their sequence numbers, which the thread counts
+    // for all its wheels, so neither wheel answers to the other's key.
+    let mut a = Wheel::default();
+    let mut b = Wheel::default();
+    let in_a = a.insert(Tick(5), 'a');
+    let in_b = b.insert(Tick(5), 'b');
+    assert_ne!(in_a, in_b);
+    assert!(b.get_mut(in_a).is_none());
+    assert!(b.cancel(in_a).is_none());
+    assert!(a.cancel(in_b).is_none());
+    assert_eq!((a.len(), b.len()), (1, 1));
+    assert_eq!(drain(&mut b, 5), [(5, 'b')]);
+    assert_eq!(drain(&mut a, 5), [(5, 'a')]);
+}
