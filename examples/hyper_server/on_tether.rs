@@ -70,9 +70,10 @@ impl hyper::rt::Write for Io {
 }
 
 /// hyper's timer, on tether's. hyper wants sleeps that are `Send + Sync`,
-/// and a tether `Sleep` holds its loop's reactor, so each of hyper's sleeps
-/// is a `tether::time::SendSleep`, which holds only the name of its
-/// reactor and its timer's key: made and polled by the connection's task,
+/// and a tether `Sleep` keeps its deadline in its thread's time (it is not
+/// `Send`), so each of hyper's sleeps is a `tether::time::SendSleep`, which
+/// keeps an `Instant` and holds only the name of its reactor and its
+/// timer's key: made and polled by the connection's task,
 /// on the loop, it arms and fires a timer as a `Sleep` does, and dropping
 /// it disarms the timer. (This glue once ran each sleep as a task of the
 /// loop, sent through `Handle::spawn_with`, and cancelled it on drop: with

@@ -18,8 +18,9 @@
 //! | `signal` | Unix signals as futures (the `signal` feature, which `process` turns on): the handler, `sigaction`, and a wakeup fd per subscription, the reactor's own among them |
 //!
 //! The executor owns one [`Reactor`] per loop and makes it current on the
-//! loop thread ([`Reactor::enter`]). The time types find it there on their
-//! first poll, so they can be created anywhere and awaited inside the loop;
+//! loop thread ([`Reactor::enter`]). The time types find it there when
+//! they are polled, so they can be created outside the loop and awaited
+//! inside it (a `Sleep` on the thread that made it: it is not `Send`);
 //! the I/O types find it when they register their fd (in `Async::new`, or
 //! in the first poll of an async constructor such as `TcpStream::connect`),
 //! which must happen inside the loop.

@@ -82,6 +82,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::io;
+use std::marker::PhantomData;
 use std::ptr;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -106,6 +107,15 @@ use crate::wakeup::{WAKEUP_KEY, Wakeup};
 /// Shared within the loop thread through an `Rc`; the executor owns one and
 /// makes it [current](Reactor::enter) while the loop runs, so that
 /// [`sleep`](crate::time::sleep) and the I/O types find it.
+///
+/// It stays on the thread that made it: its timers count from that
+/// thread's origin of time, as the thread's sleeps do, so it is neither
+/// `Send` nor `Sync`.
+///
+/// ```compile_fail
+/// fn assert_send<T: Send>() {}
+/// assert_send::<tether_reactor::Reactor>();
+/// ```
 ///
 /// # Examples
 ///
@@ -189,6 +199,11 @@ pub struct Reactor {
     /// reaped, which the reactor reaps itself (`crate::process`).
     #[cfg(feature = "process")]
     children: Children,
+    /// Neither `Send` nor `Sync`, whatever the features: a reactor lives
+    /// on the thread that made it, whose origin of time its timers count
+    /// from and whose count of sequence numbers its wheel shares
+    /// (`crate::timer`).
+    _thread: PhantomData<*const ()>,
 }
 
 /// Wakes every waker in `to_wake`, emptying it. No borrow of the reactor
@@ -379,7 +394,7 @@ impl Reactor {
             sources: RefCell::new(SourceTable::new(edge)),
             events: RefCell::new(Events::new()),
             tick: Cell::new(0),
-            timers: RefCell::new(Timers::new(origin)),
+            timers: RefCell::new(Timers::new(origin, now)),
             now: Cell::new(now),
             to_wake: RefCell::new(Vec::new()),
             found: RefCell::new(Vec::new()),
@@ -393,6 +408,7 @@ impl Reactor {
             blocking_pool: RefCell::new(None),
             #[cfg(feature = "process")]
             children: Children::default(),
+            _thread: PhantomData,
         }))
     }
 

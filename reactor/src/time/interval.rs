@@ -144,7 +144,9 @@ pub struct Interval {
     /// Time between ticks; at least [`MIN_PERIOD`].
     period: Duration,
     /// Waits for the next tick; its deadline is the next tick's instant, or
-    /// `None` once that is beyond what an `Instant` can hold.
+    /// `None` once that is beyond what an `Instant` can hold or more than
+    /// 292 years after the thread's origin of time (`Sleep`'s "Its
+    /// deadline").
     sleep: Sleep,
     /// What to do about missed ticks.
     missed: MissedTickBehavior,

@@ -43,7 +43,7 @@
 //!   ready queue, earliest first, timers that are due together wake
 //!   earliest deadline first (asyncio leaves ties undefined). A timer takes
 //!   its place when it is armed: at the first poll of its `Sleep`.
-//! - **Registered on first poll.** Creating a [`Sleep`] touches nothing; its
+//! - **Registered on first poll.** Creating a [`Sleep`] touches no loop; its
 //!   first poll arms a timer, even if the deadline has passed, and dropping
 //!   the `Sleep` while its loop runs disarms it ([`Sleep`], "Its loop"). A
 //!   [`timeout`](fn@timeout) around a future that is ready at once never

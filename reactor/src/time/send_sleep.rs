@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use tether_bridge::sync;
 
 use crate::reactor::{Reactor, ReactorId};
-use crate::timer::TimerKey;
+use crate::timer::{NEVER, TimerKey};
 
 /// A [`Sleep`](super::Sleep) that is `Send + Sync`: what a library's timer
 /// trait asks for, such as hyper's `rt::Timer`, whose sleeps must be.
@@ -31,8 +31,10 @@ use crate::timer::TimerKey;
 /// then wakes whoever polled it last, which a future must take in its
 /// stride, as it must any spurious wake.
 ///
-/// Its deadline is set when it is made (as for `sleep`), and a `None`
-/// deadline, beyond what an `Instant` can hold, never comes.
+/// Its deadline is set when it is made (as for `sleep`). A `None`
+/// deadline, beyond what an `Instant` can hold, never comes, nor does one
+/// more than 292 years after its loop's thread's origin of time (as for
+/// a [`Sleep`](super::Sleep)): neither arms a timer.
 ///
 /// # Panics
 ///
@@ -86,6 +88,10 @@ enum State {
     },
     /// The deadline has passed; every poll returns `Ready`.
     Done,
+    /// The deadline lies more than some 292 years after the origin of time
+    /// of the loop that polled it (`crate::timer::NEVER`): pending
+    /// forever, with nothing armed.
+    Never,
 }
 
 impl SendSleep {
@@ -152,6 +158,7 @@ impl Future for SendSleep {
         };
         match &mut this.state {
             State::Done => Poll::Ready(()),
+            State::Never => Poll::Pending,
             State::Armed {
                 reactor: armed_on,
                 key,
@@ -178,6 +185,10 @@ impl Future for SendSleep {
                 let reactor = current_reactor();
                 let mut timers = reactor.timers().borrow_mut();
                 let at = timers.nanos_at(deadline);
+                if at == NEVER {
+                    this.state = State::Never;
+                    return Poll::Pending;
+                }
                 let key = timers.insert_at(at, cx.waker().clone());
                 drop(timers);
                 this.state = State::Armed {
@@ -225,6 +236,7 @@ impl std::fmt::Debug for SendSleep {
             State::Unarmed => "unarmed",
             State::Armed { .. } => "armed",
             State::Done => "done",
+            State::Never => "never",
         };
         f.debug_struct("SendSleep")
             .field("deadline", &self.deadline)

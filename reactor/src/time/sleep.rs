@@ -18,8 +18,8 @@ use crate::timer::{self, TimerKey};
 /// The deadline is fixed now, when `sleep` is called, not when the future is
 /// first polled. `Duration::ZERO` is over from the start: it completes on
 /// the first poll and arms no timer. `Duration::MAX` never completes (and
-/// arms no timer either), nor does a deadline more than 292 years away
-/// (the `Sleep`'s "Its deadline"). This reads the clock once; polling
+/// arms no timer either), nor does a deadline more than 292 years after
+/// the thread's origin of time (the `Sleep`'s "Its deadline"). This reads the clock once; polling
 /// never does.
 ///
 /// # Examples
@@ -122,9 +122,9 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 /// deadline. Dropped or [`reset`](Sleep::reset) where its loop is not
 /// running (after the loop's `block_on` returned, or on another loop), it
 /// cannot reach its timer: the timer stays there until its deadline, and
-/// then wakes whoever polled the sleep last, which a future must take in
-/// its stride, as it must any spurious wake (or goes with its loop, if the
-/// loop is dropped first).
+/// then wakes whoever polled the sleep last on that loop, which a future
+/// must take in its stride, as it must any spurious wake (or goes with its
+/// loop, if the loop is dropped first).
 ///
 /// # Examples
 ///
@@ -155,10 +155,12 @@ pub struct Sleep {
 
 /// The life of a `Sleep`.
 enum State {
-    /// Not polled yet (or reset): no timer.
+    /// Not polled yet (or reset): it holds no timer. (One it left where its
+    /// loop was not running may still wait there: the type's "Its loop".)
     Unarmed,
-    /// A timer is in the wheel of the loop that polled it, from the first
-    /// poll until the timer fires or the `Sleep` is dropped or reset.
+    /// A timer is in the wheel of the loop that armed it, the first to
+    /// poll it (or the latest, if another loop polled it since), until the
+    /// timer fires or the `Sleep` is dropped or reset.
     Armed(TimerKey),
     /// The deadline has passed; every poll returns `Ready`.
     Done,
@@ -227,8 +229,9 @@ impl Sleep {
                 .is_some_and(|deadline| deadline <= sync::now())
     }
 
-    /// Moves the deadline, disarming the current timer if there is one; the
-    /// next poll arms a new one if needed.
+    /// Moves the deadline, disarming the current timer if there is one and
+    /// its loop is running here (the type's "Its loop"); the next poll
+    /// arms a new one if needed.
     ///
     /// # Examples
     ///

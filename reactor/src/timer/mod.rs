@@ -9,7 +9,7 @@
 //! - a **deadline** becomes the first tick *at or after* it (rounded up);
 //! - **now** becomes the last tick *at or before* it (rounded down);
 //! - the wheel fires an entry when `now`'s tick reaches the deadline's tick,
-//!   so `now >= origin + tick ms >= deadline`: never before the deadline,
+//!   so `now >= origin + tick × TICK >= deadline`: never before the deadline,
 //!   and at most one tick (plus the loop's own latency) after it.
 //!
 //! # Order
@@ -48,10 +48,11 @@
 //! The exact deadline is kept as nanoseconds from the origin, an `i64`
 //! (negative before the origin: a deadline may precede it), in 8 bytes
 //! where an `Instant` takes 16, on every pending timer, and in every
-//! `Sleep`, which hands it to [`Timers::insert_at`] as it is. It saturates
-//! some 292 years from the origin; deadlines past that tie, and keep the
-//! wheel's order, by tick and then arming (a `Sleep` whose deadline lies
-//! that far never arms a timer).
+//! `Sleep`, which hands it to [`Timers::insert_at`] as it is. A deadline
+//! more than `i64::MAX` nanoseconds (some 292 years) after the origin
+//! becomes [`NEVER`], which never comes (a `Sleep` or `SendSleep` with
+//! such a deadline arms no timer at all); one that far before saturates,
+//! and is due at once anyway.
 //!
 //! A timer armed with a deadline that has already passed is no exception.
 //! If its tick is one the wheel has reached (an earlier `expire` was given
@@ -173,10 +174,15 @@ struct Timer {
 }
 
 impl Timers {
-    /// An empty set of timers whose tick 0 is `origin`.
-    pub(crate) fn new(origin: Instant) -> Self {
+    /// An empty set of timers whose tick 0 is `origin`, and whose clock
+    /// reads `now`. The wheel starts at `now`'s tick, which may lie long
+    /// after the origin (a thread's second loop): from tick 0, its first
+    /// timers would sit on coarse levels, and the loop's first wait would
+    /// end at once to move the wheel on.
+    pub(crate) fn new(origin: Instant, now: Instant) -> Self {
+        let now = tick_at_or_before(now.saturating_duration_since(origin));
         Self {
-            wheel: Wheel::new(),
+            wheel: Wheel::starting_at(now),
             origin,
             batch: Vec::new(),
             order: Vec::new(),
@@ -191,24 +197,32 @@ impl Timers {
     /// a `Sleep` keeps, these being the timers of one of its thread's
     /// loops, whose origin is the thread's ([`origin`]).
     pub(crate) fn insert_at(&mut self, deadline: i64, waker: Waker) -> TimerKey {
-        // A deadline before the origin is due from tick 0.
-        let tick = Tick(
-            deadline
-                .max(0)
-                .unsigned_abs()
-                .div_ceil(NANOS_PER_TICK.into()),
-        );
+        let tick = if deadline == NEVER {
+            // Beyond every tick the clock can reach: it never fires.
+            Tick(u64::MAX)
+        } else {
+            // A deadline before the origin is due from tick 0.
+            Tick(
+                deadline
+                    .max(0)
+                    .unsigned_abs()
+                    .div_ceil(NANOS_PER_TICK.into()),
+            )
+        };
         self.wheel.insert(tick, Timer { deadline, waker })
     }
 
-    /// `deadline` in nanoseconds from the origin, saturating (the module's
-    /// "Order"). One subtraction of instants, which costs a few dozen
-    /// instructions.
+    /// `deadline` in nanoseconds from the origin: [`NEVER`] if it lies more
+    /// than that holds after it (some 292 years), and `i64::MIN` if it lies
+    /// that far before. One subtraction of instants, which costs a few
+    /// dozen instructions.
     pub(crate) fn nanos_at(&self, deadline: Instant) -> i64 {
-        nanos_from(self.origin, deadline).unwrap_or(i64::MAX)
+        nanos_from(self.origin, deadline).unwrap_or(NEVER)
     }
 
-    /// Disarms a timer. Returns false if it already fired (or was cancelled).
+    /// Disarms a timer. Returns false if it already fired (or was
+    /// cancelled), or if the key is another of the thread's wheels'
+    /// (`TimerKey`): nothing changes then.
     pub(crate) fn cancel(&mut self, key: TimerKey) -> bool {
         self.wheel.cancel(key).is_some()
     }
@@ -248,8 +262,9 @@ impl Timers {
     }
 
     /// Makes a pending timer wake `waker` instead. Returns false if the
-    /// timer already fired (or was cancelled), which it learns from the
-    /// timer's entry; `has_fired` answers without the entry.
+    /// timer already fired (or was cancelled), or if the key is another of
+    /// the thread's wheels', which it learns from the timer's entry;
+    /// `has_fired` answers without the entry.
     pub(crate) fn set_waker(&mut self, key: TimerKey, waker: &Waker) -> bool {
         match self.wheel.get_mut(key) {
             Some(Timer { waker: current, .. }) => {
@@ -279,7 +294,8 @@ impl Timers {
         // fired. (A `now` earlier than the last one reaches no later tick:
         // the `max` keeps the start of the latest.)
         self.fired_seq = self.wheel.next_seq();
-        let through = nanos(since_origin(now));
+        // Below `NEVER`, which has not come whatever the clock says.
+        let through = nanos(since_origin(now)).min(NEVER - 1);
         self.fired_through = self.fired_through.max(through);
         if in_order {
             to_wake.extend(self.batch.drain(..).map(|timer| timer.waker));
@@ -377,6 +393,12 @@ fn nanos_u64(span: Duration) -> u64 {
         .saturating_mul(1_000_000_000)
         .saturating_add(u64::from(span.subsec_nanos()))
 }
+
+/// The deadline, in nanoseconds from the origin, that stands for every
+/// deadline more than `i64::MAX` nanoseconds (some 292 years) after it: it
+/// never comes. [`Timers::insert_at`] puts its timer on the wheel's last
+/// tick, which the clock never reaches.
+pub(crate) const NEVER: i64 = i64::MAX;
 
 /// Below this many timers, a batch is sorted by insertion.
 const RADIX_MIN: usize = 64;

@@ -24,7 +24,7 @@ struct Fixture {
 impl Fixture {
     fn new() -> Self {
         Fixture {
-            timers: Timers::new(Instant::now()),
+            timers: Timers::new(Instant::now(), Instant::now()),
             log: Arc::default(),
         }
     }
@@ -102,7 +102,7 @@ fn late_timers_fire_at_the_next_expire_in_deadline_order() {
 
 #[test]
 fn deadlines_before_the_origin_keep_their_order() {
-    // A deadline may precede the reactor itself; all of these are in
+    // A deadline may precede the origin itself; all of these are in
     // tick 0, and the exact deadlines still order them.
     let mut fixture = Fixture::new();
     let armed = [('c', -1_000), ('a', -3_000), ('d', 0), ('b', -2_000)];
@@ -113,7 +113,7 @@ fn deadlines_before_the_origin_keep_their_order() {
 #[test]
 fn a_deadline_between_ticks_fires_at_the_next_tick() {
     let origin = Instant::now();
-    let mut timers = Timers::new(origin);
+    let mut timers = Timers::new(origin, origin);
     // Halfway through tick 2: due at tick 3.
     let deadline = origin + TICK * 5 / 2;
     insert(&mut timers, deadline, Waker::noop().clone());
@@ -128,7 +128,7 @@ fn a_deadline_between_ticks_fires_at_the_next_tick() {
 #[test]
 fn next_deadline_is_the_deadline_rounded_up_to_a_tick() {
     let origin = Instant::now();
-    let mut timers = Timers::new(origin);
+    let mut timers = Timers::new(origin, origin);
     // Within the wheel's first level (64 ticks), where the next deadline
     // is the tick itself rather than the start of a coarser slot.
     let deadline = origin + TICK * 103 / 10;
@@ -143,16 +143,30 @@ fn next_deadline_is_the_deadline_rounded_up_to_a_tick() {
 }
 
 #[test]
-fn deadlines_past_the_representable_range_do_not_overflow() {
+fn deadlines_past_292_years_never_come_and_do_not_overflow() {
     let origin = Instant::now();
-    let mut timers = Timers::new(origin);
-    let far = origin + Duration::from_secs(u32::MAX as u64 * 1000);
-    let key = insert(&mut timers, far, Waker::noop().clone());
-    assert!(timers.next_deadline().is_some_and(|next| next <= far));
+    let mut timers = Timers::new(origin, origin);
+    let year = Duration::from_secs(365 * 24 * 3600);
+    // Within an `i64` of nanoseconds: on its tick, rounded up as ever.
+    let near = origin + 200 * year;
+    let kept = insert(&mut timers, near, Waker::noop().clone());
+    assert!(timers.next_deadline().is_some_and(|next| next <= near));
+    // Beyond it (300 years, and some 136,000): never, whatever the clock.
+    let keys = [300 * year, Duration::from_secs(u64::from(u32::MAX) * 1000)]
+        .map(|far| insert(&mut timers, origin + far, Waker::noop().clone()));
     let mut woken = Vec::new();
-    timers.expire(origin + Duration::from_secs(3600), &mut woken);
-    assert!(woken.is_empty());
-    assert!(timers.cancel(key));
+    timers.expire(origin + 250 * year, &mut woken);
+    assert_eq!(woken.len(), 1, "the 200-year timer");
+    assert!(!timers.cancel(kept));
+    for key in keys {
+        assert!(!timers.has_fired(key, NEVER));
+    }
+    timers.expire(origin + 10_000 * year, &mut woken);
+    assert_eq!(woken.len(), 1);
+    for key in keys {
+        assert!(!timers.has_fired(key, NEVER));
+        assert!(timers.cancel(key));
+    }
 }
 
 /// `sort_by_deadline` orders as a stable sort by deadline would, for
@@ -213,7 +227,7 @@ fn has_fired_agrees_with_the_wheel() {
     let mut next = numbers(0xf17e);
     let tick = u64::from(NANOS_PER_TICK);
     let origin = Instant::now() + Duration::from_secs(1);
-    let mut timers = Timers::new(origin);
+    let mut timers = Timers::new(origin, origin);
     let mut armed: Vec<(TimerKey, Instant)> = Vec::new();
     let mut now = origin;
     let mut woken = Vec::new();
@@ -270,4 +284,23 @@ fn has_fired_agrees_with_the_wheel() {
         }
         armed.retain(|&(key, _)| timers.wheel.get_mut(key).is_some());
     }
+}
+
+#[test]
+fn timers_made_long_after_the_origin_start_at_their_now() {
+    // A thread's second loop: its timers count from the thread's origin,
+    // 100 ms back. A timer 1 ms ahead of its now must not make the loop's
+    // first wait end at once, as a wheel starting at tick 0 would, whose
+    // earliest slot for it began 4 ms before now.
+    let origin = Instant::now();
+    let now = origin + Duration::from_millis(100);
+    let mut timers = Timers::new(origin, now);
+    insert(
+        &mut timers,
+        now + Duration::from_millis(1),
+        Waker::noop().clone(),
+    );
+    let next = timers.next_deadline().unwrap();
+    assert!(next > now, "{:?} before now", now - next);
+    assert!(next <= now + Duration::from_millis(1));
 }

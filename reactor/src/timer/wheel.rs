@@ -335,13 +335,18 @@ impl Tick {
 impl<T> Wheel<T> {
     /// An empty wheel whose now is `Tick(0)`.
     pub(crate) fn new() -> Self {
+        Self::starting_at(Tick(0))
+    }
+
+    /// An empty wheel whose now is `elapsed`.
+    pub(crate) fn starting_at(elapsed: Tick) -> Self {
         Wheel {
             entries: Slab::new(),
             levels: [Level::EMPTY; LEVELS],
             due: List::EMPTY,
             overflow: List::EMPTY,
             overflow_floor: Tick(u64::MAX),
-            elapsed: Tick(0),
+            elapsed,
         }
     }
 
@@ -364,7 +369,8 @@ impl<T> Wheel<T> {
     }
 
     /// Removes the entry and returns its value; `None` if it already fired
-    /// or was cancelled, in which case nothing changes.
+    /// or was cancelled, or if the key is another wheel's, in which case
+    /// nothing changes.
     pub(crate) fn cancel(&mut self, key: TimerKey) -> Option<T> {
         self.get_mut(key)?;
         let index = key.index as usize;

@@ -97,3 +97,15 @@ fn a_zero_sleep_is_over_at_once() {
     // No loop needed: there is nothing to arm.
     assert!(poll_once(sleep.as_mut()).is_ready());
 }
+
+#[test]
+fn a_deadline_beyond_292_years_arms_nothing() {
+    let reactor = Reactor::new().unwrap();
+    let _current = reactor.enter();
+    let centuries = Duration::from_secs(300 * 365 * 24 * 3600);
+    let mut sleep = pin!(SendSleep::after(centuries));
+    assert!(sleep.deadline().is_some(), "an `Instant` holds it");
+    assert!(poll_once(sleep.as_mut()).is_pending());
+    assert!(poll_once(sleep.as_mut()).is_pending());
+    assert!(!reactor.has_timers());
+}

@@ -28,6 +28,9 @@ fn wait_for_tick(deadline: Instant) {
 
 #[test]
 fn its_deadline_is_the_instant_it_was_given() {
+    // The thread's origin, from its first sleep: the instants below lie
+    // after it, but for the one a day before it.
+    drop(sleep(Duration::ZERO));
     let now = Instant::now();
     let day = Duration::from_secs(24 * 3600);
     let deadlines = [
@@ -57,9 +60,19 @@ fn beyond_292_years_it_is_never_over() {
     let reactor = Reactor::new().unwrap();
     let _current = reactor.enter();
     let centuries = Duration::from_secs(300 * 365 * 24 * 3600);
-    for mut never in [Box::pin(sleep(centuries)), Box::pin(sleep(Duration::MAX))] {
+    let mut reset = sleep(Duration::from_secs(1));
+    reset.reset(Instant::now() + centuries);
+    let nevers = [
+        sleep(centuries),
+        sleep(Duration::MAX),
+        sleep_until(Instant::now() + centuries),
+        reset,
+    ];
+    for never in nevers {
+        let mut never = Box::pin(never);
         assert_eq!(never.deadline(), None);
         assert!(!never.is_elapsed());
+        assert!(poll_once(never.as_mut()).is_pending());
         assert!(poll_once(never.as_mut()).is_pending());
     }
     assert!(!reactor.has_timers());
@@ -110,6 +123,10 @@ fn polled_on_another_loop_it_arms_a_timer_there() {
     // timer is in the first's.
     let mut own = Box::pin(sleep_until(deadline));
     assert!(poll_once(own.as_mut()).is_pending());
+    // The second loop's timers have run since the moved sleep was armed,
+    // so its key is older than their latest step: still, its deadline has
+    // not come, and it is not taken for fired.
+    assert_eq!(second.fire_timers(deadline - Duration::from_millis(1)), 0);
     // The moved sleep's key names nothing here: it arms a second timer,
     // rather than taking over the other sleep's.
     assert!(poll_once(moved.as_mut()).is_pending());
