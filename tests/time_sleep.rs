@@ -165,3 +165,41 @@ fn now_reads_the_loop_clock_and_never_goes_back() {
         assert!(tether::time::now() >= now + std::time::Duration::from_millis(2));
     });
 }
+
+/// A sleep keeps its deadline, not its loop: armed on one runtime, then
+/// awaited on another of the thread's, it arms a timer there and completes
+/// at its deadline (`Sleep`, "Its loop").
+#[test]
+fn a_sleep_armed_on_one_runtime_completes_on_another() {
+    let first = tether::Runtime::new().unwrap();
+    let second = tether::Runtime::new().unwrap();
+    let deadline = Instant::now() + Duration::from_millis(20);
+    let mut nap = Box::pin(sleep_until(deadline));
+    first.block_on(async {
+        assert!(support::poll_once(nap.as_mut()).await.is_pending());
+    });
+    let outcome = second.block_on(tether::time::timeout(Duration::from_secs(5), nap));
+    assert!(
+        outcome.is_ok(),
+        "the sleep never completed on the second loop"
+    );
+    assert!(Instant::now() >= deadline);
+}
+
+/// Dropped after its loop's `block_on` returned, an armed sleep cannot
+/// reach its timer: the timer fires unheeded later, and the loop goes on.
+#[test]
+fn a_sleep_dropped_outside_its_loop_leaves_the_loop_working() {
+    let rt = tether::Runtime::new().unwrap();
+    let mut nap = Box::pin(sleep(Duration::from_millis(5)));
+    rt.block_on(async {
+        assert!(support::poll_once(nap.as_mut()).await.is_pending());
+    });
+    drop(nap);
+    let start = Instant::now();
+    rt.block_on(async {
+        sleep(Duration::from_millis(10)).await;
+        tether::yield_now().await;
+    });
+    assert!(start.elapsed() >= Duration::from_millis(10));
+}
