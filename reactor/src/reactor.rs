@@ -1046,9 +1046,10 @@ impl Reactor {
     /// long as `fire_timers` is given clock readings, as the executor does,
     /// and as fresh as the last iteration that had a timer pending, or the
     /// last `time::now`. A deadline at or before it has certainly passed.
-    /// The timer wheel keeps the reading of the last `fire_timers`, rounded
-    /// down to its 100 µs tick, as its own now: a timer armed with a deadline
-    /// at or before that is due at once, in the next `fire_timers`.
+    /// The timer wheel keeps the latest of the reading taken when the
+    /// reactor was made and those given to `fire_timers`, rounded down to
+    /// its 100 µs tick, as its own now: a timer armed with a deadline at or
+    /// before that is due at once, in the next `fire_timers`.
     ///
     /// # Examples
     ///

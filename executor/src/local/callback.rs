@@ -119,8 +119,8 @@ pub fn call_later<F: FnOnce() + 'static>(delay: Duration, f: F) -> CallbackHandl
 ///
 /// As with [`call_later`], the timer is armed at the call, in its
 /// deadline's place among the timers; a deadline that has passed fires in
-/// the loop's next timer step, before the timers due then whose deadlines
-/// are later.
+/// a later timer step (the next one, for a deadline one tick, 100 µs, old
+/// or more), before the timers due then whose deadlines are later.
 ///
 /// # Panics
 ///

@@ -42,7 +42,9 @@
 //!   in asyncio, which moves every timer that is due from its heap to the
 //!   ready queue, earliest first, timers that are due together wake
 //!   earliest deadline first (asyncio leaves ties undefined). A timer takes
-//!   its place when it is armed: at the first poll of its `Sleep`.
+//!   its place when it is armed: at the first poll of its `Sleep` (after a
+//!   `reset`, its next poll; on another of the thread's loops, its first
+//!   poll there).
 //! - **Registered on first poll.** Creating a [`Sleep`] touches no loop; its
 //!   first poll arms a timer, even if the deadline has passed, and dropping
 //!   the `Sleep` while its loop runs disarms it ([`Sleep`], "Its loop"). A
@@ -53,7 +55,7 @@
 //!   above; so is an [`Interval`]'s tick whose time has come when it is
 //!   scheduled (the first, if its start has come, or a missed one that
 //!   `Burst` catches up on). A deadline too far for an `Instant`
-//!   (`Duration::MAX`), or more than 292 years after the thread's origin of
+//!   (`Duration::MAX`), or 292 years or more after the thread's origin of
 //!   time (the first loop or sleep it made), never comes and arms no timer.
 //!   Nothing overflows or panics.
 //! - **One clock read.** `sleep` reads the clock once, to fix its deadline;

@@ -25,22 +25,24 @@ use crate::timer::{NEVER, TimerKey};
 /// thread, as a hyper connection's do (it runs as a task of the loop).
 ///
 /// Dropped on its loop's thread, with its loop running there, it disarms
-/// its timer, as a `Sleep` does.
-/// Dropped anywhere else (another thread, or after the loop is gone), it
-/// cannot reach the wheel: its timer stays there until its deadline, and
-/// then wakes whoever polled it last, which a future must take in its
-/// stride, as it must any spurious wake.
+/// its timer, as a `Sleep` does. Dropped anywhere else (another thread, or
+/// its loop's thread while that loop is not running or another loop is),
+/// it cannot reach the wheel: its timer stays there until its deadline,
+/// and then wakes whoever polled it last, which a future must take in its
+/// stride, as it must any spurious wake (or goes with its loop, if the
+/// loop is dropped first).
 ///
 /// Its deadline is set when it is made (as for `sleep`). A `None`
 /// deadline, beyond what an `Instant` can hold, never comes, nor does one
-/// more than 292 years after its loop's thread's origin of time (as for
-/// a [`Sleep`](super::Sleep)): neither arms a timer.
+/// 292 years or more after its loop's thread's origin of time (as for a
+/// [`Sleep`](super::Sleep)): neither arms a timer.
 ///
 /// # Panics
 ///
-/// Polling it outside a tether loop, or on a loop other than the one its
-/// first poll armed it on, panics: it cannot arm a timer or ask for its
-/// timer there.
+/// A poll panics outside a tether loop, or on a loop other than the one its
+/// first poll armed it on, unless the sleep is over (a zero
+/// [`after`](SendSleep::after), or one that returned `Ready`) or never
+/// will be: elsewhere it cannot arm a timer or ask for its timer.
 ///
 /// # Examples
 ///
@@ -88,9 +90,9 @@ enum State {
     },
     /// The deadline has passed; every poll returns `Ready`.
     Done,
-    /// The deadline lies more than some 292 years after the origin of time
-    /// of the loop that polled it (`crate::timer::NEVER`): pending
-    /// forever, with nothing armed.
+    /// The deadline lies 292 years or more after the origin of time of the
+    /// loop that polled it (`crate::timer::NEVER`): pending forever, with
+    /// nothing armed.
     Never,
 }
 

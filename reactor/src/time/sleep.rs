@@ -18,8 +18,8 @@ use crate::timer::{self, TimerKey};
 /// The deadline is fixed now, when `sleep` is called, not when the future is
 /// first polled. `Duration::ZERO` is over from the start: it completes on
 /// the first poll and arms no timer. `Duration::MAX` never completes (and
-/// arms no timer either), nor does a deadline more than 292 years after
-/// the thread's origin of time (the `Sleep`'s "Its deadline"). This reads the clock once; polling
+/// arms no timer either), nor does a deadline 292 years or more after the
+/// thread's origin of time (the `Sleep`'s "Its deadline"). This reads the clock once; polling
 /// never does.
 ///
 /// # Examples
@@ -107,8 +107,8 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 /// A `Sleep` keeps its deadline as nanoseconds in an `i64`, counted from
 /// its thread's origin of time (the first loop or sleep the thread made),
 /// which is also how its loop's timers keep theirs: 24 bytes in all with
-/// its timer's key, where an `Instant` alone takes 16. So a deadline more
-/// than 292 years after that origin never comes, and
+/// its timer's key, where an `Instant` alone takes 16. So a deadline 292
+/// years or more after that origin never comes, and
 /// [`deadline`](Sleep::deadline) says `None`; one more than 292 years
 /// before it, which only arithmetic on instants can make, is kept as 292
 /// years before.
@@ -164,8 +164,8 @@ enum State {
     Armed(TimerKey),
     /// The deadline has passed; every poll returns `Ready`.
     Done,
-    /// The deadline lies beyond what an `Instant` holds, or more than
-    /// `i64::MAX` nanoseconds (some 292 years) after the thread's origin:
+    /// The deadline lies beyond what an `Instant` holds, or `i64::MAX`
+    /// nanoseconds (some 292 years) or more after the thread's origin:
     /// pending forever, with nothing to arm.
     Never,
 }
@@ -181,8 +181,8 @@ const _: () = assert!(size_of::<Sleep>() == 24);
 
 impl Sleep {
     /// The deadline, or `None` if it lies beyond what an `Instant` can
-    /// represent, or more than 292 years away (the type's "Its deadline"):
-    /// the sleep never completes.
+    /// represent, or 292 years or more after the thread's origin of time
+    /// (the type's "Its deadline"): the sleep never completes.
     ///
     /// # Examples
     ///

@@ -49,14 +49,15 @@
 //! (negative before the origin: a deadline may precede it), in 8 bytes
 //! where an `Instant` takes 16, on every pending timer, and in every
 //! `Sleep`, which hands it to [`Timers::insert_at`] as it is. A deadline
-//! more than `i64::MAX` nanoseconds (some 292 years) after the origin
+//! `i64::MAX` nanoseconds (some 292 years) or more after the origin
 //! becomes [`NEVER`], which never comes (a `Sleep` or `SendSleep` with
 //! such a deadline arms no timer at all); one that far before saturates,
 //! and is due at once anyway.
 //!
 //! A timer armed with a deadline that has already passed is no exception.
-//! If its tick is one the wheel has reached (an earlier `expire` was given
-//! a later time), the wheel takes it as due at once, after what is due
+//! If its tick is one the wheel has reached (the wheel started at or after
+//! it, or an earlier `expire` was given a later time), the wheel takes it
+//! as due at once, after what is due
 //! already (the wheel's own "Order"), and the next `expire` hands it out;
 //! if not, it waits for its tick like any other. Either way the sort puts
 //! it in its deadline's place among the timers that expire with it: two
@@ -71,7 +72,8 @@
 //! reached too). This is asyncio's rule, where each iteration moves every
 //! timer whose deadline has passed from its heap to the ready queue,
 //! earliest first; a timer takes its place in that order when it is
-//! armed, which for a `Sleep` is its first poll.
+//! armed, which for a `Sleep` is its first poll (after a `reset`, its next
+//! poll; on another of the thread's loops, its first poll there).
 //!
 //! # Knowing a timer fired
 //!
@@ -156,7 +158,8 @@ pub(crate) struct Timers {
     /// What the `expire`s so far have fired: every timer armed before the
     /// latest one (a key whose sequence number is below `fired_seq`) whose
     /// deadline is at or before `fired_through` (the module's "Knowing a
-    /// timer fired").
+    /// timer fired"). The wheel's start, at its loop's now, counts as one
+    /// that fired nothing.
     fired_seq: u64,
     /// See `fired_seq`: the start of the latest tick `expire` reached, in
     /// nanoseconds from the origin.
@@ -181,14 +184,16 @@ impl Timers {
     /// end at once to move the wheel on.
     pub(crate) fn new(origin: Instant, now: Instant) -> Self {
         let now = tick_at_or_before(now.saturating_duration_since(origin));
+        let wheel = Wheel::starting_at(now);
         Self {
-            wheel: Wheel::starting_at(now),
+            // The wheel's start counts as an `expire` that fired nothing.
+            fired_seq: wheel.next_seq(),
+            fired_through: nanos(since_origin(now)).min(NEVER - 1),
+            wheel,
             origin,
             batch: Vec::new(),
             order: Vec::new(),
             scratch: Vec::new(),
-            fired_seq: 0,
-            fired_through: 0,
         }
     }
 
@@ -212,9 +217,9 @@ impl Timers {
         self.wheel.insert(tick, Timer { deadline, waker })
     }
 
-    /// `deadline` in nanoseconds from the origin: [`NEVER`] if it lies more
-    /// than that holds after it (some 292 years), and `i64::MIN` if it lies
-    /// that far before. One subtraction of instants, which costs a few
+    /// `deadline` in nanoseconds from the origin: [`NEVER`] if it lies
+    /// `i64::MAX` nanoseconds (some 292 years) or more after it, and
+    /// `i64::MIN` if it lies that far before. One subtraction of instants, which costs a few
     /// dozen instructions.
     pub(crate) fn nanos_at(&self, deadline: Instant) -> i64 {
         nanos_from(self.origin, deadline).unwrap_or(NEVER)
@@ -365,11 +370,14 @@ pub(crate) fn origin(clock: impl FnOnce() -> Instant) -> Instant {
 }
 
 /// `instant` in nanoseconds from `origin`, negative before it: `None` if
-/// it lies more than `i64::MAX` nanoseconds (some 292 years) after it, and
-/// `i64::MIN` if it lies that far before.
+/// it lies `i64::MAX` nanoseconds (some 292 years) or more after it, the
+/// deadline that never comes ([`NEVER`]), and `i64::MIN` if it lies that
+/// far before.
 pub(crate) fn nanos_from(origin: Instant, instant: Instant) -> Option<i64> {
     match instant.checked_duration_since(origin) {
-        Some(after) => i64::try_from(nanos_u64(after)).ok(),
+        Some(after) => i64::try_from(nanos_u64(after))
+            .ok()
+            .filter(|&nanos| nanos != NEVER),
         None => {
             Some(i64::try_from(nanos_u64(origin.duration_since(instant))).map_or(i64::MIN, |n| -n))
         }
@@ -395,7 +403,7 @@ fn nanos_u64(span: Duration) -> u64 {
 }
 
 /// The deadline, in nanoseconds from the origin, that stands for every
-/// deadline more than `i64::MAX` nanoseconds (some 292 years) after it: it
+/// deadline `i64::MAX` nanoseconds (some 292 years) or more after it: it
 /// never comes. [`Timers::insert_at`] puts its timer on the wheel's last
 /// tick, which the clock never reaches.
 pub(crate) const NEVER: i64 = i64::MAX;

@@ -304,3 +304,34 @@ fn timers_made_long_after_the_origin_start_at_their_now() {
     assert!(next > now, "{:?} before now", now - next);
     assert!(next <= now + Duration::from_millis(1));
 }
+
+#[test]
+fn nanoseconds_from_the_origin_round_trip_and_stop_short_of_never() {
+    let origin = Instant::now();
+    for nanos in [0, 1, -1, 999_999_999, -1_000_000_001, 3 << 40, -(3 << 40)] {
+        let instant = instant_at(origin, nanos).unwrap();
+        assert_eq!(nanos_from(origin, instant), Some(nanos));
+    }
+    // `NEVER` itself, and anything past it, is no deadline.
+    let never = origin + Duration::from_nanos(NEVER.unsigned_abs());
+    assert_eq!(nanos_from(origin, never), None);
+    assert_eq!(nanos_from(origin, never + Duration::from_secs(1)), None);
+    let last = never - Duration::from_nanos(1);
+    assert_eq!(nanos_from(origin, last), Some(NEVER - 1));
+}
+
+#[test]
+fn a_timer_fired_by_an_expire_earlier_than_the_wheels_start_is_known_fired() {
+    // The wheel starts at its loop's now, 10 ms after the origin; a timer
+    // due 5 ms after it is late at once, and any `expire` hands it out,
+    // even one given an earlier time. Its sleep must then learn it fired.
+    let origin = Instant::now();
+    let mut timers = Timers::new(origin, origin + Duration::from_millis(10));
+    let late = origin + Duration::from_millis(5);
+    let key = insert(&mut timers, late, Waker::noop().clone());
+    assert!(!timers.has_fired(key, timers.nanos_at(late)));
+    let mut woken = Vec::new();
+    timers.expire(origin + Duration::from_millis(1), &mut woken);
+    assert_eq!(woken.len(), 1);
+    assert!(timers.has_fired(key, timers.nanos_at(late)));
+}
