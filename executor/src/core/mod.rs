@@ -52,10 +52,9 @@ use std::time::Duration;
 
 use tether_bridge::sync::{self, Arc};
 use tether_bridge::{BlockingPool, Initial};
-
-pub(crate) use blocking::LazyPool;
 use tether_reactor::Reactor;
 
+pub(crate) use blocking::LazyPool;
 pub(crate) use context::{push_ready_if_local, report_panic, with_core};
 pub(crate) use remote_call::RemoteCall;
 pub(crate) use shared::{Injected, NamedSpawn, Shared};

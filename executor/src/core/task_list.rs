@@ -86,9 +86,8 @@ impl NameTable for BTreeMap<TaskId, Rc<str>> {
 ///
 /// Two words: `slab`'s entry for it stays two words too, its vacancy tag
 /// hiding in one pointer's niche and the next free key in the other's
-/// bytes. The run count is in the task's header
-/// and, past 65,535, beside the list (`TaskList::aside`), as is debug
-/// mode's stamp.
+/// bytes. The run count is in the task's header and, past 65,535, beside
+/// the list (`TaskList::aside`), as is debug mode's stamp.
 struct Listed {
     /// The list's reference to the task.
     task: TaskRef,

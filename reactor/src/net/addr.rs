@@ -23,12 +23,11 @@
 //! ([`Reactor::set_blocking_pool_with`]; the pool is made by the first
 //! lookup or `spawn_blocking` that needs it), and the reactor runs each
 //! lookup as a job there (`Lookup::on_pool`), as `spawn_blocking` runs a
-//! job. The
-//! code that hands jobs to the pool is reached only from here, so a
-//! program that never looks a name up does not link it; an earlier design,
-//! where the executor installed a resolver function at every loop's start,
-//! put the pool's thread-spawning code in every program, some 60 KB of a
-//! stripped hello world.
+//! job. The code that hands jobs to the pool is reached only from here, so
+//! a program that never looks a name up does not link it; an earlier
+//! design, where the executor installed a resolver function at every
+//! loop's start, put the pool's thread-spawning code in every program,
+//! some 60 KB of a stripped hello world.
 //!
 //! A program that resolves names its own way (a cache, an async DNS
 //! client) sets a resolver instead ([`Reactor::set_resolver`]): a function

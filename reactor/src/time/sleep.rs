@@ -257,8 +257,7 @@ impl Sleep {
     /// ```
     pub fn reset(&mut self, deadline: Instant) {
         self.disarm();
-        let origin = timer::origin(sync::now);
-        (self.deadline, self.state) = Sleep::stand(timer::nanos_from(origin, deadline), false);
+        (self.deadline, self.state) = Sleep::stand(from_origin(deadline), false);
     }
 
     /// A sleep until `deadline`, which has passed: over from the start,
@@ -270,8 +269,7 @@ impl Sleep {
 
     /// A sleep until `deadline`, over from the start if `over`.
     fn until(deadline: Instant, over: bool) -> Sleep {
-        let origin = timer::origin(sync::now);
-        Sleep::new(timer::nanos_from(origin, deadline), over)
+        Sleep::new(from_origin(deadline), over)
     }
 
     /// A sleep until `deadline` nanoseconds from the thread's origin
@@ -288,7 +286,7 @@ impl Sleep {
     /// The fields of a sleep until `deadline` (as for `new`) with no timer.
     fn stand(deadline: Option<i64>, over: bool) -> (i64, State) {
         match deadline {
-            None => (i64::MAX, State::Never),
+            None => (timer::NEVER, State::Never),
             Some(deadline) if over => (deadline, State::Done),
             Some(deadline) => (deadline, State::Unarmed),
         }
@@ -305,6 +303,12 @@ impl Sleep {
             self.state = State::Unarmed;
         }
     }
+}
+
+/// `deadline` in nanoseconds from this thread's origin of time, read from
+/// the clock if the thread has none yet; `None` if it never comes.
+fn from_origin(deadline: Instant) -> Option<i64> {
+    timer::nanos_from(timer::origin(sync::now), deadline)
 }
 
 impl Future for Sleep {
