@@ -133,8 +133,9 @@
 //! Behind a lock, a push is one lock, one `push_back` and one unlock, about
 //! what a push onto the list cost; the loop takes the lock once per take, not
 //! once per item, and then runs its batch with no atomic operation at all. The
-//! two buffers go round between the producers and the loop, so once they have
-//! grown to the backlog nothing is allocated. The lock is held for a few
+//! buffers go round between the producers and the loop (a take hands the
+//! queue an emptied batch for the one it takes), so once they have grown to
+//! the backlog nothing is allocated. The lock is held for a few
 //! instructions (a `push_back` that must grow the buffer is the exception), and
 //! the loop never sleeps on it (rule 6): a loop that slept on it would make it
 //! "contended", which turns every unlock that follows into a system call (a

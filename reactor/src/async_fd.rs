@@ -201,8 +201,9 @@ impl<T: AsFd> Async<T> {
     ///
     /// Meant for after an operation returned `WouldBlock`; if the fd is
     /// readable already, this completes after the loop's next poll of the
-    /// reactor (at once if the loop is idle, and within `POLL_INTERVAL`
-    /// task runs while it is busy).
+    /// reactor (at once if the loop is idle; while it is busy, after fewer
+    /// than `POLL_INTERVAL` task runs plus one iteration's snapshot of the
+    /// ready queue).
     ///
     /// # Examples
     ///

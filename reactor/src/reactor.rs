@@ -159,8 +159,9 @@ pub struct Reactor {
     sources: RefCell<SourceTable>,
     /// Buffer for the poller's events, reused by every `react`.
     events: RefCell<Events>,
-    /// How many of `react`'s waits in the poller succeeded. Readiness
-    /// futures compare against it to tell a new event from an old one.
+    /// How many times `react` has returned from a wait in the poller,
+    /// whether the wait succeeded or failed. Readiness futures compare
+    /// against it to tell a new event from an old one.
     tick: Cell<u64>,
     /// The timer wheel and its clock.
     timers: RefCell<Timers>,
@@ -583,8 +584,8 @@ impl Reactor {
         self.wakeup.clone()
     }
 
-    /// How many of [`react`](Reactor::react)'s waits in the poller
-    /// succeeded, shown in
+    /// How many times [`react`](Reactor::react) has returned from a wait
+    /// in the poller, whether the wait succeeded or failed, shown in
     /// [`Deadline`'s example](Deadline#examples).
     pub fn tick(&self) -> u64 {
         self.tick.get()

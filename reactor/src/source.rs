@@ -47,8 +47,9 @@
 //! poller's modes. [`Registration::readable`] and
 //! [`writable`](Registration::writable) may be awaited at any time: on an
 //! fd that is ready already they complete after the loop's next poll of
-//! the reactor (at once if the loop is idle, and within `POLL_INTERVAL`
-//! task runs while it is busy).
+//! the reactor (at once if the loop is idle; while it is busy, after
+//! fewer than `POLL_INTERVAL` task runs plus one iteration's snapshot of
+//! the ready queue).
 //!
 //! `poll_wait` answers `Ready` only with an error: its caller retries the
 //! operation when woken, and if that blocks again, waits again. The futures need a way to
@@ -442,8 +443,9 @@ impl Registration {
     }
 
     /// Waits for the next event in `direction`, right after an operation
-    /// returned `WouldBlock`: asks the poller for nothing it does not watch
-    /// already.
+    /// returned `WouldBlock`: asks for no report of the fd's current state
+    /// (`report_current`), and arms the poller only where sources are
+    /// oneshot and this direction is not armed.
     pub(crate) fn next_event(&self, direction: Direction) -> Readiness<'_> {
         self.readiness(direction, true)
     }

@@ -4,12 +4,19 @@
 //! a slab: the [`SourceTable`]. For each [`Direction`] a source records who
 //! waits (the waker of a `poll_wait` caller, and one per readiness future),
 //! the reactor tick of the last event, and whether the poller is armed for
-//! it. Two modules use the table, and this one imports neither:
+//! it. Who uses the table:
 //!
 //! - `crate::reactor` owns it, and hands it every event the poller
-//!   returns for a source ([`SourceTable::deliver`]);
+//!   returns for a source ([`SourceTable::deliver`]); this module imports
+//!   only the reactor's wait (`Reactor`, `Deadline`), for the pointer
+//!   through which a first source makes the loop wait in the poller
+//!   ([`SourceTable::insert`]);
 //! - `crate::source`, the public side (`Registration`, `Readiness`), inserts
-//!   and removes sources and adds and removes waiters.
+//!   and removes sources and adds and removes waiters;
+//! - with the `process` feature, the reactor's own sources: the read end
+//!   of the `SIGCHLD` wakeup (`crate::signal::listener`) and the pidfds of
+//!   orphaned children (`crate::process::watch`), inserted and removed by
+//!   the reactor, not by a `Registration`.
 //!
 //! # Edge-triggered where the poller can, oneshot where it cannot
 //!
@@ -349,8 +356,10 @@ impl SourceTable {
         let _ = poller.delete(fd);
     }
 
-    /// The source of `key`, which must still be in the table: only a
-    /// `Registration` holds a key, and it removes the source when dropped.
+    /// The source of `key`, which must still be in the table: a key is
+    /// held only by what inserted its source (a `Registration`, or the
+    /// reactor's own listener and orphans), and none uses it once it has
+    /// removed the source.
     pub(crate) fn source_mut(&mut self, key: SourceKey) -> &mut SourceState {
         &mut self.sources[key.index()]
     }

@@ -8,7 +8,8 @@
 //! A loop must never start inside another one on the same thread: the inner
 //! one would block the outer loop, and with it every task that the inner
 //! one may be waiting for. [`enter_loop`] refuses with a panic that says
-//! what to do instead, the way `futures::executor::enter` does.
+//! what to do instead; `futures::executor::enter` guards the same way,
+//! though it returns an error for its caller to panic with.
 
 use std::any::Any;
 use std::cell::Cell;

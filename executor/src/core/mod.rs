@@ -81,7 +81,8 @@ pub(crate) struct Core {
     debug: Option<DebugMode>,
     /// Sees the panics nobody joins.
     on_exception: ExceptionHandler,
-    /// Tasks run since the reactor was last polled (see `run_loop`).
+    /// Runs (tasks, and callbacks from other threads) since the reactor
+    /// was last polled (see `run_loop`).
     runs_since_poll: Cell<usize>,
     /// `Handle::stop` arrived: `run_forever` returns after this iteration.
     stop_requested: Cell<bool>,
@@ -173,8 +174,9 @@ impl Core {
     /// poll cannot complete the future, which would run the rest of it
     /// inside the caller's own run.
     ///
-    /// The poll is the task's, as in a run step: the task is the current
-    /// one meanwhile (`task::current`), and a panic goes to the exception
+    /// The poll is the task's, as in a run step: the task is the one
+    /// running meanwhile, not its caller (for a callback, as in its run
+    /// step, `task::current` is `None`), and a panic goes to the exception
     /// handler. It is not counted as a run.
     pub(crate) fn spawn_polled<F: Future + 'static>(
         &self,

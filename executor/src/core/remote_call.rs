@@ -20,9 +20,10 @@
 //! and the loop met on the allocator's lock for every callback, and a loop
 //! that fell behind freed its way through memory the producer had just
 //! made and the cache no longer held. With the closure in place, a
-//! callback allocates nothing, and the injection queue's two buffers,
-//! which go round between the producers and the loop
-//! (`tether_bridge::inject`), are reused once they have grown.
+//! callback allocates nothing, and the injection queue's buffers, which
+//! go round between the producers and the loop (the queue's own, the
+//! batches the loop took, and up to `SPARES` emptied ones it keeps:
+//! `ready_queue.rs`), are reused once they have grown.
 //!
 //! The slot is untyped, so what it holds is known through a table of
 //! functions made for that type when it was stored (`VTableOf::VTABLE`),
@@ -334,6 +335,10 @@ mod tests {
         }
     }
 
+    /// A token of two words, as the slot is, but aligned past it.
+    #[repr(align(16))]
+    struct Aligned(Token);
+
     /// A callback whose closure takes one word, two, three, or two but
     /// aligned past the slot; made by `located` or by `new`.
     fn callback(log: &Log, shape: usize, located: bool) -> RemoteCall {
@@ -362,11 +367,16 @@ mod tests {
                 )
             }
             _ => {
-                let aligned = 4u128;
-                make(
-                    move || (aligned == 4).then(|| token.called()).unwrap(),
-                    located,
-                )
+                let aligned = Aligned(token);
+                let f = move || {
+                    // Moved whole, so that the closure holds the `Aligned`,
+                    // not only its field.
+                    let aligned = aligned;
+                    aligned.0.called();
+                };
+                assert!(size_of_val(&f) <= size_of::<Slot>());
+                assert!(align_of_val(&f) > align_of::<Slot>());
+                make(f, located)
             }
         }
     }
@@ -378,6 +388,8 @@ mod tests {
         assert!(fits::<Boxed>());
         assert!(!fits::<[usize; 3]>());
         assert!(!fits::<Located<(Arc<()>, usize)>>());
+        // Small enough, but aligned past the slot.
+        assert!(!fits::<Aligned>());
     }
 
     #[test]

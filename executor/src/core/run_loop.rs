@@ -119,21 +119,22 @@ use super::ready_queue::{Entry, Runnable};
 use crate::id::TaskKind;
 use crate::task::{self, TaskRef};
 
-/// Task runs between two non-blocking polls of the reactor while the loop
-/// is busy.
+/// Runs (of tasks, and of callbacks from other threads) between two
+/// non-blocking polls of the reactor while the loop is busy.
 ///
 /// The bound on how long I/O readiness can wait while tasks keep running.
 /// The count is checked as an iteration begins and grows as its run step
 /// ends, so the poll comes at the start of the first iteration that finds
 /// this many runs or more since the last one: between two polls the loop
-/// runs fewer than this many tasks plus one iteration's snapshot. A prime,
+/// makes fewer than this many runs plus one iteration's snapshot. A prime,
 /// so that it does not fall into step with tasks that wake in regular
 /// patterns.
 ///
-/// Why 31: tether used 61, tokio's default `event_interval` (which tokio's
-/// docs call fairly arbitrary, taken from Go's scheduler), until its hyper
-/// server went from three task runs per request to one (hyper's sleeps no
-/// longer run as tasks, `examples/hyper_server/on_tether.rs`). 61 runs
+/// Why 31: tether used 61, tokio's default `event_interval` (which a
+/// comment in tokio's `Builder` calls fairly arbitrary, and believes copied
+/// from Go), until its hyper server went from three task runs per request
+/// to one (hyper's sleeps no longer run as tasks,
+/// `examples/hyper_server/on_tether.rs`). 61 runs
 /// then spanned three times as many requests, and under `wrk -c500` the
 /// 99th-percentile latency went from 1.15 to 1.43 times tokio's (medians
 /// of twelve paired runs of `benches/compare`'s `wrk_http_500`). At 31 it

@@ -96,7 +96,8 @@ pub(crate) struct LoopCounters {
     pub(super) parks: Counter,
     /// Items taken from the injection queue.
     pub(super) submissions: Counter,
-    /// Task runs (polls of a future, or drops of a cancelled one).
+    /// Runs: polls of a task's future, drops of a cancelled one, and calls
+    /// of callbacks from other threads.
     pub(super) runs: Counter,
     /// Runs that debug mode found slow.
     pub(super) slow_callbacks: Counter,

@@ -41,9 +41,12 @@ impl Core {
         batch.clear();
         self.ready.push_batch(batch);
         self.shared.counters.submissions.add(rest as u64);
-        // Callbacks that were due run now, in their order (a timed one arms
-        // its timer and is cancelled below with the rest); tasks keep their
-        // place, to be dropped below; a stop callback is registered.
+        // Callbacks that were due run now, in their order (a timed one is
+        // queued only once its timer has fired, so it calls its closure
+        // too, or once it was cancelled, so its run drops it; one not yet
+        // due is not queued, and is dropped below with the tasks); tasks
+        // keep their place, to be dropped below; a stop callback is
+        // registered.
         let queued = self.ready.len();
         for _ in 0..queued {
             let Some(entry) = self.ready.pop() else { break };

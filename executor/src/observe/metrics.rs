@@ -69,7 +69,8 @@ pub struct Metrics {
     /// (those of `polls` that were allowed to block), or, with no source
     /// armed, on its own thread.
     pub parks: u64,
-    /// Task runs: polls of a future, or drops of a cancelled one.
+    /// Runs: polls of a task's future, drops of a cancelled one, and calls
+    /// of callbacks from other threads.
     pub runs: u64,
     /// Items the loop took from its injection queue: wakes and cancels,
     /// spawns, callbacks, stops and stop callbacks from other threads, or

@@ -23,14 +23,17 @@ pub(super) struct Model {
 }
 
 impl Model {
-    /// Writes the wake: ends the current sleep, or the next one.
+    /// Writes the wake: ends the current sleep if it has no deadline, or
+    /// else the next one at once.
     pub(super) fn wake(&self) {
         *lock(&self.woken) = true;
         self.ready.notify_one();
     }
 
-    /// Sleeps until a wake, or until `deadline` on the model clock (`None`:
-    /// no deadline), and reads the wake if one came.
+    /// With no deadline, sleeps until a wake. With one, returns at once if
+    /// a wake has come already, and otherwise lets the whole timeout pass
+    /// on the model clock, which a wake does not cut short. Either way it
+    /// reads the wake if one came.
     pub(super) fn sleep(&self, deadline: Option<Instant>) {
         let mut woken = lock(&self.woken);
         match deadline {
