@@ -284,9 +284,11 @@ impl Sleep {
     }
 
     /// The fields of a sleep until `deadline` (as for `new`) with no timer.
+    /// A deadline of exactly [`timer::NEVER`], which `sleep`'s sum can
+    /// land on, never comes either.
     fn stand(deadline: Option<i64>, over: bool) -> (i64, State) {
         match deadline {
-            None => (timer::NEVER, State::Never),
+            None | Some(timer::NEVER) => (timer::NEVER, State::Never),
             Some(deadline) if over => (deadline, State::Done),
             Some(deadline) => (deadline, State::Unarmed),
         }

@@ -73,13 +73,13 @@ fn numbers(seed: u64) -> impl FnMut(u64) -> u64 {
 #[test]
 fn timers_of_one_tick_fire_by_deadline_then_arming_order() {
     let mut fixture = Fixture::new();
-    // Ticks 3 (2 ms < deadline <= 3 ms) and 4, armed out of order.
+    // Ticks 21 (2.0 ms < deadline <= 2.1 ms) and 22, armed out of order.
     let armed = [
-        ('d', 2_900),
-        ('e', 3_200),
-        ('a', 2_100),
-        ('c', 2_900),
-        ('b', 2_500),
+        ('d', 2_090),
+        ('e', 2_150),
+        ('a', 2_010),
+        ('c', 2_090),
+        ('b', 2_050),
     ];
     fixture.arm(&armed);
     let order = fixture.expire(4_000);

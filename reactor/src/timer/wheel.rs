@@ -74,7 +74,7 @@
 //! lower level, or is due if its deadline is that very tick. A level-0
 //! slot covers one tick, so all its entries are due at once. Advancing
 //! from tick 0 to 10^12 with one entry on the way is therefore a handful of
-//! steps, one per level at most.
+//! steps: one for the overflow list, then one per level at most.
 //!
 //! # Order
 //!

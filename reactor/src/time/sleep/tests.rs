@@ -67,6 +67,8 @@ fn beyond_292_years_it_is_never_over() {
         sleep(Duration::MAX),
         sleep_until(Instant::now() + centuries),
         reset,
+        // A `sleep` whose sum lands exactly on the bound.
+        Sleep::new(Some(crate::timer::NEVER), false),
     ];
     for never in nevers {
         let mut never = Box::pin(never);
