@@ -221,8 +221,10 @@ struct PoolState {
     /// ([`Inner::stop_threads`]), set when a thread is first started. A
     /// pool that never started one has nothing queued and nobody to wait
     /// for, and a program that never starts one does not link the waiting:
-    /// about 9 KB of a hello world, most of it std's timed wait on a
-    /// condition variable and its thread joins.
+    /// about 9 KB, most of it std's timed wait on a condition variable and
+    /// its thread joins (measured on hello world when every runtime made a
+    /// pool; since the first job makes it, a program that can make one, by
+    /// having sockets, and never starts a thread is the one spared).
     stop_threads: Option<StopThreads>,
     /// Under loom, the model's clock: set once every keep-alive has run out.
     #[cfg(loom)]
@@ -485,7 +487,8 @@ impl BlockingPool {
             unrun: Some(unrun),
         };
         // Refused only by a pool that is shut down, or when the OS refused
-        // its first thread: the job is dropped, and its guard answers.
+        // a new thread while none was running: the job is dropped, and its
+        // guard answers.
         let _ = self.spawn(Box::new(move || {
             // Cancelled before it began: the canceller answered.
             if !guard.cell.start() {

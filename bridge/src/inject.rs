@@ -290,7 +290,8 @@ pub struct Inject<T, N> {
     /// Every push and every take locks it for a few instructions; see the
     /// module documentation for why a lock.
     waiting: Padded<Mutex<VecDeque<T>>>,
-    /// `EMPTY`, `NOTIFIED` or `PARKED`: the handshake of the module docs.
+    /// `EMPTY`, `NOTIFIED`, `PARKED` or `PARKED_THREAD`: the handshake of
+    /// the module docs.
     state: Padded<AtomicU8>,
     /// How many items wait, as the last push or take left it (stored under
     /// the lock), for [`len`](Inject::len) on any thread.
@@ -301,7 +302,8 @@ pub struct Inject<T, N> {
     /// it; [`is_closed`](Inject::is_closed) reads it without the lock,
     /// which only producers and the loop ever take.
     closed: AtomicBool,
-    /// Ends the loop's sleep; called only by the producer that finds `PARKED`.
+    /// Ends the loop's sleep; called only by the producer whose swap finds
+    /// the loop parked: `notify` for `PARKED`, `unpark` for `PARKED_THREAD`.
     notifier: N,
     /// How many wakeups producers made (the calls of [`Notify::notify`] and
     /// [`Notify::unpark`] in `push`), for the runtime's metrics.

@@ -9,7 +9,8 @@
 //! `RUSTFLAGS="--cfg shuttle"` they are shuttle's, whose scheduler picks
 //! which thread runs at every one of them, at random or by its PCT
 //! algorithm, for programs too large for loom (sequentially consistent
-//! only). Code written against this module compiles unchanged in all three
+//! only; shuttle has atomics and locks but no cell, so `UnsafeCell` stays
+//! std's there, and its accesses are not checked). Code written against this module compiles unchanged in all three
 //! builds, which is what lets the checkers check the very code the runtime
 //! runs.
 //!
@@ -280,13 +281,15 @@ macro_rules! __process_static {
     };
 }
 
-/// Locks `mutex`, ignoring poisoning. The bridge runs no user code while it
-/// holds one of its locks (callbacks, jobs and wakes come after the unlock;
-/// the exceptions are the clone of the new waker and the drop of the old
-/// one in [`Completion::poll_take`](crate::Completion::poll_take)), so a
-/// poisoned lock means that some other thread panicked between two of the
-/// bridge's own statements, or in that drop, and the data is as consistent
-/// as the bridge's code left it.
+/// Locks `mutex`, ignoring poisoning. The bridge runs little user code
+/// while it holds one of its locks (callbacks, jobs and wakes come after
+/// the unlock); the exceptions are the clones and drops of wakers in
+/// [`Completion::poll_take`](crate::Completion::poll_take) and
+/// `Spread::poll_scan`, the caller's `weigh` in `poll_scan`'s second scan,
+/// and the caller's `install` and `restore` in `SignalTable::subscribe` and
+/// `unsubscribe`. So a poisoned lock means that some other thread panicked
+/// between two of the bridge's own statements, or in one of those calls,
+/// and the data is as consistent as the bridge's code left it.
 ///
 /// # Examples
 ///

@@ -53,10 +53,13 @@
 //!
 //! # Unsafe code
 //!
-//! Only `task/raw.rs`: a task's header and future share one allocation, with
-//! a hand-written waker vtable, which saves an allocation per spawn over an
+//! `task/raw.rs`: a task's header and future share one allocation, with a
+//! hand-written waker vtable, which saves an allocation per spawn over an
 //! `Arc<impl Wake>` plus a boxed future. Its module documentation lists the
-//! rules every `SAFETY` comment there relies on.
+//! rules every `SAFETY` comment there relies on. Besides it,
+//! `core/remote_call.rs` keeps a callback's closure in place in an untyped
+//! slot, and `core/context.rs` keeps the current loop as a raw pointer
+//! from `Rc::into_raw`; each argues its own.
 
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]

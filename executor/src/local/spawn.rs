@@ -37,9 +37,10 @@ pub fn spawn<F: Future + 'static>(future: F) -> JoinHandle<F::Output> {
 }
 
 /// Spawns `future` on the loop running on this thread, recording the caller
-/// of the public function as its spawn location. The one way from a public
-/// function on the loop thread to `Core::spawn`; `what` names that function
-/// if there is no loop.
+/// of the public function as its spawn location. The way from the
+/// loop-thread functions of `local/` (`spawn`, `task::Builder::spawn`, the
+/// callbacks) to `Core::spawn` (`Runtime::spawn` calls it directly);
+/// `what` names the public function if there is no loop.
 #[track_caller]
 pub(crate) fn spawn_here<F: Future + 'static>(
     future: F,

@@ -10,7 +10,8 @@ use std::task::{Context, Poll};
 /// The task of `Handle::spawn_with` runs one: the closure crosses threads
 /// (it is `Send`), the future it makes need not (it is made on the loop
 /// thread). The made future is boxed, so that polling it needs no pin
-/// projection: `spawn_with` costs two allocations where `spawn` costs one.
+/// projection: the task of `spawn_with` costs two allocations where that of
+/// `spawn` costs one.
 pub(crate) struct Maker<M, F> {
     /// Where the maker stands.
     state: MakerState<M, F>,

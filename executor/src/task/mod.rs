@@ -2,7 +2,8 @@
 //!
 //! A task is a future plus the state that lets any thread wake it while only
 //! the loop thread runs it. [`raw`] holds the allocation (the executor's
-//! `unsafe` code but for `core/remote_call.rs`), [`join`] the [`JoinHandle`],
+//! `unsafe` code but for `core/remote_call.rs` and `core/context.rs`),
+//! [`join`] the [`JoinHandle`],
 //! [`maker`] the future of a `Handle::spawn_with`, and this module the three
 //! things that happen to a task:
 //!
@@ -41,8 +42,8 @@
 //! | 4 | `core/shared.rs`: `Shared::push` → `bridge/src/inject.rs`: `Inject::push` | the entry, as `Injected::Task`, goes into `L`'s injection queue; then a Release swap writes `NOTIFIED` into the queue's state word |
 //! | 5 | `inject.rs`: `Inject::push` | the swap found `PARKED`: `L` sleeps, and `W`, the one producer whose swap found it, must wake it (rule 2 there). A producer that finds `NOTIFIED` writes nothing |
 //! | 6 | `core/shared.rs`: `LoopWakeup::notify` → `reactor/src/wakeup/mod.rs`: `Wakeup::wake` → `wakeup/eventfd.rs`: `Eventfd::wake` | one 8-byte `write` to `L`'s eventfd (on Linux; `polling`'s notifier elsewhere) |
-//! | 7 | on `L`: `core/run_loop.rs`: `Core::poll_reactor` → `Core::react` → `reactor/src/reactor.rs`: `Reactor::react` | the eventfd's edge ends `L`'s `epoll_wait`; `Reactor::dispatch` passes over the wakeup's event, whose only job was to end the wait |
-//! | 8 | `run_loop.rs`: `Core::poll_reactor` → `Inject::transition_to_awake` | `PARKED -> EMPTY` fails, because the word is `NOTIFIED`; it stays so for step 4 |
+//! | 7 | on `L`: `core/run_loop.rs`: `Core::poll_reactor` → `Core::sleep` → `Core::react` → `reactor/src/reactor.rs`: `Reactor::react_sources` → `Reactor::react`, through the pointer the source table set when `L`'s first source was registered | the eventfd's edge ends `L`'s `epoll_wait`; `Reactor::dispatch` passes over the wakeup's event, whose only job was to end the wait |
+//! | 8 | `run_loop.rs`: `Core::poll_reactor` → `Inject::transition_to_awake` | the load finds `NOTIFIED`, so no `PARKED -> EMPTY` is tried; the word stays so for step 4 |
 //! | 9 | `run_loop.rs`: `Core::run_once`, step 4 → `core/mod.rs`: `Core::take_injected` → `Inject::take` → `core/ready_queue.rs`: `ReadyQueue::push_batch` | an Acquire swap writes `EMPTY` (it pairs with the swap of hop 4, so `W`'s push is visible), then, under the buffer's lock, the queued items are taken by swapping buffers, none copied: the batch keeps one place at the back of the ready queue |
 //! | 10 | `run_loop.rs`: `Core::run_once`, step 6 → `ReadyQueue::pop` → `core/mod.rs`: `Core::run_next_injected` → `ReadyQueue::pop_injected` → `Core::accept` → `Core::run` → `task/mod.rs`: [`TaskRef::run`] | in FIFO order, the batch's turn comes, and its items run one after another: `Injected::Task`, with `T`'s reference, comes back to run; `transition_to_running` clears `SCHEDULED` and sets `RUNNING` in a compare-exchange whose Acquire pairs with hop 2's Release, so the poll sees whatever `W` did before it woke `T` |
 //! | 11 | `raw.rs`: `TaskRef::poll` → `TaskCell::poll`, through the vtable | `T`'s future is polled in place; it finds what `W` provided |
@@ -69,7 +70,7 @@
 //! | 4 | `source.rs`: `Readiness::poll` → `reactor/src/source_table.rs`: `SourceTable::rearm` | on epoll and kqueue, nothing: the socket has been registered edge-triggered for both directions since it was made (`SourceTable::insert`), so waiting costs no system call. On the oneshot pollers, one `modify` arms it for reading |
 //! | 5 | `task/mod.rs`: [`TaskRef::run`] → `go_idle` → `raw.rs`: `TaskRef::transition_to_idle` | nobody woke `T` during the run: it goes idle, and the run's reference is released. Only the waker in the source can wake `T` now |
 //! | 6 | the kernel | data arrives; the socket becomes readable, and epoll records an edge for it |
-//! | 7 | `core/run_loop.rs`: `Core::poll_reactor` → `reactor/src/reactor.rs`: `Reactor::react` | `L`'s next poll of the reactor (a blocking one if it has nothing to run, or the non-blocking one it makes once `POLL_INTERVAL` task runs have gone by) returns the event, keyed with the source's slab index and generation; the reactor's tick moves on |
+//! | 7 | `core/run_loop.rs`: `Core::poll_reactor` (→ `Core::sleep`, for a blocking poll) → `Core::react` → `reactor/src/reactor.rs`: `Reactor::react_sources` → `Reactor::react` | `L`'s next poll of the reactor (a blocking one if it has nothing to run, or the non-blocking one it makes once `POLL_INTERVAL` task runs have gone by) returns the event, keyed with the source's slab index and generation; the reactor's tick moves on |
 //! | 8 | `reactor.rs`: `Reactor::dispatch` → `source_table.rs`: `SourceTable::deliver` | the key's generation matches the source's, so the event is this source's: the read direction is stamped with the new tick, and its wakers move to the reactor's list of wakers to wake (a oneshot source is re-armed for the waiters left) |
 //! | 9 | `reactor.rs`: `Reactor::react` | after the whole batch, with the source table no longer borrowed, each waker is woken: hops 1 and 2 of the wake above, on `L`'s thread inside the loop, so `T` goes straight into the ready queue |
 //! | 10 | `core/run_loop.rs`: `Core::run_once`, step 6 → [`TaskRef::run`] | `T` is polled; `Readiness::poll` finds the read direction stamped with a tick newer than the one it noted, and returns `Ready` |

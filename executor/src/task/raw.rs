@@ -2,7 +2,8 @@
 //! counted, with a hand-made waker.
 //!
 //! This module holds the executor's `unsafe` code, but for the slot that
-//! keeps a callback's closure in place (`core/remote_call.rs`). What it
+//! keeps a callback's closure in place (`core/remote_call.rs`) and the
+//! thread-local pointer to the current loop (`core/context.rs`). What it
 //! buys is one heap allocation per spawned task. The obvious safe design, an
 //! `Arc<Task>` implementing `std::task::Wake` that holds a
 //! `Box<dyn Future>`, costs two: the `Arc` and the box. Here the future is
@@ -42,9 +43,10 @@
 //!
 //! 1. **Layout.** `TaskCell<F>` is `repr(C)` with the `Header` first, so a
 //!    pointer to the cell is a pointer to its header and back. Only
-//!    `allocate` creates cells; only `Vtable::dealloc` frees them, and it is
-//!    called exactly once, by whoever releases the last reference
-//!    (`tether_bridge::task_state`, rule 5).
+//!    `allocate_cell` (behind `allocate`, `allocate_send` and
+//!    `allocate_maker`) creates cells; only `Vtable::dealloc` frees them,
+//!    and it is called exactly once, by whoever releases the last
+//!    reference (`tether_bridge::task_state`, rule 5).
 //! 2. **Lifetime.** Every `TaskRef` and every `Waker` made here owns one
 //!    reference, so the cell outlives them. A pointer is dereferenced only
 //!    while the caller owns a reference (or borrows something that does).
@@ -529,7 +531,7 @@ impl<F: Future> TaskCell<F> {
     ///
     /// `ptr` is a `TaskCell<F>` whose last reference was just released.
     unsafe fn dealloc(ptr: NonNull<Header>) {
-        // SAFETY: rule 1: it came from `Box::leak` in `allocate`, and the
+        // SAFETY: rule 1: it came from `Box::leak` in `allocate_cell`, and the
         // last reference is gone, so nobody else can reach it. By rule 5
         // the stage holds nothing `!Send`, whichever thread this is.
         drop(unsafe { Box::from_raw(ptr.cast::<Self>().as_ptr()) });
@@ -565,7 +567,8 @@ impl TaskRef {
     pub(crate) fn poll(&self, cx: &mut Context<'_>, report: Report<'_>) -> Poll<()> {
         debug_assert!(self.snapshot().is_running());
         // SAFETY: rule 2 (we hold a reference), and the caller runs the task
-        // on its loop thread (rule 3), as the debug assertion checks.
+        // on its loop thread (rule 3) while it is `RUNNING`, which the debug
+        // assertion checks.
         unsafe { (self.header().vtable.poll)(self.ptr, cx, report) }
     }
 
