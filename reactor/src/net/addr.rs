@@ -37,8 +37,9 @@
 //!
 //! A lookup costs a job on the pool: a thread hand-off there and a wakeup
 //! back. While it waits in the pool's queue, dropping the future that asked
-//! for it (a `connect` given up, or timed out) takes it out of the queue;
-//! once it runs, the system resolver cannot be interrupted, and it finishes
+//! for it (a `connect` given up, or timed out) cancels it: it stays queued,
+//! and the pool thread that reaches it skips the lookup; once it runs, the
+//! system resolver cannot be interrupted, and it finishes
 //! on its pool thread with no one to read its answer.
 
 use std::fmt;

@@ -14,11 +14,12 @@
 //! | [`UdpSocket`] | `std::net` | async send / receive |
 //! | [`UnixListener`], [`UnixStream`], [`UnixDatagram`] | `std::os::unix::net` | the same, for Unix sockets |
 //!
-//! Each is an [`Async`] around the std socket: operations are
-//! tried first, and wait for the reactor only on `WouldBlock`, except a
-//! stream socket's read that would fail, which waits without
-//! trying (see `crate::source_table`, "Skipping the read that would
-//! fail"). All convert from and into the std types.
+//! Each but `TcpSocket` (an `OwnedFd`, which converts into one) is an
+//! [`Async`] around the std socket: operations are tried first, and wait
+//! for the reactor only on `WouldBlock`, except a stream socket's read
+//! that would fail, which waits without trying (see
+//! `crate::source_table`, "Skipping the read that would fail"). Each
+//! converts from and into its std type.
 //!
 //! ```
 //! use tether::net::{TcpListener, TcpStream};
@@ -50,7 +51,11 @@
 //!   except in `write_vectored`, which uses `writev(2)` and would raise
 //!   `SIGPIPE`; on Linux and Android, tether's vectored writes use `sendmsg`
 //!   with `MSG_NOSIGNAL` instead, so no write on a tether socket can kill
-//!   the process there, whatever the program does with the signal.
+//!   the process there, whatever the program does with the signal. (A Unix
+//!   stream's `write` is a `send` with `MSG_NOSIGNAL` in std since mid-2025,
+//!   rust-lang/rust#140005; built with an older std, down to the crate's
+//!   `rust-version`, it is `write(2)`, and can raise `SIGPIPE` if the
+//!   program has set the signal back to its default.)
 //! - **Out of file descriptors.** `accept` returns the error (`EMFILE`,
 //!   `ENFILE`, `ENOBUFS`, `ENOMEM`) to its caller. The pending connection
 //!   stays in the backlog, so an immediate retry would fail at once, and a
@@ -84,13 +89,15 @@
 //! call; a host name (`"example.com:80"`, `("localhost", 8080)`) goes to
 //! the system resolver, which blocks, so it is looked up on the loop's
 //! blocking pool (as asyncio's `getaddrinfo` runs in the default executor)
-//! while the loop runs on. The first address that works is used, in the
-//! order the resolver gives them. Why the trait is tether's own, and how
+//! while the loop runs on. `connect` and `bind` use the first address
+//! that works, in the order the resolver gives them; `send_to` sends to
+//! the first one. Why the trait is tether's own, and how
 //! the reactor is given the loop's pool, is in `net/addr.rs`.
 //!
-//! A lookup waiting in the pool's queue is taken out of it when the
-//! operation that asked for it is dropped (a `connect` under a `timeout`
-//! that expired); one that has begun runs to its end on its pool thread,
+//! A lookup waiting in the pool's queue is cancelled when the operation
+//! that asked for it is dropped (a `connect` under a `timeout` that
+//! expired): it stays queued, but the pool thread that reaches it skips
+//! the lookup; one that has begun runs to its end on its pool thread,
 //! since the system resolver cannot be interrupted. `send_to` resolves its
 //! target on every call, as std's does: a program sending many datagrams
 //! to a named host resolves it once and sends to the address.
@@ -359,8 +366,8 @@ where
     for<'a> &'a T: Write,
 {
     // std's `write` on a socket is `send` with MSG_NOSIGNAL where that flag
-    // exists. Where it does not, std sets SO_NOSIGPIPE on the sockets it
-    // makes instead.
+    // exists (on a Unix stream since mid-2025: "Faults" above). Where it
+    // does not, std sets SO_NOSIGPIPE on the sockets it makes instead.
     (&mut &*socket).write(buf)
 }
 

@@ -265,8 +265,8 @@ impl TcpSocket {
     }
 
     /// Asks for a send buffer of `size` bytes (`SO_SNDBUF`). The kernel
-    /// adjusts it: Linux doubles it (for its own bookkeeping) and keeps it
-    /// between a floor and `net.core.wmem_max`, and
+    /// adjusts it: Linux caps the request at `net.core.wmem_max`, then
+    /// doubles it (for its own bookkeeping), with a floor, and
     /// [`send_buffer_size`](TcpSocket::send_buffer_size) reads what it
     /// chose.
     ///

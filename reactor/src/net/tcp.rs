@@ -131,7 +131,8 @@ impl TcpListener {
     /// How many connections may wait to be accepted, as asked of `listen`;
     /// the kernel caps it (at `net.core.somaxconn` on Linux). A burst of
     /// connects beyond the backlog is dropped and retried by the clients a
-    /// second later, so a server wants it deep; tokio asks for the same.
+    /// second later, so a server wants it deep (tokio's `bind`, through mio,
+    /// asks for std's 128).
     pub const BACKLOG: i32 = 1024;
 
     fn bind_addr(addr: SocketAddr) -> io::Result<TcpListener> {
@@ -191,9 +192,11 @@ impl TcpListener {
     /// on no loop: for a connection that another loop will serve, which
     /// registers it there with [`TcpStream::from_std`]. Accepting it as a
     /// [`TcpStream`] and calling `into_std` would register it here and
-    /// take it off again, two system calls for nothing.
+    /// take it off again, and the other loop's `from_std` would make it
+    /// non-blocking again: three system calls for nothing.
     ///
-    /// The stream is in blocking mode, as `accept(2)` makes it;
+    /// On Linux the stream is in blocking mode, as `accept4(2)` makes it
+    /// (on macOS it inherits the listener's non-blocking mode); either way
     /// `TcpStream::from_std` makes it non-blocking.
     ///
     /// # Errors

@@ -26,10 +26,10 @@ use crate::reactor::Reactor;
 ///
 /// Dropping a `Child` that has not been reaped neither waits nor kills
 /// (unless it was spawned with [`kill_on_drop`]): it goes on running, and
-/// its loop reaps it when it exits, so it leaves no zombie (the process
-/// module's "Orphans"). A child still running when its loop ends is let
-/// go, as std lets go of a dropped `std::process::Child`, unless it was
-/// killed: see [`kill_on_drop`].
+/// its loop reaps it when it exits, so it leaves no zombie
+/// (`watch/pidfd.rs`, "Orphans"). A child still running when its loop
+/// ends is let go, as std lets go of a dropped `std::process::Child`,
+/// unless it was killed: see [`kill_on_drop`].
 ///
 /// [`Stdio::piped`]: std::process::Stdio::piped
 /// [`kill_on_drop`]: super::Command::kill_on_drop
@@ -175,7 +175,7 @@ impl Child {
     /// # Errors
     ///
     /// Fails if someone else reaped the child, and its status is lost
-    /// (the process module's "Never `waitpid(-1)`"), or if the reactor
+    /// (`watch/mod.rs`, "Never `waitpid(-1)`"), or if the reactor
     /// cannot watch the pidfd.
     ///
     /// # Examples
@@ -320,7 +320,8 @@ impl Child {
     }
 
     /// Sends the signal numbered `signal` (`SIGUSR1`, `SIGHUP`...: any
-    /// signal with a name; 1 to 31 on Linux); it does not wait.
+    /// signal with a name and, on Linux, the real-time signals `SIGRTMIN`
+    /// to `SIGRTMAX`); it does not wait.
     ///
     /// asyncio: `Process.send_signal(signal)`.
     ///

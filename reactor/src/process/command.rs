@@ -369,8 +369,8 @@ impl Command {
     /// Whether dropping the [`Child`] before it is reaped sends it
     /// `SIGKILL` (false by default). The killed child is reaped by its
     /// loop, like any dropped child; if the loop ends first, its end waits
-    /// a bounded time for the killed child to die and reaps it (the
-    /// process module's "Orphans").
+    /// a bounded time for the killed child to die and reaps it
+    /// (`watch/pidfd.rs`, "Orphans").
     ///
     /// asyncio: none (a dropped `Process` is left running).
     ///

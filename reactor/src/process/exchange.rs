@@ -32,8 +32,8 @@
 //!   input makes the next write fail with `BrokenPipe`. That is not an
 //!   error of the exchange: the feeder stops, and the child's output and
 //!   status tell what happened, as asyncio's `communicate` ignores
-//!   `BrokenPipeError` there. (The process module's "Writing to a child
-//!   that stopped reading" says when `SIGPIPE` would kill the parent
+//!   `BrokenPipeError` there. (`pipe.rs`, "Writing to a child that
+//!   stopped reading", says when `SIGPIPE` would kill the parent
 //!   instead.)
 //! - A drain is done at end of file: when the child, and any process it
 //!   passed the pipe to, has closed it.

@@ -161,8 +161,8 @@
 //! tenth of a millisecond is some fifty polls of the reactor that find
 //! nothing (two microseconds each, `executor/src/core/run_loop.rs`), and
 //! does not grow with the parent's size. Handing it to the blocking pool
-//! would add a round trip between threads to each spawn (about 29 µs for
-//! a `spawn_blocking` job, `benches/RESULTS.md`), make `spawn` a future,
+//! would add a round trip between threads to each spawn (some 20 to 30 µs
+//! for a `spawn_blocking` job, `benches/RESULTS.md`), make `spawn` a future,
 //! and still leave the pidfd and the pipes to register on the loop; and
 //! this crate, under the executor, has no pool to hand it to. The exception
 //! is the `fork` path in a large process: std takes it for `pre_exec`,

@@ -36,7 +36,7 @@
 //! | 4 | `handler.rs`, `wake` | writes 8 bytes to the subscription's eventfd (a pipe elsewhere: `wake_fd.rs`); `errno` is put back, the handler returns |
 //! | 5 | the loop's poller | the eventfd is a source of the subscriber's loop like any socket: the poller reports it readable, ending the loop's sleep if it was parked (if the handler ran on the loop thread itself, the poller's `epoll_wait` returned `EINTR`, and `polling` waits again, finding the fd readable) |
 //! | 6 | `source_table.rs`, `deliver`, then `reactor.rs`, `react` | `deliver` collects the waker of the task waiting in `recv`; `react` wakes it once the dispatch is over |
-//! | 7 | this file, `Signal::poll_recv` | reads the fd until it would block, then takes the slot's count: not zero, so `recv` returns it |
+//! | 7 | this file, `Signal::try_take` (through `recv`'s `read_with`, or `poll_recv`) | reads the fd until it would block, then takes the slot's count: not zero, so `recv` returns it |
 //!
 //! # Decisions
 //!

@@ -55,6 +55,11 @@ impl Orphans {
         true
     }
 
+    /// No orphan's pidfd was refused: there are none.
+    pub(crate) fn has_unwatched(&self) -> bool {
+        false
+    }
+
     pub(crate) fn reap(
         &mut self,
         _events: impl Iterator<Item = Event>,
