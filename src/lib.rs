@@ -52,11 +52,11 @@
 //! | type | `Send`/`Sync` | why |
 //! |------|---------------|-----|
 //! | [`Runtime`], [`JoinHandle`], [`CallbackHandle`] | neither | they own or reach `!Send` futures and outputs |
-//! | [`Async`], the [`net`] types, `signal::Signal` | neither | registered with one loop's reactor |
+//! | [`Async`], the [`net`] sockets but `TcpSocket` (a plain fd until `connect` or `listen`), `signal::Signal` | neither | registered with one loop's reactor |
 //! | `process::Child` and its pipes (`process` feature) | neither | its pidfd (or its slot in the loop's `SIGCHLD` list) and its pipes are registered with one loop's reactor |
 //! | [`Handle`] | both | submits callbacks and futures, stops the loop, reads its [`Metrics`], from anywhere |
-//! | [`ThreadFuture`] | `Send` | the result of submitted work, waited for or awaited on any thread |
-//! | [`LoopThread`] | `Send` | a loop on its own thread |
+//! | [`ThreadFuture`] | both (if its output is `Send`) | the result of submitted work, waited for or awaited on any thread |
+//! | [`LoopThread`] | both | a loop on its own thread |
 //! | [`LoopPool`], [`Server`] | both | many loops, each on its own thread; a server running on them |
 //! | task [`Waker`](std::task::Waker)s | both | a wake from another thread goes through the injection queue |
 //!
@@ -190,8 +190,9 @@
 //! feature, on by default, also `futures-core` and `futures-io`, whose
 //! `Stream`, `AsyncRead` and `AsyncWrite` tether's types implement.
 //! With the `process` feature, off by default, also `libc`, for the
-//! signal mask a child starts with and, where a loop watches its children
-//! through `SIGCHLD`, `sigaction`; with the `signal` feature, off by
+//! signal mask a child starts with, for sending signals (real-time ones
+//! included) and, where a loop watches its children through `SIGCHLD`,
+//! `sigaction`; with the `signal` feature, off by
 //! default, `libc` (`sigaction`, `errno`). Nothing else.
 //!
 //! # Features

@@ -69,8 +69,10 @@ pub enum TaskKind {
     /// `block_on` was given, which is not a task of its own.
     BlockOn,
     /// A job of [`spawn_blocking`](crate::spawn_blocking), which runs on a
-    /// thread of the blocking pool and is no task of the loop. Only the
-    /// exception handler names one, when its panic was never read.
+    /// thread of the blocking pool and is no task of the loop; and the loop
+    /// task that waits for a started job whose `ThreadFuture` was dropped
+    /// unread, to report its panic. The exception handler names the kind
+    /// for such a panic, and a dump lists that waiting task.
     Blocking,
 }
 

@@ -544,10 +544,12 @@ mod futures_io_impls {
 
     /// Writes go through `&T`'s own `Write`. Over a pipe that is `write(2)`
     /// and `writev(2)`; over a std socket, `write` passes `MSG_NOSIGNAL`
-    /// where it exists, but `write_vectored` is `writev(2)`. `write(2)` and
-    /// `writev(2)` raise `SIGPIPE` on a closed peer unless the process
-    /// ignores it (Rust programs do, by default); tether's socket types
-    /// (`net`) avoid them on Linux and Android.
+    /// where it exists (on a Unix stream, with std since mid-2025), but
+    /// `write_vectored` is `writev(2)`. `write(2)` and `writev(2)` raise
+    /// `SIGPIPE` on a closed peer unless the process ignores it (Rust
+    /// programs do, by default); tether's socket types (`net`) avoid them
+    /// on Linux and Android, but for a Unix stream's `write` built with an
+    /// older std (`net`, "Faults").
     impl<T: AsFd> futures_io::AsyncWrite for &Async<T>
     where
         for<'a> &'a T: Write,

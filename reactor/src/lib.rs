@@ -50,11 +50,12 @@
 //! feature `futures-core` and `futures-io` (`Stream` for
 //! [`time::Interval`], `AsyncRead` and `AsyncWrite` for [`Async`] and the
 //! stream sockets). The `process` feature adds rustix's `process` calls
-//! (`pidfd_open`, `pidfd_send_signal`, `waitpid`, `waitid`, `kill`) and
-//! `libc`, for the one thing neither std nor rustix's stable API offers:
-//! reading and clearing a thread's signal mask (`process/signal_mask.rs`);
-//! and it turns the `signal` feature on, for the loops that watch their
-//! children through `SIGCHLD`.
+//! (`pidfd_open`, `waitpid`, `waitid`) and `libc`, for what neither std
+//! nor rustix's stable API offers: reading and clearing a thread's signal
+//! mask (`process/signal_mask.rs`), and sending a signal, real-time ones
+//! included (`kill`, and `pidfd_send_signal` through `syscall`:
+//! `process/watch/`); and it turns the `signal` feature on, for the loops
+//! that watch their children through `SIGCHLD`.
 //! `tether-bridge`, tether's own, holds what the reactor shares with other
 //! threads: the blocking pool and completion cell of a host-name lookup
 //! (`net/addr.rs`), and with the `signal` feature the table the signal
@@ -68,9 +69,12 @@
 //! until it is removed from the poller. [`source::Registration::new`] is
 //! `unsafe` because its caller makes that promise ([`Async`] makes it by
 //! owning the fd and dropping the registration first); it passes the
-//! promise on to the source table's `insert`, and the table's three places
+//! promise on to the source table's `insert`, and the table's four places
 //! that borrow the fd back from its number rely on it. The wakeup's eventfd
-//! makes the same promise for its own fd.
+//! makes the same promise for its own fd. Besides that promise,
+//! `reactor.rs` keeps the current reactor as a raw pointer from
+//! `Rc::into_raw`, and `time/timeout.rs` projects `Timeout`'s pin by hand;
+//! each argues its own.
 //!
 //! The `process` feature adds three kinds. The reactor's list of orphaned
 //! children registers their pidfds with the source table itself, keeping
@@ -81,7 +85,8 @@
 //! through, with std's obligations, and tether installs one hook of its
 //! own, which empties the child's signal mask; that hook, and the reading
 //! of the loop thread's mask, are calls into `libc`
-//! (`process/signal_mask.rs`).
+//! (`process/signal_mask.rs`), as is the sending of a signal
+//! (`process/watch/`).
 //!
 //! With the `signal` feature, `signal/handler.rs` has the rest: the
 //! handler borrows a subscriber's fd by its number, which the signal table

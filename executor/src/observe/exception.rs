@@ -13,8 +13,10 @@ pub(crate) type ExceptionHandler = Box<dyn Fn(&Exception<'_>)>;
 /// `JoinHandle` held the panic but was dropped unread, in a task submitted
 /// from another thread (its `ThreadFuture` gets the panic too), in a
 /// blocking job whose `ThreadFuture` was dropped or detached unread, in a
-/// callback, or in a destructor the loop ran. Every panic reaches either
-/// the code that waits for the work or this handler; none is lost.
+/// callback, or in a destructor the loop ran. Every panic reaches the
+/// code that waits for the work, an exception handler (this loop's, or
+/// that of the loop whose thread ran the code), or, where no loop runs,
+/// stderr; none is lost.
 ///
 /// asyncio: the `context` dict handed to the loop's exception handler.
 ///
@@ -99,8 +101,9 @@ impl<'a> Exception<'a> {
         self.task
     }
 
-    /// What panicked: a task, a callback, the `block_on` future, or a
-    /// blocking job ([`TaskKind`]). Shown in
+    /// What panicked: a task, a callback, or a blocking job
+    /// ([`TaskKind`]); never the `block_on` future, whose panic comes out
+    /// of `block_on` itself. Shown in
     /// [`Exception`'s example](Exception#examples).
     pub fn kind(&self) -> TaskKind {
         self.kind

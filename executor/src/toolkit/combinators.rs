@@ -23,9 +23,10 @@ use crate::{JoinError, JoinHandle, spawn};
 /// asyncio: `await asyncio.gather(*tasks, return_exceptions=True)`.
 ///
 /// A task's panic or cancellation is its result, as an `Err`: nothing stops
-/// early. If the `join_all` future is dropped before it finishes, the tasks
-/// not finished yet are cancelled, as a cancelled `gather` cancels its
-/// children.
+/// early. If the `join_all` future is dropped after its first poll and
+/// before it finishes, the tasks not finished yet are cancelled, as a
+/// cancelled `gather` cancels its children; dropped before it was ever
+/// polled, it drops the handles, which detaches the tasks.
 ///
 /// # Examples
 ///
@@ -115,8 +116,9 @@ pub async fn select<F: Future + Unpin>(
 /// asyncio: `asyncio.wait(tasks, return_when=FIRST_COMPLETED)`, then
 /// `cancel()` on the tasks still pending.
 ///
-/// If the `race` future is dropped before a task finishes, every task is
-/// cancelled.
+/// If the `race` future is dropped after its first poll and before a task
+/// finishes, every task is cancelled; dropped before it was ever polled,
+/// it drops the handles, which detaches the tasks.
 ///
 /// # Panics
 ///

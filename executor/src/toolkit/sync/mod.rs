@@ -15,8 +15,9 @@
 //! | [`Semaphore`] | `asyncio.Semaphore`, `BoundedSemaphore` |
 //! | [`Mutex`] | `asyncio.Lock` |
 //!
-//! Each keeps the tasks waiting on it in one line, first come first served
-//! (`wait_list`), and each is cancellation-safe: a task dropped while it
+//! Each keeps the tasks waiting on it in lines of arrival order, first
+//! come first served (`wait_list`; a `Queue` has one for getters, one for
+//! putters and one for `join`), and each is cancellation-safe: a task dropped while it
 //! waits never leaves another task waiting for a wakeup it swallowed (a
 //! dropped `put` drops its item, as in asyncio).
 //!
