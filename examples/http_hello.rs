@@ -72,6 +72,10 @@ async fn serve(stream: TcpStream) -> io::Result<()> {
         // Read until the head is complete.
         let head_len = loop {
             if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                // The read that crossed MAX_HEAD may also have ended it.
+                if end + 4 > MAX_HEAD {
+                    return respond_and_close(&stream, "431 Request Header Fields Too Large").await;
+                }
                 break end + 4;
             }
             if buf.len() > MAX_HEAD {

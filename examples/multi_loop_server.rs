@@ -26,8 +26,9 @@
 //! to end, then stops every loop and exits with status 0. `stats` and
 //! Enter show each loop's connections and load. With standard input
 //! closed (under a service manager, say), the signals alone stop it. The
-//! signal handlers go as soon as the stop begins, so a second Ctrl-C
-//! kills the server at once, as it would any program.
+//! signal handlers go as soon as the stop begins, by a signal or on
+//! standard input, so a Ctrl-C then kills the server at once, as it would
+//! any program.
 //!
 //! The hyper glue (`hyper::rt::Read`/`Write` for tether's socket, and
 //! `hyper::rt::Timer`) is `hyper_server/on_tether.rs`, shared with the
@@ -47,7 +48,7 @@ use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use tether::signal::{SIGINT, SIGTERM, Signal};
-use tether::{LoopPool, Spreading};
+use tether::{LoopPool, Spreading, ThreadFuture};
 
 use on_tether::{Io, TetherTimer};
 
@@ -75,7 +76,7 @@ fn main() -> io::Result<()> {
     })?;
     // Watched before the address is printed: once a client can know of
     // this server, a SIGTERM is for the server to handle.
-    let requests = watch_for_stop(&pool)?;
+    let (requests, signals) = watch_for_stop(&pool)?;
     let mode = match options.spreading {
         Spreading::LeastLoaded => "least-loaded",
         Spreading::ReusePort => "reuse-port",
@@ -87,6 +88,12 @@ fn main() -> io::Result<()> {
     );
 
     let why = wait_for_stop(&pool, &requests);
+    // The signal handlers go now, however the stop began (after a signal
+    // they are gone already), and are gone before the line below: from
+    // then on, a Ctrl-C kills the server at once. A cancelled task's
+    // `ThreadFuture` answers once its future, and the signals, are dropped.
+    signals.cancel();
+    let _ = signals.wait();
     println!("multi_loop_server: {why}: stopping; open connections get up to {GRACE:?} to end");
 
     let report = pool.shutdown(GRACE);
@@ -108,8 +115,9 @@ enum Ask {
 
 /// Starts listening for what stops the program: `SIGTERM` and `SIGINT`
 /// on the pool's loop 0, and lines on standard input on a thread of its
-/// own. Returns where both send, once the signals are subscribed.
-fn watch_for_stop(pool: &LoopPool) -> io::Result<mpsc::Receiver<Ask>> {
+/// own. Returns where both send, once the signals are subscribed, and the
+/// task that holds the signals: cancelled, it drops them.
+fn watch_for_stop(pool: &LoopPool) -> io::Result<(mpsc::Receiver<Ask>, ThreadFuture<()>)> {
     let (asks, requests) = mpsc::channel();
     let (subscribed_tx, subscribed) = mpsc::channel();
     let on_signal = asks.clone();
@@ -132,8 +140,9 @@ fn watch_for_stop(pool: &LoopPool) -> io::Result<mpsc::Receiver<Ask>> {
         drop((term, int));
         let _ = on_signal.send(Ask::Stop(["SIGTERM", "SIGINT"][index]));
     });
-    // Detached: the task lives until a signal comes or the pool stops.
-    drop(watcher.map_err(|_| io::Error::other("loop 0 of the pool is closed"))?);
+    // The task lives until a signal comes, it is cancelled, or the pool
+    // stops.
+    let watcher = watcher.map_err(|_| io::Error::other("loop 0 of the pool is closed"))?;
     subscribed
         .recv()
         .map_err(|_| io::Error::other("loop 0 of the pool stopped"))??;
@@ -153,7 +162,7 @@ fn watch_for_stop(pool: &LoopPool) -> io::Result<mpsc::Receiver<Ask>> {
         // Standard input is closed (a service manager, a test harness):
         // from here on, only a signal stops the server.
     });
-    Ok(requests)
+    Ok((requests, watcher))
 }
 
 /// Blocks until the program should stop, printing the figures whenever

@@ -186,7 +186,8 @@ fn connect(server: &Running) -> TcpStream {
 fn http_hello_answers_400_to_a_bad_content_length_and_413_to_one_past_its_limit() {
     let server = start("http_hello");
     for (length, status) in [
-        // u64::MAX: the head's length plus this one overflowed.
+        // u64::MAX: past MAX_BODY, like any length too large to skip
+        // (it once overflowed the head's length added to it).
         (
             "Content-Length: 18446744073709551615",
             "413 Content Too Large",
@@ -206,6 +207,28 @@ fn http_hello_answers_400_to_a_bad_content_length_and_413_to_one_past_its_limit(
         (&bad).read_to_string(&mut answer).unwrap();
         let expected = format!("HTTP/1.1 {status}\r\n");
         assert!(answer.starts_with(&expected), "{length}: {answer:?}");
+    }
+}
+
+#[test]
+fn http_hello_accepts_a_head_of_16_kib_and_answers_431_to_one_byte_more() {
+    let server = start("http_hello");
+    for (len, status) in [
+        (16 * 1024, "200 OK"),
+        (16 * 1024 + 1, "431 Request Header Fields Too Large"),
+    ] {
+        // One write, so that the read that crosses the limit also ends
+        // the head.
+        let start = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Pad: ";
+        let pad = "a".repeat(len - start.len() - "\r\n\r\n".len());
+        let head = format!("{start}{pad}\r\n\r\n");
+        assert_eq!(head.len(), len);
+        let stream = connect(&server);
+        (&stream).write_all(head.as_bytes()).unwrap();
+        let mut answer = String::new();
+        (&stream).read_to_string(&mut answer).unwrap();
+        let expected = format!("HTTP/1.1 {status}\r\n");
+        assert!(answer.starts_with(&expected), "{len} bytes: {answer:?}");
     }
 }
 

@@ -5,7 +5,8 @@
 //! accepting on every loop, goes on serving the connection left open
 //! until its client closes it, and exits with status 0. In both, a second
 //! signal during the drain kills the program, as it would one without a
-//! handler. The signals go to the examples' processes, never to this
+//! handler, and so does a first one in a drain `multi_loop_server` began
+//! on standard input. The signals go to the examples' processes, never to this
 //! test binary.
 
 mod support;
@@ -35,11 +36,16 @@ impl Server {
     /// Starts the example `name` on a free port, with more arguments and
     /// standard input closed, and waits for its address.
     fn start(name: &str, args: &[&str]) -> Server {
+        Server::start_with(name, args, Stdio::null())
+    }
+
+    /// As `start`, with `stdin` as the example's standard input.
+    fn start_with(name: &str, args: &[&str], stdin: Stdio) -> Server {
         let mut command = Command::new(example(name));
         command
             .arg("0")
             .args(args)
-            .stdin(Stdio::null())
+            .stdin(stdin)
             .stdout(Stdio::piped());
         // The signals the tests send start at their defaults in the
         // example, whatever this process inherited: a shell runs a
@@ -276,6 +282,25 @@ fn multi_loop_server_stops_accepting_drains_and_exits_0_on_sigterm() {
 #[test]
 fn multi_loop_server_stops_accepting_drains_and_exits_0_on_ctrl_c() {
     multi_loop_server_drains_on(libc::SIGINT, "SIGINT");
+}
+
+#[test]
+fn a_ctrl_c_during_a_drain_begun_on_standard_input_kills_multi_loop_server() {
+    let mut server = Server::start_with("multi_loop_server", &["--loops", "2"], Stdio::piped());
+    let open = server.connect();
+    assert!(served_by(&open).starts_with("tether-pool-"));
+    let mut stdin = server.child.stdin.take().unwrap();
+    stdin.write_all(b"stop\n").unwrap();
+    assert_eq!(
+        server.line(),
+        "multi_loop_server: stop: stopping; open connections get up to 10s to end\n"
+    );
+    // The handlers went before the line was printed; the open connection
+    // keeps the drain going.
+    server.signal(libc::SIGINT);
+    let status = server.wait();
+    assert_eq!(status.signal(), Some(libc::SIGINT), "{status:?}");
+    drop(stdin);
 }
 
 #[test]
