@@ -69,15 +69,17 @@ fn main() {
 
     let metrics = handle.metrics();
     println!(
-        "\nthe loop ran {} iterations, {} task runs, polled the reactor {} times \
-         ({} of them sleeping), and was woken by another thread {} time(s)",
+        "\nthe loop ran {} iterations, {} runs, polled the reactor {} times, \
+         went to sleep {} times, and was woken by another thread {} time(s)",
         metrics.iterations, metrics.runs, metrics.polls, metrics.parks, metrics.wakeup_writes
     );
 }
 
 /// Runs `work` on a new std thread; the returned future completes with its
 /// result. The thread hands the result over and wakes the task, from outside
-/// the loop: the loop wakes up through its injection queue and its wakeup (an eventfd on Linux).
+/// the loop: the loop wakes up through its injection queue, which unparks
+/// the loop's thread (this loop watches no socket; one that does sleeps in
+/// the poller, and is woken through its eventfd on Linux).
 fn on_another_thread<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> impl Future<Output = T> {

@@ -14,7 +14,8 @@
 # stops at the first failure. A row whose model is `shuttle:<file>` runs
 # that file under shuttle (`--cfg shuttle`, its own target directory):
 # tests/shuttle.rs, or a loom model, which a shuttle build runs under
-# shuttle's random scheduler. A row whose model is `loom-executor:<file>`
+# shuttle's random scheduler (tests/runtime.rs: random, then PCT). A row
+# whose model is `loom-executor:<file>`
 # or `shuttle-executor:<file>` is a seeded bug in the executor
 # (`executor/src`, which has no build script), run under loom or shuttle:
 # it is turned on through RUSTFLAGS, which rebuilds the runtime in a

@@ -373,6 +373,9 @@ fn a_thread_that_sees_cancelled_knows_the_future_was_dropped() {
         })
         .unwrap();
     assert!(task.cancel());
+    // The loop has not run: the future is not dropped yet, so the answer
+    // cannot have come either.
+    assert!(!task.is_done() && !*dropped.lock().unwrap());
     rt.block_on(tether::yield_now());
     assert!(task.wait().unwrap_err().is_cancelled());
     assert!(*dropped.lock().unwrap());

@@ -1,8 +1,8 @@
 //! Name resolution: a host name is looked up on the blocking pool while the
 //! loop runs on; a literal address needs no pool at all.
 //!
-//! Each test fills a one-thread blocking pool with a job that waits for the
-//! test's word, so that a lookup queued behind it cannot finish until then:
+//! Each test but the last fills a one-thread blocking pool with a job that
+//! waits for the test's word, so that a lookup queued behind it cannot finish until then:
 //! what happens meanwhile shows where the lookup runs.
 #![cfg(feature = "net")]
 

@@ -224,8 +224,8 @@ fn a_dump_counts_runs_past_what_the_header_holds() {
 
 /// Shutdown empties the task list, and its keys start again from zero: a
 /// task that a destructor spawns then takes the key of a task that ran
-/// (here the stand-in of a `block_on`, stamped in debug mode), and still
-/// starts from nothing in a dump.
+/// (here the one `rt.spawn` made, polled by the `block_on` and stamped in
+/// debug mode), and still starts from nothing in a dump.
 #[test]
 fn a_task_spawned_during_shutdown_starts_from_nothing() {
     struct SpawnOnDrop(Arc<Mutex<Option<TaskInfo>>>);

@@ -70,7 +70,7 @@ fn a_self_waking_task_does_not_starve_a_wake_from_another_thread() {
 
 #[test]
 fn a_busy_loop_with_no_armed_source_makes_no_poll() {
-    const YIELDS: u64 = 61 * 200;
+    const YIELDS: u64 = 31 * 200;
     let rt = tether::Runtime::new().unwrap();
     let handle = rt.handle();
     let before = handle.metrics();

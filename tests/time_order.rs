@@ -74,16 +74,16 @@ fn ago(now: Instant, ms: u64) -> Instant {
     now - Duration::from_millis(ms)
 }
 
-/// Ten deadlines 0.1 ms apart, latest first: they span less than a
-/// millisecond, so at least two of them share a tick of the wheel, however
-/// the ticks fall.
-fn ten_in_one_millisecond(base: Instant) -> Vec<(&'static str, Instant)> {
+/// Ten deadlines 10 µs apart, latest first: they span 90 µs, less than a
+/// 100 µs tick of the wheel, so at least five of them share a tick,
+/// however the ticks fall.
+fn ten_in_one_tick(base: Instant) -> Vec<(&'static str, Instant)> {
     const NAMES: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
     NAMES
         .iter()
         .enumerate()
         .rev()
-        .map(|(i, &name)| (name, base + Duration::from_micros(100 * i as u64)))
+        .map(|(i, &name)| (name, base + Duration::from_micros(10 * i as u64)))
         .collect()
 }
 
@@ -103,13 +103,13 @@ fn overdue_sleeps_complete_in_deadline_order() {
 
 #[test]
 fn callbacks_due_in_one_tick_run_in_deadline_order() {
-    let order = run_callbacks(|now| ten_in_one_millisecond(now + Duration::from_millis(3)));
+    let order = run_callbacks(|now| ten_in_one_tick(now + Duration::from_millis(3)));
     assert_eq!(order, ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
 }
 
 #[test]
 fn sleeps_due_in_one_tick_complete_in_deadline_order() {
-    let order = run_sleeps(|now| ten_in_one_millisecond(now + Duration::from_millis(3)));
+    let order = run_sleeps(|now| ten_in_one_tick(now + Duration::from_millis(3)));
     assert_eq!(order, ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
 }
 

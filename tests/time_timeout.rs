@@ -63,12 +63,16 @@ fn timeout_drops_the_future_it_gives_up_on() {
     }
     let dropped = std::rc::Rc::new(std::cell::Cell::new(false));
     let flag = Flag(dropped.clone());
+    let seen = dropped.clone();
     tether::run(async move {
-        let _ = timeout(Duration::from_millis(1), async move {
+        let outcome = timeout(Duration::from_millis(1), async move {
             let _flag = flag;
             std::future::pending::<()>().await;
         })
         .await;
+        assert!(outcome.is_err(), "{outcome:?}");
+        // Dropped as the timeout's await ended, not with the loop.
+        assert!(seen.get());
     });
     assert!(dropped.get());
 }

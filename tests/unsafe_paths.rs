@@ -1,5 +1,6 @@
-//! Every path through the executor's `unsafe` code (`executor/src/task/raw.rs`),
-//! through the pin projection of the reactor's `Timeout`
+//! Every path through the task code's `unsafe` (`executor/src/task/raw.rs`;
+//! the executor's other, the callback slot of `core/remote_call.rs`, is
+//! driven by that file's own unit tests), through the pin projection of the reactor's `Timeout`
 //! (`reactor/src/time/timeout.rs`), and through the thread-local pointers
 //! to the current loop and reactor (`executor/src/core/context.rs`,
 //! `reactor/src/reactor.rs`), in tests that never block in the poller, so
@@ -307,8 +308,9 @@ fn a_closed_loop_hands_every_submission_back() {
 }
 
 /// A callback on the loop is a task (`Call` in a task cell); one from
-/// another thread is a boxed closure in the injection queue and the ready
-/// queue. Both run, in their FIFO order.
+/// another thread is a `RemoteCall` in the injection queue and the ready
+/// queue (its closure kept in place when it fits two words, boxed
+/// otherwise). Both run, in their FIFO order.
 #[test]
 fn callbacks_run_on_the_loop_and_from_another_thread() {
     let rt = Runtime::new().unwrap();

@@ -41,10 +41,11 @@
 //!
 //! A failing scenario is made smaller as lincheck does it (N. Koval, D.
 //! Alistarh and R. Elizarov, "Lincheck: A Practical Framework for Testing
-//! Concurrent Data Structures on JVM", CAV 2023): remove one operation,
-//! run the smaller scenario again, up to [`Checker::reruns`] times, and
-//! keep it if one of those runs fails too; repeat until no operation can
-//! go. The report shows that scenario and its failing history.
+//! Concurrent Data Structures on JVM", CAV 2023): try each operation in
+//! turn, once: remove it, run the smaller scenario again, up to
+//! [`Checker::reruns`] times, and keep the removal if one of those runs
+//! fails too (the operation that moves into its place is tried next). The
+//! report shows what is left and its failing history.
 //!
 //! # What a seed fixes, and what the check cannot see
 //!

@@ -1,12 +1,14 @@
 //! Shared pieces of tether's loom models.
 //!
-//! Each file in `tests/` models one cross-thread protocol of
-//! `tether-bridge` and opens with what it proves. This library gives them
-//! what they share:
+//! Each file in `tests/` checks one or more cross-thread protocols of
+//! `tether-bridge` (`runtime.rs` the real runtime's; `histories.rs` by
+//! linearizability, not by a model) and opens with what it proves. This
+//! library gives them what they share:
 //!
 //! - [`model`]: runs a model under loom (`--cfg loom`) within its
-//!   [`Bound`], or just once on real threads in a plain `cargo test`, so
-//!   that the models compile and run in every build and cannot rot;
+//!   [`Bound`], under shuttle's random schedules in a shuttle build, or
+//!   just once on real threads in a plain `cargo test`, so that the models
+//!   that go through it compile and run in every build and cannot rot;
 //! - [`thread`] and [`sync`]: loom's or std's threads and `Arc`, matching
 //!   the build, alongside `tether_bridge::sync` for atomics;
 //! - [`FakeEventfd`]: the wakeup file descriptor, rebuilt from primitives

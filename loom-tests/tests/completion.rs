@@ -32,8 +32,8 @@
 //!
 //! Bound: every model is explored whole. The cell does everything under
 //! one lock, and its critical sections contain no other operation loom
-//! sees, so each is one step, and even three threads leave only tens of
-//! interleavings.
+//! sees, so each is one step, and even three threads leave at most about
+//! a thousand interleavings.
 
 use std::task::{Context, Poll};
 use std::time::Duration;

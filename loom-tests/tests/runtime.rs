@@ -98,8 +98,8 @@
 //! has two or three threads of its own (the loop's, one or two others,
 //! and a blocking pool thread in one), and two preemptions put a thread's
 //! push between any two steps of the loop's sleep, its take and its
-//! close (at two, all ten take about five seconds; at three, about two
-//! minutes, and find nothing more).
+//! close (at two, the twelve that use that bound take about five seconds;
+//! at three, about two minutes, and find nothing more).
 //! Under shuttle, `RUNS` random and as many PCT schedules per model, from
 //! fixed seeds (`TETHER_SHUTTLE_RUNS`, `TETHER_SHUTTLE_SEED` for more).
 //!

@@ -3,11 +3,11 @@
 //! loom explores every interleaving of two or three threads doing one or
 //! two operations each (`inject.rs`, `runtime.rs`). These tests run the same
 //! protocols with four producers and a loop over a thousand operations,
-//! under shuttle's PCT scheduler (S. Burckhardt et al., "A Randomized
-//! Scheduler with Probabilistic Guarantees of Finding Bugs", ASPLOS 2010),
-//! which picks the thread to run at every atomic, lock and yield, from a
-//! seed, and replays a failing schedule exactly (`shuttle::replay` with the
-//! string the failure prints). Two things loom never does happen here:
+//! under shuttle's random scheduler and its PCT one (S. Burckhardt et al.,
+//! "A Randomized Scheduler with Probabilistic Guarantees of Finding Bugs",
+//! ASPLOS 2010): each picks the thread to run at every atomic, lock and
+//! yield, from a seed, and replays a failing schedule exactly
+//! (`shuttle::replay` with the string the failure prints). Two things loom never does happen here:
 //!
 //! - a `try_lock` fails: the loop's take spins on the buffer's lock while
 //!   a producer holds it (`inject.rs`, rule 6), which loom models as never
@@ -39,8 +39,9 @@
 //!
 //! Bound: shuttle is sequentially consistent (it does not produce the
 //! weak-memory outcomes loom does), and it samples schedules rather than
-//! exhausting them: CI runs `RUNS` schedules of each test from a fixed seed
-//! at PCT depth 3, which finds a bug that needs up to two priority changes
+//! exhausting them: CI runs `RUNS` schedules of each test at PCT depth 3
+//! and `RUNS` random ones, from a fixed seed; PCT finds a bug that needs
+//! up to two priority changes
 //! with a probability per schedule the paper bounds from below;
 //! `TETHER_SHUTTLE_RUNS` and `TETHER_SHUTTLE_SEED` run more, or others.
 //! Seeded bugs they catch (`mutants.sh`): `inject_park_store`,

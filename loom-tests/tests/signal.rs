@@ -39,7 +39,7 @@
 //! handler and the loop each get preempted once. The models cannot be
 //! explored whole: the loop's wait (rule 3) and its sleep on the fake
 //! eventfd, which may end for no reason, can repeat without end. Four
-//! preemptions take about sixteen seconds for both. A table of one or two
+//! preemptions take about twenty seconds for the three. A table of one or two
 //! slots is enough: the slots of a table never interact, and the protocol
 //! is the word of one slot and its count.
 

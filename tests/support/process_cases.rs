@@ -212,15 +212,9 @@ pub fn a_child_killed_mid_output_ends_by_sigkill_and_its_pipe_reads_to_the_end()
         let status = child.wait().await.unwrap();
         assert_eq!(status.signal(), Some(libc::SIGKILL));
         // What it wrote before it died is still in the pipe, then end of
-        // file: the kill closed its end.
-        let mut rest = 0;
-        loop {
-            match stdout.read(&mut buf).await.unwrap() {
-                0 => break,
-                n => rest += n,
-            }
-        }
-        assert!(rest <= 1 << 20, "{rest} bytes after the kill");
+        // file: the kill closed its end. Reaching it is the check (within
+        // the test's ten seconds).
+        while stdout.read(&mut buf).await.unwrap() > 0 {}
     }));
 }
 

@@ -157,7 +157,7 @@ pub(crate) const WORKLOADS: &[Workload] = &[
     },
     Workload {
         name: "remote_roundtrip",
-        what: "Another thread submits a tiny future and blocks for its result, 2,000 times in a row. Each process first measures the same round trip between two plain std threads, because this machine's wake latency changes within seconds; the first metric is the runtime's mean divided by that reference. tether: `Handle::spawn(..).wait()`. tokio and smol: spawn a task that answers on a std channel. asyncio and uvloop: `run_coroutine_threadsafe(..).result()`.",
+        what: "Another thread submits a tiny future and blocks for its result, 2,000 times in a row. Each process first measures the same round trip between two plain threads (std's; for asyncio and uvloop, two Python threads over a `queue.SimpleQueue`), because this machine's wake latency changes within seconds; the first metric is the runtime's mean divided by that reference. tether: `Handle::spawn(..).wait()`. tokio and smol: spawn a task that answers on a std channel. asyncio and uvloop: `run_coroutine_threadsafe(..).result()`.",
         metrics: &[
             time("vs_threads", "mean ÷ threads mean"),
             lower("mean_us", "mean µs"),
@@ -211,7 +211,7 @@ pub(crate) const WORKLOADS: &[Workload] = &[
     },
     Workload {
         name: "timer_cancel",
-        what: "1,000,000 times, a 10 s sleep polled once (so that it is registered) and dropped; then 1,000,000 times a 10 s timeout around an immediately ready future (which registers no timer on tokio or smol, nor on tether: each polls the inner future first). smol's timeout is its idiom, the future raced against a `Timer` with `or`. The 10 s is a constant in the first timeout run, and in the second a value the compiler cannot see (as a timeout read from configuration is): smol's idiom builds its timer inside an async block that is never polled, so with a constant it stores nothing at all, while tokio's and tether's `timeout` store the duration they are given. For reference, the same loop then awaits the ready future bare, with no timeout around it: what the loop itself costs on each runtime, so that each timeout's own cost is its figure less this one.",
+        what: "1,000,000 times, a 10 s sleep polled once (so that it is registered) and dropped; then 1,000,000 times a 10 s timeout around an immediately ready future (which registers no timer on tokio or smol, nor on tether: each polls the inner future first). smol's timeout is its idiom, the future raced against a `Timer` with `or`. The 10 s is a constant in the first timeout run, and in the second a value the compiler cannot see (as a timeout read from configuration is): smol's idiom builds its timer inside an async block that is never polled, so with a constant it stores nothing at all, while tether's `timeout` stores the duration it is given, and tokio's reads the clock and makes a `Sleep` for the deadline. For reference, the same loop then awaits the ready future bare, with no timeout around it: what the loop itself costs on each runtime, so that each timeout's own cost is its figure less this one.",
         metrics: &[
             time("sleep_ns", "sleep polled + dropped, ns"),
             time("timeout_ns", "timeout of a ready future, ns"),
@@ -240,7 +240,7 @@ pub(crate) const WORKLOADS: &[Workload] = &[
     },
     Workload {
         name: "http_1",
-        what: "hyper 1.x's HTTP/1.1 server answering `GET /` with 14 bytes, on 1 keep-alive connection for 1 s, against one blocking client that keeps one request in flight (as `wrk -c1 -t1` does), in the harness process. Every server has its runtime's timer installed (hyper's header-read timeout). tether: the `hyper_server` example's glue; tokio: `hyper-util`'s `TokioIo` and `TokioTimer`; smol: the same safe adapter as tether's, over `async-io`.",
+        what: "hyper 1.x's HTTP/1.1 server answering `GET /` with 14 bytes, on 1 keep-alive connection for 1 s, against one blocking client that keeps one request in flight (as `wrk -c1 -t1` does), in the harness process. Every server has its runtime's timer installed (hyper's header-read timeout). tether: the `hyper_server` example's glue; tokio: `hyper-util`'s `TokioIo` and `TokioTimer`; smol: `SmolIo` and `SmolTimer` (`footprint/on_smol.rs`), the safe glue a smol user writes over `async-io`, which zeroes a buffer and copies where tether's glue reads into hyper's buffer in place.",
         metrics: &[rate("requests_per_s", "requests/s")],
         group: Group::OneLoop,
         python: false,

@@ -62,7 +62,7 @@ pub struct Metrics {
     /// the park runs in the iteration already counted.
     pub iterations: u64,
     /// Calls to the OS poller, blocking or not. While the loop is busy it
-    /// polls without blocking once 31 task runs have gone by since the last
+    /// polls without blocking once 31 runs have gone by since the last
     /// poll, and only while some source is armed; not once per iteration.
     pub polls: u64,
     /// Times the loop had nothing to run and went to sleep: in the poller

@@ -36,7 +36,7 @@ fn background_executor() -> Arc<Executor<'static>> {
 /// Runs `f` on a local executor, which it may spawn onto.
 fn run_local<T>(f: impl AsyncFnOnce(&LocalExecutor<'static>) -> T) -> T {
     // Leaked so that its tasks may borrow it for 'static: one per call, and
-    // a worker process makes at most two.
+    // a worker process makes at most four (`timer_cancel`).
     let ex: &'static LocalExecutor<'static> = Box::leak(Box::new(LocalExecutor::new()));
     async_io::block_on(ex.run(f(ex)))
 }
