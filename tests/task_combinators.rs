@@ -58,7 +58,7 @@ fn the_first_failure_cancels_the_siblings_and_join_returns_it() {
         let started = Instant::now();
         let error = group.join().await.unwrap_err();
         // Well before the sibling's 60 s: it was cancelled, not awaited.
-        assert!(started.elapsed() < Duration::from_secs(1));
+        assert!(started.elapsed() < Duration::from_secs(5));
         assert!(sibling_dropped.get() && !sibling_finished.get());
         assert_eq!(error.task_id(), failing);
         assert!(matches!(error.failure(), Failure::Error(e) if e == "refused"));
