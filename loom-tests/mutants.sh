@@ -23,9 +23,10 @@
 #
 # The script first requires the unmutated suite to pass, then builds each
 # mutant and requires its model to FAIL, and prints a table: model, mutant,
-# caught or not, time, and the first failure loom reported. It exits
-# non-zero if the suite fails unmutated, if a mutant does not build, or if
-# a mutant survives.
+# caught or not, time, and the first failure its check reported (loom's,
+# shuttle's or the history checker's). It exits non-zero if the suite
+# fails unmutated, if the table and the sources' mutants disagree, if a
+# mutant does not build or times out, or if a mutant survives.
 #
 #     loom-tests/mutants.sh                 # every mutant
 #     loom-tests/mutants.sh task_late_clear # only the ones named

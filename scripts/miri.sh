@@ -6,15 +6,19 @@
 # allocation, its vtable, the hand-made waker) and in
 # executor/src/core/remote_call.rs (a callback's closure kept in place,
 # whose unit tests drive every path through it). tests/unsafe_paths.rs
-# drives every path through raw.rs, and through the pin projection of the
+# drives every path through raw.rs, through the thread-local pointers to
+# the current loop and reactor (executor/src/core/context.rs,
+# reactor/src/reactor.rs), and through the pin projection of the
 # reactor's `Timeout` (reactor/src/time/timeout.rs), without blocking in
 # the poller, which Miri cannot do: it has no `timerfd_create` (polling's
 # epoll backend) and no `ppoll` (its poll backend). The poll backend is
 # chosen below because creating it needs nothing Miri lacks.
 #
-# Not covered: the reactor's other `unsafe` code (`source.rs`,
-# `source_table.rs`, `async_fd.rs`, `wakeup/eventfd.rs`), which promises
-# the OS that a registered fd outlives its registration
+# Not covered: behind `signal` and `process`, which are not built here,
+# the `sigaction`, signal-mask, `kill`/`pidfd_send_signal` and `pre_exec`
+# code of `signal/` and `process/`; and the reactor's other `unsafe` code
+# (`source.rs`, `source_table.rs`, `async_fd.rs`, `wakeup/eventfd.rs`),
+# which promises the OS that a registered fd outlives its registration
 # (`Poller::add_with_mode`, `BorrowedFd::borrow_raw`). It touches no
 # memory Miri could check; under the poll backend chosen below the wakeup
 # is `Poller::notify`, not the eventfd, and every test that registers a
