@@ -44,8 +44,11 @@
 //!    notified and the async waiter woken. A callback registered after that
 //!    runs at once, on the registering thread, on the value lent again;
 //!    unless another late callback has the value lent out already, and
-//!    then it runs on that thread, right after. Either way, exactly once. The cell *is complete* once the value is
-//!    stored with no callback left to run.
+//!    then it runs on that thread, right after. Either way, exactly once.
+//!    The cell *is complete* once the value is stored with no callback left
+//!    to run. A callback that panics strands no waiter: the value is stored
+//!    all the same, and the callbacks not yet run are dropped uncalled
+//!    (`Lent`).
 //! 5. The value is taken at most once; waiting after it was taken is a bug
 //!    of the caller, and panics.
 //! 6. A producer that may be cancelled before it begins (a blocking job)
@@ -113,6 +116,29 @@ pub struct Completion<T> {
     /// Signalled when the value becomes takeable, if a thread is blocked
     /// (rule 3).
     done: Condvar,
+}
+
+/// The value while `lend` has it out, so that a callback's panic does not
+/// leave the slot `Lent` forever, with every waiter waiting: if one
+/// unwinds, this stores the value when dropped, and wakes the waiters. The
+/// callbacks after the one that panicked, and any registered meanwhile,
+/// are dropped uncalled (after the lock is released), since running user
+/// code during an unwind could only abort. The panic then goes on.
+struct Lent<'a, T> {
+    cell: &'a Completion<T>,
+    /// `None` once `lend` stored it itself.
+    value: Option<T>,
+}
+
+impl<T> Drop for Lent<'_, T> {
+    fn drop(&mut self) {
+        if let Some(value) = self.value.take() {
+            let mut state = lock(&self.cell.state);
+            let uncalled = std::mem::take(&mut state.callbacks);
+            self.cell.make_ready(state, value);
+            drop(uncalled);
+        }
+    }
 }
 
 /// The cell's state; see the rules in the module docs.
@@ -212,17 +238,24 @@ impl<T> Completion<T> {
     }
 
     /// Runs the waiting callbacks on `value`, outside the lock, then puts it
-    /// in the cell; callbacks registered meanwhile run too (rule 4).
+    /// in the cell; callbacks registered meanwhile run too (rule 4). If a
+    /// callback panics, the value is put in the cell all the same, and the
+    /// panic goes on ([`Lent`]).
     fn lend(&self, value: T) {
+        let mut lent = Lent {
+            cell: self,
+            value: Some(value),
+        };
         loop {
             let mut state = lock(&self.state);
             let callbacks = std::mem::take(&mut state.callbacks);
             if callbacks.is_empty() {
+                let value = lent.value.take().expect("the lent value is back");
                 return self.make_ready(state, value);
             }
             drop(state);
             for callback in callbacks {
-                callback(&value);
+                callback(lent.value.as_ref().expect("the lent value is back"));
             }
         }
     }

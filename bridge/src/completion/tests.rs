@@ -78,3 +78,25 @@ fn taking_twice_panics() {
     cell.wait();
     cell.wait();
 }
+
+#[test]
+fn a_callback_that_panics_still_leaves_the_value_for_the_waiters() {
+    let cell = Arc::new(Completion::new());
+    let waiter = {
+        let cell = cell.clone();
+        std::thread::spawn(move || cell.wait_timeout(Duration::from_secs(10)))
+    };
+    let later = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    cell.on_complete(|_: &u32| panic!("a done callback panicked"));
+    cell.on_complete({
+        let later = later.clone();
+        move |_| later.store(true, std::sync::atomic::Ordering::Relaxed)
+    });
+    let completing = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cell.complete(7)));
+    assert!(completing.is_err(), "the callback's panic goes on");
+    // The value is stored, and the blocked waiter released.
+    assert!(cell.is_complete());
+    assert_eq!(waiter.join().unwrap(), Some(7));
+    // The callback after the one that panicked was dropped uncalled.
+    assert!(!later.load(std::sync::atomic::Ordering::Relaxed));
+}

@@ -396,7 +396,12 @@ impl<T> ThreadFuture<T> {
             let caught =
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(outcome)));
             if let Err(panic) = caught {
-                core::report_panic(None, TaskKind::Callback, &*panic);
+                // Neither the report (stderr may be a closed pipe) nor the
+                // payload's own drop may unwind into the completion.
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+                    core::report_panic(None, TaskKind::Callback, &*panic);
+                    drop(panic);
+                }));
             }
         });
     }
