@@ -51,6 +51,34 @@ fn a_loop_on_another_thread_does_not_count() {
 }
 
 #[test]
+fn a_destructor_run_by_a_shutdown_inside_another_loop_cannot_start_a_loop() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    /// Tries to run a loop when dropped, and records whether it was refused.
+    struct TriesToRun(Rc<Cell<Option<bool>>>);
+    impl Drop for TriesToRun {
+        fn drop(&mut self) {
+            let ran = std::panic::catch_unwind(|| tether::run(async {}));
+            self.0.set(Some(ran.is_err()));
+        }
+    }
+    let refused = Rc::new(Cell::new(None));
+    let seen = refused.clone();
+    tether::run(async move {
+        let inner = tether::Runtime::new().unwrap();
+        let guard = TriesToRun(seen);
+        inner.spawn(async move {
+            let _guard = guard;
+            std::future::pending::<()>().await;
+        });
+        // The outer loop is still running while the inner one shuts down.
+        drop(inner);
+    });
+    assert_eq!(refused.get(), Some(true));
+}
+
+#[test]
 fn a_runtime_dropped_inside_another_loop_shuts_down_quietly() {
     tether::run(async {
         let inner = tether::Runtime::new().unwrap();
@@ -58,4 +86,45 @@ fn a_runtime_dropped_inside_another_loop_shuts_down_quietly() {
         drop(inner);
         tether::yield_now().await;
     });
+}
+
+/// A waker whose owner panics when woken: the panic is reported to the
+/// loop's exception handler, not let through the loop, and the outputs
+/// still reach their `JoinHandle` and `ThreadFuture`.
+#[test]
+fn a_waker_that_panics_when_woken_is_reported_not_let_through_the_loop() {
+    use std::cell::Cell;
+    use std::future::Future;
+    use std::pin::pin;
+    use std::rc::Rc;
+    use std::sync::Arc;
+    use std::task::{Context, Wake, Waker};
+
+    struct PanicsOnWake;
+    impl Wake for PanicsOnWake {
+        fn wake(self: Arc<Self>) {
+            panic!("a waker that panics");
+        }
+    }
+    let reported = Rc::new(Cell::new(0));
+    let rt = tether::Runtime::builder()
+        .on_exception({
+            let reported = reported.clone();
+            move |_| reported.set(reported.get() + 1)
+        })
+        .build()
+        .unwrap();
+    let waker = Waker::from(Arc::new(PanicsOnWake));
+    let mut cx = Context::from_waker(&waker);
+    // A task's JoinHandle, and the ThreadFuture of a task submitted from
+    // outside the loop, each polled once with that waker.
+    let mut joined = pin!(rt.spawn(async { 1 }));
+    assert!(joined.as_mut().poll(&mut cx).is_pending());
+    let mut remote = rt.handle().spawn(async { 2 }).unwrap();
+    assert!(std::pin::Pin::new(&mut remote).poll(&mut cx).is_pending());
+    // Both tasks run and complete here, and wake the waker.
+    rt.block_on(tether::yield_now());
+    assert_eq!(reported.get(), 2);
+    assert_eq!(rt.block_on(joined).unwrap(), 1);
+    assert_eq!(remote.wait().unwrap(), 2);
 }

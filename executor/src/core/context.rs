@@ -70,11 +70,13 @@ pub(super) fn enter_loop(core: &Rc<Core>) -> Entered {
 
 /// Makes `core` current without running it: for its shutdown, so that
 /// futures dropped there can still find their loop. Allowed inside another
-/// loop (a runtime dropped inside a task of another one).
+/// loop (a runtime dropped inside a task of another one), which goes on
+/// running meanwhile: a destructor that shutdown runs there still cannot
+/// start a loop.
 pub(super) fn enter_for_shutdown(core: &Rc<Core>) -> Entered {
     Entered {
         previous: CURRENT.with(|current| current.replace(Rc::into_raw(core.clone()))),
-        was_running: RUNNING.with(|running| running.replace(false)),
+        was_running: RUNNING.with(Cell::get),
     }
 }
 

@@ -104,6 +104,7 @@ mod maker;
 mod raw;
 
 use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::task::Context;
 
 use tether_bridge::TransitionToRunning;
@@ -188,7 +189,7 @@ impl TaskRef {
             }
             TransitionToRunning::Cancel => self.cancel(&report),
         }
-        self.complete();
+        self.complete(&report);
         core.unlist(&self);
     }
 
@@ -200,11 +201,15 @@ impl TaskRef {
     }
 
     /// The future is gone: mark the task complete, wake the `JoinHandle`'s
-    /// owner.
-    fn complete(&self) {
+    /// owner. A waker that panics goes to `report`: it must not unwind
+    /// through the loop, which would leave the task listed with no future.
+    fn complete(&self, report: raw::Report<'_>) {
         self.transition_to_complete();
         if let Some(waker) = self.header().join_waker.take() {
-            waker.wake();
+            if let Err(panic) = catch_unwind(AssertUnwindSafe(|| waker.wake())) {
+                report(&*panic);
+                raw::drop_quietly(panic);
+            }
         }
     }
 
@@ -214,8 +219,9 @@ impl TaskRef {
     pub(crate) fn shut_down(self, core: &Core) {
         if self.transition_to_running_for_shutdown() {
             let (id, kind) = (self.id(), self.header().kind);
-            self.cancel(&|payload| core.report_panic(Some(id), kind, payload));
-            self.complete();
+            let report = |payload: &(dyn Any + Send)| core.report_panic(Some(id), kind, payload);
+            self.cancel(&report);
+            self.complete(&report);
         }
     }
 }

@@ -475,9 +475,16 @@ impl<F: Future> TaskCell<F> {
         }
         if let Some(sink) = sink {
             // The other thread's waiter takes it; if the cell is somehow
-            // complete already, the value comes back, and is dropped here.
-            if let Err(result) = sink.complete(result) {
-                drop_quietly(result);
+            // complete already, the value comes back, and is dropped here. A
+            // waiter's waker that panics goes to `report` (the value is in
+            // the cell by then), not through the loop.
+            match catch_unwind(AssertUnwindSafe(|| sink.complete(result))) {
+                Ok(Ok(())) => {}
+                Ok(Err(result)) => drop_quietly(result),
+                Err(panic) => {
+                    report(&*panic);
+                    drop_quietly(panic);
+                }
             }
         } else if self.joined() {
             *stage = Stage::Finished(result);
@@ -772,7 +779,7 @@ impl<T> JoinRef<T> {
 
 /// Drops `value`, whose destructor may panic, without unwinding: a
 /// destructor's panic is the dropped value's own business.
-fn drop_quietly<T>(value: T) {
+pub(super) fn drop_quietly<T>(value: T) {
     let _ = catch_unwind(AssertUnwindSafe(|| drop(value)));
 }
 
