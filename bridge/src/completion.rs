@@ -133,11 +133,21 @@ struct Lent<'a, T> {
 impl<T> Drop for Lent<'_, T> {
     fn drop(&mut self) {
         if let Some(value) = self.value.take() {
-            let mut state = lock(&self.cell.state);
-            let uncalled = std::mem::take(&mut state.callbacks);
-            self.cell.make_ready(state, value);
-            drop(uncalled);
+            self.unwound(value);
         }
+    }
+}
+
+impl<T> Lent<'_, T> {
+    /// A callback unwound: store `value` anyway. Out of line, so that the
+    /// guard adds nothing but a check to `lend`.
+    #[cold]
+    #[inline(never)]
+    fn unwound(&self, value: T) {
+        let mut state = lock(&self.cell.state);
+        let uncalled = std::mem::take(&mut state.callbacks);
+        self.cell.make_ready(state, value);
+        drop(uncalled);
     }
 }
 

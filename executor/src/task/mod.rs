@@ -201,14 +201,19 @@ impl TaskRef {
     }
 
     /// The future is gone: mark the task complete, wake the `JoinHandle`'s
-    /// owner. A waker that panics goes to `report`: it must not unwind
-    /// through the loop, which would leave the task listed with no future.
+    /// owner. Another executor's waker runs code tether does not know, and a
+    /// panic there goes to `report`: it must not unwind through the loop,
+    /// which would leave the task listed with no future. A task's own waker
+    /// (another task, or a `block_on`, awaiting the handle) is woken
+    /// directly, and the guard kept out of line, so that the common path
+    /// stays as small as it was.
     fn complete(&self, report: raw::Report<'_>) {
         self.transition_to_complete();
         if let Some(waker) = self.header().join_waker.take() {
-            if let Err(panic) = catch_unwind(AssertUnwindSafe(|| waker.wake())) {
-                report(&*panic);
-                raw::drop_quietly(panic);
+            if raw::is_task_waker(&waker) {
+                waker.wake();
+            } else {
+                wake_guarded(waker, report);
             }
         }
     }
@@ -223,5 +228,15 @@ impl TaskRef {
             self.cancel(&report);
             self.complete(&report);
         }
+    }
+}
+
+/// Wakes another executor's `waker`; a panic in it goes to `report`.
+#[cold]
+#[inline(never)]
+fn wake_guarded(waker: std::task::Waker, report: raw::Report<'_>) {
+    if let Err(panic) = catch_unwind(AssertUnwindSafe(|| waker.wake())) {
+        report(&*panic);
+        raw::drop_quietly(panic);
     }
 }

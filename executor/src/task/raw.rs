@@ -785,6 +785,12 @@ pub(super) fn drop_quietly<T>(value: T) {
 
 // ===== the waker =====
 
+/// Whether `waker` is a task's (tether's own), whose wake runs no code but
+/// tether's.
+pub(super) fn is_task_waker(waker: &Waker) -> bool {
+    std::ptr::eq(waker.vtable(), &WAKER_VTABLE)
+}
+
 /// One vtable for every task's waker: none of it depends on the future.
 static WAKER_VTABLE: RawWakerVTable =
     RawWakerVTable::new(waker_clone, waker_wake, waker_wake_by_ref, waker_drop);
