@@ -104,7 +104,6 @@ mod maker;
 mod raw;
 
 use std::any::Any;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::task::Context;
 
 use tether_bridge::TransitionToRunning;
@@ -235,8 +234,5 @@ impl TaskRef {
 #[cold]
 #[inline(never)]
 fn wake_guarded(waker: std::task::Waker, report: raw::Report<'_>) {
-    if let Err(panic) = catch_unwind(AssertUnwindSafe(|| waker.wake())) {
-        report(&*panic);
-        raw::drop_quietly(panic);
-    }
+    raw::reporting(report, || waker.wake());
 }

@@ -466,10 +466,7 @@ impl<F: Future> TaskCell<F> {
         }
         // The future's destructor runs before anyone can see the output, as
         // it would in a plain `async fn` that returns.
-        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| *stage = Stage::Consumed)) {
-            report(&*panic);
-            drop_quietly(panic);
-        }
+        reporting(report, || *stage = Stage::Consumed);
         if let (Err(JoinError::Panicked(panic)), false) = (&result, self.joined()) {
             report(&**panic);
         }
@@ -478,13 +475,8 @@ impl<F: Future> TaskCell<F> {
             // complete already, the value comes back, and is dropped here. A
             // waiter's waker that panics goes to `report` (the value is in
             // the cell by then), not through the loop.
-            match catch_unwind(AssertUnwindSafe(|| sink.complete(result))) {
-                Ok(Ok(())) => {}
-                Ok(Err(result)) => drop_quietly(result),
-                Err(panic) => {
-                    report(&*panic);
-                    drop_quietly(panic);
-                }
+            if let Some(Err(result)) = reporting(report, || sink.complete(result)) {
+                drop_quietly(result);
             }
         } else if self.joined() {
             *stage = Stage::Finished(result);
@@ -528,10 +520,7 @@ impl<F: Future> TaskCell<F> {
         if let Stage::Finished(Err(JoinError::Panicked(panic))) = stage {
             report(&**panic);
         }
-        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| *stage = Stage::Consumed)) {
-            report(&*panic);
-            drop_quietly(panic);
-        }
+        reporting(report, || *stage = Stage::Consumed);
     }
 
     /// # Safety
@@ -779,8 +768,22 @@ impl<T> JoinRef<T> {
 
 /// Drops `value`, whose destructor may panic, without unwinding: a
 /// destructor's panic is the dropped value's own business.
-pub(super) fn drop_quietly<T>(value: T) {
+fn drop_quietly<T>(value: T) {
     let _ = catch_unwind(AssertUnwindSafe(|| drop(value)));
+}
+
+/// Runs `f`, code the loop does not own (a destructor, another thread's
+/// waker): a panic in it goes to `report`, its payload is dropped quietly,
+/// and the answer is `None`.
+pub(super) fn reporting<R>(report: Report<'_>, f: impl FnOnce() -> R) -> Option<R> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(value) => Some(value),
+        Err(panic) => {
+            report(&*panic);
+            drop_quietly(panic);
+            None
+        }
+    }
 }
 
 // ===== the waker =====
