@@ -175,8 +175,12 @@ pub struct Reactor {
     /// The stream sockets whose reader skipped a read after a short one,
     /// each with the tick it was listed at: `react` checks those that
     /// have had no event by its second poll, or before it may block
-    /// (`crate::source_table`, "Skipping the read that would fail").
+    /// (`crate::source_table`, "Skipping the read that would fail"). In the
+    /// order they were listed, and so of their ticks, which only grow.
     short_reads: RefCell<Vec<(SourceKey, u64)>>,
+    /// The keys a check takes off `short_reads`, empty between checks;
+    /// reused, as `to_wake` is.
+    due: RefCell<Vec<SourceKey>>,
     /// [`Reactor::confirm_short_reads`], once a short read was listed: a
     /// program that reads no stream socket never reaches the check, so it
     /// does not link it either.
@@ -400,6 +404,7 @@ impl Reactor {
             to_wake: RefCell::new(Vec::new()),
             found: RefCell::new(Vec::new()),
             short_reads: RefCell::new(Vec::new()),
+            due: RefCell::new(Vec::new()),
             confirm: Cell::new(None),
             budget: Cell::new(UNLIMITED),
             wakeup,
@@ -699,9 +704,8 @@ impl Reactor {
         // listed; if one was not empty after all, its reader has work now,
         // and is woken with the wait's events (below).
         let mut found = self.found.take();
-        if let Some(confirm) = confirm
-            && deadline != Deadline::Now
-            && confirm(self, u64::MAX, old_tick, tick, &mut found)
+        if deadline != Deadline::Now
+            && confirm.is_some_and(|confirm| confirm(self, u64::MAX, old_tick, tick, &mut found))
         {
             deadline = Deadline::Now;
         }
@@ -886,23 +890,22 @@ impl Reactor {
         found: &mut Vec<SourceKey>,
     ) -> bool {
         let mut listed = self.short_reads.borrow_mut();
-        if listed.is_empty() {
+        // Listed in the order of their ticks (the field): the due ones
+        // come first.
+        let due_count = listed.partition_point(|&(_, at)| at < due_before);
+        if due_count == 0 {
             return false;
         }
-        let mut due = Vec::new();
-        listed.retain(|&(key, at)| {
-            let keep = at >= due_before;
-            if !keep {
-                due.push(key);
-            }
-            keep
-        });
+        let mut due = self.due.take();
+        due.extend(listed.drain(..due_count).map(|(key, _)| key));
         drop(listed);
-        !due.is_empty()
-            && self
-                .sources
-                .borrow_mut()
-                .confirm_short_reads(&due, empty_at, event_at, found)
+        let any = self
+            .sources
+            .borrow_mut()
+            .confirm_short_reads(&mut due, empty_at, event_at, found);
+        due.clear();
+        self.due.replace(due);
+        any
     }
 
     /// Records `events` as ready at `tick` and collects the wakers to wake.

@@ -119,6 +119,7 @@ use std::os::fd::{BorrowedFd, RawFd};
 use std::task::Waker;
 
 use polling::{Event, PollMode, Poller};
+use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use slab::Slab;
 
 use crate::reactor::{Deadline, Reactor};
@@ -182,6 +183,12 @@ pub(crate) struct SourceTable {
     /// KB of a hello world: `react`, the delivery of events, `polling`'s
     /// wait and their unwinding tables).
     react: Option<React>,
+    /// The `poll(2)` entries of [`confirm_short_reads`](Self::confirm_short_reads),
+    /// empty between its calls: kept for their allocation, which a check
+    /// before every wait of a loop serving one connection would otherwise
+    /// make each time. The lifetime is a stand-in: no entry outlives the
+    /// call that made it.
+    poll_fds: Vec<PollFd<'static>>,
 }
 
 /// [`Reactor::react`]'s signature.
@@ -287,6 +294,7 @@ impl SourceTable {
             armed: 0,
             edge,
             react: None,
+            poll_fds: Vec::new(),
         }
     }
 
@@ -428,12 +436,13 @@ impl SourceTable {
     /// Asks the kernel whether the sources of `keys`, stream sockets whose
     /// readers skipped a read after a short one, have anything to read:
     /// those still in the table and still [`ReceiveQueue::Listed`] (no
-    /// read event since), all in one `poll(2)` that does not wait. A
-    /// source with nothing to read, not even an end of file or an error,
-    /// confirms its wait: it is `Empty` as of tick `empty_at`. Any other
-    /// is given a read event at tick `event_at`, and its key goes to
-    /// `found`, for [`wake_readers`](Self::wake_readers) to wake the
-    /// readers the caller's events have not. Returns whether one was.
+    /// read event since), all in one `poll(2)` that does not wait; `keys`
+    /// keeps only those. A source with nothing to read, not even an end of
+    /// file or an error, confirms its wait: it is `Empty` as of tick
+    /// `empty_at`. Any other is given a read event at tick `event_at`, and
+    /// its key goes to `found`, for [`wake_readers`](Self::wake_readers) to
+    /// wake the readers the caller's events have not. Returns whether one
+    /// was.
     ///
     /// `poll(2)` looks and takes nothing: a read of the socket, or a peek
     /// (which clears a pending error such as a reset, so that the reader's
@@ -441,40 +450,36 @@ impl SourceTable {
     /// the reader finds.
     pub(crate) fn confirm_short_reads(
         &mut self,
-        keys: &[SourceKey],
+        keys: &mut Vec<SourceKey>,
         empty_at: u64,
         event_at: u64,
         found: &mut Vec<SourceKey>,
     ) -> bool {
-        use rustix::event::{PollFd, PollFlags, Timespec, poll};
         let listed = |source: &SourceState, key: SourceKey| {
             source.generation == key.generation()
                 && matches!(source.receive_queue(), ReceiveQueue::Listed(_))
         };
-        let (mut probed, mut fds) = (
-            Vec::with_capacity(keys.len()),
-            Vec::with_capacity(keys.len()),
-        );
-        for &key in keys {
-            if let Some(source) = self.sources.get(key.index())
-                && listed(source, key)
-            {
+        let (sources, fds) = (&self.sources, &mut self.poll_fds);
+        keys.retain(|&key| match sources.get(key.index()) {
+            Some(source) if listed(source, key) => {
                 // SAFETY: `source.fd` is open while its entry is in the
-                // table (the invariant on the field), and the borrow ends
-                // with this call, which holds the table.
+                // table (the invariant on the field), and the table is
+                // borrowed until this call returns, by when `poll_fds` is
+                // empty again: the `'static` is never relied on.
                 let fd = unsafe { BorrowedFd::borrow_raw(source.fd) };
-                probed.push(key);
                 fds.push(PollFd::from_borrowed_fd(fd, PollFlags::IN));
+                true
             }
-        }
-        if probed.is_empty() {
+            _ => false,
+        });
+        if keys.is_empty() {
             return false;
         }
         // A failure (interrupted, out of memory) tells nothing: then every
         // reader is woken, to try its read.
-        let answered = poll(&mut fds, Some(&Timespec::default())).is_ok();
+        let answered = poll(fds, Some(&Timespec::default())).is_ok();
         let before = found.len();
-        for (key, fd) in probed.into_iter().zip(&fds) {
+        for (&key, fd) in keys.iter().zip(fds.drain(..)) {
             let source = &mut self.sources[key.index()];
             // A key listed twice is answered once.
             if !listed(source, key) {

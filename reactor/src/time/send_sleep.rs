@@ -224,9 +224,7 @@ impl Drop for SendSleep {
         // Only on its loop's thread, with its loop running there, can it
         // reach its wheel; elsewhere the timer fires unheeded (the type's
         // docs).
-        if let Some(current) = Reactor::current()
-            && current.id() == reactor
-        {
+        if let Some(current) = Reactor::current().filter(|current| current.id() == reactor) {
             current.timers().borrow_mut().cancel(*key);
         }
     }
