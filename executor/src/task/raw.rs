@@ -10,7 +10,7 @@
 //! stored inline in the same allocation as the header, after it:
 //!
 //! ```text
-//!   TaskRef / Waker data ---> +--------------------------------+  TaskCell<F>
+//!   TaskRef / Waker data ---> +--------------------------------+  TaskCell<F, S>
 //!   (a pointer to Header,     | Header (repr(C), first field)  |
 //!    whatever F is)           |   state: TaskState  <- any thread
 //!                             |   vtable ----------------------+--> Vtable for F:
@@ -26,22 +26,28 @@
 //!
 //! Code that does not know `F` holds a pointer to the `Header` and reaches
 //! the future through the [`Vtable`], whose functions were instantiated for
-//! `F` when the task was allocated.
+//! `F` (and `S`, below) when the task was allocated.
 //!
 //! A task's output goes to one of three places: its own stage, for the
 //! `JoinHandle` of a local task; a *sink*, the [`Completion`] behind a
 //! `ThreadFuture`, for a task submitted from another thread; or nowhere
-//! (a detached task or a callback). A panic that no `JoinHandle` will see
-//! is shown to the loop's exception handler, by reference, through the
-//! `Report` the run passes in; a sink then receives it too. A panic stored
-//! for a `JoinHandle` that is then dropped unread is shown to it when the
-//! handle drops the output.
+//! (a detached task or a callback). The cell's type says whether a sink
+//! can be there: `S` is [`Sink`] for a task allocated by another thread,
+//! and [`NoSink`], which has no values, for a local one, whose functions
+//! then have no hand-off to another thread in them. A program that never
+//! hands a task's output to another thread does not link the hand-off
+//! (the completion cell's code: 4.2 KB of hello world).
+//!
+//! A panic that no `JoinHandle` will see is shown to the loop's exception
+//! handler, by reference, through the `Report` the run passes in; a sink
+//! then receives it too. A panic stored for a `JoinHandle` that is then
+//! dropped unread is shown to it when the handle drops the output.
 //!
 //! # Safety
 //!
 //! The obligations below are what every `SAFETY` comment in this file cites.
 //!
-//! 1. **Layout.** `TaskCell<F>` is `repr(C)` with the `Header` first, so a
+//! 1. **Layout.** `TaskCell<F, S>` is `repr(C)` with the `Header` first, so a
 //!    pointer to the cell is a pointer to its header and back. Only
 //!    `allocate_cell` (behind `allocate`, `allocate_send` and
 //!    `allocate_maker`) creates cells; only `Vtable::dealloc` frees them,
@@ -104,6 +110,36 @@ pub(crate) type Report<'a> = &'a dyn Fn(&(dyn Any + Send));
 /// Where the output of a task submitted from another thread goes.
 pub(crate) type Sink<T> = Arc<Completion<Result<T, JoinError>>>;
 
+/// What a task's stage may hold for a waiter on another thread: a
+/// [`Sink`], or for a local task [`NoSink`].
+trait HandOff<T> {
+    /// Hands `result` to the waiter; a panic of its waker goes to `report`.
+    fn hand_off(self, result: Result<T, JoinError>, report: Report<'_>);
+}
+
+impl<T> HandOff<T> for Sink<T> {
+    fn hand_off(self, result: Result<T, JoinError>, report: Report<'_>) {
+        // The other thread's waiter takes it; if the cell is somehow
+        // complete already, the value comes back, and is dropped here. A
+        // waiter's waker that panics goes to `report` (the value is in
+        // the cell by then), not through the loop.
+        if let Some(Err(result)) = reporting(report, || self.complete(result)) {
+            drop_quietly(result);
+        }
+    }
+}
+
+/// The sink of a local task, which no other thread waits for: it has no
+/// values, so its stage's `Option<NoSink>` is always `None` and takes no
+/// room, and the hand-off is compiled out of the task's functions.
+enum NoSink {}
+
+impl<T> HandOff<T> for NoSink {
+    fn hand_off(self, _: Result<T, JoinError>, _: Report<'_>) {
+        match self {}
+    }
+}
+
 /// The part of a task that does not depend on its future's type.
 #[repr(C)]
 pub(crate) struct Header {
@@ -135,18 +171,18 @@ pub(crate) struct Header {
 
 /// A task's whole allocation: the header, then the future or its output.
 #[repr(C)]
-struct TaskCell<F: Future> {
+struct TaskCell<F: Future, S> {
     /// First, so that a pointer to the cell is a pointer to it (rule 1).
     header: Header,
     /// The future, then its output; loop thread only (rule 3).
-    stage: UnsafeCell<Stage<F>>,
+    stage: UnsafeCell<Stage<F, S>>,
 }
 
 /// What a task holds in the course of its life.
-enum Stage<F: Future> {
+enum Stage<F: Future, S> {
     /// Not finished: the future, pinned in place (rule 4), and where its
     /// output goes if another thread waits for it.
-    Running(F, Option<Sink<F::Output>>),
+    Running(F, Option<S>),
     /// Finished, with the output waiting for the `JoinHandle`.
     Finished(Result<F::Output, JoinError>),
     /// Nothing: the output was taken or dropped, or nobody wanted it.
@@ -155,7 +191,7 @@ enum Stage<F: Future> {
 
 /// The functions of a task that know its future's type `F`.
 ///
-/// Each takes a pointer to the header of a live `TaskCell<F>` (rules 1, 2)
+/// Each takes a pointer to the header of a live `TaskCell<F, S>` (rules 1, 2)
 /// and may only be called on the loop thread (rule 3), except `dealloc`.
 struct Vtable {
     /// Polls the future; on completion hands the output on.
@@ -229,7 +265,7 @@ pub(crate) fn allocate<F: Future + 'static>(
     kind: TaskKind,
     initial: Initial,
 ) -> JoinRef<F::Output> {
-    allocate_cell(future, None, shared, id, kind, initial)
+    allocate_cell::<F, NoSink>(future, None, shared, id, kind, initial)
 }
 
 /// Allocates, on any thread, a task whose output goes to `sink`; the future
@@ -323,9 +359,9 @@ impl<F: Future> Unsubmitted<F> {
     }
 }
 
-fn allocate_cell<F: Future + 'static>(
+fn allocate_cell<F: Future + 'static, S: HandOff<F::Output>>(
     future: F,
-    sink: Option<Sink<F::Output>>,
+    sink: Option<S>,
     shared: Arc<Shared>,
     id: TaskId,
     kind: TaskKind,
@@ -336,11 +372,11 @@ fn allocate_cell<F: Future + 'static>(
         header: Header {
             state: TaskState::new(initial),
             vtable: &Vtable {
-                poll: TaskCell::<F>::poll,
-                cancel: TaskCell::<F>::cancel,
-                take_output: TaskCell::<F>::take_output,
-                drop_output: TaskCell::<F>::drop_output,
-                dealloc: TaskCell::<F>::dealloc,
+                poll: TaskCell::<F, S>::poll,
+                cancel: TaskCell::<F, S>::cancel,
+                take_output: TaskCell::<F, S>::take_output,
+                drop_output: TaskCell::<F, S>::drop_output,
+                dealloc: TaskCell::<F, S>::dealloc,
             },
             shared,
             id,
@@ -363,12 +399,13 @@ fn allocate_cell<F: Future + 'static>(
 ///
 /// # Safety
 ///
-/// `task` was allocated with a future of type `F`, was never queued nor
-/// polled, and is its only reference (rule 6).
+/// `task` was allocated on another thread (so with a [`Sink`]) with a
+/// future of type `F`, was never queued nor polled, and is its only
+/// reference (rule 6).
 unsafe fn reclaim<F: Future>(task: TaskRef) -> F {
-    // SAFETY: the caller's promise: the cell is a `TaskCell<F>`, and this
-    // thread is the only one that ever had access to it.
-    let cell = unsafe { TaskCell::<F>::from_header(task.ptr) };
+    // SAFETY: the caller's promise: the cell is a `TaskCell<F, Sink<_>>`,
+    // and this thread is the only one that ever had access to it.
+    let cell = unsafe { TaskCell::<F, Sink<F::Output>>::from_header(task.ptr) };
     // SAFETY: as above; nobody else can borrow the stage.
     let stage = unsafe { cell.stage() };
     let Stage::Running(future, _sink) = std::mem::replace(stage, Stage::Consumed) else {
@@ -381,12 +418,12 @@ unsafe fn reclaim<F: Future>(task: TaskRef) -> F {
 
 // ===== impl TaskCell =====
 
-impl<F: Future> TaskCell<F> {
+impl<F: Future, S: HandOff<F::Output>> TaskCell<F, S> {
     /// The cell behind `ptr`.
     ///
     /// # Safety
     ///
-    /// `ptr` is the header of a live `TaskCell<F>` (rules 1 and 2).
+    /// `ptr` is the header of a live `TaskCell<F, S>` (rules 1 and 2).
     unsafe fn from_header<'a>(ptr: NonNull<Header>) -> &'a Self {
         // SAFETY: the caller's promise; rule 1 makes the cast exact.
         unsafe { ptr.cast::<Self>().as_ref() }
@@ -401,14 +438,14 @@ impl<F: Future> TaskCell<F> {
         clippy::mut_from_ref,
         reason = "the UnsafeCell is the point; rule 3 is the guard"
     )]
-    unsafe fn stage(&self) -> &mut Stage<F> {
+    unsafe fn stage(&self) -> &mut Stage<F, S> {
         // SAFETY: the caller's promise (rule 3).
         unsafe { &mut *self.stage.get() }
     }
 
     /// # Safety
     ///
-    /// As for every `Vtable` function: `ptr` is a live `TaskCell<F>`, on
+    /// As for every `Vtable` function: `ptr` is a live `TaskCell<F, S>`, on
     /// the loop thread, and the task is `RUNNING`.
     unsafe fn poll(ptr: NonNull<Header>, cx: &mut Context<'_>, report: Report<'_>) -> Poll<()> {
         // SAFETY: the caller's promise.
@@ -445,7 +482,7 @@ impl<F: Future> TaskCell<F> {
     /// from a destructor, go to `report`.
     fn finish(
         &self,
-        stage: &mut Stage<F>,
+        stage: &mut Stage<F, S>,
         result: Result<F::Output, JoinError>,
         report: Report<'_>,
     ) {
@@ -458,9 +495,7 @@ impl<F: Future> TaskCell<F> {
         // cancelled, while its destructor still runs.
         #[cfg(tether_mutant = "finish_publish_before_drop")]
         if let Some(sink) = sink {
-            if let Err(result) = sink.complete(result) {
-                drop_quietly(result);
-            }
+            sink.hand_off(result, report);
             *stage = Stage::Consumed;
             return;
         }
@@ -471,13 +506,7 @@ impl<F: Future> TaskCell<F> {
             report(&**panic);
         }
         if let Some(sink) = sink {
-            // The other thread's waiter takes it; if the cell is somehow
-            // complete already, the value comes back, and is dropped here. A
-            // waiter's waker that panics goes to `report` (the value is in
-            // the cell by then), not through the loop.
-            if let Some(Err(result)) = reporting(report, || sink.complete(result)) {
-                drop_quietly(result);
-            }
+            sink.hand_off(result, report);
         } else if self.joined() {
             *stage = Stage::Finished(result);
         } else {
@@ -525,7 +554,7 @@ impl<F: Future> TaskCell<F> {
 
     /// # Safety
     ///
-    /// `ptr` is a `TaskCell<F>` whose last reference was just released.
+    /// `ptr` is a `TaskCell<F, S>` whose last reference was just released.
     unsafe fn dealloc(ptr: NonNull<Header>) {
         // SAFETY: rule 1: it came from `Box::leak` in `allocate_cell`, and the
         // last reference is gone, so nobody else can reach it. By rule 5
