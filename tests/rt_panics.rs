@@ -211,6 +211,30 @@ fn a_panic_of_a_finished_blocking_job_whose_future_was_dropped_unread_reaches_th
 }
 
 #[test]
+fn a_panic_of_a_finished_blocking_job_whose_future_the_shutdown_drops_reaches_the_handler() {
+    let lines = Lines::default();
+    let rt = runtime_reporting_lines(&lines);
+    rt.block_on(async {
+        let job = tether::spawn_blocking(|| panic!("dropped by the shutdown"));
+        while !job.is_done() {
+            tether::time::sleep(Duration::from_millis(1)).await;
+        }
+        // A task holds it unread until the runtime's shutdown drops the
+        // task, when the loop no longer takes submissions.
+        drop(tether::spawn(async move {
+            let _job = job;
+            std::future::pending::<()>().await
+        }));
+        tether::yield_now().await;
+    });
+    drop(rt);
+    assert_eq!(
+        *lines.borrow(),
+        ["blocking job panicked: dropped by the shutdown"]
+    );
+}
+
+#[test]
 fn a_blocking_job_panic_that_was_read_does_not_reach_the_handler() {
     let lines = Lines::default();
     let rt = runtime_reporting_lines(&lines);

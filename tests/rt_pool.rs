@@ -207,3 +207,12 @@ fn pinned_loops_each_run_on_one_cpu() {
         assert_ne!(cpus[0], cpus[1]);
     }
 }
+
+#[test]
+fn a_shutdown_with_a_timeout_no_instant_can_hold_waits_without_panicking() {
+    // Nothing to wait for; `Duration::MAX` past now overflows an `Instant`.
+    let pool = LoopPool::builder().loops(1).build().unwrap();
+    let report = pool.shutdown(Duration::MAX);
+    assert_eq!(report.unfinished_connections, 0);
+    assert!(report.panicked.is_empty());
+}

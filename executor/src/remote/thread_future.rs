@@ -165,7 +165,10 @@ impl<T> ThreadFuture<T> {
             // loop waits for it, to show a panic to the exception handler;
             // a closed loop hands the call back, and dropping it leaves the
             // report to the watcher's fallback.
-            let watch = WatchPanic { cell: Some(cell) };
+            let watch = WatchPanic {
+                cell: Some(cell),
+                shared: shared.clone(),
+            };
             let spawn_watch = move || {
                 core::with_core(|core| {
                     drop(core.spawn(watch, TaskKind::Blocking, Location::caller()))
@@ -441,11 +444,15 @@ impl<T> Drop for ThreadFuture<T> {
 /// A task of the loop that waits for the outcome of a blocking job whose
 /// `ThreadFuture` went unread, and shows a panic in it to the loop's
 /// exception handler. Dropped before the outcome came (its loop shut down
-/// first, or never took it), it leaves the report to the default handler
-/// (stderr), on whichever thread the outcome arrives: a panic is never lost.
+/// first, or never took it), it leaves the report to whichever thread the
+/// outcome arrives on: the loop's exception handler if that is the loop's
+/// own thread with the loop still current (in its shutdown, say), the
+/// default handler (stderr) anywhere else. A panic is never lost.
 struct WatchPanic<T: Send + 'static> {
     /// The job's cell; `None` once its outcome was taken.
     cell: Option<Arc<Completion<Outcome<T>>>>,
+    /// The loop whose exception handler should see a panic.
+    shared: Arc<Shared>,
 }
 
 impl<T: Send + 'static> Future for WatchPanic<T> {
@@ -469,9 +476,17 @@ impl<T: Send + 'static> Future for WatchPanic<T> {
 impl<T: Send + 'static> Drop for WatchPanic<T> {
     fn drop(&mut self) {
         if let Some(cell) = self.cell.take() {
-            cell.on_complete(|outcome| {
+            let shared = self.shared.clone();
+            cell.on_complete(move |outcome| {
                 if let Err(JoinError::Panicked(panic)) = outcome {
-                    default_handler(&Exception::new(None, TaskKind::Blocking, &**panic));
+                    let payload = &**panic;
+                    let reported = core::with_core(|core| {
+                        core.is_loop_of(&shared)
+                            .then(|| core.report_panic(None, TaskKind::Blocking, payload))
+                    });
+                    if reported.flatten().is_none() {
+                        default_handler(&Exception::new(None, TaskKind::Blocking, payload));
+                    }
                 }
             });
         }

@@ -44,7 +44,9 @@
 //!   earliest deadline first (asyncio leaves ties undefined). A timer takes
 //!   its place when it is armed: at the first poll of its `Sleep` (after a
 //!   `reset`, its next poll; on another of the thread's loops, its first
-//!   poll there).
+//!   poll there, unless that loop's timer steps have passed its deadline
+//!   already: then it is done at that poll, ahead of that loop's timers
+//!   due but not yet fired).
 //! - **Registered on first poll.** Creating a [`Sleep`] touches no loop; its
 //!   first poll arms a timer, even if the deadline has passed, and dropping
 //!   the `Sleep` while its loop runs disarms it ([`Sleep`], "Its loop"). A

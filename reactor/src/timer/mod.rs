@@ -240,7 +240,10 @@ impl Timers {
     /// deadline ([`has_fired`](Self::has_fired)), so the timer's entry is
     /// reached only while it waits. A key this wheel holds no entry for
     /// (a `Sleep` armed on another of the thread's loops, `TimerKey`) is
-    /// armed again here, and `key` becomes the new timer's.
+    /// armed again here, and `key` becomes the new timer's; unless this
+    /// wheel's timer steps have passed `deadline` already, and then it is
+    /// `Ready` at once, ahead of this wheel's timers that are due but not
+    /// yet fired (`has_fired` cannot tell another wheel's key).
     pub(crate) fn poll_timer(
         &mut self,
         key: &mut TimerKey,

@@ -785,8 +785,9 @@ impl LoopPool {
             .handles()
             .any(|handle| handle.shared().is_loop_thread());
         if !on_own_loop {
-            let deadline = Instant::now() + timeout;
-            while self.spread.total() > 0 && Instant::now() < deadline {
+            // A timeout past what an `Instant` can hold waits for good.
+            let deadline = Instant::now().checked_add(timeout);
+            while self.spread.total() > 0 && deadline.is_none_or(|d| Instant::now() < d) {
                 thread::sleep(Duration::from_millis(1));
             }
         }
