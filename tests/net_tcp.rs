@@ -244,6 +244,22 @@ fn vectored_writes_send_every_slice() {
 }
 
 #[test]
+fn a_vectored_write_of_more_slices_than_one_call_takes_writes_a_part() {
+    tether::run(async {
+        let (mut client, server) = connected_pair().await;
+        // More slices than a system call takes (1024 on Linux): the write
+        // takes what one call can, as std's `write_vectored` does.
+        let slices = vec![IoSlice::new(b"x"); 1025];
+        let written = client.write_vectored(&slices).await.unwrap();
+        assert_eq!(written, 1024);
+        client.close().await.unwrap();
+        let mut got = Vec::new();
+        (&server).read_to_end(&mut got).await.unwrap();
+        assert_eq!(got.len(), 1024);
+    });
+}
+
+#[test]
 fn peek_leaves_the_bytes_in_place() {
     tether::run(async {
         let (client, server) = connected_pair().await;

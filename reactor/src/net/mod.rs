@@ -227,7 +227,12 @@ macro_rules! stream_io {
                 bufs: &mut [std::io::IoSliceMut<'_>],
             ) -> std::task::Poll<std::io::Result<usize>> {
                 use std::io::Read;
-                let asked = bufs.iter().map(|buf| buf.len()).sum();
+                // A read fills at most the first `MAX_IOV` buffers.
+                let asked = bufs
+                    .iter()
+                    .take($crate::net::MAX_IOV)
+                    .map(|buf| buf.len())
+                    .sum();
                 self.inner
                     .poll_read_stream(cx, asked, |mut socket| socket.read_vectored(bufs))
             }
@@ -359,6 +364,13 @@ use std_conversions;
 
 // ===== writes without SIGPIPE =====
 
+/// The most buffers one `readv`, `writev` or `sendmsg` takes: `IOV_MAX`,
+/// 1024 on Linux, macOS and FreeBSD; the kernel refuses more (`EMSGSIZE`,
+/// `EINVAL`) where std's vectored calls pass the first 1024 and return
+/// what those held.
+#[cfg(feature = "futures")]
+pub(crate) const MAX_IOV: usize = 1024;
+
 /// Writes `buf` to a stream socket; a closed peer is an error, never a
 /// signal.
 fn send<T: AsFd>(socket: &T, buf: &[u8]) -> io::Result<usize>
@@ -380,6 +392,7 @@ where
 {
     use rustix::net::{SendAncillaryBuffer, SendFlags, sendmsg};
     let mut no_control = SendAncillaryBuffer::default();
+    let bufs = &bufs[..bufs.len().min(MAX_IOV)];
     Ok(sendmsg(socket, bufs, &mut no_control, SendFlags::NOSIGNAL)?)
 }
 

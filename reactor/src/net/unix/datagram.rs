@@ -201,6 +201,14 @@ impl UnixDatagram {
 
     /// Sends `buf` as one datagram to the socket at `path`.
     ///
+    /// While the receiver's queue is full, Linux refuses the datagram, and
+    /// to a sender that is not connected to that receiver it gives no
+    /// event when the queue drains: this send then waits for this socket's
+    /// own next writable event, which may never come. A sender that can
+    /// fill a receiver's queue should [`connect`](Self::connect) to it and
+    /// [`send`](Self::send): Linux wakes a connected sender when its peer
+    /// makes room.
+    ///
     /// # Examples
     ///
     /// ```
