@@ -2,7 +2,7 @@
 
 mod support;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::future::pending;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -14,6 +14,19 @@ use tether::time::{sleep, timeout};
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
+}
+
+/// A runtime whose exception handler records each report's line.
+fn recording_runtime() -> (tether::Runtime, Rc<RefCell<Vec<String>>>) {
+    let reported = Rc::new(RefCell::new(Vec::new()));
+    let rt = tether::Runtime::builder()
+        .on_exception({
+            let reported = reported.clone();
+            move |e| reported.borrow_mut().push(e.to_string())
+        })
+        .build()
+        .unwrap();
+    (rt, reported)
 }
 
 // ===== TaskGroup =====
@@ -149,6 +162,23 @@ fn a_child_spawned_after_a_failure_is_cancelled_at_once() {
 }
 
 #[test]
+fn a_childs_panic_in_a_group_dropped_unjoined_reaches_the_handler() {
+    let (rt, reported) = recording_runtime();
+    let broken = rt.block_on(within_10s(async {
+        let group: TaskGroup<(), ()> = TaskGroup::new();
+        let broken = group.spawn(async { panic!("nobody joined") });
+        tether::yield_now().await;
+        // The code that made the group returns early, say with `?`.
+        drop(group);
+        broken
+    }));
+    assert_eq!(
+        *reported.borrow(),
+        [format!("task {broken} panicked: nobody joined")]
+    );
+}
+
+#[test]
 fn dropping_a_groups_join_cancels_the_children() {
     tether::run(within_10s(async {
         let dropped = Dropped::default();
@@ -211,6 +241,23 @@ fn dropping_join_all_cancels_the_tasks_not_finished() {
         tether::yield_now().await;
         assert!(dropped.get());
     }));
+}
+
+#[test]
+fn dropping_join_all_reports_the_panic_of_a_task_that_finished() {
+    let (rt, reported) = recording_runtime();
+    let broken = rt.block_on(within_10s(async {
+        let broken = tether::spawn(async { panic!("gathered, never read") });
+        let id = broken.id();
+        let slow = tether::spawn(pending::<()>());
+        // `join_all` has seen the panic when the wait for it is abandoned.
+        assert!(timeout(ms(5), join_all([broken, slow])).await.is_err());
+        id
+    }));
+    assert_eq!(
+        *reported.borrow(),
+        [format!("task {broken} panicked: gathered, never read")]
+    );
 }
 
 // ===== select and race =====
@@ -347,4 +394,23 @@ fn abandoning_as_completed_leaves_the_tasks_running() {
         sleep(ms(20)).await;
         assert_eq!(log.take(), ["finished"]);
     }));
+}
+
+#[test]
+fn a_panic_as_completed_collected_but_never_handed_out_reaches_the_handler() {
+    let (rt, reported) = recording_runtime();
+    let broken = rt.block_on(within_10s(async {
+        let broken = tether::spawn(async { panic!("collected, never read") });
+        let id = broken.id();
+        let done = as_completed([broken]);
+        // The helper has passed the finished task on; nobody asks for it.
+        sleep(ms(2)).await;
+        drop(done);
+        tether::yield_now().await;
+        id
+    }));
+    assert_eq!(
+        *reported.borrow(),
+        [format!("task {broken} panicked: collected, never read")]
+    );
 }

@@ -5,7 +5,7 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use super::raw::JoinRef;
 use crate::core;
@@ -138,19 +138,35 @@ impl<T> JoinHandle<T> {
     pub fn id(&self) -> TaskId {
         self.join.task().id()
     }
-}
 
-impl<T> Future for JoinHandle<T> {
-    type Output = Result<T, JoinError>;
+    /// Waits until the task has finished (returned, panicked or was
+    /// cancelled), and leaves its output in place, for this handle's
+    /// `await` to take. Dropped unread, a panic in it goes to the
+    /// exception handler, as ever.
+    ///
+    /// asyncio: `await asyncio.wait([task])`, which gives the task back
+    /// done, its result not retrieved.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tether::run(async {
+    ///     let mut task = tether::spawn(async { 7 });
+    ///     task.finished().await;
+    ///     assert!(task.is_finished());
+    ///     assert_eq!(task.await.unwrap(), 7); // still there
+    /// });
+    /// ```
+    pub async fn finished(&mut self) {
+        std::future::poll_fn(|cx| self.poll_finished(cx)).await;
+    }
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    /// `finished`, as a poll function: `Ready` once the task is complete,
+    /// else `Pending`, and the task's end wakes `cx`'s waker.
+    fn poll_finished(&self, cx: &mut Context<'_>) -> Poll<()> {
         let task = self.join.task();
         if task.snapshot().is_complete() {
-            let output = self
-                .join
-                .take_output()
-                .expect("a JoinHandle was polled after it returned the output");
-            return Poll::Ready(output);
+            return Poll::Ready(());
         }
         let header = task.header();
         let waker = match header.join_waker.take() {
@@ -159,6 +175,19 @@ impl<T> Future for JoinHandle<T> {
         };
         header.join_waker.set(Some(waker));
         Poll::Pending
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        ready!(self.poll_finished(cx));
+        let output = self
+            .join
+            .take_output()
+            .expect("a JoinHandle was polled after it returned the output");
+        Poll::Ready(output)
     }
 }
 

@@ -25,8 +25,10 @@ use crate::{JoinError, JoinHandle, spawn};
 /// A task's panic or cancellation is its result, as an `Err`: nothing stops
 /// early. If the `join_all` future is dropped after its first poll and
 /// before it finishes, the tasks not finished yet are cancelled, as a
-/// cancelled `gather` cancels its children; dropped before it was ever
-/// polled, it drops the handles, which detaches the tasks.
+/// cancelled `gather` cancels its children, and a panic of one that had
+/// finished goes to the exception handler, as that of a `JoinHandle`
+/// dropped unread; dropped before it was ever polled, it drops the
+/// handles, which detaches the tasks.
 ///
 /// # Examples
 ///
@@ -49,15 +51,26 @@ use crate::{JoinError, JoinHandle, spawn};
 pub async fn join_all<T>(
     handles: impl IntoIterator<Item = JoinHandle<T>>,
 ) -> Vec<Result<T, JoinError>> {
-    let mut pending = CancelOnDrop(handles.into_iter().collect());
-    let mut results = Vec::with_capacity(pending.0.len());
+    let mut handles = CancelOnDrop(handles.into_iter().collect());
     // The tasks run concurrently on their own: waiting for them one after
-    // the other takes as long as waiting for the last to finish.
-    while let Some(handle) = pending.0.front_mut() {
-        results.push(handle.await);
-        pending.0.pop_front();
+    // the other takes as long as waiting for the last to finish. Their
+    // outputs stay in them until every one has finished.
+    for handle in &mut handles.0 {
+        handle.finished().await;
     }
-    results
+    std::mem::take(&mut handles.0)
+        .into_iter()
+        .map(output_of_finished)
+        .collect()
+}
+
+/// The output of a task that has finished, taken from its handle.
+fn output_of_finished<T>(mut handle: JoinHandle<T>) -> Result<T, JoinError> {
+    let mut cx = Context::from_waker(Waker::noop());
+    match Pin::new(&mut handle).poll(&mut cx) {
+        Poll::Ready(output) => output,
+        Poll::Pending => unreachable!("the task has finished"),
+    }
 }
 
 /// Waits for the first of `futures` to finish, and returns its output, its
@@ -150,11 +163,13 @@ pub async fn race<T>(
 ///
 /// asyncio: `for coro in asyncio.as_completed(tasks): result = await coro`.
 ///
-/// Each handle is handed to a small task of its own that waits for it and
-/// passes its result on, so that a result is found in O(1) however many
+/// Each handle is handed to a small task of its own that waits for it to
+/// finish and passes it on, so that a result is found in O(1) however many
 /// tasks there are (rather than by polling every handle at each wakeup).
 /// Dropping the `AsCompleted` stops those helpers; the tasks themselves go
-/// on running, as they do when asyncio's iterator is abandoned.
+/// on running, as they do when asyncio's iterator is abandoned. A panic
+/// among the results not handed out goes to the exception handler, as
+/// that of a `JoinHandle` dropped unread.
 ///
 /// With the `futures` feature it is also a `futures_core::Stream`.
 ///
@@ -195,8 +210,9 @@ pub fn as_completed<T: 'static>(
         .map(|handle| {
             let done = done.clone();
             spawn(async move {
-                let result = handle.await;
-                done.results.borrow_mut().push_back(result);
+                let mut handle = handle;
+                handle.finished().await;
+                done.results.borrow_mut().push_back(handle);
                 if let Some(waker) = done.waker.take() {
                     waker.wake();
                 }
@@ -242,8 +258,8 @@ pub struct AsCompleted<T> {
 
 /// What [`as_completed`]'s helpers deliver to.
 struct Finished<T> {
-    /// Results, in the order the tasks finished.
-    results: RefCell<VecDeque<Result<T, JoinError>>>,
+    /// The tasks that finished, in that order, their results still in them.
+    results: RefCell<VecDeque<JoinHandle<T>>>,
     /// The task waiting in `next`, if any.
     waker: Cell<Option<Waker>>,
 }
@@ -278,10 +294,11 @@ impl<T> AsCompleted<T> {
         if self.remaining == 0 {
             return Poll::Ready(None);
         }
-        match self.done.results.borrow_mut().pop_front() {
-            Some(result) => {
+        let finished = self.done.results.borrow_mut().pop_front();
+        match finished {
+            Some(handle) => {
                 self.remaining -= 1;
-                Poll::Ready(Some(result))
+                Poll::Ready(Some(output_of_finished(handle)))
             }
             None => {
                 self.done.waker.set(Some(cx.waker().clone()));

@@ -3,7 +3,7 @@
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::{Future, poll_fn};
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::pin;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
@@ -19,9 +19,9 @@ use crate::{JoinError, JoinHandle, TaskId, spawn};
 /// the others, as asyncio's group does. [`join`](TaskGroup::join) is the
 /// end of the `async with` block: it waits until every child has finished
 /// or been cancelled, then returns either every output, in spawn order, or
-/// the failure ([`GroupError`]). A panic is caught in the child and
-/// returned like an error: nothing reaches the exception handler, and
-/// nothing is lost.
+/// the failure ([`GroupError`]). A panic is returned like an error,
+/// and reaches the exception handler only if the group is dropped without
+/// being joined: nothing is lost.
 ///
 /// There is one failure, where asyncio's `ExceptionGroup` can hold several.
 /// Cancelling an asyncio task raises `CancelledError` inside it, and its
@@ -30,8 +30,10 @@ use crate::{JoinError, JoinHandle, TaskId, spawn};
 /// turn.
 ///
 /// Dropping the group without joining it (for instance because the task
-/// awaiting `join` was cancelled) cancels every child still running, so a
-/// group never outlives the code that made it.
+/// awaiting `join` was cancelled, or returned early) cancels every child
+/// still running, so a group never outlives the code that made it; a
+/// child's panic that `join` would have returned goes to the exception
+/// handler, as that of a task whose `JoinHandle` is dropped unread.
 ///
 /// # Examples
 ///
@@ -69,9 +71,12 @@ pub struct TaskGroup<T, E> {
 struct Group<T, E> {
     /// The children's outputs, by spawn order; `None` until one finishes.
     outputs: RefCell<Vec<Option<T>>>,
-    /// The first failure, with the child's index. There is never a second:
-    /// the first cancels every other child, before it can run again.
-    failure: RefCell<Option<(usize, Failure<E>)>>,
+    /// The first failure, with the child's index: its error, or `None` for
+    /// a panic, whose payload is in the child's task, for `join` to take
+    /// from its handle (or, if the group is dropped unjoined, for the
+    /// handle's drop to report). There is never a second: the first
+    /// cancels every other child, before it can run again.
+    failure: RefCell<Option<(usize, Option<E>)>>,
     /// The children, by spawn order, to cancel them and to name them.
     children: RefCell<Vec<JoinHandle<()>>>,
     /// Children not finished or cancelled yet.
@@ -197,10 +202,21 @@ impl<T: 'static, E: 'static> TaskGroup<T, E> {
                     .map(|output| output.expect("with no failure, every child gave its output"))
                     .collect())
             }
-            Some((index, failure)) => Err(GroupError {
+            Some((index, Some(error))) => Err(GroupError {
                 id: group.children.borrow()[index].id(),
-                failure,
+                failure: Failure::Error(error),
             }),
+            Some((index, None)) => {
+                // The child's task holds the panic; it finished before the
+                // last child's end woke this task.
+                let child = group.children.borrow_mut().swap_remove(index);
+                let id = child.id();
+                let panic = child.await.expect_err("the child that failed panicked");
+                Err(GroupError {
+                    id,
+                    failure: Failure::Panic(panic),
+                })
+            }
         }
     }
 }
@@ -241,7 +257,7 @@ impl<T, E> Group<T, E> {
     /// Only the running child can fail, and it cancels every other before
     /// it returns to the loop: a cancelled child is dropped at its next
     /// run, without being polled. So this runs once per group.
-    fn fail(&self, index: usize, failure: Failure<E>) {
+    fn fail(&self, index: usize, failure: Option<E>) {
         {
             let mut slot = self.failure.borrow_mut();
             debug_assert!(slot.is_none(), "a cancelled child failed");
@@ -262,7 +278,10 @@ struct Child<T, E> {
 }
 
 impl<T, E> Child<T, E> {
-    /// Runs the child's future, catching a panic, and reports how it ended.
+    /// Runs the child's future and reports how it ended. A panic is caught
+    /// to report it first, so that the others are cancelled before this
+    /// task ends; then it goes on, and ends the task with the panic, which
+    /// the group's handle to it holds.
     async fn run<F: Future<Output = Result<T, E>>>(self, future: F) {
         let mut future = pin!(future);
         let outcome = poll_fn(|cx| {
@@ -277,10 +296,11 @@ impl<T, E> Child<T, E> {
         .await;
         match outcome {
             Ok(Ok(output)) => self.group.outputs.borrow_mut()[self.index] = Some(output),
-            Ok(Err(error)) => self.group.fail(self.index, Failure::Error(error)),
-            Err(payload) => self
-                .group
-                .fail(self.index, Failure::Panic(JoinError::Panicked(payload))),
+            Ok(Err(error)) => self.group.fail(self.index, Some(error)),
+            Err(payload) => {
+                self.group.fail(self.index, None);
+                resume_unwind(payload)
+            }
         }
     }
 }
