@@ -46,6 +46,7 @@ macro_rules! every_case {
             a_dropped_running_child_is_reaped_by_its_loop_when_it_exits,
             kill_on_drop_kills_a_dropped_child_and_its_loop_reaps_it,
             a_killed_orphan_is_reaped_when_its_loop_ends,
+            an_orphan_sent_sigkill_by_hand_is_reaped_when_its_loop_ends,
             a_child_inherits_no_descriptor_of_the_loop_and_no_blocked_signal,
             a_child_reaped_by_other_code_is_an_error_not_a_hang,
         );
@@ -480,6 +481,23 @@ pub fn a_killed_orphan_is_reaped_when_its_loop_ends() {
         proc.state(),
         None,
         "a killed child outlived its loop unreaped"
+    );
+}
+
+pub fn an_orphan_sent_sigkill_by_hand_is_reaped_when_its_loop_ends() {
+    let runtime = tether::Runtime::new().unwrap();
+    let proc = runtime.block_on(async {
+        let mut child = Command::new("sleep").arg("100").spawn().unwrap();
+        let proc = Proc::of(&child);
+        // `kill` by another name: the loop owes it the same reaping.
+        child.send_signal(libc::SIGKILL).unwrap();
+        proc
+    });
+    drop(runtime);
+    assert_eq!(
+        proc.state(),
+        None,
+        "a child sent SIGKILL outlived its loop unreaped"
     );
 }
 

@@ -104,7 +104,8 @@ impl Child {
     /// wrote, and `wait` reports the lost status. If watching fails
     /// otherwise, the child is killed and reaped before the error is
     /// returned (at once if its pidfd could not be opened; by its loop if
-    /// a pipe could not be registered), so that it leaves no zombie.
+    /// a pipe could not be registered), so that it leaves no zombie; one
+    /// that may not be sent `SIGKILL` is left running, unwaited.
     pub(crate) fn watch(
         reactor: &Rc<Reactor>,
         mut std_child: std::process::Child,
@@ -122,9 +123,13 @@ impl Child {
                 // Not reaped by this loop, so the pid is still this
                 // child's (unless other code reaps children, which is
                 // beyond what tether can guard); the wait after SIGKILL
-                // is short.
-                let _ = std_child.kill();
-                let _ = std_child.wait();
+                // is short. A child that refuses the signal (a set-user-ID
+                // program that changed its real user, say) is left
+                // running, as std leaves a dropped child, rather than
+                // blocking the loop until it ends on its own.
+                if std_child.kill().is_ok() {
+                    let _ = std_child.wait();
+                }
                 return Err(err);
             }
         };
@@ -375,7 +380,13 @@ impl Child {
                 ),
             ));
         }
-        self.signal(signal)
+        self.signal(signal)?;
+        // As `kill` does: a child sent SIGKILL is reaped by its loop even
+        // when dropped, and waited for when the loop ends.
+        if signal == libc::SIGKILL {
+            self.killed = true;
+        }
+        Ok(())
     }
 
     /// Sends `signal` while the child is unreaped; refuses after.

@@ -34,7 +34,10 @@ const LAST_SIGNAL: libc::c_int = 64;
 
 /// Whether the calling thread blocks any signal.
 pub(super) fn thread_blocks_signals() -> io::Result<bool> {
-    let mut mask = MaybeUninit::<libc::sigset_t>::uninit();
+    // Zeroed, not left uninitialized: the C libraries ask the kernel for
+    // the 8 bytes of signals it has, so the rest of glibc's and musl's
+    // 128-byte `sigset_t` is not written.
+    let mut mask = MaybeUninit::<libc::sigset_t>::zeroed();
     // SAFETY: with a null new set, `pthread_sigmask` only writes the
     // current mask to `mask`, which points to a `sigset_t`.
     let err =
@@ -42,7 +45,8 @@ pub(super) fn thread_blocks_signals() -> io::Result<bool> {
     if err != 0 {
         return Err(io::Error::from_raw_os_error(err));
     }
-    // SAFETY: `pthread_sigmask` succeeded, so it wrote the whole set.
+    // SAFETY: zeroed, which is a valid `sigset_t` (plain integers), then
+    // written by `pthread_sigmask` where it has signals to say.
     let mask = unsafe { mask.assume_init() };
     // SAFETY: `mask` is an initialized `sigset_t`; an out-of-range number
     // is answered with -1, which is not 1.
