@@ -2,6 +2,8 @@
 
 mod support;
 
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use support::Log;
@@ -91,4 +93,25 @@ fn a_callback_can_schedule_another() {
         tether::yield_now().await;
     });
     assert_eq!(log.take(), ["first", "second"]);
+}
+
+#[test]
+fn a_callback_that_cancels_itself_runs_to_its_end_and_counts_as_cancelled() {
+    tether::run(async {
+        let slot: Rc<RefCell<Option<tether::CallbackHandle>>> = Rc::default();
+        let answer = Rc::new(Cell::new(None));
+        let handle = tether::call_soon({
+            let (slot, answer) = (slot.clone(), answer.clone());
+            move || {
+                let cancelled = slot.borrow().as_ref().unwrap().cancel();
+                answer.set(Some(cancelled));
+            }
+        });
+        *slot.borrow_mut() = Some(handle);
+        tether::yield_now().await;
+        // It ran on after its cancel, which answered as asyncio's does.
+        assert_eq!(answer.get(), Some(true));
+        let handle = slot.borrow_mut().take().unwrap();
+        assert!(handle.is_finished() && handle.is_cancelled());
+    });
 }

@@ -217,6 +217,9 @@ impl CallbackHandle {
     /// asyncio: `Handle.cancel()`.
     ///
     /// Returns false if the callback already ran (or was already cancelled).
+    /// Called by the callback itself, while it runs, it returns true and
+    /// marks the callback cancelled, though it runs to its end: asyncio's
+    /// `Handle.cancel()` does the same.
     ///
     /// # Examples
     ///
@@ -244,7 +247,8 @@ impl CallbackHandle {
         self.task.id()
     }
 
-    /// Whether the callback was cancelled before it ran. Shown in
+    /// Whether the callback was cancelled: before it ran, or by itself
+    /// as it ran (see [`cancel`](Self::cancel)). Shown in
     /// [`CallbackHandle`'s example](CallbackHandle#examples).
     ///
     /// asyncio: `Handle.cancelled()`.
