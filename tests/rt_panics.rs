@@ -119,6 +119,37 @@ fn the_default_handler_prints_one_line_naming_the_task() {
     );
 }
 
+/// A report that cannot be written (stderr a closed pipe) is dropped, and
+/// the loop goes on: `eprintln!` would have panicked inside the loop.
+#[test]
+fn a_report_to_a_closed_stderr_does_not_stop_the_loop() {
+    if std::env::var_os("TETHER_CLOSED_STDERR_CHILD").is_some() {
+        let ran_on = tether::run(async {
+            drop(tether::spawn(async { panic!("nobody can read this") }));
+            tether::yield_now().await;
+            tether::spawn(async { "after" }).await.unwrap()
+        });
+        println!("the loop went on: {ran_on}");
+        return;
+    }
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "a_report_to_a_closed_stderr_does_not_stop_the_loop"])
+        .args(["--nocapture", "--test-threads=1"])
+        .env("TETHER_CLOSED_STDERR_CHILD", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Nobody will read the child's stderr: its writes fail with EPIPE.
+    drop(child.stderr.take());
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("the loop went on: after"),
+        "{output:?}"
+    );
+}
+
 // ===== panics nobody read =====
 
 /// What an exception handler saw: the report's line, and whether it named

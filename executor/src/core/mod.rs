@@ -46,6 +46,7 @@ mod task_list;
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
+use std::io::Write;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::rc::Rc;
 use std::time::Duration;
@@ -371,8 +372,14 @@ impl Core {
                 threshold: debug.slow_callback_duration,
             };
             // A handler that panics must not take the loop down with it.
-            if catch_unwind(AssertUnwindSafe(|| (debug.on_slow_callback)(&slow))).is_err() {
-                eprintln!("tether: the slow callback handler panicked while handling: {slow}");
+            if let Err(handler_panic) =
+                catch_unwind(AssertUnwindSafe(|| (debug.on_slow_callback)(&slow)))
+            {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "tether: the slow callback handler panicked while handling: {slow}"
+                );
+                let _ = catch_unwind(AssertUnwindSafe(|| drop(handler_panic)));
             }
         }
     }
@@ -476,7 +483,8 @@ impl Core {
             catch_unwind(AssertUnwindSafe(|| (self.on_exception)(&exception)))
         {
             let message = panic_message(handler_panic.as_ref()).unwrap_or("non-string payload");
-            eprintln!(
+            let _ = writeln!(
+                std::io::stderr(),
                 "tether: the exception handler panicked ({message}) while handling: {exception}"
             );
             let _ = catch_unwind(AssertUnwindSafe(|| drop(handler_panic)));
