@@ -133,7 +133,10 @@ fn a_report_to_a_closed_stderr_does_not_stop_the_loop() {
         return;
     }
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "a_report_to_a_closed_stderr_does_not_stop_the_loop"])
+        .args([
+            "--exact",
+            "a_report_to_a_closed_stderr_does_not_stop_the_loop",
+        ])
         .args(["--nocapture", "--test-threads=1"])
         .env("TETHER_CLOSED_STDERR_CHILD", "1")
         .stdout(std::process::Stdio::piped())

@@ -258,6 +258,35 @@ fn getters_are_served_in_the_order_they_came() {
 }
 
 #[test]
+fn getters_woken_for_items_another_took_keep_the_order_they_came_in() {
+    tether::run(within_10s(async {
+        let queue = Rc::new(Queue::unbounded());
+        let log = Log::default();
+        let getters: Vec<_> = (0..2)
+            .map(|i| {
+                let (queue, log) = (queue.clone(), log.clone());
+                tether::spawn(async move {
+                    let item: &str = queue.get().await.unwrap();
+                    log.push(format!("getter {i} got {item}"));
+                })
+            })
+            .collect();
+        tether::yield_now().await;
+        // Each item wakes a getter, but this task takes both before either
+        // runs: both find nothing, and wait again, in their first order.
+        queue.try_put("x").unwrap();
+        queue.try_put("y").unwrap();
+        assert_eq!(queue.try_get(), Ok("x"));
+        assert_eq!(queue.try_get(), Ok("y"));
+        tether::yield_now().await;
+        queue.try_put("a").unwrap();
+        queue.try_put("b").unwrap();
+        tether::task::join_all(getters).await;
+        assert_eq!(log.take(), ["getter 0 got a", "getter 1 got b"]);
+    }));
+}
+
+#[test]
 fn a_getter_cancelled_in_the_line_or_after_being_told_of_an_item_loses_nothing() {
     tether::run(within_10s(async {
         let queue = Queue::unbounded();

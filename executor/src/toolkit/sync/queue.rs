@@ -23,7 +23,8 @@ pub use put::Put;
 ///
 /// [`get`](Queue::get) waits while the queue is empty; on a bounded queue
 /// [`put`](Queue::put) waits while it is full. Waiting getters, and waiting
-/// putters, are served in the order they came.
+/// putters, are served in the order they came; one woken for an item (or
+/// room) that another task took before it ran waits again in its place.
 ///
 /// The queue also counts the items put and not yet marked done with
 /// [`task_done`](Queue::task_done), so that [`join`](Queue::join) can wait
@@ -227,16 +228,19 @@ impl<T> Queue<T> {
         Get::new(self)
     }
 
-    /// Puts `item` at the back if there is room, no task is waiting to put,
-    /// and the queue is not shut down; otherwise hands it back.
+    /// Puts `item` at the back if there is room, no task is in line to put,
+    /// and the queue is not shut down; otherwise hands it back. A putter
+    /// already woken for the room but not yet run is out of the line: this
+    /// call takes the room, and that putter, finding none, goes back to the
+    /// head of the line, as asyncio's `put_nowait` takes it.
     ///
     /// asyncio: `Queue.put_nowait(item)`.
     ///
     /// # Errors
     ///
     /// [`TryPutError::ShutDown`] if the queue is shut down, else
-    /// [`TryPutError::Full`] if it is full or other tasks wait to put;
-    /// either holds the item.
+    /// [`TryPutError::Full`] if it is full or other tasks are in line to
+    /// put; either holds the item.
     ///
     /// # Examples
     ///

@@ -262,7 +262,7 @@ impl<'a> Future for Acquire<'a> {
         let mut state = semaphore.state.borrow_mut();
         match state.waiters.turn(&mut this.key, cx.waker()) {
             // The permit was handed over by `release`.
-            Turn::Notified => Poll::Ready(SemaphorePermit { semaphore }),
+            Turn::Notified(_) => Poll::Ready(SemaphorePermit { semaphore }),
             Turn::Waiting => Poll::Pending,
             Turn::NotInLine if state.permits > 0 && state.waiters.is_empty() => {
                 state.permits -= 1;

@@ -15,7 +15,10 @@
 //! task needed.
 //!
 //! The line is a doubly linked list threaded through a `Slab`, so that
-//! joining, leaving from the middle and notifying are all O(1).
+//! joining, leaving from the middle and notifying are all O(1). Each
+//! waiter carries its arrival number, which it keeps when, notified but
+//! too late, it joins the line again: it goes back in arrival order,
+//! ahead of every later arrival, behind any earlier one that is back too.
 
 use std::task::{Poll, Waker};
 
@@ -32,8 +35,9 @@ pub(crate) enum Turn {
     NotInLine,
     /// In the line, not notified yet.
     Waiting,
-    /// It was notified, and has now left for good.
-    Notified,
+    /// It was notified, and has now left; if it joins the line again
+    /// ([`WaitList::rejoin`]), it takes its place by this arrival number.
+    Notified(u64),
 }
 
 /// One waiter.
@@ -43,6 +47,8 @@ struct Waiter {
     waker: Waker,
     /// Set by `notify_one` / `notify_all`; the waiter is then out of the line.
     notified: bool,
+    /// Its place in the order of arrival; the line is in this order.
+    arrival: u64,
     /// The waiter ahead of this one in the line (`None` at the front).
     prev: Option<WaiterKey>,
     /// The waiter behind this one (`None` at the back).
@@ -58,40 +64,60 @@ pub(crate) struct WaitList {
     head: Option<WaiterKey>,
     /// The back of the line.
     tail: Option<WaiterKey>,
+    /// The arrival number of the next waiter to join at the back.
+    arrivals: u64,
 }
 
 impl WaitList {
-    /// Joins the back of the line.
+    /// Joins the back of the line, a new arrival.
     pub(crate) fn push_back(&mut self, waker: &Waker) -> WaiterKey {
-        let key = self.waiters.insert(Waiter {
-            waker: waker.clone(),
-            notified: false,
-            prev: self.tail,
-            next: None,
-        });
-        match self.tail {
-            Some(tail) => self.waiters[tail].next = Some(key),
-            None => self.head = Some(key),
-        }
-        self.tail = Some(key);
-        key
+        let arrival = self.arrivals;
+        self.arrivals += 1;
+        self.insert_before(None, arrival, waker)
     }
 
-    /// Joins the front of the line: for a waiter that was notified but found
-    /// that another task took what it was notified for, so that it keeps its
-    /// turn.
-    pub(crate) fn push_front(&mut self, waker: &Waker) -> WaiterKey {
+    /// Joins the line in arrival order, as `arrival`: for a waiter that was
+    /// notified but found that another task took what it was notified for,
+    /// so that it keeps its turn. Only such waiters can be ahead of it, so
+    /// the walk from the front is short.
+    fn push_by_arrival(&mut self, arrival: u64, waker: &Waker) -> WaiterKey {
+        let mut behind = self.head;
+        while let Some(key) = behind {
+            if self.waiters[key].arrival > arrival {
+                break;
+            }
+            behind = self.waiters[key].next;
+        }
+        self.insert_before(behind, arrival, waker)
+    }
+
+    /// Links a new waiter into the line just ahead of `behind`, or at the
+    /// back if `None`.
+    fn insert_before(
+        &mut self,
+        behind: Option<WaiterKey>,
+        arrival: u64,
+        waker: &Waker,
+    ) -> WaiterKey {
+        let ahead = match behind {
+            Some(behind) => self.waiters[behind].prev,
+            None => self.tail,
+        };
         let key = self.waiters.insert(Waiter {
             waker: waker.clone(),
             notified: false,
-            prev: None,
-            next: self.head,
+            arrival,
+            prev: ahead,
+            next: behind,
         });
-        match self.head {
-            Some(head) => self.waiters[head].prev = Some(key),
+        match ahead {
+            Some(ahead) => self.waiters[ahead].next = Some(key),
+            None => self.head = Some(key),
+        }
+        match behind {
+            Some(behind) => self.waiters[behind].prev = Some(key),
             None => self.tail = Some(key),
         }
-        self.head = Some(key);
         key
     }
 
@@ -102,9 +128,9 @@ impl WaitList {
         match *key {
             None => Turn::NotInLine,
             Some(k) if self.waiters[k].notified => {
-                self.waiters.remove(k);
+                let waiter = self.waiters.remove(k);
                 *key = None;
-                Turn::Notified
+                Turn::Notified(waiter.arrival)
             }
             Some(k) => {
                 self.update_waker(k, waker);
@@ -113,14 +139,14 @@ impl WaitList {
         }
     }
 
-    /// Joins the line again after [`turn`](Self::turn): at the front for a
-    /// waiter that was notified but found that another task took what it
-    /// was notified for (so that it keeps its turn), at the back otherwise.
+    /// Joins the line again after [`turn`](Self::turn): in its arrival
+    /// order for a waiter that was notified but found that another task
+    /// took what it was notified for (so that it keeps its turn, behind no
+    /// later arrival), at the back otherwise.
     pub(crate) fn rejoin(&mut self, turn: Turn, waker: &Waker) -> WaiterKey {
-        if turn == Turn::Notified {
-            self.push_front(waker)
-        } else {
-            self.push_back(waker)
+        match turn {
+            Turn::Notified(arrival) => self.push_by_arrival(arrival, waker),
+            Turn::Waiting | Turn::NotInLine => self.push_back(waker),
         }
     }
 
@@ -136,7 +162,7 @@ impl WaitList {
         met: bool,
     ) -> Poll<()> {
         match self.turn(key, waker) {
-            Turn::Notified => Poll::Ready(()),
+            Turn::Notified(_) => Poll::Ready(()),
             Turn::Waiting => Poll::Pending,
             Turn::NotInLine if met => Poll::Ready(()),
             Turn::NotInLine => {
@@ -234,18 +260,54 @@ mod tests {
         let b = list.push_back(waker);
         let c = list.push_back(waker);
         assert!(!list.remove(b));
-        let d = list.push_front(waker);
-        for expected in [d, a, c] {
+        // A waiter notified too late comes back by its arrival number (here
+        // `b`'s), ahead of later arrivals.
+        let d = list.push_by_arrival(1, waker);
+        for expected in [a, d, c] {
             assert!(list.notify_one());
             assert!(list.is_notified(expected));
         }
         assert!(list.is_empty());
-        for key in [d, a, c] {
+        for key in [a, d, c] {
             assert!(list.remove(key));
         }
         // The slab's slots are reused without confusing the line.
         let e = list.push_back(waker);
         list.notify_all();
         assert!(list.is_notified(e));
+    }
+
+    #[test]
+    fn waiters_notified_too_late_come_back_in_arrival_order() {
+        let mut list = WaitList::default();
+        let waker = Waker::noop();
+        let (mut a, mut b) = (Some(list.push_back(waker)), Some(list.push_back(waker)));
+        let c = list.push_back(waker);
+        list.notify_one();
+        list.notify_one();
+        // Both find that another task took what they were woken for, the
+        // first to run coming back first: they return ahead of `c`, `a`
+        // still ahead of `b`.
+        let turn_a = list.turn(&mut a, waker);
+        let a = list.rejoin(turn_a, waker);
+        let turn_b = list.turn(&mut b, waker);
+        let b = list.rejoin(turn_b, waker);
+        for expected in [a, b, c] {
+            assert!(list.notify_one());
+            assert!(list.is_notified(expected));
+        }
+        // And in the other order of running, the same line.
+        let mut list = WaitList::default();
+        let (mut a, mut b) = (Some(list.push_back(waker)), Some(list.push_back(waker)));
+        list.notify_one();
+        list.notify_one();
+        let turn_b = list.turn(&mut b, waker);
+        let b = list.rejoin(turn_b, waker);
+        let turn_a = list.turn(&mut a, waker);
+        let a = list.rejoin(turn_a, waker);
+        for expected in [a, b] {
+            assert!(list.notify_one());
+            assert!(list.is_notified(expected));
+        }
     }
 }

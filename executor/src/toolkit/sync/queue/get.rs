@@ -53,7 +53,7 @@ impl<T> Future for Get<'_, T> {
         if turn == Turn::Waiting {
             return Poll::Pending;
         }
-        let first_in_line = turn == Turn::Notified || state.getters.is_empty();
+        let first_in_line = matches!(turn, Turn::Notified(_)) || state.getters.is_empty();
         if first_in_line {
             if let Some(item) = state.items.pop_front() {
                 state.putters.notify_one();
