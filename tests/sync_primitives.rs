@@ -231,20 +231,29 @@ fn an_unbounded_queue_never_makes_put_wait() {
     }));
 }
 
+/// Spawns `n` tasks that each get one item from `queue` and log it.
+fn spawn_getters(
+    queue: &Rc<Queue<&'static str>>,
+    log: &Log,
+    n: usize,
+) -> Vec<tether::JoinHandle<()>> {
+    (0..n)
+        .map(|i| {
+            let (queue, log) = (queue.clone(), log.clone());
+            tether::spawn(async move {
+                let item = queue.get().await.unwrap();
+                log.push(format!("getter {i} got {item}"));
+            })
+        })
+        .collect()
+}
+
 #[test]
 fn getters_are_served_in_the_order_they_came() {
     tether::run(within_10s(async {
         let queue = Rc::new(Queue::unbounded());
         let log = Log::default();
-        let getters: Vec<_> = (0..3)
-            .map(|i| {
-                let (queue, log) = (queue.clone(), log.clone());
-                tether::spawn(async move {
-                    let item: &str = queue.get().await.unwrap();
-                    log.push(format!("getter {i} got {item}"));
-                })
-            })
-            .collect();
+        let getters = spawn_getters(&queue, &log, 3);
         tether::yield_now().await;
         for item in ["a", "b", "c"] {
             queue.try_put(item).unwrap();
@@ -262,15 +271,7 @@ fn getters_woken_for_items_another_took_keep_the_order_they_came_in() {
     tether::run(within_10s(async {
         let queue = Rc::new(Queue::unbounded());
         let log = Log::default();
-        let getters: Vec<_> = (0..2)
-            .map(|i| {
-                let (queue, log) = (queue.clone(), log.clone());
-                tether::spawn(async move {
-                    let item: &str = queue.get().await.unwrap();
-                    log.push(format!("getter {i} got {item}"));
-                })
-            })
-            .collect();
+        let getters = spawn_getters(&queue, &log, 2);
         tether::yield_now().await;
         // Each item wakes a getter, but this task takes both before either
         // runs: both find nothing, and wait again, in their first order.
