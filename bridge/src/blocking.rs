@@ -567,11 +567,15 @@ impl Inner {
             state = next;
         }
         let still_running = state.threads;
-        // Join the threads that have left; the others are detached.
+        // Join the threads that have left; the others are detached. With
+        // none still running, every thread has passed `leave`, and only its
+        // return is left: all are joined, so that none outlives the
+        // shutdown (`is_finished` alone, asked a moment before that return,
+        // would leave it detached).
         let handles: Vec<_> = state.handles.drain(..).collect();
         drop(state);
         for handle in handles {
-            if handle.is_finished() {
+            if still_running == 0 || handle.is_finished() {
                 let _ = handle.join();
             }
         }
