@@ -269,6 +269,54 @@ fn a_panic_of_a_finished_blocking_job_whose_future_the_shutdown_drops_reaches_th
 }
 
 #[test]
+fn a_queued_blocking_jobs_destructor_that_panics_in_the_shutdown_reaches_the_handler() {
+    /// Panics when dropped.
+    struct Bomb;
+    impl Drop for Bomb {
+        fn drop(&mut self) {
+            panic!("dropped unstarted");
+        }
+    }
+    let lines = Lines::default();
+    let rt = Runtime::builder()
+        .max_blocking_threads(1)
+        .shutdown_timeout(Duration::ZERO)
+        .on_exception({
+            let lines = lines.clone();
+            move |e| lines.borrow_mut().push(e.to_string())
+        })
+        .build()
+        .unwrap();
+    let (release, gate) = std::sync::mpsc::channel::<()>();
+    let (started, has_started) = std::sync::mpsc::channel();
+    // The one thread is busy, so the second job is still queued when the
+    // runtime shuts down; its handle is kept, so that it is not cancelled.
+    let jobs = rt.block_on(async {
+        let busy = tether::spawn_blocking(move || {
+            started.send(()).unwrap();
+            let _ = gate.recv();
+        });
+        while has_started.try_recv().is_err() {
+            tether::time::sleep(Duration::from_millis(1)).await;
+        }
+        let bomb = Bomb;
+        let queued = tether::spawn_blocking(move || drop(bomb));
+        (busy, queued)
+    });
+    let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(rt)));
+    release.send(()).unwrap();
+    assert!(
+        dropped.is_ok(),
+        "the panic unwound out of the runtime's drop"
+    );
+    assert_eq!(
+        *lines.borrow(),
+        ["blocking job panicked: dropped unstarted"]
+    );
+    assert!(jobs.1.wait().unwrap_err().is_cancelled());
+}
+
+#[test]
 fn a_blocking_job_panic_that_was_read_does_not_reach_the_handler() {
     let lines = Lines::default();
     let rt = runtime_reporting_lines(&lines);

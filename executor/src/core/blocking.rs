@@ -18,11 +18,15 @@
 //! threads under the bridge's rules; what is lazy here is its making,
 //! which only the loop does.
 
+use std::any::Any;
 use std::cell::{Cell, OnceCell};
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use tether_bridge::{BlockingPool, PoolConfig};
+
+use crate::id::TaskKind;
+use crate::task::reporting;
 
 /// The blocking pool of one loop: its settings until a job needs it,
 /// then the pool.
@@ -54,7 +58,15 @@ impl MadePool for BlockingPool {
 
     fn shut_down(&self, timeout: Duration) {
         let (unstarted, _) = self.shutdown(timeout);
-        drop(unstarted);
+        // What a job holds is the program's, and its destructor may panic:
+        // each job is dropped apart, a panic going to the exception
+        // handler of the loop, current in its shutdown.
+        let report = |payload: &(dyn Any + Send)| {
+            super::report_panic(None, TaskKind::Blocking, payload);
+        };
+        for job in unstarted {
+            reporting(&report, || drop(job));
+        }
     }
 }
 

@@ -112,6 +112,7 @@ pub use join::{JoinError, JoinHandle};
 pub(crate) use maker::Maker;
 pub(crate) use raw::{
     JoinRef, SharedTaskRef, TaskRef, Unsubmitted, allocate, allocate_maker, allocate_send,
+    reporting,
 };
 
 use crate::core::{self, Core, Injected};

@@ -804,7 +804,7 @@ fn drop_quietly<T>(value: T) {
 /// Runs `f`, code the loop does not own (a destructor, another thread's
 /// waker): a panic in it goes to `report`, its payload is dropped quietly,
 /// and the answer is `None`.
-pub(super) fn reporting<R>(report: Report<'_>, f: impl FnOnce() -> R) -> Option<R> {
+pub(crate) fn reporting<R>(report: Report<'_>, f: impl FnOnce() -> R) -> Option<R> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(value) => Some(value),
         Err(panic) => {
