@@ -46,7 +46,6 @@ mod task_list;
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
-use std::io::Write;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::rc::Rc;
 use std::time::Duration;
@@ -63,6 +62,7 @@ pub(crate) use shared::{Injected, NamedSpawn, Shared};
 use crate::id::{TaskId, TaskKind};
 use crate::observe::{
     DebugMode, Dump, Exception, ExceptionHandler, RunInfo, SlowCallback, Stamp, panic_message,
+    report_line,
 };
 use crate::task::{self, JoinRef, TaskRef};
 use ready_queue::{ReadyQueue, Runnable};
@@ -375,10 +375,9 @@ impl Core {
             if let Err(handler_panic) =
                 catch_unwind(AssertUnwindSafe(|| (debug.on_slow_callback)(&slow)))
             {
-                let _ = writeln!(
-                    std::io::stderr(),
+                report_line(format_args!(
                     "tether: the slow callback handler panicked while handling: {slow}"
-                );
+                ));
                 let _ = catch_unwind(AssertUnwindSafe(|| drop(handler_panic)));
             }
         }
@@ -483,10 +482,9 @@ impl Core {
             catch_unwind(AssertUnwindSafe(|| (self.on_exception)(&exception)))
         {
             let message = panic_message(handler_panic.as_ref()).unwrap_or("non-string payload");
-            let _ = writeln!(
-                std::io::stderr(),
+            report_line(format_args!(
                 "tether: the exception handler panicked ({message}) while handling: {exception}"
-            );
+            ));
             let _ = catch_unwind(AssertUnwindSafe(|| drop(handler_panic)));
         }
     }

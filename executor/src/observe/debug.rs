@@ -15,7 +15,6 @@
 //! clock only for timers, and a dump has no times to show.
 
 use std::fmt;
-use std::io::Write;
 use std::panic::Location;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -272,9 +271,7 @@ impl fmt::Display for Millis {
 
 /// The default handler: one line on stderr, as asyncio logs a warning.
 pub(crate) fn default_slow_callback_handler(slow: &SlowCallback<'_>) {
-    // Not `eprintln!`, which panics if stderr is gone (a closed pipe):
-    // a report that cannot be written is dropped, and the loop goes on.
-    let _ = writeln!(std::io::stderr(), "tether: warning: {slow}");
+    super::report_line(format_args!("tether: warning: {slow}"));
 }
 
 /// Whether `TETHER_DEBUG` asks for debug mode: set, and neither empty nor

@@ -2,7 +2,6 @@
 
 use std::any::Any;
 use std::fmt;
-use std::io::Write;
 
 use crate::id::{TaskId, TaskKind};
 
@@ -159,9 +158,7 @@ impl fmt::Debug for Exception<'_> {
 
 /// The default handler: one line on stderr, naming the task.
 pub(crate) fn default_handler(exception: &Exception<'_>) {
-    // Not `eprintln!`, which panics if stderr is gone (a closed pipe):
-    // a report that cannot be written is dropped, and the loop goes on.
-    let _ = writeln!(std::io::stderr(), "tether: {exception}");
+    super::report_line(format_args!("tether: {exception}"));
 }
 
 /// The message of a panic payload, if it is a string.

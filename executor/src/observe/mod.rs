@@ -25,3 +25,11 @@ pub use dump::{Dump, DumpError, TaskInfo, TaskStatus};
 pub use exception::Exception;
 pub(crate) use exception::{ExceptionHandler, default_handler, panic_message};
 pub use metrics::Metrics;
+
+/// Writes `line` and a newline to stderr, as `eprintln!` does, but drops
+/// it if stderr is gone (a closed pipe, since Rust ignores `SIGPIPE`),
+/// where `eprintln!` panics: a report must not take the loop down.
+pub(crate) fn report_line(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = std::io::stderr().write_fmt(format_args!("{line}\n"));
+}
