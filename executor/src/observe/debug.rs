@@ -53,16 +53,28 @@ impl DebugMode {
 
     /// `at`, as a stamp.
     pub(crate) fn stamp(&self, at: Instant) -> Stamp {
-        let millis = at.saturating_duration_since(self.epoch).as_millis();
-        // 0 means "never"; u32::MAX, "49 days or more after the epoch".
-        Stamp(u32::try_from(millis.saturating_add(1)).unwrap_or(u32::MAX))
+        Stamp(self.millis(at) + 1)
     }
 
-    /// How long ago `stamp` was, seen at `now`; `None` if it was never set.
+    /// How long ago `stamp` was, seen at `now`, to the millisecond; `None`
+    /// if it was never set. Stamps go round every `u32::MAX` ms (49.7
+    /// days), so a longer wait shows as what is left over.
     pub(crate) fn since(&self, stamp: Stamp, now: Instant) -> Option<Duration> {
-        let millis = stamp.0.checked_sub(1)?;
-        let at = self.epoch + Duration::from_millis(u64::from(millis));
-        Some(now.saturating_duration_since(at))
+        let then = stamp.0.checked_sub(1)?;
+        let ago = if self.millis(now) >= then {
+            self.millis(now) - then
+        } else {
+            u32::MAX - then + self.millis(now)
+        };
+        Some(Duration::from_millis(u64::from(ago)))
+    }
+
+    /// The milliseconds from the epoch to `at`, going round every
+    /// `u32::MAX` of them: below `u32::MAX`, so that a stamp, one more,
+    /// fits and is never 0 ("never").
+    fn millis(&self, at: Instant) -> u32 {
+        let millis = at.saturating_duration_since(self.epoch).as_millis();
+        (millis % u128::from(u32::MAX)) as u32
     }
 }
 
@@ -292,8 +304,28 @@ pub(crate) struct RunInfo {
 
 #[cfg(test)]
 mod tests {
-    use super::Millis;
+    use super::{DebugMode, Millis, Stamp, default_slow_callback_handler};
     use std::time::Duration;
+
+    #[test]
+    fn a_stamp_tells_how_long_ago_even_after_49_days() {
+        let debug = DebugMode::new(
+            Duration::from_millis(100),
+            Box::new(default_slow_callback_handler),
+        );
+        let day = Duration::from_secs(86_400);
+        for days in [0, 1, 49, 50, 100] {
+            let now = debug.epoch + days * day + Duration::from_millis(10_007);
+            let ran = now - Duration::from_secs(5);
+            assert_eq!(debug.since(debug.stamp(now), now), Some(Duration::ZERO));
+            assert_eq!(
+                debug.since(debug.stamp(ran), now),
+                Some(Duration::from_secs(5)),
+                "{days} days in"
+            );
+        }
+        assert_eq!(debug.since(Stamp::NONE, debug.epoch), None);
+    }
 
     #[test]
     fn millis_shows_whole_milliseconds_bare_and_the_rest_to_the_microsecond() {
