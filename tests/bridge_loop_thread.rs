@@ -1,8 +1,9 @@
 //! `LoopThread`: a loop on its own thread, started, used and stopped.
 
 use std::io;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
+use std::time::Duration;
 
 use tether::{LoopThread, Runtime};
 
@@ -68,6 +69,39 @@ fn dropping_a_loop_thread_stops_and_joins_it() {
     let handle = worker.handle().clone();
     drop(worker);
     assert!(handle.is_closed());
+}
+
+#[test]
+fn a_loop_thread_dropped_by_one_of_its_blocking_jobs_stops_without_waiting() {
+    let worker = LoopThread::builder()
+        .runtime(|| {
+            Runtime::builder()
+                .shutdown_timeout(Duration::from_secs(60))
+                .build()
+        })
+        .spawn()
+        .unwrap();
+    let handle = worker.handle().clone();
+    let (dropped, has_dropped) = mpsc::channel();
+    // The job owns the loop thread and drops it: the loop's shutdown waits
+    // for the job, so the job must not wait for the loop's thread.
+    handle
+        .spawn_with(move || async move {
+            tether::spawn_blocking(move || {
+                drop(worker);
+                dropped.send(()).unwrap();
+            })
+            .detach();
+        })
+        .unwrap()
+        .detach();
+    assert!(
+        has_dropped.recv_timeout(Duration::from_secs(10)).is_ok(),
+        "the job and the loop waited for each other"
+    );
+    while !handle.is_closed() {
+        thread::sleep(Duration::from_millis(1));
+    }
 }
 
 #[test]

@@ -1,10 +1,44 @@
 //! `spawn_blocking`: work that would block the loop, on the blocking pool.
 
+use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use super::thread_future::ThreadFuture;
-use crate::core;
+use crate::core::{self, Shared};
 use crate::task::JoinError;
+
+tether_bridge::sync::const_thread_local! {
+    /// The loop whose blocking job this thread is running: the address of
+    /// its `Shared`, compared and never followed; 0 if none.
+    static JOB_OF: Cell<usize> = Cell::new(0);
+}
+
+/// Whether this thread is running a blocking job of the loop `shared`.
+/// That loop's shutdown waits for the job, so the thread must not wait for
+/// the loop's end (`LoopThread::stop` asks, and does not join).
+pub(crate) fn runs_a_job_of(shared: &Shared) -> bool {
+    JOB_OF.with(Cell::get) == std::ptr::from_ref(shared) as usize
+}
+
+/// Marks this thread as running a blocking job of a loop until dropped.
+struct JobOf {
+    /// What the mark was before.
+    previous: usize,
+}
+
+impl JobOf {
+    fn enter(shared: usize) -> Self {
+        Self {
+            previous: JOB_OF.with(|job_of| job_of.replace(shared)),
+        }
+    }
+}
+
+impl Drop for JobOf {
+    fn drop(&mut self) {
+        JOB_OF.with(|job_of| job_of.set(self.previous));
+    }
+}
 
 /// Runs `f` on a thread of the runtime's blocking pool, and returns a
 /// [`ThreadFuture`] for its result.
@@ -52,8 +86,12 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    let job = move || catch_unwind(AssertUnwindSafe(f)).map_err(JoinError::Panicked);
     let submitted = core::with_core(|core| {
+        let loop_id = std::ptr::from_ref::<Shared>(core.shared()) as usize;
+        let job = move || {
+            let _job_of = JobOf::enter(loop_id);
+            catch_unwind(AssertUnwindSafe(f)).map_err(JoinError::Panicked)
+        };
         // Refused by a pool that is shut down: cancelled.
         let completion = core
             .blocking_pool()

@@ -23,6 +23,7 @@ mod completer;
 mod handle;
 mod thread_future;
 
+pub(crate) use blocking::runs_a_job_of;
 pub use blocking::spawn_blocking;
 pub use completer::Completer;
 pub use handle::{BlockOnError, Handle};

@@ -7,7 +7,7 @@ use tether_bridge::{Closed, Completion};
 
 use super::Runtime;
 use crate::core::Injected;
-use crate::remote::{Handle, ThreadFuture};
+use crate::remote::{self, Handle, ThreadFuture};
 
 /// A tether loop running on its own thread, until stopped.
 ///
@@ -165,8 +165,9 @@ impl LoopThread {
     /// finishes the iteration that takes the stop request, the stop
     /// callbacks run, the runtime shuts down.
     ///
-    /// Called on the loop thread itself (from a task), it only asks the
-    /// loop to stop: a thread cannot wait for itself.
+    /// Called on the loop thread itself (from a task), or from one of the
+    /// loop's blocking jobs, which the loop's shutdown waits for, it only
+    /// asks the loop to stop: a thread cannot wait for itself.
     ///
     /// # Panics
     ///
@@ -233,8 +234,11 @@ impl LoopThread {
     fn stop_and_join(&mut self) -> Option<Box<dyn std::any::Any + Send>> {
         self.handle.stop();
         let thread = self.thread.take()?;
-        if thread.thread_id() == sync::current().id() {
-            // The loop stops after this iteration; nobody joins it.
+        if thread.thread_id() == sync::current().id() || remote::runs_a_job_of(self.handle.shared())
+        {
+            // The loop stops after this iteration; nobody joins it. (On a
+            // thread of its blocking pool, whose shutdown waits for this
+            // job, a join would wait for itself too.)
             return None;
         }
         thread.join().err()
