@@ -139,8 +139,8 @@
 //! of hyper's HTTP/1.1 with a pool of two loops, one loop, and tokio's
 //! runtimes, on a 2-core machine whose cores the load client shares.
 //! There, the pool served HTTP at about the rate of tokio's multi-threaded
-//! runtime with two workers (0.93 to 1.15 times in twelve runs), with a
-//! p99 from about its own to 1.6 times it; and echo at 0.77 to 0.90 times
+//! runtime with two workers (0.93 to 1.15 times in thirteen runs), with a
+//! p99 from about its own to 1.6 times it; and echo at 0.75 to 0.90 times
 //! its rate, with about a third of its p99. Two loops did only 0.89 to
 //! 1.10 times what one loop did: the client's threads take the same two
 //! cores. Per echo round trip, the pool's own work in user space was
