@@ -14,6 +14,7 @@
 
 use std::io;
 use std::net::Shutdown;
+use std::time::Duration;
 
 use tether::net::{TcpListener, TcpStream};
 
@@ -26,6 +27,11 @@ const MAX_HEAD: usize = 16 * 1024;
 const MAX_BODY: usize = 1024 * 1024;
 /// The most bytes one read takes from the socket.
 const READ_CHUNK: usize = 4096;
+/// After an error answer, how long what the client still sends is read
+/// and dropped before the socket closes (see `respond_and_close`).
+const LINGER: Duration = Duration::from_secs(1);
+/// And how many bytes of it, at most.
+const LINGER_BYTES: usize = 256 * 1024;
 
 fn main() -> io::Result<()> {
     let port = port_from_args()?;
@@ -205,7 +211,23 @@ fn parse_content_length(value: &str) -> Option<u64> {
 async fn respond_and_close(stream: &TcpStream, status: &str) -> io::Result<()> {
     let response = format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     stream.write_all(response.as_bytes()).await?;
-    stream.shutdown(Shutdown::Write)
+    stream.shutdown(Shutdown::Write)?;
+    // A socket closed with bytes still unread sends a reset, which can
+    // overtake the answer and make the client drop it (RFC 9112, 9.6, asks
+    // for this staged close): what the client still sends, a body refused
+    // say, is read and dropped until it closes, for a while and a size.
+    let _ = tether::time::timeout(LINGER, async {
+        let mut sink = [0; READ_CHUNK];
+        let mut left = LINGER_BYTES;
+        while left > 0 {
+            match stream.read(&mut sink).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => left = left.saturating_sub(n),
+            }
+        }
+    })
+    .await;
+    Ok(())
 }
 
 /// The port to listen on: the first argument, 8080 if there is none.

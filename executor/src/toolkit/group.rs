@@ -24,10 +24,13 @@ use crate::{JoinError, JoinHandle, TaskId, spawn};
 /// being joined: nothing is lost.
 ///
 /// There is one failure, where asyncio's `ExceptionGroup` can hold several.
-/// Cancelling an asyncio task raises `CancelledError` inside it, and its
-/// cleanup can raise something else. Cancelling a tether task drops its
-/// future, so a child that the first failure cancelled can never fail in
-/// turn.
+/// asyncio's group hears of a failure through a done callback, which runs
+/// in a later iteration, so children that fail in the same iteration are
+/// all collected before any is cancelled; and cancelling an asyncio task
+/// raises `CancelledError` inside it, whose cleanup can raise something
+/// else. Here the first failure cancels the others inside its own poll,
+/// and cancelling a tether task drops its future, so a child that the
+/// first failure cancelled can never fail in turn.
 ///
 /// Dropping the group without joining it (for instance because the task
 /// awaiting `join` was cancelled, or returned early) cancels every child
