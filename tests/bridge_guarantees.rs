@@ -132,3 +132,14 @@ fn wakeups_coalesce_under_a_stream_of_submissions() {
     );
     worker.stop();
 }
+
+#[test]
+fn the_callbacks_a_shutdown_runs_are_counted_as_runs() {
+    let rt = tether::Runtime::new().unwrap();
+    let handle = rt.handle().clone();
+    // Submitted before the shutdown, run by it: the loop never ran.
+    handle.call_soon(|| ()).unwrap();
+    drop(rt);
+    let metrics = handle.metrics();
+    assert_eq!((metrics.submissions, metrics.runs), (1, 1));
+}

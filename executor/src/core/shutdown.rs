@@ -48,6 +48,7 @@ impl Core {
         // keep their place, to be dropped below; a stop callback is
         // registered.
         let queued = self.ready.len();
+        let mut ran = 0;
         for _ in 0..queued {
             let Some(entry) = self.ready.pop() else { break };
             let runnable = match entry {
@@ -58,10 +59,15 @@ impl Core {
                 Some(Runnable::Task(task)) if task.header().kind != TaskKind::Callback => {
                     self.ready.push(task);
                 }
-                Some(callback) => self.run(callback, &mut || {}),
+                Some(callback) => {
+                    self.run(callback, &mut || {});
+                    ran += 1;
+                }
                 None => {}
             }
         }
+        // Runs as any iteration's are, so that `Metrics::runs` counts them.
+        self.shared.counters.runs.add(ran);
         // Stop callbacks that arrived after `run_forever` returned: the loop
         // stops for good now.
         // MUTANT: forget them: a stop callback registered as the loop
