@@ -49,7 +49,9 @@
 //! thread that happened before the local one (the thread was joined, or sent a
 //! message the loop thread received) is visible to step 4's first load, so its
 //! batch is queued first. When nothing was sent, that load is all a local
-//! submission pays.
+//! submission pays. (A wake from another thread of a task in the middle of
+//! its poll is the exception: the task is queued as the run ends, behind
+//! what that thread sent meanwhile; `docs/design.md`, "Order".)
 //!
 //! # Why the snapshot
 //!
