@@ -133,7 +133,9 @@ pub struct PoolConfig {
     /// worked out when the pool first needs a thread, so that a program
     /// that never runs a blocking job never counts the CPUs.
     pub max_threads: Option<NonZeroUsize>,
-    /// How many CPUs the process may run on, for the default limit.
+    /// How many CPUs the pool's threads may run on, for the default limit:
+    /// asked on the thread that starts the first one, whose affinity mask
+    /// its threads inherit.
     ///
     /// A function, not a figure: it runs only if `max_threads` is `None`,
     /// when the pool first needs a thread; and the code that counts is in

@@ -256,10 +256,11 @@ impl Builder {
 
     /// Sets the most threads [`spawn_blocking`](crate::spawn_blocking) runs
     /// at once (default: `min(32, cpus + 4)`, asyncio's, worked out when
-    /// the first job starts, with `cpus` the CPUs of the process's affinity
-    /// mask, as asyncio's `os.process_cpu_count` counts them:
-    /// [`tether_reactor::process_cpu_count`]). Jobs beyond it wait in FIFO
-    /// order.
+    /// the first job starts, with `cpus` the CPUs of the loop thread's
+    /// affinity mask, as asyncio's `os.process_cpu_count` counts the
+    /// process's: [`tether_reactor::process_cpu_count`]; the same, unless
+    /// the loop's thread is pinned, as `LoopPool::builder().pin_to_cores`
+    /// does). Jobs beyond it wait in FIFO order.
     ///
     /// # Panics
     ///

@@ -105,7 +105,11 @@ impl LoopPoolBuilder {
     /// children: a program that runs child processes from a pinned loop
     /// and wants them spread widens their mask in the child
     /// (`sched_setaffinity` in a `pre_exec` hook), or spawns them from a
-    /// thread that is not pinned.
+    /// thread that is not pinned. The same holds for the loop's blocking
+    /// pool, which its loop's thread makes: its threads run on the loop's
+    /// CPU, and its default size (`Builder::max_blocking_threads`) counts
+    /// that one CPU, five threads; a program whose blocking jobs need the
+    /// other cores sets the size, and widens the mask in its jobs.
     ///
     /// # Examples
     ///
