@@ -61,10 +61,11 @@ impl DebugMode {
     /// days), so a longer wait shows as what is left over.
     pub(crate) fn since(&self, stamp: Stamp, now: Instant) -> Option<Duration> {
         let then = stamp.0.checked_sub(1)?;
-        let ago = if self.millis(now) >= then {
-            self.millis(now) - then
+        let now = self.millis(now);
+        let ago = if now >= then {
+            now - then
         } else {
-            u32::MAX - then + self.millis(now)
+            u32::MAX - then + now
         };
         Some(Duration::from_millis(u64::from(ago)))
     }

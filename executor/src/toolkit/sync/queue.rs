@@ -231,8 +231,8 @@ impl<T> Queue<T> {
     /// Puts `item` at the back if there is room, no task is in line to put,
     /// and the queue is not shut down; otherwise hands it back. A putter
     /// already woken for the room but not yet run is out of the line: this
-    /// call takes the room, and that putter, finding none, goes back to the
-    /// head of the line, as asyncio's `put_nowait` takes it.
+    /// call takes the room, and that putter, finding none, goes back to its
+    /// place in the line, as asyncio's `put_nowait` takes it.
     ///
     /// asyncio: `Queue.put_nowait(item)`.
     ///

@@ -15,10 +15,11 @@
 //! task needed.
 //!
 //! The line is a doubly linked list threaded through a `Slab`, so that
-//! joining, leaving from the middle and notifying are all O(1). Each
-//! waiter carries its arrival number, which it keeps when, notified but
-//! too late, it joins the line again: it goes back in arrival order,
-//! ahead of every later arrival, behind any earlier one that is back too.
+//! joining at the back, leaving from the middle and notifying are all
+//! O(1). Each waiter carries its arrival number, which it keeps when,
+//! notified but too late, it joins the line again: it goes back in arrival
+//! order, ahead of every later arrival, behind any earlier one that is
+//! back too, after a walk past those alone.
 
 use std::task::{Poll, Waker};
 
