@@ -61,6 +61,7 @@ ROWS=(
     "task_state task_late_clear"
     "task_state task_submit_while_running"
     "task_state task_wake_no_publish"
+    "task_state task_remote_wake_marks_running"
     "task_state task_ref_dec_no_fence"
     "task_state task_cancel_load_store"
     "completion completion_notify_before_store"

@@ -2,6 +2,7 @@
 
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
+use std::task::Poll;
 use std::thread;
 use std::time::Duration;
 
@@ -71,6 +72,40 @@ fn callbacks_and_spawns_from_one_thread_run_in_submission_order() {
     }
     worker.stop();
     assert_eq!(*seen.lock().unwrap(), (0..300).collect::<Vec<_>>());
+}
+
+/// A wake from another thread keeps its FIFO place among that thread's
+/// submissions even when it finds the task in the middle of a poll: the
+/// task's next run comes before a callback the thread submits after it.
+#[test]
+fn a_wake_from_another_thread_during_a_poll_runs_the_task_before_its_later_callback() {
+    let rt = Runtime::new().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (log, handle) = (seen.clone(), rt.handle());
+    let mut polls = 0;
+    let task = std::future::poll_fn(move |cx| {
+        polls += 1;
+        log.lock().unwrap().push(format!("poll {polls}"));
+        if polls > 1 {
+            return Poll::Ready(());
+        }
+        // Another thread wakes the task while this poll runs, then submits
+        // a callback; the poll waits for both.
+        let (waker, log, handle) = (cx.waker().clone(), log.clone(), handle.clone());
+        thread::spawn(move || {
+            waker.wake();
+            let callback = move || log.lock().unwrap().push("callback".to_owned());
+            handle.call_soon(callback).unwrap();
+        })
+        .join()
+        .unwrap();
+        Poll::Pending
+    });
+    rt.block_on(async {
+        tether::spawn(task).await.unwrap();
+        tether::yield_now().await;
+    });
+    assert_eq!(*seen.lock().unwrap(), ["poll 1", "poll 2", "callback"]);
 }
 
 #[test]

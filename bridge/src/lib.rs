@@ -92,5 +92,5 @@ pub use notify::Notify;
 pub use spread::{Claim, Spread};
 pub use task_state::{
     Initial, Snapshot, TaskState, TransitionToCancelled, TransitionToIdle, TransitionToRunning,
-    TransitionToScheduled, TransitionToScheduledByVal,
+    TransitionToScheduled, TransitionToScheduledByVal, WakeFrom,
 };

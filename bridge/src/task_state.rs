@@ -18,11 +18,14 @@
 //! | `COMPLETE`      | the future is gone: it returned, panicked or was dropped by a cancel or at shutdown | never |
 //! | `CANCELLED`     | cancel was requested and the task was not complete, or the loop claimed it at shutdown | never |
 //! | `JOIN_INTEREST` | from spawn, while a `JoinHandle` wants the output | the `JoinHandle` is dropped |
+//! | `QUEUED`        | a wake from another thread finds the task running, and queues it | the run ends (a run that completes leaves it: `COMPLETE` makes it moot) |
 //!
 //! The upper bits, from `REF_ONE` up, count references to the allocation.
 //! `SCHEDULED` may be set together with `RUNNING`: it then means "woken
-//! during this run", and the loop, not the waker, puts the task back into
-//! the ready queue when the run ends. `COMPLETE` excludes `RUNNING`.
+//! during this run". Without `QUEUED`, the run itself woke the task, and
+//! the loop puts it back into the ready queue when the run ends; with
+//! `QUEUED`, another thread's wake has queued it already, and the end of
+//! the run leaves it where it is. `COMPLETE` excludes `RUNNING`.
 //!
 //! ```text
 //!            wake or cancel: Submit (the queue entry's reference)
@@ -33,9 +36,10 @@
 //!        (nobody woke it during the run)                    | transition_to_running:
 //!                         |                                 v Poll, or Cancel if CANCELLED
 //!                         |   transition_to_idle:      +---------+
-//!                         +--------------------------- | RUNNING | <---+ wake: sets SCHEDULED,
-//!   (woken during the run: Resubmit, back to           +---------+ ----+ the loop resubmits
-//!    SCHEDULED, reusing the run's reference)                |
+//!                         +--------------------------- | RUNNING | <---+ wake: sets SCHEDULED
+//!   (woken during the run: Resubmit, back to           +---------+ ----+ (and, from another
+//!    SCHEDULED, reusing the run's reference;                |            thread, QUEUED: Submit)
+//!    queued by another thread: Idle, and SCHEDULED)         |
 //!                                                           | transition_to_complete:
 //!                                                           v returned, panicked or cancelled
 //!                                                     +----------+
@@ -50,17 +54,27 @@
 //!
 //! # Rules
 //!
-//! 1. Only the loop thread sets or clears `RUNNING`, writes `COMPLETE` or
-//!    touches `JOIN_INTEREST`; any thread may set `SCHEDULED` or
-//!    `CANCELLED`, and take or drop a reference.
-//! 2. Whoever moves the task from idle to `SCHEDULED` gives the queue entry
-//!    a reference (a new one, or a by-value waker's own) and must push the
-//!    task into a queue (`Submit`). Every
-//!    other wake only sets a bit, or does nothing; so a task is in at most
-//!    one queue, at most once.
+//! 1. Only the loop thread sets or clears `RUNNING`, writes `COMPLETE`,
+//!    clears `QUEUED` or touches `JOIN_INTEREST`; any thread may set
+//!    `SCHEDULED` or `CANCELLED` (and a wake from elsewhere than the loop,
+//!    `QUEUED`: rule 3), and take or drop a reference.
+//! 2. Whoever moves the task from idle to `SCHEDULED`, or a running task
+//!    to `QUEUED`, gives the queue entry a reference (a new one, or a
+//!    by-value waker's own) and must push the task into a queue
+//!    (`Submit`). Every other wake only sets a bit, or does nothing; so a
+//!    task is in at most one queue, at most once.
 //! 3. The loop clears `SCHEDULED` in the same step that sets `RUNNING`, so
 //!    a wake during the run sets it again, and the end of the run sees it:
-//!    the task runs once more, not twice and not zero times.
+//!    the task runs once more, not twice and not zero times. Where it
+//!    queues depends on where the wake came from ([`WakeFrom`]). A wake by
+//!    the run itself (the only one its loop's thread can make during the
+//!    run) leaves the queuing to the end of the run, as asyncio queues a
+//!    task's next step when its step ends. A wake from another thread
+//!    queues the task at once, with `QUEUED`, so that the task's next run
+//!    comes before whatever that thread submits after the wake (the
+//!    design's order promise); the end of the run then leaves it queued, or,
+//!    if the run completed the task, the loop finds it complete when it
+//!    takes the entry, and drops the entry.
 //! 4. The future, the output and the join waker are touched only by the loop
 //!    thread: while `RUNNING`, by the run; otherwise, by the loop between
 //!    runs. Once the loop has the task, its future is dropped on the loop
@@ -83,7 +97,9 @@
 //!
 //! `loom-tests/tests/task_state.rs` wakes a task from two threads while
 //! the loop runs it, and checks that it is queued at most once at any time
-//! and runs once more after every wake that happened during a run; races a
+//! and runs once more after every wake that happened during a run; checks
+//! that a task woken from another thread runs before what that thread
+//! submits next, even when the wake finds it running; races a
 //! remote wake and the dropping of its waker against completion and the
 //! `JoinHandle`; and races a cancel against the runs. The output is
 //! delivered once, and the task freed once, after every use of it. The
@@ -97,6 +113,7 @@
 //! ```
 //! use tether_bridge::task_state::{
 //!     Initial, TaskState, TransitionToIdle, TransitionToRunning, TransitionToScheduled,
+//!     WakeFrom,
 //! };
 //!
 //! // Queued, with a JoinHandle; references: the JoinHandle, the task list,
@@ -104,7 +121,7 @@
 //! let state = TaskState::new(Initial { refs: 3, scheduled: true, join_interest: true });
 //! assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
 //! // A wake during the poll: the loop, not the waker, queues it again.
-//! assert_eq!(state.transition_to_scheduled_by_ref(), TransitionToScheduled::DoNothing);
+//! assert_eq!(state.transition_to_scheduled_by_ref(|| WakeFrom::Loop), TransitionToScheduled::DoNothing);
 //! assert_eq!(state.transition_to_idle(), TransitionToIdle::Resubmit);
 //! // The second poll returns `Ready`.
 //! assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
@@ -130,7 +147,10 @@ const COMPLETE: usize = 1 << 2;
 const CANCELLED: usize = 1 << 3;
 /// A `JoinHandle` exists and wants the output.
 const JOIN_INTEREST: usize = 1 << 4;
-/// The reference count occupies the bits from here up (bit 5 is spare).
+/// With `RUNNING`: a wake from another thread during the run queued the
+/// task already (with `SCHEDULED`), so the end of the run must not.
+const QUEUED: usize = 1 << 5;
+/// The reference count occupies the bits from here up.
 const REF_SHIFT: u32 = 6;
 /// One reference.
 const REF_ONE: usize = 1 << REF_SHIFT;
@@ -146,7 +166,7 @@ const MAX_REFS: usize = (isize::MAX as usize) >> REF_SHIFT;
 ///
 /// ```
 /// use std::sync::Arc;
-/// use tether_bridge::{Initial, TaskState, TransitionToScheduled};
+/// use tether_bridge::{Initial, TaskState, TransitionToScheduled, WakeFrom};
 ///
 /// // Idle, held by the task list; then by a waker for each thread too.
 /// let initial = Initial { refs: 1, scheduled: false, join_interest: false };
@@ -158,7 +178,7 @@ const MAX_REFS: usize = (isize::MAX as usize) >> REF_SHIFT;
 /// let wakers: Vec<_> = (0..4)
 ///     .map(|_| {
 ///         let state = state.clone();
-///         std::thread::spawn(move || state.transition_to_scheduled_by_ref())
+///         std::thread::spawn(move || state.transition_to_scheduled_by_ref(|| WakeFrom::Elsewhere))
 ///     })
 ///     .collect();
 /// let outcomes: Vec<_> = wakers.into_iter().map(|waker| waker.join().unwrap()).collect();
@@ -203,7 +223,9 @@ pub struct Initial {
 /// completes.
 ///
 /// ```
-/// use tether_bridge::{Initial, TaskState, TransitionToRunning, TransitionToScheduled};
+/// use tether_bridge::{
+///     Initial, TaskState, TransitionToRunning, TransitionToScheduled, WakeFrom,
+/// };
 ///
 /// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: true });
 /// let queued = state.load();
@@ -213,7 +235,7 @@ pub struct Initial {
 /// let running = state.load();
 /// assert!(running.is_running() && !running.is_scheduled());
 /// // Woken during the run: scheduled again while it still runs.
-/// assert_eq!(state.transition_to_scheduled_by_ref(), TransitionToScheduled::DoNothing);
+/// assert_eq!(state.transition_to_scheduled_by_ref(|| WakeFrom::Loop), TransitionToScheduled::DoNothing);
 /// assert!(state.load().is_scheduled() && state.load().is_running());
 /// let _ = state.transition_to_complete();
 /// let complete = state.load();
@@ -230,14 +252,14 @@ pub struct Snapshot(usize);
 /// # Examples
 ///
 /// ```
-/// use tether_bridge::{Initial, TaskState, TransitionToScheduled};
+/// use tether_bridge::{Initial, TaskState, TransitionToScheduled, WakeFrom};
 ///
 /// // Idle, held by the task list and a waker.
 /// let state = TaskState::new(Initial { refs: 2, scheduled: false, join_interest: false });
-/// assert_eq!(state.transition_to_scheduled_by_ref(), TransitionToScheduled::Submit);
+/// assert_eq!(state.transition_to_scheduled_by_ref(|| WakeFrom::Elsewhere), TransitionToScheduled::Submit);
 /// assert_eq!(state.load().ref_count(), 3); // the queue entry's
 /// // Queued already: a second wake changes nothing.
-/// assert_eq!(state.transition_to_scheduled_by_ref(), TransitionToScheduled::DoNothing);
+/// assert_eq!(state.transition_to_scheduled_by_ref(|| WakeFrom::Elsewhere), TransitionToScheduled::DoNothing);
 /// assert_eq!(state.load().ref_count(), 3);
 /// ```
 #[must_use = "on `Submit` the caller owns a new reference and must queue the task"]
@@ -254,13 +276,13 @@ pub enum TransitionToScheduled {
 /// # Examples
 ///
 /// ```
-/// use tether_bridge::{Initial, TaskState, TransitionToScheduledByVal};
+/// use tether_bridge::{Initial, TaskState, TransitionToScheduledByVal, WakeFrom};
 ///
 /// // Idle, held by the task list and two wakers.
 /// let state = TaskState::new(Initial { refs: 3, scheduled: false, join_interest: false });
-/// assert_eq!(state.transition_to_scheduled_by_val(), TransitionToScheduledByVal::Submit);
+/// assert_eq!(state.transition_to_scheduled_by_val(|| WakeFrom::Elsewhere), TransitionToScheduledByVal::Submit);
 /// assert_eq!(state.load().ref_count(), 3); // the waker's reference is the queue's now
-/// assert_eq!(state.transition_to_scheduled_by_val(), TransitionToScheduledByVal::DoNothing);
+/// assert_eq!(state.transition_to_scheduled_by_val(|| WakeFrom::Elsewhere), TransitionToScheduledByVal::DoNothing);
 /// assert_eq!(state.load().ref_count(), 2); // queued already: released
 /// ```
 #[must_use = "the caller's reference was either moved to the queue or released"]
@@ -293,6 +315,45 @@ pub enum TransitionToRunning {
     Poll,
     /// Cancellation was requested: drop the future instead of polling it.
     Cancel,
+    /// The task completed after a wake from another thread queued it
+    /// during its last run: nothing to run; drop the queue entry, and with
+    /// it the entry's reference.
+    Complete,
+}
+
+/// Where a wake comes from, which decides what the wake of a running task
+/// does (rule 3).
+///
+/// # Examples
+///
+/// ```
+/// use tether_bridge::{
+///     Initial, TaskState, TransitionToIdle, TransitionToRunning, TransitionToScheduled, WakeFrom,
+/// };
+///
+/// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: false });
+/// assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
+/// // Woken by the run itself: the end of the run queues it.
+/// let by_the_run = state.transition_to_scheduled_by_ref(|| WakeFrom::Loop);
+/// assert_eq!(by_the_run, TransitionToScheduled::DoNothing);
+/// // Woken by another thread: queued now, where that thread's later
+/// // submissions will queue behind it...
+/// let by_another = state.transition_to_scheduled_by_ref(|| WakeFrom::Elsewhere);
+/// assert_eq!(by_another, TransitionToScheduled::Submit);
+/// // ...so the end of the run leaves it where it is.
+/// assert_eq!(state.transition_to_idle(), TransitionToIdle::Idle);
+/// assert!(state.load().is_scheduled());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WakeFrom {
+    /// The task's loop thread, inside its loop: during a run, only the
+    /// run itself can wake the task, and the task is queued when the run
+    /// ends, as asyncio queues a task's next step when its step ends.
+    Loop,
+    /// Any other thread, or the loop's thread outside its loop: a wake
+    /// that finds the task running queues it at once, in its place among
+    /// what that thread submits.
+    Elsewhere,
 }
 
 /// What the loop does after a poll returned `Pending`.
@@ -302,12 +363,13 @@ pub enum TransitionToRunning {
 /// ```
 /// use tether_bridge::{
 ///     Initial, TaskState, TransitionToIdle, TransitionToRunning, TransitionToScheduled,
+///     WakeFrom,
 /// };
 ///
 /// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: false });
 /// assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
 /// // Woken during the poll: queued again when it returns.
-/// assert_eq!(state.transition_to_scheduled_by_ref(), TransitionToScheduled::DoNothing);
+/// assert_eq!(state.transition_to_scheduled_by_ref(|| WakeFrom::Loop), TransitionToScheduled::DoNothing);
 /// assert_eq!(state.transition_to_idle(), TransitionToIdle::Resubmit);
 /// // Not woken during the next poll: left idle.
 /// assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
@@ -387,6 +449,11 @@ impl TaskState {
 
     /// A wake that keeps its reference (`Waker::wake_by_ref`). Any thread.
     ///
+    /// `from` tells where the wake comes from ([`WakeFrom`]). It is asked
+    /// only when the wake finds the task running and not yet queued, the
+    /// one case where the answer changes anything, so that the wake of an
+    /// idle or queued task, nearly every wake, pays nothing to find out.
+    ///
     /// # Examples
     ///
     /// A wake during a run.
@@ -394,26 +461,43 @@ impl TaskState {
     /// ```
     /// use tether_bridge::{
     ///     Initial, TaskState, TransitionToIdle, TransitionToRunning, TransitionToScheduled,
+    ///     WakeFrom,
     /// };
     ///
     /// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: false });
     /// assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
     /// // Woken while it runs: nothing to queue now, but the word remembers it...
-    /// assert_eq!(state.transition_to_scheduled_by_ref(), TransitionToScheduled::DoNothing);
+    /// assert_eq!(state.transition_to_scheduled_by_ref(|| WakeFrom::Loop), TransitionToScheduled::DoNothing);
     /// assert!(state.load().is_scheduled() && state.load().is_running());
     /// // ...and the loop queues it again when the run ends.
     /// assert_eq!(state.transition_to_idle(), TransitionToIdle::Resubmit);
     /// ```
-    pub fn transition_to_scheduled_by_ref(&self) -> TransitionToScheduled {
+    pub fn transition_to_scheduled_by_ref(
+        &self,
+        from: impl Fn() -> WakeFrom,
+    ) -> TransitionToScheduled {
         let mut action = TransitionToScheduled::DoNothing;
         self.update(|s| {
             if s & COMPLETE != 0 {
                 // Nothing left to run.
                 action = TransitionToScheduled::DoNothing;
                 None
+            } else if Self::submits_while_running(s, &from) {
+                // Rule 3: queued now, in its place among this thread's
+                // submissions; the end of the run leaves it there.
+                // MUTANT: a wake submits a running task without marking it
+                // queued, so the end of the run queues it a second time.
+                let queued = if cfg!(tether_mutant = "task_submit_while_running") {
+                    0
+                } else {
+                    QUEUED
+                };
+                action = TransitionToScheduled::Submit;
+                Some(Self::add_ref(s) | SCHEDULED | queued)
             } else if s & SCHEDULED != 0 {
-                // Rule 2: queued already. Rule 6: write the same value back,
-                // to publish what this thread wrote before the wake.
+                // Rule 2: queued already, or to be queued when the run
+                // ends. Rule 6: write the same value back, to publish what
+                // this thread wrote before the wake.
                 action = TransitionToScheduled::DoNothing;
                 // MUTANT: a wake of a queued task only reads the word.
                 if cfg!(tether_mutant = "task_wake_no_publish") {
@@ -421,12 +505,8 @@ impl TaskState {
                 }
                 Some(s)
             } else if s & RUNNING != 0 {
-                // Rule 3: the loop resubmits when the run ends.
-                // MUTANT: a wake submits a running task, as if it were idle.
-                if cfg!(tether_mutant = "task_submit_while_running") {
-                    action = TransitionToScheduled::Submit;
-                    return Some(Self::add_ref(s) | SCHEDULED);
-                }
+                // Rule 3: woken on the loop, by the run itself: the loop
+                // queues it when the run ends.
                 action = TransitionToScheduled::DoNothing;
                 Some(s | SCHEDULED)
             } else {
@@ -438,13 +518,16 @@ impl TaskState {
     }
 
     /// A wake that consumes its reference (`Waker::wake`). Any thread.
+    /// `from` as for [`transition_to_scheduled_by_ref`](Self::transition_to_scheduled_by_ref).
     ///
     /// # Examples
     ///
     /// The wake of a task that completed, by its last holder.
     ///
     /// ```
-    /// use tether_bridge::{Initial, TaskState, TransitionToRunning, TransitionToScheduledByVal};
+    /// use tether_bridge::{
+    ///     Initial, TaskState, TransitionToRunning, TransitionToScheduledByVal, WakeFrom,
+    /// };
     ///
     /// // Queued, held by its queue entry and by one waker.
     /// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: false });
@@ -452,12 +535,20 @@ impl TaskState {
     /// let _ = state.transition_to_complete();
     /// assert!(!state.ref_dec()); // the run's reference
     /// // The waker's reference is the last one: its wake must free the task.
-    /// assert_eq!(state.transition_to_scheduled_by_val(), TransitionToScheduledByVal::Dealloc);
+    /// assert_eq!(state.transition_to_scheduled_by_val(|| WakeFrom::Elsewhere), TransitionToScheduledByVal::Dealloc);
     /// ```
-    pub fn transition_to_scheduled_by_val(&self) -> TransitionToScheduledByVal {
+    pub fn transition_to_scheduled_by_val(
+        &self,
+        from: impl Fn() -> WakeFrom,
+    ) -> TransitionToScheduledByVal {
         let mut action = TransitionToScheduledByVal::DoNothing;
         self.update(|s| {
-            if s & (SCHEDULED | COMPLETE) != 0 {
+            if s & COMPLETE == 0 && Self::submits_while_running(s, &from) {
+                // Rule 3, as for a wake by reference; the waker's reference
+                // becomes the queue entry's.
+                action = TransitionToScheduledByVal::Submit;
+                Some(s | SCHEDULED | QUEUED)
+            } else if s & (SCHEDULED | COMPLETE) != 0 {
                 let s = s - REF_ONE;
                 action = if s >> REF_SHIFT == 0 {
                     TransitionToScheduledByVal::Dealloc
@@ -466,7 +557,8 @@ impl TaskState {
                 };
                 Some(s)
             } else if s & RUNNING != 0 {
-                // The run holds a reference too, so this one is not the last.
+                // Woken by the run itself. The run holds a reference too,
+                // so this one is not the last.
                 action = TransitionToScheduledByVal::DoNothing;
                 Some((s - REF_ONE) | SCHEDULED)
             } else {
@@ -476,6 +568,19 @@ impl TaskState {
             }
         });
         action
+    }
+
+    /// Whether a wake that finds the state `s` (not complete) must queue a
+    /// running task now: one from another thread (`from`, asked only here)
+    /// that finds it running and not yet queued by such a wake (rule 3).
+    fn submits_while_running(s: usize, from: &impl Fn() -> WakeFrom) -> bool {
+        // MUTANT: a wake from another thread only marks a running task, as
+        // a wake by the run does, so the task is queued when the run ends:
+        // behind what that thread submitted after the wake.
+        if cfg!(tether_mutant = "task_remote_wake_marks_running") {
+            return false;
+        }
+        s & (RUNNING | QUEUED) == RUNNING && from() == WakeFrom::Elsewhere
     }
 
     /// The loop takes the task out of a queue to run it. Loop only.
@@ -497,10 +602,13 @@ impl TaskState {
         let mut action = TransitionToRunning::Poll;
         self.update(|s| {
             debug_assert!(s & SCHEDULED != 0, "ran a task that was not scheduled");
-            debug_assert!(
-                s & (RUNNING | COMPLETE) == 0,
-                "ran a running or complete task"
-            );
+            debug_assert!(s & RUNNING == 0, "ran a running task");
+            if s & COMPLETE != 0 {
+                // Queued by a wake from another thread during the run
+                // that completed it (rule 3): nothing to run.
+                action = TransitionToRunning::Complete;
+                return None;
+            }
             action = if s & CANCELLED != 0 {
                 TransitionToRunning::Cancel
             } else {
@@ -574,7 +682,13 @@ impl TaskState {
             let s = s & !RUNNING;
             #[cfg(tether_mutant = "task_late_clear")]
             let s = s & !SCHEDULED;
-            if s & SCHEDULED != 0 {
+            if s & QUEUED != 0 {
+                // Queued during the run by a wake from another thread: it
+                // stays queued, and the run's reference is released (the
+                // queue entry holds its own, so it is not the last).
+                action = TransitionToIdle::Idle;
+                Some((s & !QUEUED) - REF_ONE)
+            } else if s & SCHEDULED != 0 {
                 action = TransitionToIdle::Resubmit;
                 Some(s)
             } else {
@@ -597,7 +711,9 @@ impl TaskState {
     /// # Examples
     ///
     /// ```
-    /// use tether_bridge::{Initial, TaskState, TransitionToRunning, TransitionToScheduled};
+    /// use tether_bridge::{
+    ///     Initial, TaskState, TransitionToRunning, TransitionToScheduled, WakeFrom,
+    /// };
     ///
     /// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: true });
     /// assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
@@ -606,7 +722,7 @@ impl TaskState {
     /// let after = state.load();
     /// assert!(after.is_complete() && !after.is_running());
     /// assert_eq!(after.ref_count(), 2); // the run's reference is still held
-    /// assert_eq!(state.transition_to_scheduled_by_ref(), TransitionToScheduled::DoNothing);
+    /// assert_eq!(state.transition_to_scheduled_by_ref(|| WakeFrom::Loop), TransitionToScheduled::DoNothing);
     /// ```
     pub fn transition_to_complete(&self) -> Snapshot {
         // AcqRel, like every transition (see `update`); its Release half

@@ -59,7 +59,7 @@ use tether_bridge::sync::AtomicUsize;
 use tether_bridge::sync::Ordering::{AcqRel, Acquire, Release};
 use tether_bridge::{
     Initial, Inject, Spread, TaskState, TransitionToIdle, TransitionToParked, TransitionToRunning,
-    TransitionToScheduled,
+    TransitionToScheduled, WakeFrom,
 };
 use tether_loom_tests::sync::Arc;
 use tether_loom_tests::{FakeEventfd, LoomWaker, Schedules, shuttle_check, shuttle_runs, thread};
@@ -255,7 +255,9 @@ fn many_tasks_woken_from_many_threads_run_until_done() {
                         let task = &tasks[n % TASKS];
                         // What the poll must see (rule 6), then the wake.
                         task.wakes.fetch_add(1, Release);
-                        if task.state.transition_to_scheduled_by_ref()
+                        if task
+                            .state
+                            .transition_to_scheduled_by_ref(|| WakeFrom::Elsewhere)
                             == TransitionToScheduled::Submit
                         {
                             task.queue();
@@ -278,6 +280,11 @@ fn many_tasks_woken_from_many_threads_run_until_done() {
                 match task.state.transition_to_running() {
                     TransitionToRunning::Poll => {}
                     TransitionToRunning::Cancel => panic!("nobody cancels"),
+                    // Queued by a wake during the run that completed it.
+                    TransitionToRunning::Complete => {
+                        assert!(!task.state.ref_dec(), "the task list's reference was lost");
+                        continue;
+                    }
                 }
                 // The poll: ready once it has seen all its wakes.
                 if task.wakes.load(Acquire) == WAKES {
@@ -315,6 +322,19 @@ fn many_tasks_woken_from_many_threads_run_until_done() {
         }
         for waker in wakers {
             waker.join().unwrap();
+        }
+        // What is left in the queue was queued by wakes during the runs
+        // that completed their tasks: each entry finds its task complete.
+        let mut left = VecDeque::new();
+        inject.take(&mut left);
+        for index in left {
+            let task = &tasks[index];
+            assert_eq!(task.queued.fetch_sub(1, AcqRel), 1);
+            assert_eq!(
+                task.state.transition_to_running(),
+                TransitionToRunning::Complete
+            );
+            assert!(!task.state.ref_dec(), "the task list's reference was lost");
         }
         for task in tasks.iter() {
             let state = task.state.load();

@@ -6,13 +6,16 @@
 //! the last reference, rule 5). The loop thread runs it as the executor
 //! does; other threads wake it, cancel it, and drop their references.
 //!
-//! What the three models prove, over every interleaving within the bound:
+//! What the four models prove, over every interleaving within the bound:
 //! - exactly-once scheduling: the task is never in the queue twice (every
 //!   `Submit` finds the queue without it);
 //! - no lost wake: a wake from another thread is followed by a poll that
 //!   sees what the waker wrote before waking (rule 6), so a wake during a
 //!   run makes the task run again and a future that waits for a wake
 //!   completes;
+//! - order: a task woken from another thread runs before what that thread
+//!   submits after the wake, even when the wake finds the task running (a
+//!   wake by the run itself is queued when the run ends instead; rule 3);
 //! - the output is delivered exactly once: stored by the run that
 //!   completes, taken by the `JoinHandle`; a cancel that reports "too late"
 //!   leaves the output intact, and a cancelled output comes only from a
@@ -27,23 +30,30 @@
 //!
 //! Seeded bugs it catches (`loom-tests/README.md` has the table):
 //! `task_late_clear`, `task_submit_while_running`, `task_wake_no_publish`,
-//! `task_ref_dec_no_fence`, `task_cancel_load_store`.
+//! `task_ref_dec_no_fence`, `task_cancel_load_store`,
+//! `task_remote_wake_marks_running`.
 //!
-//! Bound: the two models with one remote thread (a waker, a canceller)
-//! are explored whole: every interleaving of its steps with the loop's
-//! runs, completion and releases. The first model, with two wakers, runs
-//! with at most four preemptions, enough for each waker to be preempted
-//! inside its compare-exchange loop at two different points of the loop
-//! thread's run.
+//! Bound: the models of a remote wake racing completion and of a cancel,
+//! each with one remote thread, are explored whole: every interleaving of
+//! its steps with the loop's runs, completion and releases. The first
+//! model, with two wakers, runs with at most four preemptions, enough for
+//! each waker to be preempted inside its compare-exchange loop at two
+//! different points of the loop thread's run. The order model, whose loop
+//! takes the injection queue's batches as the real loop does (the real
+//! `Inject`, with its lock and wakeup), runs with at most four preemptions
+//! too (explored whole, it takes minutes): enough for the remote thread to
+//! be preempted between its wake and its next submission, and inside its
+//! compare-exchange, at any point of the loop's first run.
 
+use std::collections::VecDeque;
 use std::task::Poll;
 
 use tether_bridge::Notify;
 use tether_bridge::sync::Ordering::{AcqRel, Acquire, Relaxed};
 use tether_bridge::sync::{AtomicUsize, UnsafeCell};
 use tether_bridge::{
-    Initial, TaskState, TransitionToCancelled, TransitionToIdle, TransitionToRunning,
-    TransitionToScheduled,
+    Initial, Inject, TaskState, TransitionToCancelled, TransitionToIdle, TransitionToParked,
+    TransitionToRunning, TransitionToScheduled, WakeFrom,
 };
 use tether_loom_tests::sync::Arc;
 use tether_loom_tests::{Bound, FakeEventfd, model, thread};
@@ -96,11 +106,11 @@ impl ModelTask {
         })
     }
 
-    /// `Waker::wake_by_ref`, from any thread: record the wake, then queue
-    /// the task if the word says so.
-    fn wake_by_ref(&self) {
+    /// `Waker::wake_by_ref`, from the loop or from another thread: record
+    /// the wake, then queue the task if the word says so.
+    fn wake_by_ref(&self, from: WakeFrom) {
         self.wakes.fetch_add(1, Relaxed);
-        match self.state.transition_to_scheduled_by_ref() {
+        match self.state.transition_to_scheduled_by_ref(|| from) {
             TransitionToScheduled::Submit => self.submit(),
             TransitionToScheduled::DoNothing => {}
         }
@@ -137,7 +147,8 @@ impl ModelTask {
 
     /// One run by the loop, as `TaskRef::run` does it: take the entry,
     /// then poll (or drop a cancelled future), then go idle or complete.
-    fn run(&self, poll: impl FnOnce(&Self) -> Poll<u32>) {
+    /// Returns true if the end of the run queued the task again.
+    fn run(&self, poll: impl FnOnce(&Self) -> Poll<u32>) -> bool {
         let before = self.queued.fetch_sub(1, AcqRel);
         assert_eq!(before, 1, "ran a task that was not queued");
         match self.state.transition_to_running() {
@@ -145,13 +156,19 @@ impl ModelTask {
                 Poll::Ready(value) => self.complete(Outcome::Finished(value)),
                 Poll::Pending => match self.state.transition_to_idle() {
                     // The loop requeues it itself: no wakeup needed.
-                    TransitionToIdle::Resubmit => self.enqueue(),
+                    TransitionToIdle::Resubmit => {
+                        self.enqueue();
+                        return true;
+                    }
                     TransitionToIdle::Idle => {}
                     TransitionToIdle::Dealloc => panic!("the task list's reference was lost"),
                 },
             },
             TransitionToRunning::Cancel => self.complete(Outcome::Cancelled),
+            // Queued by a remote wake during the run that completed it.
+            TransitionToRunning::Complete => self.release(),
         }
+        false
     }
 
     /// The run ended for good: store the output, then release the run's
@@ -215,7 +232,7 @@ fn wakes_racing_a_run_schedule_the_task_exactly_once() {
         let wakers: Vec<_> = (0..2)
             .map(|_| {
                 let task = task.clone();
-                thread::spawn(move || task.wake_by_ref())
+                thread::spawn(move || task.wake_by_ref(WakeFrom::Elsewhere))
             })
             .collect();
 
@@ -256,7 +273,7 @@ fn a_remote_wake_racing_completion_and_the_join_frees_the_task_once() {
         let waker = {
             let task = task.clone();
             thread::spawn(move || {
-                task.wake_by_ref();
+                task.wake_by_ref(WakeFrom::Elsewhere);
                 // The waker is dropped: perhaps the last reference.
                 task.release();
             })
@@ -277,8 +294,115 @@ fn a_remote_wake_racing_completion_and_the_join_frees_the_task_once() {
         // The task list lets go of the completed task.
         task.release();
         waker.join().unwrap();
+        // An entry that the wake queued during the run that completed the
+        // task: the loop takes it, finds the task complete, and drops it.
+        while task.queued.load(Acquire) == 1 {
+            task.run(poll);
+        }
 
         assert_eq!(task.queued.load(Acquire), 0, "an entry outlived the task");
+        assert_eq!(task.frees.load(Relaxed), 1, "the task leaked");
+    });
+}
+
+/// What the loop's queues hold in the order model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Item {
+    /// The task's queue entry.
+    Task,
+    /// A callback another thread submitted.
+    Callback,
+}
+
+#[test]
+fn a_task_woken_from_another_thread_runs_before_what_that_thread_submits_next() {
+    model(Bound::Preemptions(4), || {
+        // Queued by spawn; references: the task list, the queue entry, and
+        // the waker another thread holds.
+        let task = ModelTask::new(Initial {
+            refs: 3,
+            scheduled: true,
+            join_interest: false,
+        });
+        // The loop's injection queue: the real one.
+        let inject = Arc::new(Inject::new(FakeEventfd::new()));
+        let remote = {
+            let (task, inject) = (task.clone(), inject.clone());
+            thread::spawn(move || {
+                task.wakes.fetch_add(1, Relaxed);
+                let woken = task
+                    .state
+                    .transition_to_scheduled_by_ref(|| WakeFrom::Elsewhere);
+                if woken == TransitionToScheduled::Submit {
+                    task.enqueue();
+                    inject.push(Item::Task).expect("the queue is open");
+                }
+                // Submitted after the wake: the design's order promise puts
+                // it after the task's next run.
+                inject.push(Item::Callback).expect("the queue is open");
+                task.release();
+            })
+        };
+
+        // The loop, as `Core::run_once` does it: its ready queue first;
+        // when that is empty, what waits in the injection queue, or sleep.
+        // A task the end of its run queues goes through `Core::schedule`,
+        // which first takes what waits in the injection queue.
+        let take = |ready: &mut VecDeque<Item>| {
+            let mut batch = VecDeque::new();
+            inject.take(&mut batch);
+            let took = !batch.is_empty();
+            ready.extend(batch);
+            took
+        };
+        let mut ready = VecDeque::from([Item::Task]);
+        // The wakes the latest poll saw; the future completes once it sees
+        // the wake, like one waiting for a message the waker sent.
+        let mut seen = 0;
+        let mut called = false;
+        while !called {
+            match ready.pop_front() {
+                Some(Item::Task) => {
+                    let requeued = task.run(|task| {
+                        seen = task.wakes.load(Relaxed);
+                        if seen == 1 {
+                            Poll::Ready(1)
+                        } else {
+                            Poll::Pending
+                        }
+                    });
+                    if requeued {
+                        take(&mut ready);
+                        ready.push_back(Item::Task);
+                    }
+                }
+                Some(Item::Callback) => {
+                    assert_eq!(seen, 1, "the callback ran before the woken task");
+                    called = true;
+                }
+                None => {
+                    if !take(&mut ready) {
+                        match inject.transition_to_parked() {
+                            TransitionToParked::Sleep => {
+                                inject.notifier().sleep();
+                                inject.transition_to_awake();
+                            }
+                            TransitionToParked::Drain => {}
+                        }
+                    }
+                }
+            }
+        }
+        remote.join().unwrap();
+
+        assert!(
+            ready.is_empty() && !take(&mut ready),
+            "an entry outlived the task"
+        );
+        assert!(task.state.load().is_complete());
+        assert_eq!(task.queued.load(Acquire), 0, "an entry outlived the task");
+        // The task list lets go of the completed task.
+        task.release();
         assert_eq!(task.frees.load(Relaxed), 1, "the task leaked");
     });
 }
@@ -308,7 +432,7 @@ fn a_cancel_racing_the_runs_decides_the_output_once() {
         // after the end.
         task.run(|_| Poll::Pending);
         if !task.state.load().is_complete() {
-            task.wake_by_ref();
+            task.wake_by_ref(WakeFrom::Loop);
         }
         while !task.state.load().is_complete() {
             task.wait_until_queued();

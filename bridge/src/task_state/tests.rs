@@ -16,10 +16,12 @@ fn spawned() -> TaskState {
 #[test]
 fn wake_of_a_queued_task_does_nothing() {
     let state = spawned();
-    assert_eq!(
-        state.transition_to_scheduled_by_ref(),
-        TransitionToScheduled::DoNothing
-    );
+    for from in [WakeFrom::Loop, WakeFrom::Elsewhere] {
+        assert_eq!(
+            state.transition_to_scheduled_by_ref(|| from),
+            TransitionToScheduled::DoNothing
+        );
+    }
     assert_eq!(state.load().ref_count(), 3);
 }
 
@@ -29,7 +31,7 @@ fn wake_during_a_run_resubmits_exactly_once() {
     assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
     for _ in 0..3 {
         assert_eq!(
-            state.transition_to_scheduled_by_ref(),
+            state.transition_to_scheduled_by_ref(|| WakeFrom::Loop),
             TransitionToScheduled::DoNothing
         );
     }
@@ -46,12 +48,12 @@ fn wake_of_an_idle_task_submits_with_a_new_reference() {
     assert_eq!(state.transition_to_idle(), TransitionToIdle::Idle);
     assert_eq!(state.load().ref_count(), 2);
     assert_eq!(
-        state.transition_to_scheduled_by_ref(),
+        state.transition_to_scheduled_by_ref(|| WakeFrom::Elsewhere),
         TransitionToScheduled::Submit
     );
     assert_eq!(state.load().ref_count(), 3);
     assert_eq!(
-        state.transition_to_scheduled_by_ref(),
+        state.transition_to_scheduled_by_ref(|| WakeFrom::Elsewhere),
         TransitionToScheduled::DoNothing
     );
 }
@@ -67,9 +69,65 @@ fn wake_by_val_of_a_complete_task_releases_and_may_free() {
     let _ = state.transition_to_complete();
     assert!(!state.ref_dec()); // the run's reference
     assert_eq!(
-        state.transition_to_scheduled_by_val(),
+        state.transition_to_scheduled_by_val(|| WakeFrom::Elsewhere),
         TransitionToScheduledByVal::Dealloc
     );
+}
+
+#[test]
+fn wakes_from_another_thread_queue_a_running_task_once() {
+    let state = spawned();
+    assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
+    // The run wakes itself first: that alone would be queued at its end.
+    assert_eq!(
+        state.transition_to_scheduled_by_ref(|| WakeFrom::Loop),
+        TransitionToScheduled::DoNothing
+    );
+    // Another thread's wake queues it now, with a reference of its own...
+    assert_eq!(
+        state.transition_to_scheduled_by_ref(|| WakeFrom::Elsewhere),
+        TransitionToScheduled::Submit
+    );
+    assert_eq!(state.load().ref_count(), 4);
+    // ...and every later wake, from anywhere, finds it queued.
+    assert_eq!(
+        state.transition_to_scheduled_by_ref(|| WakeFrom::Elsewhere),
+        TransitionToScheduled::DoNothing
+    );
+    assert_eq!(
+        state.transition_to_scheduled_by_val(|| WakeFrom::Elsewhere),
+        TransitionToScheduledByVal::DoNothing
+    );
+    assert_eq!(state.load().ref_count(), 3);
+    // The end of the run leaves it queued and releases the run's reference.
+    assert_eq!(state.transition_to_idle(), TransitionToIdle::Idle);
+    let s = state.load();
+    assert!(s.is_scheduled() && !s.is_running());
+    assert_eq!(s.ref_count(), 2);
+    // Its entry runs it, and a wake during that run queues it again.
+    assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
+    assert_eq!(
+        state.transition_to_scheduled_by_val(|| WakeFrom::Elsewhere),
+        TransitionToScheduledByVal::Submit
+    );
+    assert_eq!(state.load().ref_count(), 2);
+}
+
+#[test]
+fn an_entry_queued_during_the_completing_run_finds_the_task_complete() {
+    let state = spawned();
+    let _ = state.transition_to_running();
+    assert_eq!(
+        state.transition_to_scheduled_by_ref(|| WakeFrom::Elsewhere),
+        TransitionToScheduled::Submit
+    );
+    let _ = state.transition_to_complete();
+    assert!(!state.ref_dec()); // the run's reference
+    // The loop takes the entry: nothing to run, and the word is unchanged.
+    let before = state.load();
+    assert_eq!(state.transition_to_running(), TransitionToRunning::Complete);
+    assert_eq!(state.load(), before);
+    assert_eq!(before.ref_count(), 3); // the entry's, which the loop drops
 }
 
 #[test]

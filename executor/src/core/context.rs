@@ -16,7 +16,7 @@ use std::cell::Cell;
 use std::ptr;
 use std::rc::Rc;
 
-use super::Core;
+use super::{Core, Shared};
 use crate::id::{TaskId, TaskKind};
 use crate::observe::{Exception, default_handler};
 use crate::task::TaskRef;
@@ -110,6 +110,16 @@ pub(crate) fn with_core<R>(f: impl FnOnce(&Rc<Core>) -> R) -> Option<R> {
         Rc::from_raw(current)
     };
     Some(f(&core))
+}
+
+/// Whether the loop `shared` belongs to is current on this thread: a wake
+/// of one of its tasks from here is the loop's own.
+pub(crate) fn is_current_loop(shared: &Shared) -> bool {
+    let current = CURRENT.with(Cell::get);
+    // SAFETY: a non-null `CURRENT` came from `Rc::into_raw` and owns a
+    // strong reference (its doc), so the loop is alive while it is read
+    // here; nothing is kept.
+    !current.is_null() && unsafe { &*current }.is_loop_of(shared)
 }
 
 /// Pushes `task` into the ready queue if its loop is current on this

@@ -55,7 +55,7 @@ use tether_bridge::{BlockingPool, Initial};
 use tether_reactor::Reactor;
 
 pub(crate) use blocking::LazyPool;
-pub(crate) use context::{push_ready_if_local, report_panic, with_core};
+pub(crate) use context::{is_current_loop, push_ready_if_local, report_panic, with_core};
 pub(crate) use remote_call::RemoteCall;
 pub(crate) use shared::{Injected, NamedSpawn, Shared};
 

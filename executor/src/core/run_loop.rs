@@ -49,9 +49,10 @@
 //! thread that happened before the local one (the thread was joined, or sent a
 //! message the loop thread received) is visible to step 4's first load, so its
 //! batch is queued first. When nothing was sent, that load is all a local
-//! submission pays. (A wake from another thread of a task in the middle of
-//! its poll is the exception: the task is queued as the run ends, behind
-//! what that thread sent meanwhile; `docs/design.md`, "Order".)
+//! submission pays. A wake from another thread goes through the injection
+//! queue even when it finds its task in the middle of a poll, so it keeps
+//! its place among what that thread sends next (`tether_bridge::task_state`,
+//! rule 3); only the run's own wakes are queued as the run ends.
 //!
 //! # Why the snapshot
 //!

@@ -37,7 +37,7 @@
 //! | hop | file: function | what happens |
 //! |-----|----------------|--------------|
 //! | 1 | `executor/src/task/raw.rs`: `waker_wake` | std calls the waker's vtable; the waker's reference to `T` becomes a `TaskRef` |
-//! | 2 | `task/mod.rs`: [`wake_by_val`] → `raw.rs`: `TaskRef::transition_to_scheduled_by_val` → `bridge/src/task_state.rs`: `TaskState::transition_to_scheduled_by_val` | a compare-exchange on `T`'s state word (retried if another thread changed the word meanwhile): `T` was idle, so it becomes `SCHEDULED` and the waker's reference becomes the queue entry (rule 2 there). Had `T` been queued or running already, the wake would only have set a bit and released the reference |
+//! | 2 | `task/mod.rs`: [`wake_by_val`] → `raw.rs`: `TaskRef::transition_to_scheduled_by_val` → `bridge/src/task_state.rs`: `TaskState::transition_to_scheduled_by_val` | a compare-exchange on `T`'s state word (retried if another thread changed the word meanwhile): `T` was idle, so it becomes `SCHEDULED` and the waker's reference becomes the queue entry (rule 2 there). Had `T` been queued already, the wake would only have set a bit and released the reference; had it been running, the wake would have queued it all the same, with `QUEUED` telling the end of the run to leave it there (rule 3) |
 //! | 3 | `task/mod.rs`: `schedule` → `core/context.rs`: `push_ready_if_local` | `W` runs no loop (no loop is current on its thread), so the entry cannot go into a ready queue directly |
 //! | 4 | `core/shared.rs`: `Shared::push` → `bridge/src/inject.rs`: `Inject::push` | the entry, as `Injected::Task`, goes into `L`'s injection queue; then a Release swap writes `NOTIFIED` into the queue's state word |
 //! | 5 | `inject.rs`: `Inject::push` | the swap found `PARKED`: `L` sleeps, and `W`, the one producer whose swap found it, must wake it (rule 2 there). A producer that finds `NOTIFIED` writes nothing |
@@ -106,7 +106,7 @@ mod raw;
 use std::any::Any;
 use std::task::Context;
 
-use tether_bridge::TransitionToRunning;
+use tether_bridge::{TransitionToRunning, WakeFrom};
 
 pub use join::{JoinError, JoinHandle};
 pub(crate) use maker::Maker;
@@ -122,15 +122,25 @@ use raw::CancelRequest;
 
 /// A wake that keeps the waker (`Waker::wake_by_ref`). Any thread.
 pub(crate) fn wake_by_ref(task: &TaskRef) {
-    if let Some(entry) = task.transition_to_scheduled_by_ref() {
+    if let Some(entry) = task.transition_to_scheduled_by_ref(wake_from) {
         schedule(entry);
     }
 }
 
 /// A wake that consumes the waker (`Waker::wake`). Any thread.
 pub(crate) fn wake_by_val(task: TaskRef) {
-    if let Some(entry) = task.transition_to_scheduled_by_val() {
+    if let Some(entry) = task.transition_to_scheduled_by_val(wake_from) {
         schedule(entry);
+    }
+}
+
+/// Where a wake of `task` comes from: its loop, running on this thread, or
+/// elsewhere (which decides what the wake of a running task does).
+fn wake_from(task: &TaskRef) -> WakeFrom {
+    if core::is_current_loop(&task.header().shared) {
+        WakeFrom::Loop
+    } else {
+        WakeFrom::Elsewhere
     }
 }
 
@@ -139,14 +149,18 @@ pub(crate) fn wake_by_val(task: TaskRef) {
 fn schedule(task: TaskRef) {
     // On the task's own loop, inside the loop: the ready queue, with no
     // atomic read-modify-write beyond the state word's.
-    let Err(task) = core::push_ready_if_local(task) else {
-        return;
-    };
-    // Anywhere else, including the loop's own thread when its loop is not
-    // current (outside `block_on`, `run_forever` and shutdown): the
-    // injection queue. Hold the loop's shared state for the whole push: the
-    // task itself may be the last thing keeping it alive, and once pushed
-    // it can be run and dropped by the loop before `push` returns.
+    if let Err(task) = core::push_ready_if_local(task) {
+        inject(task);
+    }
+}
+
+/// Queues a task through its loop's injection queue: the way in from
+/// anywhere but the loop itself, including the loop's own thread when its
+/// loop is not current (outside `block_on`, `run_forever` and shutdown).
+fn inject(task: TaskRef) {
+    // Hold the loop's shared state for the whole push: the task itself may
+    // be the last thing keeping it alive, and once pushed it can be run
+    // and dropped by the loop before `push` returns.
     let shared = task.header().shared.clone();
     // A closed queue means the loop is shutting down or has shut down, and
     // its shutdown completes every task: the entry is handed back and
@@ -188,6 +202,9 @@ impl TaskRef {
                 }
             }
             TransitionToRunning::Cancel => self.cancel(&report),
+            // Queued by another thread's wake during the run that completed
+            // it: dropping the entry releases its reference.
+            TransitionToRunning::Complete => return,
         }
         self.complete(&report);
         core.unlist(&self);

@@ -97,7 +97,7 @@ use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 use tether_bridge::sync::Arc;
 use tether_bridge::{
     Completion, Initial, Snapshot, TaskState, TransitionToCancelled, TransitionToIdle,
-    TransitionToRunning, TransitionToScheduled, TransitionToScheduledByVal,
+    TransitionToRunning, TransitionToScheduled, TransitionToScheduledByVal, WakeFrom,
 };
 
 use super::{JoinError, Maker};
@@ -628,13 +628,17 @@ impl TaskRef {
     // queue. These are the only places outside `clone` and `drop` where the
     // count and the `TaskRef`s change together.
 
-    /// A wake that keeps the waker: queues the task only if it is idle; a
-    /// running task is marked woken, and the loop queues it again when the
-    /// run ends. On `Some`, the caller queues the entry; the transition
-    /// counted its reference.
+    /// A wake that keeps the waker: queues the task if it is idle, or if
+    /// it is running and the wake comes from another thread; a running
+    /// task the run itself woke is marked woken, and the loop queues it
+    /// again when the run ends (`WakeFrom`). On `Some`, the caller queues
+    /// the entry; the transition counted its reference.
     #[inline]
-    pub(crate) fn transition_to_scheduled_by_ref(&self) -> Option<TaskRef> {
-        match self.state().transition_to_scheduled_by_ref() {
+    pub(crate) fn transition_to_scheduled_by_ref(
+        &self,
+        from: impl Fn(&TaskRef) -> WakeFrom,
+    ) -> Option<TaskRef> {
+        match self.state().transition_to_scheduled_by_ref(|| from(self)) {
             TransitionToScheduled::Submit => Some(TaskRef { ptr: self.ptr }),
             TransitionToScheduled::DoNothing => None,
         }
@@ -643,8 +647,11 @@ impl TaskRef {
     /// A wake that consumes the waker's reference: it becomes the queue
     /// entry, or is released.
     #[inline]
-    pub(crate) fn transition_to_scheduled_by_val(self) -> Option<TaskRef> {
-        match self.state().transition_to_scheduled_by_val() {
+    pub(crate) fn transition_to_scheduled_by_val(
+        self,
+        from: impl Fn(&TaskRef) -> WakeFrom,
+    ) -> Option<TaskRef> {
+        match self.state().transition_to_scheduled_by_val(|| from(&self)) {
             TransitionToScheduledByVal::Submit => Some(self),
             TransitionToScheduledByVal::DoNothing => {
                 self.forget_released();
