@@ -108,6 +108,78 @@ fn a_wake_from_another_thread_during_a_poll_runs_the_task_before_its_later_callb
     assert_eq!(*seen.lock().unwrap(), ["poll 1", "poll 2", "callback"]);
 }
 
+/// A cancel from another thread keeps its place too: the future of a task
+/// cancelled in the middle of a poll is dropped before a callback the
+/// cancelling thread submits after the cancel.
+#[test]
+fn a_cancel_from_another_thread_during_a_poll_drops_the_future_before_its_later_callback() {
+    struct Logged(Arc<Mutex<Vec<&'static str>>>);
+    impl Drop for Logged {
+        fn drop(&mut self) {
+            self.0.lock().unwrap().push("dropped");
+        }
+    }
+    let rt = Runtime::new().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let slot = Arc::new(Mutex::new(None));
+    let (logged, log, handle, task) = (
+        Logged(seen.clone()),
+        seen.clone(),
+        rt.handle(),
+        slot.clone(),
+    );
+    let future = std::future::poll_fn(move |_| {
+        let _keep = &logged;
+        log.lock().unwrap().push("poll");
+        // Another thread cancels the task while this poll runs, then
+        // submits a callback; the poll waits for both.
+        let (log, handle, task) = (log.clone(), handle.clone(), task.clone());
+        thread::spawn(move || {
+            let task: tether::ThreadFuture<()> = task.lock().unwrap().take().unwrap();
+            assert!(task.cancel());
+            let callback = move || log.lock().unwrap().push("callback");
+            handle.call_soon(callback).unwrap();
+        })
+        .join()
+        .unwrap();
+        Poll::<()>::Pending
+    });
+    *slot.lock().unwrap() = Some(rt.handle().spawn(future).unwrap());
+    rt.block_on(async {
+        while seen.lock().unwrap().len() < 3 {
+            tether::yield_now().await;
+        }
+    });
+    assert_eq!(*seen.lock().unwrap(), ["poll", "dropped", "callback"]);
+}
+
+/// A wake from another thread during the poll that completes the task
+/// leaves an entry for a task that is gone: the loop drops it, and does
+/// not count it as a run.
+#[test]
+fn the_entry_a_wake_left_for_a_completed_task_is_not_a_run() {
+    fn runs(woken_from_afar: bool) -> u64 {
+        let rt = Runtime::new().unwrap();
+        let handle = rt.handle();
+        let task = handle
+            .spawn(std::future::poll_fn(move |cx| {
+                if woken_from_afar {
+                    let waker = cx.waker().clone();
+                    thread::spawn(move || waker.wake()).join().unwrap();
+                }
+                Poll::Ready(())
+            }))
+            .unwrap();
+        rt.block_on(async {
+            task.await.unwrap();
+            // One more iteration, in which the entry is taken.
+            tether::yield_now().await;
+        });
+        handle.metrics().runs
+    }
+    assert_eq!(runs(true), runs(false));
+}
+
 #[test]
 fn a_closed_loop_hands_the_closure_or_the_future_back() {
     let rt = Runtime::new().unwrap();

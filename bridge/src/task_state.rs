@@ -18,7 +18,7 @@
 //! | `COMPLETE`      | the future is gone: it returned, panicked or was dropped by a cancel or at shutdown | never |
 //! | `CANCELLED`     | cancel was requested and the task was not complete, or the loop claimed it at shutdown | never |
 //! | `JOIN_INTEREST` | from spawn, while a `JoinHandle` wants the output | the `JoinHandle` is dropped |
-//! | `QUEUED`        | a wake from another thread finds the task running, and queues it | the run ends (a run that completes leaves it: `COMPLETE` makes it moot) |
+//! | `QUEUED`        | a wake or a cancel from another thread finds the task running, and queues it; or the loop claims the task at shutdown, when it may still have an entry | the run ends (a run that completes leaves it: `COMPLETE` makes it moot) |
 //!
 //! The upper bits, from `REF_ONE` up, count references to the allocation.
 //! `SCHEDULED` may be set together with `RUNNING`: it then means "woken
@@ -56,8 +56,8 @@
 //!
 //! 1. Only the loop thread sets or clears `RUNNING`, writes `COMPLETE`,
 //!    clears `QUEUED` or touches `JOIN_INTEREST`; any thread may set
-//!    `SCHEDULED` or `CANCELLED` (and a wake from elsewhere than the loop,
-//!    `QUEUED`: rule 3), and take or drop a reference.
+//!    `SCHEDULED` or `CANCELLED` (and a wake or cancel from elsewhere than
+//!    the loop, `QUEUED`: rule 3), and take or drop a reference.
 //! 2. Whoever moves the task from idle to `SCHEDULED`, or a running task
 //!    to `QUEUED`, gives the queue entry a reference (a new one, or a
 //!    by-value waker's own) and must push the task into a queue
@@ -66,7 +66,8 @@
 //! 3. The loop clears `SCHEDULED` in the same step that sets `RUNNING`, so
 //!    a wake during the run sets it again, and the end of the run sees it:
 //!    the task runs once more, not twice and not zero times. Where it
-//!    queues depends on where the wake came from ([`WakeFrom`]). A wake by
+//!    queues depends on where the wake (or a cancel, which asks for a run
+//!    as a wake does) came from ([`WakeFrom`]). A wake by
 //!    the run itself (the only one its loop's thread can make during the
 //!    run) leaves the queuing to the end of the run, as asyncio queues a
 //!    task's next step when its step ends. A wake from another thread
@@ -96,7 +97,7 @@
 //! # The model
 //!
 //! `loom-tests/tests/task_state.rs` wakes a task from two threads while
-//! the loop runs it, and checks that it is queued at most once at any time
+//! the loop runs it and the run wakes it too, and checks that it is queued at most once at any time
 //! and runs once more after every wake that happened during a run; checks
 //! that a task woken from another thread runs before what that thread
 //! submits next, even when the wake finds it running; races a
@@ -265,9 +266,11 @@ pub struct Snapshot(usize);
 #[must_use = "on `Submit` the caller owns a new reference and must queue the task"]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransitionToScheduled {
-    /// The task was idle: push it into a queue, with the reference just taken.
+    /// The task was idle, or running and woken from another thread (rule
+    /// 3): push it into a queue, with the reference just taken.
     Submit,
-    /// Already queued, running (it will run again), or complete: nothing to do.
+    /// Already queued, running and woken by the run itself (it will run
+    /// again), or complete: nothing to do.
     DoNothing,
 }
 
@@ -288,7 +291,8 @@ pub enum TransitionToScheduled {
 #[must_use = "the caller's reference was either moved to the queue or released"]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransitionToScheduledByVal {
-    /// The task was idle: push it, the waker's reference becomes the queue's.
+    /// The task was idle, or running and woken from another thread (rule
+    /// 3): push it, the waker's reference becomes the queue's.
     Submit,
     /// Nothing to queue; the waker's reference was released.
     DoNothing,
@@ -301,10 +305,11 @@ pub enum TransitionToScheduledByVal {
 /// # Examples
 ///
 /// ```
-/// use tether_bridge::{Initial, TaskState, TransitionToCancelled, TransitionToRunning};
+/// use tether_bridge::{Initial, TaskState, TransitionToCancelled, TransitionToRunning, WakeFrom};
 ///
 /// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: false });
-/// assert_eq!(state.transition_to_cancelled(), TransitionToCancelled::Requested);
+/// let cancel = state.transition_to_cancelled(|| WakeFrom::Elsewhere);
+/// assert_eq!(cancel, TransitionToCancelled::Requested);
 /// // Cancelled while queued: the run drops the future instead of polling it.
 /// assert_eq!(state.transition_to_running(), TransitionToRunning::Cancel);
 /// ```
@@ -393,21 +398,24 @@ pub enum TransitionToIdle {
 /// # Examples
 ///
 /// ```
-/// use tether_bridge::{Initial, TaskState, TransitionToCancelled};
+/// use tether_bridge::{Initial, TaskState, TransitionToCancelled, WakeFrom};
 ///
 /// // Idle, held by the task list and the JoinHandle.
 /// let state = TaskState::new(Initial { refs: 2, scheduled: false, join_interest: true });
-/// assert_eq!(state.transition_to_cancelled(), TransitionToCancelled::Submit);
+/// let cancel = state.transition_to_cancelled(|| WakeFrom::Loop);
+/// assert_eq!(cancel, TransitionToCancelled::Submit);
 /// assert!(state.load().is_scheduled() && state.load().is_cancelled());
 /// assert_eq!(state.load().ref_count(), 3); // the queue entry's
 /// // Cancelled already: a second cancel changes nothing.
-/// assert_eq!(state.transition_to_cancelled(), TransitionToCancelled::TooLate);
+/// let again = state.transition_to_cancelled(|| WakeFrom::Loop);
+/// assert_eq!(again, TransitionToCancelled::TooLate);
 /// ```
 #[must_use = "on `Submit` the caller owns a new reference and must queue the task"]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransitionToCancelled {
-    /// The task was idle: queue it, with the reference just taken, so that
-    /// the loop drops its future.
+    /// The task was idle, or running and cancelled from another thread
+    /// (rule 3): queue it, with the reference just taken, so that the loop
+    /// drops its future (unless the run completes it first).
     Submit,
     /// Requested: the task is queued or running, and its next run drops it.
     Requested,
@@ -650,7 +658,10 @@ impl TaskState {
         self.update(|s| {
             debug_assert!(s & RUNNING == 0, "shutdown while a task runs");
             claimed = s & COMPLETE == 0;
-            claimed.then_some(s | RUNNING | CANCELLED)
+            // QUEUED too: the task may have an entry in a queue still, and
+            // a wake from another thread during this last run must not
+            // queue it a second time (rule 2).
+            claimed.then_some(s | RUNNING | CANCELLED | QUEUED)
         });
         claimed
     }
@@ -733,7 +744,9 @@ impl TaskState {
         Snapshot(prev)
     }
 
-    /// Requests cancellation. Any thread.
+    /// Requests cancellation. Any thread. `from` as for
+    /// [`transition_to_scheduled_by_ref`](Self::transition_to_scheduled_by_ref):
+    /// the run a cancel asks for is queued as a wake's would be (rule 3).
     ///
     /// # Examples
     ///
@@ -742,24 +755,32 @@ impl TaskState {
     /// ```
     /// use tether_bridge::{
     ///     Initial, TaskState, TransitionToCancelled, TransitionToIdle, TransitionToRunning,
+    ///     WakeFrom,
     /// };
     ///
     /// let state = TaskState::new(Initial { refs: 2, scheduled: true, join_interest: true });
     /// assert_eq!(state.transition_to_running(), TransitionToRunning::Poll);
-    /// // Cancelled while it runs: it gets a next run...
-    /// assert_eq!(state.transition_to_cancelled(), TransitionToCancelled::Requested);
+    /// // Cancelled by the run itself: it gets a next run...
+    /// let cancel = state.transition_to_cancelled(|| WakeFrom::Loop);
+    /// assert_eq!(cancel, TransitionToCancelled::Requested);
     /// assert_eq!(state.transition_to_idle(), TransitionToIdle::Resubmit);
     /// // ...which drops the future.
     /// assert_eq!(state.transition_to_running(), TransitionToRunning::Cancel);
     /// let _ = state.transition_to_complete();
-    /// assert_eq!(state.transition_to_cancelled(), TransitionToCancelled::TooLate);
+    /// let cancel = state.transition_to_cancelled(|| WakeFrom::Elsewhere);
+    /// assert_eq!(cancel, TransitionToCancelled::TooLate);
     /// ```
-    pub fn transition_to_cancelled(&self) -> TransitionToCancelled {
+    pub fn transition_to_cancelled(&self, from: impl Fn() -> WakeFrom) -> TransitionToCancelled {
         let mut action = TransitionToCancelled::TooLate;
         let decide = |s| {
             if s & (COMPLETE | CANCELLED) != 0 {
                 action = TransitionToCancelled::TooLate;
                 None
+            } else if Self::submits_while_running(s, &from) {
+                // Running, and cancelled from another thread: queued now,
+                // in its place (rule 3), for the run that drops the future.
+                action = TransitionToCancelled::Submit;
+                Some(Self::add_ref(s) | CANCELLED | SCHEDULED | QUEUED)
             } else if s & (SCHEDULED | RUNNING) != 0 {
                 // Queued or running: the next run sees CANCELLED. A running
                 // task also gets SCHEDULED, so that there is a next run.

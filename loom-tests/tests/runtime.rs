@@ -158,8 +158,13 @@ fn a_task_spawned_from_another_thread_runs_and_its_result_comes_back() {
         let rt = Runtime::new().expect("a runtime");
         let handle = rt.handle();
         let submitter = thread::spawn(move || {
+            // The task yields once: a wake by its own run, which the end of
+            // the run must queue again.
             let task = handle
-                .spawn(async { 6 * 7 })
+                .spawn(async {
+                    tether::yield_now().await;
+                    6 * 7
+                })
                 .ok()
                 .expect("the loop is open");
             assert_eq!(task.wait().expect("the task ran"), 42);

@@ -36,9 +36,9 @@
 //! Bound: the models of a remote wake racing completion and of a cancel,
 //! each with one remote thread, are explored whole: every interleaving of
 //! its steps with the loop's runs, completion and releases. The first
-//! model, with two wakers, runs with at most four preemptions, enough for
-//! each waker to be preempted inside its compare-exchange loop at two
-//! different points of the loop thread's run. The order model, whose loop
+//! model, with two wakers and a run that wakes its own task, runs with at
+//! most four preemptions, enough for each waker to be preempted inside its
+//! compare-exchange loop at two different points of the loop thread's run. The order model, whose loop
 //! takes the injection queue's batches as the real loop does (the real
 //! `Inject`, with its lock and wakeup), runs with at most four preemptions
 //! too (explored whole, it takes minutes): enough for the remote thread to
@@ -50,7 +50,7 @@ use std::task::Poll;
 
 use tether_bridge::Notify;
 use tether_bridge::sync::Ordering::{AcqRel, Acquire, Relaxed};
-use tether_bridge::sync::{AtomicUsize, UnsafeCell};
+use tether_bridge::sync::{AtomicBool, AtomicUsize, UnsafeCell};
 use tether_bridge::{
     Initial, Inject, TaskState, TransitionToCancelled, TransitionToIdle, TransitionToParked,
     TransitionToRunning, TransitionToScheduled, WakeFrom,
@@ -76,6 +76,9 @@ struct ModelTask {
     /// Written by the loop when a submit from another thread queues the
     /// task, as the injection queue's wakeup would be.
     queue_wakeup: FakeEventfd,
+    /// Whether the entry in the queue is the one a cancel put there: the
+    /// run that takes it must not poll the future.
+    cancel_entry: AtomicBool,
     /// Wakes issued so far. Relaxed on purpose: what a waker did before it
     /// woke the task must reach the poll through the state word (rule 6),
     /// not through this counter.
@@ -100,6 +103,7 @@ impl ModelTask {
             queued: AtomicUsize::new(initial.scheduled as usize),
             state: TaskState::new(initial),
             queue_wakeup: FakeEventfd::new(),
+            cancel_entry: AtomicBool::new(false),
             wakes: AtomicUsize::new(0),
             output: UnsafeCell::new(None),
             frees: AtomicUsize::new(0),
@@ -116,10 +120,13 @@ impl ModelTask {
         }
     }
 
-    /// `cancel` as `ThreadFuture::cancel` does it, from any thread.
+    /// `cancel` as `ThreadFuture::cancel` does it, from another thread.
     fn cancel(&self) -> TransitionToCancelled {
-        let action = self.state.transition_to_cancelled();
+        let action = self.state.transition_to_cancelled(|| WakeFrom::Elsewhere);
         if action == TransitionToCancelled::Submit {
+            // Marked before it is queued: the loop cannot take the entry
+            // sooner, and no other entry can be in the queue (rule 2).
+            self.cancel_entry.store(true, Relaxed);
             self.submit();
         }
         action
@@ -151,7 +158,11 @@ impl ModelTask {
     fn run(&self, poll: impl FnOnce(&Self) -> Poll<u32>) -> bool {
         let before = self.queued.fetch_sub(1, AcqRel);
         assert_eq!(before, 1, "ran a task that was not queued");
+        let cancel_entry = self.cancel_entry.swap(false, Relaxed);
         match self.state.transition_to_running() {
+            TransitionToRunning::Poll if cancel_entry => {
+                panic!("the run a cancel queued polled the future")
+            }
             TransitionToRunning::Poll => match poll(self) {
                 Poll::Ready(value) => self.complete(Outcome::Finished(value)),
                 Poll::Pending => match self.state.transition_to_idle() {
@@ -236,9 +247,15 @@ fn wakes_racing_a_run_schedule_the_task_exactly_once() {
             })
             .collect();
 
-        // Each poll records how many wakes it saw, and stays pending.
+        // Each poll records how many wakes it saw, and stays pending; the
+        // first also wakes its own task, as a future that yields does.
         let mut seen = 0;
+        let mut runs = 0;
         let mut poll = |task: &ModelTask| {
+            runs += 1;
+            if runs == 1 {
+                task.wake_by_ref(WakeFrom::Loop);
+            }
             seen = task.wakes.load(Relaxed);
             Poll::Pending
         };
@@ -250,7 +267,7 @@ fn wakes_racing_a_run_schedule_the_task_exactly_once() {
             task.run(&mut poll);
         }
 
-        assert_eq!(seen, 2, "a wake was lost: the last run saw {seen} of 2");
+        assert_eq!(seen, 3, "a wake was lost: the last run saw {seen} of 3");
         let state = task.state.load();
         assert!(!state.is_scheduled() && !state.is_running(), "{state:?}");
         assert_eq!(state.ref_count(), 1, "references leaked: {state:?}");
@@ -441,12 +458,22 @@ fn a_cancel_racing_the_runs_decides_the_output_once() {
         let outcome = task.join();
         task.release();
         let action = canceller.join().unwrap();
+        // An entry the cancel queued during the run that completed the
+        // task: the loop takes it, finds the task complete, and drops it.
+        while task.queued.load(Acquire) == 1 {
+            task.run(|_| Poll::Ready(7));
+        }
 
         match (action, outcome) {
             // Too late: the output stands.
             (TransitionToCancelled::TooLate, Outcome::Finished(7)) => {}
-            // Cancelled while idle between the runs: the cancel queued it.
+            // Cancelled while idle between the runs: the cancel queued it,
+            // and its run dropped the future.
             (TransitionToCancelled::Submit, Outcome::Cancelled) => {}
+            // Cancelled while a run went on (rule 3: queued at once), and
+            // that run completed: it keeps its output (the run the cancel
+            // queued is checked never to poll).
+            (TransitionToCancelled::Submit, Outcome::Finished(7)) => {}
             // Requested while queued or running; a run that completes
             // keeps its output.
             (TransitionToCancelled::Requested, Outcome::Cancelled | Outcome::Finished(7)) => {}

@@ -135,16 +135,48 @@ fn cancel_of_a_running_task_requests_a_next_run() {
     let state = spawned();
     let _ = state.transition_to_running();
     assert_eq!(
-        state.transition_to_cancelled(),
+        state.transition_to_cancelled(|| WakeFrom::Loop),
         TransitionToCancelled::Requested
     );
     assert_eq!(state.transition_to_idle(), TransitionToIdle::Resubmit);
     assert_eq!(state.transition_to_running(), TransitionToRunning::Cancel);
     let _ = state.transition_to_complete();
     assert_eq!(
-        state.transition_to_cancelled(),
+        state.transition_to_cancelled(|| WakeFrom::Elsewhere),
         TransitionToCancelled::TooLate
     );
+}
+
+#[test]
+fn a_cancel_from_another_thread_queues_a_running_task_in_its_place() {
+    let state = spawned();
+    let _ = state.transition_to_running();
+    assert_eq!(
+        state.transition_to_cancelled(|| WakeFrom::Elsewhere),
+        TransitionToCancelled::Submit
+    );
+    assert_eq!(state.load().ref_count(), 4); // the entry's
+    // A wake after it finds the task queued.
+    assert_eq!(
+        state.transition_to_scheduled_by_ref(|| WakeFrom::Elsewhere),
+        TransitionToScheduled::DoNothing
+    );
+    assert_eq!(state.transition_to_idle(), TransitionToIdle::Idle);
+    assert_eq!(state.transition_to_running(), TransitionToRunning::Cancel);
+}
+
+#[test]
+fn a_task_claimed_at_shutdown_is_not_queued_again_by_a_wake() {
+    // Queued: its entry is still in the ready queue when shutdown claims it.
+    let state = spawned();
+    assert!(state.transition_to_running_for_shutdown());
+    for from in [WakeFrom::Loop, WakeFrom::Elsewhere] {
+        assert_eq!(
+            state.transition_to_scheduled_by_ref(|| from),
+            TransitionToScheduled::DoNothing
+        );
+    }
+    assert_eq!(state.load().ref_count(), 3);
 }
 
 #[test]

@@ -283,10 +283,7 @@ impl Core {
     #[inline(never)]
     fn run_next_injected(&self, main: &mut dyn FnMut()) -> bool {
         match self.take_next_injected() {
-            Some(runnable) => {
-                self.run(runnable, main);
-                true
-            }
+            Some(runnable) => self.run(runnable, main),
             None => false,
         }
     }
@@ -341,9 +338,11 @@ impl Core {
     }
 
     /// Runs one entry of the ready queue (step 6 of the iteration); `main`
-    /// polls the `block_on` future, if this was the stand-in's run.
+    /// polls the `block_on` future, if this was the stand-in's run. Returns
+    /// false if there was nothing to run: the entry of a task that completed
+    /// after a wake from another thread queued it, which is dropped.
     #[inline]
-    fn run(&self, entry: Runnable, main: &mut dyn FnMut()) {
+    fn run(&self, entry: Runnable, main: &mut dyn FnMut()) -> bool {
         match &self.debug {
             None => self.run_untimed(entry, Stamp::NONE, main),
             Some(debug) => self.run_timed(debug, entry, main),
@@ -354,11 +353,11 @@ impl Core {
     /// Out of line, to keep the plain `run` small enough to inline.
     #[cold]
     #[inline(never)]
-    fn run_timed(&self, debug: &DebugMode, entry: Runnable, main: &mut dyn FnMut()) {
+    fn run_timed(&self, debug: &DebugMode, entry: Runnable, main: &mut dyn FnMut()) -> bool {
         let started = sync::now();
         // Taken now: a task that finishes in this run leaves the list.
         let info = self.run_info(&entry);
-        self.run_untimed(entry, debug.stamp(started), main);
+        let ran = self.run_untimed(entry, debug.stamp(started), main);
         let took = sync::now() - started;
         if took >= debug.slow_callback_duration {
             self.shared.counters.slow_callbacks.add(1);
@@ -381,21 +380,25 @@ impl Core {
                 let _ = catch_unwind(AssertUnwindSafe(|| drop(handler_panic)));
             }
         }
+        ran
     }
 
     // Always: step 6 calls it once per run, and an out-of-line call would
     // add its call and return to every run.
     #[inline(always)]
-    fn run_untimed(&self, entry: Runnable, stamp: Stamp, main: &mut dyn FnMut()) {
+    fn run_untimed(&self, entry: Runnable, stamp: Stamp, main: &mut dyn FnMut()) -> bool {
         match entry {
             Runnable::Task(task) => {
+                // Counted before the run, which may free the task. (A task
+                // that turns out complete is gone from the list, and nothing
+                // reads its count again.)
                 self.tasks.count_run(&task, stamp);
                 self.running.set(Some((task.id(), task.header().kind)));
                 // Each poll gets a fresh budget of operations on sources,
                 // and nothing outside a poll is counted
                 // (`Reactor::start_budget`).
                 self.reactor.start_budget();
-                task.run(self);
+                let ran = task.run(self);
                 self.running.set(None);
                 if self.main_woken.take() {
                     let _running = Raised::raise(&self.main_running);
@@ -403,8 +406,12 @@ impl Core {
                     main();
                 }
                 self.reactor.end_budget();
+                ran
             }
-            Runnable::Call(call) => self.call(|| call.call()),
+            Runnable::Call(call) => {
+                self.call(|| call.call());
+                true
+            }
         }
     }
 

@@ -187,10 +187,7 @@ impl Core {
         for _ in 0..snapshot {
             let Some(entry) = self.ready.pop() else { break };
             match entry {
-                Entry::Task(task) => {
-                    self.run(Runnable::Task(task), main);
-                    ran += 1;
-                }
+                Entry::Task(task) => ran += usize::from(self.run(Runnable::Task(task), main)),
                 Entry::Injected => ran += usize::from(self.run_next_injected(main)),
             }
         }

@@ -59,10 +59,7 @@ impl Core {
                 Some(Runnable::Task(task)) if task.header().kind != TaskKind::Callback => {
                     self.ready.push(task);
                 }
-                Some(callback) => {
-                    self.run(callback, &mut || {});
-                    ran += 1;
-                }
+                Some(callback) => ran += u64::from(self.run(callback, &mut || {})),
                 None => {}
             }
         }

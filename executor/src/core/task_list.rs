@@ -203,7 +203,13 @@ impl TaskList {
             task: Some(task.id()),
             kind: task.header().kind,
             name: self.name(task.id()),
-            spawned_at: self.tasks.borrow().get(key).map(|listed| listed.spawned_at),
+            // The key of a task no longer listed may be another's by now.
+            spawned_at: self
+                .tasks
+                .borrow()
+                .get(key)
+                .filter(|listed| listed.task.id() == task.id())
+                .map(|listed| listed.spawned_at),
         }
     }
 

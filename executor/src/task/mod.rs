@@ -49,8 +49,10 @@
 //! | 11 | `raw.rs`: `TaskRef::poll` → `TaskCell::poll`, through the vtable | `T`'s future is polled in place; it finds what `W` provided |
 //!
 //! If `T` returns `Pending` again, `go_idle` releases the run's reference,
-//! or, if `T` was woken during the poll, makes it the queue entry again and
-//! puts `T` at the back of the ready queue. A wake on `L`'s own thread,
+//! or, if the poll woke `T` itself, makes it the queue entry again and puts
+//! `T` at the back of the ready queue. (Had `W` woken `T` again during the
+//! poll, that wake would have queued `T` through hops 3 to 9 at once, and
+//! `go_idle` would only release the run's reference.) A wake on `L`'s own thread,
 //! inside the loop (a task waking another, a timer, an I/O event), takes a
 //! shorter path: hop 3 finds `L` current and `Core::schedule` pushes the
 //! entry into the ready queue, after the relaxed load with which every
@@ -171,7 +173,7 @@ fn inject(task: TaskRef) {
 /// Requests cancellation: the loop drops the future at the task's next run.
 /// Returns false if the task already finished or was cancelled. Any thread.
 pub(crate) fn cancel(task: &TaskRef) -> bool {
-    match task.transition_to_cancelled() {
+    match task.transition_to_cancelled(wake_from) {
         CancelRequest::Submit(entry) => {
             schedule(entry);
             true
@@ -186,7 +188,9 @@ pub(crate) fn cancel(task: &TaskRef) -> bool {
 impl TaskRef {
     /// Runs the task once: polls it, or drops its future if it was
     /// cancelled. Loop thread; `self` is the queue entry's reference.
-    pub(crate) fn run(self, core: &Core) {
+    /// Returns false if there was nothing to run: the task had completed
+    /// since another thread queued this entry.
+    pub(crate) fn run(self, core: &Core) -> bool {
         let (id, kind) = (self.id(), self.header().kind);
         let report = |payload: &(dyn Any + Send)| core.report_panic(Some(id), kind, payload);
         match self.transition_to_running() {
@@ -198,16 +202,18 @@ impl TaskRef {
                     .poll(&mut Context::from_waker(&waker), &report)
                     .is_pending()
                 {
-                    return self.go_idle(core);
+                    self.go_idle(core);
+                    return true;
                 }
             }
             TransitionToRunning::Cancel => self.cancel(&report),
             // Queued by another thread's wake during the run that completed
             // it: dropping the entry releases its reference.
-            TransitionToRunning::Complete => return,
+            TransitionToRunning::Complete => return false,
         }
         self.complete(&report);
         core.unlist(&self);
+        true
     }
 
     /// After a `Pending` poll: back into the ready queue if woken meanwhile.

@@ -681,10 +681,14 @@ impl TaskRef {
         }
     }
 
-    /// Requests cancellation; see [`CancelRequest`].
+    /// Requests cancellation; see [`CancelRequest`]. `from` as for
+    /// [`transition_to_scheduled_by_ref`](Self::transition_to_scheduled_by_ref).
     #[inline]
-    pub(crate) fn transition_to_cancelled(&self) -> CancelRequest {
-        match self.state().transition_to_cancelled() {
+    pub(crate) fn transition_to_cancelled(
+        &self,
+        from: impl Fn(&TaskRef) -> WakeFrom,
+    ) -> CancelRequest {
+        match self.state().transition_to_cancelled(|| from(self)) {
             TransitionToCancelled::Submit => CancelRequest::Submit(TaskRef { ptr: self.ptr }),
             TransitionToCancelled::Requested => CancelRequest::Requested,
             TransitionToCancelled::TooLate => CancelRequest::TooLate,
@@ -735,8 +739,9 @@ impl TaskRef {
 /// What a cancellation request asks of its caller.
 #[must_use]
 pub(crate) enum CancelRequest {
-    /// The task was idle: queue this entry, so that the loop runs it and
-    /// drops its future.
+    /// The task was idle, or running and cancelled from another thread:
+    /// queue this entry, so that the loop runs it and drops its future
+    /// (unless the run under way completes it first).
     Submit(TaskRef),
     /// Requested; the task is queued or running, and its next run drops the
     /// future.
