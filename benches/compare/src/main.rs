@@ -239,10 +239,12 @@ fn run_one(
         let (rate, per_second, p99_us) = match client {
             Client::Echo(conns) => {
                 let measured = echo::run_client(addr, conns, seconds);
+                metrics.push(("p50_us".to_owned(), measured.p50_us));
                 ("trips_per_s", measured.per_second, measured.p99_us)
             }
             Client::Http(conns) => {
                 let measured = http::run_client(addr, conns, seconds);
+                metrics.push(("p50_us".to_owned(), measured.p50_us));
                 ("requests_per_s", measured.per_second, measured.p99_us)
             }
             Client::Wrk(conns) => {

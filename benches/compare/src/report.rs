@@ -432,7 +432,7 @@ fn render_targets(md: &mut String, run: &Run<'_>) {
     // The pool, with either way of spreading, against tokio's
     // multi-threaded runtime: at least its throughput, a p99 no worse.
     for workload in run.workloads.iter().filter(|w| w.group == Group::TwoCores) {
-        let [rate, p99] = workload.metrics else {
+        let [rate, p99, ..] = workload.metrics else {
             continue;
         };
         for pool in [

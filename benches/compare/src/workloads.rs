@@ -305,10 +305,11 @@ pub(crate) const WORKLOADS: &[Workload] = &[
     },
     Workload {
         name: "pool_tcp_echo_50",
-        what: "`tcp_echo_50` (64-byte round trips on 50 connections for 1 s, a blocking client thread per connection in the harness process) served on both cores: by tether's `LoopPool` of 2 loops with each `Spreading`, by one tether loop, by tokio's multi-threaded runtime with 2 workers, and by tokio's current-thread runtime; with the 99th percentile of the round trips' latency as the client saw it. The pool serves with `LoopPool::serve`, its loops unpinned (the builder's default); tokio's server is `tcp_echo_50`'s, on a multi-threaded runtime.",
+        what: "`tcp_echo_50` (64-byte round trips on 50 connections for 1 s, a blocking client thread per connection in the harness process) served on both cores: by tether's `LoopPool` of 2 loops with each `Spreading`, by one tether loop, by tokio's multi-threaded runtime with 2 workers, and by tokio's current-thread runtime; with the 99th percentile and the median of the round trips' latency as the client saw it (a median far below the mean, which is 50 connections over the round trips per second, says that a server serves some connections back to back while the others wait). The pool serves with `LoopPool::serve`, its loops unpinned (the builder's default); tokio's server is `tcp_echo_50`'s, on a multi-threaded runtime.",
         metrics: &[
             rate("trips_per_s", "round trips/s"),
             lower("p99_us", "p99 latency, µs"),
+            lower("p50_us", "p50 latency, µs"),
         ],
         group: Group::TwoCores,
         python: false,
@@ -320,6 +321,7 @@ pub(crate) const WORKLOADS: &[Workload] = &[
         metrics: &[
             rate("requests_per_s", "requests/s"),
             lower("p99_us", "p99 latency, µs"),
+            lower("p50_us", "p50 latency, µs"),
         ],
         group: Group::TwoCores,
         python: false,
