@@ -139,10 +139,12 @@
 //! of hyper's HTTP/1.1 with a pool of two loops, one loop, and tokio's
 //! runtimes, on a 2-core machine whose cores the load client shares.
 //! There, the pool served HTTP at about the rate of tokio's multi-threaded
-//! runtime with two workers (0.93 to 1.15 times in thirteen runs), with a
+//! runtime with two workers (0.93 to 1.15 times in fourteen runs), with a
 //! p99 from about its own to 1.6 times it; and echo at 0.75 to 0.90 times
-//! its rate, with about a third of its p99. Two loops did only 0.89 to
-//! 1.10 times what one loop did: the client's threads take the same two
+//! its rate, with about a third of its p99 (tokio's median round trip was
+//! some 18 µs against a mean near 500: it serves a few connections back
+//! and forth while the others wait). Two loops did only 0.89 to 1.15
+//! times what one loop did: the client's threads take the same two
 //! cores. Per echo round trip, the pool's own work in user space was
 //! what tokio's was; the difference is kernel time spent waking the
 //! client's threads and being preempted by them, which a server whose
