@@ -288,6 +288,35 @@ fn getters_woken_for_items_another_took_keep_the_order_they_came_in() {
 }
 
 #[test]
+fn a_getter_told_of_an_item_another_took_does_not_take_the_next_one_from_an_earlier_getter() {
+    tether::run(within_10s(async {
+        let queue = Rc::new(Queue::unbounded());
+        let log = Log::default();
+        let getters = spawn_getters(&queue, &log, 2);
+        tether::yield_now().await;
+        // Each item wakes a getter; between the two wakes, a task is queued
+        // that puts a third item once the first getter has run.
+        queue.try_put("x").unwrap();
+        let late = {
+            let queue = queue.clone();
+            tether::spawn(async move { queue.try_put("z").unwrap() })
+        };
+        queue.try_put("y").unwrap();
+        // This task takes both before either getter runs. Getter 0 runs
+        // first, finds nothing and waits again; the new item is for it.
+        // Getter 1 runs next: the item is there, but it came after getter
+        // 0, which was told of the item and has not run yet.
+        assert_eq!(queue.try_get(), Ok("x"));
+        assert_eq!(queue.try_get(), Ok("y"));
+        late.await.unwrap();
+        tether::yield_now().await;
+        queue.try_put("a").unwrap();
+        tether::task::join_all(getters).await;
+        assert_eq!(log.take(), ["getter 0 got z", "getter 1 got a"]);
+    }));
+}
+
+#[test]
 fn a_getter_cancelled_in_the_line_or_after_being_told_of_an_item_loses_nothing() {
     tether::run(within_10s(async {
         let queue = Queue::unbounded();

@@ -539,6 +539,13 @@ impl<T> Queue<T> {
         Join::new(self)
     }
 
+    /// How many more items fit now (`usize::MAX` if unbounded).
+    fn room(&self, state: &State<T>) -> usize {
+        self.capacity.map_or(usize::MAX, |capacity| {
+            capacity.saturating_sub(state.items.len())
+        })
+    }
+
     fn is_full_now(&self, state: &State<T>) -> bool {
         self.capacity
             .is_some_and(|capacity| state.items.len() >= capacity)

@@ -19,7 +19,9 @@
 //! O(1). Each waiter carries its arrival number, which it keeps when,
 //! notified but too late, it joins the line again: it goes back in arrival
 //! order, ahead of every later arrival, behind any earlier one that is
-//! back too, after a walk past those alone.
+//! back too, after a walk past those alone. For the same reason a waiter
+//! notified too late does not take what comes next from an earlier one
+//! that was notified for it and has not run yet ([`WaitList::may_take`]).
 
 use std::task::{Poll, Waker};
 
@@ -67,6 +69,9 @@ pub(crate) struct WaitList {
     tail: Option<WaiterKey>,
     /// The arrival number of the next waiter to join at the back.
     arrivals: u64,
+    /// Waiters notified that have not yet seen it (`turn`) nor left
+    /// (`remove`): each is owed one of what it waits for.
+    notified: usize,
 }
 
 impl WaitList {
@@ -130,6 +135,7 @@ impl WaitList {
             None => Turn::NotInLine,
             Some(k) if self.waiters[k].notified => {
                 let waiter = self.waiters.remove(k);
+                self.notified -= 1;
                 *key = None;
                 Turn::Notified(waiter.arrival)
             }
@@ -192,10 +198,38 @@ impl WaitList {
     /// says whether it had been notified.
     pub(crate) fn remove(&mut self, key: WaiterKey) -> bool {
         let waiter = self.waiters.remove(key);
-        if !waiter.notified {
+        if waiter.notified {
+            self.notified -= 1;
+        } else {
             self.unlink(waiter.prev, waiter.next);
         }
         waiter.notified
+    }
+
+    /// Whether a waiter whose [`turn`](Self::turn) this is may take one of
+    /// `available` things it waits for (items, room) now, or must join the
+    /// line ([`rejoin`](Self::rejoin)). One not in line may if nobody is in
+    /// it. One notified may unless the things are all owed to waiters
+    /// notified before it that have not run yet: when another task took
+    /// what some were notified for, the earlier arrivals among them are
+    /// served first, as the line would have served them.
+    pub(crate) fn may_take(&self, turn: Turn, available: usize) -> bool {
+        match turn {
+            Turn::Waiting => false,
+            Turn::NotInLine => self.is_empty() && available > 0,
+            // Fast: enough for every waiter notified and not yet run. Else
+            // count those that came before this one (a walk, only after
+            // another task took what was notified).
+            Turn::Notified(arrival) => {
+                available > self.notified
+                    || available
+                        > self
+                            .waiters
+                            .iter()
+                            .filter(|(_, w)| w.notified && w.arrival < arrival)
+                            .count()
+            }
+        }
     }
 
     /// Notifies the waiter at the front of the line, if there is one.
@@ -203,6 +237,7 @@ impl WaitList {
         let Some(key) = self.head else { return false };
         let waiter = &mut self.waiters[key];
         waiter.notified = true;
+        self.notified += 1;
         waiter.waker.wake_by_ref();
         let next = waiter.next;
         self.unlink(None, next);
@@ -276,6 +311,34 @@ mod tests {
         let e = list.push_back(waker);
         list.notify_all();
         assert!(list.is_notified(e));
+    }
+
+    #[test]
+    fn what_is_left_goes_to_the_earliest_of_the_waiters_notified() {
+        let mut list = WaitList::default();
+        let waker = Waker::noop();
+        let (mut a, mut b) = (Some(list.push_back(waker)), Some(list.push_back(waker)));
+        list.notify_one();
+        list.notify_one();
+        // Another task took both things: `a` runs first, finds nothing,
+        // and joins the line again.
+        let turn_a = list.turn(&mut a, waker);
+        assert!(!list.may_take(turn_a, 0));
+        let mut a = Some(list.rejoin(turn_a, waker));
+        // One thing comes, and `a` is told; `b` runs first: it is `a`'s.
+        list.notify_one();
+        let turn_b = list.turn(&mut b, waker);
+        assert!(!list.may_take(turn_b, 1));
+        // With two, one would be `b`'s.
+        assert!(list.may_take(turn_b, 2));
+        let turn_a = list.turn(&mut a, waker);
+        assert!(list.may_take(turn_a, 1));
+        // Not in line yet: it may take only when nobody is in the line.
+        assert!(list.may_take(Turn::NotInLine, 1));
+        let c = list.push_back(waker);
+        assert!(!list.may_take(Turn::NotInLine, 1));
+        assert!(!list.remove(c));
+        assert!(!list.may_take(Turn::NotInLine, 0));
     }
 
     #[test]

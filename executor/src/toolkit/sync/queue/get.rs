@@ -53,19 +53,17 @@ impl<T> Future for Get<'_, T> {
         if turn == Turn::Waiting {
             return Poll::Pending;
         }
-        let first_in_line = matches!(turn, Turn::Notified(_)) || state.getters.is_empty();
-        if first_in_line {
-            if let Some(item) = state.items.pop_front() {
-                state.putters.notify_one();
-                return Poll::Ready(Ok(item));
-            }
+        if state.getters.may_take(turn, state.items.len()) {
+            let item = state.items.pop_front().expect("may_take saw an item");
+            state.putters.notify_one();
+            return Poll::Ready(Ok(item));
         }
         if state.shut_down && state.items.is_empty() {
             // Shut down and drained: no item will come.
             return Poll::Ready(Err(GetError));
         }
-        // Others were waiting first, or no item (even for one told there
-        // was: another task took it).
+        // Others were waiting first, or no item for this getter (even for
+        // one told there was: another task took it).
         this.key = Some(state.getters.rejoin(turn, cx.waker()));
         Poll::Pending
     }

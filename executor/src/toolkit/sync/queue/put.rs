@@ -74,10 +74,9 @@ impl<T> Future for Put<'_, T> {
             // putter): either way the item comes back.
             return Poll::Ready(Err(PutError(this.take_item())));
         }
-        let first_in_line = matches!(turn, Turn::Notified(_)) || state.putters.is_empty();
-        if !first_in_line || queue.is_full_now(&state) {
-            // Others were waiting first, or no room (even for one told
-            // there was: another task took it).
+        if !state.putters.may_take(turn, queue.room(&state)) {
+            // Others were waiting first, or no room for this putter (even
+            // for one told there was: another task took it).
             this.key = Some(state.putters.rejoin(turn, cx.waker()));
             return Poll::Pending;
         }
