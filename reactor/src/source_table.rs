@@ -101,9 +101,9 @@
 //! `wrk_http_500` servers, `wrk -t1 -d3s`, each pinned to its own core),
 //! with the requests per second unchanged.
 //!
-//! Oneshot mode needs none of this (nor saves anything: the skipped
-//! read's wait re-arms the source, a system call of its own), since the
-//! re-arm reports the fd's current state, end of file included.
+//! Oneshot mode needs no check, since the wait's re-arm (needed after any
+//! event, read or not) reports the fd's current state, end of file
+//! included; the skip still saves it the read that would fail.
 //!
 //! # Keys and stale events
 //!
@@ -481,7 +481,8 @@ impl SourceTable {
         let before = found.len();
         for (&key, fd) in keys.iter().zip(fds.drain(..)) {
             let source = &mut self.sources[key.index()];
-            // A key listed twice is answered once.
+            // A key passed twice (the reactor passes each once) is
+            // answered once.
             if !listed(source, key) {
                 continue;
             }
