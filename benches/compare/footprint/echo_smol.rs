@@ -5,14 +5,18 @@ use smol::io::{AsyncReadExt, AsyncWriteExt};
 use smol::net::{TcpListener, TcpStream};
 
 fn main() -> io::Result<()> {
-    smol::block_on(async {
+    // One thread, as the other runtimes' servers: a local executor that
+    // `block_on` runs (`smol::spawn` would start its global executor's
+    // thread).
+    let executor = smol::LocalExecutor::new();
+    smol::block_on(executor.run(async {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         println!("{}", listener.local_addr()?);
         loop {
             let (stream, _) = listener.accept().await?;
-            smol::spawn(echo(stream)).detach();
+            executor.spawn(echo(stream)).detach();
         }
-    })
+    }))
 }
 
 async fn echo(mut stream: TcpStream) -> io::Result<()> {

@@ -16,7 +16,11 @@ async fn hello(_: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible
 }
 
 fn main() -> io::Result<()> {
-    smol::block_on(async {
+    // One thread, as the other runtimes' servers: a local executor that
+    // `block_on` runs (`smol::spawn` would start its global executor's
+    // thread).
+    let executor = smol::LocalExecutor::new();
+    smol::block_on(executor.run(async {
         let listener = Async::<TcpListener>::bind(([127, 0, 0, 1], 0))?;
         println!("{}", listener.get_ref().local_addr()?);
         loop {
@@ -24,7 +28,7 @@ fn main() -> io::Result<()> {
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(SmolTimer)
                 .serve_connection(SmolIo(stream), service_fn(hello));
-            smol::spawn(connection).detach();
+            executor.spawn(connection).detach();
         }
-    })
+    }))
 }

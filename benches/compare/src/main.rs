@@ -39,7 +39,7 @@ use std::process::{Command, Stdio};
 use workloads::{Client, Sizes, WORKLOADS, Workload};
 
 /// Every figure, by workload, then contender, then metric, one value per
-/// successful round, in round order.
+/// round, in round order: NaN for a round whose run failed.
 pub(crate) type Results = BTreeMap<&'static str, BTreeMap<String, BTreeMap<String, Vec<f64>>>>;
 
 struct Options {
@@ -145,6 +145,7 @@ fn main() {
         .collect();
 
     let load_before = report::load_average();
+    let code = report::code_version(&root);
     let mut results = Results::new();
     for round in 1..=options.rounds {
         eprintln!("round {round} of {}", options.rounds);
@@ -154,19 +155,31 @@ fn main() {
                 contenders.extend(python.loops.iter().map(String::as_str));
             }
             for contender in contenders {
-                match run_one(&root, workload, contender, &sizes) {
+                let outcome = run_one(&root, workload, contender, &sizes);
+                let entry = results
+                    .entry(workload.name)
+                    .or_default()
+                    .entry(contender.to_owned())
+                    .or_default();
+                match outcome {
                     Ok(metrics) => {
-                        let entry = results
-                            .entry(workload.name)
-                            .or_default()
-                            .entry(contender.to_owned())
-                            .or_default();
                         for (key, value) in metrics {
                             entry.entry(key).or_default().push(value);
                         }
                         eprintln!("  {:<17} {contender:<17} done", workload.name);
                     }
-                    Err(e) => eprintln!("  {:<17} {contender:<17} FAILED: {e}", workload.name),
+                    Err(e) => {
+                        // NaN in this round's place, so that every list
+                        // keeps one figure per round and the report pairs
+                        // each round's runs, not the n-th successes.
+                        for metric in workload.metrics {
+                            entry
+                                .entry(metric.key.to_owned())
+                                .or_default()
+                                .push(f64::NAN);
+                        }
+                        eprintln!("  {:<17} {contender:<17} FAILED: {e}", workload.name);
+                    }
                 }
             }
         }
@@ -186,6 +199,7 @@ fn main() {
         rounds: options.rounds,
         quick: options.quick,
         load: [load_before, load_after],
+        code,
         results: &results,
         workloads: &selected,
         python: &python,

@@ -80,10 +80,26 @@ pub(crate) struct Run<'a> {
     pub(crate) quick: bool,
     /// The load average when the rounds began and when they ended.
     pub(crate) load: [String; 2],
+    /// The code measured, as `code_version` read it when the rounds began.
+    pub(crate) code: String,
     pub(crate) results: &'a Results,
     pub(crate) workloads: &'a [&'a Workload],
     pub(crate) python: &'a Python,
     pub(crate) footprints: Option<&'a (Vec<Footprint>, BTreeSet<String>)>,
+}
+
+/// The commit of the workspace at `root`, and whether its tree had changes
+/// not committed: the code a run measures.
+pub(crate) fn code_version(root: &std::path::Path) -> String {
+    let root = root.to_string_lossy();
+    let git = |args: &[&str]| output("git", &[&["-C", &root], args].concat());
+    match git(&["rev-parse", "--short", "HEAD"]) {
+        Some(commit) if git(&["status", "--porcelain"]).is_some_and(|s| !s.is_empty()) => {
+            format!("commit `{commit}`, with changes not committed")
+        }
+        Some(commit) => format!("commit `{commit}`"),
+        None => "a tree outside git".to_owned(),
+    }
 }
 
 fn output(program: &str, args: &[&str]) -> Option<String> {
@@ -94,7 +110,8 @@ fn output(program: &str, args: &[&str]) -> Option<String> {
 }
 
 fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
+    // A round whose run failed holds NaN (`main.rs`), and has no figure.
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     sorted.sort_by(f64::total_cmp);
     let mid = sorted.len() / 2;
     if sorted.len() % 2 == 1 {
@@ -115,31 +132,40 @@ fn num(x: f64) -> String {
 
 /// How many times better tether is than `peer` on a metric: the median of
 /// the per-round ratios (rounds are interleaved, so each ratio compares
-/// runs made seconds apart). Above 1: tether is better.
-fn advantage(tether: &[f64], peer: &[f64], better: Better) -> f64 {
+/// runs made seconds apart; a round where either run failed has none).
+/// Above 1: tether is better. `None` for a metric shown without a ratio.
+fn advantage(tether: &[f64], peer: &[f64], better: Better) -> Option<f64> {
     let ratio = |t: f64, p: f64| match better {
-        Better::Lower => p / t,
-        Better::Higher => t / p,
+        Better::Lower => Some(p / t),
+        Better::Higher => Some(t / p),
+        Better::Neither => None,
     };
     if tether.len() == peer.len() {
-        let per_round: Vec<f64> = tether
+        let per_round: Option<Vec<f64>> = tether
             .iter()
             .zip(peer)
             .map(|(&t, &p)| ratio(t, p))
             .collect();
-        median(&per_round)
+        per_round.map(|ratios| median(&ratios))
     } else {
-        // A run failed somewhere: compare the medians instead.
+        // Not one figure per round on both sides: compare the medians.
         ratio(median(tether), median(peer))
     }
 }
 
+/// An advantage as the tables print it: two decimals, or nothing.
+fn times(advantage: Option<f64>) -> String {
+    advantage.map_or_else(String::new, |a| format!("{a:.2}"))
+}
+
+/// One figure per round (NaN where the run failed), if any run succeeded.
 fn values<'a>(run: &'a Run<'_>, workload: &str, contender: &str, key: &str) -> Option<&'a [f64]> {
     run.results
         .get(workload)?
         .get(contender)?
         .get(key)
         .map(Vec::as_slice)
+        .filter(|figures| figures.iter().any(|f| f.is_finite()))
 }
 
 fn machine() -> String {
@@ -188,7 +214,8 @@ pub(crate) fn render(run: &Run<'_>) -> String {
     writeln!(md, "# tether against tokio, smol, asyncio and uvloop\n").unwrap();
     writeln!(
         md,
-        "Written by the comparison harness (`benches/compare/`) on {date}, with\n`{command}`.\n"
+        "Written by the comparison harness (`benches/compare/`) on {date}, with\n`{command}`, measuring the code of {}.\n",
+        run.code
     )
     .unwrap();
     writeln!(md, "- Machine: {}.", machine()).unwrap();
@@ -248,6 +275,7 @@ fn contenders<'a>(run: &Run<'_>, workload: &'a Workload) -> Vec<&'a str> {
 
 /// Min–max of `values`.
 fn range(values: &[f64]) -> String {
+    // `min` and `max` pass over the NaN of a failed run.
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     format!("{}–{}", num(lo), num(hi))
@@ -256,7 +284,13 @@ fn range(values: &[f64]) -> String {
 /// A workload's heading and description, or that no run succeeded;
 /// whether it has figures.
 fn heading(md: &mut String, run: &Run<'_>, workload: &Workload) -> bool {
-    if !run.results.contains_key(workload.name) {
+    let succeeded = run.results.get(workload.name).is_some_and(|by_contender| {
+        by_contender
+            .values()
+            .flat_map(|metrics| metrics.values().flatten())
+            .any(|f| f.is_finite())
+    });
+    if !succeeded {
         writeln!(md, "### {}\n\nNo run succeeded.\n", workload.name).unwrap();
         return false;
     }
@@ -280,7 +314,7 @@ fn render_against_tether(md: &mut String, run: &Run<'_>, workload: &Workload) {
             };
             let ratio = match (contender, tether) {
                 ("tether", _) | (_, None) => "".to_owned(),
-                (_, Some(t)) => format!("{:.2}", advantage(t, vals, metric.better)),
+                (_, Some(t)) => times(advantage(t, vals, metric.better)),
             };
             writeln!(
                 md,
@@ -330,9 +364,7 @@ fn render_many_loops(md: &mut String, run: &Run<'_>) {
                 values(run, workload.name, from, metric.key),
                 values(run, workload.name, to, metric.key),
             ) {
-                (Some(from), Some(to)) => {
-                    format!("{:.2}×", advantage(to, from, metric.better))
-                }
+                (Some(from), Some(to)) => times(advantage(to, from, metric.better)) + "×",
                 _ => "–".to_owned(),
             };
             writeln!(
@@ -376,9 +408,7 @@ fn render_two_cores(md: &mut String, run: &Run<'_>, workload: &Workload) {
             };
             let against = |reference: &str| match values(run, workload.name, reference, metric.key)
             {
-                Some(r) if reference != contender => {
-                    format!("{:.2}", advantage(vals, r, metric.better))
-                }
+                Some(r) if reference != contender => times(advantage(vals, r, metric.better)),
                 _ => "".to_owned(),
             };
             writeln!(
@@ -413,7 +443,8 @@ fn render_targets(md: &mut String, run: &Run<'_>) {
             let mut met = true;
             for peer in ["tokio", "smol"] {
                 if let Some(p) = values(run, workload.name, peer, metric.key) {
-                    let a = advantage(tether, p, metric.better);
+                    // Speeds are scored, so there is a ratio.
+                    let a = advantage(tether, p, metric.better).unwrap_or(f64::NAN);
                     met &= a >= 1.0;
                     parts.push(format!("{a:.2}× {peer}"));
                 }
@@ -448,7 +479,8 @@ fn render_targets(md: &mut String, run: &Run<'_>) {
             ) else {
                 continue;
             };
-            let (faster, quicker) = (advantage(r, tr, rate.better), advantage(p, tp, p99.better));
+            let score = |t, p, better| advantage(t, p, better).unwrap_or(f64::NAN);
+            let (faster, quicker) = (score(r, tr, rate.better), score(p, tp, p99.better));
             writeln!(
                 md,
                 "| {}, {}: at least tokio multi-thread's {}, with a p99 no worse | {faster:.2}× its {}; p99 {} vs {} µs | {} |",
@@ -467,7 +499,7 @@ fn render_targets(md: &mut String, run: &Run<'_>) {
         let best = ["tokio", "smol"]
             .iter()
             .filter_map(|peer| values(run, "remote_callback", peer, "ns_per_op"))
-            .map(|p| advantage(tether, p, Better::Lower))
+            .filter_map(|p| advantage(tether, p, Better::Lower))
             .fold(f64::INFINITY, f64::min);
         if best.is_finite() {
             writeln!(
@@ -524,7 +556,7 @@ fn render_targets(md: &mut String, run: &Run<'_>) {
         if let (Some(t), Some(k), Some(s)) = (hello("tether"), hello("tokio"), hello("smol")) {
             writeln!(
                 md,
-                "| clean release build faster than both | {:.1} s vs tokio {:.1} s, smol {:.1} s | {} |",
+                "| hello world: clean release build faster than both | {:.1} s vs tokio {:.1} s, smol {:.1} s | {} |",
                 t.build_seconds,
                 k.build_seconds,
                 s.build_seconds,
