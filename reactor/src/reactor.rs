@@ -899,14 +899,6 @@ impl Reactor {
         let mut due = self.due.take();
         due.extend(listed.drain(..due_count).map(|(key, _)| key));
         drop(listed);
-        // A source can be listed twice (listed, woken by an event, read
-        // short and skipped again before its first entry was due): probed
-        // twice, it would put two fds into the `poll(2)`, whose count the
-        // open-files limit bounds. Each once, then; the order does not
-        // matter, as the readers found are woken in the order of the
-        // wait's events.
-        due.sort_unstable_by_key(|key| key.raw());
-        due.dedup();
         let any = self
             .sources
             .borrow_mut()

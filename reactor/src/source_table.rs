@@ -436,8 +436,8 @@ impl SourceTable {
     /// Asks the kernel whether the sources of `keys`, stream sockets whose
     /// readers skipped a read after a short one, have anything to read:
     /// those still in the table and still [`ReceiveQueue::Listed`] (no
-    /// read event since), all in one `poll(2)` that does not wait; `keys`
-    /// keeps only those. A source with nothing to read, not even an end of
+    /// read event since), each once, all in one `poll(2)` that does not
+    /// wait; `keys` keeps only those. A source with nothing to read, not even an end of
     /// file or an error, confirms its wait: it is `Empty` as of tick
     /// `empty_at`. Any other is given a read event at tick `event_at`, and
     /// its key goes to `found`, for [`wake_readers`](Self::wake_readers) to
@@ -459,8 +459,8 @@ impl SourceTable {
             source.generation == key.generation()
                 && matches!(source.receive_queue(), ReceiveQueue::Listed(_))
         };
-        let (sources, fds) = (&self.sources, &mut self.poll_fds);
-        keys.retain(|&key| match sources.get(key.index()) {
+        let (sources, fds) = (&mut self.sources, &mut self.poll_fds);
+        keys.retain(|&key| match sources.get_mut(key.index()) {
             Some(source) if listed(source, key) => {
                 // SAFETY: `source.fd` is open while its entry is in the
                 // table (the invariant on the field), and the table is
@@ -468,6 +468,13 @@ impl SourceTable {
                 // empty again: the `'static` is never relied on.
                 let fd = unsafe { BorrowedFd::borrow_raw(source.fd) };
                 fds.push(PollFd::from_borrowed_fd(fd, PollFlags::IN));
+                // Probed once: a source listed twice (listed, woken by an
+                // event, read short and skipped again before its first
+                // entry was due) is `Listed` no more for its second key,
+                // which the `poll(2)`, bounded by the open-files limit,
+                // would otherwise carry twice. The answer below replaces
+                // this `Unknown`.
+                source.receive_queue = ReceiveQueue::Unknown;
                 true
             }
             _ => false,
@@ -481,11 +488,6 @@ impl SourceTable {
         let before = found.len();
         for (&key, fd) in keys.iter().zip(fds.drain(..)) {
             let source = &mut self.sources[key.index()];
-            // A key passed twice (the reactor passes each once) is
-            // answered once.
-            if !listed(source, key) {
-                continue;
-            }
             if answered && fd.revents().is_empty() {
                 source.receive_queue = ReceiveQueue::Empty(empty_at);
             } else {
