@@ -61,7 +61,8 @@ enum Check {
 /// them); smol's programs use the `smol` crate, which
 /// is what its users depend on, and its hyper server the glue a smol user
 /// writes (`on_smol.rs`, over `async-io` and `futures-lite`, both already
-/// in smol's tree).
+/// in smol's tree). Every server runs on one thread: smol's on a
+/// `LocalExecutor` that `block_on` runs.
 fn programs(tether_root: &Path) -> Vec<Program> {
     let tether = |features: &str| {
         format!(
