@@ -316,6 +316,46 @@ fn a_getter_told_of_an_item_another_took_does_not_take_the_next_one_from_an_earl
     }));
 }
 
+/// The same, with the queue shut down after the third item: nothing
+/// notifies the line again, so whoever runs first takes what is left, and
+/// no getter waits forever.
+#[test]
+fn after_a_shutdown_a_getter_told_too_late_takes_what_is_left() {
+    tether::run(within_10s(async {
+        let queue = Rc::new(Queue::unbounded());
+        let log = Log::default();
+        let getters: Vec<_> = (0..2)
+            .map(|i| {
+                let (queue, log) = (queue.clone(), log.clone());
+                tether::spawn(async move {
+                    match queue.get().await {
+                        Ok(item) => log.push(format!("getter {i} got {item}")),
+                        Err(_) => log.push(format!("getter {i} found it shut down")),
+                    }
+                })
+            })
+            .collect();
+        tether::yield_now().await;
+        queue.try_put("x").unwrap();
+        let late = {
+            let queue = queue.clone();
+            tether::spawn(async move {
+                queue.try_put("z").unwrap();
+                queue.shutdown();
+            })
+        };
+        queue.try_put("y").unwrap();
+        assert_eq!(queue.try_get(), Ok("x"));
+        assert_eq!(queue.try_get(), Ok("y"));
+        late.await.unwrap();
+        tether::task::join_all(getters).await;
+        assert_eq!(
+            log.take(),
+            ["getter 1 got z", "getter 0 found it shut down"]
+        );
+    }));
+}
+
 #[test]
 fn a_getter_cancelled_in_the_line_or_after_being_told_of_an_item_loses_nothing() {
     tether::run(within_10s(async {

@@ -217,17 +217,20 @@ impl WaitList {
         match turn {
             Turn::Waiting => false,
             Turn::NotInLine => self.is_empty() && available > 0,
+            Turn::Notified(_) if available == 0 => false,
             // Fast: enough for every waiter notified and not yet run. Else
-            // count those that came before this one (a walk, only after
-            // another task took what was notified).
+            // count those that came before this one, up to `available` (a
+            // walk of the waiters, only when another task took what some
+            // were notified for).
             Turn::Notified(arrival) => {
                 available > self.notified
-                    || available
-                        > self
-                            .waiters
-                            .iter()
-                            .filter(|(_, w)| w.notified && w.arrival < arrival)
-                            .count()
+                    || self
+                        .waiters
+                        .iter()
+                        .filter(|(_, w)| w.notified && w.arrival < arrival)
+                        .take(available)
+                        .count()
+                        < available
             }
         }
     }

@@ -53,7 +53,14 @@ impl<T> Future for Get<'_, T> {
         if turn == Turn::Waiting {
             return Poll::Pending;
         }
-        if state.getters.may_take(turn, state.items.len()) {
+        // Once the queue is shut down, nothing notifies the line again:
+        // whoever runs takes what is left.
+        let may_take = if state.shut_down {
+            !state.items.is_empty()
+        } else {
+            state.getters.may_take(turn, state.items.len())
+        };
+        if may_take {
             let item = state.items.pop_front().expect("may_take saw an item");
             state.putters.notify_one();
             return Poll::Ready(Ok(item));
