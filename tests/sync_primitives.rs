@@ -231,7 +231,8 @@ fn an_unbounded_queue_never_makes_put_wait() {
     }));
 }
 
-/// Spawns `n` tasks that each get one item from `queue` and log it.
+/// Spawns `n` tasks that each get one item from `queue` and log it, or
+/// log that the queue was shut down.
 fn spawn_getters(
     queue: &Rc<Queue<&'static str>>,
     log: &Log,
@@ -241,11 +242,29 @@ fn spawn_getters(
         .map(|i| {
             let (queue, log) = (queue.clone(), log.clone());
             tether::spawn(async move {
-                let item = queue.get().await.unwrap();
-                log.push(format!("getter {i} got {item}"));
+                match queue.get().await {
+                    Ok(item) => log.push(format!("getter {i} got {item}")),
+                    Err(_) => log.push(format!("getter {i} found it shut down")),
+                }
             })
         })
         .collect()
+}
+
+/// With two getters waiting: puts two items, each waking a getter, with
+/// `late` spawned between the two wakes, then takes both items back before
+/// either getter runs, and waits for `late`. Getter 0 runs first, finds
+/// nothing and waits again, before `late` runs, then getter 1.
+async fn take_both_items_of_two_woken_getters(
+    queue: &Queue<&'static str>,
+    late: impl Future<Output = ()> + 'static,
+) {
+    queue.try_put("x").unwrap();
+    let late = tether::spawn(late);
+    queue.try_put("y").unwrap();
+    assert_eq!(queue.try_get(), Ok("x"));
+    assert_eq!(queue.try_get(), Ok("y"));
+    late.await.unwrap();
 }
 
 #[test]
@@ -294,21 +313,14 @@ fn a_getter_told_of_an_item_another_took_does_not_take_the_next_one_from_an_earl
         let log = Log::default();
         let getters = spawn_getters(&queue, &log, 2);
         tether::yield_now().await;
-        // Each item wakes a getter; between the two wakes, a task is queued
-        // that puts a third item once the first getter has run.
-        queue.try_put("x").unwrap();
-        let late = {
-            let queue = queue.clone();
-            tether::spawn(async move { queue.try_put("z").unwrap() })
-        };
-        queue.try_put("y").unwrap();
-        // This task takes both before either getter runs. Getter 0 runs
-        // first, finds nothing and waits again; the new item is for it.
+        // A third item, once getter 0 waits again: it is for getter 0.
         // Getter 1 runs next: the item is there, but it came after getter
         // 0, which was told of the item and has not run yet.
-        assert_eq!(queue.try_get(), Ok("x"));
-        assert_eq!(queue.try_get(), Ok("y"));
-        late.await.unwrap();
+        let late = {
+            let queue = queue.clone();
+            async move { queue.try_put("z").unwrap() }
+        };
+        take_both_items_of_two_woken_getters(&queue, late).await;
         tether::yield_now().await;
         queue.try_put("a").unwrap();
         tether::task::join_all(getters).await;
@@ -324,30 +336,16 @@ fn after_a_shutdown_a_getter_told_too_late_takes_what_is_left() {
     tether::run(within_10s(async {
         let queue = Rc::new(Queue::unbounded());
         let log = Log::default();
-        let getters: Vec<_> = (0..2)
-            .map(|i| {
-                let (queue, log) = (queue.clone(), log.clone());
-                tether::spawn(async move {
-                    match queue.get().await {
-                        Ok(item) => log.push(format!("getter {i} got {item}")),
-                        Err(_) => log.push(format!("getter {i} found it shut down")),
-                    }
-                })
-            })
-            .collect();
+        let getters = spawn_getters(&queue, &log, 2);
         tether::yield_now().await;
-        queue.try_put("x").unwrap();
         let late = {
             let queue = queue.clone();
-            tether::spawn(async move {
+            async move {
                 queue.try_put("z").unwrap();
                 queue.shutdown();
-            })
+            }
         };
-        queue.try_put("y").unwrap();
-        assert_eq!(queue.try_get(), Ok("x"));
-        assert_eq!(queue.try_get(), Ok("y"));
-        late.await.unwrap();
+        take_both_items_of_two_woken_getters(&queue, late).await;
         tether::task::join_all(getters).await;
         assert_eq!(
             log.take(),

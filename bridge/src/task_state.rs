@@ -384,10 +384,11 @@ pub enum WakeFrom {
 #[must_use = "on `Resubmit` the run's reference must go back into the ready queue"]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransitionToIdle {
-    /// Woken (or cancelled) during the run: queue it again, reusing the
-    /// run's reference.
+    /// Woken (or cancelled) during the run by the loop's own thread: queue
+    /// it again, reusing the run's reference.
     Resubmit,
-    /// Left idle; the run's reference was released.
+    /// Left idle, or queued already by a wake or cancel from another
+    /// thread during the run (`QUEUED`); the run's reference was released.
     Idle,
     /// Left idle, and the run held the last reference: free the task.
     Dealloc,

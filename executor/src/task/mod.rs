@@ -13,7 +13,8 @@
 //!   and through the loop's injection queue otherwise;
 //! - **a run** ([`TaskRef::run`]): the loop polls the future once (or drops
 //!   it, if the task was cancelled), then the task goes idle, goes back into
-//!   the ready queue because it was woken meanwhile, or completes;
+//!   the ready queue because the run woke it (a wake from another thread
+//!   during the run has queued it already), or completes;
 //! - **a shutdown** ([`TaskRef::shut_down`]): the runtime is dropped, and
 //!   the loop drops the future of a task that will never run again.
 //!
@@ -216,7 +217,8 @@ impl TaskRef {
         true
     }
 
-    /// After a `Pending` poll: back into the ready queue if woken meanwhile.
+    /// After a `Pending` poll: back into the ready queue if the run woke the
+    /// task (one a wake from another thread queued stays where it is).
     fn go_idle(self, core: &Core) {
         if let Some(entry) = self.transition_to_idle() {
             core.schedule(entry);

@@ -665,7 +665,9 @@ impl TaskRef {
     }
 
     /// After a `Pending` poll: the run's reference becomes the queue entry
-    /// again if the task was woken meanwhile, and is released otherwise.
+    /// again if the run woke the task (or a cancel on the loop asked for a
+    /// run), and is released otherwise: the task is idle, or queued already
+    /// by another thread's wake or cancel (`QUEUED`).
     #[inline]
     pub(crate) fn transition_to_idle(self) -> Option<TaskRef> {
         match self.state().transition_to_idle() {
